@@ -1,0 +1,22 @@
+"""kfront: a Keras-compatible deep-learning frontend with pluggable backends.
+
+The backend (numpy, torch, tensorflow or jax) is chosen at import from ``KFRONT_BACKEND`` or
+``~/.kfront/kfront.json``; the default is the native NumPy engine, which trains with its own
+autodiff.
+
+Example:
+    >>> import kfront
+    >>> from kfront import layers
+    >>> model = kfront.Sequential([layers.Input((4,)), layers.Dense(2, activation="softmax")])
+    >>> model.output_shape
+    (None, 2)
+"""
+from kfront import backends as _backends
+from kfront import config
+
+_backends.activate(config._initial_backend())
+
+from kfront import ops, random  # noqa: E402
+from kfront.backend_objects import GradientTape, Variable  # noqa: E402
+
+__version__ = "0.1.0"

@@ -1,0 +1,70 @@
+"""Seeds shared by every backend: random numbers are drawn on the host with numpy's PCG64, so the
+same seed gives the same values on every backend."""
+from __future__ import annotations
+
+import numpy as np
+
+_global = {"rng": np.random.default_rng()}
+
+
+class SeedGenerator:
+    """A stateful source of seeds, as ``keras.random.SeedGenerator``.
+
+    Example:
+        >>> import kfront
+        >>> g = kfront.random.SeedGenerator(42)
+        >>> a = kfront.random.normal((2,), seed=g); b = kfront.random.normal((2,), seed=g)
+    """
+
+    def __init__(self, seed: int | None = None, name: str | None = None, **kwargs):
+        self.seed = seed
+        self.name = name
+        self.rng = np.random.default_rng(seed)
+
+    def next(self) -> np.random.Generator:
+        return self.rng
+
+
+def set_global_seed(seed: int) -> None:
+    """Reseed the generator used by random ops called with ``seed=None``."""
+    _global["rng"] = np.random.default_rng(seed)
+
+
+def generator(seed) -> np.random.Generator:
+    """The numpy Generator for a ``seed`` argument: int (same values each call), SeedGenerator
+    (advancing), or None (the global one)."""
+    if seed is None:
+        return _global["rng"]
+    if isinstance(seed, SeedGenerator):
+        return seed.rng
+    if isinstance(seed, (int, np.integer)):
+        return np.random.default_rng(int(seed))
+    raise TypeError(f"seed must be an int, a kfront.random.SeedGenerator or None, got "
+                    f"{type(seed).__name__}")
+
+
+def normal(shape, mean=0.0, stddev=1.0, seed=None) -> np.ndarray:
+    return generator(seed).normal(mean, stddev, size=tuple(shape))
+
+
+def uniform(shape, minval=0.0, maxval=1.0, seed=None) -> np.ndarray:
+    return generator(seed).uniform(minval, maxval, size=tuple(shape))
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, seed=None) -> np.ndarray:
+    """Normal samples, redrawn until within two standard deviations of the mean."""
+    rng = generator(seed)
+    out = rng.normal(0.0, 1.0, size=tuple(shape))
+    bad = np.abs(out) > 2
+    while bad.any():
+        out[bad] = rng.normal(0.0, 1.0, size=int(bad.sum()))
+        bad = np.abs(out) > 2
+    return out * stddev + mean
+
+
+def randint(shape, minval, maxval, seed=None) -> np.ndarray:
+    return generator(seed).integers(minval, maxval, size=tuple(shape))
+
+
+def shuffle_indices(n, seed=None) -> np.ndarray:
+    return generator(seed).permutation(n)

@@ -1,0 +1,162 @@
+"""The backend-independent part of ``kfront.Variable``.
+
+Each backend subclasses ``KVariable`` and stores its own kind of array in ``_value``
+(numpy/cupy array, torch Parameter, tf.Variable, jax array); ``_assign`` and ``_convert``
+are the only backend hooks.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from kfront import backends as _backends
+
+_uid = itertools.count()
+
+
+class KVariable:
+    """A mutable, named tensor: a layer weight or an optimizer slot.
+
+    Example:
+        >>> import numpy as np, kfront
+        >>> v = kfront.Variable(np.ones((2, 3)), name="w")
+        >>> v.assign_sub(np.ones((2, 3)))
+        >>> float(np.asarray(v).sum())
+        0.0
+    """
+
+    # numpy must defer binary operators to us (``array * var`` stays tracked under a tape)
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable: bool = True,
+                 name: str | None = None, constraint=None, aggregation="none",
+                 synchronization="auto"):
+        from kfront import config
+        if callable(initializer) and not hasattr(initializer, "shape"):
+            if shape is None:
+                raise ValueError(f"Variable {name!r}: a callable initializer needs a shape")
+            dtype = dtype or config.floatx()
+            value = initializer(tuple(shape), dtype=dtype)
+        else:
+            if initializer is None:
+                raise ValueError(f"Variable {name!r}: give an initial value or an initializer")
+            value = initializer
+            dtype = dtype or _default_dtype(value, config.floatx())
+        self.name = name or f"variable_{next(_uid)}"
+        self.path = self.name
+        self.trainable = bool(trainable)
+        self.constraint = constraint
+        self._generation = _backends.generation()
+        self._value = self._convert(value, dtype)
+        if shape is not None and tuple(self.shape) != tuple(shape):
+            raise ValueError(f"Variable {self.name!r}: initial value has shape "
+                             f"{tuple(self.shape)}, expected {tuple(shape)}")
+
+    # --- backend hooks -------------------------------------------------------------------
+    def _convert(self, value, dtype):
+        raise NotImplementedError
+
+    def _assign(self, value):
+        raise NotImplementedError
+
+    # --- public API ----------------------------------------------------------------------
+    def _check_backend(self):
+        if self._generation != _backends.generation():
+            raise RuntimeError(f"Variable {self.name!r} was created on another backend before "
+                               f"kfront.config.set_backend(); rebuild the model after switching")
+
+    @property
+    def value(self):
+        """The current value, as the backend's tensor."""
+        self._check_backend()
+        return self._value
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self._value.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self._value.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for s in self.shape:
+            n *= int(s)
+        return n
+
+    @property
+    def dtype(self) -> str:
+        from kfront import ops
+        return ops.standardize_dtype(self._value.dtype)
+
+    def assign(self, value) -> None:
+        """Replace the value (same shape)."""
+        self._check_backend()
+        self._assign(value)
+
+    def assign_add(self, value) -> None:
+        from kfront import ops
+        self.assign(ops.add(self._value, value))
+
+    def assign_sub(self, value) -> None:
+        from kfront import ops
+        self.assign(ops.subtract(self._value, value))
+
+    def numpy(self) -> np.ndarray:
+        from kfront import ops
+        return ops.convert_to_numpy(self._value)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __repr__(self):
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+
+    def __getitem__(self, idx):
+        from kfront import ops
+        return ops.getitem(self, idx)
+
+    # arithmetic goes through kfront.ops so that it is tracked by gradient tapes
+    def __add__(self, o): return _ops().add(self, o)
+    def __radd__(self, o): return _ops().add(o, self)
+    def __sub__(self, o): return _ops().subtract(self, o)
+    def __rsub__(self, o): return _ops().subtract(o, self)
+    def __mul__(self, o): return _ops().multiply(self, o)
+    def __rmul__(self, o): return _ops().multiply(o, self)
+    def __truediv__(self, o): return _ops().divide(self, o)
+    def __rtruediv__(self, o): return _ops().divide(o, self)
+    def __matmul__(self, o): return _ops().matmul(self, o)
+    def __rmatmul__(self, o): return _ops().matmul(o, self)
+    def __pow__(self, o): return _ops().power(self, o)
+    def __rpow__(self, o): return _ops().power(o, self)
+    def __neg__(self): return _ops().negative(self)
+    def __abs__(self): return _ops().abs(self)
+    def __lt__(self, o): return _ops().less(self, o)
+    def __gt__(self, o): return _ops().greater(self, o)
+    def __le__(self, o): return _ops().less_equal(self, o)
+    def __ge__(self, o): return _ops().greater_equal(self, o)
+
+    __hash__ = object.__hash__
+
+
+def _ops():
+    from kfront import ops
+    return ops
+
+
+def _default_dtype(value, floatx: str) -> str:
+    """As Keras: an array keeps its dtype; Python floats get floatx, Python ints int32."""
+    dt = getattr(value, "dtype", None)
+    if dt is not None:
+        from kfront import ops
+        return ops.standardize_dtype(dt)
+    kind = np.asarray(value).dtype.kind
+    return {"f": floatx, "b": "bool"}.get(kind, "int32")

@@ -1,0 +1,21 @@
+"""The native engine: numpy (or cupy) arrays with kfront's own reverse-mode autodiff."""
+from kfront.backends.common.dtypes import standardize_dtype
+from kfront.backends.numpy import engine, nn, numpy, random
+from kfront.backends.numpy.core import (NAME, Variable, cast, convert_to_numpy, convert_to_tensor,
+                                        device_module, dtype, is_tensor, shape)
+from kfront.backends.numpy.engine import Tensor
+from kfront.backends.numpy.gradients import (GradientTape, no_grad, stop_gradient, value_and_grad,
+                                             variables_value_and_grad)
+
+_OWN = ["NAME", "Variable", "Tensor", "GradientTape", "no_grad", "stop_gradient",
+        "value_and_grad", "variables_value_and_grad", "cast", "convert_to_numpy",
+        "convert_to_tensor", "device_module", "dtype", "is_tensor", "shape", "standardize_dtype"]
+_MODULES = {"numpy": numpy, "nn": nn}
+_public = {k: getattr(m, k) for m in (numpy, nn) for k in dir(m)
+           if not k.startswith("_") and callable(getattr(m, k)) and k not in ("primitive",
+           "elementwise", "get_xp", "raw", "Tensor", "annotations")
+           and getattr(getattr(m, k), "__module__", "").startswith("kfront.backends.numpy")}
+globals().update(_public)
+__all__ = sorted(set(_OWN) | set(_public) | {"random"})
+
+engine._install_operators(Tensor, numpy)

@@ -1,0 +1,96 @@
+"""Variables, conversion and dtypes on the native engine."""
+from __future__ import annotations
+
+import numpy
+
+from kfront.backends.common.dtypes import foreign_framework, standardize_dtype
+from kfront.backends.common.variables import KVariable
+from kfront.backends.numpy import engine
+from kfront.backends.numpy.engine import Tensor, get_xp, primitive
+
+NAME = "numpy"
+
+
+class Variable(KVariable):
+    """A kfront Variable holding an ``xp`` array (numpy, or cupy)."""
+
+    def _convert(self, value, dtype):
+        return _to_array(value, dtype, f"Variable {self.name!r}").copy()
+
+    def _assign(self, value):
+        value = _to_array(engine.raw(value), self._value.dtype, f"Variable {self.name!r}")
+        if value.shape != self._value.shape:
+            raise ValueError(f"Cannot assign a value of shape {value.shape} to Variable "
+                             f"{self.path!r} of shape {self._value.shape}")
+        self._value = value
+
+
+def _to_array(x, dtype, what="convert_to_tensor"):
+    if isinstance(x, KVariable):
+        x = x._value
+    elif type(x) is Tensor:
+        x = x.data
+    fw = foreign_framework(x)
+    if fw is not None and fw != "cupy":
+        raise TypeError(f"{what}: got a {fw} tensor ({type(x).__name__}) but the active kfront "
+                        f"backend is 'numpy'; convert it with kfront.ops.convert_to_numpy first "
+                        f"or switch with KFRONT_BACKEND={fw}")
+    if dtype is not None:
+        dtype = standardize_dtype(dtype)
+    if fw == "cupy":
+        return x if dtype is None else x.astype(dtype, copy=False)
+    if dtype is None and not hasattr(x, "dtype"):
+        a = numpy.asarray(x)
+        if a.dtype == numpy.float64:
+            from kfront import config
+            return a.astype(config.floatx())
+        if a.dtype == numpy.int64:
+            return a.astype("int32")
+        return a
+    return numpy.asarray(x, dtype=dtype)
+
+
+def convert_to_tensor(x, dtype=None, sparse=None):
+    """``x`` as an ``xp`` array (a tracked Tensor stays tracked when dtype allows)."""
+    if type(x) is Tensor or isinstance(x, KVariable):
+        if dtype is None or standardize_dtype(dtype) == standardize_dtype(engine.raw(x).dtype):
+            d, t = engine._lift(x, engine.recording())
+            return d if t is None else t
+        return cast(x, dtype)
+    return _to_array(x, dtype)
+
+
+def convert_to_numpy(x) -> numpy.ndarray:
+    """``x`` as a numpy array (copied from the GPU for cupy data)."""
+    x = engine.raw(x)
+    if get_xp(x) is not numpy:
+        return x.get()
+    if foreign_framework(x) is not None:
+        raise TypeError(f"convert_to_numpy: got a {foreign_framework(x)} tensor but the active "
+                        f"kfront backend is 'numpy'")
+    return numpy.asarray(x)
+
+
+def is_tensor(x) -> bool:
+    return type(x) is Tensor or isinstance(x, numpy.ndarray) or foreign_framework(x) == "cupy"
+
+
+@primitive
+def cast(x, dtype):
+    dtype = standardize_dtype(dtype)
+    src = x.dtype
+    out = get_xp(x).asarray(x).astype(dtype, copy=False)
+    return out, lambda g, needs: (g.astype(src) if out.dtype.kind == "f" == src.kind else None,)
+
+
+def shape(x) -> tuple:
+    return tuple(engine.raw(x).shape)
+
+
+def dtype(x) -> str:
+    return standardize_dtype(engine.raw(x).dtype)
+
+
+def device_module(x):
+    """The array module of ``x`` (``numpy`` or ``cupy``)."""
+    return get_xp(engine.raw(x))

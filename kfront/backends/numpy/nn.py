@@ -1,0 +1,234 @@
+"""Activations and losses of the native engine (conv, pooling and RNN scans come in nn_conv/rnn)."""
+from __future__ import annotations
+
+import math
+
+import numpy
+
+from kfront.backends.numpy import numpy as knp
+from kfront.backends.numpy.engine import Tensor, elementwise, get_xp, primitive, raw
+
+
+def _sigmoid(xp, x):
+    # split by sign so that exp never overflows
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+relu = elementwise("relu", lambda xp, x: xp.maximum(x, 0), lambda xp, y, g: g * (y > 0), "y")
+relu6 = elementwise("relu6", lambda xp, x: xp.clip(x, 0, 6),
+                    lambda xp, x, g: g * ((x > 0) & (x < 6)), "x")
+_sigmoid_op = elementwise("sigmoid", _sigmoid, lambda xp, y, g: g * y * (1 - y), "y")
+tanh = knp.tanh
+softplus = elementwise("softplus", lambda xp, x: xp.logaddexp(0, x),
+                       lambda xp, x, g: g * _sigmoid(xp, x), "x")
+softsign = elementwise("softsign", lambda xp, x: x / (1 + xp.abs(x)),
+                       lambda xp, x, g: g / (1 + xp.abs(x)) ** 2, "x")
+silu = elementwise("silu", lambda xp, x: x * _sigmoid(xp, x),
+                   lambda xp, x, g: g * _silu_grad(xp, x), "x")
+log_sigmoid = elementwise("log_sigmoid", lambda xp, x: -xp.logaddexp(0, -x),
+                          lambda xp, x, g: g * _sigmoid(xp, -x), "x")
+hard_sigmoid = elementwise("hard_sigmoid", lambda xp, x: xp.clip(x / 6 + 0.5, 0, 1),
+                           lambda xp, x, g: g * ((x > -3) & (x < 3)) / 6, "x")
+exponential = knp.exp
+
+
+def _silu_grad(xp, x):
+    s = _sigmoid(xp, x)
+    return s * (1 + x * (1 - s))
+
+
+swish = silu
+
+_leaky = elementwise("leaky_relu", lambda xp, x, slope: xp.where(x >= 0, x, slope * x),
+                     lambda xp, x, g, slope: xp.where(x >= 0, g, slope * g), "x")
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return _leaky(x, slope=negative_slope)
+
+
+_elu = elementwise("elu", lambda xp, x, alpha: xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0))),
+                   lambda xp, x, g, alpha: xp.where(x > 0, g, g * alpha * xp.exp(xp.minimum(x, 0))),
+                   "x")
+
+
+def elu(x, alpha=1.0):
+    return _elu(x, alpha=alpha)
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x):
+    return knp.multiply(_elu(x, alpha=SELU_ALPHA), SELU_SCALE)
+
+
+def _erf(xp, x):
+    if xp is numpy:
+        return numpy.vectorize(math.erf, otypes=[x.dtype])(x)
+    from cupyx.scipy.special import erf  # noqa: PLC0415  (GPU path only)
+    return erf(x)
+
+
+_SQRT_2_PI = math.sqrt(2 / math.pi)
+
+
+def _gelu_fwd(xp, x, approximate):
+    if approximate:
+        return 0.5 * x * (1 + xp.tanh(_SQRT_2_PI * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1 + _erf(xp, x / math.sqrt(2)))
+
+
+def _gelu_grad(xp, x, g, approximate):
+    if approximate:
+        t = xp.tanh(_SQRT_2_PI * (x + 0.044715 * x ** 3))
+        dt = (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
+        return g * (0.5 * (1 + t) + 0.5 * x * dt)
+    cdf = 0.5 * (1 + _erf(xp, x / math.sqrt(2)))
+    return g * (cdf + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
+
+
+_gelu = elementwise("gelu", _gelu_fwd, _gelu_grad, "x")
+
+
+def gelu(x, approximate=True):
+    return _gelu(x, approximate=bool(approximate))
+
+
+def _log_softmax_raw(xp, x, axis):
+    z = x - xp.max(x, axis=axis, keepdims=True)
+    return z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
+
+
+@primitive
+def _softmax(x, axis=-1):
+    xp = get_xp(x)
+    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    y = e / xp.sum(e, axis=axis, keepdims=True)
+    return y, lambda g, needs: (y * (g - xp.sum(g * y, axis=axis, keepdims=True)),)
+
+
+def sigmoid(x):
+    out = _sigmoid_op(x)
+    if type(out) is Tensor:
+        out.sigmoid_logits = x  # lets binary crossentropy on these probabilities use logits
+    return out
+
+
+def softmax(x, axis=-1):
+    out = _softmax(x, axis=axis)
+    if type(out) is Tensor:
+        out.logits = (x, axis)  # lets crossentropy on these probabilities use the stable form
+    return out
+
+
+@primitive
+def log_softmax(x, axis=-1):
+    xp = get_xp(x)
+    y = _log_softmax_raw(xp, x, axis)
+    return y, lambda g, needs: (g - xp.exp(y) * xp.sum(g, axis=axis, keepdims=True),)
+
+
+@primitive
+def softmax_cross_entropy(labels, logits, axis=-1):
+    """-sum(labels * log_softmax(logits)) over ``axis``, computed stably."""
+    xp = get_xp(logits)
+    logp = _log_softmax_raw(xp, logits, axis)
+    out = -xp.sum(labels * logp, axis=axis)
+
+    def vjp(g, needs):
+        g = xp.expand_dims(g, axis)
+        gl = g * (xp.exp(logp) * xp.sum(labels, axis=axis, keepdims=True) - labels) if needs[1] else None
+        return (-g * logp if needs[0] else None), gl
+    return out, vjp
+
+
+@primitive
+def sparse_softmax_cross_entropy(labels, logits, axis=-1):
+    """-log_softmax(logits)[label] along ``axis`` for integer ``labels``, computed stably."""
+    xp = get_xp(logits)
+    labels = xp.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        labels = labels.astype("int64")
+    if logits.ndim and (labels.min(initial=0) < 0 or labels.max(initial=0) >= logits.shape[axis]):
+        raise ValueError(f"sparse_softmax_cross_entropy: labels must lie in [0, "
+                         f"{logits.shape[axis]}), got values in [{int(labels.min())}, "
+                         f"{int(labels.max())}]")
+    logp = _log_softmax_raw(xp, logits, axis)
+    idx = xp.expand_dims(labels, axis)
+    out = -xp.squeeze(xp.take_along_axis(logp, idx, axis=axis), axis=axis)
+
+    def vjp(g, needs):
+        p = xp.exp(logp)
+        onehot = xp.zeros_like(p)
+        xp.put_along_axis(onehot, idx, 1, axis=axis)
+        return None, xp.expand_dims(g, axis) * (p - onehot)
+    return out, vjp
+
+
+@primitive
+def sigmoid_cross_entropy(labels, logits):
+    """Elementwise binary crossentropy from logits, computed stably."""
+    xp = get_xp(logits)
+    out = xp.maximum(logits, 0) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
+    return out, lambda g, needs: ((-g * logits if needs[0] else None),
+                                  (g * (_sigmoid(xp, logits) - labels) if needs[1] else None))
+
+
+def _epsilon():
+    from kfront import config
+    return config.epsilon()
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Crossentropy between one-hot/probability ``target`` and ``output`` along ``axis``."""
+    if not from_logits and getattr(output, "logits", None) is not None and output.logits[1] == axis:
+        output, from_logits = output.logits[0], True
+    if from_logits:
+        return softmax_cross_entropy(target, output, axis=axis)
+    output = knp.divide(output, knp.sum(output, axis=axis, keepdims=True))
+    eps = _epsilon()
+    output = knp.clip(output, eps, 1.0 - eps)
+    return knp.negative(knp.sum(knp.multiply(target, knp.log(output)), axis=axis))
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Crossentropy between integer ``target`` and ``output`` along ``axis``."""
+    target = raw(target)
+    xp = get_xp(target)
+    target = xp.asarray(target)
+    if target.ndim == len(knp.shape_of(output)) and target.shape[-1] == 1:
+        target = xp.squeeze(target, -1)
+    if not from_logits and getattr(output, "logits", None) is not None and output.logits[1] == axis:
+        output, from_logits = output.logits[0], True
+    if from_logits:
+        return sparse_softmax_cross_entropy(target.astype("int64"), output, axis=axis)
+    eps = _epsilon()
+    logp = knp.log(knp.clip(output, eps, 1.0 - eps))
+    idx = xp.expand_dims(target.astype("int64"), axis)
+    return knp.negative(knp.squeeze(knp.take_along_axis(logp, idx, axis=axis), axis))
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary crossentropy (from probabilities, clipped as Keras does, or logits)."""
+    if not from_logits and getattr(output, "sigmoid_logits", None) is not None:
+        output, from_logits = output.sigmoid_logits, True
+    if from_logits:
+        return sigmoid_cross_entropy(target, output)
+    eps = _epsilon()
+    output = knp.clip(output, eps, 1.0 - eps)
+    bce = knp.add(knp.multiply(target, knp.log(output)),
+                  knp.multiply(knp.subtract(1.0, target), knp.log(knp.subtract(1.0, output))))
+    return knp.negative(bce)
+
+
+def dropout(x, rate, noise_shape=None, seed=None):
+    """Zero elements with probability ``rate`` and scale the rest by ``1 / (1 - rate)``."""
+    from kfront.backends.numpy import random as krandom
+    keep = 1.0 - rate
+    shape = noise_shape if noise_shape is not None else knp.shape_of(x)
+    shape = tuple(s if s is not None else d for s, d in zip(shape, knp.shape_of(x)))
+    mask = krandom.uniform(shape, dtype=raw(x).dtype, seed=seed) < keep
+    return knp.multiply(x, mask.astype(raw(x).dtype) / keep)

@@ -1,0 +1,31 @@
+"""Random ops of the native engine (host samples from kfront.backends.common.random)."""
+from __future__ import annotations
+
+from kfront.backends.common import random as _common
+from kfront.backends.common.dtypes import standardize_dtype
+from kfront.backends.numpy.core import convert_to_tensor
+
+
+def _out(a, dtype):
+    return convert_to_tensor(a, standardize_dtype(dtype))
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    return _out(_common.normal(shape, mean, stddev, seed), dtype)
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    return _out(_common.uniform(shape, minval, maxval, seed), dtype)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    return _out(_common.truncated_normal(shape, mean, stddev, seed), dtype)
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None):
+    return _out(_common.randint(shape, minval, maxval, seed), dtype)
+
+
+def shuffle(x, axis=0, seed=None):
+    from kfront.backends.numpy.numpy import take, shape_of
+    return take(x, _common.shuffle_indices(shape_of(x)[axis], seed), axis=axis)

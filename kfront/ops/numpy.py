@@ -1,0 +1,447 @@
+"""Array ops of the kfront ops interface (NumPy-like). Each forwards to the active backend.
+
+Shapes use ``...`` for any leading dimensions; "broadcast" means NumPy broadcasting.
+Example:
+    >>> import numpy as np
+    >>> from kfront import ops
+    >>> ops.convert_to_numpy(ops.matmul(np.ones((2, 3)), np.ones((3, 4)))).shape
+    (2, 4)
+"""
+from __future__ import annotations
+
+from kfront.backends import B
+
+# ---------------------------------------------------------------- elementwise, unary: (...) -> (...)
+
+
+def negative(x):
+    """-x, elementwise. (...) -> (...)."""
+    return B.negative(x)
+
+
+def abs(x):
+    """|x|, elementwise. (...) -> (...)."""
+    return B.abs(x)
+
+
+absolute = abs
+
+
+def exp(x):
+    """e**x, elementwise. (...) -> (...)."""
+    return B.exp(x)
+
+
+def expm1(x):
+    """e**x - 1, elementwise (accurate near 0). (...) -> (...)."""
+    return B.expm1(x)
+
+
+def log(x):
+    """Natural log, elementwise (x > 0). (...) -> (...)."""
+    return B.log(x)
+
+
+def log1p(x):
+    """log(1 + x), elementwise (x > -1). (...) -> (...)."""
+    return B.log1p(x)
+
+
+def sqrt(x):
+    """Square root, elementwise (x >= 0). (...) -> (...)."""
+    return B.sqrt(x)
+
+
+def square(x):
+    """x**2, elementwise. (...) -> (...)."""
+    return B.square(x)
+
+
+def reciprocal(x):
+    """1 / x, elementwise. (...) -> (...)."""
+    return B.reciprocal(x)
+
+
+def sin(x):
+    """Sine, elementwise. (...) -> (...)."""
+    return B.sin(x)
+
+
+def cos(x):
+    """Cosine, elementwise. (...) -> (...)."""
+    return B.cos(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent, elementwise. (...) -> (...)."""
+    return B.tanh(x)
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of x (no gradient). (...) -> (...)."""
+    return B.sign(x)
+
+
+def floor(x):
+    """Largest integer <= x (no gradient). (...) -> (...)."""
+    return B.floor(x)
+
+
+def ceil(x):
+    """Smallest integer >= x (no gradient). (...) -> (...)."""
+    return B.ceil(x)
+
+
+def round(x):
+    """Round half to even (no gradient). (...) -> (...)."""
+    return B.round(x)
+
+
+def isnan(x):
+    """True where x is NaN. (...) -> (...) bool."""
+    return B.isnan(x)
+
+
+def isfinite(x):
+    """True where x is finite. (...) -> (...) bool."""
+    return B.isfinite(x)
+
+
+def logical_not(x):
+    """Elementwise NOT. (...) -> (...) bool."""
+    return B.logical_not(x)
+
+
+# --------------------------------------------------------- elementwise, binary: broadcast(x1, x2)
+
+
+def add(x1, x2):
+    """x1 + x2. broadcast(x1, x2) -> broadcast shape."""
+    return B.add(x1, x2)
+
+
+def subtract(x1, x2):
+    """x1 - x2. broadcast(x1, x2) -> broadcast shape."""
+    return B.subtract(x1, x2)
+
+
+def multiply(x1, x2):
+    """x1 * x2. broadcast(x1, x2) -> broadcast shape."""
+    return B.multiply(x1, x2)
+
+
+def divide(x1, x2):
+    """x1 / x2 (true division). broadcast(x1, x2) -> broadcast shape."""
+    return B.divide(x1, x2)
+
+
+true_divide = divide
+
+
+def power(x1, x2):
+    """x1 ** x2. broadcast(x1, x2) -> broadcast shape."""
+    return B.power(x1, x2)
+
+
+def maximum(x1, x2):
+    """Elementwise max; the gradient goes to x1 on ties. broadcast(x1, x2) -> broadcast shape."""
+    return B.maximum(x1, x2)
+
+
+def minimum(x1, x2):
+    """Elementwise min; the gradient goes to x1 on ties. broadcast(x1, x2) -> broadcast shape."""
+    return B.minimum(x1, x2)
+
+
+def mod(x1, x2):
+    """x1 % x2 (no gradient). broadcast(x1, x2) -> broadcast shape."""
+    return B.mod(x1, x2)
+
+
+def floor_divide(x1, x2):
+    """x1 // x2 (no gradient). broadcast(x1, x2) -> broadcast shape."""
+    return B.floor_divide(x1, x2)
+
+
+def equal(x1, x2):
+    """x1 == x2. broadcast(x1, x2) -> broadcast shape, bool."""
+    return B.equal(x1, x2)
+
+
+def not_equal(x1, x2):
+    """x1 != x2. broadcast(x1, x2) -> broadcast shape, bool."""
+    return B.not_equal(x1, x2)
+
+
+def greater(x1, x2):
+    """x1 > x2. broadcast(x1, x2) -> broadcast shape, bool."""
+    return B.greater(x1, x2)
+
+
+def greater_equal(x1, x2):
+    """x1 >= x2. broadcast(x1, x2) -> broadcast shape, bool."""
+    return B.greater_equal(x1, x2)
+
+
+def less(x1, x2):
+    """x1 < x2. broadcast(x1, x2) -> broadcast shape, bool."""
+    return B.less(x1, x2)
+
+
+def less_equal(x1, x2):
+    """x1 <= x2. broadcast(x1, x2) -> broadcast shape, bool."""
+    return B.less_equal(x1, x2)
+
+
+def logical_and(x1, x2):
+    """Elementwise AND. broadcast(x1, x2) -> broadcast shape, bool."""
+    return B.logical_and(x1, x2)
+
+
+def logical_or(x1, x2):
+    """Elementwise OR. broadcast(x1, x2) -> broadcast shape, bool."""
+    return B.logical_or(x1, x2)
+
+
+def logical_xor(x1, x2):
+    """Elementwise XOR. broadcast(x1, x2) -> broadcast shape, bool."""
+    return B.logical_xor(x1, x2)
+
+
+def clip(x, x_min, x_max):
+    """x limited to [x_min, x_max]; gradient 1 inside (bounds included), 0 outside. (...) -> (...)."""
+    return B.clip(x, x_min, x_max)
+
+
+def where(condition, x1, x2):
+    """x1 where condition else x2. broadcast(condition, x1, x2) -> broadcast shape."""
+    return B.where(condition, x1, x2)
+
+
+# ------------------------------------------------------------------------------ linear algebra
+
+
+def matmul(x1, x2):
+    """Matrix product, batched and broadcast. (..., n, k), (..., k, m) -> (..., n, m); 1-D as NumPy."""
+    return B.matmul(x1, x2)
+
+
+def dot(x1, x2):
+    """numpy.dot: matmul for <= 2-D, else contracts x1's last axis with x2's second-to-last."""
+    return B.dot(x1, x2)
+
+
+def tensordot(x1, x2, axes=2):
+    """Sum over ``axes`` (int N: last N of x1 with first N of x2; or a pair of axis lists).
+    (free1..., contracted...), (contracted..., free2...) -> (free1..., free2...)."""
+    return B.tensordot(x1, x2, axes=axes)
+
+
+# ---------------------------------------------------------------------------------- reductions
+
+
+def sum(x, axis=None, keepdims=False):
+    """Sum over ``axis`` (int, tuple or None for all). (...) -> reduced shape."""
+    return B.sum(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis``. (...) -> reduced shape."""
+    return B.mean(x, axis=axis, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims=False):
+    """Maximum over ``axis``; the gradient is shared equally by ties. (...) -> reduced shape."""
+    return B.max(x, axis=axis, keepdims=keepdims)
+
+
+amax = max
+
+
+def min(x, axis=None, keepdims=False):
+    """Minimum over ``axis``; the gradient is shared equally by ties. (...) -> reduced shape."""
+    return B.min(x, axis=axis, keepdims=keepdims)
+
+
+amin = min
+
+
+def var(x, axis=None, keepdims=False):
+    """Population variance over ``axis``. (...) -> reduced shape."""
+    return B.var(x, axis=axis, keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    """Population standard deviation over ``axis``. (...) -> reduced shape."""
+    return B.std(x, axis=axis, keepdims=keepdims)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over ``axis``, computed stably. (...) -> reduced shape."""
+    return B.logsumexp(x, axis=axis, keepdims=keepdims)
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the maximum along ``axis`` (first on ties). (...) -> reduced shape, int."""
+    return B.argmax(x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Index of the minimum along ``axis`` (first on ties). (...) -> reduced shape, int."""
+    return B.argmin(x, axis=axis, keepdims=keepdims)
+
+
+def any(x, axis=None, keepdims=False):
+    """True if any element along ``axis`` is true. (...) -> reduced shape, bool."""
+    return B.any(x, axis=axis, keepdims=keepdims)
+
+
+def all(x, axis=None, keepdims=False):
+    """True if every element along ``axis`` is true. (...) -> reduced shape, bool."""
+    return B.all(x, axis=axis, keepdims=keepdims)
+
+
+def cumsum(x, axis=None):
+    """Cumulative sum along ``axis`` (flattened if None). (...) -> (...) or (size,)."""
+    return B.cumsum(x, axis=axis)
+
+
+# -------------------------------------------------------------------------------------- shapes
+
+
+def reshape(x, newshape):
+    """Same data, new shape (one entry may be -1). (...) -> newshape."""
+    return B.reshape(x, newshape)
+
+
+def transpose(x, axes=None):
+    """Permute axes (reverse them if None). (d0, d1, ...) -> (d[axes[0]], d[axes[1]], ...)."""
+    return B.transpose(x, axes=axes)
+
+
+def moveaxis(x, source, destination):
+    """Move axis ``source`` to position ``destination``."""
+    return B.moveaxis(x, source, destination)
+
+
+def swapaxes(x, axis1, axis2):
+    """Exchange two axes."""
+    return B.swapaxes(x, axis1, axis2)
+
+
+def expand_dims(x, axis):
+    """Insert a size-1 axis at ``axis`` (int or tuple). (...) -> (..., 1, ...)."""
+    return B.expand_dims(x, axis)
+
+
+def squeeze(x, axis=None):
+    """Remove size-1 axes (``axis`` must name size-1 axes). (..., 1, ...) -> (...)."""
+    return B.squeeze(x, axis=axis)
+
+
+def broadcast_to(x, shape):
+    """Broadcast x to ``shape``; the gradient sums back. (...) -> shape."""
+    return B.broadcast_to(x, shape)
+
+
+def concatenate(xs, axis=0):
+    """Join a list of arrays along an existing axis. [(..., a_i, ...)] -> (..., sum a_i, ...)."""
+    return B.concatenate(xs, axis=axis)
+
+
+def stack(xs, axis=0):
+    """Join a list of same-shape arrays along a new axis. [(...)] * n -> (..., n, ...)."""
+    return B.stack(xs, axis=axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    """Split into a list: n equal parts, or at the given indices along ``axis``."""
+    return B.split(x, indices_or_sections, axis=axis)
+
+
+def unstack(x, num=None, axis=0):
+    """The list of slices along ``axis``, that axis removed. (..., n, ...) -> [(..., ...)] * n."""
+    return B.unstack(x, num=num, axis=axis)
+
+
+def tile(x, repeats):
+    """Repeat the whole array ``repeats`` times along each axis."""
+    return B.tile(x, repeats)
+
+
+def repeat(x, repeats, axis=None):
+    """Repeat each element ``repeats`` times along ``axis`` (flattened if None)."""
+    return B.repeat(x, repeats, axis=axis)
+
+
+def flip(x, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes if None)."""
+    return B.flip(x, axis=axis)
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    """Pad with a constant; ``pad_width`` is ((before, after),) per axis."""
+    return B.pad(x, pad_width, mode=mode, constant_values=constant_values)
+
+
+def getitem(x, index):
+    """x[index], with NumPy basic and advanced indexing."""
+    return B.getitem(x, index)
+
+
+def take(x, indices, axis=None):
+    """Gather ``indices`` (ints) along ``axis``. (a..., n, b...), (i...) -> (a..., i..., b...)."""
+    return B.take(x, indices, axis=axis)
+
+
+def take_along_axis(x, indices, axis=None):
+    """Gather with indices broadcast against x along ``axis`` (numpy.take_along_axis)."""
+    return B.take_along_axis(x, indices, axis=axis)
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None):
+    """One-hot encode integer ``x``. (...) -> (..., num_classes) (at ``axis``); floatx by default."""
+    return B.one_hot(x, num_classes, axis=axis, dtype=dtype)
+
+
+# ------------------------------------------------------------------------------------ creation
+
+
+def zeros(shape, dtype=None):
+    """An array of zeros (floatx by default)."""
+    return B.zeros(shape, dtype=dtype)
+
+
+def ones(shape, dtype=None):
+    """An array of ones (floatx by default)."""
+    return B.ones(shape, dtype=dtype)
+
+
+def full(shape, fill_value, dtype=None):
+    """An array filled with ``fill_value``."""
+    return B.full(shape, fill_value, dtype=dtype)
+
+
+def zeros_like(x, dtype=None):
+    """Zeros of x's shape (and dtype unless given)."""
+    return B.zeros_like(x, dtype=dtype)
+
+
+def ones_like(x, dtype=None):
+    """Ones of x's shape (and dtype unless given)."""
+    return B.ones_like(x, dtype=dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    """Evenly spaced values in [start, stop)."""
+    return B.arange(start, stop, step, dtype=dtype)
+
+
+def eye(N, M=None, dtype=None):
+    """2-D identity-like array (N, M)."""
+    return B.eye(N, M, dtype=dtype)
+
+
+def size(x) -> int:
+    """Number of elements."""
+    return B.size(x)
