@@ -71,6 +71,11 @@ def selu(x):
     return B.selu(x)
 
 
+def exponential(x):
+    """exp(x), the Keras ``exponential`` activation. (...) -> (...)."""
+    return B.exponential(x)
+
+
 def gelu(x, approximate=True):
     """Gaussian error linear unit: x * Phi(x) (tanh approximation if ``approximate``)."""
     return B.gelu(x, approximate=approximate)
@@ -111,7 +116,9 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    """Keras's sparse categorical crossentropy: integer targets. (...) or (..., 1), (..., k) -> (...)."""
+    """Keras's sparse categorical crossentropy: integer targets. (...) or (..., 1), (..., k) -> (...).
+
+    From probabilities it renormalises and clips to [epsilon, 1 - epsilon] as Keras does."""
     return B.sparse_categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
 
 
@@ -122,5 +129,6 @@ def binary_crossentropy(target, output, from_logits=False):
 
 
 def dropout(x, rate, noise_shape=None, seed=None):
-    """Zero each element with probability ``rate``, scale the kept ones by 1 / (1 - rate)."""
+    """Zero each element with probability ``rate`` in [0, 1), scale the kept ones by 1 / (1 - rate).
+    (...) -> (...); ``noise_shape`` (None entries take x's size) shares one draw along its 1s."""
     return B.dropout(x, rate, noise_shape=noise_shape, seed=seed)

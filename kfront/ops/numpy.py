@@ -154,7 +154,7 @@ def minimum(x1, x2):
 
 
 def mod(x1, x2):
-    """x1 % x2 (no gradient). broadcast(x1, x2) -> broadcast shape."""
+    """x1 % x2 with the sign of x2; gradients 1 and -floor(x1 / x2). broadcast(x1, x2) -> broadcast."""
     return B.mod(x1, x2)
 
 
@@ -370,7 +370,8 @@ def tile(x, repeats):
 
 
 def repeat(x, repeats, axis=None):
-    """Repeat each element ``repeats`` times along ``axis`` (flattened if None)."""
+    """Repeat each element ``repeats`` times (an int, or one count per element) along ``axis``
+    (flattened if None)."""
     return B.repeat(x, repeats, axis=axis)
 
 
@@ -395,7 +396,8 @@ def take(x, indices, axis=None):
 
 
 def take_along_axis(x, indices, axis=None):
-    """Gather with indices broadcast against x along ``axis`` (numpy.take_along_axis)."""
+    """Gather with indices broadcast against x along ``axis`` (numpy.take_along_axis; None
+    flattens x, indices 1-D). (..., n, ...), (..., i, ...) -> (..., i, ...)."""
     return B.take_along_axis(x, indices, axis=axis)
 
 

@@ -16,6 +16,7 @@ input ``i`` is tracked, so unneeded gradients are never computed.
 """
 from __future__ import annotations
 
+import builtins
 import functools
 import heapq
 import itertools
@@ -23,6 +24,7 @@ import sys
 
 import numpy
 
+from kfront.backends.common.dtypes import foreign_framework
 from kfront.backends.common.variables import KVariable
 
 _seq = itertools.count()
@@ -134,12 +136,18 @@ def leaf_for(var: KVariable) -> Tensor:
     return t
 
 
+def _watching(var) -> bool:
+    """Whether the active tapes track ``var``: watched, or trainable and auto-watched."""
+    return var in _state["leaves"] or (
+        var.trainable and builtins.any(t.watch_accessed_variables for t in _state["tapes"]))
+
+
 def _lift(a, tape_on):
     """-> (array or scalar, tracked Tensor or None)."""
     if type(a) is Tensor:
         return a.data, (a if tape_on else None)
     if isinstance(a, KVariable):
-        if tape_on and (a.trainable or a in _state["leaves"]):
+        if tape_on and _watching(a):
             t = leaf_for(a)
             return t.data, t
         return a._value, None
@@ -155,11 +163,29 @@ def raw(a):
     return a
 
 
+_arg_ok = {numpy.ndarray: True, Tensor: True, float: True, int: True, bool: True}
+
+
+def _check_arg(a, name):
+    """Refuse torch/tf/jax tensors (numpy would silently convert or misbehave on them)."""
+    ok = _arg_ok.get(type(a))
+    if ok is None:
+        ok = _arg_ok[type(a)] = foreign_framework(a) in (None, "cupy")
+    if not ok:
+        fw = foreign_framework(a)
+        raise TypeError(f"{name}: got a {fw} tensor ({type(a).__name__}) but the active kfront "
+                        f"backend is 'numpy'; convert it to a numpy array first (e.g. "
+                        f"numpy.asarray(x)) or select the {fw} backend with KFRONT_BACKEND={fw}")
+
+
 def primitive(fn):
     """Turn ``fn(*arrays, **params) -> (out, vjp)`` into a recorded op (see module doc)."""
+    name = fn.__name__.lstrip("_")
 
     @functools.wraps(fn)
     def op(*args, **params):
+        for a in args:
+            _check_arg(a, name)
         if not recording():
             return fn(*[raw(a) for a in args], **params)[0]
         arrays, tracked = [], []
@@ -207,9 +233,9 @@ def backward(target: Tensor, sources: list, seed=None) -> list:
     while heap:
         node = heapq.heappop(heap)[1]
         gs = grads.pop(node)
+        if node in wanted:
+            found[node] = gs
         if node.vjp is None:
-            if node in wanted:
-                found[node] = gs[0]
             continue
         if node.n_out > 1:
             gs = [g if g is not None else _zeros_like(o) for g, o in zip(gs, node.out_meta)]
@@ -228,7 +254,8 @@ def backward(target: Tensor, sources: list, seed=None) -> list:
                 heapq.heappush(heap, (-n.seq, n))
             cur = slot[inp.index]
             slot[inp.index] = g if cur is None else cur + g
-    return [None if s is None else found.get(s.node) for s in sources]
+    return [None if s is None or s.node not in found else found[s.node][s.index]
+            for s in sources]
 
 
 def _slots(node):

@@ -6,7 +6,7 @@ import math
 import numpy
 
 from kfront.backends.numpy import numpy as knp
-from kfront.backends.numpy.engine import Tensor, elementwise, get_xp, primitive, raw
+from kfront.backends.numpy.engine import Tensor, _check_arg, elementwise, get_xp, primitive, raw
 
 
 def _sigmoid(xp, x):
@@ -199,12 +199,13 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     target = raw(target)
     xp = get_xp(target)
     target = xp.asarray(target)
-    if target.ndim == len(knp.shape_of(output)) and target.shape[-1] == 1:
+    if target.ndim == len(knp._shape_of(output)) and target.shape[-1] == 1:
         target = xp.squeeze(target, -1)
     if not from_logits and getattr(output, "logits", None) is not None and output.logits[1] == axis:
         output, from_logits = output.logits[0], True
     if from_logits:
         return sparse_softmax_cross_entropy(target.astype("int64"), output, axis=axis)
+    output = knp.divide(output, knp.sum(output, axis=axis, keepdims=True))
     eps = _epsilon()
     logp = knp.log(knp.clip(output, eps, 1.0 - eps))
     idx = xp.expand_dims(target.astype("int64"), axis)
@@ -227,8 +228,11 @@ def binary_crossentropy(target, output, from_logits=False):
 def dropout(x, rate, noise_shape=None, seed=None):
     """Zero elements with probability ``rate`` and scale the rest by ``1 / (1 - rate)``."""
     from kfront.backends.numpy import random as krandom
+    if not 0 <= rate < 1:
+        raise ValueError(f"dropout: rate must be in [0, 1), got {rate!r}")
+    _check_arg(x, "dropout")
     keep = 1.0 - rate
-    shape = noise_shape if noise_shape is not None else knp.shape_of(x)
-    shape = tuple(s if s is not None else d for s, d in zip(shape, knp.shape_of(x)))
+    shape = noise_shape if noise_shape is not None else knp._shape_of(x)
+    shape = tuple(s if s is not None else d for s, d in zip(shape, knp._shape_of(x)))
     mask = krandom.uniform(shape, dtype=raw(x).dtype, seed=seed) < keep
     return knp.multiply(x, mask.astype(raw(x).dtype) / keep)

@@ -6,6 +6,7 @@ numpy and on cupy.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 
 import numpy
@@ -48,8 +49,17 @@ tanh = elementwise("tanh", lambda xp, x: xp.tanh(x), lambda xp, y, g: g * (1 - y
 reciprocal = elementwise("reciprocal", lambda xp, x: 1 / x, lambda xp, y, g: -g * y * y, "y")
 
 
+def _constant(op):
+    """``op`` without a gradient: its inputs are taken as constants, so it is never recorded and
+    returns plain arrays even under a tape."""
+    @functools.wraps(op)
+    def call(*args, **params):
+        return op(*[raw(a) for a in args], **params)
+    return call
+
+
 def _no_grad_unary(name, f):
-    return elementwise(name, f, lambda xp, x, g: None, "x")
+    return _constant(elementwise(name, f, None, "x"))
 
 
 sign = _no_grad_unary("sign", _sign)
@@ -67,11 +77,9 @@ def _binary(name, forward, grads=None):
     def fn(a, b):
         xp = get_xp(a if hasattr(a, "shape") else b)
         out = forward(xp, a, b)
-        if grads is None:
-            return out, lambda g, needs: (None, None)
         return out, lambda g, needs: grads(xp, g, a, b, out, needs)
     fn.__name__ = fn.__qualname__ = name
-    return primitive(fn)
+    return primitive(fn) if grads is not None else _constant(primitive(fn))
 
 
 add = _binary("add", lambda xp, a, b: xp.add(a, b), lambda xp, g, a, b, o, n: (g, g))
@@ -97,7 +105,8 @@ maximum = _binary("maximum", lambda xp, a, b: xp.maximum(a, b),
 minimum = _binary("minimum", lambda xp, a, b: xp.minimum(a, b),
                   lambda xp, g, a, b, o, n: (g * (a <= b) if n[0] else None,
                                              g * (a > b) if n[1] else None))
-mod = _binary("mod", lambda xp, a, b: xp.mod(a, b))
+mod = _binary("mod", lambda xp, a, b: xp.mod(a, b),
+              lambda xp, g, a, b, o, n: (g, -g * xp.floor_divide(a, b) if n[1] else None))
 floor_divide = _binary("floor_divide", lambda xp, a, b: xp.floor_divide(a, b))
 equal = _binary("equal", lambda xp, a, b: xp.equal(a, b))
 not_equal = _binary("not_equal", lambda xp, a, b: xp.not_equal(a, b))
@@ -132,10 +141,11 @@ def matmul(a, b):
     out = xp.matmul(a, b)
 
     def vjp(g, needs):
+        # promote 1-D operands to matrices as matmul does (b first: g may be 0-d)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = xp.expand_dims(g, -2) if a.ndim == 1 else g
-        g2 = xp.expand_dims(g2, -1) if b.ndim == 1 else g2
+        g2 = xp.expand_dims(g, -1) if b.ndim == 1 else g
+        g2 = xp.expand_dims(g2, -2) if a.ndim == 1 else g2
         ga = gb = None
         if needs[0]:
             ga = xp.matmul(g2, xp.swapaxes(b2, -1, -2))
@@ -180,7 +190,7 @@ def tensordot(a, b, axes=2):
 
 def dot(a, b):
     """numpy.dot semantics."""
-    na, nb = len(shape_of(a)), len(shape_of(b))
+    na, nb = len(_shape_of(a)), len(_shape_of(b))
     if na == 0 or nb == 0:
         return multiply(a, b)
     if na <= 2 and nb <= 2:
@@ -188,7 +198,7 @@ def dot(a, b):
     return tensordot(a, b, axes=([na - 1], [builtins.max(nb - 2, 0)]))
 
 
-def shape_of(x):
+def _shape_of(x):
     return raw(x).shape if hasattr(raw(x), "shape") else ()
 
 
@@ -254,32 +264,16 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 def _no_grad_reduction(name, f):
-    def fn(x, **kw):
-        return f(get_xp(x), x, **kw), lambda g, needs: (None,)
+    def fn(x, axis=None, keepdims=False):
+        return f(get_xp(x), x, axis=axis, keepdims=keepdims), None
     fn.__name__ = fn.__qualname__ = name
-    return primitive(fn)
+    return _constant(primitive(fn))
 
 
-_argmax = _no_grad_reduction("argmax", lambda xp, x, axis, keepdims: xp.argmax(x, axis=axis, keepdims=keepdims))
-_argmin = _no_grad_reduction("argmin", lambda xp, x, axis, keepdims: xp.argmin(x, axis=axis, keepdims=keepdims))
-_any = _no_grad_reduction("any", lambda xp, x, axis, keepdims: xp.any(x, axis=axis, keepdims=keepdims))
-_all = _no_grad_reduction("all", lambda xp, x, axis, keepdims: xp.all(x, axis=axis, keepdims=keepdims))
-
-
-def argmax(x, axis=None, keepdims=False):
-    return _argmax(x, axis=axis, keepdims=keepdims)
-
-
-def argmin(x, axis=None, keepdims=False):
-    return _argmin(x, axis=axis, keepdims=keepdims)
-
-
-def any(x, axis=None, keepdims=False):
-    return _any(x, axis=axis, keepdims=keepdims)
-
-
-def all(x, axis=None, keepdims=False):
-    return _all(x, axis=axis, keepdims=keepdims)
+argmax = _no_grad_reduction("argmax", lambda xp, x, **kw: xp.argmax(x, **kw))
+argmin = _no_grad_reduction("argmin", lambda xp, x, **kw: xp.argmin(x, **kw))
+any = _no_grad_reduction("any", lambda xp, x, **kw: xp.any(x, **kw))
+all = _no_grad_reduction("all", lambda xp, x, **kw: xp.all(x, **kw))
 
 
 @primitive
@@ -317,14 +311,14 @@ def moveaxis(x, source, destination):
 
 
 def swapaxes(x, axis1, axis2):
-    nd = len(shape_of(x))
+    nd = len(_shape_of(x))
     perm = list(range(nd))
     perm[axis1 % nd], perm[axis2 % nd] = perm[axis2 % nd], perm[axis1 % nd]
     return transpose(x, perm)
 
 
 def expand_dims(x, axis):
-    shp = list(shape_of(x))
+    shp = list(_shape_of(x))
     axes = [axis] if isinstance(axis, int) else list(axis)
     nd = len(shp) + len(axes)
     for a in sorted(a % nd for a in axes):
@@ -333,7 +327,7 @@ def expand_dims(x, axis):
 
 
 def squeeze(x, axis=None):
-    shp = shape_of(x)
+    shp = _shape_of(x)
     axes = _axes(axis, len(shp)) if axis is not None else tuple(i for i, s in enumerate(shp) if s == 1)
     for a in axes:
         if shp[a] != 1:
@@ -375,7 +369,7 @@ def split(x, indices_or_sections, axis=0):
 
 
 def unstack(x, num=None, axis=0):
-    n = shape_of(x)[axis]
+    n = _shape_of(x)[axis]
     return [squeeze(p, axis) for p in split(x, n, axis=axis)]
 
 
@@ -394,8 +388,18 @@ def tile(x, repeats):
     return out, vjp
 
 
-@primitive
 def repeat(x, repeats, axis=None):
+    """numpy.repeat; ``repeats`` an int or one count per element along ``axis``."""
+    if numpy.ndim(repeats) == 0:
+        return _repeat(x, int(repeats), axis=axis)
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    n = _shape_of(x)[axis]
+    return take(x, numpy.repeat(numpy.arange(n), numpy.asarray(repeats)), axis=axis)
+
+
+@primitive
+def _repeat(x, repeats, axis=None):
     xp = get_xp(x)
     out = xp.repeat(x, repeats, axis=axis)
 
@@ -481,21 +485,26 @@ def take(x, indices, axis=None):
 @primitive
 def take_along_axis(x, indices, axis=None):
     xp = get_xp(x)
+    indices = xp.asarray(indices)
     out = xp.take_along_axis(x, indices, axis=axis)
 
     def vjp(g, needs):
-        gx = xp.zeros(x.shape, g.dtype)
-        xp.add.at(gx, _full_index(xp, indices, axis), g)
-        return (gx, None)
+        gx = xp.zeros(x.size if axis is None else x.shape, g.dtype)
+        xp.add.at(gx, indices if axis is None else _along_index(xp, x.shape, indices, axis), g)
+        return (gx.reshape(x.shape), None)
     return out, vjp
 
 
-def _full_index(xp, indices, axis):
-    idx = list(xp.indices(indices.shape, sparse=True))
-    idx[axis] = indices
+def _along_index(xp, shape, indices, axis):
+    """The advanced index into an array of ``shape`` that take_along_axis uses (broadcasting)."""
+    nd = len(shape)
+    idx = [xp.arange(s).reshape([-1 if j == i else 1 for j in range(nd)])
+           for i, s in enumerate(shape)]
+    idx[axis % nd] = indices
     return tuple(idx)
 
 
+@_constant
 @primitive
 def one_hot(x, num_classes, axis=-1, dtype=None):
     xp = get_xp(x)
@@ -503,7 +512,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None):
     out = (xp.expand_dims(x, -1) == xp.arange(num_classes)).astype(standardize_dtype(dtype))
     if axis != -1:
         out = xp.moveaxis(out, -1, axis)
-    return out, lambda g, needs: (None,)
+    return out, None
 
 
 # --------------------------------------------------------------------------- creation
@@ -543,4 +552,4 @@ def eye(n, m=None, dtype=None):
 
 
 def size(x) -> int:
-    return int(math.prod(shape_of(x)))
+    return int(math.prod(_shape_of(x)))

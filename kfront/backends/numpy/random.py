@@ -27,5 +27,5 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 
 
 def shuffle(x, axis=0, seed=None):
-    from kfront.backends.numpy.numpy import take, shape_of
-    return take(x, _common.shuffle_indices(shape_of(x)[axis], seed), axis=axis)
+    from kfront.backends.numpy.numpy import take, _shape_of
+    return take(x, _common.shuffle_indices(_shape_of(x)[axis], seed), axis=axis)

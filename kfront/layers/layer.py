@@ -1,0 +1,364 @@
+"""The ``Layer`` base class: weights, building from the first input shape, calling, config."""
+from __future__ import annotations
+
+import collections
+import inspect
+import re
+
+import numpy as np
+
+from kfront import backends as _backends
+from kfront import ops
+from kfront.backends import B
+from kfront.backends.common import tree
+
+_uids: collections.Counter = collections.Counter()
+
+
+def unique_name(prefix: str) -> str:
+    """Keras's naming: ``dense``, then ``dense_1``, ``dense_2``..."""
+    n = _uids[prefix]
+    _uids[prefix] += 1
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def snake_case(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+class InputSpec:
+    """What a layer accepts: ``ndim`` / ``min_ndim`` and fixed sizes of some ``axes``."""
+
+    def __init__(self, ndim: int | None = None, min_ndim: int | None = None,
+                 axes: dict | None = None, dtype=None, allow_last_axis_squeeze=False, name=None):
+        self.ndim, self.min_ndim, self.axes, self.dtype = ndim, min_ndim, axes or {}, dtype
+
+
+def _check_spec(layer, spec: InputSpec, shape: tuple, index: int = 0) -> None:
+    head = f'Input {index} of layer "{layer.name}" is incompatible with the layer:'
+    if spec.ndim is not None and len(shape) != spec.ndim:
+        raise ValueError(f"{head} expected ndim={spec.ndim}, found ndim={len(shape)}. "
+                         f"Full shape received: {shape}")
+    if spec.min_ndim is not None and len(shape) < spec.min_ndim:
+        raise ValueError(f"{head} expected min_ndim={spec.min_ndim}, found ndim={len(shape)}. "
+                         f"Full shape received: {shape}")
+    for axis, value in spec.axes.items():
+        got = shape[axis] if -len(shape) <= axis < len(shape) else None
+        if value is not None and got is not None and got != value:
+            raise ValueError(f"{head} expected axis {axis} of input shape to have value {value}, "
+                             f"but received input with shape {shape}")
+
+
+_RESERVED_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
+
+
+class Layer:
+    """Base class of all layers.
+
+    Subclasses create weights in ``build(input_shape)`` with ``add_weight`` and compute in
+    ``call(inputs, training=None)``. Calling a layer builds it on first use.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers, ops
+        >>> class Scale(layers.Layer):
+        ...     def build(self, input_shape):
+        ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+        ...     def call(self, x):
+        ...         return ops.multiply(x, self.w)
+        >>> Scale()(np.ones((2, 3), "float32")).shape
+        (2, 3)
+    """
+
+    def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None,
+                 autocast: bool = True, **kwargs):
+        shape_kw = {k: kwargs.pop(k) for k in _RESERVED_KWARGS if k in kwargs}
+        for legacy in ("input_length", "weights"):
+            kwargs.pop(legacy, None)  # tf.keras 2 spellings with no effect here
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unrecognized keyword argument(s) "
+                            f"{sorted(kwargs)}")
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        from kfront import config
+        self._dtype = ops.standardize_dtype(dtype) if dtype is not None else config.floatx()
+        self.autocast = autocast
+        self.built = False
+        self.input_spec: InputSpec | list | None = None
+        self.supports_masking = False
+        self._trainable_weights: list = []
+        self._non_trainable_weights: list = []
+        self._own_losses: list = []
+        self._sublayers: list = []
+        self._build_shapes = None
+        self._generation = _backends.generation()
+        self._input_shape_arg = _batch_shape_from(shape_kw)
+        self._call_has_training = "training" in _call_params(type(self))
+        self._call_has_mask = "mask" in _call_params(type(self))
+        self.activity_regularizer = None
+
+    # ---- attribute tracking ---------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if not name.startswith("_") and "_sublayers" in self.__dict__:
+            for v in (value if isinstance(value, (list, tuple)) else (value,)):
+                if isinstance(v, Layer) and v is not self and v not in self._sublayers:
+                    self._sublayers.append(v)
+        object.__setattr__(self, name, value)
+
+    # ---- weights ----------------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True,
+                   regularizer=None, constraint=None, name: str | None = None, **kwargs):
+        """Create a weight Variable tracked by this layer (Keras 3's signature)."""
+        from kfront import constraints, initializers, regularizers
+        shape = () if shape is None else tuple(int(s) for s in shape)
+        dtype = ops.standardize_dtype(dtype or self._dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if ops.standardize_dtype(dtype).startswith("float") \
+                else "zeros"
+        init = initializers.get(initializer)
+        name = name or f"variable_{len(self._trainable_weights) + len(self._non_trainable_weights)}"
+        var = B.Variable(init, shape=shape, dtype=dtype, trainable=trainable, name=name,
+                         constraint=constraints.get(constraint))
+        var.path = f"{self.name}/{name}"
+        var.regularizer = regularizers.get(regularizer)
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
+        return var
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._sublayers:
+            layer.trainable = value
+
+    def _layers_flat(self):
+        """This layer and every nested sublayer, each once, depth first."""
+        out, stack, seen = [], [self], set()
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._sublayers))
+        return out
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self.trainable:
+            return []
+        out = list(self._trainable_weights)
+        for layer in self._sublayers:
+            out.extend(w for w in layer.trainable_weights if w not in out)
+        return out
+
+    @property
+    def non_trainable_weights(self) -> list:
+        if not self.trainable:
+            return self.weights
+        out = list(self._non_trainable_weights)
+        for layer in self._sublayers:
+            out.extend(w for w in layer.non_trainable_weights if w not in out)
+        return out
+
+    @property
+    def weights(self) -> list:
+        """All weights: trainable first, then non-trainable (Keras's order)."""
+        out = list(self._trainable_weights) + list(self._non_trainable_weights)
+        for layer in self._sublayers:
+            out.extend(w for w in layer.weights if w not in out)
+        return out
+
+    trainable_variables = property(lambda self: self.trainable_weights)
+    non_trainable_variables = property(lambda self: self.non_trainable_weights)
+    variables = property(lambda self: self.weights)
+
+    def get_weights(self) -> list:
+        """The weights as numpy arrays."""
+        return [ops.convert_to_numpy(w.value) for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set the weights from a list of arrays, in ``weights`` order."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(f'Layer "{self.name}" expects {len(own)} weight arrays, '
+                             f"got {len(weights)}")
+        for var, value in zip(own, weights):
+            value = np.asarray(value)
+            if value.shape != var.shape:
+                raise ValueError(f'Layer "{self.name}": weight {var.path} has shape {var.shape}, '
+                                 f"the value given has shape {value.shape}")
+            var.assign(value)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f'Layer "{self.name}" is not built yet: call it or build it to '
+                             f"create its weights before counting them")
+        return int(sum(w.size for w in self.weights))
+
+    @property
+    def losses(self) -> list:
+        """Regularization losses: weight regularizers (computed now) and activity losses."""
+        out = []
+        for layer in self._layers_flat():
+            out.extend(layer._own_losses)
+            for w in layer._trainable_weights:
+                reg = getattr(w, "regularizer", None)
+                if reg is not None:
+                    out.append(reg(w))
+        return out
+
+    def add_loss(self, loss) -> None:
+        self._own_losses.append(loss)
+
+    # ---- building and calling ----------------------------------------------------------------
+    def build(self, input_shape) -> None:
+        """Create weights for inputs of ``input_shape`` (batch dim included, may be None)."""
+        self.built = True
+
+    def _maybe_build(self, shapes) -> None:
+        if self.built:
+            return
+        self._build_shapes = shapes
+        self.build(shapes)
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
+
+    def __call__(self, inputs, *args, **kwargs):
+        from kfront.layers.input_layer import KerasTensor, symbolic_call
+        first = tree.flatten(inputs)[0]
+        if any(isinstance(t, KerasTensor) for t in first):
+            return symbolic_call(self, inputs, args, kwargs)
+        if self._generation != _backends.generation():
+            raise RuntimeError(f'Layer "{self.name}" was built on another backend before '
+                               f"kfront.config.set_backend(); rebuild it after switching")
+        inputs = self._convert_inputs(inputs)
+        if not self.built:
+            self._maybe_build(_shapes_of(inputs))
+        self._check_inputs(inputs)
+        if not self._call_has_training:
+            kwargs.pop("training", None)
+        if not self._call_has_mask:
+            kwargs.pop("mask", None)
+        outputs = self.call(inputs, *args, **kwargs)
+        if self.activity_regularizer is not None:
+            self._own_losses[:] = [self.activity_regularizer(o) for o in tree.flatten(outputs)[0]]
+        return outputs
+
+    def _convert_inputs(self, inputs):
+        """Arrays to backend tensors; float inputs autocast to the layer's dtype (as Keras)."""
+        leaves, spec = tree.flatten(inputs)
+        out = []
+        for x in leaves:
+            if not (B.is_tensor(x) or isinstance(x, B.Variable) or type(x).__name__ == "Tensor"):
+                x = ops.convert_to_tensor(x)
+            if self.autocast and self._dtype.startswith("float"):
+                dt = ops.dtype(x)
+                if dt.startswith("float") and dt != self._dtype:
+                    x = ops.cast(x, self._dtype)
+            out.append(x)
+        return tree.unflatten(spec, out)
+
+    def _check_inputs(self, inputs) -> None:
+        spec = self.input_spec
+        if spec is None:
+            return
+        specs = spec if isinstance(spec, (list, tuple)) else [spec]
+        flat = tree.flatten(inputs)[0]
+        for i, (s, x) in enumerate(zip(specs, flat)):
+            if s is not None:
+                _check_spec(self, s, tuple(ops.shape(x)), i)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape(s) for ``input_shape``; by default found by running the layer on zeros
+        twice, with unknown sizes set to 2 then 3 (sizes that change are unknown, ``None``)."""
+        leaves, spec = _flatten_shapes(input_shape)
+        runs = []
+        for fill in (2, 3):
+            dummies = [np.zeros([fill if d is None else d for d in s], dtype=dt)
+                       for s, dt in leaves]
+            with B.no_grad():
+                out = self(tree.unflatten(spec, dummies) if spec is not None else dummies[0])
+            runs.append(out)
+        o2, ospec = tree.flatten(runs[0])
+        o3 = tree.flatten(runs[1])[0]
+        shapes = [tuple(a if a == b else None for a, b in zip(ops.shape(x), ops.shape(y)))
+                  for x, y in zip(o2, o3)]
+        return tree.unflatten(ospec, shapes)
+
+    def compute_output_spec_dtype(self, input_dtype: str) -> str:
+        return self._dtype if self._dtype.startswith("float") else input_dtype
+
+    # ---- config --------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": self._dtype}
+        if self._input_shape_arg is not None:
+            config["batch_input_shape"] = self._input_shape_arg
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        config = dict(config)
+        if "batch_input_shape" in config:
+            config["batch_input_shape"] = tuple(config["batch_input_shape"])
+        if isinstance(config.get("dtype"), dict):  # Keras 3 DTypePolicy config
+            config["dtype"] = config["dtype"].get("config", {}).get("name", None)
+        return cls(**config)
+
+    @property
+    def dtype(self) -> str:
+        return self._dtype
+
+    compute_dtype = variable_dtype = dtype
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _call_params(cls) -> tuple:
+    cache = cls.__dict__.get("_call_params_cache")
+    if cache is None:
+        cache = tuple(inspect.signature(cls.call).parameters)
+        setattr(cls, "_call_params_cache", cache)
+    return cache
+
+
+def _batch_shape_from(kw: dict):
+    if "batch_input_shape" in kw:
+        return tuple(kw["batch_input_shape"])
+    if "input_shape" in kw:
+        return (kw.get("batch_size"),) + tuple(kw["input_shape"])
+    if "input_dim" in kw:
+        return (kw.get("batch_size"), int(kw["input_dim"]))
+    return None
+
+
+def _shapes_of(inputs):
+    leaves, spec = tree.flatten(inputs)
+    shapes = [tuple(ops.shape(x)) for x in leaves]
+    return tree.unflatten(spec, shapes) if spec is not None else shapes[0]
+
+
+def _flatten_shapes(input_shape):
+    """A shape, or a nested list/dict of shapes -> ([(shape, dtype)], spec or None)."""
+    from kfront import config
+    if _is_shape(input_shape):
+        return [(tuple(input_shape), config.floatx())], None
+    if isinstance(input_shape, dict) and all(_is_shape(s) for s in input_shape.values()):
+        leaves = [(tuple(s), config.floatx()) for s in input_shape.values()]
+        return leaves, (dict, [(k, None) for k in input_shape])
+    if isinstance(input_shape, (list, tuple)) and all(_is_shape(s) for s in input_shape):
+        return [(tuple(s), config.floatx()) for s in input_shape], (list, [None] * len(input_shape))
+    raise ValueError(f"Cannot interpret {input_shape!r} as an input shape")
+
+
+def _is_shape(s) -> bool:
+    return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer))
+                                                for d in s)

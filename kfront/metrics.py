@@ -1,0 +1,1119 @@
+"""Metrics with the ``keras.metrics`` API, accumulated on the host.
+
+Design: a metric's state lives on the host as numpy float64 numbers. ``update_state``
+converts ``y_true``/``y_pred``/``sample_weight`` with ``kfront.ops.convert_to_numpy`` and does
+its bookkeeping in numpy, so a metric gives the same value on every backend, builds no graph
+and is never differentiated. ``result()`` returns a Python float.
+
+Metric functions (``accuracy``, ``categorical_accuracy``...) take tensors and return the
+per-sample values as a backend tensor of floatx, like Keras's.
+
+Example:
+    >>> import numpy as np
+    >>> from kfront import metrics
+    >>> m = metrics.SparseCategoricalAccuracy()
+    >>> m.update_state([1, 0], [[0.1, 0.9], [0.2, 0.8]])
+    >>> m.result()
+    0.5
+    >>> m.update_state([0], [[0.7, 0.3]], sample_weight=[2.0])
+    >>> m.result()
+    0.75
+"""
+from __future__ import annotations
+
+import collections
+import inspect
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from kfront import config, losses, ops
+from kfront.losses import (binary_crossentropy, binary_focal_crossentropy,  # noqa: F401
+                           categorical_crossentropy, categorical_focal_crossentropy,
+                           categorical_hinge, hinge, huber, kl_divergence,
+                           log_cosh, mean_absolute_error, mean_absolute_percentage_error,
+                           mean_squared_error, mean_squared_logarithmic_error, poisson,
+                           sparse_categorical_crossentropy, squared_hinge)
+
+__all__ = [
+    "Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
+    "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
+    "SparseTopKCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError",
+    "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "RootMeanSquaredError",
+    "CosineSimilarity", "LogCoshError", "Hinge", "SquaredHinge", "CategoricalHinge",
+    "KLDivergence", "Poisson", "BinaryCrossentropy", "CategoricalCrossentropy",
+    "SparseCategoricalCrossentropy", "AUC", "accuracy", "binary_accuracy",
+    "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy", "get", "serialize", "deserialize", "resolve",
+]
+
+_uids: collections.Counter = collections.Counter()
+
+
+def _auto_name(cls_name: str) -> str:
+    prefix = losses._snake_case(cls_name)
+    n = _uids[prefix]
+    _uids[prefix] += 1
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def _host(x):
+    """``x`` (any backend tensor, Variable, array-like) as a numpy array on the host."""
+    if x is None:
+        return None
+    if isinstance(x, np.ndarray):
+        return x
+    try:
+        return np.asarray(ops.convert_to_numpy(x))
+    except TypeError:  # a tensor of another framework than the active backend
+        return np.asarray(x)
+
+
+def _floatx_out(values: np.ndarray):
+    return ops.convert_to_tensor(np.asarray(values, dtype=config.floatx()))
+
+
+def _squeeze_or_expand(x1, x2, expand_rank_1: bool = True):
+    return losses.squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1, _K=losses._host)
+
+
+# ------------------------------------------------------------------- host metric functions
+def _np_accuracy(y_true, y_pred):
+    y_pred = np.asarray(y_pred)
+    y_true = np.asarray(y_true).astype(y_pred.dtype)
+    y_true, y_pred = _squeeze_or_expand(y_true, y_pred)
+    return np.equal(y_true, y_pred).astype("float64")
+
+
+def _np_binary_accuracy(y_true, y_pred, threshold=0.5):
+    y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
+    if isinstance(threshold, (int, float)):
+        threshold = np.float32(threshold)  # Keras converts it to a floatx tensor
+    y_true, y_pred = _squeeze_or_expand(y_true, y_pred)
+    y_pred = np.greater(y_pred, threshold).astype(y_true.dtype)
+    return np.equal(y_true, y_pred).astype("float64")
+
+
+def _np_categorical_accuracy(y_true, y_pred):
+    y_pred = np.asarray(y_pred)
+    y_true = np.argmax(np.asarray(y_true), axis=-1)
+    org_shape = y_true.shape
+    reshape = False
+    if y_true.ndim == y_pred.ndim:
+        y_true = np.squeeze(y_true, -1)
+        reshape = True
+    matches = np.equal(y_true, np.argmax(y_pred, axis=-1)).astype("float64")
+    return matches.reshape(org_shape) if reshape else matches
+
+
+def _np_sparse_categorical_accuracy(y_true, y_pred):
+    y_pred = np.asarray(y_pred)
+    y_true = np.asarray(y_true).astype(y_pred.dtype)
+    org_shape = y_true.shape
+    reshape = False
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = np.squeeze(y_true, -1)
+        reshape = True
+    matches = np.equal(y_true, np.argmax(y_pred, axis=-1).astype(y_true.dtype)).astype("float64")
+    if reshape:
+        matches = matches.reshape(org_shape)
+    if matches.ndim > 1 and matches.shape[-1] == 1:
+        matches = np.squeeze(matches, -1)
+    return matches
+
+
+def _in_top_k(targets, predictions, k):
+    """TensorFlow's ``in_top_k``: ties at the k-th value count as in; non-finite predictions
+    and out-of-range targets count as out."""
+    n = predictions.shape[-1]
+    targets = np.asarray(targets).astype("int64")
+    valid = (targets >= 0) & (targets < n)
+    vals = np.take_along_axis(predictions, np.where(valid, targets, 0)[:, None], axis=-1)[:, 0]
+    kth = np.sort(predictions, axis=-1)[:, n - min(k, n)] if n else np.zeros(len(targets))
+    return valid & np.isfinite(vals) & (vals >= kth)
+
+
+def _np_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    y_pred = np.asarray(y_pred)
+    y_true = np.argmax(np.asarray(y_true), axis=-1)
+    org_shape = y_true.shape
+    if y_pred.ndim > 2:
+        y_pred = y_pred.reshape(-1, y_pred.shape[-1])
+    matches = _in_top_k(y_true.reshape(-1), y_pred, k).astype("float64")
+    return matches.reshape(org_shape) if len(org_shape) > 1 else matches
+
+
+def _np_sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    y_pred = np.asarray(y_pred)
+    y_true = np.asarray(y_true).astype(y_pred.dtype if from_sorted_ids else "int32")
+    org_shape = y_true.shape
+    if y_pred.ndim > 2:
+        y_pred = y_pred.reshape(-1, y_pred.shape[-1])
+    flat = y_true.reshape(-1) if y_true.ndim > 1 else y_true
+    if from_sorted_ids:
+        matches = np.any(np.equal(flat[:, None], y_pred[:, :k]), axis=1)
+    else:
+        matches = _in_top_k(flat, y_pred, k)
+    matches = matches.astype("float64")
+    return matches.reshape(org_shape) if y_true.ndim > 1 else matches
+
+
+def accuracy(y_true, y_pred):
+    """1.0 where ``y_true == y_pred`` (after casting ``y_true`` to ``y_pred``'s dtype), else 0.
+
+    Example:
+        >>> from kfront import metrics
+        >>> metrics.accuracy([1, 2, 3], [1.0, 2.0, 0.0]).tolist()
+        [1.0, 1.0, 0.0]
+    """
+    return _floatx_out(_np_accuracy(_host(y_true), _host(y_pred)))
+
+
+def binary_accuracy(y_true, y_pred, threshold: float = 0.5):
+    """1.0 where ``y_pred > threshold`` agrees with the 0/1 label ``y_true``.
+
+    Example:
+        >>> from kfront import metrics
+        >>> metrics.binary_accuracy([1.0, 0.0], [0.7, 0.6]).tolist()
+        [1.0, 0.0]
+    """
+    return _floatx_out(_np_binary_accuracy(_host(y_true), _host(y_pred), threshold))
+
+
+def categorical_accuracy(y_true, y_pred):
+    """1.0 where ``argmax(y_pred)`` equals ``argmax(y_true)`` (one-hot labels).
+
+    Example:
+        >>> from kfront import metrics
+        >>> metrics.categorical_accuracy([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]]).tolist()
+        [1.0, 0.0]
+    """
+    return _floatx_out(_np_categorical_accuracy(_host(y_true), _host(y_pred)))
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """1.0 where ``argmax(y_pred)`` equals the integer label.
+
+    Example:
+        >>> from kfront import metrics
+        >>> metrics.sparse_categorical_accuracy([1, 1], [[0.2, 0.8], [0.3, 0.2]]).tolist()
+        [1.0, 0.0]
+    """
+    return _floatx_out(_np_sparse_categorical_accuracy(_host(y_true), _host(y_pred)))
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k: int = 5):
+    """1.0 where the one-hot label's class is among the ``k`` highest predictions.
+
+    Example:
+        >>> from kfront import metrics
+        >>> metrics.top_k_categorical_accuracy([[0, 0, 1]], [[0.5, 0.3, 0.2]], k=2).tolist()
+        [0.0]
+    """
+    return _floatx_out(_np_top_k_categorical_accuracy(_host(y_true), _host(y_pred), k))
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k: int = 5,
+                                      from_sorted_ids: bool = False):
+    """1.0 where the integer label is among the ``k`` highest predictions (or, with
+    ``from_sorted_ids``, among the first ``k`` ids of ``y_pred``).
+
+    Example:
+        >>> from kfront import metrics
+        >>> metrics.sparse_top_k_categorical_accuracy([1], [[0.5, 0.3, 0.2]], k=2).tolist()
+        [1.0]
+    """
+    return _floatx_out(_np_sparse_top_k_categorical_accuracy(_host(y_true), _host(y_pred), k,
+                                                             from_sorted_ids))
+
+
+_HOST_METRIC_FNS = {
+    accuracy: _np_accuracy,
+    binary_accuracy: _np_binary_accuracy,
+    categorical_accuracy: _np_categorical_accuracy,
+    sparse_categorical_accuracy: _np_sparse_categorical_accuracy,
+    top_k_categorical_accuracy: _np_top_k_categorical_accuracy,
+    sparse_top_k_categorical_accuracy: _np_sparse_top_k_categorical_accuracy,
+}
+
+
+def _host_evaluator(fn: Callable) -> Callable:
+    """``fn`` evaluated on host numpy arrays, returning a numpy array."""
+    if fn in _HOST_METRIC_FNS:
+        return _HOST_METRIC_FNS[fn]
+    loss_fn = fn.fn if isinstance(fn, losses.LossFunctionWrapper) else fn
+    host_loss = losses.host_function(loss_fn)
+    if host_loss is not None:
+        def run(y_true, y_pred, **kw):
+            if y_pred.dtype.kind == "f":
+                y_pred = y_pred.astype("float64")
+            if isinstance(fn, losses.LossFunctionWrapper):
+                y_true, y_pred = _squeeze_or_expand(y_true, y_pred)
+                kw = {**fn._fn_kwargs, **kw}
+            return host_loss(y_true, y_pred, **kw)
+        return run
+
+    def generic(y_true, y_pred, **kw):
+        return _host(fn(y_true, y_pred, **kw))
+    return generic
+
+
+def _reduce_to_samplewise_values(values, sample_weight, reduce_fn):
+    """Keras's rule: weights are matched to ``values`` (trailing size-1 axis), ``values`` are
+    reduced to the weights' rank, weighted, then reduced to one value per sample."""
+    values = np.asarray(values, dtype="float64")
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype="float64")
+        values, sample_weight = _squeeze_or_expand(values, sample_weight)
+        w_ndim, v_ndim = sample_weight.ndim, values.ndim
+        if v_ndim > w_ndim:
+            values = reduce_fn(values, axis=tuple(range(w_ndim, v_ndim)))
+        try:
+            sample_weight = np.broadcast_to(sample_weight, values.shape)
+        except ValueError:
+            raise ValueError(f"sample_weight of shape {sample_weight.shape} does not broadcast "
+                             f"to the metric values of shape {values.shape}") from None
+        values = values * sample_weight
+        if w_ndim > 1:
+            sample_weight = reduce_fn(sample_weight, axis=tuple(range(1, w_ndim)))
+    if values.ndim > 1:
+        values = reduce_fn(values, axis=tuple(range(1, values.ndim)))
+    return values, sample_weight
+
+
+# ------------------------------------------------------------------------------ base classes
+class Metric:
+    """Base class of metrics: ``update_state(...)`` accumulates, ``result()`` reads (a Python
+    float), ``reset_state()`` clears. State is kept on the host in numpy float64.
+
+    Subclasses keep their state in attributes initialised by ``reset_state`` (which the base
+    ``__init__`` does not call).
+
+    Example:
+        >>> from kfront import metrics
+        >>> class Count(metrics.Metric):
+        ...     def __init__(self, name="count", dtype=None):
+        ...         super().__init__(name=name, dtype=dtype)
+        ...         self.reset_state()
+        ...     def update_state(self, y_true, y_pred, sample_weight=None):
+        ...         self.n += len(y_true)
+        ...     def result(self):
+        ...         return float(self.n)
+        ...     def reset_state(self):
+        ...         self.n = 0
+        >>> c = Count(); c.update_state([1, 2], [1, 2]); c.result()
+        2.0
+    """
+
+    def __init__(self, dtype=None, name: str | None = None):
+        self.name = name or _auto_name(type(self).__name__)
+        self._dtype = ops.standardize_dtype(dtype) if dtype is not None else config.floatx()
+
+    @property
+    def dtype(self) -> str:
+        """The nominal dtype (``floatx``); host state is float64 whatever it says."""
+        return self._dtype
+
+    def update_state(self, *args, **kwargs) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state()")
+
+    def result(self) -> float:
+        raise NotImplementedError(f"{type(self).__name__} must implement result()")
+
+    def reset_state(self) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement reset_state()")
+
+    def __call__(self, *args, **kwargs) -> float:
+        """``update_state(*args, **kwargs)`` then ``result()``."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Metric":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+    __str__ = __repr__
+
+
+class Sum(Metric):
+    """The (weighted) sum of the values seen.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.Sum(); m.update_state([1, 3, 5, 7]); m.result()
+        16.0
+    """
+
+    def __init__(self, name: str = "sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.reset_state()
+
+    def update_state(self, values, sample_weight=None) -> None:
+        values, _ = _reduce_to_samplewise_values(_host(values), _host(sample_weight), np.sum)
+        self.total += float(np.sum(values))
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+
+    def result(self) -> float:
+        return float(self.total)
+
+
+class Mean(Metric):
+    """The (weighted) mean of the values seen: ``sum(values * w) / sum(w)``.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.Mean(); m.update_state([1, 3, 5, 7], sample_weight=[1, 1, 0, 0])
+        >>> m.result()
+        2.0
+    """
+
+    def __init__(self, name: str = "mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.reset_state()
+
+    def update_state(self, values, sample_weight=None) -> None:
+        values, sample_weight = _reduce_to_samplewise_values(_host(values), _host(sample_weight),
+                                                             np.mean)
+        self.total += float(np.sum(values))
+        if sample_weight is not None:
+            self.count += float(np.sum(sample_weight))
+        elif values.ndim >= 1:
+            self.count += float(values.shape[0])
+        else:
+            self.count += 1.0
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+        self.count = 0.0
+
+    def result(self) -> float:
+        return float(self.total / self.count) if self.count else 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """The mean of ``fn(y_true, y_pred, **kwargs)`` over all samples seen.
+
+    ``fn`` may be a kfront loss or metric function (evaluated in numpy on the host) or any
+    function of tensors (called with numpy arrays; its result is converted to numpy).
+
+    Example:
+        >>> from kfront import metrics, losses
+        >>> m = metrics.MeanMetricWrapper(losses.mean_absolute_error, name="l1")
+        >>> m.update_state([[0.0], [0.0]], [[1.0], [3.0]]); m.result()
+        2.0
+    """
+
+    def __init__(self, fn: Callable, name: str | None = None, dtype=None, **kwargs):
+        super().__init__(name=name, dtype=dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+        self._evaluate = _host_evaluator(fn)
+        if _is_loss(fn):
+            self._direction = "down"
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        values = self._evaluate(_host(y_true), _host(y_pred), **self._fn_kwargs)
+        super().update_state(values, sample_weight=sample_weight)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "fn": _serialize_fn(self._fn), **self._fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "MeanMetricWrapper":
+        config = dict(config)
+        if "fn" in config:
+            config["fn"] = _deserialize_fn(config["fn"])
+        return cls(**config)
+
+
+def _is_loss(fn) -> bool:
+    return isinstance(fn, losses.Loss) or fn in losses._IMPLS
+
+
+def _wrapper_class(cls_name: str, fn: Callable, default_name: str, direction: str | None,
+                   doc: str, extra: tuple = ()):
+    """A MeanMetricWrapper subclass with Keras's ``(name, dtype, *extra)`` signature whose
+    get_config is ``{"name", "dtype", *extra}``."""
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+              inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                default=default_name),
+              inspect.Parameter("dtype", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)]
+    params += [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
+               for k, v in extra]
+
+    def __init__(self, *args, **kwargs):
+        bound = sig.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        values = dict(bound.arguments)
+        values.pop("self")
+        name, dtype = values.pop("name"), values.pop("dtype")
+        MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **values)
+        for k, v in values.items():
+            setattr(self, k, v)
+        if direction is not None:
+            self._direction = direction
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype,
+                **{k: getattr(self, k) for k, _ in extra}}
+
+    sig = inspect.Signature(params)
+    __init__.__signature__ = sig
+    return type(cls_name, (MeanMetricWrapper,), {
+        "__init__": __init__, "get_config": get_config, "__doc__": doc,
+        "__module__": __name__, "__qualname__": cls_name})
+
+
+# ------------------------------------------------------------------------- accuracy metrics
+Accuracy = _wrapper_class("Accuracy", accuracy, "accuracy", "up", """
+    How often predictions equal labels exactly.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.Accuracy(); m.update_state([[1], [2], [3], [4]], [[0], [2], [3], [4]])
+        >>> m.result()
+        0.75
+    """)
+BinaryAccuracy = _wrapper_class("BinaryAccuracy", binary_accuracy, "binary_accuracy", "up", """
+    How often ``y_pred > threshold`` matches the binary label.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.BinaryAccuracy()
+        >>> m.update_state([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]])
+        >>> m.result()
+        0.75
+    """, extra=(("threshold", 0.5),))
+CategoricalAccuracy = _wrapper_class("CategoricalAccuracy", categorical_accuracy,
+                                     "categorical_accuracy", "up", """
+    How often ``argmax(y_pred)`` matches the one-hot label.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.CategoricalAccuracy()
+        >>> m.update_state([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+        >>> m.result()
+        0.5
+    """)
+SparseCategoricalAccuracy = _wrapper_class("SparseCategoricalAccuracy",
+                                           sparse_categorical_accuracy,
+                                           "sparse_categorical_accuracy", "up", """
+    How often ``argmax(y_pred)`` matches the integer label.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.SparseCategoricalAccuracy()
+        >>> m.update_state([[2], [1]], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]])
+        >>> m.result()
+        0.5
+    """)
+
+
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the one-hot label's class is among the top ``k`` predictions.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.TopKCategoricalAccuracy(k=1)
+        >>> m.update_state([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+        >>> m.result()
+        0.5
+    """
+
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype=None):
+        super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+        self.k = k
+        self._direction = "up"
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype, "k": self.k}
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the integer label is among the top ``k`` predictions.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.SparseTopKCategoricalAccuracy(k=1)
+        >>> m.update_state([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+        >>> m.result()
+        0.5
+    """
+
+    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype=None,
+                 from_sorted_ids: bool = False):
+        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k,
+                         from_sorted_ids=from_sorted_ids)
+        self.k = k
+        self.from_sorted_ids = from_sorted_ids
+        self._direction = "up"
+
+    def get_config(self) -> dict:
+        config = {"name": self.name, "dtype": self.dtype, "k": self.k}
+        if self.from_sorted_ids:
+            config["from_sorted_ids"] = True
+        return config
+
+
+# ----------------------------------------------------------------------- regression metrics
+MeanSquaredError = _wrapper_class("MeanSquaredError", mean_squared_error, "mean_squared_error",
+                                  "down", """
+    Mean of squared errors.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.MeanSquaredError(); m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> m.result()
+        0.25
+    """)
+MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", mean_absolute_error,
+                                   "mean_absolute_error", "down", """
+    Mean of absolute errors.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.MeanAbsoluteError(); m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> m.result()
+        0.25
+    """)
+MeanAbsolutePercentageError = _wrapper_class(
+    "MeanAbsolutePercentageError", mean_absolute_percentage_error,
+    "mean_absolute_percentage_error", "down", """
+    Mean absolute percentage error.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.MeanAbsolutePercentageError(); m.update_state([[2.0]], [[1.0]])
+        >>> round(m.result(), 6)
+        50.0
+    """)
+MeanSquaredLogarithmicError = _wrapper_class(
+    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+    "mean_squared_logarithmic_error", "down", """
+    Mean squared logarithmic error.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.MeanSquaredLogarithmicError(); m.update_state([[1.0]], [[1.0]])
+        >>> m.result()
+        0.0
+    """)
+LogCoshError = _wrapper_class("LogCoshError", log_cosh, "logcosh", "down", """
+    Mean of ``log(cosh(y_pred - y_true))``.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.LogCoshError(); m.update_state([[1.0]], [[1.0]]); m.result()
+        0.0
+    """)
+
+
+def _np_cosine_similarity(y_true, y_pred, axis=-1):
+    return -losses._cosine_similarity(losses._host, y_true, y_pred, axis=axis)
+
+
+def _metric_cosine_similarity(y_true, y_pred, axis=-1):
+    """Cosine similarity (positive) along ``axis``: the metric's function."""
+    return _floatx_out(_np_cosine_similarity(_host(y_true).astype("float64"),
+                                             _host(y_pred).astype("float64"), axis))
+
+
+_HOST_METRIC_FNS[_metric_cosine_similarity] = _np_cosine_similarity
+
+
+class CosineSimilarity(MeanMetricWrapper):
+    """Mean cosine similarity between labels and predictions (1 for parallel vectors).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.CosineSimilarity(); m.update_state([[0.0, 1.0]], [[0.0, 3.0]])
+        >>> round(m.result(), 6)
+        1.0
+    """
+
+    def __init__(self, name: str = "cosine_similarity", dtype=None, axis: int = -1):
+        super().__init__(_metric_cosine_similarity, name=name, dtype=dtype, axis=axis)
+        self.axis = axis
+        self._direction = "up"
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype}
+
+
+class RootMeanSquaredError(Mean):
+    """Square root of the (weighted) mean of squared errors.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.RootMeanSquaredError(); m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> m.result()
+        0.5
+    """
+
+    def __init__(self, name: str = "root_mean_squared_error", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self._direction = "down"
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        y_true = _host(y_true).astype("float64")
+        y_pred = _host(y_pred).astype("float64")
+        y_true, y_pred = _squeeze_or_expand(y_true, y_pred)
+        super().update_state(np.square(y_pred - y_true), sample_weight=sample_weight)
+
+    def result(self) -> float:
+        return math.sqrt(super().result())
+
+
+# ---------------------------------------------------------------- hinge / probabilistic
+Hinge = _wrapper_class("Hinge", hinge, "hinge", "down", """
+    Mean hinge loss.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.Hinge(); m.update_state([[1.0, 0.0]], [[0.5, -2.0]]); m.result()
+        0.25
+    """)
+SquaredHinge = _wrapper_class("SquaredHinge", squared_hinge, "squared_hinge", "down", """
+    Mean squared hinge loss.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.SquaredHinge(); m.update_state([[1.0, 0.0]], [[0.5, -2.0]]); m.result()
+        0.125
+    """)
+CategoricalHinge = _wrapper_class("CategoricalHinge", categorical_hinge, "categorical_hinge",
+                                  "down", """
+    Mean categorical hinge loss.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.CategoricalHinge(); m.update_state([[0.0, 1.0]], [[0.25, 0.75]])
+        >>> m.result()
+        0.5
+    """)
+KLDivergence = _wrapper_class("KLDivergence", kl_divergence, "kl_divergence", None, """
+    Mean Kullback-Leibler divergence.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.KLDivergence(); m.update_state([[0.5, 0.5]], [[0.5, 0.5]]); m.result()
+        0.0
+    """)
+Poisson = _wrapper_class("Poisson", poisson, "poisson", None, """
+    Mean Poisson loss.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.Poisson(); m.update_state([[0.0]], [[2.0]]); m.result()
+        2.0
+    """)
+BinaryCrossentropy = _wrapper_class("BinaryCrossentropy", binary_crossentropy,
+                                    "binary_crossentropy", "down", """
+    Mean binary crossentropy.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.BinaryCrossentropy(from_logits=True); m.update_state([[1.0]], [[0.0]])
+        >>> round(m.result(), 5)
+        0.69315
+    """, extra=(("from_logits", False), ("label_smoothing", 0)))
+CategoricalCrossentropy = _wrapper_class("CategoricalCrossentropy", categorical_crossentropy,
+                                         "categorical_crossentropy", "down", """
+    Mean categorical crossentropy.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.CategoricalCrossentropy(); m.update_state([[0, 1]], [[0.5, 0.5]])
+        >>> round(m.result(), 5)
+        0.69315
+    """, extra=(("from_logits", False), ("label_smoothing", 0), ("axis", -1)))
+SparseCategoricalCrossentropy = _wrapper_class(
+    "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
+    "sparse_categorical_crossentropy", "down", """
+    Mean sparse categorical crossentropy (entries labelled ``ignore_class`` count as 0).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.SparseCategoricalCrossentropy(); m.update_state([1], [[0.5, 0.5]])
+        >>> round(m.result(), 5)
+        0.69315
+    """, extra=(("from_logits", False), ("ignore_class", None), ("axis", -1)))
+
+
+# ------------------------------------------------------------------------------------- AUC
+class AUC(Metric):
+    """Approximate area under the ROC or PR curve, from confusion counts at
+    ``num_thresholds`` thresholds (Keras's algorithm, including its threshold bucketing).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.AUC(num_thresholds=3)
+        >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
+        >>> m.result()
+        0.75
+    """
+
+    _CURVES = {"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"}
+    _SUMMATIONS = ("interpolation", "minoring", "majoring")
+
+    def __init__(self, num_thresholds: int = 200, curve: str = "ROC",
+                 summation_method: str = "interpolation", name: str | None = None, dtype=None,
+                 thresholds=None, multi_label: bool = False, num_labels: int | None = None,
+                 label_weights=None, from_logits: bool = False):
+        self._direction = "up"
+        curve_key = str(getattr(curve, "value", curve))
+        if curve_key not in ("pr", "PR", "roc", "ROC", "prgain", "PRGAIN"):
+            raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are '
+                             '["PR", "ROC", "PRGAIN"]')
+        summation = str(getattr(summation_method, "value", summation_method))
+        if summation not in ("interpolation", "Interpolation", "minoring", "Minoring",
+                             "majoring", "Majoring"):
+            raise ValueError(f'Invalid AUC summation method value: "{summation_method}". '
+                             'Expected values are ["interpolation", "majoring", "minoring"]')
+        self._init_from_thresholds = thresholds is not None
+        if thresholds is not None:
+            self.num_thresholds = len(thresholds) + 2
+            thresholds = sorted(thresholds)
+            self._thresholds_distributed_evenly = _evenly_distributed(
+                np.array([0.0] + list(thresholds) + [1.0]))
+        else:
+            if num_thresholds <= 1:
+                raise ValueError("Argument `num_thresholds` must be an integer > 1. "
+                                 f"Received: num_thresholds={num_thresholds}")
+            self.num_thresholds = num_thresholds
+            thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self._thresholds_distributed_evenly = True
+        eps = config.epsilon()
+        self._thresholds = np.array([0.0 - eps] + list(thresholds) + [1.0 + eps])
+        self.curve = self._CURVES[curve_key.lower()]
+        self.summation_method = summation.lower()
+        super().__init__(name=name, dtype=dtype)
+        self.multi_label = multi_label
+        self.num_labels = num_labels
+        if num_labels and not multi_label:
+            raise ValueError("`num_labels` is needed only when `multi_label` is True.")
+        self.label_weights = (None if label_weights is None
+                              else np.asarray(label_weights, dtype="float64"))
+        self._from_logits = from_logits
+        self._num_labels = num_labels
+        self.reset_state()
+
+    @property
+    def thresholds(self) -> list:
+        return list(self._thresholds)
+
+    def reset_state(self) -> None:
+        shape = (self.num_thresholds,) if not self.multi_label else \
+            ((self.num_thresholds, self._num_labels) if self._num_labels else None)
+        self.true_positives = self.false_positives = None
+        self.true_negatives = self.false_negatives = None
+        if shape is not None:
+            self._zero(shape)
+
+    def _zero(self, shape) -> None:
+        self.true_positives = np.zeros(shape)
+        self.false_positives = np.zeros(shape)
+        self.true_negatives = np.zeros(shape)
+        self.false_negatives = np.zeros(shape)
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        y_true = _host(y_true)
+        y_pred = _host(y_pred).astype("float32")
+        sample_weight = _host(sample_weight)
+        if self.true_positives is None:  # multi_label, first batch
+            if y_pred.ndim != 2:
+                raise ValueError("`y_pred` must have rank 2 when `multi_label=True`. Found rank "
+                                 f"{y_pred.ndim}. Full shape received for `y_pred`: "
+                                 f"{y_pred.shape}")
+            self._num_labels = y_pred.shape[1]
+            self._zero((self.num_thresholds, self._num_labels))
+        if self._from_logits:
+            y_pred = losses._host.sigmoid(y_pred).astype("float32")
+        y_true = y_true.astype("float32")
+        y_pred, y_true = _squeeze_or_expand(y_pred, y_true)
+        if sample_weight is not None:
+            sample_weight = np.expand_dims(np.asarray(sample_weight, "float32"), -1)
+            _, sample_weight = _squeeze_or_expand(y_true, sample_weight, expand_rank_1=False)
+            sample_weight = np.broadcast_to(sample_weight, y_pred.shape)
+        weights = np.ones(y_pred.shape) if sample_weight is None else \
+            sample_weight.astype("float64")
+        if self.label_weights is not None and not self.multi_label:
+            weights = weights * np.broadcast_to(self.label_weights[None], y_pred.shape)
+        if self.multi_label:
+            preds, labels, w = y_pred, y_true, weights  # (N, L)
+        else:
+            preds, labels, w = y_pred.reshape(-1, 1), y_true.reshape(-1, 1), weights.reshape(-1, 1)
+        n = self.num_thresholds
+        if self._thresholds_distributed_evenly:
+            # Keras's bucketing: p is above threshold i iff ceil(p * (n - 1)) - 1 >= i
+            bucket = np.ceil(np.clip(preds, 0.0, 1.0) * np.float32(n - 1)) - 1
+            if self._thresholds[0] < 0.0 or self._thresholds[-1] > 1.0:
+                bucket = np.maximum(bucket, 0)
+            bucket = bucket.astype("int64")
+        else:  # p is above threshold i iff i < number of thresholds below p
+            bucket = np.searchsorted(self._thresholds.astype("float32"), preds, side="left") - 1
+        is_pos = labels.astype(bool)
+        tp, fp, fn, tn = (np.zeros((n, preds.shape[1])) for _ in range(4))
+        for j in range(preds.shape[1]):
+            pos_w = np.where(is_pos[:, j], w[:, j], 0.0)
+            neg_w = np.where(is_pos[:, j], 0.0, w[:, j])
+            tp[:, j] = _count_above(bucket[:, j], pos_w, n)
+            fp[:, j] = _count_above(bucket[:, j], neg_w, n)
+            fn[:, j] = pos_w.sum() - tp[:, j]
+            tn[:, j] = neg_w.sum() - fp[:, j]
+        if not self.multi_label:
+            tp, fp, fn, tn = tp[:, 0], fp[:, 0], fn[:, 0], tn[:, 0]
+        self.true_positives = self.true_positives + tp
+        self.false_positives = self.false_positives + fp
+        self.false_negatives = self.false_negatives + fn
+        self.true_negatives = self.true_negatives + tn
+
+    def _average(self, per_label) -> float:
+        if self.multi_label:
+            by_label = np.sum(per_label, axis=0)
+            if self.label_weights is None:
+                return float(np.mean(by_label))
+            total = np.sum(self.label_weights)
+            return float(np.sum(by_label * self.label_weights) / total) if total else 0.0
+        return float(np.sum(per_label))
+
+    def _interpolate_pr_auc(self) -> float:
+        n = self.num_thresholds
+        tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
+        dtp = tp[: n - 1] - tp[1:]
+        p = tp + fp
+        dp = p[: n - 1] - p[1:]
+        prec_slope = _div_no_nan(dtp, np.maximum(dp, 0))
+        intercept = tp[1:] - prec_slope * p[1:]
+        safe_p_ratio = np.where((p[: n - 1] > 0) & (p[1:] > 0),
+                                _div_no_nan(p[: n - 1], np.maximum(p[1:], 0)),
+                                np.ones_like(p[1:]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_ratio = np.log(safe_p_ratio)
+        increment = _div_no_nan(prec_slope * (dtp + intercept * log_ratio),
+                                np.maximum(tp[1:] + fn[1:], 0))
+        return self._average(increment)
+
+    def result(self) -> float:
+        if self.true_positives is None:
+            return 0.0
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return self._interpolate_pr_auc()
+        tp, fp = self.true_positives, self.false_positives
+        tn, fn = self.true_negatives, self.false_negatives
+        recall = _div_no_nan(tp, tp + fn)
+        if self.curve == "ROC":
+            x, y = _div_no_nan(fp, fp + tn), recall
+        elif self.curve == "PR":
+            x, y = recall, _div_no_nan(tp, tp + fp)
+        else:
+            scaling = _div_no_nan(tp + fn, tn + fp)
+            recall_gain = 1.0 - scaling * _div_no_nan(fn, tp)
+            precision_gain = 1.0 - scaling * _div_no_nan(fp, tp)
+            recall_gain = np.maximum(np.where(tp == 0, 0.0, recall_gain), 0.0)
+            precision_gain = np.where(tp == 0, 1.0, precision_gain)
+            x, y = recall_gain, precision_gain
+        n = self.num_thresholds
+        if self.summation_method == "interpolation":
+            heights = (y[: n - 1] + y[1:]) / 2.0
+        elif self.summation_method == "minoring":
+            heights = np.minimum(y[: n - 1], y[1:])
+        else:
+            heights = np.maximum(y[: n - 1], y[1:])
+        return self._average((x[: n - 1] - x[1:]) * heights)
+
+    def get_config(self) -> dict:
+        label_weights = None if self.label_weights is None else self.label_weights.tolist()
+        config = {"num_thresholds": self.num_thresholds, "curve": self.curve,
+                  "summation_method": self.summation_method, "multi_label": self.multi_label,
+                  "num_labels": self.num_labels, "label_weights": label_weights,
+                  "from_logits": self._from_logits}
+        if self._init_from_thresholds:
+            config["thresholds"] = self.thresholds[1:-1]
+        return {**super().get_config(), **config}
+
+
+def _count_above(bucket, weights, n):
+    """``out[i]`` = total weight of the entries whose bucket is >= i (buckets in [-1, n))."""
+    hist = np.bincount(bucket + 1, weights=weights, minlength=n + 1)
+    return np.cumsum(hist[::-1])[::-1][1:]
+
+
+def _div_no_nan(a, b):
+    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    safe = np.where(b == 0, 1.0, b)
+    return np.where(b == 0, 0.0, a / safe)
+
+
+def _evenly_distributed(thresholds: np.ndarray) -> bool:
+    n = len(thresholds)
+    if n < 3:
+        return False
+    even = np.arange(n, dtype=np.float32) / (n - 1)
+    return bool(np.allclose(thresholds, even, atol=config.epsilon()))
+
+
+# --------------------------------------------------------------- get / serialize / resolve
+_CLASSES = [Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError,
+            MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+            CosineSimilarity, LogCoshError, AUC, Hinge, SquaredHinge, CategoricalHinge,
+            KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy,
+            SparseCategoricalCrossentropy, Accuracy, BinaryAccuracy, CategoricalAccuracy,
+            SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy]
+ALL_OBJECTS_DICT: dict[str, Any] = {c.__name__: c for c in _CLASSES}
+ALL_OBJECTS_DICT.update({losses._snake_case(c.__name__): c for c in _CLASSES})
+ALL_OBJECTS_DICT.update({
+    "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
+    "mse": MeanSquaredError, "MSE": MeanSquaredError,
+    "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
+    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
+})
+
+_FUNCTIONS = {f.__name__: f for f in _HOST_METRIC_FNS if not f.__name__.startswith("_")}
+_FUNCTIONS.update({f.__name__: f for f in losses._IMPLS})
+
+
+def _serialize_fn(fn) -> Any:
+    if isinstance(fn, losses.Loss):
+        return losses.serialize(fn)
+    if isinstance(fn, Metric):
+        return serialize(fn)
+    return {"module": "builtins", "class_name": "function", "config": fn.__name__,
+            "registered_name": "function"}
+
+
+def _deserialize_fn(config) -> Callable:
+    if callable(config):
+        return config
+    if isinstance(config, dict) and config.get("class_name") != "function":
+        module = config.get("module")
+        if module == "keras.losses" or (module != "keras.metrics"
+                                        and config["class_name"] not in ALL_OBJECTS_DICT):
+            return losses.deserialize(config)
+        return deserialize(config)
+    name = config["config"] if isinstance(config, dict) else config
+    if name not in _FUNCTIONS:
+        raise ValueError(f"Could not interpret metric function: {name!r}. Known functions: "
+                         f"{', '.join(sorted(_FUNCTIONS))}")
+    return _FUNCTIONS[name]
+
+
+def serialize(metric) -> dict:
+    """The Keras-format config of a ``Metric``.
+
+    Example:
+        >>> from kfront import metrics
+        >>> metrics.serialize(metrics.BinaryAccuracy())["config"]
+        {'name': 'binary_accuracy', 'dtype': 'float32', 'threshold': 0.5}
+    """
+    if isinstance(metric, Metric):
+        name = type(metric).__name__
+        return {"module": "keras.metrics", "class_name": name, "config": metric.get_config(),
+                "registered_name": None if name in ALL_OBJECTS_DICT else name}
+    if callable(metric):
+        return _serialize_fn(metric)
+    raise ValueError(f"Cannot serialize {metric!r}: expected a kfront Metric or a function")
+
+
+def deserialize(config, custom_objects: dict | None = None):
+    """A ``Metric`` (or metric function) from ``serialize``'s output.
+
+    Example:
+        >>> from kfront import metrics
+        >>> metrics.deserialize({"class_name": "AUC", "config": {"curve": "PR"}}).curve
+        'PR'
+    """
+    objects = dict(ALL_OBJECTS_DICT, **(custom_objects or {}))
+    if isinstance(config, str):
+        if config in objects:
+            return objects[config]
+        return _deserialize_fn(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Could not interpret serialized metric: {config!r}")
+    if config["class_name"] == "function":
+        return _deserialize_fn(config)
+    cls = objects.get(config["class_name"]) or objects.get(config.get("registered_name"))
+    if cls is None:
+        raise ValueError(_unknown(config["class_name"], objects))
+    return cls.from_config(config.get("config") or {})
+
+
+def _unknown(name, objects) -> str:
+    return (f"Could not interpret metric identifier: {name!r}. Valid names are: "
+            f"{', '.join(sorted(objects))}")
+
+
+def get(identifier):
+    """A metric from a name, a config dict, a ``Metric`` class/instance or a function.
+
+    Strings name ``Metric`` classes in CamelCase or snake_case (``"mse"``, ``"auc"``,
+    ``"categorical_accuracy"``), instantiated with defaults, as ``keras.metrics.get``; note
+    ``"accuracy"`` gives ``Accuracy`` (exact equality) here, whereas ``compile`` resolves it
+    from the shapes (see ``resolve``).
+
+    Example:
+        >>> from kfront import metrics
+        >>> type(metrics.get("mse")).__name__
+        'MeanSquaredError'
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        if identifier not in ALL_OBJECTS_DICT:
+            raise ValueError(_unknown(identifier, ALL_OBJECTS_DICT))
+        obj = ALL_OBJECTS_DICT[identifier]
+    else:
+        obj = identifier
+    if callable(obj):
+        return obj() if inspect.isclass(obj) else obj
+    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def resolve(identifier, y_true_shape: tuple, y_pred_shape: tuple, loss=None) -> Metric:
+    """The ``Metric`` ``compile(metrics=[identifier])`` builds (Keras 3's ``get_metric``).
+
+    ``"accuracy"``/``"acc"`` (any case) become ``BinaryAccuracy`` when ``y_pred``'s last axis
+    is 1, else ``SparseCategoricalAccuracy`` when ``y_true`` has lower rank than ``y_pred`` or a
+    last axis of 1, else ``CategoricalAccuracy``. ``"crossentropy"``/``"ce"`` pick the matching
+    crossentropy metric the same way (a kfront extension: Keras 3 rejects them as metrics).
+    A string keeps its spelling as the metric's name (``"acc"`` stays ``"acc"``); functions are
+    wrapped in ``MeanMetricWrapper``. ``loss`` is accepted for the trainer's convenience but,
+    as in Keras 3, does not influence the choice.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.resolve("acc", (32,), (32, 10), "sparse_categorical_crossentropy")
+        >>> type(m).__name__, m.name
+        ('SparseCategoricalAccuracy', 'acc')
+    """
+    if identifier is None:
+        raise ValueError("Expected metric, received `None`")
+    key = str(identifier).lower()
+    if key in ("accuracy", "acc", "crossentropy", "ce") and isinstance(identifier, str):
+        is_binary, is_sparse = losses.is_binary_or_sparse_categorical(y_true_shape, y_pred_shape)
+        if key in ("accuracy", "acc"):
+            cls = (BinaryAccuracy if is_binary else
+                   SparseCategoricalAccuracy if is_sparse else CategoricalAccuracy)
+        else:
+            cls = (BinaryCrossentropy if is_binary else
+                   SparseCategoricalCrossentropy if is_sparse else CategoricalCrossentropy)
+        obj = cls(name=identifier)
+    else:
+        obj = get(identifier)
+    name = identifier if isinstance(identifier, str) else losses._object_name(obj)
+    if not isinstance(obj, Metric):
+        obj = MeanMetricWrapper(obj)
+    obj.name = name
+    return obj

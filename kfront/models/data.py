@@ -1,0 +1,96 @@
+"""Input data for fit/evaluate/predict: checking, splitting and batching arrays."""
+from __future__ import annotations
+
+import numpy as np
+
+from kfront import ops
+from kfront.backends.common import tree
+
+
+def to_arrays(data, what: str):
+    """Nested structure of array-likes -> same structure of numpy arrays (None stays None)."""
+    if data is None:
+        return None
+    leaves, spec = tree.flatten(data)
+    if spec is not None and all(_is_number(v) for v in leaves):
+        return np.asarray(data)  # a plain Python list of numbers is one array
+    out = []
+    for v in leaves:
+        a = v if isinstance(v, np.ndarray) else np.asarray(ops.convert_to_numpy(v))
+        if a.ndim == 0:
+            raise ValueError(f"{what} must be arrays with a sample axis, got a scalar")
+        out.append(a)
+    return tree.unflatten(spec, out) if spec is not None else out[0]
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.number, bool))
+
+
+def num_samples(x, y=None, sample_weight=None) -> int:
+    """The common number of samples, or a ValueError naming every array's size."""
+    sizes = {}
+    for name, data in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        if data is not None:
+            sizes[name] = [len(a) for a in tree.flatten(data)[0]]
+    distinct = {n for v in sizes.values() for n in v}
+    if len(distinct) > 1:
+        detail = " ".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
+        raise ValueError("Data cardinality is ambiguous: x, y and sample_weight must contain "
+                         f"the same number of samples. {detail}")
+    if not distinct:
+        raise ValueError("No data given: pass x (and y) as arrays")
+    return distinct.pop()
+
+
+def take(data, idx):
+    """Rows ``idx`` (a slice or an index array) of every array in ``data``."""
+    if data is None:
+        return None
+    leaves, spec = tree.flatten(data)
+    rows = [a[idx] for a in leaves]
+    return tree.unflatten(spec, rows) if spec is not None else rows[0]
+
+
+def split_validation(x, y, sample_weight, validation_split: float):
+    """Keras's ``validation_split``: the LAST fraction of the samples, before any shuffling."""
+    if not 0 < validation_split < 1:
+        raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
+    n = num_samples(x, y, sample_weight)
+    cut = int(n * (1 - validation_split))
+    if cut == 0 or cut == n:
+        raise ValueError(f"validation_split={validation_split} leaves an empty training or "
+                         f"validation set for {n} samples")
+    train, val = slice(0, cut), slice(cut, n)
+    return ((take(x, train), take(y, train), take(sample_weight, train)),
+            (take(x, val), take(y, val), take(sample_weight, val)))
+
+
+def unpack_validation(validation_data):
+    """(x, y) or (x, y, sample_weight) -> a 3-tuple of arrays."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or "
+                         f"(x_val, y_val, val_sample_weight), got {type(validation_data).__name__}"
+                         f" of length {len(validation_data) if hasattr(validation_data, '__len__') else '?'}")
+    x, y, sw = (list(validation_data) + [None])[:3]
+    return to_arrays(x, "validation x"), to_arrays(y, "validation y"), to_arrays(sw, "validation sample_weight")
+
+
+def batches(n: int, batch_size: int, shuffle: bool = False, rng=None):
+    """Yield index slices/arrays covering ``n`` samples in batches of ``batch_size``."""
+    if shuffle:
+        perm = (rng or np.random.default_rng()).permutation(n)
+        for start in range(0, n, batch_size):
+            yield perm[start:start + batch_size]
+    else:
+        for start in range(0, n, batch_size):
+            yield slice(start, min(start + batch_size, n))
+
+
+def class_weights_to_sample_weights(y, class_weight: dict) -> np.ndarray:
+    """Per-sample weights from a ``{class: weight}`` dict (labels or one-hot ``y``)."""
+    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    table = np.ones(int(max(max(class_weight), labels.max())) + 1, dtype="float32")
+    for k, w in class_weight.items():
+        table[int(k)] = w
+    return table[labels.astype(int)]

@@ -1,0 +1,132 @@
+"""``Sequential``: a linear stack of layers."""
+from __future__ import annotations
+
+from kfront.layers.input_layer import InputLayer, KerasTensor
+from kfront.layers.layer import Layer
+from kfront.models.model import Model
+
+
+class Sequential(Model):
+    """Layers applied one after the other.
+
+    The input shape comes from an ``Input`` first, ``input_shape=`` on the first layer, or the
+    first batch of data.
+
+    Example:
+        >>> import kfront
+        >>> from kfront import layers
+        >>> model = kfront.Sequential()
+        >>> model.add(layers.Dense(256, activation="relu", input_shape=(784,)))
+        >>> model.add(layers.Dense(10, activation="softmax"))
+        >>> model.count_params()
+        203530
+    """
+
+    def __init__(self, layers=None, trainable: bool = True, name: str | None = None, **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self._input_layer: InputLayer | None = None
+        self._output_shapes: list = []
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer) -> None:
+        """Append a layer (or an ``Input``)."""
+        if isinstance(layer, KerasTensor):
+            history = layer._keras_history
+            if history is None or not isinstance(history[0].layer, InputLayer):
+                raise ValueError("Sequential.add() takes layers, or an Input() as the first item")
+            layer = history[0].layer
+        if not isinstance(layer, Layer):
+            raise TypeError(f'Sequential "{self.name}": add() takes a Layer, got '
+                            f"{type(layer).__name__}")
+        if isinstance(layer, InputLayer):
+            if self._sublayers or self._input_layer is not None:
+                raise ValueError(f'Sequential "{self.name}": an Input must be the first layer')
+            self._input_layer = layer
+            self._build_from(layer.batch_shape)
+            return
+        if any(existing is layer for existing in self._sublayers):
+            raise ValueError(f'Sequential "{self.name}" already contains layer "{layer.name}"')
+        self._sublayers.append(layer)
+        shape = self._known_input_shape()
+        if shape is not None:
+            self._build_from(shape, rebuild=True)
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer."""
+        if not self._sublayers:
+            raise IndexError(f'Sequential "{self.name}" has no layers to pop')
+        layer = self._sublayers.pop()
+        self._output_shapes = self._output_shapes[:len(self._sublayers)]
+        return layer
+
+    def _known_input_shape(self):
+        if self._input_layer is not None:
+            return self._input_layer.batch_shape
+        first = self._sublayers[0] if self._sublayers else None
+        return getattr(first, "_input_shape_arg", None)
+
+    def _build_from(self, input_shape, rebuild: bool = False) -> None:
+        shape = tuple(input_shape)
+        self._build_shapes = shape
+        self._output_shapes = []
+        for layer in self._sublayers:
+            if not layer.built:
+                layer._maybe_build(shape)
+            shape = layer.compute_output_shape(shape)
+            self._output_shapes.append(shape)
+        self.built = bool(self._sublayers) or self._input_layer is not None
+
+    def build(self, input_shape=None) -> None:
+        shape = input_shape or self._known_input_shape()
+        if shape is None:
+            raise ValueError(f'Sequential "{self.name}": give an input shape to build it')
+        self._build_from(shape)
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._sublayers:
+            x = layer(x, training=training)
+        return x
+
+    def __call__(self, inputs, *args, **kwargs):
+        if not self.built and self._sublayers:
+            self._build_from((None,) + tuple(_shape(inputs)[1:]))
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _check_inputs(self, inputs) -> None:
+        pass  # each layer checks its own input
+
+    def compute_output_shape(self, input_shape):
+        for layer in self._sublayers:
+            input_shape = layer.compute_output_shape(input_shape)
+        return input_shape
+
+    @property
+    def layers(self) -> list:
+        return list(self._sublayers)
+
+    @property
+    def input_shape(self):
+        shape = self._known_input_shape() or self._build_shapes
+        if shape is None:
+            raise AttributeError(f'Sequential "{self.name}" has no defined input shape yet')
+        return tuple(shape)
+
+    @property
+    def output_shape(self):
+        if not self._output_shapes:
+            raise AttributeError(f'Sequential "{self.name}" is not built yet: no output shape')
+        return self._output_shapes[-1]
+
+    def get_config(self) -> dict:
+        from kfront.layers.serialization import serialize_layer
+        layers = [serialize_layer(layer) for layer in self._sublayers]
+        if self._input_layer is not None:
+            layers.insert(0, serialize_layer(self._input_layer))
+        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+
+
+def _shape(x):
+    from kfront import ops
+    return getattr(x, "shape", None) or ops.shape(x)

@@ -1,0 +1,86 @@
+"""``Model.summary()``: Keras 3's table of layers, output shapes and parameter counts."""
+from __future__ import annotations
+
+_WIDTHS = (33, 24, 15)
+
+
+def readable_memory_size(n_bytes: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n_bytes / 1024 < 1:
+            return f"{n_bytes:.2f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.2f} EB"
+
+
+def _rule(left, mid, right, fill):
+    return left + mid.join(fill * w for w in _WIDTHS) + right
+
+
+def _row(cells, sep="│", align=("<", "<", ">")):
+    parts = []
+    for text, width, a in zip(cells, _WIDTHS, align):
+        text = text if len(text) <= width - 2 else text[:width - 3] + "…"
+        parts.append(f" {text:{a}{width - 2}} ")
+    return sep + sep.join(parts) + sep
+
+
+def _shape_text(shape) -> str:
+    if shape is None:
+        return "?"
+    if isinstance(shape, list):
+        return "[" + ", ".join(_shape_text(s) for s in shape) + "]"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
+        ("," if len(shape) == 1 else "") + ")"
+
+
+def _weights_size(weights) -> tuple[int, int]:
+    count = sum(w.size for w in weights)
+    nbytes = sum(w.size * _itemsize(w.dtype) for w in weights)
+    return count, nbytes
+
+
+def _itemsize(dtype: str) -> int:
+    return {"float16": 2, "bfloat16": 2, "float64": 8, "int64": 8, "bool": 1, "int8": 1,
+            "uint8": 1, "int16": 2}.get(dtype, 4)
+
+
+def _layer_rows(model):
+    from kfront.models.functional import Functional
+    from kfront.models.sequential import Sequential
+    if isinstance(model, Sequential):
+        shapes = model._output_shapes or [None] * len(model.layers)
+        return list(zip(model.layers, shapes + [None] * (len(model.layers) - len(shapes))))
+    if isinstance(model, Functional):
+        rows = []
+        for layer in model.layers:
+            outs = [t.shape for n in model._nodes if n.layer is layer for t in n.flat_outputs]
+            if not outs and hasattr(layer, "batch_shape"):
+                outs = [layer.batch_shape]
+            rows.append((layer, outs[0] if len(outs) == 1 else outs or None))
+        return rows
+    return [(layer, getattr(layer, "_last_output_shape", None)) for layer in model.layers]
+
+
+def print_summary(model, line_length=None, print_fn=None) -> None:
+    print_fn = print_fn or print
+    lines = [f'Model: "{model.name}"', _rule("┏", "┳", "┓", "━"),
+             "┃" + "┃".join(f" {t:{a}{w - 2}} " for t, w, a in
+                            zip(("Layer (type)", "Output Shape", "Param #"), _WIDTHS,
+                                ("<", "<", ">"))) + "┃",
+             _rule("┡", "╇", "┩", "━")]
+    rows = _layer_rows(model)
+    for i, (layer, shape) in enumerate(rows):
+        params = f"{sum(w.size for w in layer.weights):,}" if layer.built else "0 (unbuilt)"
+        lines.append(_row((f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params)))
+        lines.append(_rule("├", "┼", "┤", "─") if i < len(rows) - 1 else _rule("└", "┴", "┘", "─"))
+    if not rows:
+        lines.append(_rule("└", "┴", "┘", "─"))
+    total = _weights_size(model.weights)
+    trainable = _weights_size(model.trainable_weights)
+    non_trainable = _weights_size(model.non_trainable_weights)
+    lines.append(f" Total params: {total[0]:,} ({readable_memory_size(total[1])})")
+    lines.append(f" Trainable params: {trainable[0]:,} ({readable_memory_size(trainable[1])})")
+    lines.append(f" Non-trainable params: {non_trainable[0]:,} "
+                 f"({readable_memory_size(non_trainable[1])})")
+    for line in lines:
+        print_fn(line)

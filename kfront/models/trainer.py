@@ -1,0 +1,306 @@
+"""compile / fit / evaluate / predict, shared by every model type and every backend."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from kfront import ops
+from kfront.backends import B
+from kfront.backends.common import tree
+from kfront.models import data as data_utils
+
+
+class Trainer:
+    """The training API of ``Model`` (mixed into it)."""
+
+    compiled = False
+
+    # ------------------------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly: bool = False, steps_per_execution: int = 1,
+                jit_compile="auto", auto_scale_loss: bool = True) -> None:
+        """Configure training: optimizer, loss (name, function or Loss), metrics (names such as
+        ``"acc"`` or Metric objects).
+
+        Example:
+            >>> import kfront
+            >>> from kfront import layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(1)])
+            >>> m.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        """
+        from kfront import losses, optimizers
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._loss_fns = None if loss is None else _map_outputs(loss, losses.get)
+        self.loss_weights = loss_weights
+        self._metric_specs = metrics
+        self._weighted_metric_specs = weighted_metrics
+        self._compiled_metrics = None  # resolved on the first batch, when shapes are known
+        self.run_eagerly = run_eagerly
+        self.jit_compile = jit_compile
+        self.compiled = True
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
+                                "loss_weights": loss_weights}
+
+    def _assert_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(f'Model "{self.name}": call compile() before {what}()')
+        if self._loss_fns is None and what != "predict":
+            raise ValueError(f'Model "{self.name}": compile() was given no loss, so it cannot '
+                             f"{what}; pass loss=... to compile()")
+
+    # ---------------------------------------------------------------------------- loss, metrics
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss(es), weighted and summed, plus regularization losses."""
+        ys, preds = _as_list(y), _as_list(y_pred)
+        fns = self._loss_fns if isinstance(self._loss_fns, list) else [self._loss_fns] * len(preds)
+        if len(ys) != len(preds):
+            raise ValueError(f'Model "{self.name}" has {len(preds)} output(s) but y has '
+                             f"{len(ys)} array(s)")
+        weights = self.loss_weights or [1.0] * len(preds)
+        total = None
+        for fn, yt, yp, w in zip(fns, ys, preds, weights):
+            if fn is None:
+                continue
+            term = fn(yt, yp, sample_weight=sample_weight)
+            term = term if w == 1.0 else ops.multiply(term, w)
+            total = term if total is None else ops.add(total, term)
+        for reg in self.losses:
+            total = ops.add(total, reg)
+        return total
+
+    def _resolve_metrics(self, y, y_pred) -> None:
+        from kfront import metrics as metrics_mod
+        self._loss_tracker = metrics_mod.Mean(name="loss")
+        specs = self._metric_specs or []
+        if isinstance(specs, dict):
+            raise NotImplementedError("Per-output metric dicts are not supported yet; pass a list")
+        loss = self.loss if not isinstance(self.loss, (list, dict)) else None
+        y0 = _as_list(y)[0]
+        p0 = _as_list(y_pred)[0]
+        self._compiled_metrics = [metrics_mod.resolve(m, np.shape(y0), tuple(ops.shape(p0)), loss)
+                                  for m in specs]
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker and the compiled metrics (after the first batch)."""
+        if self._compiled_metrics is None:
+            return []
+        return [self._loss_tracker] + list(self._compiled_metrics)
+
+    @property
+    def metrics_names(self) -> list:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
+
+    def _update_metrics(self, loss, y, y_pred, sample_weight, batch_n) -> dict:
+        loss_value = float(ops.convert_to_numpy(loss))
+        self._loss_tracker.update_state(loss_value, sample_weight=batch_n)
+        if self._compiled_metrics:
+            yt = _as_list(y)[0]
+            yp = ops.convert_to_numpy(_as_list(y_pred)[0])
+            for m in self._compiled_metrics:
+                m.update_state(yt, yp, sample_weight=sample_weight)
+        return loss_value
+
+    def _logs(self) -> dict:
+        return {m.name: float(m.result()) for m in self.metrics}
+
+    # ----------------------------------------------------------------------------- steps
+    def train_step(self, x, y, sample_weight=None):
+        """One gradient step on a batch; returns ``(loss, y_pred)`` as backend tensors."""
+        variables = self.trainable_variables
+
+        def loss_fn():
+            y_pred = self(x, training=True)
+            return self.compute_loss(x, y, y_pred, sample_weight), y_pred
+
+        (loss, y_pred), grads = B.variables_value_and_grad(loss_fn, variables, has_aux=True)
+        self.optimizer.apply(grads, variables)
+        return loss, y_pred
+
+    def test_step(self, x, y, sample_weight=None):
+        y_pred = self(x, training=False)
+        return self.compute_loss(x, y, y_pred, sample_weight, training=False), y_pred
+
+    def _run_batch(self, step_fn, x, y, sw):
+        if self._compiled_metrics is None:
+            self._resolve_metrics(y, self._probe_output(x))
+        loss, y_pred = step_fn(x, y, sw)
+        return self._update_metrics(loss, y, y_pred, sw, len(tree.flatten(x)[0][0]))
+
+    def _probe_output(self, x):
+        with B.no_grad():
+            return self(data_utils.take(x, slice(0, 1)), training=False)
+
+    # ------------------------------------------------------------------------------ fit
+    def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1,
+            verbose="auto", callbacks=None, validation_split: float = 0.0,
+            validation_data=None, shuffle: bool = True, class_weight=None, sample_weight=None,
+            initial_epoch: int = 0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq: int = 1):
+        """Train for ``epochs`` passes over ``(x, y)``; returns the ``History`` callback.
+
+        Example:
+            >>> import numpy as np, kfront
+            >>> from kfront import layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(1)])
+            >>> m.compile(optimizer="sgd", loss="mse")
+            >>> h = m.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, verbose=0)
+            >>> len(h.history["loss"])
+            2
+        """
+        from kfront import callbacks as cb
+        self._assert_compiled("fit")
+        x, y = data_utils.to_arrays(x, "x"), data_utils.to_arrays(y, "y")
+        sample_weight = data_utils.to_arrays(sample_weight, "sample_weight")
+        data_utils.num_samples(x, y, sample_weight)
+        if class_weight is not None:
+            cw = data_utils.class_weights_to_sample_weights(_as_list(y)[0], class_weight)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        val = None
+        if validation_data is not None:
+            val = data_utils.unpack_validation(validation_data)
+        elif validation_split:
+            (x, y, sample_weight), val = data_utils.split_validation(x, y, sample_weight,
+                                                                     validation_split)
+        n = data_utils.num_samples(x, y, sample_weight)
+        batch_size = batch_size or 32
+        steps = math.ceil(n / batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, int(steps_per_epoch))
+        verbose = 1 if verbose == "auto" else verbose
+        callback_list = cb.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                        model=self, verbose=verbose, epochs=epochs, steps=steps)
+        self.stop_training = False
+        callback_list.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            for step, idx in enumerate(data_utils.batches(n, batch_size, shuffle)):
+                if step >= steps:
+                    break
+                callback_list.on_train_batch_begin(step)
+                loss_value = self._run_batch(self.train_step, data_utils.take(x, idx),
+                                             data_utils.take(y, idx),
+                                             data_utils.take(sample_weight, idx))
+                logs = self._logs()
+                callback_list.on_train_batch_end(step, logs)
+                if not math.isfinite(loss_value):
+                    warnings.warn(f'Model "{self.name}": the loss became {loss_value} at batch '
+                                  f"{step} of epoch {epoch + 1}; training stopped. Check the "
+                                  f"learning rate, NaN/inf in the inputs, and the loss's "
+                                  f"from_logits setting.", RuntimeWarning, stacklevel=2)
+                    self.stop_training = True
+                if self.stop_training:
+                    break
+            logs = self._logs()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self.evaluate(*val[:2], sample_weight=val[2],
+                                         batch_size=validation_batch_size or batch_size,
+                                         verbose=0, return_dict=True)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return self.history
+
+    # -------------------------------------------------------------------------- evaluate
+    def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto",
+                 sample_weight=None, steps=None, callbacks=None, return_dict: bool = False):
+        """Loss and metrics on ``(x, y)``: a scalar, a list ``[loss, *metrics]``, or a dict."""
+        self._assert_compiled("evaluate")
+        x, y = data_utils.to_arrays(x, "x"), data_utils.to_arrays(y, "y")
+        sample_weight = data_utils.to_arrays(sample_weight, "sample_weight")
+        n = data_utils.num_samples(x, y, sample_weight)
+        if self._compiled_metrics is None:
+            self._resolve_metrics(y, self._probe_output(x))
+        self.reset_metrics()
+        for idx in data_utils.batches(n, batch_size or 32):
+            self._run_batch(self.test_step, data_utils.take(x, idx), data_utils.take(y, idx),
+                            data_utils.take(sample_weight, idx))
+        logs = self._logs()
+        if verbose:
+            print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    # --------------------------------------------------------------------------- predict
+    def predict(self, x, batch_size: int | None = None, verbose="auto", steps=None,
+                callbacks=None):
+        """Model outputs for ``x`` as numpy arrays (a list of them for several outputs)."""
+        x = data_utils.to_arrays(x, "x")
+        n = data_utils.num_samples(x)
+        outs = []
+        with B.no_grad():
+            for idx in data_utils.batches(n, batch_size or 32):
+                y = self(data_utils.take(x, idx), training=False)
+                outs.append([ops.convert_to_numpy(t) for t in tree.flatten(y)[0]])
+        spec = tree.flatten(y)[1]
+        joined = [np.concatenate(parts) for parts in zip(*outs)]
+        return tree.unflatten(spec, joined) if spec is not None else joined[0]
+
+    # ----------------------------------------------------------------------- on_batch
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict: bool = False):
+        """One gradient step on one batch; returns the loss (and metrics) on that batch."""
+        self._assert_compiled("train_on_batch")
+        x, y = data_utils.to_arrays(x, "x"), data_utils.to_arrays(y, "y")
+        sample_weight = data_utils.to_arrays(sample_weight, "sample_weight")
+        data_utils.num_samples(x, y, sample_weight)
+        if class_weight is not None:
+            cw = data_utils.class_weights_to_sample_weights(_as_list(y)[0], class_weight)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        if self._compiled_metrics is not None:
+            self.reset_metrics()
+        self._run_batch(self.train_step, x, y, sample_weight)
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        """Loss (and metrics) on one batch, without updating weights."""
+        self._assert_compiled("test_on_batch")
+        x, y = data_utils.to_arrays(x, "x"), data_utils.to_arrays(y, "y")
+        sample_weight = data_utils.to_arrays(sample_weight, "sample_weight")
+        data_utils.num_samples(x, y, sample_weight)
+        if self._compiled_metrics is not None:
+            self.reset_metrics()
+        self._run_batch(self.test_step, x, y, sample_weight)
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        """Model outputs for one batch, as numpy arrays."""
+        x = data_utils.to_arrays(x, "x")
+        with B.no_grad():
+            y = self(x, training=False)
+        leaves, spec = tree.flatten(y)
+        out = [ops.convert_to_numpy(t) for t in leaves]
+        return tree.unflatten(spec, out) if spec is not None else out[0]
+
+    def _batch_result(self, return_dict):
+        logs = self._logs()
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+
+def _as_list(v):
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+def _map_outputs(spec, get):
+    if isinstance(spec, (list, tuple)):
+        return [None if s is None else get(s) for s in spec]
+    if isinstance(spec, dict):
+        raise NotImplementedError("Per-output loss dicts are not supported yet; pass a list in "
+                                  "output order")
+    return get(spec)

@@ -1,0 +1,667 @@
+"""The ``Optimizer`` base class (Keras 3's ``BaseOptimizer``).
+
+One training step, ``apply(grads, variables)``, runs as in Keras: drop ``None`` gradients (with a
+warning; an error if all are ``None``), cast each gradient to its variable's dtype, unscale by
+``loss_scale_factor``, clip (``clipnorm`` | ``global_clipnorm`` | ``clipvalue``), apply decoupled
+weight decay, update each variable, update the EMA, apply variable constraints, and increment
+``iterations``. Optimizer variables are, in order: ``iteration``, ``learning_rate`` (unless a
+schedule), EMA averages, gradient accumulators, then the optimizer's slots; a call to
+``add_optimizer_variables(vars, [names])`` creates them variable by variable, interleaving the
+names (Adam: ``k_momentum, k_velocity, b_momentum, b_velocity``), and later calls follow.
+
+Fast path and backend hook
+--------------------------
+Everything that does not depend on the variable (learning rate, bias corrections...) is
+computed once per step as Python floats by ``_step_hyper(learning_rate, iteration) -> dict``.
+The built-in optimizers then call, per variable::
+
+    self._update_step(grad, variable, slots, hyper)
+
+where ``slots`` is the tuple of that variable's optimizer variables (SGD: ``(momentum,)`` or
+``()``; Adam: ``(m, v[, v_hat])``; RMSprop: ``(velocity[, momentum][, average_gradient])``;
+Adagrad: ``(accumulator,)``) and ``hyper`` holds plain floats/bools. ``_update_step`` is written
+with ``kfront.ops`` and ``Variable.assign*`` so it runs on every backend. A backend may provide
+fused in-place kernels by exporting ``optimizer_kernels`` (listed in its ``__all__``): a dict from
+``Optimizer._kernel_name`` (``"sgd"``, ``"adam"``, ``"rmsprop"``, ``"adagrad"``) to
+``kernel(grad, variable, slots, hyper)`` with the same meaning as ``_update_step``; a kernel
+returns ``NotImplemented`` to decline (e.g. an unsupported dtype), and the portable code runs.
+``hyper`` keys (all have ``learning_rate``): SGD ``momentum, nesterov``; Adam ``alpha`` (bias-
+corrected step size), ``one_minus_beta_1, one_minus_beta_2, epsilon, amsgrad``; RMSprop
+``rho, one_minus_rho, momentum, epsilon, centered``; Adagrad ``epsilon``. A kernel updating in
+place must own its buffers: on the native engine ``Variable.assign(x)`` stores ``x`` itself and
+``Variable.numpy()`` returns the stored array, so in-place writes would be visible to callers.
+
+A subclass that overrides only ``update_step(gradient, variable, learning_rate)`` (the Keras
+way to write a custom optimizer) is supported too: that method is then called per variable.
+"""
+from __future__ import annotations
+
+import collections
+import numbers
+import re
+import warnings
+from typing import Any, Callable, Iterable, Sequence
+
+from kfront import backends as _backends
+from kfront import config as _config
+from kfront import ops
+from kfront.backend_objects import Variable
+from kfront.backends import B
+from kfront.backends.common.variables import KVariable
+from kfront.optimizers import schedules as _schedules
+
+_uids: collections.Counter = collections.Counter()
+
+# tf.keras 2 optimizer configs carry these keys; Keras 3 does not know them
+_LEGACY_CONFIG_KEYS = ("jit_compile", "is_legacy_optimizer")
+
+
+def _auto_name(cls_name: str) -> str:
+    """Keras's ``auto_name``: snake case (so ``RMSprop`` -> ``rm_sprop``) made unique."""
+    name = re.sub(r"\W+", "", cls_name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+    n = _uids[name]
+    _uids[name] += 1
+    return name if n == 0 else f"{name}_{n}"
+
+
+def _as_float(x) -> float:
+    return float(ops.convert_to_numpy(x))
+
+
+def _check_is_variable(opt, v) -> None:
+    if not isinstance(v, KVariable):
+        raise TypeError(f"{opt.name}: can only update kfront Variables, got "
+                        f"{type(v).__module__}.{type(v).__name__} ({v!r})")
+
+
+def _owner(cls, attr):
+    return next((c for c in cls.__mro__ if attr in c.__dict__), None)
+
+
+class Optimizer:
+    """Base class of optimizers (``keras.optimizers.Optimizer``).
+
+    Args:
+        learning_rate: a float, a ``kfront.optimizers.schedules.LearningRateSchedule`` or a
+            zero-argument callable returning the rate.
+        weight_decay: if set, decoupled weight decay: ``w -= w * weight_decay * lr`` each step,
+            before the update (see ``exclude_from_weight_decay``).
+        clipnorm / clipvalue / global_clipnorm: gradient clipping (at most one): by each
+            gradient's L2 norm, by value, or by the global norm of all gradients.
+        use_ema, ema_momentum, ema_overwrite_frequency: exponential moving average of the
+            weights (``finalize_variable_values`` copies it in).
+        loss_scale_factor: gradients are divided by it (``scale_loss`` multiplies the loss).
+        gradient_accumulation_steps: update every N calls with the mean gradient.
+        name: defaults to the snake-cased class name (``adam``, ``adam_1``...).
+
+    Custom optimizers subclass it, create slots in ``build`` with
+    ``add_variable_from_reference`` / ``add_optimizer_variables`` and implement
+    ``update_step(gradient, variable, learning_rate)``.
+
+    Example:
+        >>> import numpy as np, kfront
+        >>> from kfront import ops
+        >>> from kfront.optimizers import Optimizer
+        >>> class PlainSGD(Optimizer):
+        ...     def update_step(self, gradient, variable, learning_rate):
+        ...         variable.assign_sub(ops.multiply(gradient, learning_rate))
+        >>> w = kfront.Variable(np.ones(2, "float32"))
+        >>> opt = PlainSGD(learning_rate=0.5)
+        >>> _ = opt.apply_gradients([(np.ones(2, "float32"), w)])
+        >>> w.numpy().tolist(), int(opt.iterations.numpy())
+        ([0.5, 0.5], 1)
+    """
+
+    #: key of this optimizer's fused kernel in a backend's ``optimizer_kernels`` (or None)
+    _kernel_name: str | None = None
+
+    def __init__(self, learning_rate: float | _schedules.LearningRateSchedule | Callable,
+                 weight_decay: float | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None,
+                 loss_scale_factor: float | None = None,
+                 gradient_accumulation_steps: int | None = None, name: str | None = None,
+                 **kwargs):
+        cls_name = type(self).__name__
+        if "lr" in kwargs:
+            warnings.warn(f"{cls_name}: the `lr` argument is deprecated (Keras 3 rejects it); "
+                          f"use `learning_rate` instead.", UserWarning, stacklevel=3)
+            learning_rate = kwargs.pop("lr")
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.",
+                          UserWarning, stacklevel=3)
+        if kwargs:
+            raise ValueError(f"{cls_name}: argument(s) not recognized: {kwargs}")
+        if name is None:
+            name = _auto_name(cls_name)
+        elif not isinstance(name, str):
+            raise TypeError(f"{cls_name}: `name` must be a string, got {name!r}")
+        self.name = name
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.global_clipnorm = global_clipnorm
+        self.clipvalue = clipvalue
+        self.use_ema = use_ema
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        if gradient_accumulation_steps is not None and not (
+                isinstance(gradient_accumulation_steps, int) and gradient_accumulation_steps >= 2):
+            raise ValueError(f"{cls_name}: `gradient_accumulation_steps` must be an integer >= 2. "
+                             f"Received: gradient_accumulation_steps={gradient_accumulation_steps}")
+        if use_ema:
+            if not 0 <= ema_momentum <= 1:
+                raise ValueError(f"{cls_name}: `ema_momentum` must be in the range [0, 1]. "
+                                 f"Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
+                                            or ema_overwrite_frequency < 1):
+                raise ValueError(f"{cls_name}: `ema_overwrite_frequency` must be an integer >= 1 "
+                                 f"or None. Received: "
+                                 f"ema_overwrite_frequency={ema_overwrite_frequency}")
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(f"{cls_name}: only one of `clipnorm`, `clipvalue` and "
+                             f"`global_clipnorm` can be set. Received: clipnorm={clipnorm}, "
+                             f"clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+        self.built = False
+        self._variables: list = []
+        self._trainable_variables: list = []
+        self._trainable_variables_indices: dict = {}
+        self._slots: list = []
+        self._fast_path = False
+        self._step_iteration = 0
+        int_dtype = "int32" if _backends.active_name() == "jax" else "int64"
+        self._iterations = self._new_variable(0, None, int_dtype, "iteration")
+        self._learning_rate: Any = None
+        self._learning_rate = self._make_learning_rate(learning_rate)
+
+    # ------------------------------------------------------------------ variables & state
+    def _new_variable(self, initializer, shape, dtype, name):
+        v = Variable(initializer, shape=shape, dtype=dtype, trainable=False, name=name)
+        v.path = f"{self.name}/{name}"
+        self._variables.append(v)
+        return v
+
+    def _make_learning_rate(self, learning_rate):
+        if isinstance(learning_rate, _schedules.LearningRateSchedule) or (
+                callable(learning_rate) and not isinstance(learning_rate, KVariable)):
+            return learning_rate
+        if isinstance(learning_rate, KVariable) or ops.is_tensor(learning_rate):
+            learning_rate = _as_float(learning_rate)
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
+            raise ValueError(
+                f"{type(self).__name__}: argument `learning_rate` should be a float, an instance "
+                f"of LearningRateSchedule, or a callable (that takes no argument and returns the "
+                f"learning rate). Received instead: learning_rate={learning_rate!r}")
+        return self._new_variable(float(learning_rate), None, _config.floatx(), "learning_rate")
+
+    @property
+    def iterations(self):
+        """The step counter (an int Variable; the update count with gradient accumulation)."""
+        if self.gradient_accumulation_steps:
+            return ops.floor_divide(self._iterations.value, self.gradient_accumulation_steps)
+        return self._iterations
+
+    @property
+    def variables(self) -> list:
+        """All optimizer variables, in Keras's order (see the module docstring)."""
+        return self._variables[:]
+
+    @property
+    def learning_rate(self):
+        """The current rate: the ``learning_rate`` Variable, or the schedule's value now."""
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            return lr(self._iterations)
+        if isinstance(lr, KVariable):
+            return lr
+        if callable(lr):
+            return lr()
+        return lr
+
+    @learning_rate.setter
+    def learning_rate(self, learning_rate) -> None:
+        prev = self._learning_rate if isinstance(self._learning_rate, KVariable) else None
+        if isinstance(learning_rate, _schedules.LearningRateSchedule) or (
+                callable(learning_rate) and not isinstance(learning_rate, KVariable)):
+            self._learning_rate = learning_rate
+        else:
+            if prev is None:
+                raise TypeError(
+                    f"{type(self).__name__}: this optimizer was created with a "
+                    f"`LearningRateSchedule` (or callable) as its `learning_rate`, hence its "
+                    f"learning rate is not settable. Create the optimizer with a float "
+                    f"`learning_rate` to set it.")
+            if isinstance(learning_rate, KVariable) or ops.is_tensor(learning_rate):
+                learning_rate = _as_float(learning_rate)
+            prev.assign(float(learning_rate))
+        if prev is not None and self._learning_rate is not prev:
+            self._variables.remove(prev)
+
+    def _current_learning_rate(self) -> float:
+        """The learning rate for this step, as a Python float (read once per step)."""
+        lr = self._learning_rate
+        if isinstance(lr, KVariable):
+            return _as_float(lr.value)
+        return _as_float(self.learning_rate)
+
+    def build(self, variables: Sequence) -> None:
+        """Create the optimizer variables for ``variables`` (done by the first ``apply``)."""
+        variables = list(variables)
+        for v in variables:
+            _check_is_variable(self, v)
+        if self.use_ema:
+            self._model_variables_moving_average = self.add_optimizer_variables(
+                variables, "average")
+        if self.gradient_accumulation_steps:
+            self._accumulated_gradients = self.add_optimizer_variables(
+                variables, "gradient_accumulator")
+        self._trainable_variables_indices = {id(v): i for i, v in enumerate(variables)}
+        self._trainable_variables = variables[:]
+        self._slots = [()] * len(variables)
+        u, f = _owner(type(self), "update_step"), _owner(type(self), "_update_step")
+        self._fast_path = f is not None and issubclass(f, u)
+        self.built = True
+
+    def _var_key(self, variable) -> int:
+        return id(variable)
+
+    def _get_variable_index(self, variable) -> int:
+        return self._trainable_variables_indices[id(variable)]
+
+    def add_variable(self, shape: Sequence[int], initializer: Any = "zeros", dtype=None,
+                     aggregation: str = "none", layout=None, name: str | None = None):
+        """Add a (non-trainable) optimizer variable.
+
+        ``initializer``: ``"zeros"``, ``"ones"``, a number (constant), or a callable
+        ``(shape, dtype) -> value``.
+        """
+        shape = tuple(int(s) for s in shape)
+        dtype = dtype or _config.floatx()
+        if isinstance(initializer, str):
+            key = initializer.lower()
+            if key in ("zeros", "zero"):
+                initializer = lambda s, dtype=None: ops.zeros(s, dtype=dtype)  # noqa: E731
+            elif key in ("ones", "one"):
+                initializer = lambda s, dtype=None: ops.ones(s, dtype=dtype)  # noqa: E731
+            else:
+                try:
+                    from kfront import initializers  # type: ignore[attr-defined]
+                except ImportError:
+                    raise ValueError(f"{self.name}: unknown initializer {initializer!r} for "
+                                     f"optimizer variable {name!r}") from None
+                initializer = initializers.get(initializer)
+        elif isinstance(initializer, numbers.Number):
+            value = initializer
+            initializer = lambda s, dtype=None: ops.full(s, value, dtype=dtype)  # noqa: E731
+        return self._new_variable(initializer, shape, dtype, name or "variable")
+
+    def add_variable_from_reference(self, reference_variable, name: str | None = None,
+                                    initializer: Any = "zeros"):
+        """Add an optimizer variable shaped like ``reference_variable``, named
+        ``{reference path with / as _}_{name}``."""
+        name = name or "var"
+        ref = getattr(reference_variable, "path", None) or str(reference_variable.name)
+        name = f"{ref.replace('/', '_').replace(':', '_')}_{name}"
+        return self.add_variable(shape=reference_variable.shape, initializer=initializer,
+                                 dtype=reference_variable.dtype, name=name)
+
+    def add_optimizer_variables(self, trainable_variables: Sequence, name: str | Sequence[str],
+                                initializer: Any = "zeros"):
+        """One optimizer variable per trainable variable and per name, created variable by
+        variable (Keras's interleaved order). Returns a list, or a tuple of lists for a list of
+        names; variables with ``overwrite_with_gradient`` get ``None``."""
+        single = isinstance(name, str)
+        names = [name] if single else list(name)
+        inits = initializer if isinstance(initializer, (list, tuple)) else [initializer] * len(
+            names)
+        if len(inits) != len(names):
+            raise ValueError(f"{self.name}: the number of provided names must match the number "
+                             f"of provided initializers. Received name={name!r}, "
+                             f"initializer={initializer!r}")
+        out: tuple = tuple([] for _ in names)
+        for variable in trainable_variables:
+            skip = getattr(variable, "overwrite_with_gradient", False)
+            for i, (n, init) in enumerate(zip(names, inits)):
+                out[i].append(None if skip else self.add_variable_from_reference(
+                    variable, name=n, initializer=init))
+        return out[0] if single else out
+
+    def assign(self, variable, value) -> None:
+        """``variable.assign(value)``; optimizers use this so backends can specialise it."""
+        variable.assign(value)
+
+    def assign_add(self, variable, value) -> None:
+        variable.assign_add(value)
+
+    def assign_sub(self, variable, value) -> None:
+        variable.assign_sub(value)
+
+    def set_weights(self, weights: Sequence) -> None:
+        """Set every optimizer variable (in ``variables`` order) from arrays."""
+        if not self.built:
+            raise ValueError(f"{self.name}: set_weights() called on an optimizer that is not "
+                             f"built yet; call optimizer.build(trainable_variables) first.")
+        weights = list(weights)
+        if len(weights) != len(self._variables):
+            raise ValueError(f"{self.name}: expected {len(self._variables)} weights, "
+                             f"got {len(weights)}")
+        for variable, w in zip(self._variables, weights):
+            w = ops.convert_to_tensor(w, dtype=variable.dtype)
+            if tuple(variable.shape) != tuple(ops.shape(w)):
+                raise ValueError(f"{self.name}: optimizer variable {variable.path!r} has shape "
+                                 f"{variable.shape}, not compatible with provided weight shape "
+                                 f"{tuple(ops.shape(w))}.")
+            variable.assign(w)
+
+    def save_own_variables(self, store: dict) -> None:
+        for i, variable in enumerate(self.variables):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store) -> None:
+        if len(store.keys()) != len(self.variables):
+            warnings.warn(f"Skipping variable loading for optimizer '{self.name}', because it has "
+                          f"{len(self.variables)} variables whereas the saved optimizer has "
+                          f"{len(store.keys())} variables.", stacklevel=2)
+            return
+        for i, variable in enumerate(self.variables):
+            variable.assign(store[str(i)])
+
+    # ------------------------------------------------------------------------- stepping
+    def apply_gradients(self, grads_and_vars: Iterable):
+        """Apply ``[(gradient, variable), ...]``; returns ``iterations`` (as tf.keras).
+
+        Example:
+            >>> import numpy as np, kfront
+            >>> from kfront.optimizers import SGD
+            >>> w = kfront.Variable(np.ones(3, "float32"))
+            >>> _ = SGD(learning_rate=0.1).apply_gradients([(np.ones(3, "float32"), w)])
+            >>> w.numpy().astype(float).round(6).tolist()
+            [0.9, 0.9, 0.9]
+        """
+        pairs = list(grads_and_vars)
+        if not pairs:
+            return self._iterations
+        for p in pairs:
+            if not (isinstance(p, (tuple, list)) and len(p) == 2):
+                raise TypeError(f"{self.name}: apply_gradients expects an iterable of "
+                                f"(gradient, variable) pairs, e.g. zip(grads, "
+                                f"model.trainable_variables); got an element {p!r}")
+        grads, variables = zip(*pairs)
+        self.apply(grads, variables)
+        return self._iterations
+
+    def apply(self, grads: Sequence, trainable_variables: Sequence | None = None) -> None:
+        """Update ``trainable_variables`` (default: those the optimizer was built with) one
+        step with ``grads`` (one per variable; ``None`` entries are skipped)."""
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(f"{self.name}: when passing `grads` without `variables`, the "
+                                 f"optimizer must already be built on a list of variables. Call "
+                                 f"`optimizer.build(trainable_variables)` first.")
+            variables = self._trainable_variables
+        else:
+            variables = list(trainable_variables)
+            if not self.built:
+                self.build(variables)
+            index = self._trainable_variables_indices
+            for v in variables:
+                if id(v) not in index:
+                    _check_is_variable(self, v)
+                    raise ValueError(f"{self.name}: unknown variable {v!r}. This optimizer can "
+                                     f"only be called for the variables it was originally built "
+                                     f"with. When working with a new set of variables, create a "
+                                     f"new optimizer instance.")
+        if len(grads) != len(variables):
+            raise ValueError(f"{self.name}: got {len(grads)} gradients for {len(variables)} "
+                             f"variables; they must match one to one.")
+        if any(g is None for g in grads):
+            grads, variables = self._filter_empty_gradients(grads, variables)
+        # cast only where needed: comparing the backend's dtype objects is cheap
+        grads = [g if getattr(g, "dtype", None) == v.value.dtype else ops.cast(g, v.dtype)
+                 for g, v in zip(grads, variables)]
+
+        raw_step = int(ops.convert_to_numpy(self._iterations.value))
+        acc_steps = self.gradient_accumulation_steps
+        self._step_iteration = raw_step // acc_steps if acc_steps else raw_step
+        if any(getattr(v, "overwrite_with_gradient", False) for v in variables):
+            grads, variables = self._overwrite_variables_directly_with_gradients(
+                grads, variables, raw_step)
+        if grads:
+            if self.loss_scale_factor is not None:
+                grads = [ops.divide(g, self.loss_scale_factor) for g in grads]
+            if acc_steps:
+                accs = [self._accumulated_gradients[self._get_variable_index(v)]
+                        for v in variables]
+                if (raw_step + 1) % acc_steps == 0:
+                    grads = [ops.divide(ops.add(g, a.value), acc_steps)
+                             for g, a in zip(grads, accs)]
+                    self._update(grads, variables)
+                    for a in accs:
+                        a.assign(ops.zeros(a.shape, dtype=a.dtype))
+                else:
+                    for g, a in zip(grads, accs):
+                        a.assign(ops.add(g, a.value))
+            else:
+                self._update(grads, variables)
+            if self.use_ema:
+                self._update_model_variables_moving_average(self._trainable_variables)
+                freq = self.ema_overwrite_frequency
+                if freq and (self._step_iteration + 1) % freq == 0:
+                    self._overwrite_model_variables_with_average_value(
+                        self._trainable_variables)
+            for v in variables:
+                constraint = getattr(v, "constraint", None)
+                if constraint is not None:
+                    v.assign(constraint(v))
+        self._iterations.assign(raw_step + 1)
+
+    def _update(self, grads, variables):
+        """Clip, weight-decay and update (one real update step)."""
+        lr = self._current_learning_rate()
+        grads = self._clip_gradients(grads)
+        self._apply_weight_decay(variables, lr)
+        self._backend_update_step(grads, variables, lr)
+
+    def _backend_update_step(self, grads: list, trainable_variables: list,
+                             learning_rate: float) -> None:
+        """Update every variable: fused backend kernel, portable ``_update_step`` or the
+        subclass's ``update_step`` (see the module docstring)."""
+        if not self._fast_path:
+            # Keras passes a scalar tensor; custom code may ops.cast() it
+            lr = ops.convert_to_tensor(learning_rate, dtype=_config.floatx())
+            for g, v in zip(grads, trainable_variables):
+                self.update_step(g, v, lr)
+            return
+        hyper = self._step_hyper(learning_rate, self._step_iteration)
+        index, slots, update = self._trainable_variables_indices, self._slots, self._update_step
+        kernels = getattr(B, "optimizer_kernels", None)
+        kernel = kernels.get(self._kernel_name) if kernels else None
+        if kernel is None:
+            for g, v in zip(grads, trainable_variables):
+                update(g, v, slots[index[id(v)]], hyper)
+        else:
+            for g, v in zip(grads, trainable_variables):
+                s = slots[index[id(v)]]
+                if kernel(g, v, s, hyper) is NotImplemented:
+                    update(g, v, s, hyper)
+
+    def _step_hyper(self, learning_rate: float, iteration: int) -> dict:
+        """Per-step constants as Python floats (built-in optimizers override)."""
+        return {"learning_rate": learning_rate}
+
+    def update_step(self, gradient, variable, learning_rate) -> None:
+        """Update ``variable`` from ``gradient``: Keras's extension point for custom optimizers
+        (``learning_rate`` is a scalar tensor, as in Keras)."""
+        if _owner(type(self), "_update_step") is not None:
+            idx = self._get_variable_index(variable)
+            hyper = self._step_hyper(_as_float(learning_rate),
+                                     int(ops.convert_to_numpy(self.iterations)))
+            self._update_step(ops.cast(gradient, variable.dtype), variable, self._slots[idx],
+                              hyper)
+            return
+        raise NotImplementedError(f"{type(self).__name__} must implement "
+                                  f"`update_step(gradient, variable, learning_rate)`")
+
+    def _filter_empty_gradients(self, grads, variables):
+        kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
+        missing = [getattr(v, "path", None) or v.name
+                   for g, v in zip(grads, variables) if g is None]
+        if not kept:
+            raise ValueError(f"{self.name}: no gradients provided for any variable (all "
+                             f"{len(grads)} gradients are None; variables: {missing}). Check "
+                             f"that the loss depends on the variables and that it was computed "
+                             f"inside the GradientTape.")
+        warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the "
+                      f"loss. If using `model.compile()`, did you forget to provide a `loss` "
+                      f"argument?", stacklevel=3)
+        return [g for g, _ in kept], [v for _, v in kept]
+
+    def _overwrite_variables_directly_with_gradients(self, grads, variables, raw_step):
+        """Variables flagged ``overwrite_with_gradient`` take their gradient as new value."""
+        keep_g, keep_v = [], []
+        steps = self.gradient_accumulation_steps
+        for g, v in zip(grads, variables):
+            if not getattr(v, "overwrite_with_gradient", False):
+                keep_g.append(g)
+                keep_v.append(v)
+            elif steps:
+                acc = self._accumulated_gradients[self._get_variable_index(v)]
+                if (raw_step + 1) % steps == 0:
+                    v.assign(ops.maximum(g, acc.value))
+                    acc.assign(ops.zeros(acc.shape, dtype=acc.dtype))
+                else:
+                    acc.assign(ops.maximum(g, acc.value))
+            else:
+                v.assign(g)
+        return keep_g, keep_v
+
+    # ----------------------------------------------------------- clipping, weight decay
+    def _clip_gradients(self, grads: list) -> list:
+        if self.clipnorm and self.clipnorm > 0:
+            return [self._clip_by_norm(g) for g in grads]
+        if self.global_clipnorm and self.global_clipnorm > 0:
+            return clip_by_global_norm(grads, self.global_clipnorm)
+        if self.clipvalue and self.clipvalue > 0:
+            v = self.clipvalue
+            return [ops.clip(g, -v, v) for g in grads]
+        return grads
+
+    def _clip_by_norm(self, values):
+        l2norm = ops.sqrt(ops.sum(ops.square(values)))
+        return ops.divide(ops.multiply(values, self.clipnorm),
+                          ops.maximum(l2norm, self.clipnorm))
+
+    def exclude_from_weight_decay(self, var_list: Sequence | None = None,
+                                  var_names: Sequence[str] | None = None) -> None:
+        """Exclude variables (by identity, or by a substring of their name) from weight decay;
+        call before the optimizer is built."""
+        if self.built:
+            raise ValueError(f"{self.name}: `exclude_from_weight_decay()` can only be configured "
+                             f"before the optimizer is built.")
+        self._exclude_from_weight_decay = {id(v) for v in (var_list or [])}
+        self._exclude_from_weight_decay_pattern = (
+            re.compile("|".join(set(var_names))) if var_names else None)
+        self._exclude_from_weight_decay_cache: dict = {}
+
+    def _use_weight_decay(self, variable) -> bool:
+        cache = self.__dict__.setdefault("_exclude_from_weight_decay_cache", {})
+        key = id(variable)
+        if key not in cache:
+            pattern = getattr(self, "_exclude_from_weight_decay_pattern", None)
+            cache[key] = not (key in getattr(self, "_exclude_from_weight_decay", ()) or (
+                pattern is not None and re.search(pattern, variable.name) is not None))
+        return cache[key]
+
+    def _apply_weight_decay(self, variables, learning_rate: float | None = None) -> None:
+        if self.weight_decay is None:
+            return
+        if learning_rate is None:
+            learning_rate = self._current_learning_rate()
+        factor = float(self.weight_decay) * float(learning_rate)
+        for v in variables:
+            if self._use_weight_decay(v):
+                value = v.value
+                v.assign(ops.subtract(value, ops.multiply(value, factor)))
+
+    # ------------------------------------------------------------------------------ EMA
+    def _update_model_variables_moving_average(self, trainable_variables) -> None:
+        momentum = float(self.ema_momentum) if self._step_iteration != 0 else 0.0
+        for var, average in zip(trainable_variables, self._model_variables_moving_average):
+            if average is not None:
+                average.assign(ops.add(ops.multiply(average.value, momentum),
+                                       ops.multiply(var.value, 1.0 - momentum)))
+
+    def _overwrite_model_variables_with_average_value(self, trainable_variables) -> None:
+        averages = self._model_variables_moving_average
+        if len(trainable_variables) != len(averages):
+            raise ValueError(f"{self.name}: the number of model variables "
+                             f"({len(trainable_variables)}) to override does not match the "
+                             f"number of averages stored in the optimizer ({len(averages)}).")
+        for var, average in zip(trainable_variables, averages):
+            if average is not None:
+                var.assign(average.value)
+
+    def finalize_variable_values(self, var_list: Sequence) -> None:
+        """At the end of training: with ``use_ema``, copy the moving averages into the model."""
+        if self.use_ema:
+            self._overwrite_model_variables_with_average_value(list(var_list))
+
+    def scale_loss(self, loss):
+        """``loss * loss_scale_factor`` (or ``loss`` when unset)."""
+        if self.loss_scale_factor is not None:
+            return ops.multiply(loss, self.loss_scale_factor)
+        return loss
+
+    # --------------------------------------------------------------------------- config
+    def get_config(self) -> dict:
+        """Keras-format config: base keys then the optimizer's hyperparameters."""
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            learning_rate: Any = _schedules.serialize(lr)
+        elif isinstance(lr, KVariable):
+            learning_rate = _as_float(lr.value)
+        else:
+            learning_rate = lr
+        return {"name": self.name, "learning_rate": learning_rate,
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
+                "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
+                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Optimizer":
+        """Create an optimizer from ``get_config()`` output (tf.keras 2 configs accepted)."""
+        config = dict(config)
+        for key in _LEGACY_CONFIG_KEYS:
+            config.pop(key, None)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = _schedules.deserialize(config["learning_rate"],
+                                                             custom_objects=custom_objects)
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def global_norm(value_list: Sequence):
+    """The L2 norm of all tensors together (``None`` entries skipped)."""
+    squared = [ops.sum(ops.square(v)) for v in value_list if v is not None]
+    return ops.sqrt(ops.sum(ops.stack(squared)))
+
+
+def clip_by_global_norm(value_list: Sequence, clip_norm: float) -> list:
+    """Scale all tensors by ``clip_norm / max(global_norm, clip_norm)`` (NaN for a non-finite
+    norm, as Keras)."""
+    norm = global_norm(value_list)
+    scale = ops.add(ops.divide(clip_norm, ops.maximum(norm, clip_norm)),
+                    ops.subtract(norm, norm))
+    return [None if v is None else ops.multiply(v, scale) for v in value_list]

@@ -1,0 +1,208 @@
+"""Learning-rate schedules (``keras.optimizers.schedules``).
+
+A schedule is a callable ``schedule(step) -> learning rate`` that an optimizer evaluates once per
+step with its ``iterations`` counter. The formulas, dtypes (the rate has the dtype of the initial
+learning rate, float32 for a Python float) and configs are Keras 3's.
+
+Example:
+    >>> from kfront.optimizers import schedules
+    >>> s = schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    >>> round(float(s(10)), 6)
+    0.05
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from kfront import ops
+
+__all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay",
+           "InverseTimeDecay", "serialize", "deserialize"]
+
+
+def _as(x, dtype):
+    """``x`` (Python number, Variable or tensor) as a tensor of ``dtype``."""
+    return ops.cast(ops.convert_to_tensor(x), dtype)
+
+
+class LearningRateSchedule:
+    """Base class of learning-rate schedules: override ``__call__(step)`` and ``get_config()``.
+
+    Example:
+        >>> import kfront.optimizers as optimizers
+        >>> class Halving(optimizers.schedules.LearningRateSchedule):
+        ...     def __call__(self, step):
+        ...         return 0.1 / (1 + step)
+        ...     def get_config(self):
+        ...         return {}
+        >>> opt = optimizers.SGD(learning_rate=Halving())
+        >>> float(opt.learning_rate)
+        0.1
+    """
+
+    def __call__(self, step):
+        raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override "
+                                  f"`__call__(self, step)`.")
+
+    def get_config(self) -> dict:
+        raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override "
+                                  f"`get_config()` in order to be serializable.")
+
+    @classmethod
+    def from_config(cls, config: dict) -> "LearningRateSchedule":
+        return cls(**config)
+
+
+def _check_decay_steps(obj, decay_steps):
+    if decay_steps <= 0:
+        raise ValueError(f"{type(obj).__name__}: argument `decay_steps` must be > 0. "
+                         f"Received: decay_steps={decay_steps}")
+
+
+class ExponentialDecay(LearningRateSchedule):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored with ``staircase``).
+
+    Example:
+        >>> from kfront.optimizers import schedules
+        >>> s = schedules.ExponentialDecay(1.0, decay_steps=2, decay_rate=0.5, staircase=True)
+        >>> [float(s(k)) for k in (0, 1, 2, 3, 4)]
+        [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+                 staircase: bool = False, name: str = "ExponentialDecay"):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+        _check_decay_steps(self, decay_steps)
+
+    def __call__(self, step):
+        initial = ops.convert_to_tensor(self.initial_learning_rate)
+        dtype = ops.dtype(initial)
+        p = ops.divide(_as(step, dtype), _as(self.decay_steps, dtype))
+        if self.staircase:
+            p = ops.floor(p)
+        return ops.multiply(initial, ops.power(_as(self.decay_rate, dtype), p))
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
+class PiecewiseConstantDecay(LearningRateSchedule):
+    """``values[0]`` while ``step <= boundaries[0]``, ``values[1]`` up to ``boundaries[1]``, ...
+
+    Boundaries are cast to the step's dtype (as Keras: float boundaries are truncated for an
+    integer step); the result has the dtype of ``values[0]``.
+
+    Example:
+        >>> from kfront.optimizers import schedules
+        >>> s = schedules.PiecewiseConstantDecay([2, 5], [1.0, 0.5, 0.1])
+        >>> [float(s(k)) for k in (0, 2, 3, 5, 6)]
+        [1.0, 1.0, 0.5, 0.5, 0.10000000149011612]
+    """
+
+    def __init__(self, boundaries: list, values: list, name: str = "PiecewiseConstant"):
+        super().__init__()
+        if len(boundaries) != len(values) - 1:
+            raise ValueError(
+                "PiecewiseConstantDecay: the length of boundaries should be 1 less than the "
+                f"length of values. Received: boundaries={boundaries} of length "
+                f"{len(boundaries)}, and values={values} of length {len(values)}.")
+        self.boundaries = boundaries
+        self.values = values
+        self.name = name
+
+    def __call__(self, step):
+        step = ops.convert_to_tensor(step)
+        step_dtype = ops.dtype(step)
+        values = [ops.convert_to_tensor(v) for v in self.values]
+        dtype = ops.dtype(values[0])
+        values = [ops.cast(v, dtype) for v in values]
+        bounds = [_as(b, step_dtype) for b in self.boundaries]
+        result = ops.multiply(ops.cast(ops.less_equal(step, bounds[0]), dtype), values[0])
+        result = ops.add(result, ops.multiply(
+            ops.cast(ops.greater(step, bounds[-1]), dtype), values[-1]))
+        for low, high, value in zip(bounds[:-1], bounds[1:], values[1:-1]):
+            inside = ops.logical_and(ops.greater(step, low), ops.less_equal(step, high))
+            result = ops.add(result, ops.multiply(ops.cast(inside, dtype), value))
+        return result
+
+    def get_config(self) -> dict:
+        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
+
+
+class InverseTimeDecay(LearningRateSchedule):
+    """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored with staircase).
+
+    Example:
+        >>> from kfront.optimizers import schedules
+        >>> s = schedules.InverseTimeDecay(0.1, decay_steps=1.0, decay_rate=0.5)
+        >>> round(float(s(2)), 6)
+        0.05
+    """
+
+    def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float,
+                 staircase: bool = False, name: str = "InverseTimeDecay"):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+        _check_decay_steps(self, decay_steps)
+
+    def __call__(self, step):
+        initial = ops.convert_to_tensor(self.initial_learning_rate)
+        dtype = ops.dtype(initial)
+        p = ops.divide(_as(step, dtype), _as(self.decay_steps, dtype))
+        if self.staircase:
+            p = ops.floor(p)
+        denom = ops.add(_as(1, dtype), ops.multiply(_as(self.decay_rate, dtype), p))
+        return ops.divide(initial, denom)
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
+_BUILTIN = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay, InverseTimeDecay)}
+
+
+def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
+    """The schedule as a Keras-format dict ``{"module", "class_name", "config", ...}``.
+
+    Example:
+        >>> from kfront.optimizers import schedules
+        >>> schedules.serialize(schedules.InverseTimeDecay(0.1, 1, 0.5))["class_name"]
+        'InverseTimeDecay'
+    """
+    cls = type(learning_rate_schedule)
+    module = "keras.optimizers.schedules" if cls in _BUILTIN.values() else cls.__module__
+    return {"module": module, "class_name": cls.__name__,
+            "config": learning_rate_schedule.get_config(), "registered_name": None}
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:
+    """Inverse of ``serialize`` (also accepts custom classes via ``custom_objects``).
+
+    Example:
+        >>> from kfront.optimizers import schedules
+        >>> s = schedules.deserialize(schedules.serialize(schedules.ExponentialDecay(1.0, 5, 0.5)))
+        >>> s.decay_steps
+        5
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Learning rate schedule config must be a dict with a 'class_name' key, "
+                         f"got {config!r}")
+    name = config["class_name"]
+    cls: Any = (custom_objects or {}).get(name) or _BUILTIN.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown learning rate schedule {name!r}: expected one of "
+                         f"{sorted(_BUILTIN)} or a class passed in custom_objects")
+    return cls.from_config(dict(config.get("config", {})))
