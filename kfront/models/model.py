@@ -50,10 +50,22 @@ class Model(Trainer, Layer):
                          f"{[layer.name for layer in self.layers]}")
 
     def build(self, input_shape) -> None:
-        """Build a subclassed model by calling it once on zeros of ``input_shape``."""
+        """Build a subclassed model by calling it on zeros of ``input_shape``."""
         if not self.built:
-            self.compute_output_shape(input_shape)
-        self.built = True
+            self.built = True  # so that the dummy call below runs call() instead of build()
+            try:
+                self.compute_output_shape(input_shape)
+            except Exception:
+                self.built = False
+                raise
+
+    def _maybe_build(self, shapes) -> None:
+        # a subclassed model called on real data builds its sublayers by running call()
+        if not self.built and type(self).build is Model.build:
+            self._build_shapes = shapes
+            self.built = True
+            return
+        super()._maybe_build(shapes)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None) -> None:

@@ -33,7 +33,9 @@ class Trainer:
         from kfront import losses, optimizers
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self._loss_fns = None if loss is None else _map_outputs(loss, losses.get)
+        if loss is not None:  # unknown names fail here; "ce" is resolved from shapes later
+            _map_outputs(loss, lambda s: None if _is_shape_dependent(s) else losses.get(s))
+        self._loss_fns = None  # resolved on the first batch, when shapes are known
         self.loss_weights = loss_weights
         self._metric_specs = metrics
         self._weighted_metric_specs = weighted_metrics
@@ -47,7 +49,7 @@ class Trainer:
     def _assert_compiled(self, what: str) -> None:
         if not self.compiled:
             raise RuntimeError(f'Model "{self.name}": call compile() before {what}()')
-        if self._loss_fns is None and what != "predict":
+        if self.loss is None and what != "predict":
             raise ValueError(f'Model "{self.name}": compile() was given no loss, so it cannot '
                              f"{what}; pass loss=... to compile()")
 
@@ -55,6 +57,8 @@ class Trainer:
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled loss(es), weighted and summed, plus regularization losses."""
         ys, preds = _as_list(y), _as_list(y_pred)
+        if self._loss_fns is None:
+            self._resolve_metrics(y, y_pred)
         fns = self._loss_fns if isinstance(self._loss_fns, list) else [self._loss_fns] * len(preds)
         if len(ys) != len(preds):
             raise ValueError(f'Model "{self.name}" has {len(preds)} output(s) but y has '
@@ -72,7 +76,14 @@ class Trainer:
         return total
 
     def _resolve_metrics(self, y, y_pred) -> None:
+        from kfront import losses
         from kfront import metrics as metrics_mod
+        shapes = [(np.shape(t), tuple(ops.shape(p))) for t, p in zip(_as_list(y), _as_list(y_pred))]
+        if isinstance(self.loss, (list, tuple)):
+            self._loss_fns = [None if s is None else losses.resolve(s, *sh)
+                              for s, sh in zip(self.loss, shapes)]
+        else:
+            self._loss_fns = losses.resolve(self.loss, *shapes[0])
         self._loss_tracker = metrics_mod.Mean(name="loss")
         specs = self._metric_specs or []
         if isinstance(specs, dict):
@@ -295,6 +306,10 @@ class Trainer:
 
 def _as_list(v):
     return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+def _is_shape_dependent(spec) -> bool:
+    return isinstance(spec, str) and spec.lower() in ("crossentropy", "ce")
 
 
 def _map_outputs(spec, get):

@@ -5,6 +5,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from kfront import config as _config
 from kfront import ops
 from kfront.optimizers import schedules
 from kfront.optimizers.base_optimizer import Optimizer
@@ -67,11 +68,12 @@ class Adam(Optimizer):
             self._slots = list(zip(self._momentums, self._velocities))
 
     def _step_hyper(self, learning_rate: float, iteration: int) -> dict:
-        # host-side scalars, rounded through float32 exactly as Keras computes them
-        f = np.float32
+        # host-side scalars computed as Keras does: in the variables' dtype, from betas that
+        # TensorFlow first converts to float32 (ops.cast of a Python float)
+        f = np.dtype(_config.floatx()).type
         t = f(iteration + 1)
-        beta_1_power = f(self.beta_1) ** t
-        beta_2_power = f(self.beta_2) ** t
+        beta_1_power = f(np.float32(self.beta_1)) ** t
+        beta_2_power = f(np.float32(self.beta_2)) ** t
         alpha = f(learning_rate) * np.sqrt(f(1) - beta_2_power) / (f(1) - beta_1_power)
         return {"learning_rate": learning_rate, "alpha": float(alpha),
                 "one_minus_beta_1": 1 - self.beta_1, "one_minus_beta_2": 1 - self.beta_2,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import numpy as np
+
 from kfront import ops
 from kfront.optimizers import schedules
 from kfront.optimizers.base_optimizer import Optimizer
@@ -60,7 +62,8 @@ class SGD(Optimizer):
             self._slots = [(m,) for m in self.momentums]
 
     def _step_hyper(self, learning_rate: float, iteration: int) -> dict:
-        return {"learning_rate": learning_rate, "momentum": self.momentum,
+        # Keras casts momentum with ops.cast, which goes through float32 first
+        return {"learning_rate": learning_rate, "momentum": float(np.float32(self.momentum)),
                 "nesterov": bool(self.nesterov)}
 
     def _update_step(self, gradient, variable, slots, hyper) -> None:
