@@ -121,6 +121,41 @@ def test_subclassed_model_trains():
     assert model.evaluate(x, y, verbose=0)[1] > 0.8
 
 
+def test_set_random_seed_makes_init_and_shuffled_fit_reproducible():
+    x, y, _ = _data()
+
+    def run():
+        kfront.utils.set_random_seed(7)
+        model = _mlp()
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        history = model.fit(x, y, epochs=2, batch_size=8, shuffle=True, verbose=0)
+        return history.history["loss"], model.get_weights()
+
+    (loss_a, w_a), (loss_b, w_b) = run(), run()
+    assert loss_a == loss_b
+    for a, b in zip(w_a, w_b):
+        np.testing.assert_array_equal(a, b)
+    inits = []
+    for seed in (7, 8):
+        kfront.utils.set_random_seed(seed)
+        inits.append(_mlp().get_weights()[0])
+    assert not np.array_equal(*inits)
+
+
+def test_subclassed_model_builds_from_a_shape():
+    class Wrapper(kfront.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(3)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    model = Wrapper()
+    model.build((None, 4))
+    assert model.built and [w.shape for w in model.weights] == [(4, 3), (3,)]
+
+
 # ------------------------------------------------------------------------------- bad input
 def test_wrong_input_shape_to_built_model_names_layer_and_shapes():
     model = _mlp(d=8)

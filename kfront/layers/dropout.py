@@ -13,7 +13,7 @@ class Dropout(Layer):
     Example:
         >>> import numpy as np
         >>> from kfront import layers
-        >>> layers.Dropout(0.5)(np.ones((2, 4), "float32"), training=False).sum()
+        >>> float(layers.Dropout(0.5)(np.ones((2, 4), "float32"), training=False).sum())
         8.0
     """
 

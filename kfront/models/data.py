@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from kfront.backends.common import random as _random
+
 from kfront import ops
 from kfront.backends.common import tree
 
@@ -79,7 +81,7 @@ def unpack_validation(validation_data):
 def batches(n: int, batch_size: int, shuffle: bool = False, rng=None):
     """Yield index slices/arrays covering ``n`` samples in batches of ``batch_size``."""
     if shuffle:
-        perm = (rng or np.random.default_rng()).permutation(n)
+        perm = (rng or _random.generator(None)).permutation(n)
         for start in range(0, n, batch_size):
             yield perm[start:start + batch_size]
     else:

@@ -114,6 +114,15 @@ class KVariable:
         a = self.numpy()
         return a if dtype is None else a.astype(dtype, copy=False)
 
+    def __float__(self) -> float:
+        return float(self.numpy())
+
+    def __int__(self) -> int:
+        return int(self.numpy())
+
+    def __bool__(self) -> bool:
+        return bool(self.numpy())
+
     def __len__(self):
         return self.shape[0]
 

@@ -78,8 +78,9 @@ def is_tensor(x) -> bool:
 @primitive
 def cast(x, dtype):
     dtype = standardize_dtype(dtype)
+    x = get_xp(x).asarray(x)
     src = x.dtype
-    out = get_xp(x).asarray(x).astype(dtype, copy=False)
+    out = x.astype(dtype, copy=False)
     return out, lambda g, needs: (g.astype(src) if out.dtype.kind == "f" == src.kind else None,)
 
 
