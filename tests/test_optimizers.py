@@ -528,3 +528,39 @@ def test_set_weights_and_save_load_state():
     assert int(c.iterations.numpy()) == 3
     with pytest.raises(ValueError, match="expected"):
         c.set_weights([np.zeros(1)])
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("SGD", {}), ("SGD", {"momentum": 0.9}), ("SGD", {"momentum": 0.9, "nesterov": True}),
+    ("Adam", {}), ("Adam", {"amsgrad": True}), ("RMSprop", {}),
+    ("RMSprop", {"momentum": 0.5, "centered": True}), ("Adagrad", {}),
+])
+def test_native_fused_kernels_equal_the_portable_update(monkeypatch, name, kwargs):
+    """The native engine's in-place kernels give bit-identical weights and slots."""
+    if kfront.config.backend() != "numpy":
+        pytest.skip("the fused kernels belong to the native engine")
+    assert set(B.optimizer_kernels) == {"sgd", "adam", "rmsprop", "adagrad"}
+
+    def run(kernels):
+        monkeypatch.setattr(B, "optimizer_kernels", kernels)
+        opt = getattr(optimizers, name)(learning_rate=0.05, **kwargs)
+        ws = [kfront.Variable(w, name=f"v{i}") for i, w in enumerate(_initial())]
+        for step in _grads(3):
+            opt.apply_gradients(zip(step, ws))
+        return [w.numpy() for w in ws] + [v.numpy() for v in opt.variables[2:]]
+
+    fused, portable = run(dict(B.optimizer_kernels)), run({})
+    for a, b in zip(fused, portable):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_variable_owns_its_buffer():
+    """assign() copies and numpy() returns a copy: in-place updates never reach user arrays."""
+    user = np.ones(3, "float32")
+    w = kfront.Variable(np.zeros(3, "float32"))
+    w.assign(user)
+    optimizers.Adam(learning_rate=0.1).apply_gradients([(np.ones(3, "float32"), w)])
+    snapshot = w.numpy()
+    optimizers.SGD(learning_rate=0.1, momentum=0.9).apply_gradients([(np.ones(3, "float32"), w)])
+    np.testing.assert_array_equal(user, 1.0)
+    assert not np.array_equal(snapshot, w.numpy())

@@ -27,9 +27,9 @@ fused in-place kernels by exporting ``optimizer_kernels`` (listed in its ``__all
 returns ``NotImplemented`` to decline (e.g. an unsupported dtype), and the portable code runs.
 ``hyper`` keys (all have ``learning_rate``): SGD ``momentum, nesterov``; Adam ``alpha`` (bias-
 corrected step size), ``one_minus_beta_1, one_minus_beta_2, epsilon, amsgrad``; RMSprop
-``rho, one_minus_rho, momentum, epsilon, centered``; Adagrad ``epsilon``. A kernel updating in
-place must own its buffers: on the native engine ``Variable.assign(x)`` stores ``x`` itself and
-``Variable.numpy()`` returns the stored array, so in-place writes would be visible to callers.
+``rho, one_minus_rho, momentum, epsilon, centered``; Adagrad ``epsilon``. The native engine's
+kernels (``kfront/backends/numpy/optimizers.py``) update slots in place, which is safe because a
+native Variable owns its buffer (``assign`` copies, ``numpy()`` returns a copy).
 
 A subclass that overrides only ``update_step(gradient, variable, learning_rate)`` (the Keras
 way to write a custom optimizer) is supported too: that method is then called per variable.

@@ -12,7 +12,11 @@ NAME = "numpy"
 
 
 class Variable(KVariable):
-    """A kfront Variable holding an ``xp`` array (numpy, or cupy)."""
+    """A kfront Variable holding an ``xp`` array (numpy, or cupy) that it alone owns.
+
+    ``assign`` stores a private copy and ``numpy()`` returns one, so nothing outside can
+    alias the buffer; the fused optimizer kernels rely on that to update slots in place.
+    """
 
     def _convert(self, value, dtype):
         return _to_array(value, dtype, f"Variable {self.name!r}").copy()
@@ -22,7 +26,10 @@ class Variable(KVariable):
         if value.shape != self._value.shape:
             raise ValueError(f"Cannot assign a value of shape {value.shape} to Variable "
                              f"{self.path!r} of shape {self._value.shape}")
-        self._value = value
+        self._value = value.copy()
+
+    def numpy(self) -> numpy.ndarray:
+        return convert_to_numpy(self._value).copy()
 
 
 def _to_array(x, dtype, what="convert_to_tensor"):

@@ -1,0 +1,104 @@
+"""Fused optimizer updates for the native engine (the ``optimizer_kernels`` backend hook).
+
+Each kernel does what the optimizer's portable ``_update_step`` does, with the same operations
+in the same order (so results are bit-identical), but on raw ``xp`` arrays: slots are updated
+in place (a native Variable owns its buffer) and the variable gets one fresh array, so arrays
+that earlier computations still hold are never changed under them.
+"""
+from __future__ import annotations
+
+from kfront.backends.numpy.engine import get_xp, raw
+
+
+def _arrays(grad, variable, slots):
+    """The raw arrays, or None when dtypes differ (the portable path handles casts)."""
+    g, w = raw(grad), variable._value
+    if g.dtype != w.dtype or any(s._value.dtype != w.dtype for s in slots):
+        return None
+    return g, w, [s._value for s in slots]
+
+
+def sgd(grad, variable, slots, hyper):
+    arrays = _arrays(grad, variable, slots)
+    if arrays is None:
+        return NotImplemented
+    g, w, bufs = arrays
+    lr = hyper["learning_rate"]
+    if not bufs:
+        variable._value = w - g * lr
+        return None
+    (m,), momentum = bufs, hyper["momentum"]
+    m *= momentum
+    m -= g * lr
+    variable._value = w + (m * momentum - g * lr if hyper["nesterov"] else m)
+    return None
+
+
+def adam(grad, variable, slots, hyper):
+    arrays = _arrays(grad, variable, slots)
+    if arrays is None:
+        return NotImplemented
+    g, w, bufs = arrays
+    xp = get_xp(g)
+    m, v = bufs[0], bufs[1]
+    step = g - m
+    step *= hyper["one_minus_beta_1"]
+    m += step
+    step = xp.square(g)
+    step -= v
+    step *= hyper["one_minus_beta_2"]
+    v += step
+    if hyper["amsgrad"]:
+        xp.maximum(bufs[2], v, out=bufs[2])
+        v = bufs[2]
+    denominator = xp.sqrt(v)
+    denominator += hyper["epsilon"]
+    step = m * hyper["alpha"]
+    step /= denominator
+    variable._value = w - step
+    return None
+
+
+def rmsprop(grad, variable, slots, hyper):
+    arrays = _arrays(grad, variable, slots)
+    if arrays is None:
+        return NotImplemented
+    g, w, bufs = arrays
+    xp = get_xp(g)
+    rho, one_minus_rho = hyper["rho"], hyper["one_minus_rho"]
+    velocity = bufs[0]
+    velocity *= rho
+    velocity += xp.square(g) * one_minus_rho
+    if hyper["centered"]:
+        average = bufs[-1]
+        average *= rho
+        average += g * one_minus_rho
+        denominator = velocity - xp.square(average)
+    else:
+        denominator = velocity.copy()
+    denominator += hyper["epsilon"]
+    increment = g * hyper["learning_rate"]
+    increment /= xp.sqrt(denominator)
+    if hyper["momentum"] > 0:
+        momentum = bufs[1]
+        momentum *= hyper["momentum"]
+        momentum += increment
+        increment = momentum
+    variable._value = w - increment
+    return None
+
+
+def adagrad(grad, variable, slots, hyper):
+    arrays = _arrays(grad, variable, slots)
+    if arrays is None:
+        return NotImplemented
+    g, w, (accumulator,) = arrays
+    xp = get_xp(g)
+    accumulator += xp.square(g)
+    step = g * hyper["learning_rate"]
+    step /= xp.sqrt(accumulator + hyper["epsilon"])
+    variable._value = w - step
+    return None
+
+
+optimizer_kernels = {"sgd": sgd, "adam": adam, "rmsprop": rmsprop, "adagrad": adagrad}
