@@ -42,6 +42,7 @@ class Trainer:
         self._compiled_metrics = None  # resolved on the first batch, when shapes are known
         self.run_eagerly = run_eagerly
         self.jit_compile = jit_compile
+        self._compiled_fns = {}  # train/test/predict steps, compiled lazily
         self.compiled = True
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
                                 "loss_weights": loss_weights}
@@ -124,20 +125,55 @@ class Trainer:
 
     # ----------------------------------------------------------------------------- steps
     def train_step(self, x, y, sample_weight=None):
-        """One gradient step on a batch; returns ``(loss, y_pred)`` as backend tensors."""
+        """One gradient step on a batch; returns ``(loss, y_pred)`` as backend tensors.
+
+        The forward and backward pass run through ``B.compile_stateful`` (jax.jit, tf.function
+        or torch.compile where the compile settings ask for it); the optimizer update runs
+        after it, through the backend's fused kernels."""
         variables = self.trainable_variables
 
-        def loss_fn():
-            y_pred = self(x, training=True)
-            return self.compute_loss(x, y, y_pred, sample_weight), y_pred
+        def grad_fn(x, y, sample_weight):
+            def loss_fn():
+                y_pred = self(x, training=True)
+                return self.compute_loss(x, y, y_pred, sample_weight), y_pred
+            return B.variables_value_and_grad(loss_fn, variables, has_aux=True)
 
-        (loss, y_pred), grads = B.variables_value_and_grad(loss_fn, variables, has_aux=True)
-        self.optimizer.apply(grads, variables)
+        (loss, y_pred), grads = self._run_compiled("train", grad_fn, x, y, sample_weight)
+        self.optimizer.apply(grads, self.trainable_variables)
         return loss, y_pred
 
     def test_step(self, x, y, sample_weight=None):
-        y_pred = self(x, training=False)
-        return self.compute_loss(x, y, y_pred, sample_weight, training=False), y_pred
+        """Loss and outputs on a batch, without updating weights."""
+        def test_fn(x, y, sample_weight):
+            y_pred = self(x, training=False)
+            return self.compute_loss(x, y, y_pred, sample_weight, training=False), y_pred
+        return self._run_compiled("test", test_fn, x, y, sample_weight)
+
+    def predict_step(self, x):
+        """Model outputs on a batch."""
+        with B.no_grad():
+            return self._run_compiled("predict", lambda x: self(x, training=False), x)
+
+    def _run_compiled(self, name: str, fn, *args):
+        """``fn(*args)`` through the backend's compiled version, made on first use (an unbuilt
+        model runs eagerly once, so that its weights exist before compiling)."""
+        fns = self.__dict__.setdefault("_compiled_fns", {})
+        if name not in fns:
+            if not self.built or not self.variables:
+                return fn(*args)
+            fns[name] = B.compile_stateful(fn, self.variables, self._use_jit())
+        return fns[name](*args)
+
+    def _use_jit(self) -> bool:
+        """Compile steps? ``run_eagerly`` never; ``jit_compile=True`` always; ``"auto"`` where
+        compiling pays (TensorFlow, JAX), not on torch (torch.compile's first step is long)."""
+        if getattr(self, "run_eagerly", False):
+            return False
+        jit = getattr(self, "jit_compile", "auto")
+        if jit == "auto":
+            from kfront import config
+            return config.backend() in ("tensorflow", "jax")
+        return bool(jit)
 
     def _run_batch(self, step_fn, x, y, sw):
         if self._compiled_metrics is None:
@@ -254,7 +290,7 @@ class Trainer:
         outs = []
         with B.no_grad():
             for idx in data_utils.batches(n, batch_size or 32):
-                y = self(data_utils.take(x, idx), training=False)
+                y = self.predict_step(data_utils.take(x, idx))
                 outs.append([ops.convert_to_numpy(t) for t in tree.flatten(y)[0]])
         spec = tree.flatten(y)[1]
         joined = [np.concatenate(parts) for parts in zip(*outs)]
