@@ -1,0 +1,44 @@
+"""Model-level conformance: the seed MLP trains to the same weights on every backend."""
+from __future__ import annotations
+
+import numpy as np
+
+import kfront
+from kfront import layers
+
+from conftest import activate
+
+STEPS, BATCH = 20, 32
+
+
+def _seed_mlp():
+    return kfront.Sequential([layers.Input((784,)), layers.Dense(256, activation="relu"),
+                              layers.Dense(256, activation="relu"),
+                              layers.Dense(10, activation="softmax")])
+
+
+def _train(initial, x, y):
+    model = _seed_mlp()
+    model.set_weights(initial)
+    model.compile(optimizer=kfront.optimizers.Adam(), loss="categorical_crossentropy",
+                  metrics=["acc"])
+    history = model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+    return model.get_weights(), history.history["loss"][0], model.predict(x[:50], verbose=0)
+
+
+def test_seed_mlp_20_adam_steps_agree_with_native(backend):
+    """Identical initial weights and batches: after 20 Adam steps every weight tensor is within
+    1e-4 of the native engine's, relative to the tensor's largest magnitude."""
+    (x, y), _ = kfront.datasets.mnist.load_data()
+    x = x[:STEPS * BATCH].reshape(-1, 784).astype("float32") / 255
+    y = kfront.utils.to_categorical(y[:STEPS * BATCH], 10)
+    kfront.config.set_backend("numpy")
+    initial = _seed_mlp().get_weights()
+    want_w, want_loss, want_pred = _train(initial, x, y)
+    activate(backend)
+    got_w, got_loss, got_pred = _train(initial, x, y)
+    assert abs(got_loss - want_loss) <= 1e-4 * abs(want_loss)
+    for i, (a, b) in enumerate(zip(got_w, want_w)):
+        rel = np.max(np.abs(a - b)) / np.max(np.abs(b))
+        assert rel < 1e-4, f"weight {i} on {backend}: max deviation {rel:.2e} (relative)"
+    np.testing.assert_allclose(got_pred, want_pred, atol=1e-4)
