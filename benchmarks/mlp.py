@@ -1,69 +1,33 @@
 """MLP 784-256-256-10, Adam, batch 100, float32, on the bundled MNIST digits: training samples/s.
 
-Cases: kfront's native engine (``fit``), a hand-written NumPy forward/backward/Adam loop of the
-same model, and real Keras 3 on each of its backends that is installed (for reference).
+Cases: kfront on each backend (``fit``), real Keras 3 on the same backends, and hand-written
+NumPy and PyTorch loops of the same model. Run with ``python benchmarks/run.py mlp``.
 """
 from __future__ import annotations
 
-import json
-import os
-import sys
-import time
+from common import digits, fit_case, main, timed
 
 TITLE = "MLP 784-256-256-10, Adam, batch 100"
 BATCH, EPOCHS = 100, 3
 REPEAT_DATA = 3  # 12,000 samples per epoch (the 4,000 bundled digits three times)
 
 
-def _data():
-    import numpy as np
-    bundle = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                          "kfront", "datasets", "data", "mnist_5k.npz")
-    with np.load(bundle) as f:
-        x, y = f["x_train"], f["y_train"]
-    x = np.tile(x.reshape(-1, 784).astype("float32") / 255, (REPEAT_DATA, 1))
-    y = np.eye(10, dtype="float32")[np.tile(y, REPEAT_DATA)]
-    return x, y
+def build(lib):
+    layers = lib.layers
+    return lib.Sequential([layers.Input((784,)), layers.Dense(256, activation="relu"),
+                           layers.Dense(256, activation="relu"),
+                           layers.Dense(10, activation="softmax")])
 
 
-def _timed_epochs(run_epoch, n):
-    run_epoch()  # warm-up epoch (compilation, allocation)
-    t = time.perf_counter()
-    for _ in range(EPOCHS):
-        run_epoch()
-    return n * EPOCHS / (time.perf_counter() - t)
-
-
-def kfront_fit(backend):
-    os.environ["KFRONT_BACKEND"] = backend
-    import kfront
-    from kfront import layers
-    x, y = _data()
-    model = kfront.Sequential([layers.Input((784,)), layers.Dense(256, activation="relu"),
-                               layers.Dense(256, activation="relu"),
-                               layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=kfront.optimizers.Adam(), loss="categorical_crossentropy",
-                  metrics=["acc"])
-    return _timed_epochs(lambda: model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0), len(x))
-
-
-def keras_fit(backend):
-    os.environ["KERAS_BACKEND"] = backend
-    import keras
-    from keras import layers
-    x, y = _data()
-    model = keras.Sequential([keras.Input((784,)), layers.Dense(256, activation="relu"),
-                              layers.Dense(256, activation="relu"),
-                              layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.Adam(), loss="categorical_crossentropy",
-                  metrics=["acc"])
-    return _timed_epochs(lambda: model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0), len(x))
+def fit(lib_name, backend):
+    x, y = digits(repeat=REPEAT_DATA)
+    return fit_case(lib_name, backend, build, x, y, BATCH, EPOCHS)
 
 
 def numpy_handwritten():
     """Forward, backward and Adam written out by hand with in-place NumPy ops."""
     import numpy as np
-    x, y = _data()
+    x, y = digits(repeat=REPEAT_DATA)
     rng = np.random.default_rng(0)
     sizes = [(784, 256), (256, 256), (256, 10)]
     params = []
@@ -103,18 +67,48 @@ def numpy_handwritten():
             idx = perm[s:s + BATCH]
             step(x[idx], y[idx])
 
-    return _timed_epochs(epoch, len(x))
+    return timed(epoch, len(x), EPOCHS)
+
+
+def torch_handwritten():
+    """The same MLP as a plain PyTorch loop: nn.Sequential, torch.optim.Adam(eps=1e-7)."""
+    import numpy as np
+    import torch
+    x, y = digits(repeat=REPEAT_DATA)
+    x, labels = torch.from_numpy(x), torch.from_numpy(y.argmax(1))
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
+                                torch.nn.Linear(256, 256), torch.nn.ReLU(),
+                                torch.nn.Linear(256, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    rng = np.random.default_rng(0)
+
+    def epoch():
+        perm = torch.from_numpy(rng.permutation(len(x)))
+        for s in range(0, len(x), BATCH):
+            idx = perm[s:s + BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss_fn(model(x[idx]), labels[idx]).backward()
+            opt.step()
+
+    return timed(epoch, len(x), EPOCHS)
 
 
 CASES = {
-    "kfront-numpy": lambda: kfront_fit("numpy"),
+    "kfront-numpy": lambda: fit("kfront", "numpy"),
     "numpy-handwritten": numpy_handwritten,
-    "keras-tensorflow": lambda: keras_fit("tensorflow"),
-    "keras-torch": lambda: keras_fit("torch"),
-    "keras-jax": lambda: keras_fit("jax"),
+    "kfront-torch": lambda: fit("kfront", "torch"),
+    "keras-torch": lambda: fit("keras", "torch"),
+    "torch-handwritten": torch_handwritten,
+    "kfront-tensorflow": lambda: fit("kfront", "tensorflow"),
+    "keras-tensorflow": lambda: fit("keras", "tensorflow"),
+    "kfront-jax": lambda: fit("kfront", "jax"),
+    "keras-jax": lambda: fit("keras", "jax"),
 }
-REFERENCE = "numpy-handwritten"
-RATIOS = [("kfront-numpy", "numpy-handwritten", 0.85)]
+RATIOS = [("kfront-numpy", "numpy-handwritten", 0.85),
+          ("kfront-torch", "keras-torch", 2.0),
+          ("kfront-tensorflow", "keras-tensorflow", 1.0),
+          ("kfront-jax", "keras-jax", 1.0)]
 
 if __name__ == "__main__":
-    print(json.dumps({"case": sys.argv[1], "samples_per_s": CASES[sys.argv[1]]()}))
+    main(CASES)

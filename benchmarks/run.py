@@ -1,8 +1,10 @@
 """Benchmark harness: every case runs in a fresh process, cases alternate, medians are reported.
 
-Usage: ``python benchmarks/run.py mlp [--repeats 5]``. Each suite module (``benchmarks/<suite>.py``)
-defines ``CASES`` (name -> callable returning samples/s), ``REFERENCE`` and ``RATIOS``
-(pairs ``(case, reference, target)``) and is run as ``python benchmarks/<suite>.py CASE``.
+Usage: ``python benchmarks/run.py mlp [--repeats 5] [--cases A B]``. Each suite module
+(``benchmarks/<suite>.py``) defines ``TITLE``, ``CASES`` (name -> callable returning samples/s,
+or a dict with ``samples_per_s`` and optionally ``first_step_s``, the first step's time, which
+holds the compile time on compiled backends) and ``RATIOS`` (``(case, reference, target)``
+triples), and runs one case as ``python benchmarks/<suite>.py CASE`` (see ``common.main``).
 """
 from __future__ import annotations
 
@@ -38,23 +40,31 @@ def main() -> None:
     suite = importlib.import_module(args.suite)
     cases = args.cases or list(suite.CASES)
     results: dict[str, list[float]] = {c: [] for c in cases}
+    first_steps: dict[str, list[float]] = {c: [] for c in cases}
     for r in range(args.repeats):
         order = cases if r % 2 == 0 else list(reversed(cases))
         for case in order:
             out = run_case(args.suite, case)
             if out is not None:
                 results[case].append(out["samples_per_s"])
+                if "first_step_s" in out:
+                    first_steps[case].append(out["first_step_s"])
         print(f"repeat {r + 1}/{args.repeats}: " + ", ".join(
             f"{c} {results[c][-1]:,.0f}" for c in cases if results[c]), flush=True)
     med = {c: statistics.median(v) for c, v in results.items() if v}
     print(f"\n{suite.TITLE} — samples/s, median of {args.repeats} fresh-process runs")
     for c in cases:
         if c in med:
-            print(f"  {c:<28} {med[c]:>12,.0f}")
+            first = (f"   first step {statistics.median(first_steps[c]):.2f} s"
+                     if first_steps[c] else "")
+            print(f"  {c:<28} {med[c]:>12,.0f}{first}")
     print("\nratios (target):")
     for case, ref, target in suite.RATIOS:
         if case in med and ref in med:
             ratio = med[case] / med[ref]
+            if target is None:
+                print(f"  {case} / {ref}: {ratio:.2f}x")
+                continue
             verdict = "ok" if ratio >= target else "BELOW TARGET"
             print(f"  {case} / {ref}: {ratio:.2f}x (target >= {target}x) {verdict}")
 
