@@ -7,11 +7,27 @@ ALLOWED = FLOAT_TYPES + ("bool", "int8", "int16", "int32", "int64", "uint8", "ui
 _PY = {float: "float32", int: "int32", bool: "bool"}
 
 
+_cache: dict = {}
+
+
 def standardize_dtype(dtype) -> str:
     """Canonical name of ``dtype`` (a string, Python type, numpy/torch/tf/jax dtype); None -> floatx."""
     if dtype is None:
         from kfront import config
         return config.floatx()
+    try:
+        return _cache[dtype]
+    except (KeyError, TypeError):  # TypeError: an unhashable dtype-like
+        pass
+    name = _standardize(dtype)
+    try:
+        _cache[dtype] = name
+    except TypeError:
+        pass
+    return name
+
+
+def _standardize(dtype) -> str:
     if dtype in _PY:
         return _PY[dtype]
     name = getattr(dtype, "name", None)
