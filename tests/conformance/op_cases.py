@@ -211,6 +211,7 @@ def _cases():
         Case("one_hot", lambda ops: ops.one_hot(sparse, 5), lambda rng: [], diff=()),
         Case("dropout", lambda ops, x: ops.dropout(x, 0.5, seed=3), normal(4, 5)),
     ]
+    out += _conv_and_pool_cases() + _recurrent_cases()
     # creation (forward only)
     out += [
         Case("zeros", lambda ops: ops.zeros((2, 3)), lambda rng: [], diff=()),
@@ -221,6 +222,54 @@ def _cases():
         Case("zeros_like", lambda ops, x: ops.zeros_like(x), normal(2, 3), diff=()),
         Case("ones_like", lambda ops, x: ops.ones_like(x), normal(2, 3), diff=()),
     ]
+    return out
+
+
+def shapes(*shapes, scale=1.0):
+    return lambda rng: [rng.normal(size=s) * scale for s in shapes]
+
+
+def _conv_and_pool_cases():
+    conv = [("conv1d", (2, 7, 3), (3, 3, 4), {}),
+            ("conv2d-strided-same", (2, 6, 6, 3), (3, 3, 3, 4), {"strides": 2, "padding": "same"}),
+            ("conv2d-dilated", (2, 7, 7, 2), (3, 3, 2, 3), {"dilation_rate": 2}),
+            ("conv2d-groups", (2, 5, 5, 4), (3, 3, 2, 4), {})]
+    out = [Case("conv", lambda ops, x, k, kw=kw: ops.conv(x, k, **kw), shapes(xs, ks), (0, 1),
+                id=name) for name, xs, ks, kw in conv]
+    out += [
+        Case("conv_transpose", lambda ops, x, k: ops.conv_transpose(x, k, strides=2,
+                                                                    padding="same"),
+             shapes((2, 4, 4, 3), (3, 3, 5, 3)), (0, 1)),
+        Case("conv_transpose", lambda ops, x, k: ops.conv_transpose(x, k, strides=2),
+             shapes((2, 5, 3), (3, 2, 3)), (0, 1), id="conv_transpose-1d-valid"),
+        Case("depthwise_conv", lambda ops, x, k: ops.depthwise_conv(x, k, padding="same"),
+             shapes((2, 6, 6, 3), (3, 3, 3, 2)), (0, 1)),
+        Case("separable_conv", lambda ops, x, d, p: ops.separable_conv(x, d, p),
+             shapes((2, 6, 6, 3), (3, 3, 3, 2), (1, 1, 6, 4)), (0, 1, 2)),
+    ]
+    for name in ("max_pool", "average_pool"):
+        for tag, xs, kw in [("2d", (2, 6, 6, 3), {"pool_size": 2}),
+                            ("2d-same", (2, 5, 5, 2), {"pool_size": 3, "strides": 2,
+                                                       "padding": "same"}),
+                            ("1d", (2, 7, 3), {"pool_size": 2, "strides": 1})]:
+            out.append(Case(name, lambda ops, x, n=name, kw=kw: getattr(ops, n)(x, **kw),
+                            distinct(*xs), id=f"{name}-{tag}"))
+    return out
+
+
+def _recurrent_cases():
+    batch, steps, features, units = 2, 5, 3, 4
+    mask = np.array([[True] * 5, [True, True, True, False, False]])
+    out = []
+    for name, gates, state in [("lstm", 4, 2), ("gru", 3, 1), ("simple_rnn", 1, 1)]:
+        bias = (2, gates * units) if name == "gru" else (gates * units,)
+        arrays = shapes((batch, steps, features), *[(batch, units)] * state,
+                        (features, gates * units), (units, gates * units), bias, scale=0.5)
+        for tag, kw in [("", {"return_sequences": True}), ("backwards", {"go_backwards": True}),
+                        ("masked", {"return_sequences": True, "mask": mask})]:
+            out.append(Case(name, lambda ops, *a, n=name, kw=kw: getattr(ops, n)(*a, **kw),
+                            arrays, tuple(range(3 + state + 1)),
+                            id=f"{name}-{tag}" if tag else name))
     return out
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import kfront
 from kfront import layers
 
-from conftest import activate
+from conformance.support import activate
 
 STEPS, BATCH = 20, 32
 

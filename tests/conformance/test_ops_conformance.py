@@ -15,8 +15,8 @@ import pytest
 import kfront
 from kfront import ops
 
-from conftest import activate
-from op_cases import CASES, NOT_IN_TABLE
+from conformance.support import activate
+from conformance.op_cases import CASES, NOT_IN_TABLE
 
 RTOL = {"float64": 1e-6, "float32": 1e-4}
 _reference: dict = {}

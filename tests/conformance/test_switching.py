@@ -7,7 +7,7 @@ import pytest
 import kfront
 from kfront import layers
 
-from conftest import activate
+from conformance.support import activate
 
 
 @pytest.mark.parametrize("other", ["torch", "tensorflow", "jax"])
