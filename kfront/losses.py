@@ -735,10 +735,11 @@ def _apply_mask(sample_weight, mask, dtype, reduction):
         return sample_weight
     mask = ops.convert_to_tensor(mask)
     if reduction in ("mean", "sum_over_batch_size"):
+        # stays a tensor (no host read-back), so it traces inside compiled steps
         total = float(math.prod(ops.shape(mask)))
-        valid = float(ops.convert_to_numpy(ops.sum(ops.cast(mask, dtype))))
-        float_mask = ops.where(mask, total / valid if valid else 0.0, 0.0)
-        float_mask = ops.cast(float_mask, dtype)
+        valid = ops.sum(ops.cast(mask, dtype))
+        weight = ops.divide(total, ops.maximum(valid, 1.0))  # valid == 0: every entry masked
+        float_mask = ops.cast(ops.where(mask, weight, 0.0), dtype)
     else:
         float_mask = ops.cast(mask, dtype)
     if sample_weight is None:

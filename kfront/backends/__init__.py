@@ -46,6 +46,9 @@ def activate(name: str) -> None:
     B.__dict__.update({k: getattr(module, k) for k in module.__all__})
     _state["name"] = name
     _state["generation"] += 1
+    hook = getattr(module, "on_activate", None)  # e.g. JAX re-enables float64 support
+    if hook is not None:
+        hook()
 
 
 def active_name() -> str:

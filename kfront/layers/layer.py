@@ -248,8 +248,26 @@ class Layer:
             kwargs.pop("mask", None)
         outputs = self.call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
-            self._own_losses[:] = [self.activity_regularizer(o) for o in tree.flatten(outputs)[0]]
+            self._own_losses[:] = [_activity_loss(self.activity_regularizer, o)
+                                   for o in tree.flatten(outputs)[0]]
         return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs, from the inputs and their ``mask`` (Keras's
+        ``compute_mask``); models use it when ``supports_masking``. Default: ``mask`` passes."""
+        return mask
+
+    def _call_with_mask(self, inputs, mask, *args, **kwargs):
+        """``self(inputs, ...)`` inside a model, propagating masks as Keras 3 does: the input
+        ``mask`` goes to ``call`` when it takes ``mask=``; returns (outputs, output mask), the
+        latter ``None`` unless the layer ``supports_masking``."""
+        has_mask = any(m is not None for m in tree.flatten(mask)[0])
+        if has_mask and self._call_has_mask and kwargs.get("mask") is None:
+            kwargs["mask"] = mask
+        outputs = self(inputs, *args, **kwargs)
+        if not self.supports_masking:
+            return outputs, None
+        return outputs, self.compute_mask(inputs, mask if has_mask else None)
 
     def _convert_inputs(self, inputs):
         """Arrays to backend tensors; float inputs autocast to the layer's dtype (as Keras)."""
@@ -362,3 +380,10 @@ def _flatten_shapes(input_shape):
 def _is_shape(s) -> bool:
     return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer))
                                                 for d in s)
+
+
+def _activity_loss(regularizer, output):
+    """The activity penalty of ``output`` divided by its batch size, as Keras 3 does."""
+    loss = regularizer(output)
+    shape = ops.shape(output)
+    return ops.divide(loss, float(shape[0])) if len(shape) and shape[0] else loss
