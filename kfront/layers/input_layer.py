@@ -42,6 +42,9 @@ class Node:
         self.args, self.kwargs = args, kwargs
         self.outputs = outputs          # the structure returned
         self.flat_inputs = tree.flatten(inputs)[0]
+        # symbolic tensors this call reads, ``initial_state=`` ones included (graph edges)
+        self.dependencies = self.flat_inputs + [t for t in tree.flatten((args, kwargs))[0]
+                                                if isinstance(t, KerasTensor)]
         self.flat_outputs = tree.flatten(outputs)[0]
 
 

@@ -76,13 +76,25 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         values = {id(kt): x for kt, x in zip(self._inputs, tree.flatten(inputs)[0])}
+        masks = {} if mask is None else {id(kt): m for kt, m in zip(self._inputs,
+                                                                     tree.flatten(mask)[0])}
+
+        def lookup(table, struct, constant=lambda t: t):
+            """``struct`` with its symbolic tensors replaced by their entries in ``table``."""
+            leaves, spec = tree.flatten(struct)
+            got = [table.get(id(t)) if isinstance(t, KerasTensor) else constant(t) for t in leaves]
+            return tree.unflatten(spec, got) if spec is not None else got[0]
+
         for node in self._nodes:
-            leaves, spec = tree.flatten(node.inputs)
-            args = [values[id(t)] for t in leaves]
-            arg = tree.unflatten(spec, args) if spec is not None else args[0]
-            out = node.layer(arg, *node.args, training=training, **node.kwargs)
-            for t, v in zip(node.flat_outputs, tree.flatten(out)[0]):
+            arg = lookup(values, node.inputs)
+            args, kwargs = lookup(values, (node.args, node.kwargs))
+            prev_mask = lookup(masks, node.inputs, lambda t: None)
+            out, out_mask = node.layer._call_with_mask(arg, prev_mask, *args, training=training,
+                                                       **kwargs)
+            flat_masks = tree.flatten(out_mask)[0]
+            for i, (t, v) in enumerate(zip(node.flat_outputs, tree.flatten(out)[0])):
                 values[id(t)] = v
+                masks[id(t)] = flat_masks[i] if i < len(flat_masks) else None
         outs = [values[id(t)] for t in self._outputs]
         if isinstance(self._outputs_struct, KerasTensor):
             return outs[0]
@@ -106,5 +118,5 @@ def _nodes_between(inputs, outputs, name):
             raise ValueError(f'Model "{name}": output depends on input "{node.layer.name}", '
                              f"which is not among the model's inputs")
         nodes[node.id] = node
-        stack.extend(node.flat_inputs)
+        stack.extend(node.dependencies)
     return [nodes[k] for k in sorted(nodes)]

@@ -86,7 +86,7 @@ class Sequential(Model):
     def call(self, inputs, training=None, mask=None):
         x = inputs
         for layer in self._sublayers:
-            x = layer(x, training=training)
+            x, mask = layer._call_with_mask(x, mask, training=training)
         return x
 
     def __call__(self, inputs, *args, **kwargs):

@@ -4,10 +4,12 @@ Every function forwards to the active backend (``kfront.config.backend()``), tak
 Python scalars, kfront Variables or the backend's own tensors, and returns the backend's own
 tensor (a numpy/cupy array on the native engine). All are differentiable with
 ``kfront.GradientTape`` or ``value_and_grad`` unless their docstring says "no gradient".
-The modules group them: ``core`` (conversion, gradients), ``numpy`` (array ops), ``nn``.
+The modules group them: ``core`` (conversion, gradients), ``numpy`` (array ops), ``nn``, ``rnn``
+(recurrent scans).
 """
 from kfront.ops.core import *  # noqa: F401,F403
 from kfront.ops.core import standardize_dtype, value_and_grad  # noqa: F401
 from kfront.ops.nn import *  # noqa: F401,F403
 from kfront.ops.numpy import *  # noqa: F401,F403
+from kfront.ops.rnn import *  # noqa: F401,F403
 from kfront.ops.numpy import abs, all, any, max, min, round, sum  # noqa: F401  (shadow builtins)

@@ -1,4 +1,5 @@
-"""Neural-network ops of the kfront ops interface: activations, crossentropies, dropout.
+"""Neural-network ops of the kfront ops interface: activations, crossentropies, dropout,
+convolution and pooling.
 
 All activations are elementwise, (...) -> (...), unless an axis is named.
 Example:
@@ -132,3 +133,101 @@ def dropout(x, rate, noise_shape=None, seed=None):
     """Zero each element with probability ``rate`` in [0, 1), scale the kept ones by 1 / (1 - rate).
     (...) -> (...); ``noise_shape`` (None entries take x's size) shares one draw along its 1s."""
     return B.dropout(x, rate, noise_shape=noise_shape, seed=seed)
+
+
+# ---------------------------------------------------------------- convolution and pooling
+# Keras 3's ``keras.ops`` signatures. Inputs are (batch, *spatial, channels) for
+# ``data_format="channels_last"`` (the default, ``kfront.config.image_data_format()``) or
+# (batch, channels, *spatial) for "channels_first"; 1, 2 or 3 spatial axes. ``padding`` is
+# "valid" or "same" (TensorFlow's rule: the smaller half of the padding goes before).
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-D convolution (cross-correlation, as Keras). ``kernel``: (*kernel_size,
+    in_channels / groups, filters); groups = in_channels / kernel.shape[-2].
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.conv(np.ones((1, 5, 5, 2)), np.ones((3, 3, 2, 4))).shape
+        (1, 3, 3, 4)
+    """
+    return B.conv(inputs, kernel, strides=strides, padding=padding, data_format=data_format,
+                  dilation_rate=dilation_rate)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    """Depthwise convolution: each input channel convolved with its own ``depth_multiplier``
+    filters. ``kernel``: (*kernel_size, in_channels, depth_multiplier); output channel
+    ``c * depth_multiplier + m``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.depthwise_conv(np.ones((1, 5, 5, 2)), np.ones((3, 3, 2, 3)), padding="same").shape
+        (1, 5, 5, 6)
+    """
+    return B.depthwise_conv(inputs, kernel, strides=strides, padding=padding,
+                            data_format=data_format, dilation_rate=dilation_rate)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    """A depthwise convolution followed by a pointwise (1x1) one; ``pointwise_kernel``:
+    (1, ..., 1, in_channels * depth_multiplier, filters).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.separable_conv(np.ones((1, 5, 5, 2)), np.ones((3, 3, 2, 1)),
+        ...                    np.ones((1, 1, 2, 4))).shape
+        (1, 3, 3, 4)
+    """
+    return B.separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=strides,
+                            padding=padding, data_format=data_format, dilation_rate=dilation_rate)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    """Transposed convolution (the input gradient of ``conv``). ``kernel``: (*kernel_size,
+    filters, in_channels). Output length per axis, with k = (kernel_size - 1) * dilation + 1:
+    "valid": (n - 1) * s + k + (output_padding or max(k, s) - k); "same": n * s, or
+    (n - 1) * s + k - 2 * (k // 2) + output_padding.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.conv_transpose(np.ones((1, 4, 4, 3)), np.ones((3, 3, 2, 3)), strides=2).shape
+        (1, 9, 9, 2)
+    """
+    return B.conv_transpose(inputs, kernel, strides=strides, padding=padding,
+                            output_padding=output_padding, data_format=data_format,
+                            dilation_rate=dilation_rate)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Maximum over windows of ``pool_size`` (``strides`` defaults to ``pool_size``). The
+    gradient goes to one element per window: the first maximal one (row-major) on ties.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.max_pool(np.arange(16.0).reshape(1, 4, 4, 1), 2)[0, :, :, 0].tolist()
+        [[5.0, 7.0], [13.0, 15.0]]
+    """
+    return B.max_pool(inputs, pool_size, strides=strides, padding=padding,
+                      data_format=data_format)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Mean over windows of ``pool_size``; with "same" padding each window averages only its
+    valid (non-pad) elements, as Keras/TensorFlow do.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.average_pool(np.arange(3.0).reshape(1, 3, 1), 2, padding="same")[0, :, 0].tolist()
+        [0.5, 2.0]
+    """
+    return B.average_pool(inputs, pool_size, strides=strides, padding=padding,
+                          data_format=data_format)

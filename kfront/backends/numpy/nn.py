@@ -1,4 +1,5 @@
-"""Activations and losses of the native engine (conv, pooling and RNN scans come in nn_conv/rnn)."""
+"""Activations and losses of the native engine; convolution and pooling (``convolution.py``) are
+re-exported at the end."""
 from __future__ import annotations
 
 import math
@@ -236,3 +237,9 @@ def dropout(x, rate, noise_shape=None, seed=None):
     shape = tuple(s if s is not None else d for s, d in zip(shape, knp._shape_of(x)))
     mask = krandom.uniform(shape, dtype=raw(x).dtype, seed=seed) < keep
     return knp.multiply(x, mask.astype(raw(x).dtype) / keep)
+
+
+# ---------------------------------------------------------------- convolution and pooling
+# (kernels in convolution.py, re-exported so that the backend namespace has them)
+from kfront.backends.numpy.convolution import (  # noqa: E402,F401
+    average_pool, conv, conv_transpose, depthwise_conv, max_pool, separable_conv)

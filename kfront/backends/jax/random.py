@@ -1,0 +1,87 @@
+"""Random ops of the JAX backend.
+
+Eagerly they return host samples from ``kfront.backends.common.random`` (the same numbers as
+every backend for the same seed). Inside ``compile_stateful(jit=True)`` host samples would be
+baked into the compiled graph as constants, so there each op draws with ``jax.random`` from the
+PRNG key passed into the compiled function fresh every call, folded with an integer drawn at
+trace time from the op's seed (a SeedGenerator or the global generator: distinct per op and
+reproducible under ``set_global_seed``). An int seed gives a fixed key: the same values every
+call, as an int seed does eagerly.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+import jax
+import jax.numpy as jnp
+import numpy
+
+from kfront.backends.common import random as _common
+from kfront.backends.common.dtypes import standardize_dtype
+from kfront.backends.jax.core import convert_to_tensor
+
+_state: dict = {"key": None}
+
+
+@contextlib.contextmanager
+def key_scope(key) -> Iterator[None]:
+    """Random ops inside draw from ``key`` (a traced PRNG key) instead of the host."""
+    previous, _state["key"] = _state["key"], key
+    try:
+        yield
+    finally:
+        _state["key"] = previous
+
+
+def _traced_key(seed):
+    """The jax.random key for one op inside a key scope, or None outside (host sampling)."""
+    key = _state["key"]
+    if key is None:
+        return None
+    if isinstance(seed, (int, numpy.integer)) and not isinstance(seed, bool):
+        return jax.random.PRNGKey(int(seed))
+    return jax.random.fold_in(key, int(_common.generator(seed).integers(2 ** 31)))
+
+
+def _out(a, dtype):
+    return convert_to_tensor(a, standardize_dtype(dtype))
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    key = _traced_key(seed)
+    if key is None:
+        return _out(_common.normal(shape, mean, stddev, seed), dtype)
+    return jax.random.normal(key, tuple(shape), standardize_dtype(dtype)) * stddev + mean
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    key = _traced_key(seed)
+    if key is None:
+        return _out(_common.uniform(shape, minval, maxval, seed), dtype)
+    return jax.random.uniform(key, tuple(shape), standardize_dtype(dtype), minval, maxval)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    key = _traced_key(seed)
+    if key is None:
+        return _out(_common.truncated_normal(shape, mean, stddev, seed), dtype)
+    dtype = standardize_dtype(dtype)
+    return jax.random.truncated_normal(key, -2.0, 2.0, tuple(shape), dtype) * stddev + mean
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None):
+    key = _traced_key(seed)
+    if key is None:
+        return _out(_common.randint(shape, minval, maxval, seed), dtype)
+    return jax.random.randint(key, tuple(shape), minval, maxval, standardize_dtype(dtype))
+
+
+def shuffle(x, axis=0, seed=None):
+    from kfront.backends.jax.numpy import take
+    from kfront.backends.jax.core import array
+    x = array(x, "shuffle")
+    key = _traced_key(seed)
+    n = x.shape[axis]
+    idx = _common.shuffle_indices(n, seed) if key is None else jax.random.permutation(key, n)
+    return take(x, jnp.asarray(idx), axis=axis)

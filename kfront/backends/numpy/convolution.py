@@ -1,0 +1,349 @@
+"""Convolution and pooling kernels of the native engine, rank-generic (1D, 2D and 3D alike).
+
+Kernels work channels-last, ``(batch, *spatial, channels)``; channels-first inputs are transposed
+on the way in and out. A convolution copies one strided slice per kernel position into a column
+buffer ``(batch, *out, K, C)`` (im2col) and multiplies it by the kernel in ONE GEMM; its input
+gradient is one GEMM back to columns and one strided slice-add per kernel position (col2im).
+The column buffer is kept from the forward pass for the kernel gradient. Pooling reduces the
+same strided slices directly, without a column buffer. Padding follows TensorFlow's rule for
+``"same"``: ``max((ceil(n / s) - 1) * s + k - n, 0)`` in total, the smaller half before.
+
+Example:
+    >>> import numpy as np
+    >>> from kfront.backends.numpy import convolution
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> convolution.max_pool(x, 2)[0, :, :, 0].tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+from kfront.backends.numpy import numpy as knp
+from kfront.backends.numpy.engine import get_xp, primitive
+
+__all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",
+           "average_pool"]
+
+
+# ------------------------------------------------------------------------------- geometry
+def _ints(value, rank: int, name: str, op: str) -> tuple:
+    """An int or a sequence of ``rank`` ints as a tuple of ``rank`` ints."""
+    if isinstance(value, int):
+        return (value,) * rank
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        value = value * rank
+    if len(value) != rank:
+        raise ValueError(f"{op}: {name} must be an int or {rank} ints for a {rank}D input, "
+                         f"got {value}")
+    return value
+
+
+def _padding_mode(padding: str, op: str) -> str:
+    mode = str(padding).lower()
+    if mode not in ("valid", "same"):
+        raise ValueError(f'{op}: padding must be "valid" or "same", got {padding!r}')
+    return mode
+
+
+def _geometry(size, k, s, d, padding, op: str, shape) -> tuple[list, tuple]:
+    """``(pads, out)``: the (before, after) padding and the output size of each spatial axis."""
+    pads, out = [], []
+    for n, kk, ss, dd in zip(size, k, s, d):
+        eff = (kk - 1) * dd + 1
+        if padding == "valid":
+            o, total = (n - eff) // ss + 1 if n >= eff else 0, 0
+        else:
+            o = -(-n // ss)
+            total = max((o - 1) * ss + eff - n, 0)
+        if o <= 0:
+            raise ValueError(f"{op}: the window ({tuple(k)}, dilation {tuple(d)}) is larger than "
+                             f"the input with shape {tuple(shape)} and padding={padding!r}: the "
+                             f"output would be empty")
+        pads.append((total // 2, total - total // 2))
+        out.append(o)
+    return pads, tuple(out)
+
+
+def _windows(k, s, d, out):
+    """For each window position (row-major), the slice of the padded input it reads."""
+    for pos in itertools.product(*(range(kk) for kk in k)):
+        yield (slice(None),) + tuple(slice(p * dd, p * dd + ss * (o - 1) + 1, ss)
+                                     for p, dd, ss, o in zip(pos, d, s, out))
+
+
+def _pad(xp, x, pads, value=0):
+    if not any(a or b for a, b in pads):
+        return x
+    return xp.pad(x, [(0, 0), *pads, (0, 0)], constant_values=value)
+
+
+def _unpad(x, pads):
+    if not any(a or b for a, b in pads):
+        return x
+    return x[(slice(None),) + tuple(slice(a, x.shape[i + 1] - b) for i, (a, b) in enumerate(pads))]
+
+
+def _im2col(xp, x, k, s, d, out):
+    """``(N, *out, K, C)``: column ``j`` holds the inputs under kernel position ``j``."""
+    cols = xp.empty((x.shape[0], *out, math.prod(k), x.shape[-1]), x.dtype)
+    for j, sl in enumerate(_windows(k, s, d, out)):
+        cols[..., j, :] = x[sl]
+    return cols
+
+
+def _col2im(xp, cols, padded_shape, k, s, d, out):
+    """The adjoint of ``_im2col``: add each column back where it was read from."""
+    x = xp.zeros(padded_shape, cols.dtype)
+    for j, sl in enumerate(_windows(k, s, d, out)):
+        x[sl] += cols[..., j, :]
+    return x
+
+
+# --------------------------------------------------------------------------- grouped GEMMs
+# cols: (M, K, C) columns; w: (K, C // G, O) kernel; gy: (M, O). Group g maps input channels
+# [g*C/G, (g+1)*C/G) to output channels [g*O/G, (g+1)*O/G).
+def _gemm(cols, w, groups):
+    """cols x w -> (M, O)."""
+    m, k, c = cols.shape
+    o = w.shape[-1]
+    if groups == 1:
+        return cols.reshape(m, k * c) @ w.reshape(k * c, o)
+    cg, og = c // groups, o // groups
+    a = cols.reshape(m, k, groups, cg).transpose(2, 0, 1, 3).reshape(groups, m, k * cg)
+    b = w.reshape(k, cg, groups, og).transpose(2, 0, 1, 3).reshape(groups, k * cg, og)
+    return (a @ b).transpose(1, 0, 2).reshape(m, o)
+
+
+def _gemm_cols(gy, w, groups):
+    """gy x w^T -> columns (M, K, C)."""
+    k, cg, o = w.shape
+    m = gy.shape[0]
+    if groups == 1:
+        return (gy @ w.reshape(k * cg, o).T).reshape(m, k, cg)
+    og = o // groups
+    a = gy.reshape(m, groups, og).transpose(1, 0, 2)
+    b = w.reshape(k, cg, groups, og).transpose(2, 3, 0, 1).reshape(groups, og, k * cg)
+    return (a @ b).reshape(groups, m, k, cg).transpose(1, 2, 0, 3).reshape(m, k, cg * groups)
+
+
+def _gemm_kernel(cols, gy, groups):
+    """cols^T x gy -> kernel gradient (K, C // G, O)."""
+    m, k, c = cols.shape
+    o = gy.shape[-1]
+    if groups == 1:
+        return (cols.reshape(m, k * c).T @ gy).reshape(k, c, o)
+    cg, og = c // groups, o // groups
+    a = cols.reshape(m, k, groups, cg).transpose(2, 1, 3, 0).reshape(groups, k * cg, m)
+    b = gy.reshape(m, groups, og).transpose(1, 0, 2)
+    return (a @ b).reshape(groups, k, cg, og).transpose(1, 2, 0, 3).reshape(k, cg, o)
+
+
+# ----------------------------------------------------------------------------- primitives
+@primitive
+def _conv(x, kernel, strides, padding, dilation_rate):
+    xp = get_xp(x)
+    rank = x.ndim - 2
+    k, cg, o = kernel.shape[:rank], kernel.shape[-2], kernel.shape[-1]
+    c = x.shape[-1]
+    if kernel.ndim != rank + 2 or cg > c or c % cg or o % (c // cg):
+        raise ValueError(f"conv: kernel of shape {kernel.shape} does not fit inputs of shape "
+                         f"{x.shape}: expected (*kernel_size, in_channels / groups, filters) with "
+                         f"in_channels ({c}) and filters divisible by groups")
+    groups = c // cg
+    pads, out = _geometry(x.shape[1:-1], k, strides, dilation_rate, padding, "conv", x.shape)
+    xpad = _pad(xp, x, pads)
+    cols = _im2col(xp, xpad, k, strides, dilation_rate, out)
+    kk = math.prod(k)
+    m = cols.size // (kk * c)
+    cols3 = cols.reshape(m, kk, c)
+    w = kernel.reshape(kk, cg, o)
+    y = _gemm(cols3, w, groups).reshape(x.shape[0], *out, o)
+
+    def vjp(g, needs):
+        g2 = g.reshape(m, o)
+        gx = gk = None
+        if needs[0]:
+            dcols = _gemm_cols(g2, w, groups).reshape(cols.shape)
+            gx = _unpad(_col2im(xp, dcols, xpad.shape, k, strides, dilation_rate, out), pads)
+        if needs[1]:
+            gk = _gemm_kernel(cols3, g2, groups).reshape(kernel.shape)
+        return gx, gk
+    return y, vjp
+
+
+def _transpose_length(n, k, s, d, padding, output_padding):
+    """Keras's output length of a transposed convolution along one axis."""
+    eff = (k - 1) * d + 1
+    if padding == "valid":
+        extra = max(eff, s) - eff if output_padding is None else output_padding
+        return (n - 1) * s + eff + extra
+    if output_padding is None:
+        return n * s
+    return (n - 1) * s + eff - 2 * (eff // 2) + output_padding
+
+
+@primitive
+def _conv_transpose(x, kernel, strides, padding, output_padding, dilation_rate):
+    xp = get_xp(x)
+    rank = x.ndim - 2
+    k, co, ci = kernel.shape[:rank], kernel.shape[-2], kernel.shape[-1]
+    if kernel.ndim != rank + 2 or ci != x.shape[-1]:
+        raise ValueError(f"conv_transpose: kernel of shape {kernel.shape} does not fit inputs of "
+                         f"shape {x.shape}: expected (*kernel_size, filters, {x.shape[-1]})")
+    size = tuple(_transpose_length(n, kk, s, d, padding, op) for n, kk, s, d, op in
+                 zip(x.shape[1:-1], k, strides, dilation_rate, output_padding))
+    pads, fwd = _geometry(size, k, strides, dilation_rate, padding, "conv_transpose", x.shape)
+    if fwd != x.shape[1:-1]:
+        raise ValueError(f"conv_transpose: output_padding={output_padding} with strides "
+                         f"{strides} gives outputs of spatial size {size} that do not map back to "
+                         f"inputs of shape {x.shape}; output_padding must be < strides")
+    kk = math.prod(k)
+    m = x.size // ci
+    w = kernel.reshape(kk, co, ci)
+    x2 = x.reshape(m, ci)
+    padded = (x.shape[0], *(n + a + b for n, (a, b) in zip(size, pads)), co)
+    dcols = _gemm_cols(x2, w, 1).reshape(x.shape[0], *fwd, kk, co)
+    y = _unpad(_col2im(xp, dcols, padded, k, strides, dilation_rate, fwd), pads)
+
+    def vjp(g, needs):
+        cols = _im2col(xp, _pad(xp, g, pads), k, strides, dilation_rate, fwd).reshape(m, kk, co)
+        gx = _gemm(cols, w, 1).reshape(x.shape) if needs[0] else None
+        gk = _gemm_kernel(cols, x2, 1).reshape(kernel.shape) if needs[1] else None
+        return gx, gk
+    return y, vjp
+
+
+def _lowest(xp, dtype):
+    return -xp.inf if xp.dtype(dtype).kind == "f" else xp.iinfo(dtype).min
+
+
+@primitive
+def _max_pool(x, pool_size, strides, padding):
+    xp = get_xp(x)
+    ones = (1,) * len(pool_size)
+    pads, out = _geometry(x.shape[1:-1], pool_size, strides, ones, padding, "max_pool", x.shape)
+    xpad = _pad(xp, x, pads, _lowest(xp, x.dtype))
+    windows = list(_windows(pool_size, strides, ones, out))
+    y = xpad[windows[0]].copy()
+    for sl in windows[1:]:
+        xp.maximum(y, xpad[sl], out=y)
+
+    def vjp(g, needs):
+        # each window's gradient goes to its FIRST maximal element (row-major), as in Keras's
+        # backends; arithmetic masks, because masked copies are several times slower in numpy
+        gx = xp.zeros(xpad.shape, g.dtype)
+        left = g
+        for sl in windows:
+            routed = left * (xpad[sl] == y)
+            gx[sl] += routed
+            left = left - routed
+        return (_unpad(gx, pads),)
+    return y, vjp
+
+
+@primitive
+def _average_pool(x, pool_size, strides, padding):
+    xp = get_xp(x)
+    ones = (1,) * len(pool_size)
+    pads, out = _geometry(x.shape[1:-1], pool_size, strides, ones, padding, "average_pool",
+                          x.shape)
+    windows = list(_windows(pool_size, strides, ones, out))
+
+    def window_sum(a):
+        total = a[windows[0]].copy()
+        for sl in windows[1:]:
+            total += a[sl]
+        return total
+    # "same" padding averages over the valid (non-pad) elements only, as Keras/TensorFlow do
+    count = (window_sum(_pad(xp, xp.ones((1, *x.shape[1:-1], 1), x.dtype), pads))
+             if any(a or b for a, b in pads) else math.prod(pool_size))
+    y = window_sum(_pad(xp, x, pads)) / count
+
+    def vjp(g, needs):
+        gx = xp.zeros((x.shape[0], *(n + a + b for n, (a, b) in zip(x.shape[1:-1], pads)),
+                       x.shape[-1]), g.dtype)
+        share = g / count
+        for sl in windows:
+            gx[sl] += share
+        return (_unpad(gx, pads),)
+    return y, vjp
+
+
+# ----------------------------------------------------------------------------- public ops
+def _channels_first(data_format, op: str) -> bool:
+    if data_format is None:
+        from kfront import config
+        data_format = config.image_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f'{op}: data_format must be "channels_last" or "channels_first", got '
+                         f"{data_format!r}")
+    return data_format == "channels_first"
+
+
+def _spatial_rank(x, op: str) -> int:
+    rank = len(knp._shape_of(x)) - 2
+    if rank not in (1, 2, 3):
+        raise ValueError(f"{op}: expected inputs of rank 3, 4 or 5 (batch, *spatial, channels), "
+                         f"got shape {knp._shape_of(x)}")
+    return rank
+
+
+def _channels_last_call(fn, x, data_format, op, **params):
+    """Run the channels-last kernel ``fn`` on ``x`` laid out as ``data_format``."""
+    if not _channels_first(data_format, op):
+        return fn(x, **params)
+    n = len(knp._shape_of(x))
+    y = fn(knp.transpose(x, (0, *range(2, n), 1)), **params)
+    return knp.transpose(y, (0, n - 1, *range(1, n - 1)))
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    rank = _spatial_rank(inputs, "conv")
+    return _channels_last_call(
+        lambda x, **p: _conv(x, kernel, **p), inputs, data_format, "conv",
+        strides=_ints(strides, rank, "strides", "conv"), padding=_padding_mode(padding, "conv"),
+        dilation_rate=_ints(dilation_rate, rank, "dilation_rate", "conv"))
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    shape = knp._shape_of(kernel)
+    grouped = knp.reshape(kernel, (*shape[:-2], 1, shape[-2] * shape[-1]))
+    return conv(inputs, grouped, strides, padding, data_format, dilation_rate)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(y, pointwise_kernel, 1, "valid", data_format, 1)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    rank = _spatial_rank(inputs, "conv_transpose")
+    op = "conv_transpose"
+    output_padding = ((None,) * rank if output_padding is None
+                      else _ints(output_padding, rank, "output_padding", op))
+    return _channels_last_call(
+        lambda x, **p: _conv_transpose(x, kernel, **p), inputs, data_format, op,
+        strides=_ints(strides, rank, "strides", op), padding=_padding_mode(padding, op),
+        output_padding=output_padding,
+        dilation_rate=_ints(dilation_rate, rank, "dilation_rate", op))
+
+
+def _pool(kernel, op):
+    def pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+        rank = _spatial_rank(inputs, op)
+        pool_size = _ints(pool_size, rank, "pool_size", op)
+        strides = pool_size if strides is None else _ints(strides, rank, "strides", op)
+        return _channels_last_call(kernel, inputs, data_format, op, pool_size=pool_size,
+                                   strides=strides, padding=_padding_mode(padding, op))
+    pool.__name__ = pool.__qualname__ = op
+    return pool
+
+
+max_pool = _pool(_max_pool, "max_pool")
+average_pool = _pool(_average_pool, "average_pool")

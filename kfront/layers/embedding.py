@@ -1,0 +1,103 @@
+"""``Embedding``: integer ids -> rows of a trainable ``(input_dim, output_dim)`` matrix."""
+from __future__ import annotations
+
+import numpy as np
+
+from kfront import constraints, initializers, ops, regularizers
+from kfront.layers.layer import Layer
+
+__all__ = ["Embedding"]
+
+
+def _concrete(x):
+    """``x`` as a numpy array when its values are known now (eager), else None (traced)."""
+    try:
+        return np.asarray(ops.convert_to_numpy(x))
+    except Exception:  # noqa: BLE001  (each framework raises its own error on symbolic values)
+        return None
+
+
+class Embedding(Layer):
+    """Maps ids in ``[0, input_dim)`` to ``output_dim``-vectors: ``(...) -> (..., output_dim)``.
+
+    Ids must be integers (floats holding whole numbers are accepted and cast, as Keras does);
+    ids out of range are a ValueError whenever their values are known (eager calls). With
+    ``mask_zero=True``, id 0 is padding: ``compute_mask`` gives ``ids != 0`` and ``input_dim``
+    must count it.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> emb = layers.Embedding(10, 4, mask_zero=True)
+        >>> emb(np.array([[1, 2, 0]])).shape
+        (1, 3, 4)
+        >>> emb.compute_mask(np.array([[1, 2, 0]])).tolist()
+        [[True, True, False]]
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero: bool = False,
+                 weights=None, lora_rank=None, **kwargs):
+        super().__init__(**kwargs)
+        for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f'Embedding "{self.name}": {arg} must be a positive int, got '
+                                 f"{value!r}")
+        if lora_rank is not None:
+            raise NotImplementedError(f'Embedding "{self.name}": LoRA (lora_rank) is not '
+                                      "supported by kfront yet")
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self.autocast = False  # ids stay integers
+        if weights is not None:
+            self.build()
+            self.set_weights(weights if isinstance(weights, list) else [weights])
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
+                                          initializer=self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint,
+                                          name="embeddings")
+        self.built = True
+
+    def _ids(self, inputs):
+        dtype = ops.dtype(inputs)
+        values = _concrete(inputs)
+        if not dtype.startswith(("int", "uint")):
+            if not dtype.startswith(("float", "bfloat")) or (
+                    values is not None and not np.array_equal(values, np.round(values))):
+                raise TypeError(f'Embedding "{self.name}" expects integer ids, got {dtype} '
+                                f"inputs of shape {ops.shape(inputs)}"
+                                + (" with non-integer values" if values is not None else ""))
+            inputs = ops.cast(inputs, "int32")
+        if values is not None and values.size and (values.min() < 0
+                                                   or values.max() >= self.input_dim):
+            raise ValueError(f'Embedding "{self.name}": ids must lie in [0, {self.input_dim}) '
+                             f"(input_dim={self.input_dim}), got ids in [{values.min():g}, "
+                             f"{values.max():g}] in inputs of shape {ops.shape(inputs)}")
+        return inputs
+
+    def call(self, inputs):
+        return ops.take(self.embeddings, self._ids(inputs), axis=0)
+
+    def compute_mask(self, inputs, mask=None):
+        """``inputs != 0`` with ``mask_zero=True``, else None."""
+        if not self.mask_zero:
+            return None
+        return ops.not_equal(inputs, 0)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "input_dim": self.input_dim,
+                "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+                "mask_zero": self.mask_zero}

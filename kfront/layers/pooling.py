@@ -1,0 +1,187 @@
+"""Pooling layers: ``MaxPooling1D/2D``, ``AveragePooling1D/2D`` and their global forms
+(Keras 3 signatures and defaults; one rank-generic implementation)."""
+from __future__ import annotations
+
+from kfront import ops
+from kfront.layers.convolutional import (normalize_data_format, normalize_padding,
+                                         normalize_tuple, window_output_shape)
+from kfront.layers.layer import InputSpec, Layer
+
+__all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",
+           "GlobalAveragePooling2D"]
+
+
+class BasePooling(Layer):
+    """Window pooling with ``op`` (``ops.max_pool`` or ``ops.average_pool``);
+    ``strides`` defaults to ``pool_size``."""
+
+    def __init__(self, rank: int, op, pool_size, strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        who = f'{type(self).__name__} "{self.name}"'
+        self.rank, self._op = rank, op
+        self.pool_size = normalize_tuple(pool_size, rank, "pool_size", who)
+        self.strides = self.pool_size if strides is None else \
+            normalize_tuple(strides, rank, "strides", who)
+        self.padding = normalize_padding(padding, ("valid", "same"), who)
+        self.data_format = normalize_data_format(data_format, who)
+        self.input_spec = InputSpec(ndim=rank + 2)
+        self.built = True
+
+    def call(self, inputs):
+        self.compute_output_shape(ops.shape(inputs))  # clear error when the pool is too large
+        return self._op(inputs, self.pool_size, strides=self.strides, padding=self.padding,
+                        data_format=self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        return window_output_shape(self, tuple(input_shape), self.pool_size, self.strides,
+                                   self.padding)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
+                "strides": self.strides, "data_format": self.data_format}
+
+
+class MaxPooling1D(BasePooling):
+    """Max over windows of ``pool_size`` steps.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.MaxPooling1D()(np.ones((2, 9, 3), "float32")).shape
+        (2, 4, 3)
+    """
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(1, ops.max_pool, pool_size, strides, padding, data_format, **kwargs)
+
+
+class MaxPooling2D(BasePooling):
+    """Max over ``pool_size`` windows; the gradient goes to the first maximum of each window.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.MaxPooling2D((2, 2))(np.ones((2, 24, 24, 32), "float32")).shape
+        (2, 12, 12, 32)
+    """
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(2, ops.max_pool, pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling1D(BasePooling):
+    """Mean over windows of ``pool_size`` steps ("same" padding averages valid steps only).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.AveragePooling1D(3, padding="same")(np.ones((2, 7, 3), "float32")).shape
+        (2, 3, 3)
+    """
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(1, ops.average_pool, pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling2D(BasePooling):
+    """Mean over ``pool_size`` windows ("same" padding averages valid elements only).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.AveragePooling2D(2)(np.ones((2, 6, 6, 3), "float32")).shape
+        (2, 3, 3, 3)
+    """
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(2, ops.average_pool, pool_size, strides, padding, data_format,
+                         **kwargs)
+
+
+class BaseGlobalPooling(Layer):
+    """Reduces all spatial axes with ``reduce`` (``ops.max`` or ``ops.mean``)."""
+
+    def __init__(self, rank: int, reduce, data_format=None, keepdims: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.rank, self._reduce = rank, reduce
+        self.data_format = normalize_data_format(data_format, f'{type(self).__name__} '
+                                                 f'"{self.name}"')
+        self.keepdims = keepdims
+        self.input_spec = InputSpec(ndim=rank + 2)
+        self.built = True
+
+    @property
+    def _axes(self) -> tuple:
+        start = 2 if self.data_format == "channels_first" else 1
+        return tuple(range(start, start + self.rank))
+
+    def call(self, inputs):
+        return self._reduce(inputs, axis=self._axes, keepdims=self.keepdims)
+
+    def compute_output_shape(self, input_shape):
+        if self.keepdims:
+            return tuple(1 if i in self._axes else d for i, d in enumerate(input_shape))
+        return tuple(d for i, d in enumerate(input_shape) if i not in self._axes)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": self.data_format,
+                "keepdims": self.keepdims}
+
+
+class GlobalMaxPooling1D(BaseGlobalPooling):
+    """Max over the steps axis.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.GlobalMaxPooling1D()(np.ones((2, 9, 3), "float32")).shape
+        (2, 3)
+    """
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(1, ops.max, data_format, keepdims, **kwargs)
+
+
+class GlobalMaxPooling2D(BaseGlobalPooling):
+    """Max over the height and width axes.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.GlobalMaxPooling2D(keepdims=True)(np.ones((2, 5, 5, 3), "float32")).shape
+        (2, 1, 1, 3)
+    """
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(2, ops.max, data_format, keepdims, **kwargs)
+
+
+class GlobalAveragePooling1D(BaseGlobalPooling):
+    """Mean over the steps axis.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.GlobalAveragePooling1D()(np.ones((2, 9, 3), "float32")).shape
+        (2, 3)
+    """
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(1, ops.mean, data_format, keepdims, **kwargs)
+
+
+class GlobalAveragePooling2D(BaseGlobalPooling):
+    """Mean over the height and width axes.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.GlobalAveragePooling2D()(np.ones((2, 5, 5, 3), "float32")).shape
+        (2, 3)
+    """
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(2, ops.mean, data_format, keepdims, **kwargs)

@@ -1,0 +1,133 @@
+"""Regularization layers: ``SpatialDropout1D/2D``, ``GaussianNoise``, ``ActivityRegularization``."""
+from __future__ import annotations
+
+from kfront import ops, random, regularizers
+from kfront.backends.common.random import SeedGenerator
+from kfront.layers.convolutional import normalize_data_format
+from kfront.layers.dropout import Dropout
+from kfront.layers.layer import InputSpec, Layer
+
+__all__ = ["SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "ActivityRegularization"]
+
+
+class BaseSpatialDropout(Dropout):
+    """Dropout of whole feature maps: one draw per (sample, channel), shared over the
+    ``rank`` spatial axes; identity in inference."""
+
+    def __init__(self, rank: int, rate: float, data_format=None, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+        self.rank = rank
+        self.data_format = normalize_data_format(data_format, f'{type(self).__name__} '
+                                                 f'"{self.name}"')
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0:
+            return inputs
+        shape = ops.shape(inputs)
+        ones = (1,) * self.rank
+        noise_shape = ((shape[0], shape[1], *ones) if self.data_format == "channels_first"
+                       else (shape[0], *ones, shape[-1]))
+        return ops.dropout(inputs, self.rate, noise_shape=noise_shape, seed=self.seed_generator)
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), "data_format": self.data_format}
+        config.pop("noise_shape")
+        return config
+
+
+class SpatialDropout1D(BaseSpatialDropout):
+    """Drops whole channels of (batch, steps, channels) inputs in training.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> y = layers.SpatialDropout1D(0.5, seed=1)(np.ones((2, 4, 3), "float32"), training=True)
+        >>> bool((y.min(axis=1) == y.max(axis=1)).all())
+        True
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(1, rate, "channels_last", seed, **kwargs)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.pop("data_format")
+        return config
+
+
+class SpatialDropout2D(BaseSpatialDropout):
+    """Drops whole channels of (batch, height, width, channels) inputs in training.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.SpatialDropout2D(0.5)(np.ones((2, 4, 4, 3), "float32")).shape
+        (2, 4, 4, 3)
+    """
+
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        super().__init__(2, rate, data_format, seed, **kwargs)
+
+
+class GaussianNoise(Layer):
+    """Adds N(0, stddev**2) noise in training; identity in inference.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> float(layers.GaussianNoise(0.1)(np.ones((2, 3), "float32")).sum())
+        6.0
+    """
+
+    def __init__(self, stddev: float, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= stddev:
+            raise ValueError(f'GaussianNoise "{self.name}": stddev must be >= 0, got {stddev}')
+        self.stddev, self.seed = float(stddev), seed
+        self.seed_generator = SeedGenerator(seed)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs, training=None):
+        if not training or self.stddev == 0:
+            return inputs
+        noise = random.normal(ops.shape(inputs), stddev=self.stddev, dtype=ops.dtype(inputs),
+                              seed=self.seed_generator)
+        return ops.add(inputs, noise)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
+
+
+class ActivityRegularization(Layer):
+    """Identity that adds ``(l1 * sum(|x|) + l2 * sum(x**2)) / batch_size`` of its output to the
+    losses (Keras 3 divides activity penalties by the batch size).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> reg = layers.ActivityRegularization(l2=0.5)
+        >>> _ = reg(np.ones((2, 2), "float32"))
+        >>> [float(loss) for loss in reg.losses]
+        [1.0]
+    """
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.l1, self.l2 = float(l1), float(l2)
+        self.activity_regularizer = regularizers.L1L2(l1=self.l1, l2=self.l2)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "l1": self.l1, "l2": self.l2}

@@ -1,0 +1,323 @@
+"""The JAX backend (``kfront/backends/jax``) against the native engine.
+
+Every op of the forward and gradient tables of ``test_ops_forward.py`` / ``test_ops_grad.py``
+runs on both backends in float64 and must agree (rtol 1e-6); then Variables, gradients, the
+optimizer kernels, ``compile_stateful`` and a full ``fit`` of the seed MLP are checked.
+"""
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+import zlib
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax", reason="the jax backend needs jax: pip install 'kfront[jax]'")
+
+import kfront  # noqa: E402
+from kfront import backends, layers, ops  # noqa: E402
+from kfront.backends import B  # noqa: E402
+
+HERE = pathlib.Path(__file__).resolve().parent
+RTOL = 1e-6
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"_jax_{name}", HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FWD = _load("test_ops_forward")
+GRAD = _load("test_ops_grad")
+
+
+@pytest.fixture
+def on_jax():
+    """Switch to the jax backend for one test; back to numpy (and JAX's x64 flag) after."""
+    x64 = jax.config.jax_enable_x64
+    kfront.config.set_backend("jax")
+    jax.config.update("jax_enable_x64", True)
+    yield B
+    kfront.config.set_backend("numpy")
+    jax.config.update("jax_enable_x64", x64)
+
+
+def _np(x):
+    if isinstance(x, (list, tuple)):
+        return [_np(v) for v in x]
+    return ops.convert_to_numpy(x)
+
+
+def _on(name, fn):
+    """``fn()`` on backend ``name``, the result as numpy arrays (and whether it was jax)."""
+    kfront.config.set_backend(name)
+    out = fn()
+    leaves = out if isinstance(out, (list, tuple)) else [out]
+    is_jax = all(isinstance(v, jax.Array) for v in leaves if hasattr(v, "shape"))
+    return _np(out), is_jax
+
+
+def _both(fn, arrays=True):
+    """(native result, jax result); with ``arrays`` the jax result must be jax arrays."""
+    want, _ = _on("numpy", fn)
+    got, is_jax = _on("jax", fn)
+    assert is_jax or not arrays, "the jax backend returned something else than jax arrays"
+    return want, got
+
+
+def _assert_same(got, want, what=""):
+    if isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), what
+        for g, w in zip(got, want):
+            _assert_same(g, w, what)
+        return
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
+    assert got.dtype == want.dtype, f"{what}: dtype {got.dtype} != {want.dtype}"
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=1e-12, equal_nan=True, err_msg=what)
+
+
+# --------------------------------------------------------------------------- the interface
+def test_exports_the_native_names(on_jax):
+    import kfront.backends.jax as kj
+    import kfront.backends.numpy as kn
+    assert sorted(kj.__all__) == sorted(kn.__all__)
+    assert all(hasattr(kj, n) for n in kj.__all__)
+    assert kj.Tensor is jax.Array and kj.NAME == "jax"
+
+
+def test_default_dtypes_follow_kfront_rules(on_jax):
+    assert ops.convert_to_tensor(1.5).dtype == "float32"
+    assert ops.convert_to_tensor(2).dtype == "int32"
+    assert ops.convert_to_tensor([1.0, 2.0]).dtype == "float32"
+    assert ops.convert_to_tensor(np.ones(2)).dtype == "float64"
+    assert ops.zeros((2,)).dtype == "float32" and ops.arange(3).dtype == "int32"
+    x = ops.ones((2,), dtype="float32")
+    assert ops.add(x, 1.5).dtype == "float32" and ops.multiply(x, np.float64(2)).dtype == "float64"
+    assert ops.add(np.ones(2, "int32"), x).dtype == "float64"  # NumPy's promotion, not JAX's
+    assert ops.dtype(kfront.random.normal((2,), dtype="float64", seed=0)) == "float64"
+
+
+@pytest.mark.parametrize("c", FWD.FORWARD, ids=[f"{c.name}-{i}" for i, c in enumerate(FWD.FORWARD)])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_forward_matches_native(c, on_jax):
+    if c.name in ("shape", "size", "dtype", "convert_to_numpy"):  # not jax arrays
+        kfront.config.set_backend("numpy")
+        want = getattr(ops, c.name)(*c.args, **c.kw)
+        kfront.config.set_backend("jax")
+        got = getattr(ops, c.name)(*c.args, **c.kw)
+        assert type(got) is type(want)
+        np.testing.assert_array_equal(got, want)
+        return
+    want, got = _both(lambda: getattr(ops, c.name)(*c.args, **c.kw))
+    _assert_same(got, want, c.name)
+
+
+@pytest.mark.parametrize("c", GRAD.TABLE, ids=[c.id for c in GRAD.TABLE])
+def test_value_and_gradient_match_native(c, on_jax):
+    def run():
+        rng = np.random.default_rng(zlib.crc32(c.id.encode()))
+        args = list(c.make(rng))
+        wrt = c.wrt if c.wrt is not None else [
+            i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype == np.float64]
+        L = GRAD._functional(c.fn, args, wrt, rng)
+        diff = [np.asarray(args[i], np.float64) for i in wrt]
+        L(*diff)  # fixes the weights
+        value, grads = ops.value_and_grad(L, argnums=tuple(range(len(wrt))))(*diff)
+        return [value, *grads]
+    want, got = _both(run)
+    _assert_same(got, want, c.id)
+
+
+BIG = np.array([[1e4, 0.0, -1e4, 3.0], [-1e4, -1e4, -1e4, -1e4 + 1], [5e3, 1e4, 1e4, -1e4]])
+ONEHOT = np.eye(4)[[1, 3, 0]]
+
+
+@pytest.mark.parametrize("loss", [
+    lambda x: ops.softmax_cross_entropy(ONEHOT, x),
+    lambda x: ops.categorical_crossentropy(ONEHOT, x, from_logits=True),
+    lambda x: ops.categorical_crossentropy(ONEHOT, ops.softmax(x)),
+    lambda x: ops.sparse_categorical_crossentropy(np.array([1, 3, 0]), ops.softmax(x)),
+    lambda x: ops.binary_crossentropy(ONEHOT, ops.sigmoid(x)),
+    lambda x: ops.sigmoid_cross_entropy(ONEHOT, x),
+])
+def test_crossentropy_stable_at_huge_logits(loss, on_jax):
+    def run():
+        value, grad = ops.value_and_grad(lambda x: ops.sum(loss(x)))(BIG)
+        return [value, grad]
+    want, got = _both(run)
+    assert np.all(np.isfinite(got[0])) and np.all(np.isfinite(got[1]))
+    assert float(got[0]) > 1e3  # the exact value, not the clipped -log(epsilon)
+    _assert_same(got, want)
+
+
+def test_foreign_tensors_are_refused(on_jax):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="torch.*jax"):
+        ops.add(torch.ones(2), 1.0)
+    with pytest.raises(TypeError, match="torch.*jax"):
+        ops.convert_to_tensor(torch.ones(2))
+    with pytest.raises(TypeError, match="torch.*jax"):
+        ops.relu(torch.ones(2))
+
+
+# ----------------------------------------------------------------------------- Variables
+def test_variable_semantics(on_jax):
+    v = kfront.Variable(np.ones((2, 3), "float32"), name="w")
+    assert isinstance(v.value, jax.Array) and v.dtype == "float32" and v.shape == (2, 3)
+    copy = v.numpy()
+    copy[0, 0] = 5.0
+    assert float(v.numpy()[0, 0]) == 1.0  # numpy() is a copy
+    v.assign_add(np.ones((2, 3), "float32"))
+    np.testing.assert_array_equal(v.numpy(), np.full((2, 3), 2.0))
+    v.assign(np.zeros((2, 3)))  # cast to the variable's dtype
+    assert v.dtype == "float32" and float(v.numpy().sum()) == 0.0
+    with pytest.raises(ValueError, match="shape"):
+        v.assign(np.zeros((3, 2)))
+    assert ops.convert_to_tensor(v) is v.value
+    assert isinstance(ops.add(v, 1.0), jax.Array)
+    assert kfront.Variable(3.0).dtype == "float32" and kfront.Variable(3).dtype == "int32"
+
+
+def test_value_and_grad_with_variables_and_structures(on_jax):
+    w = kfront.Variable(np.array([1.0, 2.0]))
+
+    def f(params, x):
+        return ops.sum(ops.multiply(params["w"], x) + params["b"][0] ** 2), ops.sum(x)
+
+    (value, aux), grads = ops.value_and_grad(f, has_aux=True)({"w": w, "b": [3.0]},
+                                                             np.array([4.0, 5.0]))
+    assert float(value) == pytest.approx(4 + 10 + 18) and float(aux) == 9.0
+    np.testing.assert_allclose(_np(grads["w"]), [4.0, 5.0])
+    np.testing.assert_allclose(_np(grads["b"][0]), 12.0)
+    _, (g0, g1) = ops.value_and_grad(lambda a, b: ops.sum(a * a), argnums=(0, 1))(
+        np.ones(2), np.ones(3))
+    np.testing.assert_array_equal(_np(g1), np.zeros(3))  # unused: zeros
+
+
+def test_variables_value_and_grad_writes_back_assignments(on_jax):
+    w = kfront.Variable(np.array([1.0, 2.0]), name="w")
+    unused = kfront.Variable(np.array([7.0]), name="unused")
+    stat = kfront.Variable(np.zeros(2), trainable=False, name="stat")
+
+    def loss():
+        stat.assign(w.value * 10)
+        return ops.sum(ops.square(w))
+
+    value, (gw, gu) = B.variables_value_and_grad(loss, [w, unused])
+    assert float(value) == 5.0
+    np.testing.assert_allclose(_np(gw), [2.0, 4.0])
+    np.testing.assert_array_equal(_np(gu), [0.0])
+    np.testing.assert_allclose(stat.numpy(), [10.0, 20.0])
+    assert not isinstance(w.value, jax.core.Tracer) and not isinstance(stat.value, jax.core.Tracer)
+
+
+def test_gradient_tape_points_to_value_and_grad(on_jax):
+    with pytest.raises(NotImplementedError, match="value_and_grad"):
+        kfront.GradientTape()
+
+
+def test_stop_gradient_and_no_grad(on_jax):
+    _, g = ops.value_and_grad(lambda x: ops.sum(x * ops.stop_gradient(x)))(np.array([3.0]))
+    np.testing.assert_allclose(_np(g), [3.0])
+    with B.no_grad():
+        assert float(ops.sum(ops.ones((2,)))) == 2.0
+
+
+# ---------------------------------------------------------------------------- optimizers
+@pytest.mark.parametrize("make", [
+    lambda: kfront.optimizers.SGD(0.1), lambda: kfront.optimizers.SGD(0.1, momentum=0.9),
+    lambda: kfront.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+    lambda: kfront.optimizers.Adam(0.01), lambda: kfront.optimizers.Adam(0.01, amsgrad=True),
+    lambda: kfront.optimizers.RMSprop(0.01), lambda: kfront.optimizers.RMSprop(
+        0.01, momentum=0.5, centered=True), lambda: kfront.optimizers.Adagrad(0.1),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_kernels_equal_portable_update(make, dtype, on_jax, monkeypatch):
+    rng = np.random.default_rng(0)
+    w0 = rng.normal(size=(4, 3)).astype(dtype)
+    grads = [rng.normal(size=(4, 3)).astype(dtype) for _ in range(4)]
+
+    def train():
+        w, opt = kfront.Variable(w0), make()
+        for g in grads:
+            opt.apply([g], [w])
+        return [w.numpy()] + [v.numpy() for v in opt.variables]
+
+    fused = train()
+    monkeypatch.setattr(B, "optimizer_kernels", {})
+    portable = train()
+    for a, b in zip(fused, portable):
+        np.testing.assert_allclose(a, b, rtol=1e-6 if dtype == "float32" else 1e-12)
+
+
+# ---------------------------------------------------------------------- compile_stateful
+def test_compile_stateful_matches_eager_and_writes_back(on_jax):
+    w = kfront.Variable(np.array([1.0, -2.0]), name="w")
+    count = kfront.Variable(np.zeros(2), trainable=False, name="count")
+
+    def step(x):
+        def loss():
+            return ops.sum(ops.square(ops.multiply(w, x)))
+        value, grads = B.variables_value_and_grad(loss, [w])
+        count.assign(ops.add(count.value, x))
+        return value, grads[0]
+
+    eager = B.compile_stateful(step, [w, count], jit=False)
+    assert eager is step
+    compiled = B.compile_stateful(step, [w, count], jit=True)
+    want = [_np(v) for v in step(np.array([2.0, 3.0]))]
+    got = [_np(v) for v in compiled(np.array([2.0, 3.0]))]
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_allclose(count.numpy(), [4.0, 6.0])  # assigned eagerly, then compiled
+    compiled(np.array([1.0, 1.0]))
+    np.testing.assert_allclose(count.numpy(), [5.0, 7.0])
+    assert not isinstance(count.value, jax.core.Tracer)
+
+
+def test_dropout_under_jit_is_fresh_each_call(on_jax):
+    x = np.ones((50, 40), "float32")
+    layer = layers.Dropout(0.5, seed=1)
+    compiled = B.compile_stateful(lambda x: layer(x, training=True), [], jit=True)
+    a, b = _np(compiled(x)), _np(compiled(x))
+    assert not np.array_equal(a, b)
+    for y in (a, b):
+        assert set(np.unique(y)) <= {0.0, 2.0} and 0.4 < (y != 0).mean() < 0.6
+    # eagerly, the same seed gives the native engine's mask
+    want, got = _both(lambda: ops.dropout(x, 0.5, seed=3))
+    np.testing.assert_array_equal(got, want)
+
+
+def _seed_mlp():
+    model = kfront.Sequential([layers.Input((784,)), layers.Dense(256, activation="relu"),
+                               layers.Dense(256, activation="relu"),
+                               layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=kfront.optimizers.Adam(), loss="categorical_crossentropy",
+                  metrics=["acc"])
+    return model
+
+
+def test_fit_seed_mlp_matches_native(on_jax):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (300, 784)).astype("float32")
+    y = np.eye(10, dtype="float32")[rng.integers(0, 10, 300)]
+    kfront.config.set_backend("numpy")
+    ref = _seed_mlp()
+    init = ref.get_weights()
+    ref_hist = ref.fit(x, y, batch_size=100, epochs=2, shuffle=False, verbose=0).history
+    ref_weights = ref.get_weights()
+    ref_eval, ref_pred = ref.evaluate(x, y, verbose=0), ref.predict(x[:7], verbose=0)
+    kfront.config.set_backend("jax")
+    model = _seed_mlp()
+    model.set_weights(init)
+    hist = model.fit(x, y, batch_size=100, epochs=2, shuffle=False, verbose=0).history
+    assert model._use_jit()
+    for a, b in zip(model.get_weights(), ref_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(hist["loss"], ref_hist["loss"], rtol=1e-4)
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), ref_eval, rtol=1e-4)
+    np.testing.assert_allclose(model.predict(x[:7], verbose=0), ref_pred, rtol=1e-4, atol=1e-6)
