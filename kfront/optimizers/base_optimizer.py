@@ -25,6 +25,9 @@ fused in-place kernels by exporting ``optimizer_kernels`` (listed in its ``__all
 ``Optimizer._kernel_name`` (``"sgd"``, ``"adam"``, ``"rmsprop"``, ``"adagrad"``) to
 ``kernel(grad, variable, slots, hyper)`` with the same meaning as ``_update_step``; a kernel
 returns ``NotImplemented`` to decline (e.g. an unsupported dtype), and the portable code runs.
+A kernel with the attribute ``batched = True`` is instead called once per step with lists,
+``kernel(grads, variables, slots_per_variable, hyper)``, so that a backend can update every
+variable in one compiled call; declining then must leave every variable untouched.
 ``hyper`` keys (all have ``learning_rate``): SGD ``momentum, nesterov``; Adam ``alpha`` (bias-
 corrected step size), ``one_minus_beta_1, one_minus_beta_2, epsilon, amsgrad``; RMSprop
 ``rho, one_minus_rho, momentum, epsilon, centered``; Adagrad ``epsilon``. The native engine's
@@ -483,6 +486,11 @@ class Optimizer:
         index, slots, update = self._trainable_variables_indices, self._slots, self._update_step
         kernels = getattr(B, "optimizer_kernels", None)
         kernel = kernels.get(self._kernel_name) if kernels else None
+        if getattr(kernel, "batched", False):
+            var_slots = [slots[index[id(v)]] for v in trainable_variables]
+            if kernel(grads, trainable_variables, var_slots, hyper) is not NotImplemented:
+                return
+            kernel = None
         if kernel is None:
             for g, v in zip(grads, trainable_variables):
                 update(g, v, slots[index[id(v)]], hyper)

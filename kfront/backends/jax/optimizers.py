@@ -89,11 +89,43 @@ def _kernel(fused, dynamic: tuple, static: tuple):
     return kernel
 
 
-optimizer_kernels = {
-    "sgd": _kernel(_sgd, ("learning_rate",), ("momentum", "nesterov")),
-    "adam": _kernel(_adam, ("alpha",), ("one_minus_beta_1", "one_minus_beta_2", "epsilon",
-                                        "amsgrad")),
-    "rmsprop": _kernel(_rmsprop, ("learning_rate",), ("rho", "one_minus_rho", "momentum",
-                                                      "epsilon", "centered")),
-    "adagrad": _kernel(_adagrad, ("learning_rate",), ("epsilon",)),
+def _batched(fused, dynamic: tuple, static: tuple):
+    """A batched kernel (``kernel.batched``): every variable updated by ONE jitted call, one
+    dispatch per step instead of one per variable; mixed dtypes decline to the per-variable
+    kernel."""
+    single = _kernel(fused, dynamic, static)
+
+    @functools.partial(jax.jit, static_argnames=("config",))
+    def update_all(gs, ws, bufs, scalars, config):
+        outs = [fused(g, w, b, *scalars, **dict(config)) for g, w, b in zip(gs, ws, bufs)]
+        return [o[0] for o in outs], [o[1] for o in outs]
+
+    def kernel(grads, variables, slots, hyper):
+        arrays = [_arrays(g, v, s) for g, v, s in zip(grads, variables, slots)]
+        if any(a is None for a in arrays):
+            return NotImplemented  # nothing updated yet: the optimizer runs its portable update
+        dtypes = {a[1].dtype for a in arrays}
+        if len(dtypes) != 1:
+            for g, v, s in zip(grads, variables, slots):
+                single(g, v, s, hyper)
+            return None
+        dtype = dtypes.pop()
+        gs, ws, bufs = (list(x) for x in zip(*arrays))
+        scalars = [numpy.asarray(hyper[k], dtype=dtype) for k in dynamic]
+        new_ws, new_bufs = update_all(gs, ws, bufs, scalars,
+                                      tuple((k, hyper[k]) for k in static))
+        for v, s, w, b in zip(variables, slots, new_ws, new_bufs):
+            _store(v, s, w, b)
+        return None
+    kernel.batched = True
+    return kernel
+
+
+_SPECS = {
+    "sgd": (_sgd, ("learning_rate",), ("momentum", "nesterov")),
+    "adam": (_adam, ("alpha",), ("one_minus_beta_1", "one_minus_beta_2", "epsilon", "amsgrad")),
+    "rmsprop": (_rmsprop, ("learning_rate",), ("rho", "one_minus_rho", "momentum", "epsilon",
+                                               "centered")),
+    "adagrad": (_adagrad, ("learning_rate",), ("epsilon",)),
 }
+optimizer_kernels = {name: _batched(*spec) for name, spec in _SPECS.items()}
