@@ -430,7 +430,7 @@ class Optimizer:
         grads = [g if getattr(g, "dtype", None) == v.value.dtype else ops.cast(g, v.dtype)
                  for g, v in zip(grads, variables)]
 
-        raw_step = int(ops.convert_to_numpy(self._iterations.value))
+        raw_step = self._host_iterations()
         acc_steps = self.gradient_accumulation_steps
         self._step_iteration = raw_step // acc_steps if acc_steps else raw_step
         if any(getattr(v, "overwrite_with_gradient", False) for v in variables):
@@ -464,6 +464,15 @@ class Optimizer:
                 if constraint is not None:
                     v.assign(constraint(v))
         self._iterations.assign(raw_step + 1)
+        self._iterations_seen = (self._iterations._version, raw_step + 1)
+
+    def _host_iterations(self) -> int:
+        """``iterations`` as a Python int, read from the device only when the variable was
+        changed from outside (a device read is a synchronisation on compiled backends)."""
+        seen = getattr(self, "_iterations_seen", None)
+        if seen is not None and seen[0] == getattr(self._iterations, "_version", None):
+            return seen[1]
+        return int(ops.convert_to_numpy(self._iterations.value))
 
     def _update(self, grads, variables):
         """Clip, weight-decay and update (one real update step)."""

@@ -97,6 +97,7 @@ class KVariable:
         """Replace the value (same shape)."""
         self._check_backend()
         self._assign(value)
+        self._version = getattr(self, "_version", 0) + 1
 
     def assign_add(self, value) -> None:
         from kfront import ops
