@@ -1,0 +1,46 @@
+"""The torch backend: kfront's ops on torch tensors, gradients by torch.autograd."""
+from kfront.backends.common.dtypes import standardize_dtype
+from kfront.backends.torch import nn, numpy, random
+from kfront.backends.torch.core import (NAME, Tensor, Variable, cast, convert_to_numpy,
+                                        convert_to_tensor, device_module, dtype, is_tensor, shape)
+from kfront.backends.torch.gradients import (GradientTape, no_grad, stop_gradient, value_and_grad,
+                                             variables_value_and_grad)
+from kfront.backends.torch.nn import (binary_crossentropy, categorical_crossentropy, dropout, elu,
+                                      exponential, gelu, hard_sigmoid, leaky_relu, log_sigmoid,
+                                      log_softmax, relu, relu6, selu, sigmoid,
+                                      sigmoid_cross_entropy, silu, softmax, softmax_cross_entropy,
+                                      softplus, softsign, sparse_categorical_crossentropy,
+                                      sparse_softmax_cross_entropy, swish)
+from kfront.backends.torch.numpy import (abs, add, all, any, arange, argmax, argmin, broadcast_to,
+                                         ceil, clip, concatenate, cos, cumsum, divide, dot, equal,
+                                         exp, expand_dims, expm1, eye, flip, floor, floor_divide,
+                                         full, getitem, greater, greater_equal, isfinite, isnan,
+                                         less, less_equal, log, log1p, logical_and, logical_not,
+                                         logical_or, logical_xor, logsumexp, matmul, max, maximum,
+                                         mean, min, minimum, mod, moveaxis, multiply, negative,
+                                         not_equal, one_hot, ones, ones_like, pad, power,
+                                         reciprocal, repeat, reshape, round, sign, sin, size,
+                                         split, sqrt, square, squeeze, stack, std, subtract, sum,
+                                         swapaxes, take, take_along_axis, tanh, tensordot, tile,
+                                         transpose, unstack, var, where, zeros, zeros_like)
+from kfront.backends.torch.optimizers import optimizer_kernels
+from kfront.backends.torch.trainer import compile_stateful
+
+__all__ = [
+    "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",
+    "argmin", "binary_crossentropy", "broadcast_to", "cast", "categorical_crossentropy", "ceil",
+    "clip", "compile_stateful", "concatenate", "convert_to_numpy", "convert_to_tensor", "cos",
+    "cumsum", "device_module", "divide", "dot", "dropout", "dtype", "elu", "equal", "exp",
+    "expand_dims", "expm1", "exponential", "eye", "flip", "floor", "floor_divide", "full",
+    "gelu", "getitem", "greater", "greater_equal", "hard_sigmoid", "is_tensor", "isfinite",
+    "isnan", "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid", "log_softmax",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "mod", "moveaxis", "multiply", "negative", "no_grad",
+    "not_equal", "one_hot", "ones", "ones_like", "optimizer_kernels", "pad", "power", "random",
+    "reciprocal", "relu", "relu6", "repeat", "reshape", "round", "selu", "shape", "sigmoid",
+    "sigmoid_cross_entropy", "sign", "silu", "sin", "size", "softmax", "softmax_cross_entropy",
+    "softplus", "softsign", "sparse_categorical_crossentropy", "sparse_softmax_cross_entropy",
+    "split", "sqrt", "square", "squeeze", "stack", "standardize_dtype", "std", "stop_gradient",
+    "subtract", "sum", "swapaxes", "swish", "take", "take_along_axis", "tanh", "tensordot",
+    "tile", "transpose", "unstack", "value_and_grad", "var", "variables_value_and_grad",
+    "where", "zeros", "zeros_like"]

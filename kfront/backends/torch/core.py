@@ -1,0 +1,167 @@
+"""Variables, conversion and dtypes on the torch backend.
+
+Every op turns its inputs into torch tensors with ``to_tensor``: torch tensors pass through,
+numpy arrays are wrapped without a copy, Python scalars and lists go through numpy (so they get
+numpy's default dtypes, as on the native engine), and a Variable gives its storage (or, while a
+tape watches it, the leaf tensor standing for it). Tensors of other frameworks are refused.
+"""
+from __future__ import annotations
+
+import numpy
+import torch
+
+from kfront.backends.common.dtypes import ALLOWED, foreign_framework, standardize_dtype
+from kfront.backends.common.variables import KVariable
+
+NAME = "torch"
+Tensor = torch.Tensor
+
+# standard name <-> torch dtype (unsigned types beyond uint8 exist only in recent torch)
+_TORCH = {n: getattr(torch, n) for n in ALLOWED if isinstance(getattr(torch, n, None), torch.dtype)}
+_NAMES = {d: n for n, d in _TORCH.items()}
+_torch_dtype_cache: dict = {}
+
+# gradient-tape state shared with gradients.py: the active tapes, and the leaf tensors standing
+# for watched Variables whose storage does not require grad (non-trainable ones)
+tape_state: dict = {"tapes": [], "leaves": {}}
+
+
+def torch_dtype(dtype) -> torch.dtype:
+    """The torch dtype for any dtype spelling (cached)."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    try:
+        return _torch_dtype_cache[dtype]
+    except (KeyError, TypeError):
+        pass
+    name = standardize_dtype(dtype)
+    if name not in _TORCH:
+        raise TypeError(f"dtype {name!r} is not supported by the torch backend (torch "
+                        f"{torch.__version__}); expected one of {', '.join(_TORCH)}")
+    try:
+        _torch_dtype_cache[dtype] = _TORCH[name]
+    except TypeError:  # unhashable spelling
+        pass
+    return _TORCH[name]
+
+
+def _foreign_error(x, what: str) -> TypeError:
+    fw = foreign_framework(x)
+    return TypeError(f"{what}: got a {fw} tensor ({type(x).__name__}) but the active kfront "
+                     f"backend is 'torch'; convert it with numpy.asarray(x) first (or "
+                     f"kfront.ops.convert_to_numpy on its own backend) or select the {fw} "
+                     f"backend with KFRONT_BACKEND={fw}")
+
+
+def from_numpy(a: numpy.ndarray) -> torch.Tensor:
+    """A numpy array as a torch tensor (shared memory when torch can use the buffer)."""
+    if not a.flags.writeable or any(s < 0 for s in a.strides):
+        a = a.copy()
+    return torch.from_numpy(a)
+
+
+def to_tensor(x, what: str = "convert_to_tensor") -> torch.Tensor:
+    """``x`` as a torch tensor, keeping its dtype (Python scalars get numpy's default dtypes)."""
+    t = type(x)
+    if t is torch.Tensor:
+        return x
+    if t is numpy.ndarray:
+        return from_numpy(x)
+    if t is Variable:
+        leaves = tape_state["leaves"]
+        return leaves.get(x, x._value) if leaves else x._value
+    if isinstance(x, torch.Tensor):  # Parameter and other subclasses
+        return x
+    if isinstance(x, KVariable):
+        x._check_backend()  # a Variable of another backend: raises
+    if foreign_framework(x) is not None:
+        raise _foreign_error(x, what)
+    return from_numpy(numpy.asarray(x))
+
+
+class Variable(KVariable):
+    """A kfront Variable stored as a torch tensor it alone owns.
+
+    Float variables are ``torch.nn.Parameter`` with ``requires_grad=trainable``; ``assign``
+    writes in place (so optimizers and compiled functions see one buffer) and ``numpy()``
+    returns a copy.
+    """
+
+    def _convert(self, value, dtype):
+        t = convert_to_tensor(value, dtype).detach().clone(memory_format=torch.contiguous_format)
+        if t.is_floating_point():
+            return torch.nn.Parameter(t, requires_grad=self.trainable)
+        return t
+
+    def _assign(self, value):
+        v = self._value
+        t = to_tensor(value, f"Variable {self.name!r}")
+        if t.shape != v.shape:
+            raise ValueError(f"Cannot assign a value of shape {tuple(t.shape)} to Variable "
+                             f"{self.path!r} of shape {tuple(v.shape)}")
+        with torch.no_grad():
+            v.copy_(t)
+
+    def numpy(self) -> numpy.ndarray:
+        return convert_to_numpy(self._value).copy()
+
+
+def convert_to_tensor(x, dtype=None, sparse=None) -> torch.Tensor:
+    """``x`` as a torch tensor: Python floats -> floatx, Python ints -> int32, arrays keep their
+    dtype; a torch tensor (or Variable) of the requested dtype is returned as is."""
+    if isinstance(x, (torch.Tensor, KVariable)):
+        t = to_tensor(x)
+        return t if dtype is None else cast(t, dtype)
+    if dtype is None and not hasattr(x, "dtype"):
+        if foreign_framework(x) is not None:
+            raise _foreign_error(x, "convert_to_tensor")
+        a = numpy.asarray(x)
+        if a.dtype == numpy.float64:
+            from kfront import config
+            dtype = config.floatx()
+        elif a.dtype == numpy.int64:
+            dtype = "int32"
+        x = a
+    t = to_tensor(x)
+    return t if dtype is None else cast(t, dtype)
+
+
+def convert_to_numpy(x) -> numpy.ndarray:
+    """``x`` as a numpy array (a Variable's value is copied; bfloat16 becomes float32)."""
+    if isinstance(x, KVariable):
+        return convert_to_numpy(x.value).copy()
+    if isinstance(x, torch.Tensor):
+        x = x.detach()
+        if x.dtype == torch.bfloat16:
+            x = x.float()
+        return x.cpu().numpy()
+    if foreign_framework(x) is not None:
+        raise _foreign_error(x, "convert_to_numpy")
+    return numpy.asarray(x)
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, torch.Tensor)
+
+
+def cast(x, dtype) -> torch.Tensor:
+    """``x`` as ``dtype`` (differentiable between float dtypes)."""
+    t = to_tensor(x, "cast")
+    d = torch_dtype(dtype)
+    return t if t.dtype == d else t.to(d)
+
+
+def shape(x) -> tuple:
+    if isinstance(x, (torch.Tensor, numpy.ndarray, KVariable)):
+        return tuple(x.shape)
+    return tuple(to_tensor(x, "shape").shape)
+
+
+def dtype(x) -> str:
+    d = x.dtype if isinstance(x, (torch.Tensor, KVariable)) else to_tensor(x, "dtype").dtype
+    return _NAMES[d] if isinstance(d, torch.dtype) else d  # a KVariable's dtype is a name
+
+
+def device_module(x):
+    """The array module of ``x``: ``torch``."""
+    return torch
