@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import kfront  # noqa: F401  (activates the backend)
+import kfront.backends.numpy  # noqa: F401  (its Tensor type is referenced below)
 from kfront import ops
 
 EPS = 1e-6

@@ -147,7 +147,8 @@ class Trainer:
         def test_fn(x, y, sample_weight):
             y_pred = self(x, training=False)
             return self.compute_loss(x, y, y_pred, sample_weight, training=False), y_pred
-        return self._run_compiled("test", test_fn, x, y, sample_weight)
+        with B.no_grad():
+            return self._run_compiled("test", test_fn, x, y, sample_weight)
 
     def predict_step(self, x):
         """Model outputs on a batch."""
