@@ -19,7 +19,9 @@ class SeedGenerator:
     def __init__(self, seed: int | None = None, name: str | None = None, **kwargs):
         self.seed = seed
         self.name = name
-        self.rng = np.random.default_rng(seed)
+        # unseeded: a seed from the global generator, so set_random_seed controls it (as Keras)
+        self.rng = np.random.default_rng(
+            int(_global["rng"].integers(0, 2 ** 31 - 1)) if seed is None else seed)
 
     def next(self) -> np.random.Generator:
         return self.rng
@@ -68,3 +70,21 @@ def randint(shape, minval, maxval, seed=None) -> np.ndarray:
 
 def shuffle_indices(n, seed=None) -> np.ndarray:
     return generator(seed).permutation(n)
+
+
+class SeedStream:
+    """Per-call seeds for the random ops of compiled steps (two int64s in [0, 2**31 - 1)).
+
+    They come from a child of kfront's global generator: ``Generator.spawn`` does not advance
+    the global stream, so compiling changes no other random numbers (fit's shuffling...), and
+    ``kfront.utils.set_random_seed`` makes them reproducible (a new global generator gets a new
+    child)."""
+
+    def __init__(self):
+        self._parent = self._rng = None
+
+    def next(self) -> np.ndarray:
+        parent = generator(None)
+        if parent is not self._parent:
+            self._parent, self._rng = parent, parent.spawn(1)[0]
+        return self._rng.integers(0, 2 ** 31 - 1, size=2, dtype=np.int64)

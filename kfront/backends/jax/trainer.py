@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import functools
-import itertools
 from typing import Callable, Sequence
 
 import jax
 import numpy
 
+from kfront.backends.common.random import SeedStream
 from kfront.backends.jax import core, random
 
 
@@ -37,11 +37,11 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool) -> Callable:
         return out, {index[v]: x for v, x in updates.items() if v in index}
 
     jitted = jax.jit(pure)
-    calls = itertools.count()
+    seeds = SeedStream()
 
     @functools.wraps(fn)
     def call(*args):
-        key = numpy.array([0, next(calls) % 2 ** 32], numpy.uint32)
+        key = seeds.next().astype(numpy.uint32)
         out, new = jitted([v._value for v in variables], key, args)
         for i, x in new.items():
             core.set_value(variables[i], x)
