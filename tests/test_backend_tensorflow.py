@@ -311,11 +311,8 @@ def test_fused_kernels_equal_the_portable_update(name, kw, monkeypatch):
             opt.apply([r.normal(size=w.shape).astype("float32") for w in ws], ws)
         return [w.numpy() for w in ws] + [s.numpy() for s in opt.variables]
 
-    # fused Adam forms 1 - beta in float32 itself: 1 - float32(0.999) is 1.3e-5 (relative) off
-    # float32(0.001), so its velocity drifts by that much; every other kernel is exact
-    rtol = 3e-5 if name == "adam" and not kw else 0
     for a, b in zip(run(TB.optimizer_kernels), run({})):
-        np.testing.assert_allclose(a, b, rtol=rtol, atol=0)
+        np.testing.assert_array_equal(a, b)
 
 
 def test_kernel_declines_mixed_dtypes():
