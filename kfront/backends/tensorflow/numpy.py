@@ -138,8 +138,10 @@ def matmul(a, b):
     b2 = b[:, None] if b.shape.rank == 1 else b
     out = tf.linalg.matmul(a2, b2)
     if b.shape.rank == 1:
-        out = out[..., 0]
-    return out[..., 0, :] if a.shape.rank == 1 else out
+        out = out[..., 0]  # (..., n, 1) -> (..., n)
+    if a.shape.rank == 1:
+        out = out[..., 0] if b.shape.rank == 1 else out[..., 0, :]
+    return out
 
 
 def tensordot(a, b, axes=2):
