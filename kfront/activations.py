@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from kfront import ops
+from kfront.utils.registry import Registry, function_config
 
 __all__ = ["relu", "leaky_relu", "relu6", "softmax", "log_softmax", "elu", "selu", "celu",
            "softplus", "softsign", "silu", "swish", "gelu", "glu", "tanh", "sigmoid",
@@ -450,9 +451,7 @@ ALL_OBJECTS_DICT["hard_swish"] = hard_silu
 _BUILTIN_IDS = {id(fn) for fn in _FUNCTIONS}
 
 
-def _unknown(name) -> ValueError:
-    return ValueError(f"Could not interpret activation function identifier: {name!r}. Unknown "
-                      f"activation; valid names are: {', '.join(sorted(ALL_OBJECTS_DICT))}")
+_REGISTRY = Registry("activation", ALL_OBJECTS_DICT, what="activation function")
 
 
 def serialize(activation):
@@ -469,14 +468,11 @@ def serialize(activation):
         return None
     if id(activation) in _BUILTIN_IDS:
         return activation.__name__
-    if hasattr(activation, "get_config"):
-        cls = type(activation)
-        return {"module": cls.__module__, "class_name": cls.__name__,
-                "config": activation.get_config(), "registered_name": cls.__name__}
+    if hasattr(activation, "get_config"):  # never built in: keeps its module and name
+        return _REGISTRY.class_config(activation)
     name = getattr(activation, "__name__", None)
     if callable(activation) and name and name != "<lambda>":
-        return {"module": getattr(activation, "__module__", None), "class_name": "function",
-                "config": name, "registered_name": name}
+        return function_config(activation)
     raise ValueError(f"Unknown activation function {activation!r} cannot be serialized: use a "
                      "built-in activation name or a named function passed back through "
                      "custom_objects")
@@ -494,7 +490,7 @@ def deserialize(config, custom_objects: dict | None = None):
     if isinstance(config, str):
         fn = custom_objects.get(config) or ALL_OBJECTS_DICT.get(config)
         if fn is None:
-            raise _unknown(config)
+            raise _REGISTRY.unknown(config)
         return fn
     if isinstance(config, dict) and "class_name" in config:
         name, cfg = config["class_name"], config.get("config")
@@ -503,7 +499,7 @@ def deserialize(config, custom_objects: dict | None = None):
                                custom_objects)
         cls = custom_objects.get(name) or custom_objects.get(config.get("registered_name"))
         if cls is None:
-            raise _unknown(name)
+            raise _REGISTRY.unknown(name)
         return cls.from_config(cfg or {}) if hasattr(cls, "from_config") else cls(**(cfg or {}))
     raise ValueError(f"Could not interpret activation config {config!r}: expected a name or a "
                      "dict with 'class_name' and 'config'")
@@ -521,16 +517,4 @@ def get(identifier):
     """
     if identifier is None:
         return linear
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise _unknown(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. "
-                     f"Expected a name, a config dict or a callable; got "
-                     f"{type(identifier).__name__}")
+    return _REGISTRY.get(identifier, deserialize)

@@ -12,9 +12,8 @@ Example:
 """
 from __future__ import annotations
 
-import inspect
-
 from kfront import config, ops
+from kfront.utils.registry import Registry
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "get", "serialize",
            "deserialize"]
@@ -174,6 +173,9 @@ ALL_OBJECTS_DICT.update({"constraint": Constraint, "max_norm": MaxNorm,
                          "min_max_norm": MinMaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm})
 
 
+_REGISTRY = Registry("constraint", ALL_OBJECTS_DICT, Constraint)
+
+
 def serialize(constraint) -> dict | None:
     """The Keras 3 config dict of a constraint (``None`` stays ``None``).
 
@@ -182,25 +184,7 @@ def serialize(constraint) -> dict | None:
         >>> constraints.serialize(constraints.MaxNorm())
         {'module': 'keras.constraints', 'class_name': 'MaxNorm', 'config': {'max_value': 2, 'axis': 0}, 'registered_name': None}
     """
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint):
-        cls = type(constraint)
-        builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-        return {"module": "keras.constraints" if builtin else cls.__module__,
-                "class_name": cls.__name__, "config": constraint.get_config(),
-                "registered_name": None if builtin else cls.__name__}
-    name = getattr(constraint, "__name__", None)
-    if callable(constraint) and name and name != "<lambda>":
-        return {"module": getattr(constraint, "__module__", None), "class_name": "function",
-                "config": name, "registered_name": name}
-    raise ValueError(f"Cannot serialize constraint {constraint!r}: expected a Constraint or a "
-                     "named function")
-
-
-def _unknown(name) -> ValueError:
-    return ValueError(f"Could not interpret constraint identifier: {name!r}. Unknown "
-                      f"constraint; valid names are: {', '.join(sorted(ALL_OBJECTS_DICT))}")
+    return _REGISTRY.serialize(constraint)
 
 
 def deserialize(config, custom_objects: dict | None = None):
@@ -211,25 +195,7 @@ def deserialize(config, custom_objects: dict | None = None):
         >>> constraints.deserialize({"class_name": "MaxNorm", "config": {"max_value": 3}}).max_value
         3
     """
-    custom_objects = custom_objects or {}
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not interpret constraint config {config!r}: expected a name or "
-                         "a dict with 'class_name' and 'config'")
-    name, cfg = config["class_name"], config.get("config") or {}
-    if name == "function":
-        fn = custom_objects.get(cfg) or custom_objects.get(config.get("registered_name"))
-        if fn is None:
-            raise _unknown(cfg)
-        return fn
-    cls = (custom_objects.get(name) or custom_objects.get(config.get("registered_name"))
-           or ALL_OBJECTS_DICT.get(name))
-    if cls is None:
-        raise _unknown(name)
-    if not inspect.isclass(cls):
-        return cls
-    return cls.from_config(cfg) if hasattr(cls, "from_config") else cls(**cfg)
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
@@ -241,18 +207,4 @@ def get(identifier):
         >>> type(constraints.get("unit_norm")).__name__
         'UnitNorm'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise _unknown(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}. Expected a "
-                     f"name, a config dict, a Constraint or a callable; got "
-                     f"{type(identifier).__name__}")
+    return _REGISTRY.get(identifier)

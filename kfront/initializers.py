@@ -18,7 +18,6 @@ Example:
 """
 from __future__ import annotations
 
-import inspect
 import math
 
 import numpy as np
@@ -26,6 +25,7 @@ import numpy as np
 from kfront import config, ops
 from kfront.backends.common import random as _rnd
 from kfront.backends.common.dtypes import FLOAT_TYPES, standardize_dtype
+from kfront.utils.registry import Registry, function_config
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "Identity", "RandomNormal",
            "RandomUniform", "TruncatedNormal", "VarianceScaling", "GlorotUniform",
@@ -551,6 +551,9 @@ ALL_OBJECTS_DICT.update({
     "OrthogonalInitializer": Orthogonal})
 
 
+_REGISTRY = Registry("initializer", ALL_OBJECTS_DICT, Initializer)
+
+
 def serialize(initializer) -> dict | None:
     """The Keras 3 config dict of an initializer (``None`` stays ``None``).
 
@@ -559,28 +562,15 @@ def serialize(initializer) -> dict | None:
         >>> initializers.serialize(initializers.Constant(2.0))
         {'module': 'keras.initializers', 'class_name': 'Constant', 'config': {'value': 2.0}, 'registered_name': None}
     """
-    if initializer is None:
-        return None
-    if isinstance(initializer, Initializer):
-        cls = type(initializer)
-        builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-        return {"module": "keras.initializers" if builtin else cls.__module__,
-                "class_name": cls.__name__, "config": initializer.get_config(),
-                "registered_name": None if builtin else cls.__name__}
-    if callable(initializer):
-        name = getattr(initializer, "__name__", None)
-        if name is None or name == "<lambda>":
-            raise ValueError(f"Cannot serialize initializer {initializer!r}: it is neither an "
-                             "Initializer nor a named function")
-        return {"module": getattr(initializer, "__module__", None), "class_name": "function",
-                "config": name, "registered_name": name}
-    raise TypeError(f"Cannot serialize initializer {initializer!r}: expected an Initializer, "
-                    f"got {type(initializer).__name__}")
-
-
-def _unknown(name) -> ValueError:
-    return ValueError(f"Could not interpret initializer identifier: {name!r}. Unknown "
-                      f"initializer; valid names are: {', '.join(sorted(ALL_OBJECTS_DICT))}")
+    if initializer is None or isinstance(initializer, Initializer):
+        return _REGISTRY.serialize(initializer)
+    if not callable(initializer):
+        raise TypeError(f"Cannot serialize initializer {initializer!r}: expected an Initializer, "
+                        f"got {type(initializer).__name__}")
+    if getattr(initializer, "__name__", None) in (None, "<lambda>"):
+        raise ValueError(f"Cannot serialize initializer {initializer!r}: it is neither an "
+                         "Initializer nor a named function")
+    return function_config(initializer)
 
 
 def deserialize(config, custom_objects: dict | None = None):
@@ -591,25 +581,20 @@ def deserialize(config, custom_objects: dict | None = None):
         >>> initializers.deserialize({"class_name": "RandomNormal", "config": {"stddev": 1.0}}).stddev
         1.0
     """
-    custom_objects = custom_objects or {}
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not interpret initializer config {config!r}: expected a name or "
-                         "a dict with 'class_name' and 'config'")
-    name, cfg = config["class_name"], config.get("config") or {}
-    if name == "function":
-        fn = custom_objects.get(cfg) or custom_objects.get(config.get("registered_name"))
-        if fn is None:
-            raise _unknown(cfg)
-        return fn
-    cls = (custom_objects.get(name) or custom_objects.get(config.get("registered_name"))
-           or ALL_OBJECTS_DICT.get(name))
-    if cls is None:
-        raise _unknown(name)
-    if not inspect.isclass(cls):
-        return cls
-    return cls.from_config(cfg) if hasattr(cls, "from_config") else cls(**cfg)
+    return _REGISTRY.deserialize(config, custom_objects)
+
+
+def _value_initializer(value):
+    """An initializer function that returns ``value`` (cast), for exactly its shape."""
+    value_shape = tuple(ops.shape(value)) if ops.is_tensor(value) else np.shape(value)
+
+    def initialize_fn(shape, dtype=None):
+        if tuple(int(s) for s in shape) != tuple(value_shape):
+            raise ValueError(f"Expected `shape` to be {tuple(value_shape)} for direct "
+                             f"tensor as initializer. Received shape={tuple(shape)}")
+        return ops.cast(ops.convert_to_tensor(value), standardize_dtype(dtype))
+
+    return initialize_fn
 
 
 def get(identifier):
@@ -622,27 +607,8 @@ def get(identifier):
         >>> type(initializers.get("he_normal")).__name__
         'HeNormal'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = deserialize({"class_name": identifier, "config": {}})
+    if isinstance(identifier, str):  # built through from_config({}), as Keras does
+        identifier = {"class_name": identifier, "config": {}}
     elif isinstance(identifier, (np.ndarray, np.generic)) or ops.is_tensor(identifier):
-        value = identifier
-        value_shape = tuple(ops.shape(value)) if ops.is_tensor(value) else np.shape(value)
-
-        def initialize_fn(shape, dtype=None):
-            if tuple(int(s) for s in shape) != tuple(value_shape):
-                raise ValueError(f"Expected `shape` to be {tuple(value_shape)} for direct "
-                                 f"tensor as initializer. Received shape={tuple(shape)}")
-            return ops.cast(ops.convert_to_tensor(value), standardize_dtype(dtype))
-
-        obj = initialize_fn
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. Expected a "
-                     f"name, a config dict, an Initializer or a callable; got "
-                     f"{type(identifier).__name__}")
+        identifier = _value_initializer(identifier)
+    return _REGISTRY.get(identifier)

@@ -31,6 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from kfront import config, ops
+from kfront.utils.registry import Registry
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
@@ -895,19 +896,32 @@ class LossFunctionWrapper(Loss):
         return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
 
 
+class _ConfiguredLoss(LossFunctionWrapper):
+    """A ``LossFunctionWrapper`` subclass with Keras's explicit signature: its config is
+    ``Loss``'s plus the arguments named in ``_config_keys`` (kept as attributes), not ``fn``."""
+
+    _config_keys: tuple = ()
+
+    def __init__(self, fn: Callable, reduction, name, dtype, **kwargs):
+        super().__init__(fn, name=name, reduction=reduction, dtype=dtype, **kwargs)
+        for key in self._config_keys:
+            setattr(self, key, kwargs[key])
+
+    def get_config(self) -> dict:
+        config = Loss.get_config(self)
+        config.update({key: getattr(self, key) for key in self._config_keys})
+        return config
+
+
 def _simple_loss(cls_name: str, fn: Callable, default_name: str, doc: str):
     """A LossFunctionWrapper subclass with Keras's (reduction, name, dtype) signature."""
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
                  name: str = default_name, dtype=None):
-        LossFunctionWrapper.__init__(self, fn, name=name, reduction=reduction, dtype=dtype)
+        _ConfiguredLoss.__init__(self, fn, reduction, name, dtype)
 
-    def get_config(self) -> dict:
-        return Loss.get_config(self)
-
-    cls = type(cls_name, (LossFunctionWrapper,), {
-        "__init__": __init__, "get_config": get_config, "__doc__": doc,
-        "__module__": __name__, "__qualname__": cls_name})
+    cls = type(cls_name, (_ConfiguredLoss,), {
+        "__init__": __init__, "__doc__": doc, "__module__": __name__, "__qualname__": cls_name})
     return cls
 
 
@@ -998,7 +1012,7 @@ Poisson = _simple_loss("Poisson", poisson, "poisson", """
     """)
 
 
-class CosineSimilarity(LossFunctionWrapper):
+class CosineSimilarity(_ConfiguredLoss):
     """Negative cosine similarity along ``axis``.
 
     Example:
@@ -1009,14 +1023,10 @@ class CosineSimilarity(LossFunctionWrapper):
 
     def __init__(self, axis: int = -1, reduction: str | None = "sum_over_batch_size",
                  name: str = "cosine_similarity", dtype=None):
-        super().__init__(cosine_similarity, name=name, reduction=reduction, dtype=dtype,
-                         axis=axis)
-
-    def get_config(self) -> dict:
-        return Loss.get_config(self)
+        super().__init__(cosine_similarity, reduction, name, dtype, axis=axis)
 
 
-class Huber(LossFunctionWrapper):
+class Huber(_ConfiguredLoss):
     """Huber loss with threshold ``delta``.
 
     Example:
@@ -1027,13 +1037,10 @@ class Huber(LossFunctionWrapper):
 
     def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
                  name: str = "huber_loss", dtype=None):
-        super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
-
-    def get_config(self) -> dict:
-        return Loss.get_config(self)
+        super().__init__(huber, reduction, name, dtype, delta=delta)
 
 
-class BinaryCrossentropy(LossFunctionWrapper):
+class BinaryCrossentropy(_ConfiguredLoss):
     """Binary crossentropy for 0/1 labels and probabilities (or logits).
 
     Example:
@@ -1043,23 +1050,16 @@ class BinaryCrossentropy(LossFunctionWrapper):
         0.69315
     """
 
+    _config_keys = ("from_logits", "label_smoothing", "axis")
+
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size",
                  name: str = "binary_crossentropy", dtype=None):
-        super().__init__(binary_crossentropy, name=name, reduction=reduction, dtype=dtype,
-                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-
-    def get_config(self) -> dict:
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                       "axis": self.axis})
-        return config
+        super().__init__(binary_crossentropy, reduction, name, dtype, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
 
 
-class BinaryFocalCrossentropy(LossFunctionWrapper):
+class BinaryFocalCrossentropy(_ConfiguredLoss):
     """Binary focal crossentropy.
 
     Example:
@@ -1068,29 +1068,19 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
         0.17329
     """
 
+    _config_keys = ("from_logits", "label_smoothing", "axis", "apply_class_balancing", "alpha",
+                    "gamma")
+
     def __init__(self, apply_class_balancing: bool = False, alpha: float = 0.25,
                  gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
                  axis: int = -1, reduction: str | None = "sum_over_batch_size",
                  name: str = "binary_focal_crossentropy", dtype=None):
-        super().__init__(binary_focal_crossentropy, name=name, reduction=reduction, dtype=dtype,
+        super().__init__(binary_focal_crossentropy, reduction, name, dtype,
                          apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self.apply_class_balancing = apply_class_balancing
-        self.alpha = alpha
-        self.gamma = gamma
-
-    def get_config(self) -> dict:
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                       "axis": self.axis, "apply_class_balancing": self.apply_class_balancing,
-                       "alpha": self.alpha, "gamma": self.gamma})
-        return config
 
 
-class CategoricalCrossentropy(LossFunctionWrapper):
+class CategoricalCrossentropy(_ConfiguredLoss):
     """Crossentropy for one-hot labels and probabilities (or logits).
 
     Example:
@@ -1100,23 +1090,16 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         0.69315
     """
 
+    _config_keys = ("from_logits", "label_smoothing", "axis")
+
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size",
                  name: str = "categorical_crossentropy", dtype=None):
-        super().__init__(categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
+        super().__init__(categorical_crossentropy, reduction, name, dtype,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-
-    def get_config(self) -> dict:
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                       "axis": self.axis})
-        return config
 
 
-class CategoricalFocalCrossentropy(LossFunctionWrapper):
+class CategoricalFocalCrossentropy(_ConfiguredLoss):
     """Categorical focal crossentropy.
 
     Example:
@@ -1125,27 +1108,18 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         0.04332
     """
 
+    _config_keys = ("from_logits", "label_smoothing", "axis", "alpha", "gamma")
+
     def __init__(self, alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
                  label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size",
                  name: str = "categorical_focal_crossentropy", dtype=None):
-        super().__init__(categorical_focal_crossentropy, name=name, reduction=reduction,
-                         dtype=dtype, alpha=alpha, gamma=gamma, from_logits=from_logits,
-                         label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-        self.alpha = alpha
-        self.gamma = gamma
-
-    def get_config(self) -> dict:
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
-                       "axis": self.axis, "alpha": self.alpha, "gamma": self.gamma})
-        return config
+        super().__init__(categorical_focal_crossentropy, reduction, name, dtype, alpha=alpha,
+                         gamma=gamma, from_logits=from_logits, label_smoothing=label_smoothing,
+                         axis=axis)
 
 
-class SparseCategoricalCrossentropy(LossFunctionWrapper):
+class SparseCategoricalCrossentropy(_ConfiguredLoss):
     """Crossentropy for integer labels and probabilities (or logits).
 
     With ``ignore_class``, entries with that label are left out of the reduction (the mean
@@ -1158,14 +1132,13 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         0.69315
     """
 
+    _config_keys = ("from_logits", "ignore_class")
+
     def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
                  reduction: str | None = "sum_over_batch_size", axis: int = -1,
                  name: str = "sparse_categorical_crossentropy", dtype=None):
-        super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction,
-                         dtype=dtype, from_logits=from_logits, ignore_class=ignore_class,
-                         axis=axis)
-        self.from_logits = from_logits
-        self.ignore_class = ignore_class
+        super().__init__(sparse_categorical_crossentropy, reduction, name, dtype,
+                         from_logits=from_logits, ignore_class=ignore_class, axis=axis)
 
     def _call_with_mask(self, y_true, y_pred):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -1178,13 +1151,8 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
             labels = ops.squeeze(labels, axis)
         return values, ops.not_equal(labels, self.ignore_class)
 
-    def get_config(self) -> dict:
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits, "ignore_class": self.ignore_class})
-        return config
 
-
-class Dice(LossFunctionWrapper):
+class Dice(_ConfiguredLoss):
     """Dice loss.
 
     Example:
@@ -1193,18 +1161,14 @@ class Dice(LossFunctionWrapper):
         0.0
     """
 
+    _config_keys = ("axis",)
+
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "dice",
                  axis=None, dtype=None):
-        super().__init__(dice, name=name, reduction=reduction, dtype=dtype, axis=axis)
-        self.axis = axis
-
-    def get_config(self) -> dict:
-        config = Loss.get_config(self)
-        config.update({"axis": self.axis})
-        return config
+        super().__init__(dice, reduction, name, dtype, axis=axis)
 
 
-class Tversky(LossFunctionWrapper):
+class Tversky(_ConfiguredLoss):
     """Tversky loss.
 
     Example:
@@ -1213,19 +1177,12 @@ class Tversky(LossFunctionWrapper):
         0.0
     """
 
+    _config_keys = ("alpha", "beta", "axis")
+
     def __init__(self, alpha: float = 0.5, beta: float = 0.5,
                  reduction: str | None = "sum_over_batch_size", name: str = "tversky",
                  axis=None, dtype=None):
-        super().__init__(tversky, name=name, reduction=reduction, dtype=dtype, alpha=alpha,
-                         beta=beta, axis=axis)
-        self.alpha = alpha
-        self.beta = beta
-        self.axis = axis
-
-    def get_config(self) -> dict:
-        config = Loss.get_config(self)
-        config.update({"alpha": self.alpha, "beta": self.beta, "axis": self.axis})
-        return config
+        super().__init__(tversky, reduction, name, dtype, alpha=alpha, beta=beta, axis=axis)
 
 
 # ------------------------------------------------------------------- get / (de)serialization
@@ -1246,6 +1203,8 @@ ALL_OBJECTS_DICT.update({
     # Keras 2 names still accepted (Keras 3's get() rejects them)
     "logcosh": log_cosh, "kullback_leibler_divergence": kl_divergence,
 })
+
+_REGISTRY = Registry("loss", ALL_OBJECTS_DICT, Loss, terse=True)
 
 
 def serialize(loss) -> dict | None:
@@ -1281,7 +1240,7 @@ def deserialize(config, custom_objects: dict | None = None):
     objects = dict(ALL_OBJECTS_DICT, **(custom_objects or {}))
     if isinstance(config, str):
         if config not in objects:
-            raise ValueError(_unknown(config, objects))
+            raise _REGISTRY.unknown(config, objects)
         return objects[config]
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Could not interpret serialized loss: {config!r}")
@@ -1289,19 +1248,14 @@ def deserialize(config, custom_objects: dict | None = None):
     if class_name == "function":
         key = inner if isinstance(inner, str) else config.get("registered_name")
         if key not in objects:
-            raise ValueError(_unknown(key, objects))
+            raise _REGISTRY.unknown(key, objects)
         return objects[key]
     cls = objects.get(class_name) or objects.get(config.get("registered_name"))
     if cls is None:
-        raise ValueError(_unknown(class_name, objects))
+        raise _REGISTRY.unknown(class_name, objects)
     if inspect.isclass(cls):
         return cls.from_config(inner or {})
     return cls
-
-
-def _unknown(name, objects) -> str:
-    return (f"Could not interpret loss identifier: {name!r}. Valid names are: "
-            f"{', '.join(sorted(objects))}")
 
 
 def get(identifier):
@@ -1320,19 +1274,7 @@ def get(identifier):
         >>> losses.get(cfg).from_logits
         True
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        if identifier not in ALL_OBJECTS_DICT:
-            raise ValueError(_unknown(identifier, ALL_OBJECTS_DICT))
-        obj = ALL_OBJECTS_DICT[identifier]
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+    return _REGISTRY.get(identifier, deserialize)
 
 
 def is_binary_or_sparse_categorical(y_true_shape: tuple, y_pred_shape: tuple) -> tuple:

@@ -29,6 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from kfront import config, losses, ops
+from kfront.utils.registry import Registry
 from kfront.losses import (binary_crossentropy, binary_focal_crossentropy,  # noqa: F401
                            categorical_crossentropy, categorical_focal_crossentropy,
                            categorical_hinge, hinge, huber, kl_divergence,
@@ -1007,6 +1008,8 @@ def _deserialize_fn(config) -> Callable:
                          f"{', '.join(sorted(_FUNCTIONS))}")
     return _FUNCTIONS[name]
 
+_REGISTRY = Registry("metric", ALL_OBJECTS_DICT, Metric, terse=True)
+
 
 def serialize(metric) -> dict:
     """The Keras-format config of a ``Metric``.
@@ -1044,13 +1047,8 @@ def deserialize(config, custom_objects: dict | None = None):
         return _deserialize_fn(config)
     cls = objects.get(config["class_name"]) or objects.get(config.get("registered_name"))
     if cls is None:
-        raise ValueError(_unknown(config["class_name"], objects))
+        raise _REGISTRY.unknown(config["class_name"], objects)
     return cls.from_config(config.get("config") or {})
-
-
-def _unknown(name, objects) -> str:
-    return (f"Could not interpret metric identifier: {name!r}. Valid names are: "
-            f"{', '.join(sorted(objects))}")
 
 
 def get(identifier):
@@ -1066,19 +1064,7 @@ def get(identifier):
         >>> type(metrics.get("mse")).__name__
         'MeanSquaredError'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        if identifier not in ALL_OBJECTS_DICT:
-            raise ValueError(_unknown(identifier, ALL_OBJECTS_DICT))
-        obj = ALL_OBJECTS_DICT[identifier]
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    return _REGISTRY.get(identifier, deserialize)
 
 
 def resolve(identifier, y_true_shape: tuple, y_pred_shape: tuple, loss=None) -> Metric:

@@ -11,10 +11,10 @@ Example:
 """
 from __future__ import annotations
 
-import inspect
 import math
 
 from kfront import config, ops
+from kfront.utils.registry import Registry
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize",
            "deserialize"]
@@ -97,7 +97,27 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
-class L1(Regularizer):
+class _FactorRegularizer(Regularizer):
+    """``factor * sum(term(x))``: the factor is the attribute and config key named ``_factor``
+    (default 0.01 for ``None``), ``term`` the ``kfront.ops`` function named ``_term``."""
+
+    _factor: str
+    _term: str
+
+    def __init__(self, factor: float):
+        setattr(self, self._factor,
+                validate_float_arg(0.01 if factor is None else factor, name=self._factor))
+
+    def __call__(self, x):
+        x = ops.convert_to_tensor(x)
+        factor = ops.convert_to_tensor(getattr(self, self._factor), dtype=ops.dtype(x))
+        return ops.multiply(factor, ops.sum(getattr(ops, self._term)(x)))
+
+    def get_config(self) -> dict:
+        return {self._factor: getattr(self, self._factor)}
+
+
+class L1(_FactorRegularizer):
     """``l1 * sum(|x|)`` (alias ``l1``).
 
     Example:
@@ -107,19 +127,13 @@ class L1(Regularizer):
         2.0
     """
 
+    _factor, _term = "l1", "abs"
+
     def __init__(self, l1: float = 0.01):
-        self.l1 = validate_float_arg(0.01 if l1 is None else l1, name="l1")
-
-    def __call__(self, x):
-        x = ops.convert_to_tensor(x)
-        l1 = ops.convert_to_tensor(self.l1, dtype=ops.dtype(x))
-        return ops.multiply(l1, ops.sum(ops.abs(x)))
-
-    def get_config(self) -> dict:
-        return {"l1": self.l1}
+        super().__init__(l1)
 
 
-class L2(Regularizer):
+class L2(_FactorRegularizer):
     """``l2 * sum(x**2)`` (alias ``l2``; no 1/2 factor, as Keras).
 
     Example:
@@ -129,16 +143,10 @@ class L2(Regularizer):
         5.0
     """
 
+    _factor, _term = "l2", "square"
+
     def __init__(self, l2: float = 0.01):
-        self.l2 = validate_float_arg(0.01 if l2 is None else l2, name="l2")
-
-    def __call__(self, x):
-        x = ops.convert_to_tensor(x)
-        l2 = ops.convert_to_tensor(self.l2, dtype=ops.dtype(x))
-        return ops.multiply(l2, ops.sum(ops.square(x)))
-
-    def get_config(self) -> dict:
-        return {"l2": self.l2}
+        super().__init__(l2)
 
 
 def _l2_normalize(x, axis: int):
@@ -203,6 +211,9 @@ ALL_OBJECTS_DICT.update({"regularizer": Regularizer, "l1": L1, "l2": L2, "l1l2":
                          "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer})
 
 
+_REGISTRY = Registry("regularizer", ALL_OBJECTS_DICT, Regularizer)
+
+
 def serialize(regularizer) -> dict | None:
     """The Keras 3 config dict of a regularizer (``None`` stays ``None``).
 
@@ -211,25 +222,7 @@ def serialize(regularizer) -> dict | None:
         >>> regularizers.serialize(regularizers.L2(0.1))
         {'module': 'keras.regularizers', 'class_name': 'L2', 'config': {'l2': 0.1}, 'registered_name': None}
     """
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer):
-        cls = type(regularizer)
-        builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-        return {"module": "keras.regularizers" if builtin else cls.__module__,
-                "class_name": cls.__name__, "config": regularizer.get_config(),
-                "registered_name": None if builtin else cls.__name__}
-    name = getattr(regularizer, "__name__", None)
-    if callable(regularizer) and name and name != "<lambda>":
-        return {"module": getattr(regularizer, "__module__", None), "class_name": "function",
-                "config": name, "registered_name": name}
-    raise ValueError(f"Cannot serialize regularizer {regularizer!r}: expected a Regularizer or "
-                     "a named function")
-
-
-def _unknown(name) -> ValueError:
-    return ValueError(f"Could not interpret regularizer identifier: {name!r}. Unknown "
-                      f"regularizer; valid names are: {', '.join(sorted(ALL_OBJECTS_DICT))}")
+    return _REGISTRY.serialize(regularizer)
 
 
 def deserialize(config, custom_objects: dict | None = None):
@@ -240,25 +233,7 @@ def deserialize(config, custom_objects: dict | None = None):
         >>> regularizers.deserialize({"class_name": "L1", "config": {"l1": 0.2}}).l1
         0.2
     """
-    custom_objects = custom_objects or {}
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not interpret regularizer config {config!r}: expected a name or "
-                         "a dict with 'class_name' and 'config'")
-    name, cfg = config["class_name"], config.get("config") or {}
-    if name == "function":
-        fn = custom_objects.get(cfg) or custom_objects.get(config.get("registered_name"))
-        if fn is None:
-            raise _unknown(cfg)
-        return fn
-    cls = (custom_objects.get(name) or custom_objects.get(config.get("registered_name"))
-           or ALL_OBJECTS_DICT.get(name))
-    if cls is None:
-        raise _unknown(name)
-    if not inspect.isclass(cls):
-        return cls
-    return cls.from_config(cfg) if hasattr(cls, "from_config") else cls(**cfg)
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
@@ -270,18 +245,4 @@ def get(identifier):
         >>> regularizers.get("l2").l2
         0.01
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise _unknown(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. Expected a "
-                     f"name, a config dict, a Regularizer or a callable; got "
-                     f"{type(identifier).__name__}")
+    return _REGISTRY.get(identifier)

@@ -5,7 +5,7 @@ from typing import Callable, Sequence
 
 from kfront import ops
 from kfront.optimizers import schedules
-from kfront.optimizers.base_optimizer import Optimizer
+from kfront.optimizers.base_optimizer import Optimizer, base_arguments
 
 
 class Adagrad(Optimizer):
@@ -33,12 +33,7 @@ class Adagrad(Optimizer):
                  loss_scale_factor: float | None = None,
                  gradient_accumulation_steps: int | None = None, name: str | None = None,
                  **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency,
-                         loss_scale_factor=loss_scale_factor,
-                         gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
+        super().__init__(**base_arguments(locals()))
         self.initial_accumulator_value = initial_accumulator_value
         self.epsilon = epsilon
 

@@ -8,7 +8,7 @@ import numpy as np
 from kfront import config as _config
 from kfront import ops
 from kfront.optimizers import schedules
-from kfront.optimizers.base_optimizer import Optimizer
+from kfront.optimizers.base_optimizer import Optimizer, base_arguments
 
 
 class Adam(Optimizer):
@@ -42,12 +42,7 @@ class Adam(Optimizer):
                  loss_scale_factor: float | None = None,
                  gradient_accumulation_steps: int | None = None, name: str | None = None,
                  **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency,
-                         loss_scale_factor=loss_scale_factor,
-                         gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
+        super().__init__(**base_arguments(locals()))
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon

@@ -40,6 +40,7 @@ way to write a custom optimizer) is supported too: that method is then called pe
 from __future__ import annotations
 
 import collections
+import inspect
 import numbers
 import re
 import warnings
@@ -667,6 +668,19 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def base_arguments(arguments: dict) -> dict:
+    """The ``Optimizer.__init__`` arguments among a subclass constructor's ``locals()``, its
+    ``**kwargs`` included: subclasses keep Keras's explicit signatures and forward with
+    ``super().__init__(**base_arguments(locals()))`` as their first statement."""
+    forwarded = {key: arguments[key] for key in _BASE_ARGUMENTS}
+    forwarded.update(arguments.get("kwargs", {}))
+    return forwarded
+
+
+_BASE_ARGUMENTS = tuple(p.name for p in inspect.signature(Optimizer.__init__).parameters.values()
+                        if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD)
 
 
 def global_norm(value_list: Sequence):

@@ -59,7 +59,35 @@ def _check_decay_steps(obj, decay_steps):
                          f"Received: decay_steps={decay_steps}")
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """What ``ExponentialDecay`` and ``InverseTimeDecay`` share: their five arguments (and
+    config), and the progress ``step / decay_steps`` (floored with ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+        _check_decay_steps(self, decay_steps)
+
+    def _progress(self, step):
+        """``(initial learning rate tensor, its dtype, step / decay_steps in that dtype)``."""
+        initial = ops.convert_to_tensor(self.initial_learning_rate)
+        dtype = ops.dtype(initial)
+        p = ops.divide(_as(step, dtype), _as(self.decay_steps, dtype))
+        if self.staircase:
+            p = ops.floor(p)
+        return initial, dtype, p
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored with ``staircase``).
 
     Example:
@@ -71,26 +99,11 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
                  staircase: bool = False, name: str = "ExponentialDecay"):
-        super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_decay_steps(self, decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        initial = ops.convert_to_tensor(self.initial_learning_rate)
-        dtype = ops.dtype(initial)
-        p = ops.divide(_as(step, dtype), _as(self.decay_steps, dtype))
-        if self.staircase:
-            p = ops.floor(p)
+        initial, dtype, p = self._progress(step)
         return ops.multiply(initial, ops.power(_as(self.decay_rate, dtype), p))
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -136,7 +149,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored with staircase).
 
     Example:
@@ -148,27 +161,12 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float,
                  staircase: bool = False, name: str = "InverseTimeDecay"):
-        super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_decay_steps(self, decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        initial = ops.convert_to_tensor(self.initial_learning_rate)
-        dtype = ops.dtype(initial)
-        p = ops.divide(_as(step, dtype), _as(self.decay_steps, dtype))
-        if self.staircase:
-            p = ops.floor(p)
+        initial, dtype, p = self._progress(step)
         denom = ops.add(_as(1, dtype), ops.multiply(_as(self.decay_rate, dtype), p))
         return ops.divide(initial, denom)
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 _BUILTIN = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay, InverseTimeDecay)}
