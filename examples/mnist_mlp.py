@@ -31,7 +31,9 @@ def build_model():
     return model
 
 
-def main(epochs: int = 10, verbose: int = 1) -> float:
+def main(epochs: int = 10, verbose: int = 1, seed: int | None = 0) -> float:
+    if seed is not None:  # same initial weights and shuffling on every backend
+        keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = load_data()
     model = build_model()
     if verbose:
@@ -46,4 +48,6 @@ def main(epochs: int = 10, verbose: int = 1) -> float:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
-    main(parser.parse_args().epochs)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    main(args.epochs, seed=args.seed)

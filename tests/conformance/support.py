@@ -16,16 +16,21 @@ from kfront import backends
 BACKENDS = list(backends.NAMES)
 
 
-def activate(name: str) -> None:
-    """Make ``name`` the active backend, or skip (fail in CI) when its framework is missing.
-
-    Only a missing framework skips: an import error inside kfront's own backend code fails."""
+def require(name: str) -> None:
+    """Skip (fail in CI) when backend ``name``'s framework is not installed."""
     framework = backends._FRAMEWORKS[name][0]
     if importlib.util.find_spec(framework) is None:
         reason = f"{framework} is not installed: pip install 'kfront[{name}]'"
         if os.environ.get("CI"):
             pytest.fail(f"backend {name!r} must run in CI: {reason}")
         pytest.skip(reason)
+
+
+def activate(name: str) -> None:
+    """Make ``name`` the active backend, or skip (fail in CI) when its framework is missing.
+
+    Only a missing framework skips: an import error inside kfront's own backend code fails."""
+    require(name)
     kfront.config.set_backend(name)
 
 

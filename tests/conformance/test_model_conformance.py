@@ -63,3 +63,28 @@ def test_set_random_seed_makes_dropout_training_reproducible(backend):
     for a, b in zip(first, again):
         np.testing.assert_array_equal(a, b)
     assert any(not np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_readme_demo_reaches_the_same_accuracy_on_every_backend():
+    """``KFRONT_BACKEND=<name> python examples/mnist_mlp.py`` on each backend: test accuracies
+    within 0.5 points of each other (same seed, so same initial weights and shuffling)."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from conformance.support import require
+
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "mnist_mlp.py")
+    accuracies = {}
+    for name in kfront.backends.NAMES:
+        require(name)
+        env = dict(os.environ, KFRONT_BACKEND=name, TF_CPP_MIN_LOG_LEVEL="3")
+        proc = subprocess.run([sys.executable, script], capture_output=True, text=True,
+                              env=env, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        found = re.search(rf"backend {name}: test accuracy ([\d.]+)%", proc.stdout)
+        assert found, proc.stdout[-2000:]
+        accuracies[name] = float(found.group(1))
+    assert max(accuracies.values()) - min(accuracies.values()) <= 0.5, accuracies
+    assert min(accuracies.values()) > 88.0, accuracies
