@@ -321,3 +321,196 @@ def test_fit_seed_mlp_matches_native(on_jax):
     np.testing.assert_allclose(hist["loss"], ref_hist["loss"], rtol=1e-4)
     np.testing.assert_allclose(model.evaluate(x, y, verbose=0), ref_eval, rtol=1e-4)
     np.testing.assert_allclose(model.predict(x[:7], verbose=0), ref_pred, rtol=1e-4, atol=1e-6)
+
+
+# ------------------------------------------------ convolution, pooling and recurrent scans
+# (the conformance suite has the basic cases; these cover layouts, geometry and flags)
+def _r(seed, *shape):
+    return np.random.default_rng(seed).normal(size=shape)
+
+
+_TIES = np.round(_r(7, 2, 6, 6, 3))  # many tied maxima: the gradient goes to the FIRST one
+_MASK = np.array([[True, False, True, True, False], [False, True, True, False, True]])
+CONV_CASES = {
+    "conv3d-same-cf": (lambda x, k: ops.conv(x, k, strides=(1, 2, 1), padding="same",
+                                             data_format="channels_first"),
+                       [_r(0, 2, 3, 5, 6, 4), _r(1, 2, 3, 2, 3, 4)]),
+    "conv2d-cf-groups-dilated": (lambda x, k: ops.conv(x, k, padding="same", dilation_rate=(2, 1),
+                                                       data_format="channels_first"),
+                                 [_r(2, 2, 6, 7, 7), _r(3, 3, 3, 2, 9)]),
+    "conv1d-strided": (lambda x, k: ops.conv(x, k, strides=3), [_r(4, 2, 11, 3), _r(5, 4, 3, 2)]),
+    "conv_transpose-same-output_padding": (
+        lambda x, k: ops.conv_transpose(x, k, strides=(2, 3), padding="same",
+                                        output_padding=(1, 2)),
+        [_r(6, 2, 4, 3, 3), _r(7, 3, 4, 5, 3)]),
+    "conv_transpose-valid-output_padding": (
+        lambda x, k: ops.conv_transpose(x, k, strides=2, output_padding=1),
+        [_r(8, 2, 4, 4, 3), _r(9, 3, 3, 2, 3)]),
+    "conv_transpose-dilated": (lambda x, k: ops.conv_transpose(x, k, dilation_rate=2,
+                                                               padding="same"),
+                               [_r(10, 2, 6, 3), _r(11, 3, 2, 3)]),
+    "conv_transpose-3d-cf": (lambda x, k: ops.conv_transpose(x, k, strides=2, padding="same",
+                                                             data_format="channels_first"),
+                             [_r(12, 1, 3, 3, 4, 2), _r(13, 2, 3, 2, 4, 3)]),
+    "conv_transpose-kernel-smaller-than-stride": (lambda x, k: ops.conv_transpose(x, k, strides=3),
+                                                  [_r(14, 2, 4, 3), _r(15, 1, 2, 3)]),
+    "depthwise-strided-cf": (lambda x, k: ops.depthwise_conv(x, k, strides=2,
+                                                             data_format="channels_first"),
+                             [_r(16, 2, 3, 7, 7), _r(17, 3, 3, 3, 2)]),
+    "separable-same-dilated": (lambda x, d, p: ops.separable_conv(x, d, p, padding="same",
+                                                                  dilation_rate=2),
+                               [_r(18, 2, 7, 7, 3), _r(19, 3, 3, 3, 2), _r(20, 1, 1, 6, 5)]),
+    "max_pool-ties": (lambda x: ops.max_pool(x, 2), [_TIES]),
+    "max_pool-ties-overlapping-same": (lambda x: ops.max_pool(x, 3, strides=2, padding="same"),
+                                       [_TIES]),
+    "max_pool-ties-cf": (lambda x: ops.max_pool(x, (2, 3), strides=1,
+                                                data_format="channels_first"), [_TIES]),
+    "max_pool-3d-same": (lambda x: ops.max_pool(x, 2, padding="same"), [_r(21, 2, 5, 5, 3, 2)]),
+    "average_pool-same-cf": (lambda x: ops.average_pool(x, 3, strides=2, padding="same",
+                                                        data_format="channels_first"),
+                             [_r(22, 2, 3, 5, 6)]),
+    "average_pool-3d-same": (lambda x: ops.average_pool(x, 2, strides=1, padding="same"),
+                             [_r(23, 2, 4, 3, 3, 2)]),
+    "average_pool-1d-strided": (lambda x: ops.average_pool(x, 3, strides=2), [_r(24, 2, 8, 2)]),
+}
+
+
+def _rnn_cases():
+    cases = {}
+    rdrop = (np.random.default_rng(25).uniform(size=(2, 4)) < 0.6) / 0.6
+    for name, gates, n_states in [("lstm", 4, 2), ("gru", 3, 1), ("simple_rnn", 1, 1)]:
+        gated = {} if name == "simple_rnn" else {"recurrent_activation": "hard_sigmoid"}
+        flags = {
+            "masked-backwards-zero-output": dict(mask=_MASK, go_backwards=True,
+                                                 zero_output_for_mask=True,
+                                                 return_sequences=True),
+            "masked-last": dict(mask=_MASK),
+            "recurrent-dropout": dict(recurrent_dropout_mask=rdrop, return_sequences=True),
+            "relu-hard_sigmoid": dict(activation="relu", return_sequences=True, **gated),
+            "softsign": dict(activation="softsign", go_backwards=True),
+            "no-bias": dict(return_sequences=True),
+        }
+        for tag, kw in flags.items():
+            bias = (2, 3 * 4) if name == "gru" else (gates * 4,)
+            arrays = [_r(26, 2, 5, 3) * 0.5] + [_r(27 + i, 2, 4) * 0.5 for i in range(n_states)]
+            arrays += [_r(30, 3, gates * 4) * 0.5, _r(31, 4, gates * 4) * 0.5]
+            if tag != "no-bias":
+                arrays.append(_r(32, *bias) * 0.5)
+
+            def fn(*a, name=name, kw=kw, nb=tag == "no-bias"):
+                return getattr(ops, name)(*a, *([None] if nb else []), **kw)
+            cases[f"{name}-{tag}"] = (fn, arrays)
+    gru_args = [_r(33, 2, 5, 3) * 0.5, _r(34, 2, 4) * 0.5, _r(35, 3, 12) * 0.5,
+                _r(36, 4, 12) * 0.5, _r(37, 12) * 0.5]
+    cases["gru-reset-before-masked"] = (
+        lambda *a: ops.gru(*a, reset_after=False, mask=_MASK, return_sequences=True), gru_args)
+    cases["gru-reset-before-recurrent-dropout"] = (
+        lambda *a: ops.gru(*a, reset_after=False, recurrent_dropout_mask=rdrop), gru_args)
+    return cases
+
+
+SCAN_CASES = _rnn_cases()
+
+
+def _outputs_and_grads(fn, arrays):
+    outs = fn(*arrays)
+    outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+    ws = [np.random.default_rng(i).normal(size=ops.shape(o)) for i, o in enumerate(outs)]
+
+    def scalar(*a):
+        o = fn(*a)
+        o = list(o) if isinstance(o, (list, tuple)) else [o]
+        return ops.sum(ops.stack([ops.sum(ops.multiply(oi, w)) for oi, w in zip(o, ws)]))
+
+    _, grads = ops.value_and_grad(scalar, argnums=tuple(range(len(arrays))))(*arrays)
+    return [*outs, *grads]
+
+
+@pytest.mark.parametrize("name", list(CONV_CASES) + list(SCAN_CASES))
+def test_conv_pool_and_scan_variants_match_native(name, on_jax):
+    fn, arrays = {**CONV_CASES, **SCAN_CASES}[name]
+    want, got = _both(lambda: _outputs_and_grads(fn, arrays))
+    _assert_same(got, want, name)
+    # and the same under jax.jit (forward and gradients)
+    jitted = jax.jit(lambda *a: _outputs_and_grads(fn, a))(*arrays)
+    _assert_same(_np(list(jitted)), want, f"{name} under jax.jit")
+
+
+def test_max_pool_gradient_goes_to_the_first_maximum(on_jax):
+    x = np.array([[1.0, 3.0, 3.0], [3.0, 0.0, 3.0]]).reshape(1, 2, 3, 1)
+    _, g = ops.value_and_grad(lambda x: ops.sum(ops.max_pool(x, 2, strides=1)))(x)
+    np.testing.assert_array_equal(_np(g)[0, :, :, 0], [[0.0, 2.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+def test_average_pool_same_divides_by_valid_count(on_jax):
+    y = ops.average_pool(np.arange(3.0).reshape(1, 3, 1), 2, padding="same")
+    assert _np(y)[0, :, 0].tolist() == [0.5, 2.0]
+
+
+def test_conv_and_scan_errors_match_native(on_jax):
+    with pytest.raises(ValueError, match="does not fit"):
+        ops.conv(np.ones((1, 5, 5, 3)), np.ones((3, 3, 2, 4)))
+    with pytest.raises(ValueError, match="output would be empty"):
+        ops.max_pool(np.ones((1, 2, 2, 1)), 3)
+    with pytest.raises(ValueError, match="output_padding must be < strides"):
+        ops.conv_transpose(np.ones((2, 4, 3, 3)), np.ones((3, 4, 5, 3)), strides=(2, 3),
+                           padding="same", output_padding=(1, 0))
+    with pytest.raises(NotImplementedError, match="not supported"):
+        ops.simple_rnn(np.ones((1, 2, 3)), np.zeros((1, 4)), np.ones((3, 4)), np.ones((4, 4)),
+                       activation="gelu")
+
+
+def _cnn(bn):
+    stack = [layers.Input((28, 28, 1)), layers.Conv2D(8, 5, activation="relu"),
+             layers.MaxPooling2D()]
+    stack += [layers.BatchNormalization()] if bn else []
+    stack += [layers.Conv2D(16, 5, activation="relu"), layers.MaxPooling2D(), layers.Flatten(),
+              layers.Dense(32, activation="relu"), layers.Dense(10, activation="softmax")]
+    model = kfront.Sequential(stack)
+    model.compile(optimizer=kfront.optimizers.Adam(), loss="categorical_crossentropy")
+    return model
+
+
+def _recurrent_model():
+    model = kfront.Sequential([
+        layers.Input((12,), dtype="int32"), layers.Embedding(50, 8, mask_zero=True),
+        layers.Bidirectional(layers.LSTM(6, return_sequences=True)),
+        layers.GRU(5, go_backwards=True), layers.BatchNormalization(),
+        layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=kfront.optimizers.Adam(), loss="binary_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("make", [lambda: _cnn(False), lambda: _cnn(True), _recurrent_model],
+                         ids=["cnn", "cnn-batchnorm", "bidirectional-lstm-gru-masked"])
+def test_conv_and_recurrent_models_fit_like_native(make, on_jax):
+    """Same weights -> same outputs, and one jitted ``fit`` pass gives the same weights and
+    BatchNormalization statistics (float64, so Adam's steps on tiny gradients agree too)."""
+    rng = np.random.default_rng(0)
+    if make is _recurrent_model:
+        x = rng.integers(1, 50, (40, 12)).astype("int32")
+        x[:15, 8:] = 0  # padded tails: masked steps
+        y = (rng.uniform(size=(40, 1)) > 0.5).astype("float64")
+    else:
+        x, y = rng.uniform(0, 1, (40, 28, 28, 1)), np.eye(10)[rng.integers(0, 10, 40)]
+    floatx = kfront.config.floatx()
+    kfront.config.set_floatx("float64")
+    try:
+        results = []
+        for name in ("numpy", "jax"):
+            kfront.config.set_backend(name)
+            model = make()
+            if name == "numpy":
+                init = model.get_weights()
+            else:
+                model.set_weights(init)
+                assert model._use_jit()
+            before = model.predict(x, verbose=0)
+            loss = model.fit(x, y, batch_size=20, shuffle=False, verbose=0).history["loss"]
+            results.append([before, np.array(loss), *model.get_weights()])
+    finally:
+        kfront.config.set_floatx(floatx)
+    for i, (got, want) in enumerate(zip(results[1], results[0])):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9, err_msg=f"result {i}")
+    moved = [not np.allclose(a, b) for a, b in zip(results[0][2:], init)]
+    assert all(moved), "every weight (BatchNormalization statistics included) is updated"

@@ -35,11 +35,14 @@ from kfront.backends.jax.numpy import (abs, add, all, any, arange, argmax, argmi
                                        tensordot, tile, transpose, unstack, var, where, zeros,
                                        zeros_like)
 from kfront.backends.jax.optimizers import optimizer_kernels  # noqa: E402
+from kfront.backends.jax.convolution import (average_pool, conv, conv_transpose,  # noqa: E402
+                                             depthwise_conv, max_pool, separable_conv)
+from kfront.backends.jax.rnn import gru, lstm, simple_rnn  # noqa: E402
 from kfront.backends.jax.trainer import compile_stateful  # noqa: E402
 
 Tensor = jax.Array
 
-__all__ = [
+__all__ = sorted([
     "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",
     "argmin", "binary_crossentropy", "broadcast_to", "cast", "categorical_crossentropy", "ceil",
     "clip", "compile_stateful", "concatenate", "convert_to_numpy", "convert_to_tensor", "cos",
@@ -57,4 +60,7 @@ __all__ = [
     "subtract", "sum", "swapaxes", "swish", "take", "take_along_axis", "tanh", "tensordot",
     "tile", "transpose", "unstack", "value_and_grad", "var", "variables_value_and_grad", "where",
     "zeros", "zeros_like",
-]
+    # convolution and pooling (convolution.py), recurrent scans (rnn.py)
+    "average_pool", "conv", "conv_transpose", "depthwise_conv", "max_pool", "separable_conv",
+    "gru", "lstm", "simple_rnn",
+])
