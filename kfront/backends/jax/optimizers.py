@@ -95,7 +95,9 @@ def _batched(fused, dynamic: tuple, static: tuple):
     kernel."""
     single = _kernel(fused, dynamic, static)
 
-    @functools.partial(jax.jit, static_argnames=("config",))
+    # the old weights and slots are donated: XLA updates them in place (their arrays are
+    # replaced right after the call, so nothing reads the donated buffers again)
+    @functools.partial(jax.jit, static_argnames=("config",), donate_argnums=(1, 2))
     def update_all(gs, ws, bufs, scalars, config):
         outs = [fused(g, w, b, *scalars, **dict(config)) for g, w, b in zip(gs, ws, bufs)]
         return [o[0] for o in outs], [o[1] for o in outs]
