@@ -380,3 +380,229 @@ def test_seed_mlp_fit_matches_the_native_engine():
     for a, b in zip(trained, ref_model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(hist.history["loss"], ref_hist.history["loss"], rtol=1e-4)
+
+
+# ------------------------------------------------------ convolution, pooling, recurrent scans
+def _vjp_both(fn, args, diff, jit=False):
+    """Outputs and gradients of ``sum(out * w)`` (fixed w) on TensorFlow (optionally inside a
+    ``tf.function``) and on the native engine, as numpy."""
+    ref = fn(NB, *args)
+    ref = list(ref) if isinstance(ref, tuple) else [ref]
+    rng = np.random.default_rng(5)
+    ws = [rng.normal(size=np.shape(o)) for o in ref]
+
+    def native_loss(*d):
+        full = list(args)
+        for i, a in zip(diff, d):
+            full[i] = a
+        outs = fn(NB, *full)
+        outs = list(outs) if isinstance(outs, tuple) else [outs]
+        return sum(NB.sum(NB.multiply(o, w)) for o, w in zip(outs, ws))
+
+    _, ref_g = NB.value_and_grad(native_loss, argnums=tuple(range(len(diff))))(
+        *[args[i] for i in diff])
+
+    def run(*targs):
+        with tf.GradientTape() as tape:
+            tape.watch([targs[i] for i in diff])
+            outs = fn(TB, *targs)
+            outs = list(outs) if isinstance(outs, tuple) else [outs]
+            loss = tf.add_n([tf.reduce_sum(o * w) for o, w in zip(outs, ws)])
+        return outs, tape.gradient(loss, [targs[i] for i in diff])
+
+    if jit:
+        run = tf.function(run, autograph=False)
+    outs, grads = run(*[tf.constant(a) for a in args])
+    return ([o.numpy() for o in outs], [g.numpy() for g in grads],
+            [np.asarray(o) for o in ref], [np.asarray(g) for g in ref_g])
+
+
+def _assert_same(got, want):
+    for a, b in zip(got, want):
+        assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, b.shape, a.dtype, b.dtype)
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6 * max(1.0, np.abs(b).max()))
+
+
+def _n(*shape, scale=1.0, seed=[0]):
+    seed[0] += 1
+    return np.random.default_rng(seed[0]).normal(size=shape) * scale
+
+
+_CONV_CASES = [
+    # geometry TensorFlow's CPU kernels lack: strides and dilation together (kernel dilated
+    # explicitly), 3D and grouped convolutions, unequal depthwise strides, dilated transposed
+    # convolutions, float64 3D pooling (run separably)
+    ("conv-strided-dilated-same", lambda K, x, k: K.conv(x, k, strides=2, padding="same",
+                                                         dilation_rate=2),
+     lambda: [_n(2, 9, 8, 3), _n(3, 3, 3, 4)], (0, 1)),
+    ("conv1d-channels-first", lambda K, x, k: K.conv(x, k, strides=2, padding="same",
+                                                     data_format="channels_first"),
+     lambda: [_n(2, 3, 9), _n(4, 3, 5)], (0, 1)),
+    ("conv3d-groups", lambda K, x, k: K.conv(x, k, strides=(1, 2, 1), padding="same"),
+     lambda: [_n(1, 4, 5, 4, 4), _n(2, 2, 2, 2, 6)], (0, 1)),
+    ("conv2d-groups-strided", lambda K, x, k: K.conv(x, k, strides=2, padding="same"),
+     lambda: [_n(2, 7, 7, 6), _n(3, 3, 2, 9)], (0, 1)),
+    ("depthwise1d-strided-dilated", lambda K, x, k: K.depthwise_conv(
+        x, k, strides=2, dilation_rate=2, padding="same"), lambda: [_n(2, 11, 3), _n(3, 3, 2)],
+     (0, 1)),
+    ("depthwise3d", lambda K, x, k: K.depthwise_conv(x, k, padding="same"),
+     lambda: [_n(1, 4, 4, 4, 3), _n(2, 2, 2, 3, 2)], (0, 1)),
+    ("separable-channels-first", lambda K, x, d, p: K.separable_conv(
+        x, d, p, strides=2, padding="same", data_format="channels_first"),
+     lambda: [_n(2, 3, 7, 7), _n(3, 3, 3, 2), _n(1, 1, 6, 4)], (0, 1, 2)),
+    ("conv_transpose-output-padding", lambda K, x, k: K.conv_transpose(
+        x, k, strides=2, padding="same", output_padding=1), lambda: [_n(2, 4, 5, 3),
+                                                                     _n(3, 3, 5, 3)], (0, 1)),
+    ("conv_transpose-valid-k<s", lambda K, x, k: K.conv_transpose(x, k, strides=3),
+     lambda: [_n(1, 3, 3, 2), _n(2, 2, 2, 2)], (0, 1)),
+    ("conv_transpose-dilated", lambda K, x, k: K.conv_transpose(x, k, padding="same",
+                                                                dilation_rate=2),
+     lambda: [_n(2, 5, 5, 3), _n(3, 3, 2, 3)], (0, 1)),
+    ("conv_transpose-3d-channels-first", lambda K, x, k: K.conv_transpose(
+        x, k, strides=2, padding="same", data_format="channels_first"),
+     lambda: [_n(1, 3, 3, 4, 2), _n(2, 2, 3, 2, 3)], (0, 1)),
+    ("max_pool-ties", lambda K, x: K.max_pool(x, 2, strides=1, padding="same"),
+     lambda: [np.round(_n(2, 5, 5, 2))], (0,)),
+    ("max_pool3d-float64", lambda K, x: K.max_pool(x, 2, padding="same"),
+     lambda: [np.round(_n(2, 5, 5, 3, 2))], (0,)),
+    ("average_pool3d-same-channels-first", lambda K, x: K.average_pool(
+        x, 3, strides=2, padding="same", data_format="channels_first"),
+     lambda: [_n(2, 2, 5, 5, 3)], (0,)),
+    ("average_pool1d-same", lambda K, x: K.average_pool(x, 4, strides=3, padding="same"),
+     lambda: [_n(2, 10, 3)], (0,)),
+]
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "tf.function"])
+@pytest.mark.parametrize("name,fn,make,diff", _CONV_CASES, ids=[c[0] for c in _CONV_CASES])
+def test_conv_and_pool_edge_cases_match_native(name, fn, make, diff, jit):
+    outs, grads, ref, ref_g = _vjp_both(fn, make(), diff, jit)
+    _assert_same(outs, ref)
+    _assert_same(grads, ref_g)
+
+
+def test_conv_and_pool_integer_inputs_keep_native_dtypes():
+    x = np.arange(32).reshape(1, 4, 4, 2).astype("int32")
+    k = np.ones((2, 2, 2, 3), "int64")
+    for got, want in [(TB.max_pool(x, 2), NB.max_pool(x, 2)),
+                      (TB.average_pool(x, 2), NB.average_pool(x, 2)),
+                      (TB.conv(x, k), NB.conv(x, k))]:
+        assert got.dtype.name == want.dtype.name
+        np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_conv_errors_match_native():
+    with pytest.raises(ValueError, match="larger than the input"):
+        TB.conv(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)))
+    with pytest.raises(ValueError, match="does not fit"):
+        TB.conv(np.ones((1, 5, 5, 3)), np.ones((3, 3, 2, 4)))
+    with pytest.raises(ValueError, match="output_padding must be < strides"):
+        TB.conv_transpose(np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 1)), strides=2,
+                          output_padding=2)
+    with pytest.raises(ValueError, match="padding"):
+        TB.max_pool(np.ones((1, 4, 4, 1)), 2, padding="full")
+
+
+_MASK = np.array([[1, 1, 1, 1, 0, 0], [1, 0, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1]], bool)
+_RDROP = (np.random.default_rng(3).random((3, 5)) > 0.3) / 0.7
+_RNN_FLAGS = [{}, {"return_sequences": True}, {"go_backwards": True, "mask": _MASK},
+              {"return_sequences": True, "mask": _MASK, "zero_output_for_mask": True},
+              {"return_sequences": True, "go_backwards": True, "mask": _MASK,
+               "recurrent_dropout_mask": _RDROP}]
+
+
+def _rnn_case(op, acts, kw, reset_after=True):
+    b, t, d, u = 3, 6, 4, 5
+    sc = 0.1 if "exponential" in acts else 0.4  # exp(exp(...)) stays finite
+    gates = {"lstm": 4, "gru": 3, "simple_rnn": 1}[op]
+    states = 2 if op == "lstm" else 1
+    bias = (2, 3 * u) if op == "gru" and reset_after else (gates * u,)
+    args = [_n(b, t, d, scale=sc)] + [_n(b, u, scale=sc) for _ in range(states)] + [
+        _n(d, gates * u, scale=sc), _n(u, gates * u, scale=sc), _n(*bias, scale=sc)]
+    extra = {"activation": acts[0]}
+    if op != "simple_rnn":
+        extra["recurrent_activation"] = acts[1]
+    if op == "gru":
+        extra["reset_after"] = reset_after
+
+    def fn(K, *a):
+        return getattr(K, op)(*a, **extra, **kw)
+    return fn, args, tuple(range(len(args)))
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "tf.function"])
+@pytest.mark.parametrize("kw", _RNN_FLAGS, ids=lambda kw: "-".join(kw) or "last")
+@pytest.mark.parametrize("op,reset_after", [("lstm", True), ("gru", True), ("gru", False),
+                                            ("simple_rnn", True)])
+def test_recurrent_scans_match_native(op, reset_after, kw, jit):
+    fn, args, diff = _rnn_case(op, ("tanh", "sigmoid"), kw, reset_after)
+    outs, grads, ref, ref_g = _vjp_both(fn, args, diff, jit)
+    _assert_same(outs, ref)
+    _assert_same(grads, ref_g)
+
+
+@pytest.mark.parametrize("acts", [("relu", "hard_sigmoid"), ("softsign", "softplus"),
+                                  ("elu", "linear"), ("exponential", "sigmoid")])
+@pytest.mark.parametrize("op", ["lstm", "gru", "simple_rnn"])
+def test_recurrent_scan_activations_match_native(op, acts):
+    fn, args, diff = _rnn_case(op, acts, {"return_sequences": True, "mask": _MASK})
+    outs, grads, ref, ref_g = _vjp_both(fn, args, diff)
+    _assert_same(outs, ref)
+    _assert_same(grads, ref_g)
+
+
+def test_recurrent_scans_float32_and_unknown_activation():
+    x = np.ones((2, 3, 4), "float32")
+    h = np.zeros((2, 5), "float32")
+    out, hT, cT = TB.lstm(x, h, h, np.full((4, 20), 0.1, "float32"), np.zeros((5, 20), "float32"))
+    assert out.dtype == tf.float32 and tuple(out.shape) == (2, 5)
+    with pytest.raises(NotImplementedError, match="recurrent_activation='gelu'"):
+        TB.gru(x, h, np.zeros((4, 15)), np.zeros((5, 15)), recurrent_activation="gelu")
+
+
+def _copy_fit(make, x, y, loss):
+    """Predictions, 2 SGD epochs' losses and final weights, native then TensorFlow, from the
+    same initial weights (fit compiles its steps with tf.function on TensorFlow)."""
+    results = []
+    for backend in ("numpy", "tensorflow"):
+        kfront.config.set_backend(backend)
+        kfront.utils.set_random_seed(1)
+        model = make()
+        if backend == "numpy":
+            init = model.get_weights()
+        else:
+            model.set_weights(init)
+        pred = model.predict(x, verbose=0)
+        model.compile(optimizer=kfront.optimizers.SGD(0.1), loss=loss)
+        hist = model.fit(x, y, batch_size=len(x), epochs=2, shuffle=False, verbose=0)
+        results.append((np.asarray(pred), hist.history["loss"], model.get_weights()))
+    (pa, la, wa), (pb, lb, wb) = results
+    np.testing.assert_allclose(pb, pa, atol=1e-5)
+    np.testing.assert_allclose(lb, la, rtol=1e-5)
+    for a, b in zip(wb, wa):
+        np.testing.assert_allclose(a, b, atol=1e-5 * max(1.0, np.abs(b).max()))
+
+
+def test_seed_cnn_layers_train_like_the_native_engine():
+    r = np.random.default_rng(0)
+    x = r.normal(size=(8, 28, 28, 1)).astype("float32")
+    y = np.eye(10, dtype="float32")[r.integers(0, 10, 8)]
+    _copy_fit(lambda: kfront.Sequential([
+        layers.Input((28, 28, 1)), layers.Conv2D(32, 5, activation="relu"),
+        layers.MaxPooling2D(), layers.Conv2D(64, 5, activation="relu"), layers.MaxPooling2D(),
+        layers.Flatten(), layers.Dense(1024, activation="relu"),
+        layers.Dense(10, activation="softmax")]), x, y, "categorical_crossentropy")
+
+
+def test_masked_and_bidirectional_rnn_layers_train_like_the_native_engine():
+    r = np.random.default_rng(0)
+    x = r.integers(1, 50, size=(8, 9)).astype("int32")
+    x[:, -3:] = 0
+    x[::2, -5:] = 0
+    y = r.integers(0, 2, (8, 1)).astype("float32")
+    _copy_fit(lambda: kfront.Sequential([
+        layers.Input((9,), dtype="int32"), layers.Embedding(50, 8, mask_zero=True),
+        layers.Bidirectional(layers.LSTM(6, return_sequences=True)),
+        layers.GRU(5, go_backwards=True, reset_after=False, return_sequences=True),
+        layers.SimpleRNN(4), layers.Dense(1, activation="sigmoid")]), x, y,
+        "binary_crossentropy")

@@ -4,6 +4,8 @@ import tensorflow as tf
 
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.tensorflow import random
+from kfront.backends.tensorflow.convolution import (average_pool, conv, conv_transpose,
+                                                    depthwise_conv, max_pool, separable_conv)
 from kfront.backends.tensorflow.core import (NAME, Variable, cast, convert_to_numpy,
                                              convert_to_tensor, device_module, dtype, is_tensor,
                                              shape)
@@ -24,6 +26,7 @@ from kfront.backends.tensorflow.numpy import (
     subtract, sum, swapaxes, take, take_along_axis, tanh, tensordot, tile, transpose, unstack,
     var, where, zeros, zeros_like)
 from kfront.backends.tensorflow.optimizers import optimizer_kernels
+from kfront.backends.tensorflow.rnn import gru, lstm, simple_rnn
 from kfront.backends.tensorflow.trainer import compile_stateful
 
 Tensor = tf.Tensor
@@ -47,3 +50,6 @@ __all__ = [
     "tile", "transpose", "unstack", "value_and_grad", "var", "variables_value_and_grad", "where",
     "zeros", "zeros_like",
 ]
+# convolution and pooling (convolution.py) and the recurrent scans (rnn.py)
+__all__ = sorted(__all__ + ["average_pool", "conv", "conv_transpose", "depthwise_conv", "gru",
+                            "lstm", "max_pool", "separable_conv", "simple_rnn"])
