@@ -26,6 +26,8 @@ import jax
 import jax.numpy as jnp
 import numpy
 
+from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
+                                                   spatial_rank, transpose_length)
 from kfront.backends.jax.core import array, promote
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",
@@ -33,74 +35,6 @@ __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_po
 
 
 # ------------------------------------------------------------------------------- geometry
-def _ints(value, rank: int, name: str, op: str) -> tuple:
-    """An int or a sequence of ``rank`` ints as a tuple of ``rank`` ints."""
-    if isinstance(value, int):
-        return (value,) * rank
-    value = tuple(int(v) for v in value)
-    if len(value) == 1:
-        value = value * rank
-    if len(value) != rank:
-        raise ValueError(f"{op}: {name} must be an int or {rank} ints for a {rank}D input, "
-                         f"got {value}")
-    return value
-
-
-def _padding_mode(padding: str, op: str) -> str:
-    mode = str(padding).lower()
-    if mode not in ("valid", "same"):
-        raise ValueError(f'{op}: padding must be "valid" or "same", got {padding!r}')
-    return mode
-
-
-def _geometry(size, k, s, d, padding, op: str, shape) -> tuple[list, tuple]:
-    """``(pads, out)``: the (before, after) padding and the output size of each spatial axis."""
-    pads, out = [], []
-    for n, kk, ss, dd in zip(size, k, s, d):
-        eff = (kk - 1) * dd + 1
-        if padding == "valid":
-            o, total = (n - eff) // ss + 1 if n >= eff else 0, 0
-        else:
-            o = -(-n // ss)
-            total = max((o - 1) * ss + eff - n, 0)
-        if o <= 0:
-            raise ValueError(f"{op}: the window ({tuple(k)}, dilation {tuple(d)}) is larger than "
-                             f"the input with shape {tuple(shape)} and padding={padding!r}: the "
-                             f"output would be empty")
-        pads.append((total // 2, total - total // 2))
-        out.append(o)
-    return pads, tuple(out)
-
-
-def _transpose_length(n, k, s, d, padding, output_padding):
-    """Keras's output length of a transposed convolution along one axis."""
-    eff = (k - 1) * d + 1
-    if padding == "valid":
-        extra = max(eff, s) - eff if output_padding is None else output_padding
-        return (n - 1) * s + eff + extra
-    if output_padding is None:
-        return n * s
-    return (n - 1) * s + eff - 2 * (eff // 2) + output_padding
-
-
-def _channels_first(data_format, op: str) -> bool:
-    if data_format is None:
-        from kfront import config
-        data_format = config.image_data_format()
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f'{op}: data_format must be "channels_last" or "channels_first", got '
-                         f"{data_format!r}")
-    return data_format == "channels_first"
-
-
-def _spatial_rank(x, op: str) -> int:
-    rank = x.ndim - 2
-    if rank not in (1, 2, 3):
-        raise ValueError(f"{op}: expected inputs of rank 3, 4 or 5 (batch, *spatial, channels), "
-                         f"got shape {tuple(x.shape)}")
-    return rank
-
-
 def _layout(first: bool, x_shape) -> tuple[tuple, int]:
     """``(spatial sizes, channels)`` of an input laid out channels-first or -last."""
     return (tuple(x_shape[2:]), x_shape[1]) if first else (tuple(x_shape[1:-1]), x_shape[-1])
@@ -120,18 +54,18 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     """N-D convolution (cross-correlation); ``kernel`` (*kernel_size, in / groups, filters),
     groups inferred from the channel ratio (see ``kfront.ops.conv``)."""
     x, kernel = promote("conv", inputs, kernel)
-    rank = _spatial_rank(x, "conv")
-    strides = _ints(strides, rank, "strides", "conv")
-    dilation = _ints(dilation_rate, rank, "dilation_rate", "conv")
-    padding = _padding_mode(padding, "conv")
-    first = _channels_first(data_format, "conv")
+    rank = spatial_rank(x.shape, "conv")
+    strides = ints(strides, rank, "strides", "conv")
+    dilation = ints(dilation_rate, rank, "dilation_rate", "conv")
+    padding = padding_mode(padding, "conv")
+    first = channels_first(data_format, "conv")
     size, c = _layout(first, x.shape)
     k, cg, o = kernel.shape[:rank], kernel.shape[-2], kernel.shape[-1]
     if kernel.ndim != rank + 2 or cg > c or c % cg or o % (c // cg):
         raise ValueError(f"conv: kernel of shape {tuple(kernel.shape)} does not fit inputs of "
                          f"shape {tuple(x.shape)}: expected (*kernel_size, in_channels / groups, "
                          f"filters) with in_channels ({c}) and filters divisible by groups")
-    pads, _ = _geometry(size, k, strides, dilation, padding, "conv", x.shape)
+    pads, _ = geometry(size, k, strides, dilation, padding, "conv", x.shape)
     return jax.lax.conv_general_dilated(
         x, kernel, window_strides=strides, padding=pads, rhs_dilation=dilation,
         dimension_numbers=_dimension_numbers(rank, first), feature_group_count=c // cg)
@@ -160,22 +94,22 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     in_channels)."""
     op = "conv_transpose"
     x, kernel = promote(op, inputs, kernel)
-    rank = _spatial_rank(x, op)
-    strides = _ints(strides, rank, "strides", op)
-    dilation = _ints(dilation_rate, rank, "dilation_rate", op)
-    padding = _padding_mode(padding, op)
+    rank = spatial_rank(x.shape, op)
+    strides = ints(strides, rank, "strides", op)
+    dilation = ints(dilation_rate, rank, "dilation_rate", op)
+    padding = padding_mode(padding, op)
     output_padding = ((None,) * rank if output_padding is None
-                      else _ints(output_padding, rank, "output_padding", op))
-    first = _channels_first(data_format, op)
+                      else ints(output_padding, rank, "output_padding", op))
+    first = channels_first(data_format, op)
     n_in, ci = _layout(first, x.shape)
     k = kernel.shape[:rank]
     if kernel.ndim != rank + 2 or kernel.shape[-1] != ci:
         raise ValueError(f"conv_transpose: kernel of shape {tuple(kernel.shape)} does not fit "
                          f"inputs of shape {tuple(x.shape)}: expected (*kernel_size, filters, "
                          f"{ci})")
-    size = tuple(_transpose_length(n, kk, s, d, padding, p) for n, kk, s, d, p in
+    size = tuple(transpose_length(n, kk, s, d, padding, p) for n, kk, s, d, p in
                  zip(n_in, k, strides, dilation, output_padding))
-    pads, fwd = _geometry(size, k, strides, dilation, padding, op, x.shape)
+    pads, fwd = geometry(size, k, strides, dilation, padding, op, x.shape)
     if fwd != n_in:
         raise ValueError(f"conv_transpose: output_padding={output_padding} with strides "
                          f"{strides} gives outputs of spatial size {size} that do not map back to "
@@ -280,13 +214,13 @@ def _average_pool(x, pool_size, strides, pads, first):
 def _pool(kernel, op):
     def pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
         x = array(inputs, op)
-        rank = _spatial_rank(x, op)
-        pool_size = _ints(pool_size, rank, "pool_size", op)
-        strides = pool_size if strides is None else _ints(strides, rank, "strides", op)
-        padding = _padding_mode(padding, op)
-        first = _channels_first(data_format, op)
+        rank = spatial_rank(x.shape, op)
+        pool_size = ints(pool_size, rank, "pool_size", op)
+        strides = pool_size if strides is None else ints(strides, rank, "strides", op)
+        padding = padding_mode(padding, op)
+        first = channels_first(data_format, op)
         size, _ = _layout(first, x.shape)
-        pads, _ = _geometry(size, pool_size, strides, (1,) * rank, padding, op, x.shape)
+        pads, _ = geometry(size, pool_size, strides, (1,) * rank, padding, op, x.shape)
         return kernel(x, pool_size, strides, tuple(pads), first)
     pool.__name__ = pool.__qualname__ = op
     pool.__doc__ = f"{op} over windows of ``pool_size`` (see ``kfront.ops.{op}``)."

@@ -21,6 +21,8 @@ import itertools
 import math
 
 from kfront.backends.numpy import numpy as knp
+from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
+                                                   spatial_rank, transpose_length)
 from kfront.backends.numpy.engine import get_xp, primitive
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",
@@ -28,45 +30,6 @@ __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_po
 
 
 # ------------------------------------------------------------------------------- geometry
-def _ints(value, rank: int, name: str, op: str) -> tuple:
-    """An int or a sequence of ``rank`` ints as a tuple of ``rank`` ints."""
-    if isinstance(value, int):
-        return (value,) * rank
-    value = tuple(int(v) for v in value)
-    if len(value) == 1:
-        value = value * rank
-    if len(value) != rank:
-        raise ValueError(f"{op}: {name} must be an int or {rank} ints for a {rank}D input, "
-                         f"got {value}")
-    return value
-
-
-def _padding_mode(padding: str, op: str) -> str:
-    mode = str(padding).lower()
-    if mode not in ("valid", "same"):
-        raise ValueError(f'{op}: padding must be "valid" or "same", got {padding!r}')
-    return mode
-
-
-def _geometry(size, k, s, d, padding, op: str, shape) -> tuple[list, tuple]:
-    """``(pads, out)``: the (before, after) padding and the output size of each spatial axis."""
-    pads, out = [], []
-    for n, kk, ss, dd in zip(size, k, s, d):
-        eff = (kk - 1) * dd + 1
-        if padding == "valid":
-            o, total = (n - eff) // ss + 1 if n >= eff else 0, 0
-        else:
-            o = -(-n // ss)
-            total = max((o - 1) * ss + eff - n, 0)
-        if o <= 0:
-            raise ValueError(f"{op}: the window ({tuple(k)}, dilation {tuple(d)}) is larger than "
-                             f"the input with shape {tuple(shape)} and padding={padding!r}: the "
-                             f"output would be empty")
-        pads.append((total // 2, total - total // 2))
-        out.append(o)
-    return pads, tuple(out)
-
-
 def _windows(k, s, d, out):
     """For each window position (row-major), the slice of the padded input it reads."""
     for pos in itertools.product(*(range(kk) for kk in k)):
@@ -153,7 +116,7 @@ def _conv(x, kernel, strides, padding, dilation_rate):
                          f"{x.shape}: expected (*kernel_size, in_channels / groups, filters) with "
                          f"in_channels ({c}) and filters divisible by groups")
     groups = c // cg
-    pads, out = _geometry(x.shape[1:-1], k, strides, dilation_rate, padding, "conv", x.shape)
+    pads, out = geometry(x.shape[1:-1], k, strides, dilation_rate, padding, "conv", x.shape)
     xpad = _pad(xp, x, pads)
     cols = _im2col(xp, xpad, k, strides, dilation_rate, out)
     kk = math.prod(k)
@@ -174,17 +137,6 @@ def _conv(x, kernel, strides, padding, dilation_rate):
     return y, vjp
 
 
-def _transpose_length(n, k, s, d, padding, output_padding):
-    """Keras's output length of a transposed convolution along one axis."""
-    eff = (k - 1) * d + 1
-    if padding == "valid":
-        extra = max(eff, s) - eff if output_padding is None else output_padding
-        return (n - 1) * s + eff + extra
-    if output_padding is None:
-        return n * s
-    return (n - 1) * s + eff - 2 * (eff // 2) + output_padding
-
-
 @primitive
 def _conv_transpose(x, kernel, strides, padding, output_padding, dilation_rate):
     xp = get_xp(x)
@@ -193,9 +145,9 @@ def _conv_transpose(x, kernel, strides, padding, output_padding, dilation_rate):
     if kernel.ndim != rank + 2 or ci != x.shape[-1]:
         raise ValueError(f"conv_transpose: kernel of shape {kernel.shape} does not fit inputs of "
                          f"shape {x.shape}: expected (*kernel_size, filters, {x.shape[-1]})")
-    size = tuple(_transpose_length(n, kk, s, d, padding, op) for n, kk, s, d, op in
+    size = tuple(transpose_length(n, kk, s, d, padding, op) for n, kk, s, d, op in
                  zip(x.shape[1:-1], k, strides, dilation_rate, output_padding))
-    pads, fwd = _geometry(size, k, strides, dilation_rate, padding, "conv_transpose", x.shape)
+    pads, fwd = geometry(size, k, strides, dilation_rate, padding, "conv_transpose", x.shape)
     if fwd != x.shape[1:-1]:
         raise ValueError(f"conv_transpose: output_padding={output_padding} with strides "
                          f"{strides} gives outputs of spatial size {size} that do not map back to "
@@ -224,7 +176,7 @@ def _lowest(xp, dtype):
 def _max_pool(x, pool_size, strides, padding):
     xp = get_xp(x)
     ones = (1,) * len(pool_size)
-    pads, out = _geometry(x.shape[1:-1], pool_size, strides, ones, padding, "max_pool", x.shape)
+    pads, out = geometry(x.shape[1:-1], pool_size, strides, ones, padding, "max_pool", x.shape)
     xpad = _pad(xp, x, pads, _lowest(xp, x.dtype))
     windows = list(_windows(pool_size, strides, ones, out))
     y = xpad[windows[0]].copy()
@@ -248,7 +200,7 @@ def _max_pool(x, pool_size, strides, padding):
 def _average_pool(x, pool_size, strides, padding):
     xp = get_xp(x)
     ones = (1,) * len(pool_size)
-    pads, out = _geometry(x.shape[1:-1], pool_size, strides, ones, padding, "average_pool",
+    pads, out = geometry(x.shape[1:-1], pool_size, strides, ones, padding, "average_pool",
                           x.shape)
     windows = list(_windows(pool_size, strides, ones, out))
 
@@ -273,27 +225,9 @@ def _average_pool(x, pool_size, strides, padding):
 
 
 # ----------------------------------------------------------------------------- public ops
-def _channels_first(data_format, op: str) -> bool:
-    if data_format is None:
-        from kfront import config
-        data_format = config.image_data_format()
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f'{op}: data_format must be "channels_last" or "channels_first", got '
-                         f"{data_format!r}")
-    return data_format == "channels_first"
-
-
-def _spatial_rank(x, op: str) -> int:
-    rank = len(knp._shape_of(x)) - 2
-    if rank not in (1, 2, 3):
-        raise ValueError(f"{op}: expected inputs of rank 3, 4 or 5 (batch, *spatial, channels), "
-                         f"got shape {knp._shape_of(x)}")
-    return rank
-
-
 def _channels_last_call(fn, x, data_format, op, **params):
     """Run the channels-last kernel ``fn`` on ``x`` laid out as ``data_format``."""
-    if not _channels_first(data_format, op):
+    if not channels_first(data_format, op):
         return fn(x, **params)
     n = len(knp._shape_of(x))
     y = fn(knp.transpose(x, (0, *range(2, n), 1)), **params)
@@ -301,11 +235,11 @@ def _channels_last_call(fn, x, data_format, op, **params):
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    rank = _spatial_rank(inputs, "conv")
+    rank = spatial_rank(knp._shape_of(inputs), "conv")
     return _channels_last_call(
         lambda x, **p: _conv(x, kernel, **p), inputs, data_format, "conv",
-        strides=_ints(strides, rank, "strides", "conv"), padding=_padding_mode(padding, "conv"),
-        dilation_rate=_ints(dilation_rate, rank, "dilation_rate", "conv"))
+        strides=ints(strides, rank, "strides", "conv"), padding=padding_mode(padding, "conv"),
+        dilation_rate=ints(dilation_rate, rank, "dilation_rate", "conv"))
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
@@ -323,24 +257,24 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
 
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
                    data_format=None, dilation_rate=1):
-    rank = _spatial_rank(inputs, "conv_transpose")
+    rank = spatial_rank(knp._shape_of(inputs), "conv_transpose")
     op = "conv_transpose"
     output_padding = ((None,) * rank if output_padding is None
-                      else _ints(output_padding, rank, "output_padding", op))
+                      else ints(output_padding, rank, "output_padding", op))
     return _channels_last_call(
         lambda x, **p: _conv_transpose(x, kernel, **p), inputs, data_format, op,
-        strides=_ints(strides, rank, "strides", op), padding=_padding_mode(padding, op),
+        strides=ints(strides, rank, "strides", op), padding=padding_mode(padding, op),
         output_padding=output_padding,
-        dilation_rate=_ints(dilation_rate, rank, "dilation_rate", op))
+        dilation_rate=ints(dilation_rate, rank, "dilation_rate", op))
 
 
 def _pool(kernel, op):
     def pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-        rank = _spatial_rank(inputs, op)
-        pool_size = _ints(pool_size, rank, "pool_size", op)
-        strides = pool_size if strides is None else _ints(strides, rank, "strides", op)
+        rank = spatial_rank(knp._shape_of(inputs), op)
+        pool_size = ints(pool_size, rank, "pool_size", op)
+        strides = pool_size if strides is None else ints(strides, rank, "strides", op)
         return _channels_last_call(kernel, inputs, data_format, op, pool_size=pool_size,
-                                   strides=strides, padding=_padding_mode(padding, op))
+                                   strides=strides, padding=padding_mode(padding, op))
     pool.__name__ = pool.__qualname__ = op
     return pool
 

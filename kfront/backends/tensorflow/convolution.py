@@ -25,6 +25,8 @@ import numpy as np
 import tensorflow as tf
 
 from kfront.backends.tensorflow.core import op_input
+from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
+                                                   spatial_rank, transpose_length)
 from kfront.backends.tensorflow.numpy import _plan
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",
@@ -32,43 +34,6 @@ __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_po
 
 
 # ------------------------------------------------------------------------------- geometry
-def _ints(value, rank: int, name: str, op: str) -> tuple:
-    """An int or a sequence of ``rank`` ints as a tuple of ``rank`` ints."""
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * rank
-    value = tuple(int(v) for v in value)
-    if len(value) == 1:
-        value = value * rank
-    if len(value) != rank:
-        raise ValueError(f"{op}: {name} must be an int or {rank} ints for a {rank}D input, "
-                         f"got {value}")
-    return value
-
-
-def _padding_mode(padding: str, op: str) -> str:
-    mode = str(padding).lower()
-    if mode not in ("valid", "same"):
-        raise ValueError(f'{op}: padding must be "valid" or "same", got {padding!r}')
-    return mode
-
-
-def _check_geometry(size, k, s, d, padding, op: str, shape) -> tuple:
-    """The output size of each spatial axis (the native engine's check for empty outputs)."""
-    out = []
-    for n, kk, ss, dd in zip(size, k, s, d):
-        if n is None:  # unknown while tracing: TensorFlow checks at run time
-            out.append(None)
-            continue
-        eff = (kk - 1) * dd + 1
-        o = ((n - eff) // ss + 1 if n >= eff else 0) if padding == "valid" else -(-n // ss)
-        if o <= 0:
-            raise ValueError(f"{op}: the window ({tuple(k)}, dilation {tuple(d)}) is larger than "
-                             f"the input with shape {tuple(shape)} and padding={padding!r}: the "
-                             f"output would be empty")
-        out.append(o)
-    return tuple(out)
-
-
 def _float_pair(x, kernel, op: str):
     """``(x, kernel, output dtype)``: both as tensors of the dtype numpy computes their product
     in (integers compute in float64 and are cast back at the end, as the native engine's GEMM)."""
@@ -121,7 +86,7 @@ def _conv(x, kernel, strides, padding, dilation_rate):
                          f"shape {tuple(x.shape)}: expected (*kernel_size, in_channels / groups, "
                          f"filters) with in_channels ({c}) and filters divisible by groups")
     groups = c // cg
-    _check_geometry(x.shape[1:-1], k, strides, dilation_rate, padding, "conv", x.shape)
+    geometry(x.shape[1:-1], k, strides, dilation_rate, padding, "conv", x.shape)
     if any(s > 1 for s in strides) and any(d > 1 for d in dilation_rate):
         kernel, dilation_rate = _dilate_kernel(kernel, dilation_rate, rank), (1,) * rank
         k = tuple(kernel.shape[:rank])
@@ -160,17 +125,6 @@ def _depthwise(x, w, strides, padding, dilation_rate):
     return y[:, 0] if one_d else y
 
 
-def _transpose_length(n, k, s, d, padding, output_padding):
-    """Keras's output length of a transposed convolution along one axis."""
-    eff = (k - 1) * d + 1
-    if padding == "valid":
-        extra = max(eff, s) - eff if output_padding is None else output_padding
-        return (n - 1) * s + eff + extra
-    if output_padding is None:
-        return n * s
-    return (n - 1) * s + eff - 2 * (eff // 2) + output_padding
-
-
 def _conv_transpose(x, kernel, strides, padding, output_padding, dilation_rate):
     rank = x.shape.rank - 2
     k, co, ci = tuple(kernel.shape[:rank]), kernel.shape[-2], kernel.shape[-1]
@@ -178,9 +132,9 @@ def _conv_transpose(x, kernel, strides, padding, output_padding, dilation_rate):
         raise ValueError(f"conv_transpose: kernel of shape {tuple(kernel.shape)} does not fit "
                          f"inputs of shape {tuple(x.shape)}: expected (*kernel_size, filters, "
                          f"{x.shape[-1]})")
-    size = tuple(_transpose_length(n, kk, s, d, padding, op) for n, kk, s, d, op in
+    size = tuple(transpose_length(n, kk, s, d, padding, op) for n, kk, s, d, op in
                  zip(x.shape[1:-1], k, strides, dilation_rate, output_padding))
-    fwd = _check_geometry(size, k, strides, dilation_rate, padding, "conv_transpose", x.shape)
+    _, fwd = geometry(size, k, strides, dilation_rate, padding, "conv_transpose", x.shape)
     if fwd != tuple(x.shape[1:-1]):
         raise ValueError(f"conv_transpose: output_padding={output_padding} with strides "
                          f"{strides} gives outputs of spatial size {size} that do not map back to "
@@ -216,7 +170,7 @@ def _tf_pool(fn, x, pool_size, strides, padding):
 
 def _max_pool(x, pool_size, strides, padding):
     ones = (1,) * len(pool_size)
-    _check_geometry(x.shape[1:-1], pool_size, strides, ones, padding, "max_pool", x.shape)
+    geometry(x.shape[1:-1], pool_size, strides, ones, padding, "max_pool", x.shape)
     dtype = x.dtype
     if not dtype.is_floating:  # TensorFlow's max-pool kernels are float-only
         y = _tf_pool(tf.nn.max_pool, tf.cast(x, tf.float64), pool_size, strides, padding)
@@ -226,7 +180,7 @@ def _max_pool(x, pool_size, strides, padding):
 
 def _average_pool(x, pool_size, strides, padding):
     ones = (1,) * len(pool_size)
-    _check_geometry(x.shape[1:-1], pool_size, strides, ones, padding, "average_pool", x.shape)
+    geometry(x.shape[1:-1], pool_size, strides, ones, padding, "average_pool", x.shape)
     if not x.dtype.is_floating:  # numpy's true division: integers average in float64
         x = tf.cast(x, tf.float64)
     # TensorFlow's "SAME" average divides by the count of valid elements, as the native engine
@@ -234,27 +188,9 @@ def _average_pool(x, pool_size, strides, padding):
 
 
 # ----------------------------------------------------------------------------- public ops
-def _channels_first(data_format, op: str) -> bool:
-    if data_format is None:
-        from kfront import config
-        data_format = config.image_data_format()
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f'{op}: data_format must be "channels_last" or "channels_first", got '
-                         f"{data_format!r}")
-    return data_format == "channels_first"
-
-
-def _spatial_rank(x, op: str) -> int:
-    rank = x.shape.rank - 2
-    if rank not in (1, 2, 3):
-        raise ValueError(f"{op}: expected inputs of rank 3, 4 or 5 (batch, *spatial, channels), "
-                         f"got shape {tuple(x.shape)}")
-    return rank
-
-
 def _channels_last_call(fn, x, data_format, op, **params):
     """Run the channels-last kernel ``fn`` on ``x`` laid out as ``data_format``."""
-    if not _channels_first(data_format, op):
+    if not channels_first(data_format, op):
         return fn(x, **params)
     n = x.shape.rank
     y = fn(tf.transpose(x, (0, *range(2, n), 1)), **params)
@@ -264,11 +200,11 @@ def _channels_last_call(fn, x, data_format, op, **params):
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-D convolution (cross-correlation); see ``kfront.ops.conv``."""
     x, kernel, dtype = _float_pair(inputs, kernel, "conv")
-    rank = _spatial_rank(x, "conv")
+    rank = spatial_rank(x.shape, "conv")
     y = _channels_last_call(
         lambda a, **p: _conv(a, kernel, **p), x, data_format, "conv",
-        strides=_ints(strides, rank, "strides", "conv"), padding=_padding_mode(padding, "conv"),
-        dilation_rate=_ints(dilation_rate, rank, "dilation_rate", "conv"))
+        strides=ints(strides, rank, "strides", "conv"), padding=padding_mode(padding, "conv"),
+        dilation_rate=ints(dilation_rate, rank, "dilation_rate", "conv"))
     return _finish(y, dtype)
 
 
@@ -293,25 +229,25 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     """Transposed convolution; see ``kfront.ops.conv_transpose``."""
     op = "conv_transpose"
     x, kernel, dtype = _float_pair(inputs, kernel, op)
-    rank = _spatial_rank(x, op)
+    rank = spatial_rank(x.shape, op)
     output_padding = ((None,) * rank if output_padding is None
-                      else _ints(output_padding, rank, "output_padding", op))
+                      else ints(output_padding, rank, "output_padding", op))
     y = _channels_last_call(
         lambda a, **p: _conv_transpose(a, kernel, **p), x, data_format, op,
-        strides=_ints(strides, rank, "strides", op), padding=_padding_mode(padding, op),
+        strides=ints(strides, rank, "strides", op), padding=padding_mode(padding, op),
         output_padding=output_padding,
-        dilation_rate=_ints(dilation_rate, rank, "dilation_rate", op))
+        dilation_rate=ints(dilation_rate, rank, "dilation_rate", op))
     return _finish(y, dtype)
 
 
 def _pool(kernel, op):
     def pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
         x = _pool_input(inputs, op)
-        rank = _spatial_rank(x, op)
-        pool_size = _ints(pool_size, rank, "pool_size", op)
-        strides = pool_size if strides is None else _ints(strides, rank, "strides", op)
+        rank = spatial_rank(x.shape, op)
+        pool_size = ints(pool_size, rank, "pool_size", op)
+        strides = pool_size if strides is None else ints(strides, rank, "strides", op)
         return _channels_last_call(kernel, x, data_format, op, pool_size=pool_size,
-                                   strides=strides, padding=_padding_mode(padding, op))
+                                   strides=strides, padding=padding_mode(padding, op))
     pool.__name__ = pool.__qualname__ = op
     pool.__doc__ = f"``kfront.ops.{op}`` on TensorFlow."
     return pool
