@@ -1,6 +1,8 @@
 """The torch backend: kfront's ops on torch tensors, gradients by torch.autograd."""
 from kfront.backends.common.dtypes import standardize_dtype
-from kfront.backends.torch import nn, numpy, random
+from kfront.backends.torch import convolution, nn, numpy, random, rnn
+from kfront.backends.torch.convolution import (average_pool, conv, conv_transpose, depthwise_conv,
+                                               max_pool, separable_conv)
 from kfront.backends.torch.core import (NAME, Tensor, Variable, cast, convert_to_numpy,
                                         convert_to_tensor, device_module, dtype, is_tensor, shape)
 from kfront.backends.torch.gradients import (GradientTape, no_grad, stop_gradient, value_and_grad,
@@ -24,23 +26,26 @@ from kfront.backends.torch.numpy import (abs, add, all, any, arange, argmax, arg
                                          swapaxes, take, take_along_axis, tanh, tensordot, tile,
                                          transpose, unstack, var, where, zeros, zeros_like)
 from kfront.backends.torch.optimizers import optimizer_kernels
+from kfront.backends.torch.rnn import gru, lstm, simple_rnn
 from kfront.backends.torch.trainer import compile_stateful
 
 __all__ = [
     "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",
-    "argmin", "binary_crossentropy", "broadcast_to", "cast", "categorical_crossentropy", "ceil",
-    "clip", "compile_stateful", "concatenate", "convert_to_numpy", "convert_to_tensor", "cos",
-    "cumsum", "device_module", "divide", "dot", "dropout", "dtype", "elu", "equal", "exp",
-    "expand_dims", "expm1", "exponential", "eye", "flip", "floor", "floor_divide", "full",
-    "gelu", "getitem", "greater", "greater_equal", "hard_sigmoid", "is_tensor", "isfinite",
-    "isnan", "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid", "log_softmax",
-    "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "mod", "moveaxis", "multiply", "negative", "no_grad",
-    "not_equal", "one_hot", "ones", "ones_like", "optimizer_kernels", "pad", "power", "random",
-    "reciprocal", "relu", "relu6", "repeat", "reshape", "round", "selu", "shape", "sigmoid",
-    "sigmoid_cross_entropy", "sign", "silu", "sin", "size", "softmax", "softmax_cross_entropy",
-    "softplus", "softsign", "sparse_categorical_crossentropy", "sparse_softmax_cross_entropy",
-    "split", "sqrt", "square", "squeeze", "stack", "standardize_dtype", "std", "stop_gradient",
-    "subtract", "sum", "swapaxes", "swish", "take", "take_along_axis", "tanh", "tensordot",
-    "tile", "transpose", "unstack", "value_and_grad", "var", "variables_value_and_grad",
-    "where", "zeros", "zeros_like"]
+    "argmin", "average_pool", "binary_crossentropy", "broadcast_to", "cast",
+    "categorical_crossentropy", "ceil", "clip", "compile_stateful", "concatenate", "conv",
+    "conv_transpose", "convert_to_numpy", "convert_to_tensor", "cos", "cumsum", "depthwise_conv",
+    "device_module", "divide", "dot", "dropout", "dtype", "elu", "equal", "exp", "expand_dims",
+    "expm1", "exponential", "eye", "flip", "floor", "floor_divide", "full", "gelu", "getitem",
+    "greater", "greater_equal", "gru", "hard_sigmoid", "is_tensor", "isfinite", "isnan",
+    "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid", "log_softmax",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "lstm", "matmul",
+    "max", "max_pool", "maximum", "mean", "min", "minimum", "mod", "moveaxis", "multiply",
+    "negative", "no_grad", "not_equal", "one_hot", "ones", "ones_like", "optimizer_kernels",
+    "pad", "power", "random", "reciprocal", "relu", "relu6", "repeat", "reshape", "round", "selu",
+    "separable_conv", "shape", "sigmoid", "sigmoid_cross_entropy", "sign", "silu", "simple_rnn",
+    "sin", "size", "softmax", "softmax_cross_entropy", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "sparse_softmax_cross_entropy", "split", "sqrt", "square",
+    "squeeze", "stack", "standardize_dtype", "std", "stop_gradient", "subtract", "sum",
+    "swapaxes", "swish", "take", "take_along_axis", "tanh", "tensordot", "tile", "transpose",
+    "unstack", "value_and_grad", "var", "variables_value_and_grad", "where", "zeros",
+    "zeros_like"]
