@@ -103,15 +103,31 @@ def value_and_grad(fn: Callable, argnums=0, has_aux: bool = False) -> Callable:
             diff.append(tree.unflatten(spec, [_leaf_value(v) for v in leaves]))
 
         def call(*xs):
-            full = list(args)
+            # Variables stay Variables inside fn (as on every backend), bound to traced values,
+            # so that code reading them elsewhere (a layer's weights) is differentiated too
+            full, bound = list(args), {}
             for i, x in zip(nums, xs):
-                full[i] = x
-            return fn(*full, **kwargs)
+                full[i] = _bind(args[i], x, bound)
+            with core.state_scope(list(bound), list(bound.values())):
+                return fn(*full, **kwargs)
 
         out, grads = _vjp(call, diff, has_aux)
         return out, grads[0] if single else tuple(grads)
 
     return wrapped
+
+
+def _bind(original, traced, bound: dict):
+    """``traced`` with the original Variables put back (recorded in ``bound`` with their traced
+    values); walked by key, since JAX rebuilds dicts in sorted-key order."""
+    if isinstance(original, KVariable):
+        bound[original] = traced
+        return original
+    if isinstance(original, dict):
+        return {k: _bind(v, traced[k], bound) for k, v in original.items()}
+    if isinstance(original, (list, tuple)):
+        return type(original)(_bind(o, t, bound) for o, t in zip(original, traced))
+    return traced
 
 
 def _leaf_value(v):

@@ -152,7 +152,7 @@ def cast(x, dtype) -> torch.Tensor:
 
 
 def shape(x) -> tuple:
-    if isinstance(x, (torch.Tensor, numpy.ndarray, KVariable)):
+    if hasattr(x, "shape"):  # tensors, arrays, Variables and symbolic KerasTensors
         return tuple(x.shape)
     return tuple(to_tensor(x, "shape").shape)
 

@@ -140,6 +140,11 @@ def _detach_tree(x):
                                  for v in leaves])
 
 
+def _own(v) -> bool:
+    """Whether ``v`` is a Variable whose own tensor records gradients."""
+    return isinstance(v, KVariable) and bool(getattr(v._value, "requires_grad", False))
+
+
 def _track(v) -> torch.Tensor:
     """A differentiable stand-in for the argument leaf ``v``."""
     t = to_tensor(v, "value_and_grad") if isinstance(v, KVariable) else convert_to_tensor(v)
@@ -176,8 +181,12 @@ def value_and_grad(fn: Callable, argnums=0, has_aux: bool = False) -> Callable:
             for i in nums:
                 leaves, spec = tree.flatten(args[i])
                 tracked = [_track(v) for v in leaves]
-                args[i] = tree.unflatten(spec, tracked)
-                wrt.append((spec, tracked))
+                # a trainable Variable stays itself, differentiated through its own tensor, so
+                # that reads of it elsewhere (a layer's weights) count too, as on every backend
+                args[i] = tree.unflatten(spec, [v if _own(v) else t
+                                                for v, t in zip(leaves, tracked)])
+                wrt.append((spec, [v._value if _own(v) else t
+                                   for v, t in zip(leaves, tracked)]))
             out = fn(*args, **kwargs)
         value, aux = out if has_aux else (out, None)
         flat = [t for _, ts in wrt for t in ts]
