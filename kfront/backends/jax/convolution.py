@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy
 
 from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
-                                                   spatial_rank, transpose_length)
+                                                 spatial_rank, transpose_length)
 from kfront.backends.jax.core import array, promote
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",

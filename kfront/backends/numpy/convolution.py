@@ -22,7 +22,7 @@ import math
 
 from kfront.backends.numpy import numpy as knp
 from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
-                                                   spatial_rank, transpose_length)
+                                                 spatial_rank, transpose_length)
 from kfront.backends.numpy.engine import get_xp, primitive
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",

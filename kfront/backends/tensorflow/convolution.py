@@ -26,7 +26,7 @@ import tensorflow as tf
 
 from kfront.backends.tensorflow.core import op_input
 from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
-                                                   spatial_rank, transpose_length)
+                                                 spatial_rank, transpose_length)
 from kfront.backends.tensorflow.numpy import _plan
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",

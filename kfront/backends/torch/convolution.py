@@ -26,6 +26,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
+                                                 spatial_rank, transpose_length)
 from kfront.backends.torch.core import to_tensor
 from kfront.backends.torch.numpy import _common_dtype, _floating
 
@@ -39,56 +41,6 @@ _AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 
 
 # ------------------------------------------------------------------------------- geometry
-def _ints(value, rank: int, name: str, op: str) -> tuple:
-    """An int or a sequence of ``rank`` ints as a tuple of ``rank`` ints."""
-    if isinstance(value, int):
-        return (value,) * rank
-    value = tuple(int(v) for v in value)
-    if len(value) == 1:
-        value = value * rank
-    if len(value) != rank:
-        raise ValueError(f"{op}: {name} must be an int or {rank} ints for a {rank}D input, "
-                         f"got {value}")
-    return value
-
-
-def _padding_mode(padding: str, op: str) -> str:
-    mode = str(padding).lower()
-    if mode not in ("valid", "same"):
-        raise ValueError(f'{op}: padding must be "valid" or "same", got {padding!r}')
-    return mode
-
-
-def _geometry(size, k, s, d, padding, op: str, shape) -> tuple[list, tuple]:
-    """``(pads, out)``: the (before, after) padding and the output size of each spatial axis."""
-    pads, out = [], []
-    for n, kk, ss, dd in zip(size, k, s, d):
-        eff = (kk - 1) * dd + 1
-        if padding == "valid":
-            o, total = (n - eff) // ss + 1 if n >= eff else 0, 0
-        else:
-            o = -(-n // ss)
-            total = max((o - 1) * ss + eff - n, 0)
-        if o <= 0:
-            raise ValueError(f"{op}: the window ({tuple(k)}, dilation {tuple(d)}) is larger than "
-                             f"the input with shape {tuple(shape)} and padding={padding!r}: the "
-                             f"output would be empty")
-        pads.append((total // 2, total - total // 2))
-        out.append(o)
-    return pads, tuple(out)
-
-
-def _transpose_length(n, k, s, d, padding, output_padding):
-    """Keras's output length of a transposed convolution along one axis."""
-    eff = (k - 1) * d + 1
-    if padding == "valid":
-        extra = max(eff, s) - eff if output_padding is None else output_padding
-        return (n - 1) * s + eff + extra
-    if output_padding is None:
-        return n * s
-    return (n - 1) * s + eff - 2 * (eff // 2) + output_padding
-
-
 def _torch_pad(pads) -> list:
     """``F.pad``'s spec (last axis first) for (before, after) pads of the spatial axes."""
     spec = []
@@ -102,24 +54,6 @@ def _symmetric(pads) -> bool:
 
 
 # ----------------------------------------------------------------------------- layouts
-def _channels_first(data_format, op: str) -> bool:
-    if data_format is None:
-        from kfront import config
-        data_format = config.image_data_format()
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f'{op}: data_format must be "channels_last" or "channels_first", got '
-                         f"{data_format!r}")
-    return data_format == "channels_first"
-
-
-def _spatial_rank(x: torch.Tensor, op: str) -> int:
-    rank = x.ndim - 2
-    if rank not in (1, 2, 3):
-        raise ValueError(f"{op}: expected inputs of rank 3, 4 or 5 (batch, *spatial, channels), "
-                         f"got shape {tuple(x.shape)}")
-    return rank
-
-
 def _to_ncs(x: torch.Tensor, first: bool) -> torch.Tensor:
     """``(N, *S, C)`` -> ``(N, C, *S)`` (a view), unless the data is channels-first already."""
     return x if first else x.permute(0, x.ndim - 1, *range(1, x.ndim - 1))
@@ -145,11 +79,11 @@ def _operands(x, kernel, op):
 # ----------------------------------------------------------------------------- public ops
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     x, kernel, d = _operands(inputs, kernel, "conv")
-    rank = _spatial_rank(x, "conv")
-    first = _channels_first(data_format, "conv")
-    strides = _ints(strides, rank, "strides", "conv")
-    dilation = _ints(dilation_rate, rank, "dilation_rate", "conv")
-    padding = _padding_mode(padding, "conv")
+    rank = spatial_rank(x.shape, "conv")
+    first = channels_first(data_format, "conv")
+    strides = ints(strides, rank, "strides", "conv")
+    dilation = ints(dilation_rate, rank, "dilation_rate", "conv")
+    padding = padding_mode(padding, "conv")
     c = x.shape[1] if first else x.shape[-1]
     k = tuple(kernel.shape[:rank])
     cg, o = (kernel.shape[-2], kernel.shape[-1]) if kernel.ndim == rank + 2 else (0, 0)
@@ -158,7 +92,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
                          f"shape {tuple(x.shape)}: expected (*kernel_size, in_channels / groups, "
                          f"filters) with in_channels ({c}) and filters divisible by groups")
     xs = _to_ncs(x, first)
-    pads, _ = _geometry(xs.shape[2:], k, strides, dilation, padding, "conv", x.shape)
+    pads, _ = geometry(xs.shape[2:], k, strides, dilation, padding, "conv", x.shape)
     if _symmetric(pads):
         torch_padding = tuple(a for a, _ in pads)
     else:
@@ -186,13 +120,13 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
                    data_format=None, dilation_rate=1):
     op = "conv_transpose"
     x, kernel, d = _operands(inputs, kernel, op)
-    rank = _spatial_rank(x, op)
-    first = _channels_first(data_format, op)
-    strides = _ints(strides, rank, "strides", op)
-    dilation = _ints(dilation_rate, rank, "dilation_rate", op)
-    padding = _padding_mode(padding, op)
+    rank = spatial_rank(x.shape, op)
+    first = channels_first(data_format, op)
+    strides = ints(strides, rank, "strides", op)
+    dilation = ints(dilation_rate, rank, "dilation_rate", op)
+    padding = padding_mode(padding, op)
     output_padding = ((None,) * rank if output_padding is None
-                      else _ints(output_padding, rank, "output_padding", op))
+                      else ints(output_padding, rank, "output_padding", op))
     xs = _to_ncs(x, first)
     ci = xs.shape[1]
     if kernel.ndim != rank + 2 or kernel.shape[-1] != ci:
@@ -201,9 +135,9 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
                          f"{ci})")
     k = tuple(kernel.shape[:rank])
     n = tuple(xs.shape[2:])
-    size = tuple(_transpose_length(*a) for a in zip(n, k, strides, dilation,
+    size = tuple(transpose_length(*a) for a in zip(n, k, strides, dilation,
                                                     [padding] * rank, output_padding))
-    pads, fwd = _geometry(size, k, strides, dilation, padding, op, x.shape)
+    pads, fwd = geometry(size, k, strides, dilation, padding, op, x.shape)
     if fwd != n:
         raise ValueError(f"conv_transpose: output_padding={output_padding} with strides "
                          f"{strides} gives outputs of spatial size {size} that do not map back to "
@@ -228,14 +162,14 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
 
 def _pool_input(inputs, pool_size, strides, padding, data_format, op):
     x = to_tensor(inputs, op)
-    rank = _spatial_rank(x, op)
-    first = _channels_first(data_format, op)
-    pool_size = _ints(pool_size, rank, "pool_size", op)
-    strides = pool_size if strides is None else _ints(strides, rank, "strides", op)
-    padding = _padding_mode(padding, op)
+    rank = spatial_rank(x.shape, op)
+    first = channels_first(data_format, op)
+    pool_size = ints(pool_size, rank, "pool_size", op)
+    strides = pool_size if strides is None else ints(strides, rank, "strides", op)
+    padding = padding_mode(padding, op)
     xs = _to_ncs(x, first)
     ones = (1,) * rank
-    pads, _ = _geometry(xs.shape[2:], pool_size, strides, ones, padding, op, x.shape)
+    pads, _ = geometry(xs.shape[2:], pool_size, strides, ones, padding, op, x.shape)
     return xs, rank, first, pool_size, strides, pads
 
 
