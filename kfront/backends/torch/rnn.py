@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from kfront.backends.torch.core import to_tensor
+from kfront.backends.common.rnn import recurrent_ops
 from kfront.backends.torch.numpy import _common_dtype
 
 __all__ = ["gru", "lstm", "simple_rnn"]
@@ -373,33 +374,4 @@ def _run(cell, inputs, states, kernel, recurrent_kernel, bias, mask, recurrent_d
     return _Scan.apply(cfg, x, *weights, bias, mask, rdrop, *states)
 
 
-def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, mask=None, *,
-         activation="tanh", recurrent_activation="sigmoid", return_sequences=False,
-         go_backwards=False, zero_output_for_mask=False, recurrent_dropout_mask=None):
-    """Keras-order (i, f, c, o) LSTM over a whole sequence -> (outputs, h, c)."""
-    return _run("lstm", inputs, (initial_h, initial_c), kernel, recurrent_kernel, bias, mask,
-                recurrent_dropout_mask, activation=activation,
-                recurrent_activation=recurrent_activation, return_sequences=return_sequences,
-                go_backwards=go_backwards, zero_output_for_mask=zero_output_for_mask)
-
-
-def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, mask=None, *, activation="tanh",
-        recurrent_activation="sigmoid", reset_after=True, return_sequences=False,
-        go_backwards=False, zero_output_for_mask=False, recurrent_dropout_mask=None):
-    """Keras-order (z, r, h) GRU over a whole sequence -> (outputs, h)."""
-    return _run("gru", inputs, (initial_h,), kernel, recurrent_kernel, bias, mask,
-                recurrent_dropout_mask, activation=activation,
-                recurrent_activation=recurrent_activation, return_sequences=return_sequences,
-                go_backwards=go_backwards, zero_output_for_mask=zero_output_for_mask,
-                reset_after=bool(reset_after))
-
-
-def simple_rnn(inputs, initial_h, kernel, recurrent_kernel, bias=None, mask=None, *,
-               activation="tanh", return_sequences=False, go_backwards=False,
-               zero_output_for_mask=False, recurrent_dropout_mask=None):
-    """Fully connected RNN ``h = activation(x @ W + h @ R + b)`` over a whole sequence
-    -> (outputs, h)."""
-    return _run("simple_rnn", inputs, (initial_h,), kernel, recurrent_kernel, bias, mask,
-                recurrent_dropout_mask, activation=activation, recurrent_activation="linear",
-                return_sequences=return_sequences, go_backwards=go_backwards,
-                zero_output_for_mask=zero_output_for_mask)
+lstm, gru, simple_rnn = recurrent_ops(_run, __name__)
