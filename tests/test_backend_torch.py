@@ -373,7 +373,11 @@ def test_fused_kernels_equal_portable_update(name, make_opt, dtype, monkeypatch)
 def test_kernel_declines_mismatched_dtypes():
     w = kfront.Variable(np.ones(2, "float32"))
     g = torch.ones(2, dtype=torch.float64)
-    assert tbackend.optimizer_kernels["sgd"](g, w, (), {"learning_rate": 0.1}) is NotImplemented
+    before = w.numpy()
+    kernel = tbackend.optimizer_kernels["sgd"]
+    assert kernel.batched
+    assert kernel([g], [w], [()], {"learning_rate": 0.1}) is NotImplemented
+    np.testing.assert_array_equal(w.numpy(), before)
 
 
 # --------------------------------------------------------------------- compile and fit

@@ -1,9 +1,10 @@
 """Fused optimizer updates for the torch backend (the ``optimizer_kernels`` backend hook).
 
-Each kernel does what the optimizer's portable ``_update_step`` does, with the same torch
-operations in the same order (so results are bit-identical), but in place on the variables'
-own tensors under ``torch.no_grad()``: no kfront dispatch, no temporary Variables, one copy
-less per slot.
+Every kernel is batched (``kernel.batched``): one call per step updates all variables with
+``torch._foreach_*`` operations, a dozen C++ calls per step however many variables the model
+has. Each does what the optimizer's portable ``_update_step`` does, with the same operations in
+the same order (so results are bit-identical), in place on the variables' own tensors under
+``torch.no_grad()``.
 """
 from __future__ import annotations
 
@@ -12,96 +13,97 @@ import torch
 from kfront.backends.torch.core import to_tensor
 
 
-def _tensors(grad, variable, slots):
-    """The raw tensors, or None when dtypes differ (the portable path handles casts)."""
-    g, w = to_tensor(grad), variable._value
-    if g.dtype != w.dtype or any(s._value.dtype != w.dtype for s in slots):
-        return None
-    return g, w, [s._value for s in slots]
-
-
-@torch.no_grad()
-def sgd(grad, variable, slots, hyper):
-    tensors = _tensors(grad, variable, slots)
-    if tensors is None:
-        return NotImplemented
-    g, w, bufs = tensors
+def _sgd(gs, ws, bufs, hyper):
     lr = hyper["learning_rate"]
-    if not bufs:
-        w -= g * lr
-        return None
-    (m,), momentum = bufs, hyper["momentum"]
-    m *= momentum
-    m -= g * lr
-    w += m * momentum - g * lr if hyper["nesterov"] else m
-    return None
-
-
-@torch.no_grad()
-def adam(grad, variable, slots, hyper):
-    tensors = _tensors(grad, variable, slots)
-    if tensors is None:
-        return NotImplemented
-    g, w, bufs = tensors
-    m, v = bufs[0], bufs[1]
-    step = g - m
-    step *= hyper["one_minus_beta_1"]
-    m += step
-    step = torch.square(g)
-    step -= v
-    step *= hyper["one_minus_beta_2"]
-    v += step
-    if hyper["amsgrad"]:
-        torch.maximum(bufs[2], v, out=bufs[2])
-        v = bufs[2]
-    denominator = torch.sqrt(v)
-    denominator += hyper["epsilon"]
-    step = m * hyper["alpha"]
-    step /= denominator
-    w -= step
-    return None
-
-
-@torch.no_grad()
-def rmsprop(grad, variable, slots, hyper):
-    tensors = _tensors(grad, variable, slots)
-    if tensors is None:
-        return NotImplemented
-    g, w, bufs = tensors
-    rho, one_minus_rho = hyper["rho"], hyper["one_minus_rho"]
-    velocity = bufs[0]
-    velocity *= rho
-    velocity += torch.square(g) * one_minus_rho
-    if hyper["centered"]:
-        average = bufs[-1]
-        average *= rho
-        average += g * one_minus_rho
-        denominator = velocity - torch.square(average)
+    if not bufs[0]:
+        torch._foreach_sub_(ws, torch._foreach_mul(gs, lr))
+        return
+    ms, momentum = [b[0] for b in bufs], hyper["momentum"]
+    torch._foreach_mul_(ms, momentum)
+    step = torch._foreach_mul(gs, lr)
+    torch._foreach_sub_(ms, step)
+    if hyper["nesterov"]:
+        ahead = torch._foreach_mul(ms, momentum)
+        torch._foreach_sub_(ahead, step)
+        torch._foreach_add_(ws, ahead)
     else:
-        denominator = velocity.clone()
-    denominator += hyper["epsilon"]
-    increment = g * hyper["learning_rate"]
-    increment /= torch.sqrt(denominator)
+        torch._foreach_add_(ws, ms)
+
+
+def _adam(gs, ws, bufs, hyper):
+    ms, vs = [b[0] for b in bufs], [b[1] for b in bufs]
+    step = torch._foreach_sub(gs, ms)
+    torch._foreach_mul_(step, hyper["one_minus_beta_1"])
+    torch._foreach_add_(ms, step)
+    step = torch._foreach_mul(gs, gs)
+    torch._foreach_sub_(step, vs)
+    torch._foreach_mul_(step, hyper["one_minus_beta_2"])
+    torch._foreach_add_(vs, step)
+    if hyper["amsgrad"]:
+        v_hats = [b[2] for b in bufs]
+        torch._foreach_maximum_(v_hats, vs)
+        vs = v_hats
+    denominator = torch._foreach_sqrt(vs)
+    torch._foreach_add_(denominator, hyper["epsilon"])
+    step = torch._foreach_mul(ms, hyper["alpha"])
+    torch._foreach_div_(step, denominator)
+    torch._foreach_sub_(ws, step)
+
+
+def _rmsprop(gs, ws, bufs, hyper):
+    rho, one_minus_rho = hyper["rho"], hyper["one_minus_rho"]
+    velocities = [b[0] for b in bufs]
+    torch._foreach_mul_(velocities, rho)
+    squares = torch._foreach_mul(gs, gs)
+    torch._foreach_mul_(squares, one_minus_rho)
+    torch._foreach_add_(velocities, squares)
+    if hyper["centered"]:
+        averages = [b[-1] for b in bufs]
+        torch._foreach_mul_(averages, rho)
+        torch._foreach_add_(averages, torch._foreach_mul(gs, one_minus_rho))
+        denominator = torch._foreach_sub(velocities, torch._foreach_mul(averages, averages))
+    else:
+        denominator = [v.clone() for v in velocities]
+    torch._foreach_add_(denominator, hyper["epsilon"])
+    increment = torch._foreach_mul(gs, hyper["learning_rate"])
+    torch._foreach_div_(increment, torch._foreach_sqrt(denominator))
     if hyper["momentum"] > 0:
-        momentum = bufs[1]
-        momentum *= hyper["momentum"]
-        momentum += increment
-        increment = momentum
-    w -= increment
-    return None
+        momentums = [b[1] for b in bufs]
+        torch._foreach_mul_(momentums, hyper["momentum"])
+        torch._foreach_add_(momentums, increment)
+        increment = momentums
+    torch._foreach_sub_(ws, increment)
 
 
-@torch.no_grad()
-def adagrad(grad, variable, slots, hyper):
-    tensors = _tensors(grad, variable, slots)
-    if tensors is None:
-        return NotImplemented
-    g, w, (accumulator,) = tensors
-    accumulator += torch.square(g)
-    step = g * hyper["learning_rate"]
-    step /= torch.sqrt(accumulator + hyper["epsilon"])
-    w -= step
-    return None
+def _adagrad(gs, ws, bufs, hyper):
+    accumulators = [b[0] for b in bufs]
+    torch._foreach_add_(accumulators, torch._foreach_mul(gs, gs))
+    step = torch._foreach_mul(gs, hyper["learning_rate"])
+    torch._foreach_div_(step, torch._foreach_sqrt(torch._foreach_add(accumulators,
+                                                                     hyper["epsilon"])))
+    torch._foreach_sub_(ws, step)
 
 
-optimizer_kernels = {"sgd": sgd, "adam": adam, "rmsprop": rmsprop, "adagrad": adagrad}
+def _batched(update):
+    """A batched kernel around ``update(grads, weights, slot_tensors, hyper)``; it declines
+    (touching nothing) when a gradient or slot dtype differs from its variable's: the portable
+    path handles the casts."""
+    @torch.no_grad()
+    def kernel(grads, variables, slots, hyper):
+        gs = [to_tensor(g) for g in grads]
+        ws = [v._value for v in variables]
+        bufs = [[s._value for s in ss] for ss in slots]
+        if any(g.dtype != w.dtype or any(b.dtype != w.dtype for b in bb)
+               for g, w, bb in zip(gs, ws, bufs)):
+            return NotImplemented
+        update(gs, ws, bufs, hyper)
+        return None
+
+    kernel.batched = True
+    kernel.__name__ = kernel.__qualname__ = update.__name__.lstrip("_")
+    kernel.__doc__ = f"The {kernel.__name__} update of every variable (see the module doc)."
+    return kernel
+
+
+optimizer_kernels = {name: _batched(fn) for name, fn in
+                     {"sgd": _sgd, "adam": _adam, "rmsprop": _rmsprop, "adagrad": _adagrad}.items()}
