@@ -225,6 +225,13 @@ class CallbackList(Callback):
         if self._in_begin_end_block_count < 0:
             raise ValueError("`on_xxx_end` called without corresponding `on_xxx_begin`")
 
+    def reads_batch_logs(self) -> bool:
+        """Does a callback implement ``on_train_batch_end`` (or ``on_batch_end``)? When none
+        does, ``fit`` leaves each batch's loss and outputs on the device and updates the
+        metrics every few batches, without waiting for the device at every step."""
+        return any(_implements(cb, hook) for cb in self.callbacks
+                   for hook in ("on_train_batch_end", "on_batch_end"))
+
     def _call(self, hook: str, *args, logs=None) -> None:
         logs = pythonify_logs(logs)
         for callback in self.callbacks:
@@ -286,6 +293,11 @@ class CallbackList(Callback):
 
     def __iter__(self):
         return iter(self.callbacks)
+
+
+def _implements(callback: Callback, hook: str) -> bool:
+    """``hook`` overridden by the callback's class or set on the instance (LambdaCallback)."""
+    return hook in vars(callback) or getattr(type(callback), hook) is not getattr(Callback, hook)
 
 
 def _flatten(items) -> list:

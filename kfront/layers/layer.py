@@ -178,8 +178,8 @@ class Layer:
     variables = property(lambda self: self.weights)
 
     def get_weights(self) -> list:
-        """The weights as numpy arrays."""
-        return [ops.convert_to_numpy(w.value) for w in self.weights]
+        """The weights as numpy arrays (copies: later training does not change them)."""
+        return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights) -> None:
         """Set the weights from a list of arrays, in ``weights`` order."""

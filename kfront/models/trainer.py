@@ -12,6 +12,10 @@ from kfront.backends.common import tree
 from kfront.models import data as data_utils
 
 
+#: batches whose metric updates may wait (on the device) before ``fit``/``evaluate`` apply them
+_FLUSH_EVERY = 8
+
+
 class Trainer:
     """The training API of ``Model`` (mixed into it)."""
 
@@ -128,19 +132,50 @@ class Trainer:
         """One gradient step on a batch; returns ``(loss, y_pred)`` as backend tensors.
 
         The forward and backward pass run through ``B.compile_stateful`` (jax.jit, tf.function
-        or torch.compile where the compile settings ask for it); the optimizer update runs
-        after it, through the backend's fused kernels."""
+        or torch.compile where the compile settings ask for it). Compiled, the optimizer
+        update runs inside the same call when the optimizer allows it (one compiled call per
+        step, see ``Optimizer._can_update_in_graph``); otherwise, and eagerly, it runs after
+        it through the backend's fused kernels."""
         variables = self.trainable_variables
+        optimizer = self.optimizer
 
-        def grad_fn(x, y, sample_weight):
+        def loss_and_grads(x, y, sample_weight):
             def loss_fn():
                 y_pred = self(x, training=True)
                 return self.compute_loss(x, y, y_pred, sample_weight), y_pred
             return B.variables_value_and_grad(loss_fn, variables, has_aux=True)
 
-        (loss, y_pred), grads = self._run_compiled("train", grad_fn, x, y, sample_weight)
-        self.optimizer.apply(grads, self.trainable_variables)
+        if self._update_in_graph(variables):
+            raw_step, hyper = optimizer._begin_step()
+            dtype = variables[0].dtype  # NumPy scalars: every compiled kind takes them cheaply
+            per_step = {k: np.asarray(hyper[k], dtype)
+                        for k in optimizer._per_step_hyper if k in hyper}
+            fixed = {k: v for k, v in hyper.items() if k not in per_step}
+
+            def train_fn(x, y, sample_weight, per_step):
+                (loss, y_pred), grads = loss_and_grads(x, y, sample_weight)
+                optimizer._update_in_graph(grads, variables, {**fixed, **per_step})
+                return loss, y_pred
+
+            loss, y_pred = self._run_compiled(("train", *sorted(fixed.items())), train_fn,
+                                              x, y, sample_weight, per_step,
+                                              state=self.variables + optimizer.variables)
+            optimizer._advance(raw_step, assign=False)
+            return loss, y_pred
+        (loss, y_pred), grads = self._run_compiled("train", loss_and_grads, x, y, sample_weight)
+        optimizer.apply(grads, variables)
         return loss, y_pred
+
+    def _update_in_graph(self, variables) -> bool:
+        """Does the optimizer update run inside the compiled train step? (Decided once per
+        ``compile``.)"""
+        fns = self.__dict__.setdefault("_compiled_fns", {})
+        if "update_in_graph" not in fns:
+            if not (self.built and variables):
+                return False
+            fns["update_in_graph"] = (self._use_jit()
+                                      and self.optimizer._can_update_in_graph(variables))
+        return fns["update_in_graph"]
 
     def test_step(self, x, y, sample_weight=None):
         """Loss and outputs on a batch, without updating weights."""
@@ -155,14 +190,16 @@ class Trainer:
         with B.no_grad():
             return self._run_compiled("predict", lambda x: self(x, training=False), x)
 
-    def _run_compiled(self, name: str, fn, *args):
+    def _run_compiled(self, name, fn, *args, state=None):
         """``fn(*args)`` through the backend's compiled version, made on first use (an unbuilt
-        model runs eagerly once, so that its weights exist before compiling)."""
+        model runs eagerly once, so that its weights exist before compiling). ``state``: the
+        Variables ``fn`` reads or assigns (default: the model's)."""
         fns = self.__dict__.setdefault("_compiled_fns", {})
         if name not in fns:
             if not self.built or not self.variables:
                 return fn(*args)
-            fns[name] = B.compile_stateful(fn, self.variables, self._use_jit())
+            fns[name] = B.compile_stateful(fn, self.variables if state is None else state,
+                                           self._use_jit())
         return fns[name](*args)
 
     def _use_jit(self) -> bool:
@@ -176,15 +213,34 @@ class Trainer:
             return config.backend() in ("tensorflow", "jax")
         return bool(jit)
 
-    def _run_batch(self, step_fn, x, y, sw):
+    def _run_batch(self, step_fn, x, y, sw) -> tuple:
+        """``step_fn`` on a batch: what ``_update_metrics`` takes, ``(loss, y, y_pred, sw, n)``
+        (the loss and outputs still on the device)."""
         if self._compiled_metrics is None:
             self._resolve_metrics(y, self._probe_output(x))
         loss, y_pred = step_fn(x, y, sw)
-        return self._update_metrics(loss, y, y_pred, sw, len(tree.flatten(x)[0][0]))
+        return loss, y, y_pred, sw, len(tree.flatten(x)[0][0])
+
+    def _flush_metrics(self, pending: list) -> float:
+        """Update the metrics with every pending batch (oldest first); the last batch's loss."""
+        loss_value = math.nan
+        for batch in pending:
+            loss_value = self._update_metrics(*batch)
+        pending.clear()
+        return loss_value
 
     def _probe_output(self, x):
         with B.no_grad():
             return self(data_utils.take(x, slice(0, 1)), training=False)
+
+    def _check_loss(self, loss_value: float, epoch: int, step: int) -> None:
+        """Stop training (with a warning) once the loss is NaN or infinite."""
+        if not math.isfinite(loss_value):
+            warnings.warn(f'Model "{self.name}": the loss became {loss_value} by batch {step} '
+                          f"of epoch {epoch + 1}; training stopped. Check the learning rate, "
+                          f"NaN/inf in the inputs, and the loss's from_logits setting.",
+                          RuntimeWarning, stacklevel=3)
+            self.stop_training = True
 
     # ------------------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1,
@@ -227,6 +283,10 @@ class Trainer:
                                         model=self, verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
         callback_list.on_train_begin()
+        # without a callback reading batch logs, metrics are updated every few batches: the
+        # device then runs ahead of Python instead of waiting for it at every step
+        flush_every = 1 if callback_list.reads_batch_logs() else _FLUSH_EVERY
+        pending: list = []
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -235,19 +295,16 @@ class Trainer:
                 if step >= steps:
                     break
                 callback_list.on_train_batch_begin(step)
-                loss_value = self._run_batch(self.train_step, data_utils.take(x, idx),
-                                             data_utils.take(y, idx),
-                                             data_utils.take(sample_weight, idx))
-                logs = self._logs()
+                pending.append(self._run_batch(self.train_step, data_utils.take(x, idx),
+                                               data_utils.take(y, idx),
+                                               data_utils.take(sample_weight, idx)))
+                if len(pending) >= flush_every or step + 1 == steps:
+                    self._check_loss(self._flush_metrics(pending), epoch, step)
+                    logs = self._logs()
                 callback_list.on_train_batch_end(step, logs)
-                if not math.isfinite(loss_value):
-                    warnings.warn(f'Model "{self.name}": the loss became {loss_value} at batch '
-                                  f"{step} of epoch {epoch + 1}; training stopped. Check the "
-                                  f"learning rate, NaN/inf in the inputs, and the loss's "
-                                  f"from_logits setting.", RuntimeWarning, stacklevel=2)
-                    self.stop_training = True
                 if self.stop_training:
                     break
+            self._flush_metrics(pending)  # batches left by a stop from outside
             logs = self._logs()
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self.evaluate(*val[:2], sample_weight=val[2],
@@ -271,9 +328,14 @@ class Trainer:
         if self._compiled_metrics is None:
             self._resolve_metrics(y, self._probe_output(x))
         self.reset_metrics()
+        pending: list = []
         for idx in data_utils.batches(n, batch_size or 32):
-            self._run_batch(self.test_step, data_utils.take(x, idx), data_utils.take(y, idx),
-                            data_utils.take(sample_weight, idx))
+            pending.append(self._run_batch(self.test_step, data_utils.take(x, idx),
+                                           data_utils.take(y, idx),
+                                           data_utils.take(sample_weight, idx)))
+            if len(pending) >= _FLUSH_EVERY:
+                self._flush_metrics(pending)
+        self._flush_metrics(pending)
         logs = self._logs()
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
@@ -310,7 +372,7 @@ class Trainer:
             sample_weight = cw if sample_weight is None else sample_weight * cw
         if self._compiled_metrics is not None:
             self.reset_metrics()
-        self._run_batch(self.train_step, x, y, sample_weight)
+        self._update_metrics(*self._run_batch(self.train_step, x, y, sample_weight))
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
@@ -321,7 +383,7 @@ class Trainer:
         data_utils.num_samples(x, y, sample_weight)
         if self._compiled_metrics is not None:
             self.reset_metrics()
-        self._run_batch(self.test_step, x, y, sample_weight)
+        self._update_metrics(*self._run_batch(self.test_step, x, y, sample_weight))
         return self._batch_result(return_dict)
 
     def predict_on_batch(self, x):

@@ -32,6 +32,7 @@ class Adam(Optimizer):
     """
 
     _kernel_name = "adam"
+    _per_step_hyper = ("learning_rate", "alpha")
 
     def __init__(self, learning_rate: float | schedules.LearningRateSchedule | Callable = 0.001,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,

@@ -80,6 +80,13 @@ def _check_is_variable(opt, v) -> None:
                         f"{type(v).__module__}.{type(v).__name__} ({v!r})")
 
 
+def _apply_constraints(variables) -> None:
+    for v in variables:
+        constraint = getattr(v, "constraint", None)
+        if constraint is not None:
+            v.assign(constraint(v))
+
+
 def _owner(cls, attr):
     return next((c for c in cls.__mro__ if attr in c.__dict__), None)
 
@@ -120,6 +127,9 @@ class Optimizer:
 
     #: key of this optimizer's fused kernel in a backend's ``optimizer_kernels`` (or None)
     _kernel_name: str | None = None
+    #: ``_step_hyper`` keys whose values change from step to step: a compiled train step takes
+    #: them as tensors; the other values are compiled in (a new value compiles a new step)
+    _per_step_hyper: tuple = ("learning_rate",)
 
     def __init__(self, learning_rate: float | _schedules.LearningRateSchedule | Callable,
                  weight_decay: float | None = None, clipnorm: float | None = None,
@@ -460,11 +470,47 @@ class Optimizer:
                 if freq and (self._step_iteration + 1) % freq == 0:
                     self._overwrite_model_variables_with_average_value(
                         self._trainable_variables)
-            for v in variables:
-                constraint = getattr(v, "constraint", None)
-                if constraint is not None:
-                    v.assign(constraint(v))
-        self._iterations.assign(raw_step + 1)
+            _apply_constraints(variables)
+        self._advance(raw_step)
+
+    # ------------------------------------------------------- update inside a compiled step
+    def _can_update_in_graph(self, variables: Sequence) -> bool:
+        """Can the update of ``variables`` run inside a compiled train step (the trainer's
+        fused path, one compiled call per step)? Only the built-in updates without gradient
+        accumulation, EMA, clipping, weight decay, loss scaling or overwrite-with-gradient
+        variables, on variables of one dtype; everything else runs through ``apply``."""
+        if not self.built:
+            self.build(variables)
+        return (self._fast_path
+                and not (self.gradient_accumulation_steps or self.use_ema or self.weight_decay
+                         or self.loss_scale_factor is not None or self.clipnorm is not None
+                         or self.clipvalue is not None or self.global_clipnorm is not None)
+                and not any(getattr(v, "overwrite_with_gradient", False) for v in variables)
+                and len({v.dtype for v in variables}) == 1
+                and list(variables) == self._trainable_variables)
+
+    def _begin_step(self) -> tuple[int, dict]:
+        """Host side of a step updated in a compiled graph: ``(iteration, hyper)``."""
+        raw_step = self._host_iterations()
+        self._step_iteration = raw_step
+        return raw_step, self._step_hyper(self._current_learning_rate(), raw_step)
+
+    def _update_in_graph(self, grads: Sequence, variables: Sequence, hyper: dict) -> None:
+        """The update of one step, traceable: ``hyper``'s numbers may be tensors (see
+        ``_can_update_in_graph``), ``iterations`` included; the trainer calls ``_begin_step``
+        before and ``_advance(raw_step, assign=False)`` after."""
+        slots, index = self._slots, self._trainable_variables_indices
+        for g, v in zip(grads, variables):
+            g = g if getattr(g, "dtype", None) == v.value.dtype else ops.cast(g, v.dtype)
+            self._update_step(g, v, slots[index[id(v)]], hyper)
+        _apply_constraints(variables)
+        self._iterations.assign_add(1)
+
+    def _advance(self, raw_step: int, assign: bool = True) -> None:
+        """Count the step: ``iterations`` becomes ``raw_step + 1`` (already done on the
+        device by ``_update_in_graph`` when not ``assign``)."""
+        if assign:
+            self._iterations.assign(raw_step + 1)
         self._iterations_seen = (self._iterations._version, raw_step + 1)
 
     def _host_iterations(self) -> int:

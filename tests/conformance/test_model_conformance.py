@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import kfront
 from kfront import layers
@@ -88,3 +89,50 @@ def test_readme_demo_reaches_the_same_accuracy_on_every_backend():
         accuracies[name] = float(found.group(1))
     assert max(accuracies.values()) - min(accuracies.values()) <= 0.5, accuracies
     assert min(accuracies.values()) > 88.0, accuracies
+
+
+OPTIMIZERS = {"adam": lambda: kfront.optimizers.Adam(0.01),
+              "sgd-nesterov": lambda: kfront.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+              "rmsprop-centered": lambda: kfront.optimizers.RMSprop(0.01, momentum=0.5,
+                                                                    centered=True),
+              "adam-clipnorm": lambda: kfront.optimizers.Adam(0.01, clipnorm=0.1)}
+
+
+@pytest.mark.parametrize("opt", sorted(OPTIMIZERS))
+def test_update_inside_the_compiled_step_equals_the_eager_update(backend, opt):
+    """Where steps compile (JAX, TensorFlow), the optimizer update runs inside the compiled
+    train step unless the optimizer needs the host (clipping here): both give the eager
+    weights, optimizer slots and iteration count."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(48, 6)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 48)]
+    initial = None
+    results = {}
+    for eager in (True, False):
+        model = kfront.Sequential([layers.Input((6,)), layers.Dense(8, activation="tanh"),
+                                   layers.Dense(3, activation="softmax")])
+        initial = model.get_weights() if initial is None else initial
+        model.set_weights(initial)
+        model.compile(optimizer=OPTIMIZERS[opt](), loss="categorical_crossentropy",
+                      run_eagerly=eager)
+        model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        assert int(kfront.ops.convert_to_numpy(model.optimizer.iterations)) == 12
+        results[eager] = model.get_weights() + [v.numpy() for v in model.optimizer.variables]
+        fused = model._compiled_fns.get("update_in_graph")
+    compiled = backend in ("jax", "tensorflow")
+    assert fused is (compiled and opt != "adam-clipnorm")
+    for a, b in zip(results[False], results[True]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_get_weights_returns_copies(backend):
+    """Training after ``get_weights()`` leaves the returned arrays alone (torch's ``numpy()``
+    shares memory, the native kernels update in place)."""
+    model = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+    before = model.get_weights()
+    kept = [w.copy() for w in before]
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    for a, b in zip(before, kept):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(model.get_weights()[0], kept[0])
