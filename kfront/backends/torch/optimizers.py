@@ -4,9 +4,13 @@ Every kernel is batched (``kernel.batched``): one call per step updates all vari
 ``torch._foreach_*`` operations, a dozen C++ calls per step however many variables the model
 has. Each does what the optimizer's portable ``_update_step`` does, with the same operations in
 the same order (so results are bit-identical), in place on the variables' own tensors under
-``torch.no_grad()``.
+``torch.no_grad()``. Adam in float32 or float64 is the exception: it runs torch's fused
+one-pass kernel (ten times faster than a dozen passes over the weights), whose result equals
+Keras's update up to float rounding.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 
@@ -30,7 +34,37 @@ def _sgd(gs, ws, bufs, hyper):
         torch._foreach_add_(ws, ms)
 
 
+_FUSED_ADAM = hasattr(torch, "_fused_adam_") and tuple(
+    int(p) for p in torch.__version__.split(".")[:2]) >= (2, 4)  # CPU kernel since 2.4
+_ONE: dict = {}  # device -> a scalar 1.0, the step count the fused kernel is given
+
+
 def _adam(gs, ws, bufs, hyper):
+    dtypes = {w.dtype for w in ws}
+    if _FUSED_ADAM and len(dtypes) == 1 and dtypes <= {torch.float32, torch.float64}:
+        _adam_fused(gs, ws, bufs, hyper)
+    else:
+        _adam_foreach(gs, ws, bufs, hyper)
+
+
+def _adam_fused(gs, ws, bufs, hyper):
+    """torch's one-pass Adam kernel, given step 1 and a rescaled rate and epsilon so that it
+    computes Keras's update ``w -= alpha * m / (sqrt(v) + epsilon)`` (equal up to rounding:
+    it forms ``v`` as ``beta_2 * v + (1 - beta_2) * g * g``)."""
+    omb1, omb2 = hyper["one_minus_beta_1"], hyper["one_minus_beta_2"]
+    root = math.sqrt(omb2)  # torch divides sqrt(v) by sqrt(1 - beta_2 ** step)
+    device = ws[0].device
+    one = _ONE.get(device)
+    if one is None:
+        one = _ONE[device] = torch.ones((), device=device)
+    torch._fused_adam_(ws, gs, [b[0] for b in bufs], [b[1] for b in bufs],
+                       [b[2] for b in bufs] if hyper["amsgrad"] else [], [one] * len(ws),
+                       lr=hyper["alpha"] * omb1 / root, beta1=1 - omb1, beta2=1 - omb2,
+                       weight_decay=0.0, eps=hyper["epsilon"] / root, amsgrad=hyper["amsgrad"],
+                       maximize=False)
+
+
+def _adam_foreach(gs, ws, bufs, hyper):
     ms, vs = [b[0] for b in bufs], [b[1] for b in bufs]
     step = torch._foreach_sub(gs, ms)
     torch._foreach_mul_(step, hyper["one_minus_beta_1"])
