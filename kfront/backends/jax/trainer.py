@@ -17,8 +17,9 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool) -> Callable:
     The compiled function is pure: it takes the values of ``variables``, ``fn``'s arguments and
     a PRNG key fresh each call, binds the variables to the traced values while ``fn`` runs
     (``fn`` may call ``variables_value_and_grad`` and ``assign`` them, e.g. BatchNorm
-    statistics), and returns ``fn``'s outputs and the new values of the assigned variables,
-    which the returned callable writes back. Random ops inside draw from the key.
+    statistics), and returns ``fn``'s outputs and the variables' new values, which the returned
+    callable writes back. Random ops inside draw from the key. The old values are donated:
+    an array read from a Variable before the call is invalid after it (as in Keras).
     """
     if not jit:
         return fn
@@ -34,17 +35,21 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool) -> Callable:
         if stray:
             raise RuntimeError(f"compile_stateful: {fn.__name__} assigned traced values to "
                                f"Variables that were not passed to compile_stateful: {stray}")
-        return out, {index[v]: x for v, x in updates.items() if v in index}
+        return out, [updates.get(v, x) for v, x in zip(variables, values)]
 
-    jitted = jax.jit(pure)
+    # every value goes out again (updated or not), so the old buffers are donated: XLA writes
+    # the new weights and slots in place instead of allocating them (as Keras's train step)
+    donating, plain = jax.jit(pure, donate_argnums=0), jax.jit(pure)
     seeds = SeedStream()
 
     @functools.wraps(fn)
     def call(*args):
         key = seeds.next().astype(numpy.uint32)
-        out, new = jitted([v._value for v in variables], key, args)
-        for i, x in new.items():
-            core.set_value(variables[i], x)
+        values = [v._value for v in variables]
+        shared = len({id(x) for x in values}) < len(values)  # one buffer cannot go twice
+        out, new = (plain if shared else donating)(values, key, args)
+        for v, x in zip(variables, new):
+            v._value = x
         return out
 
     return call
