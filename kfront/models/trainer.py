@@ -221,12 +221,13 @@ class Trainer:
         loss, y_pred = step_fn(x, y, sw)
         return loss, y, y_pred, sw, len(tree.flatten(x)[0][0])
 
-    def _flush_metrics(self, pending: list) -> float:
-        """Update the metrics with every pending batch (oldest first); the last batch's loss."""
-        loss_value = math.nan
-        for batch in pending:
+    def _flush_metrics(self, pending: list, keep: int = 0) -> float:
+        """Update the metrics with the pending batches (oldest first) but the newest ``keep``,
+        which the device may still be computing; returns the last updated batch's loss."""
+        loss_value = 0.0
+        for batch in pending[:len(pending) - keep]:
             loss_value = self._update_metrics(*batch)
-        pending.clear()
+        del pending[:len(pending) - keep]
         return loss_value
 
     def _probe_output(self, x):
@@ -299,7 +300,9 @@ class Trainer:
                                                data_utils.take(y, idx),
                                                data_utils.take(sample_weight, idx)))
                 if len(pending) >= flush_every or step + 1 == steps:
-                    self._check_loss(self._flush_metrics(pending), epoch, step)
+                    # the newest batch stays on the device while Python updates the metrics
+                    keep = 0 if flush_every == 1 or step + 1 == steps else 1
+                    self._check_loss(self._flush_metrics(pending, keep), epoch, step)
                     logs = self._logs()
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
@@ -334,7 +337,7 @@ class Trainer:
                                            data_utils.take(y, idx),
                                            data_utils.take(sample_weight, idx)))
             if len(pending) >= _FLUSH_EVERY:
-                self._flush_metrics(pending)
+                self._flush_metrics(pending, keep=1)
         self._flush_metrics(pending)
         logs = self._logs()
         if verbose:

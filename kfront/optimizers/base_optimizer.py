@@ -259,7 +259,7 @@ class Optimizer:
         """The learning rate for this step, as a Python float (read once per step)."""
         lr = self._learning_rate
         if isinstance(lr, KVariable):
-            return _as_float(lr.value)
+            return self._host_learning_rate(lr)
         return _as_float(self.learning_rate)
 
     def build(self, variables: Sequence) -> None:
@@ -520,6 +520,16 @@ class Optimizer:
         if seen is not None and seen[0] == getattr(self._iterations, "_version", None):
             return seen[1]
         return int(ops.convert_to_numpy(self._iterations.value))
+
+    def _host_learning_rate(self, lr: KVariable) -> float:
+        """The ``learning_rate`` Variable as a float, read from the device only after an
+        ``assign`` (a compiled step hands the variable a new buffer each call, and reading it
+        would wait for that step to finish)."""
+        seen = getattr(self, "_learning_rate_seen", None)
+        version = getattr(lr, "_version", None)
+        if seen is None or seen[0] != version or seen[1] is not lr:
+            seen = self._learning_rate_seen = (version, lr, _as_float(lr.value))
+        return seen[2]
 
     def _update(self, grads, variables):
         """Clip, weight-decay and update (one real update step)."""
