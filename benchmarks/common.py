@@ -35,13 +35,14 @@ def timed(run_epoch, samples: int, epochs: int, first_step=None) -> dict:
     return {"samples_per_s": samples * epochs / (time.perf_counter() - t), **extra}
 
 
-def fit_case(lib_name: str, backend: str, build, x, y, batch: int, epochs: int) -> dict:
-    """``fit`` throughput of ``build(lib)`` on kfront or Keras 3 with ``backend``."""
+def fit_case(lib_name: str, backend: str, build, x, y, batch: int, epochs: int,
+             loss: str = "categorical_crossentropy") -> dict:
+    """``fit`` throughput of ``build(lib)`` (Adam, ``loss``, accuracy) on kfront or Keras 3
+    with ``backend``."""
     os.environ["KFRONT_BACKEND" if lib_name == "kfront" else "KERAS_BACKEND"] = backend
     lib = __import__(lib_name)
     model = build(lib)
-    model.compile(optimizer=lib.optimizers.Adam(), loss="categorical_crossentropy",
-                  metrics=["acc"])
+    model.compile(optimizer=lib.optimizers.Adam(), loss=loss, metrics=["acc"])
     return timed(lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0), len(x), epochs,
                  first_step=lambda: model.train_on_batch(x[:batch], y[:batch]))
 

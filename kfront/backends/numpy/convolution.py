@@ -1,7 +1,7 @@
 """Convolution and pooling kernels of the native engine, rank-generic (1D, 2D and 3D alike).
 
 Kernels work channels-last, ``(batch, *spatial, channels)``; channels-first inputs are transposed
-on the way in and out. A convolution copies one strided slice per kernel position into a column
+on the way in and out. A convolution copies a strided window view of its input into a column
 buffer ``(batch, *out, K, C)`` (im2col) and multiplies it by the kernel in ONE GEMM; its input
 gradient is one GEMM back to columns and one strided slice-add per kernel position (col2im).
 The column buffer is kept from the forward pass for the kernel gradient. Pooling reduces the
@@ -24,6 +24,7 @@ from kfront.backends.numpy import numpy as knp
 from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
                                                  spatial_rank, transpose_length)
 from kfront.backends.numpy.engine import get_xp, primitive
+from kfront.backends.numpy.threads import parallel
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",
            "average_pool"]
@@ -50,18 +51,31 @@ def _unpad(x, pads):
 
 
 def _im2col(xp, x, k, s, d, out):
-    """``(N, *out, K, C)``: column ``j`` holds the inputs under kernel position ``j``."""
+    """``(N, *out, K, C)``: column ``j`` holds the inputs under kernel position ``j``, copied
+    in one pass from a strided view ``(N, *out, *k, C)`` of ``x``."""
+    st = x.strides
+    shape = (x.shape[0], *out, *k, x.shape[-1])
+    strides = (st[0], *(a * b for a, b in zip(st[1:-1], s)),
+               *(a * b for a, b in zip(st[1:-1], d)), st[-1])
     cols = xp.empty((x.shape[0], *out, math.prod(k), x.shape[-1]), x.dtype)
-    for j, sl in enumerate(_windows(k, s, d, out)):
-        cols[..., j, :] = x[sl]
+    src, dst = xp.lib.stride_tricks.as_strided(x, shape, strides), cols.reshape(shape)
+
+    def copy(a, b):
+        dst[a:b] = src[a:b]
+    parallel(copy, x.shape[0], cols.size, xp)
     return cols
 
 
 def _col2im(xp, cols, padded_shape, k, s, d, out):
     """The adjoint of ``_im2col``: add each column back where it was read from."""
     x = xp.zeros(padded_shape, cols.dtype)
-    for j, sl in enumerate(_windows(k, s, d, out)):
-        x[sl] += cols[..., j, :]
+    windows = list(_windows(k, s, d, out))
+
+    def add(a, b):
+        xs, cs = x[a:b], cols[a:b]
+        for j, sl in enumerate(windows):
+            xs[sl] += cs[..., j, :]
+    parallel(add, x.shape[0], cols.size, xp)
     return x
 
 
@@ -179,19 +193,35 @@ def _max_pool(x, pool_size, strides, padding):
     pads, out = geometry(x.shape[1:-1], pool_size, strides, ones, padding, "max_pool", x.shape)
     xpad = _pad(xp, x, pads, _lowest(xp, x.dtype))
     windows = list(_windows(pool_size, strides, ones, out))
-    y = xpad[windows[0]].copy()
-    for sl in windows[1:]:
-        xp.maximum(y, xpad[sl], out=y)
+    y = xp.empty((x.shape[0], *out, x.shape[-1]), x.dtype)
+
+    def reduce(a, b):
+        xs, ys = xpad[a:b], y[a:b]
+        ys[...] = xs[windows[0]]
+        for sl in windows[1:]:
+            xp.maximum(ys, xs[sl], out=ys)
+    parallel(reduce, x.shape[0], xpad.size, xp)
 
     def vjp(g, needs):
         # each window's gradient goes to its FIRST maximal element (row-major), as in Keras's
         # backends; arithmetic masks, because masked copies are several times slower in numpy
+        # (windows that do not overlap, the usual pooling, are written, not added, in place)
         gx = xp.zeros(xpad.shape, g.dtype)
-        left = g
-        for sl in windows:
-            routed = left * (xpad[sl] == y)
-            gx[sl] += routed
-            left = left - routed
+        disjoint = all(s >= k for s, k in zip(strides, pool_size))
+
+        def route(a, b):
+            xs, ys, gs = xpad[a:b], y[a:b], gx[a:b]
+            left, mask = g[a:b], xp.empty(ys.shape, bool)
+            for i, sl in enumerate(windows):
+                xp.equal(xs[sl], ys, out=mask)
+                if disjoint:
+                    routed = xp.multiply(left, mask, out=gs[sl])
+                else:
+                    routed = left * mask
+                    gs[sl] += routed
+                if i + 1 < len(windows):
+                    left = left - routed if i == 0 else xp.subtract(left, routed, out=left)
+        parallel(route, x.shape[0], xpad.size, xp)
         return (_unpad(gx, pads),)
     return y, vjp
 

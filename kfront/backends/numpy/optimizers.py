@@ -8,6 +8,7 @@ that earlier computations still hold are never changed under them.
 from __future__ import annotations
 
 from kfront.backends.numpy.engine import get_xp, raw
+from kfront.backends.numpy.threads import parallel
 
 
 def _arrays(grad, variable, slots):
@@ -40,22 +41,31 @@ def adam(grad, variable, slots, hyper):
         return NotImplemented
     g, w, bufs = arrays
     xp = get_xp(g)
-    m, v = bufs[0], bufs[1]
-    step = g - m
-    step *= hyper["one_minus_beta_1"]
-    m += step
-    step = xp.square(g)
-    step -= v
-    step *= hyper["one_minus_beta_2"]
-    v += step
-    if hyper["amsgrad"]:
-        xp.maximum(bufs[2], v, out=bufs[2])
-        v = bufs[2]
-    denominator = xp.sqrt(v)
-    denominator += hyper["epsilon"]
-    step = m * hyper["alpha"]
-    step /= denominator
-    variable._value = w - step
+    new = xp.empty_like(w)
+    own = [new, *bufs]
+    # flat chunks on the worker threads (elementwise, so identical to one pass)
+    split = all(a.flags.c_contiguous for a in own)
+    g, w, new, m, v, *v_hat = (a.reshape(-1) if split else a for a in (g, w, *own))
+
+    def update(a, b):
+        sl = slice(a, b) if split else Ellipsis
+        mc, vc, gc = m[sl], v[sl], g[sl]
+        step = gc - mc
+        step *= hyper["one_minus_beta_1"]
+        mc += step
+        step = xp.square(gc)
+        step -= vc
+        step *= hyper["one_minus_beta_2"]
+        vc += step
+        if hyper["amsgrad"]:
+            vc = xp.maximum(v_hat[0][sl], vc, out=v_hat[0][sl])
+        denominator = xp.sqrt(vc)
+        denominator += hyper["epsilon"]
+        step = mc * hyper["alpha"]
+        step /= denominator
+        xp.subtract(w[sl], step, out=new[sl])
+    parallel(update, w.size, 12 * w.size if split else 0, xp)
+    variable._value = new.reshape(variable._value.shape)
     return None
 
 
