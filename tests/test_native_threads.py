@@ -1,0 +1,57 @@
+"""The native engine's threaded kernels: the same bits on one thread and on several."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kfront
+from kfront import ops, optimizers
+from kfront.backends.numpy import threads
+
+
+@pytest.fixture(autouse=True)
+def native():
+    if kfront.config.backend() != "numpy":
+        pytest.skip("native-engine kernels")
+
+
+def _step(seed=0):
+    """Forward and gradient of conv -> max_pool (disjoint and overlapping) -> Adam update."""
+    rng = np.random.default_rng(seed)
+    x = np.maximum(rng.normal(size=(16, 14, 14, 3)), 0).astype("float32")  # ties at zero
+    k = rng.normal(size=(3, 3, 3, 8)).astype("float32")
+    w = kfront.Variable(k)
+
+    def loss(x, kernel):
+        y = ops.relu(ops.conv(x, kernel, padding="same"))
+        a = ops.max_pool(y, 2)
+        b = ops.max_pool(y, 3, strides=2, padding="same")
+        return ops.sum(ops.square(a)) + ops.sum(b)
+
+    value, grads = ops.value_and_grad(loss, argnums=(0, 1))(x, k)
+    opt = optimizers.Adam(0.01, amsgrad=True)
+    opt.apply_gradients([(grads[1], w)])
+    return [np.asarray(value), *map(np.asarray, grads), w.numpy()] + [
+        v.numpy() for v in opt.variables]
+
+
+def test_threaded_kernels_equal_one_thread(monkeypatch):
+    monkeypatch.setitem(threads._pool, "n", 1)
+    one = _step()
+    monkeypatch.setitem(threads._pool, "n", 3)
+    monkeypatch.setattr(threads, "_MIN_WORK", 256)  # small arrays split too
+    many = _step()
+    for a, b in zip(one, many):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_parallel_covers_the_range_once(monkeypatch):
+    monkeypatch.setitem(threads._pool, "n", 4)
+    seen = np.zeros(1000, int)
+
+    def mark(a, b):
+        seen[a:b] += 1
+    threads.parallel(mark, 1000, 1 << 30)
+    assert (seen == 1).all()
+    threads.parallel(mark, 3, 1 << 30)  # fewer items than threads
+    assert seen[:3].tolist() == [2, 2, 2]
