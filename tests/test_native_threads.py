@@ -39,7 +39,8 @@ def test_threaded_kernels_equal_one_thread(monkeypatch):
     monkeypatch.setitem(threads._pool, "n", 1)
     one = _step()
     monkeypatch.setitem(threads._pool, "n", 3)
-    monkeypatch.setattr(threads, "_MIN_WORK", 256)  # small arrays split too
+    monkeypatch.setattr(threads, "_MIN_WORK", 256)  # small arrays split too, in many pieces
+    monkeypatch.setattr(threads, "_PIECE_WORK", 512)
     many = _step()
     for a, b in zip(one, many):
         np.testing.assert_array_equal(a, b)
@@ -53,5 +54,7 @@ def test_parallel_covers_the_range_once(monkeypatch):
         seen[a:b] += 1
     threads.parallel(mark, 1000, 1 << 30)
     assert (seen == 1).all()
+    threads.parallel(mark, 1000, 1 << 19)  # two pieces of 1 << 18
+    assert (seen == 2).all()
     threads.parallel(mark, 3, 1 << 30)  # fewer items than threads
-    assert seen[:3].tolist() == [2, 2, 2]
+    assert seen[:3].tolist() == [3, 3, 3]

@@ -1,11 +1,13 @@
 """Data-parallel kernels on the native engine's worker threads.
 
-NumPy runs elementwise loops and copies on one core (only BLAS is threaded), so the memory-bound
-kernels of a training step (im2col/col2im, pooling, optimizer updates) split their work into
-chunks along the batch axis (or a flat index) and run them on a small pool of threads: NumPy
-releases the GIL inside its loops, so the chunks run at once. Results are identical to one
-call, since chunks never share an output element. ``KFRONT_NUM_THREADS`` sets the number of
-threads (default: the CPUs this process may use, at most 8); 1 turns the pool off.
+NumPy runs elementwise loops and copies on one core (only BLAS is threaded), and a kernel of
+several NumPy passes over large arrays streams them from memory once per pass. So the
+memory-bound kernels of a training step (im2col/col2im, pooling, optimizer updates) split their
+work into cache-sized pieces along the batch axis (or a flat index), run every pass on one piece
+before the next, and spread the pieces over a small pool of threads: NumPy releases the GIL
+inside its loops, so they run at once. Results are identical to one call, since pieces never
+share an output element. ``KFRONT_NUM_THREADS`` sets the number of threads (default: the CPUs
+this process may use, at most 8); 1 turns the pool off.
 
 Example:
     >>> import numpy as np
@@ -24,6 +26,7 @@ from typing import Callable
 import numpy
 
 _MIN_WORK = 1 << 16  # elements below which threads cost more than they save
+_PIECE_WORK = 1 << 18  # elements touched per piece: a piece's arrays fit a core's L2 cache
 _pool: dict = {}
 
 
@@ -38,19 +41,28 @@ def num_threads() -> int:
 
 
 def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy) -> None:
-    """Call ``fn(start, stop)`` on chunks covering ``range(n)``: on the worker threads when
-    ``work`` (elements touched) is large enough and the arrays are NumPy's, else once, here,
-    as ``fn(0, n)`` (CuPy kernels are already parallel)."""
-    k = min(num_threads(), n, max(1, work // _MIN_WORK)) if xp is numpy else 1
-    if k <= 1:
+    """Call ``fn(start, stop)`` on pieces covering ``range(n)``, each touching about
+    ``_PIECE_WORK`` of the ``work`` elements (so that one piece's arrays stay in cache through
+    all of ``fn``'s passes), spread over the worker threads. Small work, and CuPy arrays (whose
+    kernels are parallel already), run as one ``fn(0, n)`` here."""
+    if xp is not numpy or work < _MIN_WORK or n <= 1:
         fn(0, n)
+        return
+    pieces = min(n, max(1, work // _PIECE_WORK))
+    k = min(num_threads(), pieces, max(1, work // _MIN_WORK))
+    bounds = [n * i // pieces for i in range(pieces + 1)]
+
+    def run(t: int) -> None:  # thread t's share of the pieces, one after the other
+        for i in range(pieces * t // k, pieces * (t + 1) // k):
+            fn(bounds[i], bounds[i + 1])
+    if k == 1:
+        run(0)
         return
     executor = _pool.get("executor")
     if executor is None:
         executor = _pool["executor"] = ThreadPoolExecutor(num_threads() - 1,
                                                           thread_name_prefix="kfront")
-    bounds = [n * i // k for i in range(k + 1)]
-    futures = [executor.submit(fn, a, b) for a, b in zip(bounds[1:-1], bounds[2:])]
-    fn(bounds[0], bounds[1])
+    futures = [executor.submit(run, t) for t in range(1, k)]
+    run(0)
     for f in futures:
         f.result()
