@@ -7,7 +7,7 @@ PyTorch CPU loop of the same model. Run with ``python benchmarks/run.py cnn``.
 """
 from __future__ import annotations
 
-from common import digits, fit_case, main, timed
+from common import digits, fit_case, library_cases, main, timed
 
 TITLE = "Seed CNN 2x(conv5x5+maxpool)+Dense1024, Adam, batch 100"
 BATCH, EPOCHS = 100, 2
@@ -51,16 +51,7 @@ def torch_handwritten():
     return timed(epoch, len(x), EPOCHS)
 
 
-CASES = {
-    "kfront-numpy": lambda: fit("kfront", "numpy"),
-    "torch-handwritten": torch_handwritten,
-    "kfront-torch": lambda: fit("kfront", "torch"),
-    "keras-torch": lambda: fit("keras", "torch"),
-    "kfront-tensorflow": lambda: fit("kfront", "tensorflow"),
-    "keras-tensorflow": lambda: fit("keras", "tensorflow"),
-    "kfront-jax": lambda: fit("kfront", "jax"),
-    "keras-jax": lambda: fit("keras", "jax"),
-}
+CASES = {**library_cases(fit), "torch-handwritten": torch_handwritten}
 RATIOS = [("kfront-numpy", "torch-handwritten", 0.5),
           ("kfront-torch", "keras-torch", 1.5),
           ("kfront-tensorflow", "keras-tensorflow", 1.0),

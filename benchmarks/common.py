@@ -47,6 +47,17 @@ def fit_case(lib_name: str, backend: str, build, x, y, batch: int, epochs: int,
                  first_step=lambda: model.train_on_batch(x[:batch], y[:batch]))
 
 
+def library_cases(fit, backends=("numpy", "torch", "tensorflow", "jax")) -> dict:
+    """``kfront-<backend>`` for every backend and ``keras-<backend>`` beside it (Keras 3 has no
+    training numpy backend): case name -> ``fit(library, backend)``."""
+    cases = {}
+    for b in backends:
+        cases[f"kfront-{b}"] = lambda b=b: fit("kfront", b)
+        if b != "numpy":
+            cases[f"keras-{b}"] = lambda b=b: fit("keras", b)
+    return cases
+
+
 def main(cases: dict) -> None:
     """``python benchmarks/<suite>.py CASE``: run one case, print its result as JSON."""
     result = cases[sys.argv[1]]()

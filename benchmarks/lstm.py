@@ -6,7 +6,7 @@ Cases: kfront on each backend (``fit``) and real Keras 3 on the same backends. R
 """
 from __future__ import annotations
 
-from common import fit_case, main
+from common import fit_case, library_cases, main
 
 TITLE = "Embedding(20000,128)+LSTM(128)+Dense(1), seq 80, Adam, batch 32"
 VOCAB, STEPS, UNITS, BATCH, EPOCHS = 20000, 80, 128, 32, 2
@@ -32,15 +32,7 @@ def fit(lib_name, backend):
     return fit_case(lib_name, backend, build, x, y, BATCH, EPOCHS, loss="binary_crossentropy")
 
 
-CASES = {
-    "kfront-numpy": lambda: fit("kfront", "numpy"),
-    "kfront-torch": lambda: fit("kfront", "torch"),
-    "keras-torch": lambda: fit("keras", "torch"),
-    "kfront-tensorflow": lambda: fit("kfront", "tensorflow"),
-    "keras-tensorflow": lambda: fit("keras", "tensorflow"),
-    "kfront-jax": lambda: fit("kfront", "jax"),
-    "keras-jax": lambda: fit("keras", "jax"),
-}
+CASES = library_cases(fit)
 RATIOS = [("kfront-numpy", "keras-torch", 1.0),
           ("kfront-torch", "keras-torch", 1.5),
           ("kfront-tensorflow", "keras-tensorflow", 1.0),

@@ -5,7 +5,7 @@ NumPy and PyTorch loops of the same model. Run with ``python benchmarks/run.py m
 """
 from __future__ import annotations
 
-from common import digits, fit_case, main, timed
+from common import digits, fit_case, library_cases, main, timed
 
 TITLE = "MLP 784-256-256-10, Adam, batch 100"
 BATCH, EPOCHS = 100, 3
@@ -94,17 +94,8 @@ def torch_handwritten():
     return timed(epoch, len(x), EPOCHS)
 
 
-CASES = {
-    "kfront-numpy": lambda: fit("kfront", "numpy"),
-    "numpy-handwritten": numpy_handwritten,
-    "kfront-torch": lambda: fit("kfront", "torch"),
-    "keras-torch": lambda: fit("keras", "torch"),
-    "torch-handwritten": torch_handwritten,
-    "kfront-tensorflow": lambda: fit("kfront", "tensorflow"),
-    "keras-tensorflow": lambda: fit("keras", "tensorflow"),
-    "kfront-jax": lambda: fit("kfront", "jax"),
-    "keras-jax": lambda: fit("keras", "jax"),
-}
+CASES = {**library_cases(fit), "numpy-handwritten": numpy_handwritten,
+         "torch-handwritten": torch_handwritten}
 RATIOS = [("kfront-numpy", "numpy-handwritten", 0.85),
           ("kfront-torch", "keras-torch", 2.0),
           ("kfront-tensorflow", "keras-tensorflow", 1.0),
