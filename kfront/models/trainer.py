@@ -145,7 +145,7 @@ class Trainer:
                 return self.compute_loss(x, y, y_pred, sample_weight), y_pred
             return B.variables_value_and_grad(loss_fn, variables, has_aux=True)
 
-        if self._update_in_graph(variables):
+        if self._fuses_update(variables):
             raw_step, hyper = optimizer._begin_step()
             dtype = variables[0].dtype  # NumPy scalars: every compiled kind takes them cheaply
             per_step = {k: np.asarray(hyper[k], dtype)
@@ -166,16 +166,16 @@ class Trainer:
         optimizer.apply(grads, variables)
         return loss, y_pred
 
-    def _update_in_graph(self, variables) -> bool:
+    def _fuses_update(self, variables) -> bool:
         """Does the optimizer update run inside the compiled train step? (Decided once per
-        ``compile``.)"""
+        ``compile``, which clears ``_compiled_fns``.)"""
         fns = self.__dict__.setdefault("_compiled_fns", {})
-        if "update_in_graph" not in fns:
+        if "fuses_update" not in fns:
             if not (self.built and variables):
                 return False
-            fns["update_in_graph"] = (self._use_jit()
-                                      and self.optimizer._can_update_in_graph(variables))
-        return fns["update_in_graph"]
+            fns["fuses_update"] = (self._use_jit()
+                                   and self.optimizer._can_update_in_graph(variables))
+        return fns["fuses_update"]
 
     def test_step(self, x, y, sample_weight=None):
         """Loss and outputs on a batch, without updating weights."""

@@ -487,7 +487,7 @@ class Optimizer:
                          or self.clipvalue is not None or self.global_clipnorm is not None)
                 and not any(getattr(v, "overwrite_with_gradient", False) for v in variables)
                 and len({v.dtype for v in variables}) == 1
-                and list(variables) == self._trainable_variables)
+                and list(map(id, variables)) == list(map(id, self._trainable_variables)))
 
     def _begin_step(self) -> tuple[int, dict]:
         """Host side of a step updated in a compiled graph: ``(iteration, hyper)``."""

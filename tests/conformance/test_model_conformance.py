@@ -118,7 +118,7 @@ def test_update_inside_the_compiled_step_equals_the_eager_update(backend, opt):
         model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
         assert int(kfront.ops.convert_to_numpy(model.optimizer.iterations)) == 12
         results[eager] = model.get_weights() + [v.numpy() for v in model.optimizer.variables]
-        fused = model._compiled_fns.get("update_in_graph")
+        fused = model._compiled_fns.get("fuses_update")
     compiled = backend in ("jax", "tensorflow")
     assert fused is (compiled and opt != "adam-clipnorm")
     for a, b in zip(results[False], results[True]):
