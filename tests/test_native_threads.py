@@ -58,3 +58,40 @@ def test_parallel_covers_the_range_once(monkeypatch):
     assert (seen == 2).all()
     threads.parallel(mark, 3, 1 << 30)  # fewer items than threads
     assert seen[:3].tolist() == [3, 3, 3]
+
+
+def _openblas() -> bool:
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    return "openblas" in config.get("name", "").lower()
+
+
+def test_native_engine_runs_openblas_on_one_thread():
+    from kfront.backends.numpy import blas
+    if not _openblas() or threads.num_threads() == 1:
+        pytest.skip("OpenBLAS with several kfront threads only")
+    assert blas.take_over() is True
+
+
+@pytest.mark.parametrize("shapes", [((300, 70), (70, 40)), ((40, 70), (70, 300)),
+                                    ((3, 50, 70), (70, 60)), ((70, 300), (70, 40), "T")],
+                         ids=["rows", "columns", "batched", "transposed"])
+def test_gemm_splits_the_product_over_the_threads(monkeypatch, shapes):
+    from kfront.backends.numpy import blas
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=shapes[0]).astype("float32")
+    a = a.T if len(shapes) > 2 else a
+    b = rng.normal(size=shapes[1]).astype("float32")
+    monkeypatch.setitem(blas._state, "pinned", True)
+    monkeypatch.setitem(threads._pool, "n", 3)
+    monkeypatch.setattr(blas, "_MIN_MACS", 1)
+    monkeypatch.setattr(blas, "_MIN_SIDE", 8)
+    calls = []
+    real = threads.parallel
+    monkeypatch.setattr(threads, "parallel", lambda fn, n, work, **kw: (
+        calls.append(kw["pieces"]), real(fn, n, work, **kw)))
+    out = blas.gemm(a, b)
+    assert calls and calls[0] == 3  # split in three, one piece per thread
+    # (the BLAS may round a piece differently from the whole: its kernels depend on the shapes)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(out, blas.gemm(a, b))  # and the same bits every time
+    assert blas.gemm(a[..., :3], b[:3]).shape == (*a.shape[:-1], b.shape[1])

@@ -40,15 +40,17 @@ def num_threads() -> int:
     return _pool["n"]
 
 
-def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy) -> None:
+def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy,
+             pieces: int | None = None) -> None:
     """Call ``fn(start, stop)`` on pieces covering ``range(n)``, each touching about
     ``_PIECE_WORK`` of the ``work`` elements (so that one piece's arrays stay in cache through
-    all of ``fn``'s passes), spread over the worker threads. Small work, and CuPy arrays (whose
-    kernels are parallel already), run as one ``fn(0, n)`` here."""
+    all of ``fn``'s passes), or on ``pieces`` equal pieces, spread over the worker threads.
+    Small work, and CuPy arrays (whose kernels are parallel already), run as one ``fn(0, n)``
+    here."""
     if xp is not numpy or work < _MIN_WORK or n <= 1:
         fn(0, n)
         return
-    pieces = min(n, max(1, work // _PIECE_WORK))
+    pieces = min(n, max(1, work // _PIECE_WORK if pieces is None else pieces))
     k = min(num_threads(), pieces, max(1, work // _MIN_WORK))
     bounds = [n * i // pieces for i in range(pieces + 1)]
 

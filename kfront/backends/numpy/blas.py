@@ -1,0 +1,90 @@
+"""Matrix products of the native engine on kfront's worker threads.
+
+OpenBLAS's own threads spin for a while after each GEMM, waiting for the next one. In a
+training step, GEMMs alternate with the memory-bound kernels that kfront runs on its worker
+threads (``threads.py``), and the spinning threads take their CPUs: a 2-thread elementwise pass
+right after a GEMM ran ~2x slower than on idle CPUs here. So once the native engine is activated
+in a process where kfront has several threads, OpenBLAS runs on ONE thread (``take_over``,
+for the rest of the process: NumPy code outside kfront then gets one BLAS thread too), and ``gemm`` splits
+large products by rows or columns of the output over kfront's threads instead: the same speed
+for the GEMMs, none of the spinning. As with OpenBLAS's own threads, the split can change the
+rounding of some output elements (the BLAS picks its kernels by the shapes it gets); the
+result does not depend on timing. Linux only (the library is found in
+``/proc/self/maps``), OpenBLAS only; ``KFRONT_NUM_THREADS=1`` leaves the BLAS alone.
+
+Example:
+    >>> import numpy as np
+    >>> from kfront.backends.numpy import blas
+    >>> a, b = np.ones((300, 200)), np.ones((200, 100))
+    >>> bool(np.allclose(blas.gemm(a, b), a @ b))
+    True
+"""
+from __future__ import annotations
+
+import ctypes
+import sys
+
+import numpy
+
+from kfront.backends.numpy import threads
+
+_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+            "openblas_set_num_threads64_", "openblas_set_num_threads")
+_MIN_MACS = 1 << 21  # multiply-adds below which a split costs more than it saves
+_MIN_SIDE = 64  # an output side shorter than this (per thread) is not split
+_state: dict = {}
+
+
+def take_over() -> bool:
+    """Run OpenBLAS on one thread (once per process) when kfront has several; True if so."""
+    if "pinned" not in _state:
+        _state["pinned"] = threads.num_threads() > 1 and _set_openblas_threads(1)
+    return _state["pinned"]
+
+
+def _set_openblas_threads(n: int) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
+    except OSError:
+        return False
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in _SETTERS:
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(ctypes.c_int(n))
+                return True
+    return False
+
+
+def gemm(a, b):
+    """``a @ b``; for NumPy arrays, a 2-D ``b`` and an ``a`` of rank >= 2 (leading axes batched),
+    split over the worker threads when ``take_over`` pinned the BLAS."""
+    if (not _state.get("pinned") or type(a) is not numpy.ndarray
+            or type(b) is not numpy.ndarray or b.ndim != 2 or a.ndim < 2
+            or threads.num_threads() == 1):
+        return a @ b
+    if a.ndim > 2:
+        if not a.flags.c_contiguous:
+            return a @ b
+        return gemm(a.reshape(-1, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[1])
+    m, k = a.shape
+    n = b.shape[1]
+    side = max(m, n)
+    if m * n * k < _MIN_MACS or side < 2 * _MIN_SIDE or k != b.shape[0]:
+        return a @ b
+    out = numpy.empty((m, n), numpy.result_type(a, b))
+    if m >= n:
+        def part(s, e):
+            numpy.matmul(a[s:e], b, out=out[s:e])
+    else:
+        def part(s, e):
+            numpy.matmul(a, b[:, s:e], out=out[:, s:e])
+    threads.parallel(part, side, m * n * k, pieces=min(threads.num_threads(), side // _MIN_SIDE))
+    return out
