@@ -67,17 +67,30 @@ def _im2col(xp, x, k, s, d, out):
     return cols
 
 
-def _col2im(xp, cols, padded_shape, k, s, d, out):
-    """The adjoint of ``_im2col``: add each column back where it was read from."""
-    x = xp.zeros(padded_shape, cols.dtype)
+def _col2im(xp, columns, padded_shape, k, s, d, out, dtype):
+    """The adjoint of ``_im2col``: add each column back where it was read from. ``columns(a, b)``
+    gives the columns ``(b - a, *out, K, C)`` of images ``a:b``; they are made and added piece
+    by piece, so that each piece's columns are added back while they are in cache."""
+    x = xp.zeros(padded_shape, dtype)
     windows = list(_windows(k, s, d, out))
 
     def add(a, b):
-        xs, cs = x[a:b], cols[a:b]
+        xs, cs = x[a:b], columns(a, b)
         for j, sl in enumerate(windows):
             xs[sl] += cs[..., j, :]
-    parallel(add, x.shape[0], cols.size, xp)
+    parallel(add, x.shape[0], x.shape[0] * math.prod(out) * len(windows) * x.shape[-1], xp)
     return x
+
+
+def _gemm_col2im(xp, gy, w, groups, padded_shape, k, s, d, out):
+    """``_col2im`` of the columns ``gy x w^T`` (gy: ``(N * prod(out), O)``), each piece's GEMM
+    run where its columns are added back."""
+    per_image = math.prod(out)
+
+    def columns(a, b):
+        return _gemm_cols(gy[a * per_image:b * per_image], w, groups).reshape(
+            b - a, *out, w.shape[0], -1)
+    return _col2im(xp, columns, padded_shape, k, s, d, out, xp.result_type(gy, w))
 
 
 # --------------------------------------------------------------------------- grouped GEMMs
@@ -144,8 +157,8 @@ def _conv(x, kernel, strides, padding, dilation_rate):
         g2 = g.reshape(m, o)
         gx = gk = None
         if needs[0]:
-            dcols = _gemm_cols(g2, w, groups).reshape(cols.shape)
-            gx = _unpad(_col2im(xp, dcols, xpad.shape, k, strides, dilation_rate, out), pads)
+            gx = _unpad(_gemm_col2im(xp, g2, w, groups, xpad.shape, k, strides, dilation_rate,
+                                     out), pads)
         if needs[1]:
             gk = _gemm_kernel(cols3, g2, groups).reshape(kernel.shape)
         return gx, gk
@@ -172,8 +185,7 @@ def _conv_transpose(x, kernel, strides, padding, output_padding, dilation_rate):
     w = kernel.reshape(kk, co, ci)
     x2 = x.reshape(m, ci)
     padded = (x.shape[0], *(n + a + b for n, (a, b) in zip(size, pads)), co)
-    dcols = _gemm_cols(x2, w, 1).reshape(x.shape[0], *fwd, kk, co)
-    y = _unpad(_col2im(xp, dcols, padded, k, strides, dilation_rate, fwd), pads)
+    y = _unpad(_gemm_col2im(xp, x2, w, 1, padded, k, strides, dilation_rate, fwd), pads)
 
     def vjp(g, needs):
         cols = _im2col(xp, _pad(xp, g, pads), k, strides, dilation_rate, fwd).reshape(m, kk, co)

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -28,6 +29,7 @@ import numpy
 _MIN_WORK = 1 << 16  # elements below which threads cost more than they save
 _PIECE_WORK = 1 << 18  # elements touched per piece: a piece's arrays fit a core's L2 cache
 _pool: dict = {}
+_inside = threading.local()  # set while a thread runs its share of a parallel call
 
 
 def num_threads() -> int:
@@ -47,16 +49,20 @@ def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy,
     all of ``fn``'s passes), or on ``pieces`` equal pieces, spread over the worker threads.
     Small work, and CuPy arrays (whose kernels are parallel already), run as one ``fn(0, n)``
     here."""
-    if xp is not numpy or work < _MIN_WORK or n <= 1:
-        fn(0, n)
+    if xp is not numpy or work < _MIN_WORK or n <= 1 or getattr(_inside, "yes", False):
+        fn(0, n)  # (a kernel called from a piece runs in that piece's thread)
         return
     pieces = min(n, max(1, work // _PIECE_WORK if pieces is None else pieces))
     k = min(num_threads(), pieces, max(1, work // _MIN_WORK))
     bounds = [n * i // pieces for i in range(pieces + 1)]
 
     def run(t: int) -> None:  # thread t's share of the pieces, one after the other
-        for i in range(pieces * t // k, pieces * (t + 1) // k):
-            fn(bounds[i], bounds[i + 1])
+        _inside.yes = True
+        try:
+            for i in range(pieces * t // k, pieces * (t + 1) // k):
+                fn(bounds[i], bounds[i + 1])
+        finally:
+            _inside.yes = False
     if k == 1:
         run(0)
         return
