@@ -3,14 +3,14 @@
 OpenBLAS's own threads spin for a while after each GEMM, waiting for the next one. In a
 training step, GEMMs alternate with the memory-bound kernels that kfront runs on its worker
 threads (``threads.py``), and the spinning threads take their CPUs: a 2-thread elementwise pass
-right after a GEMM ran ~2x slower than on idle CPUs here. So once the native engine is activated
-in a process where kfront has several threads, OpenBLAS runs on ONE thread (``take_over``,
-for the rest of the process: NumPy code outside kfront then gets one BLAS thread too), and ``gemm`` splits
-large products by rows or columns of the output over kfront's threads instead: the same speed
-for the GEMMs, none of the spinning. As with OpenBLAS's own threads, the split can change the
-rounding of some output elements (the BLAS picks its kernels by the shapes it gets); the
-result does not depend on timing. Linux only (the library is found in
-``/proc/self/maps``), OpenBLAS only; ``KFRONT_NUM_THREADS=1`` leaves the BLAS alone.
+right after a GEMM ran ~2x slower than on idle CPUs here. So once the native engine is
+activated in a process where kfront has several threads, OpenBLAS runs on ONE thread
+(``take_over``, for the rest of the process: NumPy code outside kfront then gets one BLAS
+thread too), and ``gemm`` splits large products by rows or columns of the output over kfront's
+threads instead: the same speed for the GEMMs, none of the spinning. As with OpenBLAS's own
+threads, the split can change the rounding of some output elements (the BLAS picks its kernels
+by the shapes it gets); the result does not depend on timing. Linux only (the library is found
+in ``/proc/self/maps``), OpenBLAS only; ``KFRONT_NUM_THREADS=1`` leaves the BLAS alone.
 
 Example:
     >>> import numpy as np

@@ -24,7 +24,7 @@ from kfront.backends.numpy import numpy as knp
 from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
                                                  spatial_rank, transpose_length)
 from kfront.backends.numpy.engine import get_xp, primitive
-from kfront.backends.numpy.blas import gemm
+from kfront.backends.numpy import blas
 from kfront.backends.numpy.threads import parallel
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",
@@ -101,7 +101,7 @@ def _gemm(cols, w, groups):
     m, k, c = cols.shape
     o = w.shape[-1]
     if groups == 1:
-        return gemm(cols.reshape(m, k * c), w.reshape(k * c, o))
+        return blas.gemm(cols.reshape(m, k * c), w.reshape(k * c, o))
     cg, og = c // groups, o // groups
     a = cols.reshape(m, k, groups, cg).transpose(2, 0, 1, 3).reshape(groups, m, k * cg)
     b = w.reshape(k, cg, groups, og).transpose(2, 0, 1, 3).reshape(groups, k * cg, og)
@@ -113,7 +113,7 @@ def _gemm_cols(gy, w, groups):
     k, cg, o = w.shape
     m = gy.shape[0]
     if groups == 1:
-        return gemm(gy, w.reshape(k * cg, o).T).reshape(m, k, cg)
+        return blas.gemm(gy, w.reshape(k * cg, o).T).reshape(m, k, cg)
     og = o // groups
     a = gy.reshape(m, groups, og).transpose(1, 0, 2)
     b = w.reshape(k, cg, groups, og).transpose(2, 3, 0, 1).reshape(groups, og, k * cg)
@@ -125,7 +125,7 @@ def _gemm_kernel(cols, gy, groups):
     m, k, c = cols.shape
     o = gy.shape[-1]
     if groups == 1:
-        return gemm(cols.reshape(m, k * c).T, gy).reshape(k, c, o)
+        return blas.gemm(cols.reshape(m, k * c).T, gy).reshape(k, c, o)
     cg, og = c // groups, o // groups
     a = cols.reshape(m, k, groups, cg).transpose(2, 1, 3, 0).reshape(groups, k * cg, m)
     b = gy.reshape(m, groups, og).transpose(1, 0, 2)

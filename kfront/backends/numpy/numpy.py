@@ -12,7 +12,7 @@ import math
 import numpy
 
 from kfront.backends.common.dtypes import standardize_dtype
-from kfront.backends.numpy.blas import gemm
+from kfront.backends.numpy import blas
 from kfront.backends.numpy.engine import elementwise, get_xp, primitive, raw
 
 
@@ -139,7 +139,7 @@ def where(condition, x1, x2):
 @primitive
 def matmul(a, b):
     xp = get_xp(a)
-    out = gemm(a, b)
+    out = blas.gemm(a, b)
 
     def vjp(g, needs):
         # promote 1-D operands to matrices as matmul does (b first: g may be 0-d)
@@ -149,10 +149,10 @@ def matmul(a, b):
         g2 = xp.expand_dims(g2, -2) if a.ndim == 1 else g2
         ga = gb = None
         if needs[0]:
-            ga = gemm(g2, xp.swapaxes(b2, -1, -2))
+            ga = blas.gemm(g2, xp.swapaxes(b2, -1, -2))
             ga = ga[..., 0, :] if a.ndim == 1 else ga
         if needs[1]:
-            gb = gemm(xp.swapaxes(a2, -1, -2), g2)
+            gb = blas.gemm(xp.swapaxes(a2, -1, -2), g2)
             gb = gb[..., :, 0] if b.ndim == 1 else gb
         return ga, gb
     return out, vjp

@@ -9,7 +9,7 @@ Semantics (gate order, masking, ``go_backwards``) are Keras 3's; see ``kfront/op
 from __future__ import annotations
 
 from kfront.backends.common.rnn import recurrent_ops
-from kfront.backends.numpy.blas import gemm
+from kfront.backends.numpy import blas
 from kfront.backends.numpy.engine import get_xp, primitive
 
 
@@ -60,7 +60,7 @@ class _Cell:
         return self.b
 
     def project(self, X):
-        Z = gemm(X, self.W)
+        Z = blas.gemm(X, self.W)
         b = self.input_bias()
         if b is not None:
             Z += b
@@ -79,8 +79,8 @@ class _Cell:
         pre-activation gradients dZ (T, B, G)."""
         dZ2 = dZ.reshape(-1, dZ.shape[-1])
         HP = self.HP.reshape(-1, self.units)
-        return (gemm(X.T, dZ2) if needs[0] else None, gemm(HP.T, dZ2) if needs[1] else None,
-                dZ2.sum(0) if needs[2] else None)
+        return (blas.gemm(X.T, dZ2) if needs[0] else None,
+                blas.gemm(HP.T, dZ2) if needs[1] else None, dZ2.sum(0) if needs[2] else None)
 
 
 class _SimpleRNN(_Cell):
@@ -194,11 +194,12 @@ class _GRU(_Cell):
         dZ2 = dZ.reshape(-1, 3 * u)
         DR = self.DR.reshape(-1, self.DR.shape[-1])
         HP = self.HP.reshape(-1, u)
-        dW = gemm(X.T, dZ2) if needs[0] else None
+        dW = blas.gemm(X.T, dZ2) if needs[0] else None
         dR = db = None
         if needs[1]:
-            dR = gemm(HP.T, DR) if self.reset_after else xp.concatenate(
-                [gemm(HP.T, DR), gemm(self.X2.reshape(-1, u).T, dZ2[:, 2 * u:])], axis=1)
+            dR = blas.gemm(HP.T, DR) if self.reset_after else xp.concatenate(
+                [blas.gemm(HP.T, DR), blas.gemm(self.X2.reshape(-1, u).T, dZ2[:, 2 * u:])],
+                axis=1)
         if needs[2]:
             db = xp.stack([dZ2.sum(0), DR.sum(0)]) if self.reset_after else dZ2.sum(0)
         return dW, dR, db
@@ -267,7 +268,7 @@ def _scan(x, kernel, recurrent_kernel, bias, mask, rdrop, *states, cell, activat
                 dstates = [a + b for a, b in zip(dstates, passed)]
         dx = None
         if needs[0]:
-            dxt = gemm(dZ.reshape(T * B, -1), kernel.T).reshape(T, B, D)
+            dxt = blas.gemm(dZ.reshape(T * B, -1), kernel.T).reshape(T, B, D)
             if go_backwards:
                 dxt = dxt[::-1]
             dx = dxt.transpose(1, 0, 2)
