@@ -3,7 +3,8 @@
 Kernels work channels-last, ``(batch, *spatial, channels)``; channels-first inputs are transposed
 on the way in and out. A convolution copies a strided window view of its input into a column
 buffer ``(batch, *out, K, C)`` (im2col) and multiplies it by the kernel in ONE GEMM; its input
-gradient is one GEMM back to columns and one strided slice-add per kernel position (col2im).
+gradient is a GEMM back to columns and one strided slice-add per kernel position (col2im),
+both run a batch piece at a time, so that a piece's columns are added back from cache.
 The column buffer is kept from the forward pass for the kernel gradient. Pooling reduces the
 same strided slices directly, without a column buffer. Padding follows TensorFlow's rule for
 ``"same"``: ``max((ceil(n / s) - 1) * s + k - n, 0)`` in total, the smaller half before.

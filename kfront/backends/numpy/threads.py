@@ -6,7 +6,9 @@ memory-bound kernels of a training step (im2col/col2im, pooling, optimizer updat
 work into cache-sized pieces along the batch axis (or a flat index), run every pass on one piece
 before the next, and spread the pieces over a small pool of threads: NumPy releases the GIL
 inside its loops, so they run at once. Results are identical to one call, since pieces never
-share an output element. ``KFRONT_NUM_THREADS`` sets the number of threads (default: the CPUs
+share an output element (the GEMM splits of ``blas.py`` run here too; the BLAS may round a
+piece differently). A kernel called from inside a piece runs in that piece's thread.
+``KFRONT_NUM_THREADS`` sets the number of threads (default: the CPUs
 this process may use, at most 8); 1 turns the pool off.
 
 Example:
