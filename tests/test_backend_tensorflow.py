@@ -323,7 +323,8 @@ def test_kernel_declines_mixed_dtypes():
 
 
 # -------------------------------------------------------------------------- compilation
-def test_compile_stateful_matches_eager_and_reseeds_dropout():
+@pytest.mark.parametrize("jit", [True, "xla"])
+def test_compile_stateful_matches_eager_and_reseeds_dropout(jit):
     w = kfront.Variable(np.array([1.0, 2.0], "float32"))
     count = kfront.Variable(0.0, trainable=False)
 
@@ -334,7 +335,7 @@ def test_compile_stateful_matches_eager_and_reseeds_dropout():
 
     eager = B.compile_stateful(step, [w, count], jit=False)
     assert eager is step
-    compiled = B.compile_stateful(step, [w, count], jit=True)
+    compiled = B.compile_stateful(step, [w, count], jit=jit)
     x = np.array([3.0, -1.0], "float32")
     v1, g1, d1 = compiled(x)
     v2, g2, d2 = compiled(x)
@@ -343,6 +344,30 @@ def test_compile_stateful_matches_eager_and_reseeds_dropout():
     np.testing.assert_allclose(_np(g1[0]), _np(ge[0]))
     assert not np.array_equal(_np(d1), _np(d2))  # a fresh seed at each call
     assert set(np.unique(_np(d1))) <= {0.0, 2.0}
+
+
+def test_compile_stateful_xla_compiles_with_xla():
+    def step(x):  # a host callback: tf.function runs it, XLA cannot compile it
+        return tf.numpy_function(lambda a: a * 2, [x], tf.float32)
+
+    x = np.ones(3, "float32")
+    np.testing.assert_array_equal(_np(B.compile_stateful(step, [], jit=True)(x)), 2 * x)
+    with pytest.raises(Exception, match="(?i)xla|compil"):
+        B.compile_stateful(step, [], jit="xla")(x)
+
+
+def test_fit_compiles_recurrent_models_with_xla():
+    def model(*body, **compile_kw):
+        m = kfront.Sequential([layers.Input((4, 3)), *body, layers.Dense(1)])
+        m.compile(optimizer="sgd", loss="mse", **compile_kw)
+        return m
+    assert model(layers.LSTM(2))._use_jit() == "xla"
+    assert model(layers.Bidirectional(layers.GRU(2)))._use_jit() == "xla"
+    assert model(layers.Flatten())._use_jit() is True  # convolutions: XLA is slower on CPU
+    assert model(layers.Flatten(), jit_compile=True)._use_jit() == "xla"  # as Keras
+    assert model(layers.LSTM(2), run_eagerly=True)._use_jit() is False
+    kfront.config.set_backend("jax")
+    assert model(layers.LSTM(2))._use_jit() is True
 
 
 def test_eager_dropout_and_random_match_native():
@@ -385,7 +410,7 @@ def test_seed_mlp_fit_matches_the_native_engine():
 # ------------------------------------------------------ convolution, pooling, recurrent scans
 def _vjp_both(fn, args, diff, jit=False):
     """Outputs and gradients of ``sum(out * w)`` (fixed w) on TensorFlow (optionally inside a
-    ``tf.function``) and on the native engine, as numpy."""
+    ``tf.function``, XLA-compiled with ``jit="xla"``) and on the native engine, as numpy."""
     ref = fn(NB, *args)
     ref = list(ref) if isinstance(ref, tuple) else [ref]
     rng = np.random.default_rng(5)
@@ -411,7 +436,7 @@ def _vjp_both(fn, args, diff, jit=False):
         return outs, tape.gradient(loss, [targs[i] for i in diff])
 
     if jit:
-        run = tf.function(run, autograph=False)
+        run = tf.function(run, autograph=False, jit_compile=jit == "xla")
     outs, grads = run(*[tf.constant(a) for a in args])
     return ([o.numpy() for o in outs], [g.numpy() for g in grads],
             [np.asarray(o) for o in ref], [np.asarray(g) for g in ref_g])
@@ -530,7 +555,7 @@ def _rnn_case(op, acts, kw, reset_after=True):
     return fn, args, tuple(range(len(args)))
 
 
-@pytest.mark.parametrize("jit", [False, True], ids=["eager", "tf.function"])
+@pytest.mark.parametrize("jit", [False, True, "xla"], ids=["eager", "tf.function", "xla"])
 @pytest.mark.parametrize("kw", _RNN_FLAGS, ids=lambda kw: "-".join(kw) or "last")
 @pytest.mark.parametrize("op,reset_after", [("lstm", True), ("gru", True), ("gru", False),
                                             ("simple_rnn", True)])

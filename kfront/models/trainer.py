@@ -202,16 +202,29 @@ class Trainer:
                                            self._use_jit())
         return fns[name](*args)
 
-    def _use_jit(self) -> bool:
-        """Compile steps? ``run_eagerly`` never; ``jit_compile=True`` always; ``"auto"`` where
-        compiling pays (TensorFlow, JAX), not on torch (torch.compile's first step is long)."""
+    def _use_jit(self) -> bool | str:
+        """How to compile the steps: ``False`` (eagerly), ``True`` (the backend's compiler:
+        jax.jit, tf.function, torch.compile) or ``"xla"`` (TensorFlow: ``tf.function`` with
+        ``jit_compile=True``; the others as ``True``). ``run_eagerly`` never compiles;
+        ``jit_compile=True`` asks for XLA, as in Keras. ``"auto"`` compiles where it pays
+        (TensorFlow, JAX; not torch, whose torch.compile first step is long), and on
+        TensorFlow uses XLA for models with a recurrent layer: their ``tf.while_loop`` steps
+        run ~1.35x faster under XLA on CPU, while convolutions run ~2x slower (Keras 3 never
+        uses XLA on a CPU-only TensorFlow)."""
         if getattr(self, "run_eagerly", False):
             return False
         jit = getattr(self, "jit_compile", "auto")
         if jit == "auto":
             from kfront import config
-            return config.backend() in ("tensorflow", "jax")
-        return bool(jit)
+            backend = config.backend()
+            if backend == "tensorflow" and self._has_recurrent_layer():
+                return "xla"
+            return backend in ("tensorflow", "jax")
+        return "xla" if jit else False
+
+    def _has_recurrent_layer(self) -> bool:
+        from kfront.layers.recurrent import _RNN
+        return any(isinstance(layer, _RNN) for layer in self._layers_flat())
 
     def _run_batch(self, step_fn, x, y, sw) -> tuple:
         """``step_fn`` on a batch: what ``_update_metrics`` takes, ``(loss, y, y_pred, sw, n)``

@@ -11,7 +11,7 @@ from kfront.backends.common.random import SeedStream
 from kfront.backends.jax import core, random
 
 
-def compile_stateful(fn: Callable, variables: Sequence, jit: bool) -> Callable:
+def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Callable:
     """A callable with ``fn``'s signature and effects, compiled with ``jax.jit`` if ``jit``.
 
     The compiled function is pure: it takes the values of ``variables``, ``fn``'s arguments and

@@ -9,9 +9,10 @@ from kfront.backends.common import random as _common
 from kfront.backends.tensorflow import random as krandom
 
 
-def compile_stateful(fn: Callable, variables: Sequence, jit: bool) -> Callable:
+def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Callable:
     """``fn`` itself, or with ``jit`` a ``tf.function`` of it (kfront Variables are
-    ``tf.Variable``s, which it captures, reads and assigns natively).
+    ``tf.Variable``s, which it captures, reads and assigns natively), XLA-compiled
+    (``jit_compile=True``) where ``jit == "xla"``.
 
     Each distinct input shape traces once (static shapes keep the library's Python shape
     arithmetic valid); random ops inside draw from a seed passed in fresh at each call (see
@@ -23,7 +24,7 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool) -> Callable:
         with krandom.graph_seed(seed):
             return fn(*args)
 
-    graph_fn = tf.function(traced, autograph=False)
+    graph_fn = tf.function(traced, autograph=False, jit_compile=jit == "xla")
     seeds = _common.SeedStream()
 
     def call(*args):
