@@ -1,10 +1,11 @@
 """Recurrent scans of the JAX backend: LSTM, GRU and SimpleRNN over a whole sequence.
 
-The recurrence is one ``jax.lax.scan`` over the time-major inputs. Each step projects its own
-inputs (``x_t @ W + b``) and its previous output (``h @ R``; two recurrent matmuls for a GRU
-with ``reset_after=False``), as Keras's JAX backend does, and JAX's scan autodiff gives the
-backpropagation through time. (Projecting all timesteps with one matmul before the scan, as the
-native engine does, makes a whole Keras IMDB-LSTM train step ~40% slower under XLA on CPU.)
+As on the native engine, ONE matmul projects the inputs of every timestep (``X @ W + b``,
+time-major), and the recurrence is one ``jax.lax.scan`` with one recurrent matmul per step (two
+for a GRU with ``reset_after=False``); JAX's scan autodiff gives the backpropagation through
+time, where the input-side gradients are again one matmul each. (This layout pays only with the
+large buffers kept by malloc, ``kfront/backends/common/memory.py``: with glibc's defaults their
+pages are faulted in at every step, and projecting inside the scan, as Keras does, is faster.)
 Works under ``jax.jit``. Semantics (Keras gate order, masking that carries the states over,
 ``go_backwards``, ``zero_output_for_mask``, the recurrent dropout mask on the previous ``h``)
 are the native engine's (``kfront/backends/numpy/rnn.py``); see ``kfront/ops/rnn.py``.
@@ -86,27 +87,29 @@ def _recurrence(step, X, W, b, states, m, rdrop, return_sequences, zero_output_f
     """``step`` over time-major inputs X (T, B, D) -> (outputs, final states). Unmasked, the
     output is the first state; a masked-out step carries the states over and outputs zeros or
     the previous output (carried beside the states: it starts at zeros, not at h0), as Keras."""
+    t, batch, d = X.shape
+    Z = X.reshape(t * batch, d) @ W
+    Z = (Z if b is None else Z + b).reshape(t, batch, W.shape[-1])
 
-    def new_states(x, states):
-        z = x @ W if b is None else x @ W + b
+    def new_states(z, states):
         return step(z, states, states[0] if rdrop is None else states[0] * rdrop)
 
-    def body(states, x):
-        new = new_states(x, states)
+    def body(states, z):
+        new = new_states(z, states)
         return new, (new[0] if return_sequences else None)
 
-    def masked_body(carry, xs):
-        (out, states), (x, mt) = carry, xs
-        new = new_states(x, states)
+    def masked_body(carry, zs):
+        (out, states), (z, mt) = carry, zs
+        new = new_states(z, states)
         out = jnp.where(mt, new[0], jnp.zeros_like(out) if zero_output_for_mask else out)
         new = [jnp.where(mt, n, s) for n, s in zip(new, states)]
         return (out, new), (out if return_sequences else None)
 
     if m is None:
-        final, outs = jax.lax.scan(body, states, X)
+        final, outs = jax.lax.scan(body, states, Z)
         out = final[0]
     else:
-        (out, final), outs = jax.lax.scan(masked_body, (jnp.zeros_like(states[0]), states), (X, m))
+        (out, final), outs = jax.lax.scan(masked_body, (jnp.zeros_like(states[0]), states), (Z, m))
     return (outs if return_sequences else out), final
 
 

@@ -1,10 +1,10 @@
 """The native engine: numpy (or cupy) arrays with kfront's own reverse-mode autodiff."""
+from kfront.backends.common import memory
 from kfront.backends.common.dtypes import standardize_dtype
-from kfront.backends.numpy import engine, nn, numpy, random, rnn
+from kfront.backends.numpy import blas, engine, nn, numpy, random, rnn
 from kfront.backends.numpy.core import (NAME, Variable, cast, convert_to_numpy, convert_to_tensor,
                                         device_module, dtype, is_tensor, shape)
 from kfront.backends.numpy.engine import Tensor
-from kfront.backends.numpy import blas, memory
 from kfront.backends.numpy.gradients import (GradientTape, no_grad, stop_gradient, value_and_grad,
                                              variables_value_and_grad)
 from kfront.backends.numpy.optimizers import optimizer_kernels
@@ -26,7 +26,7 @@ engine._install_operators(Tensor, numpy)
 
 
 def on_activate() -> None:
-    """Process settings for the native engine: malloc keeps freed memory (``memory.py``), and
+    """Process settings for the native engine: malloc keeps freed memory (``common/memory.py``), and
     OpenBLAS runs on one thread while kfront's own threads split the GEMMs (``blas.py``)."""
     memory.keep_freed_memory()
     blas.take_over()
