@@ -209,8 +209,8 @@ class Trainer:
         ``jit_compile=True`` asks for XLA, as in Keras. ``"auto"`` compiles where it pays
         (TensorFlow, JAX; not torch, whose torch.compile first step is long), and on
         TensorFlow uses XLA for models with a recurrent layer: their ``tf.while_loop`` steps
-        run ~1.35x faster under XLA on CPU, while convolutions run ~2x slower (Keras 3 never
-        uses XLA on a CPU-only TensorFlow)."""
+        run ~1.35x faster under XLA on CPU, while convolutions run ~2x slower (Keras 3's
+        ``"auto"`` leaves XLA off on a CPU-only TensorFlow)."""
         if getattr(self, "run_eagerly", False):
             return False
         jit = getattr(self, "jit_compile", "auto")

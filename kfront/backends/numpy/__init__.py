@@ -26,7 +26,8 @@ engine._install_operators(Tensor, numpy)
 
 
 def on_activate() -> None:
-    """Process settings for the native engine: malloc keeps freed memory (``common/memory.py``), and
-    OpenBLAS runs on one thread while kfront's own threads split the GEMMs (``blas.py``)."""
+    """Process settings for the native engine: malloc keeps freed memory
+    (``kfront/backends/common/memory.py``), and OpenBLAS runs on one thread while kfront's own
+    threads split the GEMMs (``blas.py``)."""
     memory.keep_freed_memory()
     blas.take_over()
