@@ -292,6 +292,22 @@ def test_dropout_under_jit_is_fresh_each_call(on_jax):
     np.testing.assert_array_equal(got, want)
 
 
+def test_assigning_a_variable_copies_its_buffer(on_jax):
+    # fit's updates donate the Variables' buffers: two Variables must never share one (EMA's
+    # overwrite assigns the averages to the weights every ema_overwrite_frequency steps)
+    a, b = kfront.Variable(np.ones(3, "float32")), kfront.Variable(np.zeros(3, "float32"))
+    b.assign(a)
+    assert b.value is not a.value
+    np.testing.assert_array_equal(b.numpy(), a.numpy())
+    model = kfront.Sequential([layers.Input((3,)), layers.Dense(4), layers.Dense(1)])
+    model.compile(optimizer=kfront.optimizers.SGD(0.1, momentum=0.5, use_ema=True,
+                                                  ema_overwrite_frequency=2), loss="mse")
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    model.fit(x, x[:, :1], batch_size=8, epochs=2, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 8
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
 def _seed_mlp():
     model = kfront.Sequential([layers.Input((784,)), layers.Dense(256, activation="relu"),
                                layers.Dense(256, activation="relu"),

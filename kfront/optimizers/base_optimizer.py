@@ -680,7 +680,7 @@ class Optimizer:
                              f"number of averages stored in the optimizer ({len(averages)}).")
         for var, average in zip(trainable_variables, averages):
             if average is not None:
-                var.assign(average.value)
+                var.assign(average)  # a copy: the Variables do not share a buffer
 
     def finalize_variable_values(self, var_list: Sequence) -> None:
         """At the end of training: with ``use_ema``, copy the moving averages into the model."""

@@ -35,10 +35,14 @@ class Variable(KVariable):
         return _to_array(value, dtype, f"Variable {self.name!r}")
 
     def _assign(self, value):
+        source = value
         value = _to_array(value, self._value.dtype, f"Variable {self.path!r}")
         if value.shape != self._value.shape:
             raise ValueError(f"Cannot assign a value of shape {tuple(value.shape)} to Variable "
                              f"{self.path!r} of shape {tuple(self._value.shape)}")
+        if isinstance(source, KVariable) and value is source._value:
+            # two Variables must not share a buffer: updates donate their Variables' buffers
+            value = jnp.copy(value)
         set_value(self, value)
 
     def numpy(self) -> numpy.ndarray:
