@@ -1,5 +1,5 @@
-"""Process settings the backends make when activated: malloc keeps freed memory on the native
-engine, TensorFlow and JAX (``kfront/backends/common/memory.py``), unless told not to."""
+"""Process settings made when a backend is activated: malloc keeps freed memory on every
+backend (``kfront/backends/common/memory.py``), unless told not to."""
 from __future__ import annotations
 
 import importlib.util
@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-_FRAMEWORK = {"numpy": "numpy", "tensorflow": "tensorflow", "jax": "jax"}
+_FRAMEWORK = {"numpy": "numpy", "torch": "torch", "tensorflow": "tensorflow", "jax": "jax"}
 _CODE = ("import kfront; kfront.ops.ones(2); from kfront.backends.common import memory; "
          "print(kfront.config.backend(), memory._done)")
 

@@ -12,6 +12,8 @@ import importlib
 import importlib.util
 import types
 
+from kfront.backends.common import memory
+
 NAMES = ("numpy", "torch", "tensorflow", "jax")
 # backend name -> (module it needs, pip extra that installs it)
 _FRAMEWORKS = {"numpy": ("numpy", None), "torch": ("torch", "torch"),
@@ -46,7 +48,8 @@ def activate(name: str) -> None:
     B.__dict__.update({k: getattr(module, k) for k in module.__all__})
     _state["name"] = name
     _state["generation"] += 1
-    hook = getattr(module, "on_activate", None)  # e.g. JAX re-enables float64 support
+    memory.keep_freed_memory()  # every backend allocates the same large buffers each step
+    hook = getattr(module, "on_activate", None)  # e.g. the native engine pins OpenBLAS
     if hook is not None:
         hook()
 

@@ -4,7 +4,7 @@ hand blocks of more than a few MB back to the system on ``free`` and fault the p
 at the next ``malloc`` (a fifth of a native CNN step here; on JAX, the IMDB LSTM's (20000, 128)
 embedding gradient and its (T*B, 4*units) input projection are faulted in at every step).
 Raising the mmap and trim thresholds keeps them, as the frameworks' own caching allocators do.
-Set by the native, TensorFlow and JAX backends when activated. Linux/glibc only;
+Set whenever a backend is activated (``kfront.backends.activate``). Linux/glibc only;
 ``KFRONT_KEEP_FREED_MEMORY=0`` leaves malloc alone.
 
 Example:

@@ -9,7 +9,6 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from kfront.backends.common import memory  # noqa: E402
 from kfront.backends.common.dtypes import standardize_dtype  # noqa: E402
 from kfront.backends.jax import random  # noqa: E402
 from kfront.backends.jax.core import (NAME, Variable, cast, convert_to_numpy,  # noqa: E402
@@ -42,13 +41,6 @@ from kfront.backends.jax.rnn import gru, lstm, simple_rnn  # noqa: E402
 from kfront.backends.jax.trainer import compile_stateful  # noqa: E402
 
 Tensor = jax.Array
-
-
-def on_activate() -> None:
-    """Process settings for JAX: malloc keeps freed memory, so that XLA's large per-step
-    buffers are not faulted in again at every step (``kfront/backends/common/memory.py``)."""
-    memory.keep_freed_memory()
-
 
 __all__ = sorted([
     "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",

@@ -1,5 +1,4 @@
 """The native engine: numpy (or cupy) arrays with kfront's own reverse-mode autodiff."""
-from kfront.backends.common import memory
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.numpy import blas, engine, nn, numpy, random, rnn
 from kfront.backends.numpy.core import (NAME, Variable, cast, convert_to_numpy, convert_to_tensor,
@@ -26,8 +25,6 @@ engine._install_operators(Tensor, numpy)
 
 
 def on_activate() -> None:
-    """Process settings for the native engine: malloc keeps freed memory
-    (``kfront/backends/common/memory.py``), and OpenBLAS runs on one thread while kfront's own
+    """Process setting for the native engine: OpenBLAS runs on one thread while kfront's own
     threads split the GEMMs (``blas.py``)."""
-    memory.keep_freed_memory()
     blas.take_over()

@@ -2,7 +2,6 @@
 autodiff and ``tf.function`` compilation of train steps (see notes/CONTRACTS.md)."""
 import tensorflow as tf
 
-from kfront.backends.common import memory
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.tensorflow import random
 from kfront.backends.tensorflow.convolution import (average_pool, conv, conv_transpose,
@@ -31,13 +30,6 @@ from kfront.backends.tensorflow.rnn import gru, lstm, simple_rnn
 from kfront.backends.tensorflow.trainer import compile_stateful
 
 Tensor = tf.Tensor
-
-
-def on_activate() -> None:
-    """Process settings for TensorFlow: malloc keeps freed memory, so that the large buffers
-    of each step are not faulted in again at every step (``kfront/backends/common/memory.py``)."""
-    memory.keep_freed_memory()
-
 
 __all__ = [
     "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",
