@@ -351,12 +351,16 @@ OPTIMIZERS = [
 
 
 def _train(make_opt, dtype, steps=4):
+    """Steps on a conv-like kernel, a matrix and a vector. The kernel's gradients arrive as
+    permuted views (as torch's convolution gradients do): non-contiguous memory."""
     rng = np.random.default_rng(0)
-    ws = [kfront.Variable(rng.normal(size=s).astype(dtype)) for s in [(5, 3), (3,)]]
+    ws = [kfront.Variable(rng.normal(size=s).astype(dtype)) for s in [(3, 3, 2, 4), (5, 3), (3,)]]
     opt = make_opt()
     for _ in range(steps):
-        grads = [rng.normal(size=w.shape).astype(dtype) for w in ws]
-        opt.apply_gradients(zip([ops.convert_to_tensor(g) for g in grads], ws))
+        grads = [torch.from_numpy(rng.normal(size=w.shape[::-1]).astype(dtype)).permute(
+            *reversed(range(len(w.shape)))) for w in ws]
+        assert not grads[0].is_contiguous()
+        opt.apply_gradients(zip(grads, ws))
     return [w.numpy() for w in ws] + [v.numpy() for v in opt.variables]
 
 
@@ -384,6 +388,20 @@ def test_adam_foreach_kernel_is_bit_identical_to_portable_update(monkeypatch):
     monkeypatch.setattr(B, "optimizer_kernels", {})
     for f, p in zip(fused, _train(make, "float32")):
         np.testing.assert_array_equal(f, p)
+
+
+def test_fused_adam_takes_only_contiguous_weights_and_slots():
+    """The private fused kernel reads flat memory: a strided weight or slot goes to the
+    ``_foreach_*`` path (gradients are made contiguous before the call)."""
+    from kfront.backends.torch import optimizers as topt
+    if not topt._FUSED_ADAM:
+        pytest.skip(f"torch {torch.__version__} has no CPU fused Adam kernel")
+    w, m, v = (torch.zeros(3, 3, 2, 4) for _ in range(3))
+    assert topt._fused_adam_accepts([w], [[m, v]])
+    strided = torch.zeros(4, 2, 3, 3).permute(2, 3, 1, 0)
+    assert not topt._fused_adam_accepts([strided], [[m, v]])
+    assert not topt._fused_adam_accepts([w], [[m, strided]])
+    assert not topt._fused_adam_accepts([w, w.double()], [[m, v], [m.double(), v.double()]])
 
 
 def test_kernel_declines_mismatched_dtypes():

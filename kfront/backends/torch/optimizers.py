@@ -7,6 +7,12 @@ the same order (so results are bit-identical), in place on the variables' own te
 ``torch.no_grad()``. Adam in float32 or float64 is the exception: it runs torch's fused
 one-pass kernel (ten times faster than a dozen passes over the weights), whose result equals
 Keras's update up to float rounding.
+
+``torch._fused_adam_`` is private and walks its tensors as flat memory: every weight, slot and
+gradient must be contiguous (a convolution's kernel gradient arrives as a permuted view, and
+fed as it is its elements were applied to the wrong weights). ``_adam`` hands it contiguous
+gradients and keeps it to one device and contiguous weights and slots; anything else takes
+the ``_foreach_*`` path, whose ops follow strides.
 """
 from __future__ import annotations
 
@@ -40,11 +46,19 @@ _ONE: dict = {}  # device -> a scalar 1.0, the step count the fused kernel is gi
 
 
 def _adam(gs, ws, bufs, hyper):
-    dtypes = {w.dtype for w in ws}
-    if _FUSED_ADAM and len(dtypes) == 1 and dtypes <= {torch.float32, torch.float64}:
-        _adam_fused(gs, ws, bufs, hyper)
+    if _fused_adam_accepts(ws, bufs):
+        _adam_fused([g.contiguous() for g in gs], ws, bufs, hyper)
     else:
         _adam_foreach(gs, ws, bufs, hyper)
+
+
+def _fused_adam_accepts(ws, bufs) -> bool:
+    """Whether the fused kernel's assumptions hold for these weights and slots: one float
+    dtype, one device, contiguous memory (gradients are made contiguous by the caller)."""
+    if not _FUSED_ADAM or len({(w.dtype, w.device) for w in ws}) != 1:
+        return False
+    return ws[0].dtype in (torch.float32, torch.float64) and all(
+        t.is_contiguous() for w, bb in zip(ws, bufs) for t in (w, *bb))
 
 
 def _adam_fused(gs, ws, bufs, hyper):
