@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import collections
 import csv
+import json
 import os
+import shutil
 import sys
 import warnings
+import zlib
 from typing import Callable
 
 import numpy as np
@@ -35,7 +38,7 @@ from kfront.utils.progbar import Progbar
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger",
-           "LambdaCallback", "ModelCheckpoint", "TensorBoard"]
+           "LambdaCallback", "ModelCheckpoint", "BackupAndRestore", "TensorBoard"]
 
 
 def _print_msg(message: str) -> None:
@@ -229,8 +232,7 @@ class CallbackList(Callback):
         """Does a callback implement ``on_train_batch_end`` (or ``on_batch_end``)? When none
         does, ``fit`` leaves each batch's loss and outputs on the device and updates the
         metrics every few batches, without waiting for the device at every step."""
-        return any(_implements(cb, hook) for cb in self.callbacks
-                   for hook in ("on_train_batch_end", "on_batch_end"))
+        return any(_reads_batch_logs(cb) for cb in self.callbacks)
 
     def _call(self, hook: str, *args, logs=None) -> None:
         logs = pythonify_logs(logs)
@@ -293,6 +295,15 @@ class CallbackList(Callback):
 
     def __iter__(self):
         return iter(self.callbacks)
+
+
+def _reads_batch_logs(callback: Callback) -> bool:
+    """A callback's own ``_reads_batch_logs()`` answer (callbacks whose batch hook ignores the
+    logs), else whether it implements a batch-end hook."""
+    own = getattr(callback, "_reads_batch_logs", None)
+    if own is not None:
+        return own()
+    return any(_implements(callback, hook) for hook in ("on_train_batch_end", "on_batch_end"))
 
 
 def _implements(callback: Callback, hook: str) -> bool:
@@ -861,14 +872,332 @@ class LambdaCallback(Callback):
             self.on_train_batch_end = on_train_batch_end
 
 
-class ModelCheckpoint(Callback):
-    """Saving the model during training; not available yet (it comes with model saving)."""
+class ModelCheckpoint(_MonitorCallback):
+    """Save the model (``model.save``) or its weights (``model.save_weights``) during ``fit``:
+    after every epoch, or every ``save_freq`` batches.
+
+    Args:
+        filepath: where to save; may hold ``str.format`` fields filled with ``epoch`` (from 1),
+            ``batch`` (from 1, batch-level saves) and the logs' keys, e.g.
+            ``"ckpt-{epoch:02d}-{val_loss:.2f}.keras"``. It must end in ``.keras`` (or ``.h5``,
+            the legacy format), or in ``.weights.h5`` with ``save_weights_only=True``.
+        monitor: the logged quantity that decides what is "best".
+        verbose: 1 prints a message at each save decision.
+        save_best_only: save only when ``monitor`` improves on the best value so far.
+        save_weights_only: save the weights (and optimizer state), not the whole model.
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (loss: min; metrics: their direction).
+        save_freq: ``"epoch"``, or an int: save every this many batches.
+        initial_value_threshold: the "best" value to beat before the first save
+            (with ``save_best_only``).
+
+    Example:
+        >>> import os, tempfile, numpy as np, kfront
+        >>> from kfront import callbacks, layers
+        >>> model = kfront.Sequential([layers.Input((3,)), layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> folder = tempfile.mkdtemp()
+        >>> ckpt = callbacks.ModelCheckpoint(os.path.join(folder, "w-{epoch:02d}.weights.h5"),
+        ...                                  monitor="loss", save_weights_only=True)
+        >>> _ = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, verbose=0,
+        ...               callbacks=[ckpt])
+        >>> sorted(os.listdir(folder))
+        ['w-01.weights.h5', 'w-02.weights.h5']
+    """
 
     def __init__(self, filepath, monitor: str = "val_loss", verbose: int = 0,
                  save_best_only: bool = False, save_weights_only: bool = False,
-                 mode: str = "auto", save_freq="epoch", initial_value_threshold=None):
-        raise NotImplementedError("ModelCheckpoint is not implemented yet: it comes with the "
-                                  "saving issue (model.save / save_weights)")
+                 mode: str = "auto", save_freq: str | int = "epoch",
+                 initial_value_threshold: float | None = None):
+        super().__init__(monitor, mode, baseline=initial_value_threshold)
+        self.verbose = verbose
+        self.filepath = os.fspath(filepath)
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        self.save_freq = save_freq
+        self._batch_counter = _BatchCounter(save_freq)
+        self._current_epoch = 0
+        if save_weights_only:
+            if not self.filepath.endswith(".weights.h5"):
+                raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the "
+                                 "filepath provided must end in `.weights.h5` (Keras weights "
+                                 f"format). Received: filepath={self.filepath}")
+        elif not self.filepath.endswith((".keras", ".h5")):
+            raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
+                             f"Received: filepath={self.filepath}")
+
+    def _reads_batch_logs(self) -> bool:
+        return self.save_freq != "epoch"
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._batch_counter.should_save(batch):
+            self._save_model(self._current_epoch, batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:
+            self._set_monitor_op()  # delayed until the model's metrics exist
+        if self.save_freq == "epoch":
+            self._save_model(epoch, None, logs)
+
+    def _should_save_model(self, epoch: int, logs: dict, filepath: str) -> bool:
+        if not self.save_best_only:
+            if self.verbose > 0:
+                _print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+            return True
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Can save best model only with {self.monitor} available.",
+                          stacklevel=3)
+            return True
+        if len(getattr(current, "shape", ())) > 0:
+            warnings.warn(f"Can save best model only when `monitor` is a scalar value. "
+                          f"Received: {current}. Falling back to `save_best_only=False`.",
+                          stacklevel=3)
+            return True
+        if self.monitor_op is None:
+            self._set_monitor_op()  # a batch-level save before the first epoch's end
+        best_str = "None" if self.best is None else f"{self.best:.5f}"
+        if self._is_improvement(current, self.best):
+            if self.verbose > 0:
+                _print_msg(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to "
+                           f"{current:.5f}, saving model to {filepath}")
+            self.best = current
+            return True
+        if self.verbose > 0:
+            _print_msg(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
+        return False
+
+    def _save_model(self, epoch: int, batch: int | None, logs: dict | None) -> None:
+        logs = logs or {}
+        filepath = self._get_file_path(epoch, batch, logs)
+        if not self._should_save_model(epoch, logs, filepath):
+            return
+        if os.path.isdir(filepath):
+            raise IsADirectoryError("Please specify a non-directory filepath for "
+                                    "ModelCheckpoint. Filepath used is an existing directory: "
+                                    f"{filepath}")
+        dirname = os.path.dirname(filepath)
+        if dirname:
+            os.makedirs(dirname, exist_ok=True)
+        if self.save_weights_only:
+            self.model.save_weights(filepath, overwrite=True)
+        else:
+            self.model.save(filepath, overwrite=True)
+        if self.verbose > 0:
+            _print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+
+    def _get_file_path(self, epoch: int, batch: int | None, logs: dict) -> str:
+        """``filepath`` formatted with ``epoch`` (from 1), ``batch`` (from 1) and the logs."""
+        try:
+            if batch is None or "batch" in logs:
+                return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
+        except KeyError as e:
+            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". '
+                           f"Reason: {e}") from None
+
+
+class _BatchCounter:
+    """Counts training batches for ``save_freq``: ``should_save(batch)`` is true every
+    ``save_freq`` batches (counted across epochs), never with ``save_freq="epoch"``."""
+
+    def __init__(self, save_freq):
+        if save_freq != "epoch" and (not isinstance(save_freq, int) or isinstance(save_freq, bool)
+                                     or save_freq < 1):
+            raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are "
+                             "'epoch' or a positive integer (a number of batches)")
+        self.save_freq = save_freq
+        self.seen_since_save = 0
+        self.last_batch = None
+
+    def should_save(self, batch: int) -> bool:
+        if self.save_freq == "epoch":
+            return False
+        if self.last_batch is None or batch <= self.last_batch:  # a new epoch
+            self.seen_since_save += batch + 1
+        else:
+            self.seen_since_save += batch - self.last_batch
+        self.last_batch = batch
+        if self.seen_since_save >= self.save_freq:
+            self.seen_since_save = 0
+            return True
+        return False
+
+
+class BackupAndRestore(Callback):
+    """Back up the training state (weights, optimizer state, where training is) in
+    ``backup_dir``, and resume from it when ``fit`` is run again after an interruption.
+
+    Every backup is crash-safe: the weights are written next to the last backup, the metadata
+    (``training_metadata.json``: ``epoch``, ``batch`` as Keras, and ``step``, the batches of
+    that epoch already trained, with the weights file's size and CRC-32) is replaced
+    atomically, then the weights file is renamed into place; a restore finishes an interrupted
+    rename and checks the weights against the metadata. A batch-level backup resumes at the
+    next batch (Keras restarts the epoch); with ``shuffle=True`` the resumed epoch draws a new
+    order, so use ``shuffle=False`` (or a fixed seed) for an exact resume.
+
+    Args:
+        backup_dir: a folder for this run's backups only (created when needed).
+        save_freq: ``"epoch"``, or an int: back up every this many batches.
+        double_checkpoint: keep the previous backup too (``*.bkp``), used when the latest one
+            cannot be read.
+        delete_checkpoint: remove ``backup_dir`` when ``fit`` ends normally.
+
+    Example:
+        >>> import os, tempfile, numpy as np, kfront
+        >>> from kfront import callbacks, layers
+        >>> model = kfront.Sequential([layers.Input((3,)), layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> backup = callbacks.BackupAndRestore(os.path.join(tempfile.mkdtemp(), "backup"),
+        ...                                     delete_checkpoint=False)
+        >>> class Interrupt(callbacks.Callback):
+        ...     def on_epoch_begin(self, epoch, logs=None):
+        ...         if epoch == 2:
+        ...             raise RuntimeError("interrupted")
+        >>> x, y = np.ones((8, 3)), np.ones((8, 1))
+        >>> try:
+        ...     model.fit(x, y, epochs=4, verbose=0, callbacks=[backup, Interrupt()])
+        ... except RuntimeError:
+        ...     pass
+        >>> history = model.fit(x, y, epochs=4, verbose=0, callbacks=[backup])
+        >>> history.epoch  # epochs 0 and 1 were backed up: it resumes at 2
+        [2, 3]
+    """
+
+    def __init__(self, backup_dir, save_freq: str | int = "epoch",
+                 double_checkpoint: bool = False, delete_checkpoint: bool = True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("Empty `backup_dir` argument passed")
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.double_checkpoint = double_checkpoint
+        self.delete_checkpoint = delete_checkpoint
+        self._batch_counter = _BatchCounter(save_freq)
+        self._current_epoch = 0
+        self._steps_done = 0
+        self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
+        self._training_metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
+        self._next_weights_path = os.path.join(self.backup_dir, "next.weights.h5")
+        self._prev_weights_path = f"{self._weights_path}.bkp"
+        self._prev_training_metadata_path = f"{self._training_metadata_path}.bkp"
+
+    def _reads_batch_logs(self) -> bool:
+        return False  # batch-level backups need the weights, not the logs
+
+    def on_train_begin(self, logs=None):
+        if not self.model.built:
+            raise ValueError("To use the BackupAndRestore callback, your model must be built "
+                             f"before you call `fit()`. Model {self.model.name!r} is unbuilt. "
+                             "You can build it beforehand by calling it on a batch of data.")
+        try:
+            self._load_model(self._weights_path, self._training_metadata_path)
+        except (OSError, ValueError) as error:
+            if not (self.double_checkpoint and os.path.exists(self._prev_weights_path)):
+                raise
+            warnings.warn(f"BackupAndRestore: the latest backup in {self.backup_dir} cannot be "
+                          f"restored ({error}); restoring the previous one.", stacklevel=2)
+            self._load_model(self._prev_weights_path, self._prev_training_metadata_path)
+
+    def _load_model(self, weights_path: str, metadata_path: str) -> None:
+        """Restore the weights and where training is from one backup (pair of files)."""
+        metadata = None
+        if os.path.exists(metadata_path):
+            with open(metadata_path, encoding="utf-8") as f:
+                try:
+                    metadata = json.load(f)
+                except json.JSONDecodeError as error:
+                    raise ValueError(f"BackupAndRestore: {metadata_path} is not valid JSON "
+                                     f"({error})") from None
+            if weights_path == self._weights_path:
+                self._finish_interrupted_backup(metadata)
+            _check_backup(weights_path, metadata)
+        if os.path.exists(weights_path):
+            optimizer = getattr(self.model, "optimizer", None)
+            if optimizer is not None and not optimizer.built:
+                optimizer.build(self.model.trainable_variables)  # its state is in the file
+            self.model.load_weights(weights_path)
+        if metadata is not None:
+            self._current_epoch = int(metadata["epoch"])
+            self._steps_done = int(metadata.get("step", 0))
+            self.model._initial_epoch = self._current_epoch
+            self.model._initial_step = self._steps_done
+
+    def _finish_interrupted_backup(self, metadata: dict) -> None:
+        """A backup killed after its metadata was replaced but before its weights file was
+        renamed into place left the new weights as ``next.weights.h5``: rename them now."""
+        if (os.path.exists(self._next_weights_path)
+                and _file_signature(self._next_weights_path) == _expected_signature(metadata)):
+            os.replace(self._next_weights_path, self._weights_path)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._steps_done = batch + 1
+        if self._batch_counter.should_save(batch):
+            self._save_model(batch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
+        self._steps_done = 0
+        if self.save_freq == "epoch":
+            self._save_model(0)
+
+    def _save_model(self, batch: int) -> None:
+        """Back up: new weights beside the old, then the metadata (atomically: the commit),
+        then the weights renamed into place."""
+        from kfront.saving.atomic import atomic_write
+        os.makedirs(self.backup_dir, exist_ok=True)
+        self.model.save_weights(self._next_weights_path, overwrite=True)
+        size, crc = _file_signature(self._next_weights_path)
+        metadata = {"epoch": self._current_epoch, "batch": batch, "step": self._steps_done,
+                    "weights_size": size, "weights_crc32": crc}
+        if self.double_checkpoint and os.path.exists(self._training_metadata_path):
+            with atomic_write(self._prev_training_metadata_path) as tmp:
+                shutil.copyfile(self._training_metadata_path, tmp)
+        with atomic_write(self._training_metadata_path) as tmp:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(metadata, f)
+        if self.double_checkpoint and os.path.exists(self._weights_path):
+            os.replace(self._weights_path, self._prev_weights_path)
+        os.replace(self._next_weights_path, self._weights_path)
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+            shutil.rmtree(self.backup_dir)
+
+
+def _file_signature(path: str) -> tuple[int, int]:
+    """``(size, CRC-32)`` of a file."""
+    crc = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            crc = zlib.crc32(chunk, crc)
+    return os.path.getsize(path), crc
+
+
+def _expected_signature(metadata: dict) -> tuple | None:
+    if "weights_crc32" not in metadata:  # written by Keras
+        return None
+    return metadata["weights_size"], metadata["weights_crc32"]
+
+
+def _check_backup(weights_path: str, metadata: dict) -> None:
+    """Raise ``ValueError`` unless the weights file is the one the metadata describes."""
+    expected = _expected_signature(metadata)
+    if expected is None:
+        return
+    if not os.path.exists(weights_path):
+        raise FileNotFoundError(f"BackupAndRestore: {weights_path} is missing; the metadata "
+                                f"next to it expects a weights file of {expected[0]} bytes")
+    found = _file_signature(weights_path)
+    if tuple(found) != tuple(expected):
+        raise ValueError(f"BackupAndRestore: {weights_path} is not the backup its metadata "
+                         f"describes (size, CRC-32 {found}; expected {tuple(expected)}): the "
+                         "file is damaged")
 
 
 class TensorBoard(Callback):

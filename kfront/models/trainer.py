@@ -297,6 +297,10 @@ class Trainer:
                                         model=self, verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
         callback_list.on_train_begin()
+        # where a run restored by BackupAndRestore resumes (set in on_train_begin, used once)
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+        initial_step = getattr(self, "_initial_step", None) or 0
+        self._initial_epoch = self._initial_step = None
         # without a callback reading batch logs, metrics are updated every few batches: the
         # device then runs ahead of Python instead of waiting for it at every step
         flush_every = 1 if callback_list.reads_batch_logs() else _FLUSH_EVERY
@@ -308,6 +312,8 @@ class Trainer:
             for step, idx in enumerate(data_utils.batches(n, batch_size, shuffle)):
                 if step >= steps:
                     break
+                if epoch == initial_epoch and step < initial_step:
+                    continue  # trained before the interruption
                 callback_list.on_train_batch_begin(step)
                 pending.append(self._run_batch(self.train_step, data_utils.take(x, idx),
                                                data_utils.take(y, idx),
