@@ -1,0 +1,222 @@
+"""The zoo of ``keras_zoo.py`` both ways between kfront and the real thing.
+
+Direction 1: real Keras 3 (TensorFlow and PyTorch backends) and tf.keras 2 save each model in
+every format; kfront loads each file on every backend and predicts what Keras predicted.
+Direction 2: kfront on every backend saves the zoo in every format; real Keras 3 on each of its
+backends loads every file and predicts what kfront predicted.
+
+Each Keras runs in one subprocess that handles the whole zoo (started together, in
+session-scoped fixtures), so the file costs a few Keras imports, not one per case.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import kfront
+from conformance.support import BACKENDS, activate, backend  # noqa: F401  (fixture)
+
+from saving import keras_zoo as zoo
+
+ZOO = pathlib.Path(zoo.__file__)
+KERAS_BACKENDS = ("tensorflow", "torch")   # int64 and int32 optimizer iterations
+TOL = 1e-5
+TIMEOUT_S = 600
+
+
+def _start(*args: str, **env: str) -> subprocess.Popen:
+    full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **env)
+    full_env.pop("PYTHONPATH", None)   # the Keras side never sees kfront
+    return subprocess.Popen([sys.executable, str(ZOO), *args], env=full_env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finish(proc: subprocess.Popen, what: str) -> str:
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed (exit {proc.returncode}):\n{err[-4000:]}")
+    return out
+
+
+@pytest.fixture(scope="session")
+def keras_written(tmp_path_factory) -> dict[str, pathlib.Path]:
+    """Folders of the zoo as saved by each Keras 3 backend and by tf.keras 2 (``tf_keras``)."""
+    root = tmp_path_factory.mktemp("keras_written")
+    procs = {b: _start("write", "keras", str(root / b), KERAS_BACKEND=b) for b in KERAS_BACKENDS}
+    procs["tf_keras"] = _start("write", "tf_keras", str(root / "tf_keras"), TF_USE_LEGACY_KERAS="1")
+    for name, proc in procs.items():
+        _finish(proc, f"writing the zoo with {name}")
+    return {name: root / name for name in procs}
+
+
+def _manifest(folder: pathlib.Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def _assert_predicts(model, name: str, expected: list[np.ndarray], what: str) -> None:
+    got = zoo.predict(model, name)
+    assert len(got) == len(expected), f"{what}: {len(got)} outputs, expected {len(expected)}"
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_allclose(g, e, rtol=TOL, atol=TOL, err_msg=f"{what}: output {i}")
+
+
+def _assert_optimizer_state(model, folder: pathlib.Path, what: str) -> None:
+    """The loaded model is compiled and its optimizer holds the state Keras saved (iteration 1,
+    the learning rate, then the Adam slots, in Keras's order)."""
+    assert model.optimizer is not None, f"{what}: loaded uncompiled"
+    expected = zoo.load_npz(str(folder / "optimizer.npz"))
+    got = [kfront.ops.convert_to_numpy(v) for v in model.optimizer.variables]
+    assert len(got) == len(expected), \
+        f"{what}: {len(got)} optimizer variables, Keras saved {len(expected)}"
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_allclose(np.asarray(g, "float64"), np.asarray(e, "float64"), rtol=TOL,
+                                   atol=1e-7, err_msg=f"{what}: optimizer variable {i}")
+
+
+def _kfront_model(name: str):
+    model = zoo.build(kfront, name)
+    model.compile(**zoo.compile_args(kfront, name))
+    return model
+
+
+# direction 1: Keras 3 -> kfront ---------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", [*zoo.FORMATS, "h5_load_weights"])
+@pytest.mark.parametrize("name", zoo.MODELS)
+@pytest.mark.parametrize("keras_backend", KERAS_BACKENDS)
+def test_keras3_file_loads_in_kfront(keras_written, backend, keras_backend, name, fmt):
+    folder = keras_written[keras_backend] / name
+    saved_as = "h5" if fmt == "h5_load_weights" else fmt
+    status = _manifest(keras_written[keras_backend])[name][saved_as]
+    if status != "ok":
+        pytest.skip(f"Keras 3 ({keras_backend}) cannot save {name} as {saved_as}: {status}")
+    path = str(folder / zoo.FORMATS[saved_as])
+    what = f"{name} saved by Keras 3 ({keras_backend}) as {os.path.basename(path)}, kfront {backend}"
+    if fmt in ("weights_h5", "h5_load_weights"):
+        model = _kfront_model(name)
+        model.load_weights(path)
+    else:
+        model = kfront.saving.load_model(path, custom_objects=zoo.custom_objects(kfront))
+        _assert_optimizer_state(model, folder, what)
+    _assert_predicts(model, name, zoo.load_npz(str(folder / "expected.npz")), what)
+
+
+# tf.keras 2 -> kfront ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", zoo.MODELS)
+def test_tf_keras_h5_model_loads_in_kfront(keras_written, backend, name):
+    folder = keras_written["tf_keras"] / name
+    status = _manifest(keras_written["tf_keras"])[name]["h5"]
+    if status != "ok":
+        pytest.skip(f"tf.keras 2 cannot save {name} as .h5: {status}")
+    model = kfront.saving.load_model(str(folder / "model.h5"),
+                                     custom_objects=zoo.custom_objects(kfront))
+    what = f"{name} saved by tf.keras 2 as model.h5, kfront {backend}"
+    assert model.optimizer is not None, f"{what}: loaded uncompiled"
+    _assert_predicts(model, name, zoo.load_npz(str(folder / "expected.npz")), what)
+
+
+@pytest.mark.parametrize("by_name", [False, True], ids=["by_order", "by_name"])
+@pytest.mark.parametrize("name", zoo.MODELS)
+def test_tf_keras_h5_weights_load_in_kfront(keras_written, backend, name, by_name):
+    folder = keras_written["tf_keras"] / name
+    model = _kfront_model(name)
+    model.load_weights(str(folder / "weights.h5"), **({"by_name": True} if by_name else {}))
+    _assert_predicts(model, name, zoo.load_npz(str(folder / "expected.npz")),
+                     f"{name} weights saved by tf.keras 2, kfront {backend}, by_name={by_name}")
+
+
+def test_tf_keras_h5_weights_by_name_skip_mismatch(keras_written, backend):
+    """``by_name=True, skip_mismatch=True``: the layers whose names and shapes match load, the
+    head of another width keeps its own weights."""
+    L = kfront.layers
+    model = kfront.Sequential([L.Input((16,)), L.Dense(32, activation="relu", name="hidden"),
+                               L.Dense(5, name="probs")])
+    head = [w.copy() for w in model.get_layer("probs").get_weights()]
+    model.load_weights(str(keras_written["tf_keras"] / "mlp" / "weights.h5"), by_name=True,
+                       skip_mismatch=True)
+    reference = zoo.build(kfront, "mlp")
+    reference.load_weights(str(keras_written["tf_keras"] / "mlp" / "weights.h5"))
+    for got, want in zip(model.get_layer("hidden").get_weights(),
+                         reference.get_layer("hidden").get_weights()):
+        np.testing.assert_array_equal(got, want)
+    for got, kept in zip(model.get_layer("probs").get_weights(), head):
+        np.testing.assert_array_equal(got, kept)
+
+
+# direction 2: kfront -> Keras 3 ---------------------------------------------------------------
+
+def _kfront_write(out: pathlib.Path) -> dict:
+    """kfront (the active backend) saves the zoo like ``keras_zoo.write``; errors are recorded."""
+    manifest = {}
+    for name in zoo.MODELS:
+        folder = out / name
+        folder.mkdir(parents=True)
+        try:
+            model = zoo.trained(kfront, name)
+            zoo.save_npz(str(folder / "inputs.npz"), zoo.data(name)[0])
+            zoo.save_npz(str(folder / "expected.npz"), zoo.predict(model, name))
+        except Exception as e:
+            manifest[name] = {fmt: f"building: {zoo._error(e)}" for fmt in zoo.FORMATS}
+            continue
+        manifest[name] = {}
+        for fmt, filename in zoo.FORMATS.items():
+            try:
+                if fmt == "weights_h5":
+                    model.save_weights(str(folder / filename))
+                else:
+                    model.save(str(folder / filename))
+                manifest[name][fmt] = "ok"
+            except Exception as e:
+                manifest[name][fmt] = zoo._error(e)
+                (folder / filename).unlink(missing_ok=True)
+    return manifest
+
+
+@pytest.fixture(scope="session")
+def kfront_written_read_by_keras(tmp_path_factory) -> dict:
+    """``{kfront backend: {"written": manifest, keras backend: Keras's results}}``."""
+    root = tmp_path_factory.mktemp("kfront_written")
+    report = {}
+    try:
+        for b in BACKENDS:
+            activate(b)
+            report[b] = {"written": _kfront_write(root / b)}
+    finally:
+        kfront.config.set_backend("numpy")
+    procs = {kb: _start("read", *(str(root / b) for b in BACKENDS), KERAS_BACKEND=kb)
+             for kb in KERAS_BACKENDS}
+    for kb, proc in procs.items():
+        results = json.loads(_finish(proc, f"Keras 3 ({kb}) reading kfront's files")
+                             .strip().splitlines()[-1])
+        for b in BACKENDS:
+            report[b][kb] = results[str(root / b)]
+    return report
+
+
+@pytest.mark.parametrize("fmt", zoo.FORMATS)
+@pytest.mark.parametrize("name", zoo.MODELS)
+@pytest.mark.parametrize("keras_backend", KERAS_BACKENDS)
+@pytest.mark.parametrize("kfront_backend", BACKENDS)
+def test_kfront_file_loads_in_keras3(kfront_written_read_by_keras, kfront_backend, keras_backend,
+                                     name, fmt):
+    report = kfront_written_read_by_keras[kfront_backend]
+    written = report["written"][name][fmt]
+    assert written == "ok", f"kfront ({kfront_backend}) could not save {name} as {fmt}: {written}"
+    result = report[keras_backend][f"{name}/{fmt}"]
+    what = (f"{name} saved by kfront ({kfront_backend}) as {zoo.FORMATS[fmt]}, "
+            f"loaded by Keras 3 ({keras_backend})")
+    assert "error" not in result, f"{what}: {result.get('error')}\n{result.get('trace')}"
+    assert result["max_abs_diff"] <= TOL, f"{what}: predictions differ by {result['max_abs_diff']}"
+    if fmt == "keras" or (fmt == "h5" and result["note"] is None):
+        assert result["compiled"], f"{what}: Keras loaded it uncompiled"
