@@ -297,18 +297,20 @@ class CallbackList(Callback):
         return iter(self.callbacks)
 
 
-def _reads_batch_logs(callback: Callback) -> bool:
-    """A callback's own ``_reads_batch_logs()`` answer (callbacks whose batch hook ignores the
-    logs), else whether it implements a batch-end hook."""
+def _reads_batch_logs(callback: Callback, base: type = Callback) -> bool:
+    """Does ``callback`` implement a batch-end hook beyond ``base``'s? A callback whose own
+    batch hook ignores the logs answers with its ``_reads_batch_logs()``."""
     own = getattr(callback, "_reads_batch_logs", None)
-    if own is not None:
+    if base is Callback and own is not None:
         return own()
-    return any(_implements(callback, hook) for hook in ("on_train_batch_end", "on_batch_end"))
+    return any(_implements(callback, hook, base) for hook in ("on_train_batch_end",
+                                                                "on_batch_end"))
 
 
-def _implements(callback: Callback, hook: str) -> bool:
-    """``hook`` overridden by the callback's class or set on the instance (LambdaCallback)."""
-    return hook in vars(callback) or getattr(type(callback), hook) is not getattr(Callback, hook)
+def _implements(callback: Callback, hook: str, base: type = Callback) -> bool:
+    """``hook`` overridden by the callback's class (beyond ``base``) or set on the instance
+    (LambdaCallback)."""
+    return hook in vars(callback) or getattr(type(callback), hook) is not getattr(base, hook)
 
 
 def _flatten(items) -> list:
@@ -926,7 +928,7 @@ class ModelCheckpoint(_MonitorCallback):
                              f"Received: filepath={self.filepath}")
 
     def _reads_batch_logs(self) -> bool:
-        return self.save_freq != "epoch"
+        return self.save_freq != "epoch" or _reads_batch_logs(self, ModelCheckpoint)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
@@ -1084,8 +1086,8 @@ class BackupAndRestore(Callback):
         self._prev_weights_path = f"{self._weights_path}.bkp"
         self._prev_training_metadata_path = f"{self._training_metadata_path}.bkp"
 
-    def _reads_batch_logs(self) -> bool:
-        return False  # batch-level backups need the weights, not the logs
+    def _reads_batch_logs(self) -> bool:  # backups need the weights, not the logs
+        return _reads_batch_logs(self, BackupAndRestore)
 
     def on_train_begin(self, logs=None):
         if not self.model.built:

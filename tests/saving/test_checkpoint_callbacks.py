@@ -237,6 +237,12 @@ def test_epoch_checkpoints_keep_fit_on_its_fast_path():
     assert callbacks.CallbackList([callbacks.ModelCheckpoint("m.keras", save_freq=2)]
                                   ).reads_batch_logs()
 
+    class Subclass(callbacks.ModelCheckpoint):
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(batch, logs)
+
+    assert callbacks.CallbackList([Subclass("m.keras")]).reads_batch_logs()
+
 
 # ---------------------------------------------------------------------- BackupAndRestore
 class Interrupt(callbacks.Callback):
