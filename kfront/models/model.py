@@ -1,6 +1,8 @@
 """``Model``: a Layer with the training API; ``Model(inputs, outputs)`` builds a functional model."""
 from __future__ import annotations
 
+import inspect
+
 from kfront.layers.layer import Layer
 from kfront.models.trainer import Trainer
 
@@ -29,7 +31,7 @@ class Model(Trainer, Layer):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
             from kfront.models.functional import Functional
             return Functional.__new__(Functional)
-        return super().__new__(cls)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
         super().__init__(**kwargs)
@@ -73,5 +75,58 @@ class Model(Trainer, Layer):
         from kfront.models.summary import print_summary
         print_summary(self, line_length=line_length, print_fn=print_fn)
 
-    def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable}
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        """A model from its config: a functional config (``layers``, ``input_layers``,
+        ``output_layers``) is rebuilt as a graph, as Keras does, when ``cls`` takes the
+        functional constructor; otherwise ``cls(**config)`` (a subclassed model)."""
+        from kfront.models.functional import Functional, functional_from_config
+        is_functional = all(k in config for k in ("layers", "input_layers", "output_layers"))
+        params = list(inspect.signature(cls.__init__).parameters)[1:]
+        if is_functional and (cls in (Functional, Model) or params[:2] == ["inputs", "outputs"]
+                              or params == ["args", "kwargs"]):
+            return functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)
+
+    def build_from_config(self, config: dict) -> None:
+        """Build from ``get_build_config()`` output: a subclassed model runs ``build`` (or a
+        call on zeros) on the saved input shape, so its weights exist before loading."""
+        shape = (config or {}).get("input_shape")
+        if shape is not None and not self.built:
+            from kfront.layers.layer import _shape_tuples
+            self.build(_shape_tuples(shape))
+
+    def save(self, filepath, overwrite: bool = True, zipped: bool | None = None,
+             **kwargs) -> None:
+        """Save the whole model: ``.keras`` (Keras 3's zip) or legacy ``.h5`` (see
+        ``kfront.saving.save_model``)."""
+        from kfront.saving import saving_api
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite: bool = True, max_shard_size=None) -> None:
+        """Save the weights: ``.weights.h5`` (Keras 3) or another ``.h5`` name (tf.keras 2's
+        layout); see ``kfront.saving.save_weights``."""
+        from kfront.saving import saving_api
+        saving_api.save_weights(self, filepath, overwrite=overwrite,
+                                max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs) -> None:
+        """Load weights from ``.weights.h5``, ``.keras`` or legacy ``.h5`` (``by_name=True``
+        there); see ``kfront.saving.load_weights``."""
+        from kfront.saving import saving_api
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's Keras 3 config (``serialize_keras_object``) as a JSON string;
+        ``kwargs`` go to ``json.dumps``.
+
+        Example:
+            >>> import kfront
+            >>> from kfront import layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+            >>> kfront.models.model_from_json(m.to_json()).output_shape
+            (None, 2)
+        """
+        import json
+        from kfront.saving.serialization_lib import serialize_keras_object
+        return json.dumps(serialize_keras_object(self), **kwargs)

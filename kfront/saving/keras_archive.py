@@ -1,0 +1,309 @@
+"""Keras 3's ``.keras`` format: a zip of ``metadata.json``, ``config.json`` and
+``model.weights.h5`` (stored, not compressed), or the same three files in a folder
+(``zipped=False``).
+
+Reading is defensive: only those member names are read, never extracted; a member whose name
+would leave the archive (absolute, ``..``), an encrypted or duplicated member, or a declared
+size over the limits (zip bombs) is refused before anything is read; the weights are read in
+place from the archive when stored (no copy), else streamed to a temporary file with a size
+limit. Loading order is Keras's: the model from ``config.json`` (built and compiled), then the
+weights and the optimizer's state.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import shutil
+import struct
+import tempfile
+import zipfile
+
+from kfront.saving import h5_weights
+from kfront.saving.atomic import atomic_write
+
+CONFIG = "config.json"
+METADATA = "metadata.json"
+WEIGHTS = "model.weights.h5"
+ASSETS = "assets"
+#: the version of Keras's format that kfront writes (its metadata's ``keras_version``)
+KERAS_VERSION = "3.15.1"
+#: largest config.json / metadata.json read (bytes)
+MAX_JSON_BYTES = 256 * 2**20
+#: largest model.weights.h5 read (bytes); a larger declared size is refused as a zip bomb
+MAX_WEIGHTS_BYTES = 2**40
+#: a compressed member may expand at most this much (DEFLATE's ceiling is ~1032x)
+MAX_EXPANSION = 1100
+
+
+def _metadata() -> dict:
+    from kfront import __version__
+    return {"keras_version": KERAS_VERSION,
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+            "kfront_version": __version__}
+
+
+def _config_json(model) -> str:
+    from kfront.saving.serialization_lib import ObjectSharingScope, serialize_keras_object
+    with ObjectSharingScope():
+        return json.dumps(serialize_keras_object(model))
+
+
+def _write_weights(model, path: str) -> None:
+    import h5py
+    with h5py.File(path, "w") as f:
+        h5_weights.save_weights_to_group(model, f)
+
+
+def save_model(model, filepath, zipped: bool = True) -> None:
+    """Save ``model`` as Keras 3's ``.keras`` zip (or, ``zipped=False``, as a folder of the
+    same three files), atomically.
+
+    Example:
+        >>> import os, tempfile, kfront
+        >>> from kfront import layers
+        >>> from kfront.saving import keras_archive
+        >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+        >>> keras_archive.save_model(m, path)
+        >>> sorted(__import__("zipfile").ZipFile(path).namelist())
+        ['config.json', 'metadata.json', 'model.weights.h5']
+    """
+    filepath = os.fspath(filepath)
+    config = _config_json(model)  # before touching the disk: a config error leaves no file
+    metadata = json.dumps(_metadata())
+    if not zipped:
+        with atomic_write(filepath, directory=True) as tmp:
+            with open(os.path.join(tmp, METADATA), "w") as f:
+                f.write(metadata)
+            with open(os.path.join(tmp, CONFIG), "w") as f:
+                f.write(config)
+            _write_weights(model, os.path.join(tmp, WEIGHTS))
+        return
+    with atomic_write(filepath) as tmp:
+        weights_tmp = tmp + ".h5"
+        try:
+            _write_weights(model, weights_tmp)
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+                zf.writestr(METADATA, metadata)
+                zf.writestr(CONFIG, config)
+                zf.write(weights_tmp, WEIGHTS)
+        finally:
+            if os.path.exists(weights_tmp):
+                os.remove(weights_tmp)
+
+
+# ------------------------------------------------------------------------------------ reading
+class _MemberFile(io.RawIOBase):
+    """A read-only, seekable window on ``size`` bytes of ``raw`` from ``start`` (a stored zip
+    member read in place)."""
+
+    def __init__(self, raw, start: int, size: int):
+        super().__init__()
+        self._raw, self._start, self._size, self._pos = raw, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer) -> int:
+        n = max(0, min(len(buffer), self._size - self._pos))
+        if n == 0:
+            return 0
+        self._raw.seek(self._start + self._pos)
+        got = self._raw.readinto(memoryview(buffer)[:n])
+        self._pos += got
+        return got
+
+
+def _bad(filepath, what: str) -> ValueError:
+    return ValueError(f"Cannot load {str(filepath)!r}: {what}")
+
+
+def _check_members(zf: zipfile.ZipFile, filepath) -> dict:
+    """Member name -> ZipInfo for the names kfront reads, after refusing unsafe archives."""
+    members: dict = {}
+    for info in zf.infolist():
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            raise _bad(filepath, f"the archive member {name!r} points outside the archive "
+                                 f"(zip-slip); refusing the file")
+        if name in members:
+            raise _bad(filepath, f"the archive holds {name!r} twice")
+        if info.flag_bits & 0x1:
+            raise _bad(filepath, f"the archive member {name!r} is encrypted")
+        members[name] = info
+    for name in (CONFIG, WEIGHTS):
+        if name not in members:
+            raise _bad(filepath, f"not a Keras 3 archive: no {name!r} member "
+                                 f"(members: {sorted(members)[:10]})")
+    for name, limit in ((CONFIG, MAX_JSON_BYTES), (METADATA, MAX_JSON_BYTES),
+                        (WEIGHTS, MAX_WEIGHTS_BYTES)):
+        info = members.get(name)
+        if info is None:
+            continue
+        if info.file_size > limit:
+            raise _bad(filepath, f"{name!r} declares {info.file_size} bytes, over the limit of "
+                                 f"{limit} bytes")
+        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+            raise _bad(filepath, f"{name!r} is stored uncompressed but declares "
+                                 f"{info.file_size} bytes for {info.compress_size} stored")
+        if info.file_size > MAX_EXPANSION * max(info.compress_size, 1) + 2**20:
+            raise _bad(filepath, f"{name!r} would expand from {info.compress_size} to "
+                                 f"{info.file_size} bytes: refusing a zip bomb")
+    return members
+
+
+def _read_json(zf: zipfile.ZipFile, info, filepath) -> dict:
+    try:
+        with zf.open(info) as f:
+            raw = f.read(info.file_size + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+        raise _bad(filepath, f"cannot read {info.filename!r}: {e}") from None
+    return _parse_json(raw, info.filename, filepath)
+
+
+def _parse_json(raw: bytes, name: str, filepath) -> dict:
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise _bad(filepath, f"{name!r} is not valid JSON: {e}") from None
+    if not isinstance(value, dict):
+        raise _bad(filepath, f"{name!r} must hold a JSON object, found {type(value).__name__}")
+    return value
+
+
+def _data_offset(raw, info, filepath) -> int:
+    """Where a member's bytes start in the archive (after its local header)."""
+    raw.seek(info.header_offset)
+    header = raw.read(zipfile.sizeFileHeader)
+    if len(header) != zipfile.sizeFileHeader:
+        raise _bad(filepath, f"truncated local header of {info.filename!r}")
+    fields = struct.unpack(zipfile.structFileHeader, header)
+    if fields[0] != zipfile.stringFileHeader:
+        raise _bad(filepath, f"bad local header of {info.filename!r}")
+    return (info.header_offset + zipfile.sizeFileHeader + fields[zipfile._FH_FILENAME_LENGTH]
+            + fields[zipfile._FH_EXTRA_FIELD_LENGTH])
+
+
+def _model_from_config(config: dict, custom_objects, compile: bool, safe_mode, filepath):
+    from kfront.saving.serialization_lib import deserialize_keras_object
+    if not compile:
+        config = {k: v for k, v in config.items() if k != "compile_config"}
+    if "class_name" not in config or "config" not in config:
+        raise _bad(filepath, "config.json is not a Keras model config (no 'class_name' / "
+                             "'config')")
+    try:
+        model = deserialize_keras_object(config, custom_objects=custom_objects,
+                                         safe_mode=safe_mode)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"Cannot load {str(filepath)!r}: {e}") from None
+    except (KeyError, IndexError, AttributeError, RecursionError) as e:
+        raise _bad(filepath, f"invalid model config in config.json: {type(e).__name__}: {e}") \
+            from None
+    from kfront.models.model import Model
+    if not isinstance(model, Model):
+        raise _bad(filepath, f"config.json describes a {type(model).__name__}, not a model")
+    return model
+
+
+def _load_weights_h5(model, source, filepath, skip_mismatch: bool, filesize: int | None):
+    import h5py
+    try:
+        f = h5py.File(source, "r")
+    except Exception as e:
+        raise _bad(filepath, f"{WEIGHTS} is not a readable HDF5 file: {e}") from None
+    with f:
+        h5_weights.load_weights_from_group(model, f, filepath, skip_mismatch=skip_mismatch,
+                                           filesize=filesize)
+
+
+def _with_weights(filepath, action) -> None:
+    """Call ``action(source, size)`` with the archive's ``model.weights.h5`` (a file object
+    or path) after the safety checks; ``filepath`` is a ``.keras`` zip or a folder."""
+    filepath = os.fspath(filepath)
+    if os.path.isdir(filepath):
+        path = os.path.join(filepath, WEIGHTS)
+        if not os.path.isfile(path):
+            raise _bad(filepath, f"the folder has no {WEIGHTS!r}")
+        action(path, os.path.getsize(path))
+        return
+    with open(filepath, "rb") as raw:
+        zf = _open_zip(raw, filepath)
+        with zf:
+            info = _check_members(zf, filepath)[WEIGHTS]
+            if info.compress_type == zipfile.ZIP_STORED:
+                start = _data_offset(raw, info, filepath)
+                if start + info.file_size > os.fstat(raw.fileno()).st_size:
+                    raise _bad(filepath, f"{WEIGHTS!r} is truncated")
+                action(_MemberFile(raw, start, info.file_size), info.file_size)
+                return
+            with tempfile.TemporaryDirectory() as folder:  # compressed: stream it out
+                path = os.path.join(folder, WEIGHTS)
+                try:
+                    with zf.open(info) as src, open(path, "wb") as dst:
+                        shutil.copyfileobj(src, dst, 2**20)
+                except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+                    raise _bad(filepath, f"cannot read {WEIGHTS!r}: {e}") from None
+                action(path, os.path.getsize(path))
+
+
+def _open_zip(raw, filepath) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(raw)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        raise _bad(filepath, f"not a .keras zip archive ({e})") from None
+
+
+def _read_config(filepath) -> dict:
+    filepath = os.fspath(filepath)
+    if os.path.isdir(filepath):
+        path = os.path.join(filepath, CONFIG)
+        if not os.path.isfile(path):
+            raise _bad(filepath, f"the folder has no {CONFIG!r}")
+        if os.path.getsize(path) > MAX_JSON_BYTES:
+            raise _bad(filepath, f"{CONFIG!r} is over {MAX_JSON_BYTES} bytes")
+        with open(path, "rb") as f:
+            return _parse_json(f.read(), CONFIG, filepath)
+    with open(filepath, "rb") as raw:
+        with _open_zip(raw, filepath) as zf:
+            members = _check_members(zf, filepath)
+            return _read_json(zf, members[CONFIG], filepath)
+
+
+def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode=True):
+    """Load a ``.keras`` file (or an unzipped ``.keras`` folder) written by kfront or Keras 3.
+
+    Example:
+        >>> import os, tempfile, numpy as np, kfront
+        >>> from kfront import layers
+        >>> from kfront.saving import keras_archive
+        >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+        >>> keras_archive.save_model(m, path)
+        >>> back = keras_archive.load_model(path)
+        >>> np.array_equal(back.get_weights()[0], m.get_weights()[0])
+        True
+    """
+    config = _read_config(filepath)
+    model = _model_from_config(config, custom_objects, compile, safe_mode, filepath)
+    load_weights(model, filepath)
+    return model
+
+
+def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
+    """Load the weights (and optimizer state) of a ``.keras`` file into ``model``."""
+    _with_weights(filepath, lambda source, size: _load_weights_h5(
+        model, source, filepath, skip_mismatch, size))
