@@ -5,6 +5,10 @@ Usage: ``python benchmarks/run.py mlp [--repeats 5] [--cases A B]``. Each suite 
 or a dict with ``samples_per_s`` and optionally ``first_step_s``, the first step's time, which
 holds the compile time on compiled backends) and ``RATIOS`` (``(case, reference, target)``
 triples), and runs one case as ``python benchmarks/<suite>.py CASE`` (see ``common.main``).
+A suite may measure something else: ``METRIC`` (the result key, default ``samples_per_s``),
+``UNIT`` (its label), ``LOWER_IS_BETTER`` (then a ratio is reference / case, so that above 1
+is still better), ``EXTRAS`` (result key -> format of its median, printed beside the metric)
+and ``LIMITS`` (``(case, key, maximum)`` triples checked on the medians of extras).
 """
 from __future__ import annotations
 
@@ -39,34 +43,49 @@ def main() -> None:
     sys.path.insert(0, HERE)
     suite = importlib.import_module(args.suite)
     cases = args.cases or list(suite.CASES)
+    metric = getattr(suite, "METRIC", "samples_per_s")
+    unit = getattr(suite, "UNIT", "samples/s")
+    lower = getattr(suite, "LOWER_IS_BETTER", False)
+    number = "{:>12.3f}" if lower else "{:>12,.0f}"
+    extras = getattr(suite, "EXTRAS", {"first_step_s": "first step {:.2f} s"})
     results: dict[str, list[float]] = {c: [] for c in cases}
-    first_steps: dict[str, list[float]] = {c: [] for c in cases}
+    extra: dict[str, dict[str, list[float]]] = {c: {k: [] for k in extras} for c in cases}
     for r in range(args.repeats):
         order = cases if r % 2 == 0 else list(reversed(cases))
         for case in order:
             out = run_case(args.suite, case)
             if out is not None:
-                results[case].append(out["samples_per_s"])
-                if "first_step_s" in out:
-                    first_steps[case].append(out["first_step_s"])
+                results[case].append(out[metric])
+                for key in extras:
+                    if key in out:
+                        extra[case][key].append(out[key])
         print(f"repeat {r + 1}/{args.repeats}: " + ", ".join(
-            f"{c} {results[c][-1]:,.0f}" for c in cases if results[c]), flush=True)
+            f"{c} {number.format(results[c][-1]).strip()}" for c in cases if results[c]),
+            flush=True)
     med = {c: statistics.median(v) for c, v in results.items() if v}
-    print(f"\n{suite.TITLE} — samples/s, median of {args.repeats} fresh-process runs")
+    extra_med = {c: {k: statistics.median(v) for k, v in e.items() if v} for c, e in extra.items()}
+    print(f"\n{suite.TITLE} — {unit}, median of {args.repeats} fresh-process runs")
     for c in cases:
         if c in med:
-            first = (f"   first step {statistics.median(first_steps[c]):.2f} s"
-                     if first_steps[c] else "")
-            print(f"  {c:<28} {med[c]:>12,.0f}{first}")
+            shown = "".join(f"   {extras[k].format(v)}" for k, v in extra_med[c].items())
+            print(f"  {c:<28} {number.format(med[c])}{shown}")
     print("\nratios (target):")
     for case, ref, target in suite.RATIOS:
         if case in med and ref in med:
-            ratio = med[case] / med[ref]
+            ratio, label = ((med[ref] / med[case], f"{ref} / {case}") if lower
+                            else (med[case] / med[ref], f"{case} / {ref}"))
             if target is None:
-                print(f"  {case} / {ref}: {ratio:.2f}x")
+                print(f"  {label}: {ratio:.2f}x")
                 continue
             verdict = "ok" if ratio >= target else "BELOW TARGET"
-            print(f"  {case} / {ref}: {ratio:.2f}x (target >= {target}x) {verdict}")
+            print(f"  {label}: {ratio:.2f}x (target >= {target}x) {verdict}")
+    limits = [(c, k, m) for c, k, m in getattr(suite, "LIMITS", ()) if k in extra_med.get(c, {})]
+    if limits:
+        print("\nlimits (target):")
+    for case, key, maximum in limits:
+        value = extra_med[case][key]
+        verdict = "ok" if value <= maximum else "ABOVE TARGET"
+        print(f"  {case} {key}: {value:.2f} (target <= {maximum}) {verdict}")
 
 
 if __name__ == "__main__":
