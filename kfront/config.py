@@ -88,6 +88,19 @@ def set_epsilon(value: float) -> None:
     _settings["epsilon"] = float(value)
 
 
+def enable_unsafe_deserialization() -> None:
+    """Let loading unmarshal the Python bytecode of ``Lambda`` layers, for the whole process
+    (as ``safe_mode=False`` does for one call). Classes and functions are still resolved only
+    from kfront's allowlist, the registry and ``custom_objects``.
+
+    Example:
+        >>> import kfront
+        >>> kfront.config.enable_unsafe_deserialization()  # doctest: +SKIP
+    """
+    from kfront.saving import safety
+    safety.enable_unsafe_deserialization()
+
+
 def image_data_format() -> str:
     """``"channels_last"`` (the only layout kfront implements)."""
     return _settings["image_data_format"]

@@ -86,6 +86,9 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
+        for flag in ("ragged", "optional"):  # Keras 3 config keys; only False is supported
+            if kwargs.pop(flag, False):
+                raise ValueError(f"InputLayer: {flag}=True is not supported by kfront")
         super().__init__(name=name, dtype=dtype, **kwargs)
         if batch_shape is None:
             if shape is None:
@@ -103,8 +106,8 @@ class InputLayer(Layer):
         return input_shape
 
     def get_config(self) -> dict:
-        return {"batch_shape": self.batch_shape, "dtype": self._dtype, "sparse": False,
-                "name": self.name}
+        return {"batch_shape": list(self.batch_shape), "dtype": self._dtype, "sparse": False,
+                "ragged": False, "name": self.name, "optional": False}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,

@@ -71,17 +71,26 @@ class Layer:
         (2, 3)
     """
 
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        instance._auto_config = _auto_config(cls, args, kwargs)
+        return instance
+
     def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None,
-                 autocast: bool = True, **kwargs):
+                 autocast: bool = True, activity_regularizer=None, **kwargs):
         shape_kw = {k: kwargs.pop(k) for k in _RESERVED_KWARGS if k in kwargs}
         for legacy in ("input_length", "weights"):
             kwargs.pop(legacy, None)  # tf.keras 2 spellings with no effect here
+        if kwargs.pop("quantization_config", None) is not None:
+            raise ValueError(f"{type(self).__name__}: quantized layers are not supported by kfront")
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unrecognized keyword argument(s) "
                             f"{sorted(kwargs)}")
         self.name = name or unique_name(snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         from kfront import config
+        from kfront.dtype_policies import dtype_name
+        dtype = dtype_name(dtype)
         self._dtype = ops.standardize_dtype(dtype) if dtype is not None else config.floatx()
         self.autocast = autocast
         self.built = False
@@ -96,7 +105,8 @@ class Layer:
         self._input_shape_arg = _batch_shape_from(shape_kw)
         self._call_has_training = "training" in _call_params(type(self))
         self._call_has_mask = "mask" in _call_params(type(self))
-        self.activity_regularizer = None
+        from kfront import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # ---- attribute tracking ---------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -315,20 +325,55 @@ class Layer:
 
     # ---- config --------------------------------------------------------------------------
     def get_config(self) -> dict:
+        """The constructor arguments (Keras 3's keys): ``name``, ``trainable``, ``dtype`` (a
+        DTypePolicy config) and, set, ``activity_regularizer``. A subclass that does not
+        override it gets the simple (str/number/bool/None) arguments it was created with."""
+        from kfront import dtype_policies, regularizers
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": self._dtype}
-        if self._input_shape_arg is not None:
-            config["batch_input_shape"] = self._input_shape_arg
-        return config
+                  "dtype": dtype_policies.serialize(self._dtype)}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if _overrides(type(self), "get_config"):
+            return config
+        auto = self.__dict__.get("_auto_config")
+        if auto is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} cannot be serialized: its constructor was given values "
+                "other than strings, numbers, booleans and None. Override get_config() (and "
+                "from_config() for nested objects) to make it serializable.")
+        if not _accepts_kwargs(type(self)):
+            return dict(auto)
+        return {**config, **auto}
 
     @classmethod
     def from_config(cls, config: dict):
+        """A layer from ``get_config()`` output (Keras's or kfront's)."""
         config = dict(config)
         if "batch_input_shape" in config:
             config["batch_input_shape"] = tuple(config["batch_input_shape"])
-        if isinstance(config.get("dtype"), dict):  # Keras 3 DTypePolicy config
-            config["dtype"] = config["dtype"].get("config", {}).get("name", None)
-        return cls(**config)
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(f"Could not create {cls.__name__} from its config: {e}. Its "
+                            "get_config() must return the constructor's arguments, or it must "
+                            "define from_config().") from None
+
+    def get_build_config(self) -> dict | None:
+        """``{"input_shape": ...}``: the shape the layer was built with (Keras's build
+        config), ``None`` when it was built without one."""
+        if self._build_shapes is None:
+            return None
+        return {"input_shape": _shape_lists(self._build_shapes)}
+
+    def build_from_config(self, config: dict) -> None:
+        """Build from ``get_build_config()`` output, so the weights exist before loading."""
+        shape = (config or {}).get("input_shape")
+        if shape is None and "shapes_dict" in (config or {}):
+            shapes = list(config["shapes_dict"].values())
+            shape = shapes[0] if len(shapes) == 1 else shapes
+        if shape is not None:
+            self._maybe_build(_shape_tuples(shape))
+        self.built = True
 
     @property
     def dtype(self) -> str:
@@ -338,6 +383,67 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _overrides(cls, method: str) -> bool:
+    """Does ``cls`` define ``method`` below ``Layer`` (and the Model/Trainer bases)?"""
+    for klass in cls.__mro__:
+        if method in klass.__dict__:
+            return klass.__module__.split(".")[0] != "kfront" or klass.__name__ not in (
+                "Layer", "Model", "Trainer")
+    return False
+
+
+def _accepts_kwargs(cls) -> bool:
+    params = inspect.signature(cls.__init__).parameters
+    return "name" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+_AUTO_TYPES = (str, int, float, bool, type(None))
+
+
+def _auto_config(cls, args, kwargs) -> dict | None:
+    """The arguments of ``cls(*args, **kwargs)`` by name, defaults included, when all are
+    plain values (Keras's automatic config); ``None`` otherwise."""
+    if "__init__" not in {k for klass in cls.__mro__[:-1] for k in klass.__dict__
+                          if klass.__module__.split(".")[0] != "kfront"}:
+        return None
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    arguments.pop(next(iter(arguments)))  # self
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if param.kind is param.VAR_POSITIONAL:
+            if arguments.pop(name, ()):
+                return None
+        elif param.kind is param.VAR_KEYWORD:
+            arguments.update(arguments.pop(name, {}))
+    arguments.pop("name", None)
+    leaves = tree.flatten(arguments)[0]
+    if not all(isinstance(v, _AUTO_TYPES) for v in leaves):
+        return None
+    return arguments
+
+
+def _shape_lists(shapes):
+    """Shapes (tuples, nested in lists/dicts) as JSON-ready lists."""
+    if _is_shape(shapes):
+        return list(shapes)
+    if isinstance(shapes, dict):
+        return {k: _shape_lists(v) for k, v in shapes.items()}
+    return [_shape_lists(s) for s in shapes]
+
+
+def _shape_tuples(shapes):
+    """Inverse of ``_shape_lists``: shapes back to tuples."""
+    if _is_shape(shapes):
+        return tuple(shapes)
+    if isinstance(shapes, dict):
+        return {k: _shape_tuples(v) for k, v in shapes.items()}
+    return [_shape_tuples(s) for s in shapes]
 
 
 def _call_params(cls) -> tuple:

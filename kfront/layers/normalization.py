@@ -150,7 +150,8 @@ class BatchNormalization(_Normalization):
                 "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
                 "moving_variance_initializer":
                     initializers.serialize(self.moving_variance_initializer),
-                "synchronized": self.synchronized}
+                "synchronized": self.synchronized, "renorm": False, "renorm_clipping": None,
+                "renorm_momentum": 0.99}
 
 
 class LayerNormalization(_Normalization):
@@ -168,13 +169,19 @@ class LayerNormalization(_Normalization):
     def __init__(self, axis=-1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, **kwargs):
+                 gamma_constraint=None, rms_scaling: bool = False, **kwargs):
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
                          **kwargs)
+        if rms_scaling:
+            raise NotImplementedError(f'LayerNormalization "{self.name}": rms_scaling=True is '
+                                      "not supported yet")
 
     def build(self, input_shape):
         self._add_gamma_beta(self._resolve_axes(input_shape))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rms_scaling": False}
 
     def call(self, inputs):
         shape = ops.shape(inputs)

@@ -21,7 +21,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format
+        self.data_format = normalize_data_format(data_format, "Flatten")
         self.built = True
 
     def call(self, inputs):
@@ -219,6 +219,9 @@ class ZeroPadding1D(_ZeroPadding):
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(1, padding, data_format, **kwargs)
 
+    def get_config(self) -> dict:
+        return {**super().get_config(), "padding": self.padding[0]}
+
 
 class ZeroPadding2D(_ZeroPadding):
     """Pads height and width with zeros: an int, ``(symmetric_h, symmetric_w)`` or
@@ -276,7 +279,7 @@ class Cropping1D(_Cropping):
     def get_config(self) -> dict:
         config = super().get_config()
         config.pop("data_format")
-        return config
+        return {**config, "cropping": config["cropping"][0]}
 
 
 class Cropping2D(_Cropping):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from kfront import ops
 from kfront.layers.layer import Layer
-from kfront.layers.serialization import deserialize_layer, serialize_layer
 
 
 def _check_layer(owner: str, layer, what: str = "layer") -> None:
@@ -57,12 +56,12 @@ class TimeDistributed(Layer):
         return (child[0], input_shape[1]) + tuple(child[1:])
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "layer": serialize_layer(self.layer)}
+        return {**super().get_config(), "layer": _serialize(self.layer)}
 
     @classmethod
     def from_config(cls, config: dict):
         config = dict(config)
-        config["layer"] = deserialize_layer(config["layer"])
+        config["layer"] = _deserialize(config["layer"])
         return super().from_config(config)
 
 
@@ -183,13 +182,27 @@ class Bidirectional(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "merge_mode": self.merge_mode,
-                "layer": serialize_layer(self.forward_layer),
-                "backward_layer": serialize_layer(self.backward_layer)}
+                "layer": _serialize(self.forward_layer),
+                "backward_layer": _serialize(self.backward_layer)}
 
     @classmethod
     def from_config(cls, config: dict):
         config = dict(config)
-        config["layer"] = deserialize_layer(config["layer"])
+        config["layer"] = _deserialize(config["layer"])
         if config.get("backward_layer") is not None:
-            config["backward_layer"] = deserialize_layer(config["backward_layer"])
+            config["backward_layer"] = _deserialize(config["backward_layer"])
         return super().from_config(config)
+
+
+def _serialize(layer: Layer) -> dict:
+    from kfront.saving.serialization_lib import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
+def _deserialize(config) -> Layer:
+    """The wrapped layer of a wrapper's config: a config dict (allowlist and custom objects
+    only), or a layer already made."""
+    if isinstance(config, Layer):
+        return config
+    from kfront.saving.serialization_lib import deserialize_keras_object
+    return deserialize_keras_object(config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from kfront import ops
 from kfront.backends.common import tree
 from kfront.layers.input_layer import InputLayer, KerasTensor
-from kfront.layers.layer import unique_name
+from kfront.layers.layer import Layer, unique_name
 from kfront.models.model import Model
 
 
@@ -102,6 +102,133 @@ class Functional(Model):
 
     def compute_output_shape(self, input_shape):
         return self.output_shape
+
+    def get_config(self) -> dict:
+        """Keras 3's functional config: every layer with its ``inbound_nodes`` (calls whose
+        tensors are ``__keras_tensor__`` dicts naming ``[layer, node index, tensor index]``),
+        then ``input_layers`` and ``output_layers`` in the structure of the inputs/outputs."""
+        from kfront.saving.serialization_lib import serialize_keras_object
+        nodes_of: dict = {}
+        for node in self._nodes:
+            nodes_of.setdefault(id(node.layer), []).append(node)
+
+        def tensor_config(t: KerasTensor) -> list:
+            node, index = t._keras_history
+            own = nodes_of.get(id(node.layer), [])
+            offset = 1 if isinstance(node.layer, Functional) else 0  # its own node comes first
+            position = own.index(node) + offset if node in own else 0
+            return [node.layer.name, position, index]
+
+        def node_values(struct):
+            leaves, spec = tree.flatten(struct)
+            out = [{"class_name": "__keras_tensor__",
+                    "config": {"shape": list(t.shape), "dtype": t.dtype,
+                               "keras_history": tensor_config(t)}}
+                   if isinstance(t, KerasTensor) else serialize_keras_object(t) for t in leaves]
+            return tree.unflatten(spec, out) if spec is not None else out[0]
+
+        layer_configs = []
+        for layer in self._all_layers:
+            config = serialize_keras_object(layer)
+            config["name"] = layer.name
+            config["inbound_nodes"] = [
+                {"args": [node_values(node.inputs), *node_values(list(node.args))],
+                 "kwargs": node_values(dict(node.kwargs))}
+                for node in nodes_of.get(id(layer), [])]
+            layer_configs.append(config)
+        return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
+                "input_layers": tree.unflatten(*_specs(self._inputs_struct, tensor_config)),
+                "output_layers": tree.unflatten(*_specs(self._outputs_struct, tensor_config))}
+
+
+def _specs(struct, fn):
+    """(spec, mapped leaves) of ``struct``, for ``tree.unflatten``; a lone tensor maps to
+    ``fn(tensor)`` itself."""
+    leaves, spec = tree.flatten(struct)
+    return spec, [fn(t) for t in leaves]
+
+
+def functional_from_config(cls, config: dict, custom_objects: dict | None = None):
+    """Rebuild a functional model from ``get_config()`` output (Keras's or kfront's): create
+    every layer, then replay the layer calls, each once the tensors it reads exist."""
+    from kfront.saving.serialization_lib import deserialize_keras_object
+    config = dict(config)
+    layers_data = config.pop("layers")
+    input_spec, output_spec = config.pop("input_layers"), config.pop("output_layers")
+    created: dict = {}
+    outputs_of: dict = {}  # layer name -> flat outputs of each of its calls, by node index
+    pending: list = []
+    for data in layers_data:
+        if not isinstance(data, dict) or "name" not in data or "module" not in data:
+            raise ValueError(f"Invalid functional config: a layer entry must be a dict with "
+                             f"'module', 'class_name', 'config' and 'name', got {data!r:.200}")
+        body = {k: v for k, v in data.items() if k not in ("name", "inbound_nodes")}
+        layer = deserialize_keras_object(body, custom_objects=custom_objects)
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Invalid functional config: {data['name']!r} is a "
+                             f"{type(layer).__name__}, not a layer")
+        created[data["name"]] = layer
+        if isinstance(layer, InputLayer):
+            outputs_of[data["name"]] = [[layer.output]]
+        else:
+            outputs_of[data["name"]] = [None] if isinstance(layer, Functional) else []
+        pending.extend((data["name"], node) for node in data.get("inbound_nodes") or [])
+
+    def tensor(history):
+        name, node_index, tensor_index = history[:3]
+        if name not in outputs_of:
+            raise ValueError(f"Invalid functional config: a call reads layer {name!r}, which "
+                             "the config does not define")
+        calls = outputs_of[name]
+        if node_index >= len(calls) or calls[node_index] is None:
+            raise IndexError(node_index)  # not made yet
+        return calls[node_index][tensor_index]
+
+    def resolve(value):
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            return tensor(value["config"]["keras_history"])
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, dict) and not ("class_name" in value and "config" in value):
+            return {k: resolve(v) for k, v in value.items()}
+        return deserialize_keras_object(value, custom_objects=custom_objects)
+
+    while pending:
+        waiting = []
+        for name, node in pending:
+            if any(n == name for n, _ in waiting):  # a layer's calls replay in order
+                waiting.append((name, node))
+                continue
+            try:
+                args, kwargs = resolve(node.get("args", [])), resolve(node.get("kwargs", {}))
+            except IndexError:
+                waiting.append((name, node))
+                continue
+            out = created[name](*args, **kwargs)
+            outputs_of[name].append(tree.flatten(out)[0])
+        if len(waiting) == len(pending):
+            raise ValueError("Invalid functional config: these layer calls read tensors that "
+                             f"are never made (a loop or a missing layer): "
+                             f"{sorted({n for n, _ in waiting})}")
+        pending = waiting
+
+    def io_tensors(spec):
+        if isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str):
+            try:
+                return tensor(spec)
+            except IndexError:
+                raise ValueError(f"Invalid functional config: model input/output {spec} names "
+                                 "a call that does not exist") from None
+        if isinstance(spec, dict):
+            return {k: io_tensors(v) for k, v in spec.items()}
+        if isinstance(spec, (list, tuple)):
+            return [io_tensors(v) for v in spec]
+        raise ValueError(f"Invalid functional config: cannot read inputs/outputs from {spec!r}")
+
+    inputs, outputs = io_tensors(input_spec), io_tensors(output_spec)
+    if cls is Model:
+        cls = Functional
+    return cls(inputs=inputs, outputs=outputs, **config)
 
 
 def _nodes_between(inputs, outputs, name):

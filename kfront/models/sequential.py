@@ -120,11 +120,53 @@ class Sequential(Model):
         return self._output_shapes[-1]
 
     def get_config(self) -> dict:
-        from kfront.layers.serialization import serialize_layer
-        layers = [serialize_layer(layer) for layer in self._sublayers]
+        """Keras 3's Sequential config: ``layers`` (an ``InputLayer`` first when the input
+        shape is known) and ``build_input_shape``."""
+        from kfront import dtype_policies
+        from kfront.saving.serialization_lib import serialize_keras_object
+        layers = [serialize_keras_object(layer) for layer in self._sublayers]
+        shape = self._known_input_shape()
         if self._input_layer is not None:
-            layers.insert(0, serialize_layer(self._input_layer))
-        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+            layers.insert(0, serialize_keras_object(self._input_layer))
+        elif shape is not None:  # input_shape= on the first layer: Keras 3 adds an InputLayer
+            layers.insert(0, {"module": "keras.layers", "class_name": "InputLayer",
+                              "config": {"batch_shape": list(shape), "dtype": self._dtype,
+                                         "sparse": False, "ragged": False,
+                                         "name": f"{self.name}_input", "optional": False},
+                              "registered_name": None})
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policies.serialize(self._dtype), "layers": layers}
+        built_shape = shape or self._build_shapes
+        if built_shape is not None:
+            config["build_input_shape"] = list(built_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        """A Sequential from its config (Keras 3's; tf.keras 2 configs go through
+        ``kfront.saving.legacy_config``)."""
+        from kfront.saving.serialization_lib import deserialize_keras_object
+        config = dict(config)
+        layer_configs = config.pop("layers", None)
+        if not isinstance(layer_configs, list):
+            raise ValueError(f"Invalid Sequential config: 'layers' must be a list, got "
+                             f"{type(layer_configs).__name__}")
+        build_shape = config.pop("build_input_shape", None)
+        model = cls(**{k: v for k, v in config.items() if k in ("name", "trainable", "dtype")})
+        for layer_config in layer_configs:
+            layer = deserialize_keras_object(layer_config, custom_objects=custom_objects)
+            if not isinstance(layer, Layer):
+                raise ValueError(f"Invalid Sequential config: {layer_config!r:.200} is not a "
+                                 "layer")
+            model.add(layer)
+        if not model.built and build_shape is not None:
+            model.build(tuple(build_shape))
+        return model
+
+    def build_from_config(self, config: dict) -> None:
+        shape = (config or {}).get("input_shape")
+        if shape is not None and not self.built:
+            self.build(tuple(shape))
 
 
 def _shape(x):

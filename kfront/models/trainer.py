@@ -48,8 +48,30 @@ class Trainer:
         self.jit_compile = jit_compile
         self._compiled_fns = {}  # train/test/predict steps, compiled lazily
         self.compiled = True
-        self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
-                                "loss_weights": loss_weights}
+        self._compile_config = {"optimizer": self.optimizer, "loss": loss,
+                                "loss_weights": loss_weights, "metrics": metrics,
+                                "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                                "steps_per_execution": steps_per_execution,
+                                "jit_compile": jit_compile}
+
+    def get_compile_config(self) -> dict | None:
+        """The ``compile()`` arguments as Keras 3 saves them (``compile_config``), the
+        optimizer as its config; ``None`` before ``compile``."""
+        if not self.compiled:
+            return None
+        from kfront.saving.serialization_lib import serialize_dict
+        return serialize_dict(self._compile_config)
+
+    def compile_from_config(self, config: dict) -> None:
+        """``compile()`` from ``get_compile_config()`` output (Keras's or kfront's); the
+        optimizer's variables are created when the model is built, ready to be loaded."""
+        from kfront.saving.serialization_lib import deserialize_keras_object
+        config = deserialize_keras_object(config)
+        known = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics",
+                 "run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss")
+        self.compile(**{k: v for k, v in config.items() if k in known})
+        if self.built and self.trainable_variables:
+            self.optimizer.build(self.trainable_variables)
 
     def _assert_compiled(self, what: str) -> None:
         if not self.compiled:
