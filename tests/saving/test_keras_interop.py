@@ -101,7 +101,8 @@ def test_keras3_file_loads_in_kfront(keras_written, backend, keras_backend, name
     if status != "ok":
         pytest.skip(f"Keras 3 ({keras_backend}) cannot save {name} as {saved_as}: {status}")
     path = str(folder / zoo.FORMATS[saved_as])
-    what = f"{name} saved by Keras 3 ({keras_backend}) as {os.path.basename(path)}, kfront {backend}"
+    what = (f"{name} saved by Keras 3 ({keras_backend}) as {os.path.basename(path)}, "
+            f"kfront {backend}")
     if fmt in ("weights_h5", "h5_load_weights"):
         model = _kfront_model(name)
         model.load_weights(path)
