@@ -334,9 +334,9 @@ def deserialize_keras_object(config, custom_objects: dict | None = None, safe_mo
     Example:
         >>> from kfront.saving import deserialize_keras_object
         >>> deserialize_keras_object({"module": "keras.optimizers", "class_name": "Adam",
-        ...                           "config": {"learning_rate": 0.01},
-        ...                           "registered_name": None}).learning_rate
-        0.01
+        ...                           "config": {"beta_1": 0.8},
+        ...                           "registered_name": None}).beta_1
+        0.8
     """
     if kwargs.pop("module_objects", None) is not None or kwargs:
         raise TypeError(f"deserialize_keras_object: unexpected arguments {sorted(kwargs)}")
