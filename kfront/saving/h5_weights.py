@@ -265,26 +265,26 @@ def _convert(value: np.ndarray, variable, where: str) -> np.ndarray:
 def _plan(model, h5group, filepath, skip_mismatch: bool) -> list:
     """Validate the file against the model and list ``(variable, dataset, where)`` to read;
     raise ``ValueError`` on the first problem (or warn and skip it with ``skip_mismatch``)."""
+    import h5py
+    from kfront.optimizers.base_optimizer import Optimizer
     plan = []
     filename = _describe(filepath)
     entries = collect_entries(model)
     for path, obj in entries:
-        variables = own_variables(obj)
         what = f"{type(obj).__name__} {obj.name!r}"
         where = f"{filename}, group {(_join(path, 'vars'))!r} ({what})"
         try:
             group = _vars_group(h5group, path)
-            from kfront.optimizers.base_optimizer import Optimizer
             if isinstance(obj, Optimizer):
                 group = _optimizer_group(obj, model, group, where)
                 if group is None:
                     continue
+            variables = own_variables(obj)  # after the optimizer is built
             if not variables:
                 continue
             if group is None:
                 raise ValueError(f"{filename}: missing group {_join(path, 'vars')!r} with the "
                                  f"{len(variables)} variable(s) of {what}")
-            import h5py
             if not isinstance(group, h5py.Group):
                 raise ValueError(f"{where}: expected a group, found {type(group).__name__}")
             keys = _dataset_keys(group, where)
