@@ -46,6 +46,7 @@ class Node:
         self.dependencies = self.flat_inputs + [t for t in tree.flatten((args, kwargs))[0]
                                                 if isinstance(t, KerasTensor)]
         self.flat_outputs = tree.flatten(outputs)[0]
+        layer.__dict__.setdefault("_inbound_nodes", []).append(self)
 
 
 def symbolic_call(layer, inputs, args, kwargs):
@@ -96,8 +97,8 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.built = True
-        self.output = KerasTensor(self.batch_shape, self._dtype, name=self.name)
-        self.output._keras_history = (Node(self, (), (), {}, self.output), 0)
+        output = KerasTensor(self.batch_shape, self._dtype, name=self.name)
+        output._keras_history = (Node(self, (), (), {}, output), 0)
 
     def call(self, inputs):
         return inputs

@@ -333,7 +333,7 @@ class Layer:
                   "dtype": dtype_policies.serialize(self._dtype)}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        if _overrides(type(self), "get_config"):
+        if _overrides(type(self), "get_config") or type(self).__module__.startswith("kfront."):
             return config
         auto = self.__dict__.get("_auto_config")
         if auto is None:
@@ -378,6 +378,23 @@ class Layer:
     @property
     def dtype(self) -> str:
         return self._dtype
+
+    def _first_node(self, what: str):
+        nodes = self.__dict__.get("_inbound_nodes")
+        if not nodes:
+            raise AttributeError(f'Layer "{self.name}" has never been called on symbolic '
+                                 f"tensors and thus has no defined {what}")
+        return nodes[0]
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call (as Keras's ``layer.input``)."""
+        return self._first_node("input").inputs
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call (as Keras's ``layer.output``)."""
+        return self._first_node("output").outputs
 
     compute_dtype = variable_dtype = dtype
 

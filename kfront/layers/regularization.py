@@ -33,6 +33,7 @@ class BaseSpatialDropout(Dropout):
     def get_config(self) -> dict:
         config = {**super().get_config(), "data_format": self.data_format}
         config.pop("noise_shape")
+        config.pop("trainable")  # Keras's SpatialDropout takes no `trainable` argument
         return config
 
 
@@ -130,4 +131,5 @@ class ActivityRegularization(Layer):
         return input_shape
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "l1": self.l1, "l2": self.l2}
+        config = {k: v for k, v in super().get_config().items() if k != "activity_regularizer"}
+        return {**config, "l1": self.l1, "l2": self.l2}

@@ -42,7 +42,9 @@ class Functional(Model):
 
     @property
     def layers(self) -> list:
-        return list(self._all_layers)
+        """The layers, inputs first; operations recorded as layers (``NotEqual`` of a
+        propagated mask) are not listed, as in Keras."""
+        return [layer for layer in self._all_layers if not getattr(layer, "_is_operation", False)]
 
     @property
     def inputs(self) -> list:
@@ -51,6 +53,16 @@ class Functional(Model):
     @property
     def outputs(self) -> list:
         return list(self._outputs)
+
+    @property
+    def input(self):
+        """The model's inputs, in the structure they were given."""
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The model's outputs, in the structure they were given."""
+        return self._outputs_struct
 
     @property
     def input_shape(self):
@@ -89,8 +101,14 @@ class Functional(Model):
             arg = lookup(values, node.inputs)
             args, kwargs = lookup(values, (node.args, node.kwargs))
             prev_mask = lookup(masks, node.inputs, lambda t: None)
-            out, out_mask = node.layer._call_with_mask(arg, prev_mask, *args, training=training,
-                                                       **kwargs)
+            if kwargs.get("mask") is None:  # Keras records mask=None in a node's kwargs
+                kwargs.pop("mask", None)
+            kwargs = dict(kwargs)
+            explicit_mask = kwargs.pop("mask", None)  # a mask the call was given (Keras configs)
+            recorded_training = kwargs.pop("training", None)
+            out, out_mask = node.layer._call_with_mask(
+                arg, prev_mask if explicit_mask is None else explicit_mask, *args,
+                training=recorded_training if training is None else training, **kwargs)
             flat_masks = tree.flatten(out_mask)[0]
             for i, (t, v) in enumerate(zip(node.flat_outputs, tree.flatten(out)[0])):
                 values[id(t)] = v
@@ -112,12 +130,18 @@ class Functional(Model):
         for node in self._nodes:
             nodes_of.setdefault(id(node.layer), []).append(node)
 
-        def tensor_config(t: KerasTensor) -> list:
+        def tensor_config(t: KerasTensor, io: bool = False) -> list:
             node, index = t._keras_history
             own = nodes_of.get(id(node.layer), [])
-            offset = 1 if isinstance(node.layer, Functional) else 0  # its own node comes first
-            position = own.index(node) + offset if node in own else 0
+            position = own.index(node) if node in own else 0
+            # Keras 3 counts a nested functional model's calls from 1 in input_layers and
+            # output_layers (its own graph is node 0 there), from 0 in the calls' arguments
+            if io and isinstance(node.layer, Functional):
+                position += 1
             return [node.layer.name, position, index]
+
+        def io_config(t: KerasTensor) -> list:
+            return tensor_config(t, io=True)
 
         def node_values(struct):
             leaves, spec = tree.flatten(struct)
@@ -137,8 +161,8 @@ class Functional(Model):
                 for node in nodes_of.get(id(layer), [])]
             layer_configs.append(config)
         return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
-                "input_layers": tree.unflatten(*_specs(self._inputs_struct, tensor_config)),
-                "output_layers": tree.unflatten(*_specs(self._outputs_struct, tensor_config))}
+                "input_layers": tree.unflatten(*_specs(self._inputs_struct, io_config)),
+                "output_layers": tree.unflatten(*_specs(self._outputs_struct, io_config))}
 
 
 def _specs(struct, fn):
@@ -168,19 +192,18 @@ def functional_from_config(cls, config: dict, custom_objects: dict | None = None
             raise ValueError(f"Invalid functional config: {data['name']!r} is a "
                              f"{type(layer).__name__}, not a layer")
         created[data["name"]] = layer
-        if isinstance(layer, InputLayer):
-            outputs_of[data["name"]] = [[layer.output]]
-        else:
-            outputs_of[data["name"]] = [None] if isinstance(layer, Functional) else []
+        outputs_of[data["name"]] = [[layer.output]] if isinstance(layer, InputLayer) else []
         pending.extend((data["name"], node) for node in data.get("inbound_nodes") or [])
 
-    def tensor(history):
+    def tensor(history, io: bool = False):
         name, node_index, tensor_index = history[:3]
         if name not in outputs_of:
             raise ValueError(f"Invalid functional config: a call reads layer {name!r}, which "
                              "the config does not define")
         calls = outputs_of[name]
-        if node_index >= len(calls) or calls[node_index] is None:
+        if io and isinstance(created[name], Functional):
+            node_index -= 1  # see Functional.get_config
+        if not 0 <= node_index < len(calls):
             raise IndexError(node_index)  # not made yet
         return calls[node_index][tensor_index]
 
@@ -215,7 +238,7 @@ def functional_from_config(cls, config: dict, custom_objects: dict | None = None
     def io_tensors(spec):
         if isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str):
             try:
-                return tensor(spec)
+                return tensor(spec, io=True)
             except IndexError:
                 raise ValueError(f"Invalid functional config: model input/output {spec} names "
                                  "a call that does not exist") from None

@@ -106,6 +106,28 @@ class Sequential(Model):
     def layers(self) -> list:
         return list(self._sublayers)
 
+    def _symbolic(self) -> tuple:
+        """(input, output) KerasTensors of the stack, made on first use once the input shape
+        is known, so that ``Model(seq.input, seq.layers[i].output)`` works as in Keras."""
+        cached = self.__dict__.get("_symbolic_io")
+        if cached is not None and cached[2] == len(self._sublayers):
+            return cached[:2]
+        shape = self._known_input_shape() or self._build_shapes
+        if shape is None:
+            raise AttributeError(f'Sequential "{self.name}" has no defined input yet: give it '
+                                 "an Input or build it")
+        x = inputs = (self._input_layer.output if self._input_layer is not None
+                      else InputLayer(batch_shape=shape, name=f"{self.name}_input").output)
+        for layer in self._sublayers:
+            x = layer(x)
+        self._symbolic_io = (inputs, x, len(self._sublayers))
+        return inputs, x
+
+    input = property(lambda self: self._symbolic()[0])
+    output = property(lambda self: self._symbolic()[1])
+    inputs = property(lambda self: [self._symbolic()[0]])
+    outputs = property(lambda self: [self._symbolic()[1]])
+
     @property
     def input_shape(self):
         shape = self._known_input_shape() or self._build_shapes

@@ -79,22 +79,25 @@ def _legacy_module(class_name) -> str | None:
 
 
 def _modernize_functional(config: dict) -> dict:
-    """Nodes to Keras 3's form. tf.keras 2 (list-form nodes) counted a nested Sequential's
-    own first node as Functional's; Keras 3 does not, so calls of it shift down by one."""
+    """Nodes to Keras 3's form. tf.keras 2 (list-form nodes) counted a nested model's own
+    graph as its node 0 everywhere; Keras 3 does so only in ``input_layers`` /
+    ``output_layers`` and only for functional models, so indices shift down by one."""
     config = dict(config)
     legacy_nodes = any(isinstance(node, list) for layer in config["layers"]
                        for node in layer.get("inbound_nodes") or [])
-    shifted = {layer.get("name") for layer in config["layers"]
-               if legacy_nodes and layer.get("class_name") == "Sequential"}
+    models = {layer.get("name") for layer in config["layers"]
+              if legacy_nodes and layer.get("class_name") in _MODEL_CLASSES}
+    sequential = {layer.get("name") for layer in config["layers"]
+                  if legacy_nodes and layer.get("class_name") == "Sequential"}
     layers = []
     for layer in config["layers"]:
         layer = dict(layer)
-        layer["inbound_nodes"] = [_modern_node(node, layer.get("name"), shifted)
+        layer["inbound_nodes"] = [_modern_node(node, layer.get("name"), models)
                                   for node in layer.get("inbound_nodes") or []]
         layers.append(layer)
     config["layers"] = layers
     for key in ("input_layers", "output_layers"):
-        config[key] = _shift(config.get(key), shifted)
+        config[key] = _shift(config.get(key), sequential)
     return config
 
 
