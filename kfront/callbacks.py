@@ -1095,32 +1095,38 @@ class BackupAndRestore(Callback):
                              f"before you call `fit()`. Model {self.model.name!r} is unbuilt. "
                              "You can build it beforehand by calling it on a batch of data.")
         try:
-            self._load_model(self._weights_path, self._training_metadata_path)
+            self._load_model()
         except (OSError, ValueError) as error:
             if not (self.double_checkpoint and os.path.exists(self._prev_weights_path)):
                 raise
             warnings.warn(f"BackupAndRestore: the latest backup in {self.backup_dir} cannot be "
                           f"restored ({error}); restoring the previous one.", stacklevel=2)
-            self._load_model(self._prev_weights_path, self._prev_training_metadata_path)
+            for prev, latest in ((self._prev_weights_path, self._weights_path),
+                                 (self._prev_training_metadata_path,
+                                  self._training_metadata_path)):
+                if os.path.exists(prev):  # the previous backup becomes the latest (as Keras)
+                    _copy_atomically(prev, latest)
+                elif os.path.exists(latest):
+                    os.remove(latest)
+            self._load_model()
 
-    def _load_model(self, weights_path: str, metadata_path: str) -> None:
-        """Restore the weights and where training is from one backup (pair of files)."""
+    def _load_model(self) -> None:
+        """Restore the weights and where training is from the latest backup."""
         metadata = None
-        if os.path.exists(metadata_path):
-            with open(metadata_path, encoding="utf-8") as f:
+        if os.path.exists(self._training_metadata_path):
+            with open(self._training_metadata_path, encoding="utf-8") as f:
                 try:
                     metadata = json.load(f)
                 except json.JSONDecodeError as error:
-                    raise ValueError(f"BackupAndRestore: {metadata_path} is not valid JSON "
-                                     f"({error})") from None
-            if weights_path == self._weights_path:
-                self._finish_interrupted_backup(metadata)
-            _check_backup(weights_path, metadata)
-        if os.path.exists(weights_path):
+                    raise ValueError(f"BackupAndRestore: {self._training_metadata_path} is not "
+                                     f"valid JSON ({error})") from None
+            self._finish_interrupted_backup(metadata)
+            _check_backup(self._weights_path, metadata)
+        if os.path.exists(self._weights_path):
             optimizer = getattr(self.model, "optimizer", None)
             if optimizer is not None and not optimizer.built:
                 optimizer.build(self.model.trainable_variables)  # its state is in the file
-            self.model.load_weights(weights_path)
+            self.model.load_weights(self._weights_path)
         if metadata is not None:
             self._current_epoch = int(metadata["epoch"])
             self._steps_done = int(metadata.get("step", 0))
@@ -1158,8 +1164,7 @@ class BackupAndRestore(Callback):
         metadata = {"epoch": self._current_epoch, "batch": batch, "step": self._steps_done,
                     "weights_size": size, "weights_crc32": crc}
         if self.double_checkpoint and os.path.exists(self._training_metadata_path):
-            with atomic_write(self._prev_training_metadata_path) as tmp:
-                shutil.copyfile(self._training_metadata_path, tmp)
+            _copy_atomically(self._training_metadata_path, self._prev_training_metadata_path)
         with atomic_write(self._training_metadata_path) as tmp:
             with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(metadata, f)
@@ -1170,6 +1175,12 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
+
+
+def _copy_atomically(source: str, target: str) -> None:
+    from kfront.saving.atomic import atomic_write
+    with atomic_write(target) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 def _file_signature(path: str) -> tuple[int, int]:

@@ -115,7 +115,8 @@ def test_resume_on_another_backend(resumed, saved_on, resumed_on):
     ref_weights, ref_iterations = reference[saved_on]
     assert iterations == ref_iterations
     for got, want in zip(weights, ref_weights):
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        # float32 rounding of each backend's kernels (measured: under 2e-7)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 # ------------------------------------------------------------------------ SIGKILL a save
