@@ -122,13 +122,17 @@ def test_resume_on_another_backend(resumed, saved_on, resumed_on):
 # ------------------------------------------------------------------------ SIGKILL a save
 def test_save_killed_with_sigkill_leaves_a_whole_file(tmp_path):
     """A process saving an 8 MB model again and again (``.keras`` and ``.weights.h5``) is
-    killed at random points: each file always loads, whole, as one of the saves that
-    completed (or the one in flight, if its rename was done)."""
+    killed at random points (4 kills, more until one lands inside a save): each file always
+    loads, whole, as one of the saves that completed (or the one in flight, if its rename was
+    done)."""
     from kfront import layers
     rng = random.Random(12)
     model = kfront.Sequential([layers.Input((512,)), layers.Dense(2048), layers.Dense(512)])
-    saved = 0
-    for kill in range(4):
+    in_flight = 0  # kills that landed inside a save (its temporary file is left behind)
+    for kill in range(8):
+        if kill >= 4 and in_flight:
+            break
+        leftovers = _temporary_files(tmp_path)
         proc = _start_worker("save_loop", {"folder": str(tmp_path)})
         try:
             first = proc.stdout.readline()  # the first save of this process is done
@@ -147,6 +151,12 @@ def test_save_killed_with_sigkill_leaves_a_whole_file(tmp_path):
             assert len(values) == 1, f"m.{ext} mixes saves after kill {kill}: {values}"
             # each process counts its saves from 1: the file is its last save or the next one
             assert values.pop() in (saved, saved + 1), (ext, saved)
+        in_flight += _temporary_files(tmp_path) > leftovers
+    assert in_flight, "no kill landed inside a save: the test did not test atomicity"
+
+
+def _temporary_files(folder) -> int:
+    return len([name for name in os.listdir(folder) if name not in ("m.keras", "m.weights.h5")])
 
 
 # --------------------------------------------------------------- SIGKILL a fit mid-epoch
