@@ -152,6 +152,14 @@ def _unique(name: str, used: dict) -> str:
 
 
 # ----------------------------------------------------------------------------------- writing
+def create_file(path):
+    """A new HDF5 file for kfront's saves: HDF5 1.8's format (readable by every Keras and
+    tf.keras), whose superblock and object headers carry checksums, so that corrupted
+    metadata is detected on loading."""
+    import h5py
+    return h5py.File(path, "w", libver=("v108", "v108"))
+
+
 def save_weights_to_group(model, h5group) -> None:
     """Write ``model``'s variables (and its optimizer's, if compiled) into ``h5group`` in
     Keras 3's layout; each dataset is written straight from the variable's value.
@@ -183,20 +191,18 @@ def _describe(filepath) -> str:
     return f"file {str(filepath)!r}"
 
 
-def _vars_group(h5group, path: str):
-    """The ``vars`` group at ``path`` (with tf.keras 2.13's ``_layer_checkpoint_dependencies``
-    spelling as a fallback), or None."""
-    import h5py
+def _vars_group(h5group, path: str, where: str):
+    """The ``vars`` object at ``path`` (with tf.keras 2.13's ``_layer_checkpoint_dependencies``
+    spelling as a fallback), or None when the file has none; ``ValueError`` when it is there
+    but cannot be opened (damaged metadata)."""
     for candidate in (path, path.replace("layers", "_layer_checkpoint_dependencies", 1)):
         full = _join(candidate, "vars")
         try:
-            group = h5group.get(full)
-        except (KeyError, ValueError, OSError, RuntimeError):
-            group = None
-        if isinstance(group, h5py.Group):
-            return group
-        if group is not None:
-            return group  # not a group: reported by the caller
+            if full not in h5group:
+                continue
+            return h5group[full]
+        except Exception as e:
+            raise ValueError(f"{where}: cannot open it: {e}") from None
     return None
 
 
@@ -274,7 +280,7 @@ def _plan(model, h5group, filepath, skip_mismatch: bool) -> list:
         what = f"{type(obj).__name__} {obj.name!r}"
         where = f"{filename}, group {(_join(path, 'vars'))!r} ({what})"
         try:
-            group = _vars_group(h5group, path)
+            group = _vars_group(h5group, path, where)
             if isinstance(obj, Optimizer):
                 group = _optimizer_group(obj, model, group, where)
                 if group is None:

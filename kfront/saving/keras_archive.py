@@ -15,7 +15,6 @@ import datetime
 import io
 import json
 import os
-import shutil
 import struct
 import tempfile
 import zipfile
@@ -51,8 +50,7 @@ def _config_json(model) -> str:
 
 
 def _write_weights(model, path: str) -> None:
-    import h5py
-    with h5py.File(path, "w") as f:
+    with h5_weights.create_file(path) as f:
         h5_weights.save_weights_to_group(model, f)
 
 
@@ -208,9 +206,9 @@ def _model_from_config(config: dict, custom_objects, compile: bool, safe_mode, f
     try:
         model = deserialize_keras_object(config, custom_objects=custom_objects,
                                          safe_mode=safe_mode)
-    except (ValueError, TypeError) as e:
-        raise type(e)(f"Cannot load {str(filepath)!r}: {e}") from None
-    except (KeyError, IndexError, AttributeError, RecursionError) as e:
+    except ValueError as e:
+        raise ValueError(f"Cannot load {str(filepath)!r}: {e}") from None
+    except Exception as e:  # a damaged config can break any from_config
         raise _bad(filepath, f"invalid model config in config.json: {type(e).__name__}: {e}") \
             from None
     from kfront.models.model import Model
@@ -245,6 +243,7 @@ def _with_weights(filepath, action) -> None:
         with zf:
             info = _check_members(zf, filepath)[WEIGHTS]
             if info.compress_type == zipfile.ZIP_STORED:
+                _check_crc(zf, info, filepath)  # one pass, through the page cache
                 start = _data_offset(raw, info, filepath)
                 if start + info.file_size > os.fstat(raw.fileno()).st_size:
                     raise _bad(filepath, f"{WEIGHTS!r} is truncated")
@@ -252,12 +251,24 @@ def _with_weights(filepath, action) -> None:
                 return
             with tempfile.TemporaryDirectory() as folder:  # compressed: stream it out
                 path = os.path.join(folder, WEIGHTS)
-                try:
-                    with zf.open(info) as src, open(path, "wb") as dst:
-                        shutil.copyfileobj(src, dst, 2**20)
-                except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-                    raise _bad(filepath, f"cannot read {WEIGHTS!r}: {e}") from None
+                with open(path, "wb") as dst:
+                    _check_crc(zf, info, filepath, dst)
                 action(path, os.path.getsize(path))
+
+
+def _check_crc(zf: zipfile.ZipFile, info, filepath, copy_to=None) -> None:
+    """Read a member through zipfile (local header and CRC-32 checked), copying it to
+    ``copy_to`` if given; ``ValueError`` naming the file when it is damaged."""
+    try:
+        with zf.open(info) as src:
+            while True:
+                chunk = src.read(2**22)
+                if not chunk:
+                    break
+                if copy_to is not None:
+                    copy_to.write(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+        raise _bad(filepath, f"cannot read {info.filename!r} (damaged archive): {e}") from None
 
 
 def _open_zip(raw, filepath) -> zipfile.ZipFile:
@@ -280,6 +291,8 @@ def _read_config(filepath) -> dict:
     with open(filepath, "rb") as raw:
         with _open_zip(raw, filepath) as zf:
             members = _check_members(zf, filepath)
+            if METADATA in members:
+                _read_json(zf, members[METADATA], filepath)  # damaged metadata: a damaged file
             return _read_json(zf, members[CONFIG], filepath)
 
 

@@ -152,12 +152,11 @@ def save_model_to_hdf5(model, filepath, include_optimizer: bool = True) -> None:
         >>> sorted(h5py.File(path, "r").attrs)
         ['backend', 'keras_version', 'model_config']
     """
-    import h5py
     from kfront import config
     model_config = json.dumps(_legacy_model_config(model)).encode("utf8")
     training = _training_config(model) if include_optimizer else None
     with atomic_write(filepath) as tmp:
-        with h5py.File(tmp, "w") as f:
+        with h5_weights.create_file(tmp) as f:
             f.attrs["keras_version"] = KERAS_VERSION
             f.attrs["backend"] = config.backend()
             f.attrs["model_config"] = model_config
@@ -174,9 +173,8 @@ def save_model_to_hdf5(model, filepath, include_optimizer: bool = True) -> None:
 
 def save_weights(model, filepath) -> None:
     """``save_weights("w.h5")``: tf.keras 2's weights file, atomically."""
-    import h5py
     with atomic_write(filepath) as tmp:
-        with h5py.File(tmp, "w") as f:
+        with h5_weights.create_file(tmp) as f:
             save_weights_to_hdf5_group(f, model)
 
 
@@ -270,7 +268,7 @@ def weights_plan(group, model, filepath, by_name: bool = False,
             for layer in index.get(name, []):
                 pairs += _match(_legacy_weights(layer), datasets,
                                 f'layer #{k} (named "{layer.name}")', skip_mismatch)
-        return pairs
+        return pairs + _top_level_pairs(group, model, filepath, True)
     layers = [layer for layer in model.layers if _legacy_weights(layer)]
     file_layers = [(name, datasets) for name, datasets in file_layers if datasets]
     if len(layers) != len(file_layers):
@@ -282,7 +280,22 @@ def weights_plan(group, model, filepath, by_name: bool = False,
         pairs += _match(_legacy_weights(layer), datasets,
                         f'layer #{k} (named "{layer.name}" in the model, "{name}" in file '
                         f"{str(filepath)!r})", skip_mismatch)
-    return pairs
+    return pairs + _top_level_pairs(group, model, filepath, skip_mismatch)
+
+
+def _top_level_pairs(group, model, filepath, skip_mismatch: bool) -> list:
+    """The model's own weights (not its layers'), checked as Keras does when the file has
+    ``top_level_model_weights``."""
+    try:
+        present = "top_level_model_weights" in group
+    except Exception as e:
+        raise _bad(filepath, f"unreadable group {group.name!r}: {e}") from None
+    if not present:
+        return []
+    datasets = _subset(_group(group, "top_level_model_weights", filepath), filepath)
+    own = list(model._trainable_weights) + list(model._non_trainable_weights)
+    return _match(own, datasets, f"the top-level weights of model {model.name!r} in file "
+                                 f"{str(filepath)!r}", skip_mismatch)
 
 
 def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = False) -> None:
@@ -342,7 +355,7 @@ def _compile(model, training_config: dict, filepath) -> None:
     config["optimizer"] = optimizer
     try:
         model.compile_from_config(config)
-    except (ValueError, TypeError, KeyError, AttributeError) as e:
+    except Exception as e:
         raise _bad(filepath, f"cannot compile the model from its training_config: "
                              f"{type(e).__name__}: {e}") from None
 
@@ -394,10 +407,13 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile: bool = True,
         try:
             with safety.SafeModeScope(safety.resolve_safe_mode(safe_mode)):
                 model = model_from_legacy_config(model_config, custom_objects, safe_mode)
-        except (ValueError, TypeError) as e:
-            raise type(e)(f"Cannot load {str(filepath)!r}: {e}") from None
-        except (KeyError, IndexError, AttributeError, RecursionError) as e:
+        except ValueError as e:
+            raise ValueError(f"Cannot load {str(filepath)!r}: {e}") from None
+        except Exception as e:  # a damaged config can break any from_config
             raise _bad(filepath, f"invalid model_config: {type(e).__name__}: {e}") from None
+        from kfront.models.model import Model
+        if not isinstance(model, Model):
+            raise _bad(filepath, f"model_config describes a {type(model).__name__}, not a model")
         size = _file_size(f)
         pairs = weights_plan(_group(f, "model_weights", filepath), model, filepath)
         training_config = _json_attr(f, "training_config", filepath) if compile else None

@@ -142,10 +142,9 @@ def save_weights(model, filepath, overwrite: bool = True, max_shard_size=None,
         raise ValueError(f'Model "{model.name}" is not built yet: it has no weights to save; '
                          "call it on data or build() it first")
     if filepath.endswith(".weights.h5"):
-        import h5py
         from kfront.saving import h5_weights
         with atomic_write(filepath) as tmp:
-            with h5py.File(tmp, "w") as f:
+            with h5_weights.create_file(tmp) as f:
                 h5_weights.save_weights_to_group(model, f)
     else:
         legacy_h5.save_weights(model, filepath)
