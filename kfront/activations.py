@@ -486,7 +486,8 @@ def deserialize(config, custom_objects: dict | None = None):
         >>> activations.deserialize("tanh") is activations.tanh
         True
     """
-    custom_objects = custom_objects or {}
+    from kfront.saving.object_registration import visible_objects
+    custom_objects = visible_objects(custom_objects)
     if isinstance(config, str):
         fn = custom_objects.get(config) or ALL_OBJECTS_DICT.get(config)
         if fn is None:

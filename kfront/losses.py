@@ -1237,7 +1237,8 @@ def deserialize(config, custom_objects: dict | None = None):
         >>> losses.deserialize({"class_name": "Huber", "config": {"delta": 2.0}}).get_config()
         {'name': 'huber_loss', 'reduction': 'sum_over_batch_size'}
     """
-    objects = dict(ALL_OBJECTS_DICT, **(custom_objects or {}))
+    from kfront.saving.object_registration import visible_objects
+    objects = dict(ALL_OBJECTS_DICT, **visible_objects(custom_objects))
     if isinstance(config, str):
         if config not in objects:
             raise _REGISTRY.unknown(config, objects)

@@ -1036,7 +1036,8 @@ def deserialize(config, custom_objects: dict | None = None):
         >>> metrics.deserialize({"class_name": "AUC", "config": {"curve": "PR"}}).curve
         'PR'
     """
-    objects = dict(ALL_OBJECTS_DICT, **(custom_objects or {}))
+    from kfront.saving.object_registration import visible_objects
+    objects = dict(ALL_OBJECTS_DICT, **visible_objects(custom_objects))
     if isinstance(config, str):
         if config in objects:
             return objects[config]

@@ -134,6 +134,12 @@ def get_registered_name(obj) -> str:
     return registered if registered is not None else obj.__name__
 
 
+def visible_objects(custom_objects: dict | None = None) -> dict:
+    """Every custom object a config may name now: the registry, ``custom_objects`` and the
+    open ``custom_object_scope``s (later ones win), for the per-kind ``deserialize``s."""
+    return {**_GLOBAL_CUSTOM_OBJECTS, **(custom_objects or {}), **_scope_objects()}
+
+
 def get_registered_object(name: str, custom_objects: dict | None = None,
                           module_objects: dict | None = None):
     """The object registered under ``name``: the open ``custom_object_scope``s first, then the

@@ -31,8 +31,10 @@ from typing import Callable
 
 
 def function_config(fn) -> dict:
-    """The Keras 3 config of a named function: ``class_name`` ``"function"``, its name twice."""
-    name = fn.__name__
+    """The Keras 3 config of a named function: ``class_name`` ``"function"``, its registered
+    name (``"package>name"``, else its ``__name__``) twice."""
+    from kfront.saving.object_registration import get_registered_name
+    name = get_registered_name(fn)
     return {"module": getattr(fn, "__module__", None), "class_name": "function",
             "config": name, "registered_name": name}
 
@@ -78,9 +80,10 @@ class Registry:
         is written as ``registered_name``."""
         cls = type(obj)
         builtin = self.objects.get(cls.__name__) is cls
+        from kfront.saving.object_registration import get_registered_name
         return {"module": self.module if builtin else cls.__module__,
                 "class_name": cls.__name__, "config": obj.get_config(),
-                "registered_name": None if builtin else cls.__name__}
+                "registered_name": None if builtin else get_registered_name(cls)}
 
     def serialize(self, obj) -> dict | None:
         """``class_config`` of an instance of ``base``, ``function_config`` of a named
@@ -97,8 +100,10 @@ class Registry:
 
     def deserialize(self, config, custom_objects: dict | None = None):
         """An object from ``serialize`` output or a bare name; ``custom_objects`` are looked up
-        first (by ``class_name``, then ``registered_name``)."""
-        custom_objects = custom_objects or {}
+        first (by ``class_name``, then ``registered_name``), with the registered ones and those
+        of open ``custom_object_scope``s."""
+        from kfront.saving.object_registration import visible_objects
+        custom_objects = visible_objects(custom_objects)
         if isinstance(config, str):
             config = {"class_name": config, "config": {}}
         if not isinstance(config, dict) or "class_name" not in config:

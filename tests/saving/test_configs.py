@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import kfront
+from conformance.support import backend  # noqa: F401  (fixture)
 from kfront import layers
 from kfront.saving import serialization_lib as sl
 
@@ -209,7 +210,7 @@ MODEL_KINDS = ["sequential", "two_in_two_out_shared", "nested_sequential", "nest
 
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
-def test_model_config_round_trip_in_kfront(kind):
+def test_model_config_round_trip_in_kfront(backend, kind):
     model = _models(kfront, Scale)[kind]
     clone = kfront.models.model_from_json(model.to_json())
     assert type(clone) is type(model)
@@ -377,3 +378,41 @@ def test_tf_keras_2_model_json_loads(tf_keras_models, kind):
         np.asarray(x, "int32" if kind == "rnn" else "float32")
     _close([np.asarray(v) for v in saved["y"]] if kind == "functional"
            else np.asarray(saved["y"]), model.predict(x, verbose=0))
+
+
+def test_custom_objects_nested_in_built_in_layers(keras):
+    @kfront.saving.register_keras_serializable(package="KfrontTests")
+    def cube(x):
+        return x * x * x
+
+    @kfront.saving.register_keras_serializable(package="KfrontTests")
+    class Halves(kfront.initializers.Initializer):
+        def __call__(self, shape, dtype=None):
+            return np.full(shape, 0.5, dtype or "float32")
+
+        def get_config(self):
+            return {}
+
+    model = kfront.Sequential([kfront.Input((2,)),
+                               layers.Dense(2, activation=cube, kernel_initializer=Halves())])
+    config = json.loads(model.to_json())
+    dense = config["config"]["layers"][1]["config"]
+    assert dense["activation"]["registered_name"] == "KfrontTests>cube"
+    assert dense["kernel_initializer"]["registered_name"] == "KfrontTests>Halves"
+    back = kfront.models.model_from_json(model.to_json())
+    assert back.layers[0].activation is cube
+    np.testing.assert_allclose(back.layers[0].kernel.numpy(), 0.5)
+    # an unregistered one needs custom_objects, also when nested
+    config["config"]["layers"][1]["config"]["activation"]["registered_name"] = "Other>cube"
+    config["config"]["layers"][1]["config"]["activation"]["config"] = "Other>cube"
+    with pytest.raises(ValueError):
+        sl.deserialize_keras_object(config)
+    back = sl.deserialize_keras_object(config, custom_objects={"Other>cube": cube})
+    assert back.layers[0].activation is cube
+
+
+def test_keras_reads_kfront_lambda_of_a_builtin_function(keras):
+    config = json.loads(json.dumps(layers.serialize(layers.Lambda(kfront.activations.relu))))
+    theirs = keras.layers.deserialize(config)
+    np.testing.assert_allclose(np.asarray(theirs(np.array([[-1.0, 2.0]], "float32"))),
+                               [[0.0, 2.0]])
