@@ -94,7 +94,10 @@ def _kfront_model(name: str):
 @pytest.mark.parametrize("fmt", [*zoo.FORMATS, "h5_load_weights"])
 @pytest.mark.parametrize("name", zoo.MODELS)
 @pytest.mark.parametrize("keras_backend", KERAS_BACKENDS)
-def test_keras3_file_loads_in_kfront(keras_written, backend, keras_backend, name, fmt):
+def test_keras3_file_loads_in_kfront(request, keras_written, backend, keras_backend, name, fmt):
+    if (name, fmt) == zoo.KERAS_SUBCLASSED_H5:
+        request.applymarker(pytest.mark.xfail(reason="Keras 3's legacy .h5 of a subclassed "
+                                              "model holds no input shape to build it with"))
     folder = keras_written[keras_backend] / name
     saved_as = "h5" if fmt == "h5_load_weights" else fmt
     status = _manifest(keras_written[keras_backend])[name][saved_as]
@@ -164,9 +167,10 @@ def _kfront_write(out: pathlib.Path) -> dict:
         folder = out / name
         folder.mkdir(parents=True)
         try:
-            model = zoo.trained(kfront, name)
+            model = zoo.stepped(kfront, name)
             zoo.save_npz(str(folder / "inputs.npz"), zoo.data(name)[0])
             zoo.save_npz(str(folder / "expected.npz"), zoo.predict(model, name))
+            zoo.save_npz(str(folder / "optimizer.npz"), zoo.optimizer_values(model))
         except Exception as e:
             manifest[name] = {fmt: f"building: {zoo._error(e)}" for fmt in zoo.FORMATS}
             continue
@@ -211,6 +215,9 @@ def kfront_written_read_by_keras(tmp_path_factory) -> dict:
 @pytest.mark.parametrize("kfront_backend", BACKENDS)
 def test_kfront_file_loads_in_keras3(kfront_written_read_by_keras, kfront_backend, keras_backend,
                                      name, fmt):
+    if (name, fmt) == zoo.KERAS_SUBCLASSED_H5:
+        pytest.skip("Keras 3.15.1 cannot load a legacy .h5 of a subclassed model, not even its "
+                    "own (no input shape in the file to build it with)")
     report = kfront_written_read_by_keras[kfront_backend]
     written = report["written"][name][fmt]
     assert written == "ok", f"kfront ({kfront_backend}) could not save {name} as {fmt}: {written}"
@@ -221,3 +228,5 @@ def test_kfront_file_loads_in_keras3(kfront_written_read_by_keras, kfront_backen
     assert result["max_abs_diff"] <= TOL, f"{what}: predictions differ by {result['max_abs_diff']}"
     if fmt == "keras" or (fmt == "h5" and result["note"] is None):
         assert result["compiled"], f"{what}: Keras loaded it uncompiled"
+    if fmt == "keras":   # Keras 3 restores no optimizer state from a legacy .h5, even its own
+        assert result["optimizer"] == 0.0, f"{what}: optimizer state: {result['optimizer']}"
