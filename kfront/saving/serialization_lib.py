@@ -142,8 +142,9 @@ def _lookup_builtin(name: str, module, want_function: bool):
 
 def refused(kind: str, name, module=None, registered_name=None) -> ValueError:
     """The error for a name the allowlist, the registry and ``custom_objects`` lack."""
+    shown = registered_name not in (None, name, "function")
     where = f" (module {module!r}" + (f", registered_name {registered_name!r}"
-                                       if registered_name not in (None, name, "function") else "") + ")"
+                                       if shown else "") + ")"
     return ValueError(
         f"Refused to load {kind} {name!r}{where}: it is not a kfront built-in, not registered "
         "with @kfront.saving.register_keras_serializable(), and not in custom_objects. kfront "
