@@ -239,21 +239,75 @@ def check_dataset(ds, variable, where: str):
     return dtype
 
 
-def read_dataset(ds, where: str, filesize: int | None = None) -> np.ndarray:
-    """The whole dataset as a numpy array; ``ValueError`` naming ``where`` when the data is
-    missing or corrupt (a truncated file, a damaged chunk)."""
+def check_storage(ds, where: str, filesize: int | None = None) -> bool:
+    """Check that a dataset's data is in the file (``ValueError`` naming ``where`` if it
+    lies past the end, as in a truncated file, or was never written); return whether it is
+    stored contiguously (unchunked, unfiltered)."""
     try:
         offset = ds.id.get_offset()
-        if filesize is not None and offset is not None and \
-                offset + ds.id.get_storage_size() > filesize:
+        stored = ds.id.get_storage_size()
+        if filesize is not None and offset is not None and offset + stored > filesize:
             raise ValueError("its data lies past the end of the file (a truncated file?)")
-        if ds.shape and ds.id.get_storage_size() == 0 and ds.size:
+        if ds.shape and stored == 0 and ds.size:
             raise ValueError("it holds no data")
-        return ds[()] if ds.shape == () else ds[...]
+        return offset is not None
     except ValueError as e:
         raise ValueError(f"{where}: cannot read the data: {e}") from None
     except Exception as e:  # h5py raises OSError/RuntimeError/KeyError on corrupt files
         raise ValueError(f"{where}: cannot read the data: {type(e).__name__}: {e}") from None
+
+
+def read_dataset(ds, where: str) -> np.ndarray:
+    """The whole dataset as a numpy array; ``ValueError`` naming ``where`` when the data is
+    corrupt (a damaged chunk)."""
+    try:
+        return ds[()] if ds.shape == () else ds[...]
+    except Exception as e:  # h5py raises OSError/RuntimeError/KeyError on corrupt files
+        raise ValueError(f"{where}: cannot read the data: {type(e).__name__}: {e}") from None
+
+
+#: datasets this big or bigger, stored contiguously in their variable's dtype, are read one at
+#: a time just before they are assigned (see ``assign_all``)
+STREAM_BYTES = 1 << 20
+
+
+def assign_all(plan: list, filesize: int | None = None) -> None:
+    """Assign ``[(variable, dataset, where)]`` from validated datasets, all or nothing.
+
+    Every dataset's storage is checked first, and every read that can fail (chunked,
+    compressed or converted data) is done before the first assignment. Large contiguous
+    datasets, whose bytes were just checked to be in the file, are then read one at a time,
+    smallest first, right before their assignment, so that loading needs about the largest
+    variable in extra memory rather than a second copy of the model."""
+    early, late = [], []
+    for variable, ds, where in plan:
+        contiguous = check_storage(ds, where, filesize)
+        same_dtype = ds.dtype == np.dtype(ops.standardize_dtype(variable.dtype))
+        if contiguous and same_dtype and ds.size * ds.dtype.itemsize >= STREAM_BYTES:
+            late.append((variable, ds, where))
+        else:
+            early.append((variable, _convert(read_dataset(ds, where), variable, where)))
+    for variable, value in early:
+        variable.assign(value)
+    del early
+    for variable, ds, where in sorted(late, key=lambda item: item[1].size):
+        if not _read_in_place(variable, ds, where):
+            variable.assign(read_dataset(ds, where))
+
+
+def _read_in_place(variable, ds, where: str) -> bool:
+    """On the native engine, read straight into the variable's own buffer (as its optimizer
+    kernels update it in place): no copy at all. False where that does not apply."""
+    from kfront.backends.numpy.core import Variable as NativeVariable
+    buffer = getattr(variable, "_value", None) if isinstance(variable, NativeVariable) else None
+    if not (isinstance(buffer, np.ndarray) and buffer.flags.c_contiguous
+            and buffer.flags.writeable and buffer.dtype == ds.dtype and buffer.shape == ds.shape):
+        return False
+    try:
+        ds.read_direct(buffer)
+    except Exception as e:
+        raise ValueError(f"{where}: cannot read the data: {type(e).__name__}: {e}") from None
+    return True
 
 
 def _convert(value: np.ndarray, variable, where: str) -> np.ndarray:
@@ -356,8 +410,4 @@ def load_weights_from_group(model, h5group, filepath, skip_mismatch: bool = Fals
         >>> all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
         True
     """
-    plan = _plan(model, h5group, filepath, skip_mismatch)
-    values = [_convert(read_dataset(ds, where, filesize), variable, where)
-              for variable, ds, where in plan]
-    for (variable, _, _), value in zip(plan, values):
-        variable.assign(value)
+    assign_all(_plan(model, h5group, filepath, skip_mismatch), filesize)

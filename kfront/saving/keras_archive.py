@@ -17,7 +17,11 @@ import json
 import os
 import struct
 import tempfile
+import time
 import zipfile
+import zlib
+
+import numpy as np
 
 from kfront.saving import h5_weights
 from kfront.saving.atomic import atomic_write
@@ -80,29 +84,64 @@ def save_model(model, filepath, zipped: bool = True) -> None:
             _write_weights(model, os.path.join(tmp, WEIGHTS))
         return
     with atomic_write(filepath) as tmp:
-        weights_tmp = tmp + ".h5"
-        try:
-            _write_weights(model, weights_tmp)
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
-                zf.writestr(METADATA, metadata)
-                zf.writestr(CONFIG, config)
-                zf.write(weights_tmp, WEIGHTS)
-        finally:
-            if os.path.exists(weights_tmp):
-                os.remove(weights_tmp)
+        with open(tmp, "w+b") as raw, zipfile.ZipFile(raw, "w") as zf:
+            zf.writestr(METADATA, metadata)
+            zf.writestr(CONFIG, config)
+            _write_weights_member(model, zf, raw)
+
+
+def _write_weights_member(model, zf: zipfile.ZipFile, raw) -> None:
+    """Write ``model.weights.h5`` as a stored member with h5py writing straight into the
+    archive (no temporary copy), then fill in its header's CRC-32 and sizes."""
+    info = zipfile.ZipInfo(WEIGHTS, date_time=time.localtime(time.time())[:6])
+    info.compress_type = zipfile.ZIP_STORED
+    info.external_attr = 0o600 << 16
+    info.CRC = info.file_size = info.compress_size = 0  # filled in once written
+    nbytes = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize
+                 for _, obj in h5_weights.collect_entries(model)
+                 for v in h5_weights.own_variables(obj))
+    zip64 = nbytes > zipfile.ZIP64_LIMIT // 2
+    info.header_offset = raw.tell()
+    header = info.FileHeader(zip64)
+    raw.write(header)
+    window = _MemberFile(raw, raw.tell(), 0, writable=True)
+    with h5_weights.create_file(window) as f:
+        h5_weights.save_weights_to_group(model, f)
+    size = window.size
+    crc, raw_pos = 0, window.start
+    raw.seek(raw_pos)
+    while raw_pos < window.start + size:
+        chunk = raw.read(min(2**24, window.start + size - raw_pos))
+        if not chunk:
+            raise OSError(f"{WEIGHTS}: short read while checksumming the archive")
+        crc = zlib.crc32(chunk, crc)
+        raw_pos += len(chunk)
+    info.CRC, info.file_size, info.compress_size = crc, size, size
+    raw.seek(info.header_offset)
+    raw.write(info.FileHeader(zip64))  # same length: zip64 was decided before
+    raw.seek(window.start + size)
+    raw.truncate()
+    zf.filelist.append(info)
+    zf.NameToInfo[WEIGHTS] = info
+    zf.start_dir = raw.tell()
+    zf._didModify = True
 
 
 # ------------------------------------------------------------------------------------ reading
 class _MemberFile(io.RawIOBase):
-    """A read-only, seekable window on ``size`` bytes of ``raw`` from ``start`` (a stored zip
-    member read in place)."""
+    """A seekable window on ``raw`` from byte ``start``: a stored zip member read in place
+    (``size`` bytes), or written in place (``writable=True``, growing as h5py writes)."""
 
-    def __init__(self, raw, start: int, size: int):
+    def __init__(self, raw, start: int, size: int, writable: bool = False):
         super().__init__()
-        self._raw, self._start, self._size, self._pos = raw, start, size, 0
+        self._raw, self.start, self.size, self._pos = raw, start, size, 0
+        self._writable = writable
 
     def readable(self) -> bool:
         return True
+
+    def writable(self) -> bool:
+        return self._writable
 
     def seekable(self) -> bool:
         return True
@@ -111,18 +150,38 @@ class _MemberFile(io.RawIOBase):
         return self._pos
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._pos, 2: self._size}[whence]
+        base = {0: 0, 1: self._pos, 2: self.size}[whence]
         self._pos = max(0, base + offset)
         return self._pos
 
     def readinto(self, buffer) -> int:
-        n = max(0, min(len(buffer), self._size - self._pos))
+        n = max(0, min(len(buffer), self.size - self._pos))
         if n == 0:
             return 0
-        self._raw.seek(self._start + self._pos)
+        self._raw.seek(self.start + self._pos)
         got = self._raw.readinto(memoryview(buffer)[:n])
         self._pos += got
         return got
+
+    def write(self, data) -> int:
+        if not self._writable:
+            raise io.UnsupportedOperation("write")
+        self._raw.seek(self.start + self._pos)
+        n = self._raw.write(data)
+        self._pos += n
+        self.size = max(self.size, self._pos)
+        return n
+
+    def truncate(self, size: int | None = None) -> int:
+        if not self._writable:
+            raise io.UnsupportedOperation("truncate")
+        self.size = self._pos if size is None else size
+        self._raw.truncate(self.start + self.size)
+        return self.size
+
+    def flush(self) -> None:
+        if self._writable:
+            self._raw.flush()
 
 
 def _bad(filepath, what: str) -> ValueError:

@@ -238,13 +238,6 @@ def _match(variables, datasets, what: str, skip_mismatch: bool) -> list:
     return pairs
 
 
-def _assign_all(pairs: list, filesize: int | None = None) -> None:
-    values = [h5_weights._convert(h5_weights.read_dataset(ds, where, filesize), v, where)
-              for v, ds, where in pairs]
-    for (variable, _, _), value in zip(pairs, values):
-        variable.assign(value)
-
-
 def _file_size(group) -> int | None:
     try:
         return os.path.getsize(group.file.filename)
@@ -319,7 +312,8 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
             return
         else:
             group = f
-        _assign_all(weights_plan(group, model, filepath, by_name, skip_mismatch), _file_size(f))
+        plan = weights_plan(group, model, filepath, by_name, skip_mismatch)
+        h5_weights.assign_all(plan, _file_size(f))
 
 
 def _optimizer_pairs(f, model, filepath) -> list:
@@ -417,11 +411,11 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile: bool = True,
         size = _file_size(f)
         pairs = weights_plan(_group(f, "model_weights", filepath), model, filepath)
         training_config = _json_attr(f, "training_config", filepath) if compile else None
-        _assign_all(pairs, size)
+        h5_weights.assign_all(pairs, size)
         if training_config is None:
             return model
         with safety.SafeModeScope(safety.resolve_safe_mode(safe_mode)):
             _compile(model, training_config, filepath)
         if "optimizer_weights" in f:
-            _assign_all(_optimizer_pairs(f, model, filepath), size)
+            h5_weights.assign_all(_optimizer_pairs(f, model, filepath), size)
     return model
