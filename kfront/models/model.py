@@ -99,20 +99,44 @@ class Model(Trainer, Layer):
     def save(self, filepath, overwrite: bool = True, zipped: bool | None = None,
              **kwargs) -> None:
         """Save the whole model: ``.keras`` (Keras 3's zip) or legacy ``.h5`` (see
-        ``kfront.saving.save_model``)."""
+        ``kfront.saving.save_model``).
+
+        Example:
+            >>> import os, tempfile, kfront
+            >>> from kfront import layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+            >>> m.save(os.path.join(tempfile.mkdtemp(), "model.keras"))
+        """
         from kfront.saving import saving_api
         saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def save_weights(self, filepath, overwrite: bool = True, max_shard_size=None) -> None:
         """Save the weights: ``.weights.h5`` (Keras 3) or another ``.h5`` name (tf.keras 2's
-        layout); see ``kfront.saving.save_weights``."""
+        layout); see ``kfront.saving.save_weights``.
+
+        Example:
+            >>> import os, tempfile, kfront
+            >>> from kfront import layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+            >>> m.save_weights(os.path.join(tempfile.mkdtemp(), "model.weights.h5"))
+        """
         from kfront.saving import saving_api
         saving_api.save_weights(self, filepath, overwrite=overwrite,
                                 max_shard_size=max_shard_size)
 
     def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs) -> None:
         """Load weights from ``.weights.h5``, ``.keras`` or legacy ``.h5`` (``by_name=True``
-        there); see ``kfront.saving.load_weights``."""
+        there); see ``kfront.saving.load_weights``. Nothing is assigned unless the whole file
+        fits the model.
+
+        Example:
+            >>> import os, tempfile, kfront
+            >>> from kfront import layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+            >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+            >>> m.save_weights(path)
+            >>> m.load_weights(path, by_name=True)
+        """
         from kfront.saving import saving_api
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 

@@ -154,6 +154,17 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
     """Load weights from ``.weights.h5``, ``.keras`` or a legacy ``.h5`` / ``.hdf5`` file
     (``by_name=True`` matches legacy layers by name). Nothing is assigned unless the whole
     file fits the model; ``skip_mismatch=True`` skips (with a warning) the layers that don't.
+
+    Example:
+        >>> import os, tempfile, kfront
+        >>> from kfront import layers
+        >>> a = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.keras")
+        >>> a.save(path)
+        >>> b = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+        >>> kfront.saving.load_weights(b, path)
+        >>> bool((b.get_weights()[0] == a.get_weights()[0]).all())
+        True
     """
     _check_model(model, "load_weights")
     filepath = _path(filepath)

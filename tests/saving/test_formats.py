@@ -53,7 +53,8 @@ def build(K, kind: str):
 def inputs(kind: str):
     rng = np.random.default_rng(0)
     if kind == "two_inputs":
-        return [rng.normal(size=(5, 4)).astype("float32"), rng.normal(size=(5, 4)).astype("float32")]
+        return [rng.normal(size=(5, 4)).astype("float32"),
+                rng.normal(size=(5, 4)).astype("float32")]
     if kind == "lstm":
         x = rng.integers(1, 10, size=(5, 6)).astype("int32")
         x[:, 4:] = 0  # padding, masked

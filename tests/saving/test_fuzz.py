@@ -194,7 +194,8 @@ def variants(name: str, data: bytes) -> dict:
         for group in ("layers/dense", "layers/batch_normalization", "layers/dense_1"):
             out[f"delete_{group}"] = _h5_edit(lambda f, g=group: f.__delitem__(g))
             out[f"rename_{group}"] = _h5_edit(lambda f, g=group: f.move(g, g + "_x"))
-            out[f"delete_{group}/vars/1"] = _h5_edit(lambda f, g=group: f.__delitem__(g + "/vars/1"))
+            out[f"delete_{group}/vars/1"] = _h5_edit(
+                lambda f, g=group: f.__delitem__(g + "/vars/1"))
             out[f"extra_{group}/vars/9"] = _h5_edit(
                 lambda f, g=group: f.create_dataset(g + "/vars/9", data=np.zeros(3)))
             shape = tuple(h5py.File(io.BytesIO(data), "r")[group + "/vars/0"].shape)
@@ -221,7 +222,8 @@ def variants(name: str, data: bytes) -> dict:
     root = weights["model_weights"] if "model_weights" in weights else weights
     prefix = "model_weights/" if name == "model.h5" else ""
     for layer in ("dense", "batch_normalization", "dense_1"):
-        names = [n.decode() if isinstance(n, bytes) else n for n in root[layer].attrs["weight_names"]]
+        names = [n.decode() if isinstance(n, bytes) else n
+                 for n in root[layer].attrs["weight_names"]]
         first = f"{prefix}{layer}/{names[0]}"
         shape = root[layer][names[0]].shape
         out[f"delete_group_{layer}"] = _h5_edit(lambda f, p=f"{prefix}{layer}": f.__delitem__(p))
