@@ -72,7 +72,8 @@ def _legacy_module(class_name) -> str | None:
         return "keras"
     tables = serialization_lib.builtin_objects()
     for module in ("keras.layers", "keras.initializers", "keras.regularizers",
-                   "keras.constraints", "keras.optimizers", "keras.optimizers.schedules"):
+                   "keras.constraints", "keras.optimizers", "keras.optimizers.schedules",
+                   "keras.src.ops.numpy"):
         if class_name in tables[module]:
             return module
     return None

@@ -416,3 +416,16 @@ def test_keras_reads_kfront_lambda_of_a_builtin_function(keras):
     theirs = keras.layers.deserialize(config)
     np.testing.assert_allclose(np.asarray(theirs(np.array([[-1.0, 2.0]], "float32"))),
                                [[0.0, 2.0]])
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_keras_3_legacy_h5_model_config_loads(keras, keras_scale, tmp_path, kind):
+    import h5py
+    from kfront.saving.legacy_config import model_from_legacy_config
+    theirs = _models(keras, keras_scale)[kind]
+    theirs.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5") as f:
+        config = json.loads(f.attrs["model_config"])
+    ours = model_from_legacy_config(config)
+    ours.set_weights(theirs.get_weights())
+    _close(theirs.predict(_inputs(kind), verbose=0), ours.predict(_inputs(kind), verbose=0))
