@@ -73,13 +73,13 @@ def _write_keras(path, config: dict) -> str:
 
 
 def _legacy(config):
-    """The same config as tf.keras 2 / legacy ``.h5`` writes it (no ``module`` keys and
-    list-form inbound nodes)."""
+    """The same config as older tf.keras 2 wrote in legacy ``.h5`` files (no ``module`` nor
+    ``registered_name`` keys, list-form inbound nodes): names resolve by themselves alone."""
     if isinstance(config, list):
         return [_legacy(v) for v in config]
     if not isinstance(config, dict):
         return config
-    out = {k: _legacy(v) for k, v in config.items() if k != "registered_name"}
+    out = {k: _legacy(v) for k, v in config.items() if k not in ("module", "registered_name")}
     if "inbound_nodes" in out:
         out["inbound_nodes"] = [[["x", 0, 0, {}]]] if config["inbound_nodes"] else []
     return out
