@@ -429,3 +429,35 @@ def test_keras_3_legacy_h5_model_config_loads(keras, keras_scale, tmp_path, kind
     ours = model_from_legacy_config(config)
     ours.set_weights(theirs.get_weights())
     _close(theirs.predict(_inputs(kind), verbose=0), ours.predict(_inputs(kind), verbose=0))
+
+
+def test_custom_layer_without_get_config_gets_its_simple_arguments():
+    class Shift(kfront.layers.Layer):
+        def __init__(self, amount=1.0, label="s", **kwargs):
+            super().__init__(**kwargs)
+            self.amount = amount
+
+        def call(self, x):
+            return kfront.ops.add(x, self.amount)
+
+    config = Shift(3.0, name="shift").get_config()
+    assert config["amount"] == 3.0 and config["label"] == "s" and config["name"] == "shift"
+    back = Shift.from_config(config)
+    assert back.amount == 3.0 and back.name == "shift"
+
+    class Holder(kfront.layers.Layer):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+    with pytest.raises(NotImplementedError, match="Override get_config"):
+        Holder(layers.Dense(2)).get_config()
+
+
+def test_clone_model_on_new_input_tensors():
+    model = _models(kfront, Scale)["two_in_two_out_shared"]
+    new_inputs = [kfront.Input((4,), name="p"), kfront.Input((4,), name="q")]
+    clone = kfront.models.clone_model(model, input_tensors=new_inputs)
+    assert [t is n for t, n in zip(clone.inputs, new_inputs)] == [True, True]
+    shared = [layer for layer in clone.layers if layer.name == "shared"]
+    assert len(shared) == 1 and len(shared[0].weights) == 2  # still one shared layer
