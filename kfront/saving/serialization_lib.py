@@ -341,9 +341,10 @@ def deserialize_keras_object(config, custom_objects: dict | None = None, safe_mo
         ...                           "registered_name": None}).beta_1
         0.8
     """
-    if kwargs.pop("module_objects", None) is not None or kwargs:
+    module_objects = kwargs.pop("module_objects", None) or {}  # the caller's, like custom ones
+    if kwargs:
         raise TypeError(f"deserialize_keras_object: unexpected arguments {sorted(kwargs)}")
-    custom_objects = dict(custom_objects or {})
+    custom_objects = {**module_objects, **(custom_objects or {})}
     mode = safety.resolve_safe_mode(safe_mode)
     owner = getattr(_shared, "objects", None) is None
     if owner:
