@@ -347,11 +347,31 @@ def _compile(model, training_config: dict, filepath) -> None:
                      "config": optimizer.get("config", {}), "module": "keras.optimizers",
                      "registered_name": None}
     config["optimizer"] = optimizer
+    for key in ("metrics", "weighted_metrics"):
+        metrics = _legacy_metrics(config.get(key))
+        if (isinstance(metrics, list) and len(metrics) == 1 and isinstance(metrics[0], list)
+                and len(getattr(model, "outputs", [None])) == 1):
+            metrics = metrics[0]  # tf.keras 2 wrote one list per output
+        config[key] = metrics
     try:
         model.compile_from_config(config)
     except Exception as e:
         raise _bad(filepath, f"cannot compile the model from its training_config: "
                              f"{type(e).__name__}: {e}") from None
+
+
+def _legacy_metrics(value):
+    """tf.keras 2's ``MeanMetricWrapper`` configs in a training_config as the metric names
+    ``compile`` takes (``"accuracy"`` stays ``"accuracy"``, resolved from the shapes)."""
+    if isinstance(value, list):
+        return [_legacy_metrics(v) for v in value]
+    if isinstance(value, dict) and value.get("class_name") == "MeanMetricWrapper":
+        config = value.get("config") or {}
+        name, fn = config.get("name"), config.get("fn")
+        return name if name in ("accuracy", "acc", "crossentropy", "ce") else (fn or name)
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _legacy_metrics(v) for k, v in value.items()}
+    return value
 
 
 def _json_attr(f, name: str, filepath):
