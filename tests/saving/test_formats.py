@@ -407,3 +407,24 @@ def test_kfront_h5_weights_load_in_tf_keras2(tmp_path):
     _tf_keras("read", tmp_path)
     np.testing.assert_allclose(np.load(tmp_path / "kf_w.h5.npy"), predict(model, inputs("mlp")),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_long_attribute_lists_are_split_as_keras_does(tmp_path):
+    from kfront.saving import legacy_h5
+    names = [f"layer_with_a_rather_long_name_{i:05d}" for i in range(3000)]  # ~110 KB
+    with h5py.File(tmp_path / "a.h5", "w") as f:
+        legacy_h5.save_attributes(f, "layer_names", names)
+        assert "layer_names" not in f.attrs and {"layer_names0", "layer_names1"} <= set(f.attrs)
+        assert all(f.attrs[k].nbytes <= legacy_h5.HDF5_OBJECT_HEADER_LIMIT for k in f.attrs)
+        assert legacy_h5.load_attributes(f, "layer_names", "a.h5") == names
+
+
+def test_a_compressed_keras_archive_loads(tmp_path):
+    model = trained(kfront, "mlp")
+    path = save(model, "model.keras", tmp_path)
+    with zipfile.ZipFile(path) as src, \
+            zipfile.ZipFile(tmp_path / "deflated.keras", "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+    back = kfront.models.load_model(tmp_path / "deflated.keras")
+    np.testing.assert_array_equal(predict(back, inputs("mlp")), predict(model, inputs("mlp")))
