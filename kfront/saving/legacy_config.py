@@ -58,11 +58,34 @@ def modernize(config):
                  if not (k in _DROPPED_KEYS and _DROPPED_KEYS[k] in (None, v))}
         if out["class_name"] in ("Functional", "Model") and "layers" in inner:
             inner = _modernize_functional(inner)
+        if out["class_name"] == "Lambda" and "function_type" in inner:
+            inner = _modernize_lambda(inner)
         out["config"] = inner
     if out.get("module") is None:
         out["module"] = _legacy_module(out["class_name"])
     out.setdefault("registered_name", None)
     return out
+
+
+def _modernize_lambda(config: dict) -> dict:
+    """tf.keras 2's Lambda (``function`` as ``[code, defaults, closure]`` with
+    ``function_type="lambda"``, or a name with ``function_type="function"`` and ``module``;
+    the same for ``output_shape``) in Keras 3's form: bytecode stays bytecode (loaded only
+    with ``safe_mode=False``), a name resolves from the allowlist and custom objects."""
+    config = dict(config)
+    for key, kind_key, module_key in (("function", "function_type", "module"),
+                                      ("output_shape", "output_shape_type",
+                                       "output_shape_module")):
+        kind, module = config.pop(kind_key, None), config.pop(module_key, None)
+        value = config.get(key)
+        if kind == "lambda" and isinstance(value, list):
+            code, defaults, closure = (list(value) + [None, None])[:3]
+            config[key] = {"class_name": "__lambda__",
+                           "config": {"code": code, "defaults": defaults, "closure": closure}}
+        elif kind == "function" and isinstance(value, str):
+            config[key] = {"module": module, "class_name": "function", "config": value,
+                           "registered_name": value}
+    return config
 
 
 def _legacy_module(class_name) -> str | None:

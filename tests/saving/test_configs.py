@@ -341,7 +341,9 @@ models["rnn"] = k.Model(x, L.BatchNormalization()(L.GRU(2)(h)))
 x = L.Input((8, 8, 1))
 h = L.MaxPooling2D()(L.Conv2D(2, 3, padding="same")(x))
 models["cnn"] = k.Model(x, L.Dense(3, activation="softmax")(L.Flatten()(h)))
-inputs = {"sequential": rng.normal(size=(2, 3)), "functional": [rng.normal(size=(2, 4))] * 2,
+models["lambda"] = k.Sequential([L.Lambda(lambda x: x * 2.0 + 1.0, input_shape=(3,)),
+                                 L.Dense(2)])
+inputs = {"lambda": rng.normal(size=(2, 3)), "sequential": rng.normal(size=(2, 3)), "functional": [rng.normal(size=(2, 4))] * 2,
           "rnn": rng.integers(1, 20, size=(2, 5)), "cnn": rng.normal(size=(2, 8, 8, 1))}
 out = {}
 for name, m in models.items():
@@ -461,3 +463,14 @@ def test_clone_model_on_new_input_tensors():
     assert [t is n for t, n in zip(clone.inputs, new_inputs)] == [True, True]
     shared = [layer for layer in clone.layers if layer.name == "shared"]
     assert len(shared) == 1 and len(shared[0].weights) == 2  # still one shared layer
+
+
+def test_tf_keras_2_lambda_loads_only_unsafe(tf_keras_models):
+    from kfront.saving.legacy_config import model_from_legacy_config
+    saved = tf_keras_models["lambda"]
+    config = json.loads(saved["json"])
+    with pytest.raises(ValueError, match="bytecode"):
+        model_from_legacy_config(config)
+    model = model_from_legacy_config(config, safe_mode=False)
+    model.set_weights([np.asarray(w, "float32") for w in saved["weights"]])
+    _close(np.asarray(saved["y"]), model.predict(np.asarray(saved["x"], "float32"), verbose=0))

@@ -229,3 +229,28 @@ def test_enable_unsafe_deserialization_is_the_users_switch(tmp_path):
     finally:
         safety._global_safe_mode[0] = None
     assert not marker.exists()
+
+
+def test_tf_keras_2_lambda_forms_in_legacy_h5(tmp_path):
+    """tf.keras 2 wrote a Lambda's function as ``[code, defaults, closure]`` with
+    ``function_type``; the bytecode form needs safe_mode=False, the named form the allowlist."""
+    marker = tmp_path / "pwned"
+    code = _bytecode_lambda(marker)["config"]["function"]["config"]["code"]
+    as_bytecode = {"class_name": "Lambda", "config": {
+        "name": "payload", "function": [code, None, None], "function_type": "lambda",
+        "module": "__main__", "output_shape": None, "output_shape_type": "raw",
+        "output_shape_module": None, "arguments": {}}}
+    as_name = {"class_name": "Lambda", "config": dict(
+        as_bytecode["config"], function="system", function_type="function", module="os")}
+    for payload, match in ((as_bytecode, "serialized Python bytecode"),
+                           (as_name, "Refused to load function 'system'")):
+        path = _write_h5(tmp_path / "payload.h5", _functional(payload))
+        with pytest.raises(ValueError, match=match):
+            kfront.saving.load_model(path)
+        with pytest.raises(ValueError, match="Refused to load function 'system'"
+                           if payload is as_name else "bytecode"):
+            kfront.models.model_from_json(json.dumps(_legacy(_functional(payload))))
+        assert not marker.exists()
+    model = kfront.saving.load_model(_write_h5(tmp_path / "ok.h5", _functional(as_bytecode)),
+                                     safe_mode=False)
+    assert isinstance(model, kfront.Model) and marker.exists()
