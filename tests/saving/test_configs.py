@@ -107,14 +107,10 @@ def test_builtin_objects_round_trip_and_keras_reads_them(keras, namespace, name,
         assert config["module"] == namespace and config["class_name"] == name
         back = sl.deserialize_keras_object(config)
         assert type(back) is obj
-        assert back.get_config() == pytest.approx(instance.get_config()) \
-            if all(isinstance(v, float) for v in instance.get_config().values()) \
-            else json.dumps(back.get_config(), sort_keys=True, default=str) == \
-            json.dumps(instance.get_config(), sort_keys=True, default=str)
-        keras_obj = getattr(sys.modules[namespace] if namespace in sys.modules else None,
-                            name, None)
+        assert json.dumps(back.get_config(), sort_keys=True) == \
+            json.dumps(instance.get_config(), sort_keys=True)
         theirs = keras.saving.deserialize_keras_object(config)
-        assert type(theirs).__name__ == name or keras_obj is None
+        assert type(theirs).__name__ == name
     else:
         config = sl.serialize_keras_object(obj)
         assert config == {"module": "builtins", "class_name": "function", "config": name,
