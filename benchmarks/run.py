@@ -65,10 +65,11 @@ def main() -> None:
     med = {c: statistics.median(v) for c, v in results.items() if v}
     extra_med = {c: {k: statistics.median(v) for k, v in e.items() if v} for c, e in extra.items()}
     print(f"\n{suite.TITLE} — {unit}, median of {args.repeats} fresh-process runs")
+    width = max(28, *map(len, cases))
     for c in cases:
         if c in med:
             shown = "".join(f"   {extras[k].format(v)}" for k, v in extra_med[c].items())
-            print(f"  {c:<28} {number.format(med[c])}{shown}")
+            print(f"  {c:<{width}} {number.format(med[c])}{shown}")
     print("\nratios (target):")
     for case, ref, target in suite.RATIOS:
         if case in med and ref in med:

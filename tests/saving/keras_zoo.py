@@ -8,11 +8,11 @@ process::
     TF_USE_LEGACY_KERAS=1 python tests/saving/keras_zoo.py write tf_keras OUT
     KERAS_BACKEND=jax python tests/saving/keras_zoo.py read DIR...       # Keras 3 loads kfront's
 
-``write`` leaves ``OUT/<model>/`` with ``inputs.npz``, ``expected.npz`` (the
-predictions of the saved model), ``optimizer.npz`` (the optimizer's variables in order) and one
-file per format, plus ``OUT/manifest.json`` (``{model: {format: "ok" | error}}``). ``read``
-loads every ``DIR/<model>/<file>`` that kfront wrote, predicts on ``inputs.npz`` and prints one
-JSON line ``{DIR: {"<model>/<format>": {"max_abs_diff": d, ...} | {"error": msg}, ...}, ...}``.
+``write`` leaves ``OUT/<model>/`` with ``expected.npz`` (the saved model's outputs on
+``data(model)``), ``optimizer.npz`` (the optimizer's variables in order) and one file per
+format, plus ``OUT/manifest.json`` (``{model: {format: "ok" | error}}``). ``read`` loads every
+``DIR/<model>/<file>`` that kfront wrote, predicts on ``data(model)`` and prints one JSON line
+``{DIR: {"<model>/<format>": {"max_abs_diff": d, ...} | {"error": msg}, ...}, ...}``.
 """
 from __future__ import annotations
 
@@ -264,16 +264,21 @@ def _error(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"[:2000]
 
 
-def write(lib, out: str, formats: dict, models) -> None:
-    """Build, compile, train one step and save each model in each of ``formats`` under ``out``."""
+def write(lib, out: str, formats: dict, prepare=trained) -> dict:
+    """Each model made by ``prepare`` (``trained`` or ``stepped``) and saved in each of
+    ``formats`` under ``out``, beside its expected outputs and optimizer state; returns (and
+    writes as ``manifest.json``) ``{model: {format: "ok" | the error}}``."""
     manifest = {}
-    for name in models:
+    for name in MODELS:
         folder = os.path.join(out, name)
         os.makedirs(folder, exist_ok=True)
-        model = trained(lib, name)
-        save_npz(os.path.join(folder, "inputs.npz"), data(name)[0])
-        save_npz(os.path.join(folder, "expected.npz"), predict(model, name))
-        save_npz(os.path.join(folder, "optimizer.npz"), optimizer_values(model))
+        try:
+            model = prepare(lib, name)
+            save_npz(os.path.join(folder, "expected.npz"), predict(model, name))
+            save_npz(os.path.join(folder, "optimizer.npz"), optimizer_values(model))
+        except Exception as e:
+            manifest[name] = {fmt: f"building: {_error(e)}" for fmt in formats}
+            continue
         manifest[name] = {}
         for fmt, filename in formats.items():
             path = os.path.join(folder, filename)
@@ -283,10 +288,13 @@ def write(lib, out: str, formats: dict, models) -> None:
                 else:
                     model.save(path)
                 manifest[name][fmt] = "ok"
-            except Exception as e:  # a model Keras cannot write in a format: the test says so
+            except Exception as e:  # a model a library cannot write in a format: tests say so
                 manifest[name][fmt] = _error(e)
+                if os.path.exists(path):
+                    os.remove(path)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
+    return manifest
 
 
 def read(lib, folder: str) -> dict:
@@ -347,7 +355,7 @@ def main(argv: list[str]) -> None:
         lib_name, out = argv[1], argv[2]
         lib = _import(lib_name)
         custom_classes(lib)
-        write(lib, out, TF_KERAS_FORMATS if lib_name == "tf_keras" else FORMATS, MODELS)
+        write(lib, out, TF_KERAS_FORMATS if lib_name == "tf_keras" else FORMATS)
     elif command == "read":
         lib = _import("keras")
         print(json.dumps({folder: read(lib, folder) for folder in argv[1:]}))
