@@ -214,16 +214,25 @@ def _dataset_keys(group, where: str) -> list:
     return keys
 
 
-def check_dataset(ds, variable, where: str):
-    """Validate one dataset against the variable it will fill (shape, dtype, storage) and
-    return the numpy dtype to read it as; ``ValueError`` naming ``where`` otherwise."""
+def check_dataset(ds, variable, where: str, root=None):
+    """Validate one dataset against the variable it will fill (shape, dtype, storage in the
+    file ``root`` itself: no link to another file, no external or virtual data) and return
+    the numpy dtype to read it as; ``ValueError`` naming ``where`` otherwise."""
     import h5py
     if not isinstance(ds, h5py.Dataset):
         raise ValueError(f"{where}: expected a dataset, found {type(ds).__name__}")
     try:
         shape, dtype = tuple(ds.shape), ds.dtype
+        elsewhere = root is not None and ds.file != root
+        plist = ds.id.get_create_plist()
+        outside = plist.get_layout() == h5py.h5d.VIRTUAL or plist.get_external_count() > 0
     except Exception as e:
         raise ValueError(f"{where}: unreadable dataset header: {e}") from None
+    if elsewhere:
+        raise ValueError(f"{where}: the dataset is a link into another file; refusing it")
+    if outside:
+        raise ValueError(f"{where}: the dataset's data lives outside the file (external or "
+                         f"virtual storage); refusing it")
     expected = tuple(variable.shape)
     if shape != expected:
         raise ValueError(f"{where}: shape mismatch for variable {variable.path!r}: expected "
@@ -359,7 +368,7 @@ def _plan(model, h5group, filepath, skip_mismatch: bool) -> list:
                     ds = group[str(i)]
                 except Exception as e:
                     raise ValueError(f"{ds_where}: cannot open it: {e}") from None
-                check_dataset(ds, variable, ds_where)
+                check_dataset(ds, variable, ds_where, h5group.file)
                 items.append((variable, ds, ds_where))
             plan.extend(items)
         except ValueError as e:

@@ -209,9 +209,12 @@ def _subset(group, filepath) -> list:
         where = f"file {str(filepath)!r}, dataset {group.name}/{name}"
         try:
             ds = group[name]
+            elsewhere = ds.file != group.file
         except Exception as e:
             raise ValueError(f"{where}: listed in weight_names but cannot be opened: {e}") \
                 from None
+        if elsewhere:
+            raise ValueError(f"{where}: the dataset is a link into another file; refusing it")
         out.append((ds, where))
     return out
 
@@ -326,9 +329,9 @@ def _optimizer_pairs(f, model, filepath) -> list:
     variables = list(optimizer.variables)
     names = load_attributes(group, "weight_names", filepath)
     lr = getattr(optimizer, "_learning_rate", None)
-    if (len(datasets) == len(variables) - 1 and lr in variables
+    if (len(datasets) == len(variables) - 1 and any(v is lr for v in variables)
             and not any("learning_rate" in n for n in names)):
-        variables.remove(lr)  # tf.keras 2 did not save the learning rate
+        variables = [v for v in variables if v is not lr]  # tf.keras 2 did not save it
     if len(datasets) != len(variables):
         warnings.warn(f"Error in loading the saved optimizer state from {str(filepath)!r}: "
                       f"the optimizer has {len(variables)} variables, the file "

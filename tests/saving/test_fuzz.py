@@ -217,6 +217,7 @@ def variants(name: str, data: bytes) -> dict:
             lambda f: (f.__delitem__("layers/dense/vars"), f.create_dataset("layers/dense/vars",
                                                                             data=[1, 2])))
         out["everything_deleted"] = _h5_edit(lambda f: [f.__delitem__(k) for k in list(f)])
+        out.update(_outside_the_file("layers/dense/vars/0", (4, 5)))
         return out
     weights = h5py.File(io.BytesIO(data), "r")
     root = weights["model_weights"] if "model_weights" in weights else weights
@@ -246,6 +247,7 @@ def variants(name: str, data: bytes) -> dict:
         "layer_names", np.asarray([b"dense", b"ghost", b"batch_normalization", b"dense_1"])))
     out["layer_names_short"] = _h5_edit(lambda f: f[lw].attrs.__setitem__(
         "layer_names", np.asarray([b"dense", b"dense_1"])))
+    out.update(_outside_the_file(f"{prefix}dense/dense/kernel:0", (4, 5)))
     if name == "model.h5":
         out["no_model_weights"] = _h5_edit(lambda f: f.__delitem__("model_weights"))
         out["optimizer_slot_shape"] = _h5_edit(lambda f: _replace(
@@ -253,6 +255,39 @@ def variants(name: str, data: bytes) -> dict:
             np.zeros((7,), "f4"))(f))
         out.update(_model_config_edits(data))
     return out
+
+
+def _secret_file(shape: tuple) -> str:
+    """A readable HDF5 file outside the loaded one, with dataset ``x`` of ``shape``."""
+    import tempfile
+    path = os.path.join(tempfile.mkdtemp(), "secret.h5")
+    with h5py.File(path, "w") as f:
+        f["x"] = np.full(shape, 7.0, "f4")
+    return path
+
+
+def _outside_the_file(path: str, shape: tuple) -> dict:
+    """A dataset replaced by a link to another file, by external raw storage (a file on
+    disk) and by a virtual dataset: data that is not in the file is refused."""
+    secret = _secret_file(shape)
+
+    def external_link(f):
+        del f[path]
+        f[path] = h5py.ExternalLink(secret, "/x")
+
+    def external_storage(f):
+        del f[path]
+        f.create_dataset(path, shape, "f4", external=[(secret, 0, 4 * int(np.prod(shape)))])
+
+    def virtual(f):
+        del f[path]
+        layout = h5py.VirtualLayout(shape=shape, dtype="f4")
+        layout[...] = h5py.VirtualSource(secret, "x", shape=shape)
+        f.create_virtual_dataset(path, layout)
+
+    return {"external_link": _h5_edit(external_link),
+            "external_storage": _h5_edit(external_storage),
+            "virtual_dataset": _h5_edit(virtual)}
 
 
 def _empty_h5() -> bytes:
