@@ -428,3 +428,45 @@ def test_a_compressed_keras_archive_loads(tmp_path):
             dst.writestr(info.filename, src.read(info))
     back = kfront.models.load_model(tmp_path / "deflated.keras")
     np.testing.assert_array_equal(predict(back, inputs("mlp")), predict(model, inputs("mlp")))
+
+
+WEIGHTED_LAYERS = {
+    "Conv1D": (lambda L: L.Conv1D(3, 2), (6, 2)),
+    "Conv1DTranspose": (lambda L: L.Conv1DTranspose(3, 2), (6, 2)),
+    "Conv2D": (lambda L: L.Conv2D(3, 2), (5, 5, 2)),
+    "Conv2DTranspose": (lambda L: L.Conv2DTranspose(3, 2), (5, 5, 2)),
+    "DepthwiseConv1D": (lambda L: L.DepthwiseConv1D(2), (6, 2)),
+    "DepthwiseConv2D": (lambda L: L.DepthwiseConv2D(2), (5, 5, 2)),
+    "SeparableConv1D": (lambda L: L.SeparableConv1D(3, 2), (6, 2)),
+    "SeparableConv2D": (lambda L: L.SeparableConv2D(3, 2), (5, 5, 2)),
+    "LayerNormalization": (lambda L: L.LayerNormalization(), (4,)),
+    "BatchNormalization": (lambda L: L.BatchNormalization(), (4,)),
+    "Embedding": (lambda L: L.Embedding(10, 3), (5,)),
+    "SimpleRNN": (lambda L: L.SimpleRNN(3), (5, 2)),
+    "GRU_reset_before": (lambda L: L.GRU(3, reset_after=False), (5, 2)),
+    "LSTM": (lambda L: L.LSTM(3), (5, 2)),
+    "TimeDistributed": (lambda L: L.TimeDistributed(L.Dense(2)), (5, 2)),
+    "Bidirectional_GRU": (lambda L: L.Bidirectional(L.GRU(2), merge_mode="sum"), (5, 2)),
+}
+
+
+@pytest.mark.parametrize("layer", sorted(WEIGHTED_LAYERS))
+def test_every_weighted_layer_crosses_to_and_from_keras3(keras, layer, tmp_path):
+    make, shape = WEIGHTED_LAYERS[layer]
+    dtype = "int32" if layer == "Embedding" else "float32"
+
+    def model(K):
+        return K.Sequential([K.layers.Input(shape, dtype=dtype), make(K.layers)])
+    rng = np.random.default_rng(3)
+    x = (rng.integers(0, 10, size=(2,) + shape) if layer == "Embedding"
+         else rng.normal(size=(2,) + shape)).astype(dtype)
+    ours, theirs = model(kfront), model(keras)
+    ours.set_weights([rng.uniform(0.5, 1.5, size=w.shape).astype(w.dtype)
+                      for w in ours.get_weights()])  # positive: a valid BN variance
+    ours.save_weights(tmp_path / "ours.weights.h5")
+    theirs.load_weights(tmp_path / "ours.weights.h5")
+    np.testing.assert_allclose(np.asarray(theirs(x)), predict(ours, x), rtol=1e-5, atol=1e-5)
+    theirs.set_weights([w * 0.5 for w in theirs.get_weights()])
+    theirs.save_weights(tmp_path / "theirs.weights.h5")
+    ours.load_weights(tmp_path / "theirs.weights.h5")
+    np.testing.assert_allclose(predict(ours, x), np.asarray(theirs(x)), rtol=1e-5, atol=1e-5)
