@@ -9,12 +9,13 @@ with private ones last, that holds a layer, an optimizer or a list of them (``ce
 RNN, ``forward_layer`` / ``backward_layer`` in Bidirectional, ``layer`` in TimeDistributed,
 ``optimizer``). An object reached twice is written once, at its first path.
 
-Loading checks the whole file against the model (groups, dataset count, shape and dtype of
-each dataset) and reads every value before it assigns any, so a failed load leaves the model
-unchanged.
+Loading checks the whole file against the model (groups, dataset count, shape, dtype and
+storage of each dataset) before it assigns anything, so a failed load leaves the model
+unchanged (see ``assign_all``).
 """
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 
@@ -31,7 +32,6 @@ _INTERNAL = frozenset({
     "input", "output", "inputs", "outputs", "input_shape", "output_shape", "metrics",
     "metrics_names", "operations", "_operations",
 })
-_skip_cache: dict = {}
 
 
 def to_snake_case(name: str) -> str:
@@ -54,15 +54,12 @@ def _is_saveable(obj) -> bool:
     return isinstance(obj, (Layer, Optimizer))
 
 
+@functools.lru_cache(maxsize=None)
 def _skipset() -> frozenset:
     """The attributes Keras would not walk: those every layer has (its ``dir()`` as a bare
     layer), plus kfront's bookkeeping."""
     from kfront.layers.layer import Layer
-    key = Layer
-    if key not in _skip_cache:
-        reference = Layer(name="__kfront_reference_layer__")
-        _skip_cache[key] = frozenset(dir(reference)) | _INTERNAL
-    return _skip_cache[key]
+    return frozenset(dir(Layer(name="__kfront_reference_layer__"))) | _INTERNAL
 
 
 def _children(obj):
