@@ -7,7 +7,7 @@ the operation ``IN_PROCESS`` times (median). Loads read the same files, written 
 (TensorFlow) into ``$TMPDIR/kfront-bench-saving``: ``load.keras`` is ``load_model`` (the model
 is created from the file), ``load.weights.h5`` is ``load_weights`` into a built model.
 
-Peak extra memory is the process's resident-set high-water mark during the first operation
+Peak extra memory (Linux) is the process's resident-set high-water mark during the first operation
 minus its resident set before it (freed heap memory handed back first, the high-water mark
 reset through ``/proc/self/clear_refs``), divided by the weights' size. For ``load.keras`` it
 includes the loaded model's own weights (1.0), which ``overhead`` leaves out (for the other
@@ -19,7 +19,6 @@ from __future__ import annotations
 import ctypes
 import math
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -80,22 +79,15 @@ def _status() -> dict[str, int]:
 
 
 def measured(fn):
-    """``(result, seconds, peak extra bytes)`` of one call of ``fn``."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)   # freed heap memory back to the system first
-    except OSError:
-        pass
+    """``(result, seconds, peak extra bytes)`` of one call of ``fn`` (Linux: ``/proc``)."""
+    ctypes.CDLL("libc.so.6").malloc_trim(0)   # freed heap memory back to the system first
     before = _status()["VmRSS"]
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")   # reset the high-water mark to the current resident set
-        high_water = lambda: _status()["VmHWM"]  # noqa: E731
-    except OSError:   # not Linux: the process's lifetime high-water mark (an upper bound)
-        high_water = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # noqa
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")   # reset the high-water mark to the current resident set
     t = time.perf_counter()
     result = fn()
     seconds = time.perf_counter() - t
-    return result, seconds, high_water() - before
+    return result, seconds, _status()["VmHWM"] - before
 
 
 def case(lib_name: str, backend: str, op: str, fmt: str) -> dict:
