@@ -18,7 +18,7 @@ _backends.activate(config._initial_backend())
 
 from kfront import (activations, callbacks, constraints, datasets, initializers,  # noqa: E402
                     layers, losses, metrics, models, ops, optimizers, random, regularizers,
-                    saving, testing, utils)
+                    saving, testing, tree, utils)
 from kfront.backend_objects import GradientTape, Variable  # noqa: E402
 from kfront.layers import Input, Layer  # noqa: E402
 from kfront.models import Model, Sequential  # noqa: E402
@@ -27,4 +27,4 @@ __version__ = "0.1.0"
 __all__ = ["GradientTape", "Input", "Layer", "Model", "Sequential", "Variable", "activations",
            "callbacks", "config", "constraints", "datasets", "initializers", "layers", "losses",
            "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "testing",
-           "utils"]
+           "tree", "utils"]
