@@ -16,8 +16,8 @@ from kfront import config
 
 _backends.activate(config._initial_backend())
 
-from kfront import (activations, callbacks, constraints, datasets, initializers,  # noqa: E402
-                    layers, losses, metrics, models, ops, optimizers, random, regularizers,
+from kfront import (activations, backend, callbacks, constraints, datasets,  # noqa: E402
+                    initializers, layers, losses, metrics, models, ops, optimizers, random, regularizers,
                     saving, testing, tree, utils)
 from kfront.backend_objects import GradientTape, Variable  # noqa: E402
 from kfront.layers import Input, Layer  # noqa: E402
@@ -25,6 +25,6 @@ from kfront.models import Model, Sequential  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["GradientTape", "Input", "Layer", "Model", "Sequential", "Variable", "activations",
-           "callbacks", "config", "constraints", "datasets", "initializers", "layers", "losses",
-           "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "testing",
-           "tree", "utils"]
+           "backend", "callbacks", "config", "constraints", "datasets", "initializers", "layers",
+           "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving",
+           "testing", "tree", "utils"]

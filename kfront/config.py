@@ -18,7 +18,9 @@ from kfront import backends as _backends
 
 BACKENDS = _backends.NAMES
 
-_settings = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
+_settings = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last",
+             "dtype_policy": None, "flash_attention": None, "interactive_logging": True,
+             "traceback_filtering": True, "max_epochs": None, "max_steps_per_epoch": None}
 
 
 def kfront_home() -> str:
@@ -53,7 +55,7 @@ def backend() -> str:
     return _backends.active_name()
 
 
-def set_backend(name: str) -> None:
+def set_backend(backend: str) -> None:
     """Switch the active backend at run time.
 
     Objects built before the switch (layers, models, variables) are not converted: using
@@ -63,7 +65,7 @@ def set_backend(name: str) -> None:
         >>> import kfront
         >>> kfront.config.set_backend("numpy")
     """
-    _backends.activate(name)
+    _backends.activate(backend)
 
 
 def floatx() -> str:
@@ -102,5 +104,146 @@ def enable_unsafe_deserialization() -> None:
 
 
 def image_data_format() -> str:
-    """``"channels_last"`` (the only layout kfront implements)."""
+    """The default layout of image layers: ``"channels_last"`` (the default) or
+    ``"channels_first"``."""
     return _settings["image_data_format"]
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set the default layout of image layers.
+
+    Example:
+        >>> import kfront
+        >>> kfront.config.set_image_data_format("channels_last")
+    """
+    value = str(data_format).lower()
+    if value not in ("channels_first", "channels_last"):
+        raise ValueError(f"set_image_data_format: expected 'channels_first' or 'channels_last', "
+                         f"got {data_format!r}")
+    _settings["image_data_format"] = value
+
+
+def dtype_policy():
+    """The default ``DTypePolicy`` of new layers (a ``floatx()`` policy unless set).
+
+    Example:
+        >>> import kfront
+        >>> kfront.config.dtype_policy().name
+        'float32'
+    """
+    from kfront.dtype_policies import DTypePolicy
+    return _settings["dtype_policy"] or DTypePolicy(floatx())
+
+
+def set_dtype_policy(policy) -> None:
+    """Set the default dtype policy of new layers: a ``DTypePolicy`` or a dtype name
+    (kfront has no mixed precision: a ``"mixed_..."`` name raises ``ValueError``).
+
+    Example:
+        >>> import kfront
+        >>> kfront.config.set_dtype_policy("float32")
+    """
+    from kfront.dtype_policies import DTypePolicy
+    if isinstance(policy, str):
+        policy = DTypePolicy(policy)
+    if not isinstance(policy, DTypePolicy):
+        raise ValueError(f"set_dtype_policy: expected a DTypePolicy or a dtype name such as "
+                         f"'float32', got {policy!r}")
+    _settings["dtype_policy"] = policy
+
+
+def enable_flash_attention() -> None:
+    """Ask ``ops.dot_product_attention`` for flash attention where the backend has it."""
+    _settings["flash_attention"] = True
+
+
+def disable_flash_attention() -> None:
+    """Turn flash attention off in ``ops.dot_product_attention``."""
+    _settings["flash_attention"] = False
+
+
+def is_flash_attention_enabled():
+    """``True``/``False`` once set, ``None`` (let each call decide) by default.
+
+    Example:
+        >>> import kfront
+        >>> kfront.config.is_flash_attention_enabled() is None
+        True
+    """
+    return _settings["flash_attention"]
+
+
+def enable_interactive_logging() -> None:
+    """Progress bars and training messages go to stdout (the default)."""
+    _settings["interactive_logging"] = True
+
+
+def disable_interactive_logging() -> None:
+    """Progress bars and training messages go to the ``"kfront"`` logger (level INFO) instead of
+    stdout, as Keras sends them to absl logging."""
+    _settings["interactive_logging"] = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether training messages go to stdout.
+
+    Example:
+        >>> import kfront
+        >>> kfront.config.is_interactive_logging_enabled()
+        True
+    """
+    return _settings["interactive_logging"]
+
+
+def enable_traceback_filtering() -> None:
+    """Record the setting. kfront never hides frames from tracebacks, so it changes nothing;
+    it exists for scripts written for Keras, which filters its internal frames."""
+    _settings["traceback_filtering"] = True
+
+
+def disable_traceback_filtering() -> None:
+    """Record the setting (no effect: kfront's tracebacks are always complete)."""
+    _settings["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """The recorded setting (``True`` by default, as Keras); see ``enable_traceback_filtering``.
+
+    Example:
+        >>> import kfront
+        >>> kfront.config.is_traceback_filtering_enabled()
+        True
+    """
+    return _settings["traceback_filtering"]
+
+
+def is_nnx_enabled() -> bool:
+    """``False``: Flax NNX integration is a feature of Keras's JAX backend that kfront lacks."""
+    return False
+
+
+def max_epochs() -> int | None:
+    """The cap on ``fit``'s epochs (None: no cap), for quick test runs of training scripts.
+
+    Example:
+        >>> import kfront
+        >>> kfront.config.max_epochs() is None
+        True
+    """
+    return _settings["max_epochs"]
+
+
+def set_max_epochs(max_epochs: int | None) -> None:
+    """Cap every ``fit`` call at ``max_epochs`` epochs (None removes the cap)."""
+    _settings["max_epochs"] = None if max_epochs is None else int(max_epochs)
+
+
+def max_steps_per_epoch() -> int | None:
+    """The cap on the steps of each ``fit`` epoch (None: no cap)."""
+    return _settings["max_steps_per_epoch"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
+    """Cap every ``fit`` epoch at ``max_steps_per_epoch`` steps (None removes the cap)."""
+    _settings["max_steps_per_epoch"] = (None if max_steps_per_epoch is None
+                                        else int(max_steps_per_epoch))

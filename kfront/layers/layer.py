@@ -91,7 +91,8 @@ class Layer:
         from kfront import config
         from kfront.dtype_policies import dtype_name
         dtype = dtype_name(dtype)
-        self._dtype = ops.standardize_dtype(dtype) if dtype is not None else config.floatx()
+        self._dtype = (ops.standardize_dtype(dtype) if dtype is not None
+                       else config.dtype_policy().name)
         self.autocast = autocast
         self.built = False
         self.input_spec: InputSpec | list | None = None

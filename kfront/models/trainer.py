@@ -314,6 +314,9 @@ class Trainer:
         steps = math.ceil(n / batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
+        from kfront import config  # the caps of kfront.config.set_max_epochs / _steps_per_epoch
+        steps = min(steps, config.max_steps_per_epoch() or steps)
+        epochs = min(epochs, config.max_epochs() or epochs)
         verbose = 1 if verbose == "auto" else verbose
         callback_list = cb.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                         model=self, verbose=verbose, epochs=epochs, steps=steps)

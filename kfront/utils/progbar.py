@@ -10,6 +10,7 @@ Example:
 """
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -22,6 +23,10 @@ __all__ = ["Progbar"]
 
 
 def _print(message: str) -> None:
+    from kfront import config
+    if not config.is_interactive_logging_enabled():
+        logging.getLogger("kfront").info(message.strip("\r\n"))
+        return
     try:
         sys.stdout.write(message)
     except UnicodeEncodeError:  # a console that cannot show the bar characters

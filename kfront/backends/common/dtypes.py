@@ -56,3 +56,68 @@ def foreign_framework(x) -> str | None:
     root = type(x).__module__.split(".")[0]
     return {"torch": "torch", "tensorflow": "tensorflow", "jax": "jax", "jaxlib": "jax",
             "cupy": "cupy"}.get(root)
+
+
+# Keras 3's type promotion lattice (adapted by Keras from JAX): each dtype -> its next ones up.
+# "int"/"float" are the weak types of Python scalars, resolved to floatx's width at the end.
+_LATTICE = {"bool": ["int"], "uint8": ["int16", "uint16"], "uint16": ["int32", "uint32"],
+            "uint32": ["int64", "uint64"], "uint64": ["float"], "int": ["uint8", "int8", "complex64"],
+            "int8": ["int16"], "int16": ["int32"], "int32": ["int64"], "int64": ["float"],
+            "float": ["bfloat16", "float16"], "bfloat16": ["float32"], "float16": ["float32"],
+            "float32": ["float64", "complex64"], "float64": ["complex128"],
+            "complex64": ["complex128"], "complex128": []}
+
+
+def _upper_bounds() -> dict:
+    bounds = {}
+    for node in _LATTICE:
+        up, todo = {node}, [node]
+        while todo:
+            for nxt in _LATTICE[todo.pop()]:
+                if nxt not in up:
+                    up.add(nxt)
+                    todo.append(nxt)
+        bounds[node] = up
+    return bounds
+
+
+_UPPER = _upper_bounds()
+# as Keras on TensorFlow, whose 64-bit rule kfront follows: int64 and float64 are kept
+_NARROW = {"uint64": "uint32", "complex128": "complex64"}
+
+
+def _least_upper_bound(nodes: set) -> str:
+    common = set.intersection(*(_UPPER[n] for n in nodes))
+    least = (common & nodes) or {c for c in common if common <= _UPPER[c]}
+    if len(least) != 1:
+        raise ValueError(f"result_type: dtypes {sorted(nodes)} have no implicit promotion; "
+                         "cast the inputs explicitly")
+    return least.pop()
+
+
+def result_type(*dtypes) -> str:
+    """The dtype Keras 3's promotion rules give ``dtypes`` (dtype names, tensors' dtypes, or the
+    Python types ``int``/``float``/``bool``, which are weak; None is floatx); no dtype: floatx."""
+    from kfront import config
+    if not dtypes:
+        return config.floatx()
+    pairs = [(standardize_dtype(config.floatx() if d is None else d), d is int or d is float)
+             for d in dtypes]
+    names = {n for n, _ in pairs}
+    if len(pairs) == 1 or (len(names) == 1 and not all(w for _, w in pairs)):
+        out, weak = pairs[0][0], len(pairs) == 1 and pairs[0][1]
+    elif all(w for _, w in pairs):
+        out, weak = _least_upper_bound(names), True
+    else:
+        out = _least_upper_bound({_weak(n) if w else n for n, w in pairs})
+        weak = out in ("int", "float")
+    if weak and out != "bool":
+        bits = config.floatx()[-2:]
+        out = {"b": "bool", "i": f"int{bits}", "u": f"uint{bits}"}.get(
+            "f" if out == "bfloat16" else out[0], f"float{bits}")
+    return _NARROW.get(out, out)
+
+
+def _weak(name: str) -> str:
+    """The weak type of a Python scalar's dtype (``int`` -> int32 -> "int")."""
+    return "float" if "float" in name else "int"
