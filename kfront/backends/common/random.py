@@ -68,6 +68,31 @@ def randint(shape, minval, maxval, seed=None) -> np.ndarray:
     return generator(seed).integers(minval, maxval, size=tuple(shape))
 
 
+def gamma(shape, alpha, seed=None) -> np.ndarray:
+    """Gamma(alpha, 1) samples (``alpha`` broadcasts against ``shape``)."""
+    return generator(seed).standard_gamma(np.asarray(alpha, np.float64), size=tuple(shape))
+
+
+def beta(shape, alpha, beta, seed=None) -> np.ndarray:
+    return generator(seed).beta(np.asarray(alpha, np.float64), np.asarray(beta, np.float64),
+                                size=tuple(shape))
+
+
+def binomial(shape, counts, probabilities, seed=None) -> np.ndarray:
+    return generator(seed).binomial(np.asarray(counts, np.int64),
+                                    np.asarray(probabilities, np.float64), size=tuple(shape))
+
+
+def categorical(logits, num_samples: int, seed=None) -> np.ndarray:
+    """``num_samples`` class indices per row of the 2-D ``logits`` (int64), by inverting each
+    row's softmax CDF (classes of zero probability, logit -inf, are never drawn)."""
+    logits = np.asarray(logits, np.float64)
+    cdf = np.cumsum(np.exp(logits - logits.max(axis=1, keepdims=True)), axis=1)
+    u = generator(seed).random((logits.shape[0], num_samples)) * cdf[:, -1:]
+    idx = [np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)]
+    return np.minimum(np.array(idx, np.int64).reshape(u.shape), logits.shape[1] - 1)
+
+
 def shuffle_indices(n, seed=None) -> np.ndarray:
     return generator(seed).permutation(n)
 

@@ -19,7 +19,7 @@ import numpy
 
 from kfront.backends.common import random as _common
 from kfront.backends.common.dtypes import standardize_dtype
-from kfront.backends.jax.core import convert_to_tensor
+from kfront.backends.jax.core import convert_to_numpy, convert_to_tensor
 
 _state: dict = {"key": None}
 
@@ -85,3 +85,38 @@ def shuffle(x, axis=0, seed=None):
     n = x.shape[axis]
     idx = _common.shuffle_indices(n, seed) if key is None else jax.random.permutation(key, n)
     return take(x, jnp.asarray(idx), axis=axis)
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    key = _traced_key(seed)
+    if key is None:
+        return _out(_common.gamma(shape, convert_to_numpy(alpha), seed), dtype)
+    return jax.random.gamma(key, jnp.asarray(alpha), tuple(shape), standardize_dtype(dtype))
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):
+    key = _traced_key(seed)
+    if key is None:
+        return _out(_common.beta(shape, convert_to_numpy(alpha), convert_to_numpy(beta), seed),
+                    dtype)
+    return jax.random.beta(key, jnp.asarray(alpha), jnp.asarray(beta), tuple(shape),
+                           standardize_dtype(dtype))
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    key = _traced_key(seed)
+    if key is None:
+        return _out(_common.binomial(shape, convert_to_numpy(counts),
+                                     convert_to_numpy(probabilities), seed), dtype)
+    dtype = standardize_dtype(dtype)
+    return jax.random.binomial(key, jnp.asarray(counts, dtype), jnp.asarray(probabilities, dtype),
+                               tuple(shape), dtype)
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    key = _traced_key(seed)
+    if key is None:
+        return _out(_common.categorical(convert_to_numpy(logits), num_samples, seed), dtype)
+    logits = jnp.asarray(logits)
+    out = jax.random.categorical(key, logits, axis=-1, shape=(num_samples, logits.shape[0]))
+    return out.T.astype(standardize_dtype(dtype))

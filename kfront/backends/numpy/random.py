@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from kfront.backends.common import random as _common
 from kfront.backends.common.dtypes import standardize_dtype
-from kfront.backends.numpy.core import convert_to_tensor
+from kfront.backends.numpy.core import convert_to_numpy, convert_to_tensor
 
 
 def _out(a, dtype):
@@ -29,3 +29,20 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 def shuffle(x, axis=0, seed=None):
     from kfront.backends.numpy.numpy import take, _shape_of
     return take(x, _common.shuffle_indices(_shape_of(x)[axis], seed), axis=axis)
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    return _out(_common.gamma(shape, convert_to_numpy(alpha), seed), dtype)
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):
+    return _out(_common.beta(shape, convert_to_numpy(alpha), convert_to_numpy(beta), seed), dtype)
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    return _out(_common.binomial(shape, convert_to_numpy(counts), convert_to_numpy(probabilities),
+                                 seed), dtype)
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    return _out(_common.categorical(convert_to_numpy(logits), num_samples, seed), dtype)

@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from kfront.backends.common import random as _common
 from kfront.backends.common.dtypes import standardize_dtype
-from kfront.backends.tensorflow.core import convert_to_tensor
+from kfront.backends.tensorflow.core import convert_to_numpy, convert_to_tensor
 
 _trace = {"seed": None, "count": 0}
 
@@ -87,3 +87,45 @@ def shuffle(x, axis=0, seed=None):
         keys = tf.random.stateless_uniform(tf.shape(x)[axis][None], _stateless_seed(seed))
         return tf.gather(x, tf.argsort(keys), axis=axis)
     return take(x, _common.shuffle_indices(x.shape[axis], seed), axis=axis)
+
+
+def _cast_from(fn, dtype):
+    """Run the stateless ``fn(d)`` in a dtype TensorFlow samples (float32 for bfloat16) and cast."""
+    return tf.cast(fn("float32" if dtype == "bfloat16" else dtype), dtype)
+
+
+def _stateless_gamma(shape, key, alpha, dtype):
+    return _cast_from(lambda d: tf.random.stateless_gamma(shape, key, alpha=tf.cast(alpha, d),
+                                                          dtype=d), dtype)
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    return _sample(lambda: _common.gamma(shape, convert_to_numpy(alpha), seed),
+                   lambda s, k, d: _stateless_gamma(s, k, alpha, d), shape, dtype, seed)
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):
+    def stateless(s, k, d):  # X / (X + Y) for X ~ Gamma(alpha), Y ~ Gamma(beta)
+        x = _stateless_gamma(s, k, alpha, d)
+        y = _stateless_gamma(s, tf.random.experimental.stateless_fold_in(k, 1), beta, d)
+        return x / (x + y)
+    return _sample(lambda: _common.beta(shape, convert_to_numpy(alpha), convert_to_numpy(beta),
+                                        seed), stateless, shape, dtype, seed)
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    return _sample(lambda: _common.binomial(shape, convert_to_numpy(counts),
+                                            convert_to_numpy(probabilities), seed),
+                   lambda s, k, d: _cast_from(lambda w: tf.random.stateless_binomial(
+                       s, k, tf.cast(counts, w), tf.cast(probabilities, w), output_dtype=w), d),
+                   shape, dtype, seed)
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    dtype = standardize_dtype(dtype)
+    if tf.inside_function():
+        out = tf.random.stateless_categorical(tf.cast(logits, "float32"), num_samples,
+                                              _stateless_seed(seed), dtype="int64")
+        return tf.cast(out, dtype)
+    return convert_to_tensor(_common.categorical(convert_to_numpy(logits), num_samples, seed),
+                             dtype)

@@ -6,7 +6,7 @@ import torch
 
 from kfront.backends.common import random as _common
 from kfront.backends.common.dtypes import standardize_dtype
-from kfront.backends.torch.core import convert_to_tensor
+from kfront.backends.torch.core import convert_to_numpy, convert_to_tensor
 
 
 def _out(a, dtype) -> torch.Tensor:
@@ -32,3 +32,20 @@ def randint(shape, minval, maxval, dtype="int32", seed=None) -> torch.Tensor:
 def shuffle(x, axis=0, seed=None) -> torch.Tensor:
     from kfront.backends.torch.numpy import _shape_of, take
     return take(x, _common.shuffle_indices(_shape_of(x)[axis], seed), axis=axis)
+
+
+def gamma(shape, alpha, dtype=None, seed=None) -> torch.Tensor:
+    return _out(_common.gamma(shape, convert_to_numpy(alpha), seed), dtype)
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None) -> torch.Tensor:
+    return _out(_common.beta(shape, convert_to_numpy(alpha), convert_to_numpy(beta), seed), dtype)
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None) -> torch.Tensor:
+    return _out(_common.binomial(shape, convert_to_numpy(counts), convert_to_numpy(probabilities),
+                                 seed), dtype)
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None) -> torch.Tensor:
+    return _out(_common.categorical(convert_to_numpy(logits), num_samples, seed), dtype)
