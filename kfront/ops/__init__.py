@@ -5,11 +5,15 @@ Python scalars, kfront Variables or the backend's own tensors, and returns the b
 tensor (a numpy/cupy array on the native engine). All are differentiable with
 ``kfront.GradientTape`` or ``value_and_grad`` unless their docstring says "no gradient".
 The modules group them: ``core`` (conversion, gradients), ``numpy`` (array ops), ``nn``, ``rnn``
-(recurrent scans).
+(recurrent scans), ``math`` (special functions, top-k, segments, FFTs) and ``linalg`` (also
+reachable as ``kfront.ops.linalg``).
 """
 from kfront.ops.core import *  # noqa: F401,F403
 from kfront.ops.core import standardize_dtype, value_and_grad  # noqa: F401
 from kfront.ops.nn import *  # noqa: F401,F403
 from kfront.ops.numpy import *  # noqa: F401,F403
 from kfront.ops.rnn import *  # noqa: F401,F403
+from kfront.ops.math import *  # noqa: F401,F403
+from kfront.ops.linalg import *  # noqa: F401,F403
+from kfront.ops import linalg, math  # noqa: F401,E402  (submodules, as keras.ops.linalg)
 from kfront.ops.numpy import abs, all, any, max, min, round, sum  # noqa: F401  (shadow builtins)

@@ -1,6 +1,6 @@
 """The native engine: numpy (or cupy) arrays with kfront's own reverse-mode autodiff."""
 from kfront.backends.common.dtypes import standardize_dtype
-from kfront.backends.numpy import blas, engine, nn, numpy, random, rnn
+from kfront.backends.numpy import blas, engine, linalg, math, nn, numpy, random, rnn
 from kfront.backends.numpy.core import (NAME, Variable, cast, convert_to_numpy, convert_to_tensor,
                                         device_module, dtype, is_tensor, shape)
 from kfront.backends.numpy.engine import Tensor
@@ -13,8 +13,8 @@ _OWN = ["NAME", "Variable", "Tensor", "GradientTape", "no_grad", "stop_gradient"
         "value_and_grad", "variables_value_and_grad", "cast", "convert_to_numpy",
         "convert_to_tensor", "device_module", "dtype", "is_tensor", "shape", "standardize_dtype",
         "optimizer_kernels", "compile_stateful"]
-_MODULES = {"numpy": numpy, "nn": nn, "rnn": rnn}
-_public = {k: getattr(m, k) for m in (numpy, nn, rnn) for k in dir(m)
+_MODULES = {"numpy": numpy, "nn": nn, "rnn": rnn, "math": math, "linalg": linalg}
+_public = {k: getattr(m, k) for m in (numpy, nn, rnn, math, linalg) for k in dir(m)
            if not k.startswith("_") and callable(getattr(m, k)) and k not in ("primitive",
            "elementwise", "get_xp", "raw", "Tensor", "annotations")
            and getattr(getattr(m, k), "__module__", "").startswith("kfront.backends.numpy")}

@@ -25,6 +25,11 @@ from kfront.backends.tensorflow.numpy import (
     reciprocal, repeat, reshape, round, sign, sin, size, split, sqrt, square, squeeze, stack, std,
     subtract, sum, swapaxes, take, take_along_axis, tanh, tensordot, tile, transpose, unstack,
     var, where, zeros, zeros_like)
+from kfront.backends.tensorflow.linalg import (cholesky, det, inv, logdet, norm, solve,
+                                               solve_triangular)
+from kfront.backends.tensorflow.math import (erf, erfc, erfinv, extract_sequences, fft, fft2,
+                                             ifft2, in_top_k, irfft, rfft, rsqrt, segment_max,
+                                             segment_min, segment_sum, top_k)
 from kfront.backends.tensorflow.optimizers import optimizer_kernels
 from kfront.backends.tensorflow.rnn import gru, lstm, simple_rnn
 from kfront.backends.tensorflow.trainer import compile_stateful
@@ -49,6 +54,11 @@ __all__ = [
     "subtract", "sum", "swapaxes", "swish", "take", "take_along_axis", "tanh", "tensordot",
     "tile", "transpose", "unstack", "value_and_grad", "var", "variables_value_and_grad", "where",
     "zeros", "zeros_like",
+
+    # math.py, linalg.py
+    "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k", "irfft",
+    "rfft", "rsqrt", "segment_max", "segment_min", "segment_sum", "top_k", "cholesky", "det",
+    "inv", "logdet", "norm", "solve", "solve_triangular",
 ]
 # convolution and pooling (convolution.py) and the recurrent scans (rnn.py)
 __all__ = sorted(__all__ + ["average_pool", "conv", "conv_transpose", "depthwise_conv", "gru",

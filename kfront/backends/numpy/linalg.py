@@ -1,0 +1,136 @@
+"""Linear algebra of the native engine (``kfront.ops.linalg`` and ``logdet``), each op with its
+gradient rule next to its forward. Matrices are the last two axes; leading axes are a batch
+(broadcast between ``a`` and ``b``). Arguments arrive checked and of a float dtype, right-hand
+sides as matrices (see ``kfront/ops/linalg.py``).
+"""
+from __future__ import annotations
+
+import math
+
+from kfront.backends.numpy.engine import get_xp, primitive
+
+
+def _t(a):
+    return a.swapaxes(-1, -2)
+
+
+def _tri(xp, a, lower):
+    return xp.tril(a) if lower else xp.triu(a)
+
+
+@primitive
+def cholesky(x, upper=False):
+    xp = get_xp(x)
+    low = xp.linalg.cholesky(x)
+
+    def vjp(g, needs):
+        g = _t(g) if upper else g
+        p = _t(low) @ g
+        phi = xp.tril(p) - 0.5 * xp.eye(p.shape[-1], dtype=p.dtype) * p
+        inv_low = xp.linalg.inv(low)
+        s = _t(inv_low) @ phi @ inv_low
+        return (0.5 * (s + _t(s)),)
+    return (_t(low) if upper else low), vjp
+
+
+@primitive
+def det(x):
+    xp = get_xp(x)
+    out = xp.linalg.det(x)
+    return out, lambda g, needs: ((g * out)[..., None, None] * _t(xp.linalg.inv(x)),)
+
+
+@primitive
+def logdet(x):
+    """log det of a positive-definite matrix (NaN where the determinant is not positive)."""
+    xp = get_xp(x)
+    sign, logabs = xp.linalg.slogdet(x)
+    out = xp.where(sign > 0, logabs, xp.nan).astype(x.dtype)
+    return out, lambda g, needs: (g[..., None, None] * _t(xp.linalg.inv(x)),)
+
+
+@primitive
+def inv(x):
+    xp = get_xp(x)
+    y = xp.linalg.inv(x)
+    return y, lambda g, needs: (-_t(y) @ g @ _t(y),)
+
+
+def _solve_vjp(xp, a, x, g, needs, lower=None):
+    gb = xp.linalg.solve(_t(a), g)
+    ga = None
+    if needs[0]:
+        ga = -gb @ _t(x)
+        ga = ga if lower is None else _tri(xp, ga, lower)
+    return ga, gb
+
+
+@primitive
+def solve(a, b):
+    xp = get_xp(a)
+    x = xp.linalg.solve(a, b)
+    return x, lambda g, needs: _solve_vjp(xp, a, x, g, needs)
+
+
+@primitive
+def solve_triangular(a, b, lower=False):
+    """Solves with the lower (or upper) triangle of ``a``; the other entries are not read."""
+    xp = get_xp(a)
+    tri = _tri(xp, a, lower)
+    x = xp.linalg.solve(tri, b)
+    return x, lambda g, needs: _solve_vjp(xp, tri, x, g, needs, lower)
+
+
+# ------------------------------------------------------------------------------- norms
+def _vector_norm_grad(xp, x, n, g, ord, axes):
+    """d norm / d x for a vector norm over ``axes`` (kept as size 1 in ``n`` and ``g``)."""
+    if ord == 0:
+        return xp.zeros_like(x)
+    if ord in (math.inf, -math.inf):
+        chosen = xp.abs(x) == n
+        return g * xp.sign(x) * chosen / xp.sum(chosen, axis=axes, keepdims=True)
+    if ord == 1:
+        return g * xp.sign(x)
+    p = 2 if ord is None else ord
+    safe = xp.where(n == 0, 1, n)
+    return xp.where(n == 0, 0, g * xp.sign(x) * (xp.abs(x) / safe) ** (p - 1))
+
+
+def _matrix_norm_grad(xp, x, n, g, ord):
+    """The same for matrix norms, with the two matrix axes last."""
+    if ord in (None, "fro"):
+        return _vector_norm_grad(xp, x, n, g, None, (-2, -1))
+    if ord in ("nuc", 2, -2):
+        u, s, vt = xp.linalg.svd(x, full_matrices=False)
+        if ord == "nuc":
+            return g * (u @ vt)
+        i = 0 if ord == 2 else -1
+        return g * (u[..., :, i:i + 1] @ vt[..., i:i + 1, :])
+    axis = -2 if ord in (1, -1) else -1  # 1: max column sum (sum over rows); inf: max row sum
+    sums = xp.sum(xp.abs(x), axis=axis, keepdims=True)
+    chosen = sums == n
+    return g * xp.sign(x) * chosen / xp.sum(chosen, axis=(-2, -1), keepdims=True)
+
+
+@primitive
+def norm(x, ord=None, axes=(), keepdims=False):
+    """``numpy.linalg.norm`` over ``axes`` (1 axis: vector norm, 2: matrix norm, or all axes
+    with ``ord=None``: the 2-norm of the flattened entries)."""
+    xp = get_xp(x)
+    if ord is None:
+        out = xp.sqrt(xp.sum(x * x, axis=axes, keepdims=True))
+    elif len(axes) == 1:
+        out = xp.linalg.norm(x, ord, axes[0], keepdims=True)
+    else:
+        out = xp.linalg.norm(x, ord, axes, keepdims=True)
+    out = out.astype(x.dtype)
+
+    def vjp(g, needs):
+        g = g.reshape(out.shape)
+        if len(axes) != 2 or ord is None:
+            return (_vector_norm_grad(xp, x, out, g, ord, axes),)
+        order = [i for i in range(x.ndim) if i not in axes] + list(axes)
+        move = (lambda a: a.transpose(order))
+        gx = _matrix_norm_grad(xp, move(x), move(out), move(g), ord)
+        return (gx.transpose([order.index(i) for i in range(x.ndim)]),)
+    return (out if keepdims else out.squeeze(axes)), vjp

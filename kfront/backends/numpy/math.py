@@ -1,0 +1,212 @@
+"""Math ops of the native engine (``kfront.ops.math``), each with its gradient rule next to its
+forward. Arguments arrive checked and of a float dtype (see ``kfront/ops/math.py``); complex
+values travel as (real, imaginary) pairs, as in Keras.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy
+
+from kfront.backends.numpy.engine import elementwise, get_xp, primitive, raw
+
+_SQRT_PI = math.sqrt(math.pi)
+
+
+def _special(xp, name: str, x):
+    """The special function ``name`` (``erf``, ``erfc``) of ``math`` elementwise (cupy: cupyx)."""
+    if xp is numpy:
+        return numpy.vectorize(getattr(math, name), otypes=[x.dtype])(x)
+    import cupyx.scipy.special  # noqa: PLC0415  (GPU path only)
+    return getattr(cupyx.scipy.special, name)(x)
+
+
+def _erfinv(xp, x):
+    """Giles' single-precision approximation refined by Newton steps on ``erf`` (double
+    precision); +-inf at +-1, NaN outside [-1, 1]."""
+    with numpy.errstate(all="ignore"):
+        w = -xp.log((1 - x) * (1 + x))
+        lo, hi = w - 2.5, xp.sqrt(w) - 3
+        p_lo = xp.zeros_like(x) + 2.81022636e-08
+        for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941):
+            p_lo = c + p_lo * lo
+        p_hi = xp.zeros_like(x) - 0.000200214257
+        for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                  -0.0076224613, 0.00943887047, 1.00167406, 2.83297682):
+            p_hi = c + p_hi * hi
+        y = xp.where(w < 5, p_lo, p_hi) * x
+        inner = xp.abs(x) < 1
+        y = xp.where(inner, y, 0)
+        for _ in range(3):
+            y = y - (_special(xp, "erf", y) - x) * _SQRT_PI / 2 * xp.exp(y * y)
+        edge = xp.where(xp.abs(x) == 1, xp.sign(x) * xp.inf, xp.nan)
+        return xp.where(inner, y, edge).astype(x.dtype)
+
+
+erf = elementwise("erf", lambda xp, x: _special(xp, "erf", x),
+                  lambda xp, x, g: g * (2 / _SQRT_PI) * xp.exp(-x * x), "x")
+erfc = elementwise("erfc", lambda xp, x: _special(xp, "erfc", x),
+                   lambda xp, x, g: g * (-2 / _SQRT_PI) * xp.exp(-x * x), "x")
+erfinv = elementwise("erfinv", _erfinv, lambda xp, y, g: g * (_SQRT_PI / 2) * xp.exp(y * y), "y")
+rsqrt = elementwise("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda xp, y, g: -0.5 * g * y ** 3,
+                    "y")
+
+
+# ------------------------------------------------------------------------------- top-k
+@primitive
+def top_k(x, k, sorted=True):
+    """(values, indices) of the ``k`` largest entries of the last axis (ties: lower index
+    first); the gradient flows to the chosen entries."""
+    xp = get_xp(x)
+    idx = xp.argsort(-x, axis=-1, kind="stable")[..., :k]
+    values = xp.take_along_axis(x, idx, axis=-1)
+
+    def vjp(gs, needs):
+        gx = xp.zeros_like(x)
+        xp.put_along_axis(gx, idx, gs[0], axis=-1)
+        return (gx,)
+    return (values, idx.astype("int32")), vjp
+
+
+def in_top_k(targets, predictions, k):
+    """Whether ``predictions[i, targets[i]]`` is among the ``k`` largest of row ``i`` (ties
+    count as in; non-finite scores are never in). No gradient."""
+    predictions, targets = raw(predictions), raw(targets)
+    xp = get_xp(predictions)
+    t = xp.take_along_axis(predictions, targets[:, None].astype("int64"), axis=-1)
+    above = xp.sum(predictions > t, axis=-1)
+    return (above < k) & xp.isfinite(t[:, 0]) & xp.all(xp.isfinite(predictions), axis=-1)
+
+
+# ------------------------------------------------------------------------------ segments
+def _segment_index(xp, ids, num_segments):
+    keep = (ids >= 0) & (ids < num_segments)
+    return keep, ids.astype("int64")
+
+
+@primitive
+def segment_sum(data, segment_ids, num_segments):
+    """Sums of the rows of ``data`` by segment (ids outside [0, num_segments) are dropped)."""
+    xp = get_xp(data)
+    keep, ids = _segment_index(xp, segment_ids, num_segments)
+    out = xp.zeros((num_segments,) + data.shape[1:], data.dtype)
+    xp.add.at(out, ids[keep], data[keep])
+
+    def vjp(g, needs):
+        gd = xp.zeros_like(data)
+        gd[keep] = g[ids[keep]]
+        return gd, None
+    return out, vjp
+
+
+def _segment_extreme(name, ufunc, fill):
+    def fn(data, segment_ids, num_segments):
+        xp = get_xp(data)
+        keep, ids = _segment_index(xp, segment_ids, num_segments)
+        out = xp.full((num_segments,) + data.shape[1:], fill(data.dtype), data.dtype)
+        getattr(xp, ufunc).at(out, ids[keep], data[keep])
+
+        def vjp(g, needs):
+            # ties share the gradient equally, as in TensorFlow
+            chosen = xp.zeros(data.shape, data.dtype)
+            chosen[keep] = data[keep] == out[ids[keep]]
+            count = xp.zeros(out.shape, data.dtype)
+            xp.add.at(count, ids[keep], chosen[keep])
+            gd = xp.zeros_like(data)
+            gd[keep] = chosen[keep] * g[ids[keep]] / xp.maximum(count[ids[keep]], 1)
+            return gd, None
+        return out, vjp
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"The {ufunc} of the rows of ``data`` by segment (empty segments: the dtype's "
+                  f"{'lowest' if ufunc == 'maximum' else 'highest'} value, as TensorFlow).")
+    return primitive(fn)
+
+
+segment_max = _segment_extreme("segment_max", "maximum", lambda d: numpy.finfo(d).min)
+segment_min = _segment_extreme("segment_min", "minimum", lambda d: numpy.finfo(d).max)
+
+
+# -------------------------------------------------------------------------------- FFT
+def _pair(c, dtype):
+    return c.real.astype(dtype), c.imag.astype(dtype)
+
+
+def _fft_op(name, forward, adjoint):
+    """An FFT op on (real, imag) -> (real, imag); ``adjoint(xp, complex g)`` is the transposed
+    linear map, which gives the gradient of both parts (real inputs, real loss)."""
+    def fn(real, imag):
+        xp = get_xp(real)
+
+        def vjp(gs, needs):
+            return _pair(adjoint(xp, gs[0] + 1j * gs[1]), real.dtype)
+        return _pair(forward(xp, real + 1j * imag), real.dtype), vjp
+    fn.__name__ = fn.__qualname__ = name
+    return primitive(fn)
+
+
+def _size(c, axes):
+    return math.prod(c.shape[a] for a in axes)
+
+
+fft = _fft_op("fft", lambda xp, c: xp.fft.fft(c), lambda xp, g: xp.conj(xp.fft.fft(xp.conj(g))))
+fft2 = _fft_op("fft2", lambda xp, c: xp.fft.fft2(c),
+               lambda xp, g: xp.conj(xp.fft.fft2(xp.conj(g))))
+ifft2 = _fft_op("ifft2", lambda xp, c: xp.fft.ifft2(c),
+                lambda xp, g: xp.fft.fft2(g) / _size(g, (-2, -1)))
+
+
+def _fit_last(xp, a, n):
+    """``a`` cut or zero-padded to length ``n`` on the last axis."""
+    if a.shape[-1] >= n:
+        return a[..., :n]
+    pad = xp.zeros(a.shape[:-1] + (n - a.shape[-1],), a.dtype)
+    return xp.concatenate([a, pad], axis=-1)
+
+
+@primitive
+def rfft(x, fft_length=None):
+    """(real, imag) of the FFT of real ``x`` (last axis, ``fft_length`` points), first
+    fft_length // 2 + 1 frequencies."""
+    xp = get_xp(x)
+    n = x.shape[-1] if fft_length is None else fft_length
+
+    def vjp(gs, needs):
+        g = _fit_last(xp, gs[0] + 1j * gs[1], n)
+        return (_fit_last(xp, (n * xp.fft.ifft(g)).real, x.shape[-1]).astype(x.dtype),)
+    return _pair(xp.fft.rfft(x, n), x.dtype), vjp
+
+
+@primitive
+def irfft(real, imag, fft_length=None):
+    """Real inverse of ``rfft``: ``fft_length`` (default 2 * (m - 1)) real points from m
+    frequencies (the imaginary parts of the zero and Nyquist frequencies are ignored)."""
+    xp = get_xp(real)
+    n = 2 * (real.shape[-1] - 1) if fft_length is None else fft_length
+    out = xp.fft.irfft(real + 1j * imag, n).astype(real.dtype)
+
+    def vjp(g, needs):
+        spec = xp.fft.rfft(g)  # sum_m g_m w^(k m)
+        weight = xp.full(spec.shape[-1], 2.0)
+        weight[0] = 1
+        if n % 2 == 0:
+            weight[-1] = 1
+        spec = _fit_last(xp, spec * weight / n, real.shape[-1])
+        return spec.real.astype(real.dtype), spec.imag.astype(real.dtype)
+    return out, vjp
+
+
+@primitive
+def extract_sequences(x, sequence_length, sequence_stride):
+    """Frames of the last axis: (..., L) -> (..., 1 + (L - length) // stride, length)."""
+    xp = get_xp(x)
+    count = max(0, 1 + (x.shape[-1] - sequence_length) // sequence_stride)
+    starts = range(0, count * sequence_stride, sequence_stride)
+    out = x[..., xp.arange(count)[:, None] * sequence_stride + xp.arange(sequence_length)]
+
+    def vjp(g, needs):
+        gx = xp.zeros_like(x)
+        for i, s in enumerate(starts):
+            gx[..., s:s + sequence_length] += g[..., i, :]
+        return (gx,)
+    return out, vjp

@@ -1,0 +1,143 @@
+"""Linear algebra of the kfront ops interface (Keras's ``keras.ops.linalg``). Matrices are the
+last two axes of a tensor, leading axes a batch. Each op checks shapes, turns integer inputs into
+floatx and forwards to the active backend; all are differentiable.
+
+Example:
+    >>> import numpy as np
+    >>> from kfront import ops
+    >>> round(float(ops.linalg.det(np.array([[2.0, 1.0], [1.0, 3.0]]))), 6)
+    5.0
+"""
+from __future__ import annotations
+
+import numpy
+
+from kfront.backends import B
+from kfront.backends.common.linalg import check_norm, check_rank, check_square
+from kfront.ops.math import floating
+
+__all__ = ["cholesky", "cholesky_inverse", "det", "inv", "norm", "solve", "solve_triangular"]
+
+
+def _square(x, op: str):
+    x = floating(x, op)
+    check_square(op, "x", B.shape(x))
+    return x
+
+
+def cholesky(x, upper: bool = False):
+    """The Cholesky factor of symmetric positive-definite matrices (only the lower triangle is
+    read): L with x = L @ L^T, or U = L^T with ``upper=True``. (..., M, M) -> (..., M, M).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.linalg.cholesky(np.array([[4.0, 2.0], [2.0, 2.0]])))
+        array([[2., 0.],
+               [1., 1.]])
+    """
+    return B.cholesky(_square(x, "cholesky"), upper=bool(upper))
+
+
+def cholesky_inverse(x, upper: bool = False):
+    """The inverse of A from its Cholesky factor ``x`` (A = x @ x^T, or x^T @ x with
+    ``upper=True``). (..., M, M) -> (..., M, M).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.linalg.cholesky_inverse(np.array([[2.0, 0.0], [0.0, 1.0]])))
+        array([[0.25, 0.  ],
+               [0.  , 1.  ]])
+    """
+    factor_inv = B.inv(_square(x, "cholesky_inverse"))
+    t = B.swapaxes(factor_inv, -1, -2)
+    return B.matmul(factor_inv, t) if upper else B.matmul(t, factor_inv)
+
+
+def det(x):
+    """Determinants: (..., M, M) -> (...).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> round(float(ops.linalg.det(np.eye(3) * 2)), 6)
+        8.0
+    """
+    return B.det(_square(x, "det"))
+
+
+def inv(x):
+    """Matrix inverses: (..., M, M) -> (..., M, M).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.linalg.inv(np.array([[2.0, 0.0], [0.0, 4.0]])))
+        array([[0.5 , 0.  ],
+               [0.  , 0.25]])
+    """
+    return B.inv(_square(x, "inv"))
+
+
+def _system(op, a, b):
+    """``a`` (..., M, M) and ``b`` as a matrix (..., M, K), and whether ``b`` was a vector."""
+    a, b = _square(a, op), floating(b, op, "b")
+    a_shape, b_shape = B.shape(a), B.shape(b)
+    vector = len(b_shape) == len(a_shape) - 1
+    if vector:
+        b = B.expand_dims(b, -1)
+    bs = B.shape(b)
+    if len(bs) < 2 or bs[-2] != a_shape[-1]:
+        raise ValueError(f"{op}: `b` must have shape (..., {a_shape[-1]}, K) or (..., "
+                         f"{a_shape[-1]}) to match `a` of shape {a_shape}; got {b_shape}")
+    dtype = numpy.result_type(B.dtype(a), B.dtype(b)).name
+    return B.cast(a, dtype), B.cast(b, dtype), vector
+
+
+def solve(a, b):
+    """The solution x of a @ x = b: a (..., M, M), b (..., M, K) or (..., M) -> b's shape.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.linalg.solve(np.eye(2) * 2, np.array([[2.0], [4.0]])))
+        array([[1.],
+               [2.]])
+    """
+    a, b, vector = _system("solve", a, b)
+    x = B.solve(a, b)
+    return B.squeeze(x, -1) if vector else x
+
+
+def solve_triangular(a, b, lower: bool = False):
+    """The solution of t @ x = b where t is the lower (``lower=True``) or upper triangle of
+    ``a`` (the other entries are not read). Shapes as ``solve``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> a = np.array([[2.0, 9.0], [1.0, 1.0]])
+        >>> ops.convert_to_numpy(ops.linalg.solve_triangular(a, np.array([2.0, 2.0]), lower=True))
+        array([1., 1.])
+    """
+    a, b, vector = _system("solve_triangular", a, b)
+    x = B.solve_triangular(a, b, lower=bool(lower))
+    return B.squeeze(x, -1) if vector else x
+
+
+def norm(x, ord=None, axis=None, keepdims: bool = False):
+    """Vector or matrix norms, as ``numpy.linalg.norm``: ``axis`` names one axis (vector norm:
+    ord None/2, 1, inf, -inf, 0 or any p) or two (matrix norm: None/"fro", "nuc", 1, -1, 2, -2,
+    inf, -inf); ``axis=None`` is all axes of a 1-D or 2-D tensor, or with ``ord=None`` the 2-norm
+    of every entry. ``ord=0`` (a count) has a zero gradient.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> float(ops.linalg.norm(np.array([3.0, 4.0])))
+        5.0
+    """
+    x = floating(x, "norm")
+    axes = check_norm(ord, axis, len(B.shape(x)))
+    return B.norm(x, ord=ord, axes=axes, keepdims=bool(keepdims))
