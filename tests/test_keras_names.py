@@ -1,0 +1,243 @@
+"""Every public name of real Keras's ``keras.ops`` (and its submodules), ``keras.random``,
+``keras.tree``, ``keras.backend`` and ``keras.config`` exists in kfront, with Keras's parameter
+names and defaults.
+
+Keras 3.15 has no public ``keras.ops.math`` or ``keras.ops.core``: the names of
+``keras.src.ops.math`` / ``core`` are exported in ``keras.ops`` itself and checked there (the
+submodules checked are whatever modules ``keras.ops`` holds).
+
+Three lists hold what is allowed to differ:
+- ``EXCEPTIONS``: names kfront does not provide on purpose, each with its reason;
+- ``NOT_YET``: names known missing today, per module. Shrink-only: the test fails when a name
+  outside it is missing AND when a name in it now exists (delete it from the list);
+- ``SIGNATURE_DIFFS_NOT_YET``: present names whose parameters differ from Keras's today, with
+  the same shrink-only rule; ``SIGNATURE_EXCEPTIONS`` holds deliberate differences with reasons.
+
+``python tests/test_keras_names.py`` prints the current NOT_YET and SIGNATURE_DIFFS_NOT_YET
+literals.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import types
+import warnings
+
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+# "keras.<module>" -> "kfront.<module>"
+MODULES = {"ops": "ops", "random": "random", "tree": "tree", "backend": "backend",
+           "config": "config"}
+
+# "module.name" -> why kfront does not provide it
+EXCEPTIONS: dict[str, str] = {}
+
+# "module.name" -> why kfront's parameters differ from Keras's
+SIGNATURE_EXCEPTIONS: dict[str, str] = {}
+
+NOT_YET: dict[str, set[str]] = {
+    'backend': set(),
+    'config': set(),
+    'ops': {
+        'adaptive_average_pool', 'adaptive_max_pool', 'allclose', 'angle', 'append', 'arccos',
+        'arccosh', 'arcsin', 'arcsinh', 'arctan', 'arctan2', 'arctanh', 'argpartition', 'argsort',
+        'array', 'array_split', 'associative_scan', 'average', 'bartlett', 'batch_normalization',
+        'bincount', 'bitwise_and', 'bitwise_invert', 'bitwise_left_shift', 'bitwise_not',
+        'bitwise_or', 'bitwise_right_shift', 'bitwise_xor', 'blackman', 'cbrt', 'celu', 'cond',
+        'conj', 'conjugate', 'copy', 'corrcoef', 'correlate', 'cosh', 'count_nonzero', 'cross',
+        'ctc_decode', 'ctc_loss', 'cumprod', 'custom_gradient', 'deg2rad', 'depth_to_space', 'diag',
+        'diagflat', 'diagonal', 'diff', 'digitize', 'divide_no_nan', 'dot_product_attention',
+        'dsplit', 'dstack', 'eig', 'eigh', 'einsum', 'empty', 'empty_like', 'exp2', 'fabs',
+        'fliplr', 'flipud', 'fmax', 'fmin', 'fmod', 'fold', 'fori_loop', 'full_like', 'gcd',
+        'geomspace', 'get_item', 'glu', 'hamming', 'hanning', 'hard_shrink', 'hard_silu',
+        'hard_swish', 'hard_tanh', 'heaviside', 'histogram', 'hsplit', 'hstack', 'hypot', 'i0',
+        'identity', 'imag', 'image', 'inner', 'isclose', 'isin', 'isinf', 'isneginf', 'isposinf',
+        'isreal', 'istft', 'jvp', 'kaiser', 'kron', 'layer_normalization', 'lcm', 'ldexp',
+        'left_shift', 'linspace', 'log10', 'log2', 'logaddexp', 'logaddexp2', 'logspace', 'lstsq',
+        'lu_factor', 'map', 'matrix_rank', 'median', 'meshgrid', 'moments', 'multi_hot',
+        'nan_to_num', 'nanargmax', 'nanargmin', 'nancumprod', 'nancumsum', 'nanmax', 'nanmean',
+        'nanmedian', 'nanmin', 'nanpercentile', 'nanprod', 'nanquantile', 'nanstd', 'nansum',
+        'nanvar', 'ndim', 'nextafter', 'nonzero', 'normalize', 'outer', 'percentile', 'pinv',
+        'polar', 'prod', 'psnr', 'ptp', 'qr', 'quantile', 'rad2deg', 'ravel', 'real', 'rearrange',
+        'right_shift', 'rms_normalization', 'roll', 'rot90', 'saturate_cast', 'scan', 'scatter',
+        'scatter_update', 'searchsorted', 'segment_prod', 'select', 'signbit', 'sinc', 'sinh',
+        'slice', 'slice_update', 'slogdet', 'soft_shrink', 'sort', 'space_to_depth', 'sparse_plus',
+        'sparse_sigmoid', 'sparsemax', 'squareplus', 'stft', 'svd', 'switch', 'tan', 'tanh_shrink',
+        'threshold', 'trace', 'trapezoid', 'tri', 'tril', 'triu', 'trunc', 'unfold', 'unique',
+        'unravel_index', 'vander', 'vdot', 'vectorize', 'vectorized_map', 'view', 'view_as_complex',
+        'view_as_real', 'vsplit', 'vstack', 'while_loop'
+    },
+    'ops.image': {
+        'affine_transform', 'crop_images', 'elastic_transform', 'extract_patches',
+        'extract_patches_3d', 'gaussian_blur', 'hsv_to_rgb', 'map_coordinates', 'pad_images',
+        'perspective_transform', 'resize', 'rgb_to_grayscale', 'rgb_to_hsv', 'scale_and_translate',
+        'sobel_edges', 'ssim'
+    },
+    'ops.linalg': {
+        'eig', 'eigh', 'jvp', 'lstsq', 'lu_factor', 'matrix_rank', 'pinv', 'qr', 'svd'
+    },
+    'ops.nn': {
+        'adaptive_average_pool', 'adaptive_max_pool', 'batch_normalization', 'celu', 'ctc_decode',
+        'ctc_loss', 'depth_to_space', 'dot_product_attention', 'fold', 'glu', 'hard_shrink',
+        'hard_silu', 'hard_swish', 'hard_tanh', 'layer_normalization', 'moments', 'multi_hot',
+        'normalize', 'one_hot', 'polar', 'psnr', 'rms_normalization', 'soft_shrink',
+        'space_to_depth', 'sparse_plus', 'sparse_sigmoid', 'sparsemax', 'squareplus', 'tanh_shrink',
+        'threshold', 'unfold'
+    },
+    'ops.numpy': {
+        'allclose', 'angle', 'append', 'arccos', 'arccosh', 'arcsin', 'arcsinh', 'arctan',
+        'arctan2', 'arctanh', 'argpartition', 'argsort', 'array', 'array_split', 'average',
+        'bartlett', 'bincount', 'bitwise_and', 'bitwise_invert', 'bitwise_left_shift',
+        'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor', 'blackman', 'cbrt',
+        'conj', 'conjugate', 'copy', 'corrcoef', 'correlate', 'cosh', 'count_nonzero', 'cross',
+        'cumprod', 'deg2rad', 'diag', 'diagflat', 'diagonal', 'diff', 'digitize', 'divide_no_nan',
+        'dsplit', 'dstack', 'einsum', 'empty', 'empty_like', 'exp2', 'fabs', 'fliplr', 'flipud',
+        'fmax', 'fmin', 'fmod', 'full_like', 'gcd', 'geomspace', 'get_item', 'hamming', 'hanning',
+        'heaviside', 'histogram', 'hsplit', 'hstack', 'hypot', 'i0', 'identity', 'imag', 'inner',
+        'isclose', 'isin', 'isinf', 'isneginf', 'isposinf', 'isreal', 'kaiser', 'kron', 'lcm',
+        'ldexp', 'left_shift', 'linspace', 'log10', 'log2', 'logaddexp', 'logaddexp2', 'logspace',
+        'median', 'meshgrid', 'nan_to_num', 'nanargmax', 'nanargmin', 'nancumprod', 'nancumsum',
+        'nanmax', 'nanmean', 'nanmedian', 'nanmin', 'nanpercentile', 'nanprod', 'nanquantile',
+        'nanstd', 'nansum', 'nanvar', 'ndim', 'nextafter', 'nonzero', 'outer', 'percentile', 'prod',
+        'ptp', 'quantile', 'rad2deg', 'ravel', 'real', 'right_shift', 'roll', 'rot90',
+        'searchsorted', 'select', 'signbit', 'sinc', 'sinh', 'slogdet', 'sort', 'tan', 'trace',
+        'trapezoid', 'tri', 'tril', 'triu', 'trunc', 'unique', 'unravel_index', 'vander', 'vdot',
+        'vectorize', 'view', 'vsplit', 'vstack'
+    },
+    'random': set(),
+    'tree': set(),
+}
+
+SIGNATURE_DIFFS_NOT_YET: set[str] = {
+    'ops.arange', 'ops.convert_to_tensor', 'ops.cumsum', 'ops.eye', 'ops.max', 'ops.min',
+    'ops.numpy.arange', 'ops.numpy.cumsum', 'ops.numpy.eye', 'ops.numpy.max', 'ops.numpy.min',
+    'ops.numpy.pad', 'ops.numpy.round', 'ops.numpy.stack', 'ops.numpy.where', 'ops.one_hot',
+    'ops.pad', 'ops.round', 'ops.stack', 'ops.stop_gradient', 'ops.where'
+}
+
+
+def keras_modules(keras) -> dict[str, types.ModuleType]:
+    """"module" -> keras module, for the modules above and every submodule of keras.ops."""
+    out = {m: importlib.import_module(f"keras.{m}") for m in MODULES}
+    for name in dir(keras.ops):
+        if isinstance(getattr(keras.ops, name), types.ModuleType) and not name.startswith("_"):
+            out[f"ops.{name}"] = getattr(keras.ops, name)
+    return out
+
+
+def kfront_module(module: str):
+    try:
+        return importlib.import_module(f"kfront.{module}")
+    except ModuleNotFoundError:
+        return None
+
+
+def public_names(module) -> list[str]:
+    return sorted(n for n in dir(module) if not n.startswith("_"))
+
+
+def missing_names(keras) -> dict[str, set[str]]:
+    """"module" -> the Keras names that kfront's module lacks (exceptions left out)."""
+    out = {}
+    for module, kmod in keras_modules(keras).items():
+        ours = kfront_module(module)
+        out[module] = {n for n in public_names(kmod)
+                       if (ours is None or not hasattr(ours, n))
+                       and f"{module}.{n}" not in EXCEPTIONS}
+    return out
+
+
+def _params(fn):
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    return [(p.name, "-" if p.default is inspect.Parameter.empty else repr(p.default))
+            for p in sig.parameters.values()]
+
+
+def signature_diffs(keras) -> dict[str, str]:
+    """"module.name" -> how kfront's parameters differ, for names present in both."""
+    out = {}
+    for module, kmod in keras_modules(keras).items():
+        ours = kfront_module(module)
+        for n in public_names(kmod):
+            theirs = getattr(kmod, n)
+            if ours is None or not hasattr(ours, n) or isinstance(theirs, types.ModuleType) \
+                    or not callable(theirs) or f"{module}.{n}" in SIGNATURE_EXCEPTIONS:
+                continue
+            a, b = _params(getattr(ours, n)), _params(theirs)
+            if a is not None and b is not None and a != b:
+                out[f"{module}.{n}"] = f"kfront {a} vs keras {b}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def k(keras):
+    return keras
+
+
+def test_every_keras_name_exists_in_kfront(k):
+    missing = missing_names(k)
+    assert set(NOT_YET) <= set(missing), f"NOT_YET names modules Keras lacks: " \
+                                         f"{set(NOT_YET) - set(missing)}"
+    lines = [f"{m}: not yet in kfront: {len(NOT_YET.get(m, ()))} names" for m in sorted(missing)]
+    lines += [f"exception {name}: {why}" for name, why in sorted(EXCEPTIONS.items())]
+    print("\n".join(lines))
+    warnings.warn("Keras names: " + "; ".join(lines), UserWarning)
+    problems = []
+    for module, names in sorted(missing.items()):
+        allowed = NOT_YET.get(module, set())
+        if names - allowed:
+            problems.append(f"kfront.{module} lacks Keras's {sorted(names - allowed)}")
+        if allowed - names:
+            problems.append(f"kfront.{module} now has {sorted(allowed - names)}: delete them from "
+                            f"NOT_YET[{module!r}]")
+    assert not problems, "\n".join(problems)
+
+
+def test_exceptions_name_real_keras_names_with_reasons(k):
+    modules = keras_modules(k)
+    for table in (EXCEPTIONS, SIGNATURE_EXCEPTIONS):
+        for name, why in table.items():
+            module, _, attr = name.rpartition(".")
+            assert module in modules and hasattr(modules[module], attr), name
+            assert why.strip() and "not done" not in why and "not yet" not in why, name
+
+
+@pytest.mark.parametrize("module", ["backend", "config", "random", "tree"])
+def test_fully_covered_modules_have_nothing_missing(module):
+    assert not NOT_YET.get(module), f"keras.{module} must be complete in kfront"
+
+
+def test_signatures_match_keras(k):
+    diffs = signature_diffs(k)
+    lines = [f"signatures differing from Keras, not yet fixed: {len(SIGNATURE_DIFFS_NOT_YET)}"]
+    lines += [f"signature exception {name}: {why}"
+              for name, why in sorted(SIGNATURE_EXCEPTIONS.items())]
+    print("\n".join(lines))
+    warnings.warn("Keras signatures: " + "; ".join(lines), UserWarning)
+    new = {n: d for n, d in diffs.items() if n not in SIGNATURE_DIFFS_NOT_YET}
+    fixed = sorted(n for n in SIGNATURE_DIFFS_NOT_YET if n not in diffs)
+    assert not new, "parameters differ from Keras's:\n" + "\n".join(
+        f"{n}: {d}" for n, d in sorted(new.items()))
+    assert not fixed, f"these now match Keras: delete them from SIGNATURE_DIFFS_NOT_YET: {fixed}"
+
+
+if __name__ == "__main__":  # print the current literals
+    import keras as _keras
+
+    import kfront  # noqa: F401
+
+    print("NOT_YET: dict[str, set[str]] = {")
+    for _m, _names in sorted(missing_names(_keras).items()):
+        print(f"    {_m!r}: {{{', '.join(repr(n) for n in sorted(_names))}}}," if _names
+              else f"    {_m!r}: set(),")
+    print("}")
+    _diffs = signature_diffs(_keras)
+    print(f"SIGNATURE_DIFFS_NOT_YET: set[str] = {{{', '.join(repr(n) for n in sorted(_diffs))}}}")
+    for _n, _d in sorted(_diffs.items()):
+        print("#", _n, _d)
