@@ -102,7 +102,9 @@ def test_host_samples_have_the_distributions_moments():
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"], indirect=True)
 def test_compiled_steps_draw_fresh_samples_with_the_moments(backend):
-    # TensorFlow and JAX sample inside the compiled graph (stateless ops keyed per call)
+    # TensorFlow and JAX sample inside the compiled graph (stateless ops keyed per call). The
+    # native engine does not compile, and torch.compile'd steps call the host sampler at each
+    # call as eagerly (left out here: compiling takes ~10 s)
     g = R.SeedGenerator(1)
     step = kfront.backends.B.compile_stateful(
         lambda x: {n: f(g) for n, f in MOMENT_CALLS.items()}, [], jit=True)
