@@ -92,3 +92,11 @@ def test_errors_name_the_function_and_what_differs():
         warnings.simplefilter("always")
         tree.assert_same_structure([1], [2], check_types=True)
     assert any(issubclass(x.category, DeprecationWarning) for x in w)
+
+
+def test_internal_flatten_round_trips_namedtuples():
+    # kfront.backends.common.tree (value_and_grad's argument trees) keeps insertion order
+    from kfront.backends.common import tree as internal
+    s = [P(1, (2, 3)), {"y": [4], "x": None}]
+    leaves, spec = internal.flatten(s)
+    assert leaves == [1, 2, 3, 4, None] and internal.unflatten(spec, leaves) == s

@@ -28,4 +28,5 @@ def _unflatten(spec, it):
     kind, children = spec
     if kind is dict:
         return {k: _unflatten(c, it) for k, c in children}
-    return kind(_unflatten(c, it) for c in children)
+    values = [_unflatten(c, it) for c in children]
+    return kind(*values) if hasattr(kind, "_fields") else kind(values)  # namedtuples: by field
