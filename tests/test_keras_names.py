@@ -13,14 +13,15 @@ Three lists hold what is allowed to differ:
 - ``SIGNATURE_DIFFS_NOT_YET``: present names whose parameters differ from Keras's today, with
   the same shrink-only rule; ``SIGNATURE_EXCEPTIONS`` holds deliberate differences with reasons.
 
-``python tests/test_keras_names.py`` prints the current NOT_YET and SIGNATURE_DIFFS_NOT_YET
-literals.
+``python tests/test_keras_names.py`` rewrites NOT_YET and SIGNATURE_DIFFS_NOT_YET in this file
+from today's kfront (review the diff: it must only shrink).
 """
 from __future__ import annotations
 
 import importlib
 import inspect
 import os
+import textwrap
 import types
 import warnings
 
@@ -227,17 +228,34 @@ def test_signatures_match_keras(k):
     assert not fixed, f"these now match Keras: delete them from SIGNATURE_DIFFS_NOT_YET: {fixed}"
 
 
-if __name__ == "__main__":  # print the current literals
+def _literal(names, indent: int) -> str:
+    """A set literal of ``names`` wrapped at 100 columns."""
+    if not names:
+        return "set()"
+    pad = " " * (indent + 4)
+    body = textwrap.wrap(", ".join(repr(n) for n in sorted(names)), 96 - indent,
+                         break_long_words=False, break_on_hyphens=False)
+    return "{\n" + "\n".join(pad + line for line in body) + "\n" + " " * indent + "}"
+
+
+if __name__ == "__main__":  # rewrite NOT_YET and SIGNATURE_DIFFS_NOT_YET from today's kfront
+    import pathlib
+    import re
+
     import keras as _keras
 
     import kfront  # noqa: F401
 
-    print("NOT_YET: dict[str, set[str]] = {")
-    for _m, _names in sorted(missing_names(_keras).items()):
-        print(f"    {_m!r}: {{{', '.join(repr(n) for n in sorted(_names))}}}," if _names
-              else f"    {_m!r}: set(),")
-    print("}")
-    _diffs = signature_diffs(_keras)
-    print(f"SIGNATURE_DIFFS_NOT_YET: set[str] = {{{', '.join(repr(n) for n in sorted(_diffs))}}}")
+    _missing, _diffs = missing_names(_keras), signature_diffs(_keras)
+    _not_yet = "NOT_YET: dict[str, set[str]] = {\n" + "".join(
+        f"    {m!r}: {_literal(v, 4)},\n" for m, v in sorted(_missing.items())) + "}\n"
+    _sig = f"SIGNATURE_DIFFS_NOT_YET: set[str] = {_literal(_diffs, 0)}\n"
+    _path = pathlib.Path(__file__)
+    _text = re.sub(r"NOT_YET: dict\[str, set\[str\]\] = \{\n.*?\n\}\n", lambda m: _not_yet,
+                   _path.read_text(), count=1, flags=re.S)
+    _text = re.sub(r"SIGNATURE_DIFFS_NOT_YET: set\[str\] = (set\(\)|\{.*?\n\})\n",
+                   lambda m: _sig, _text, count=1, flags=re.S)
+    _path.write_text(_text)
+    print({m: len(v) for m, v in sorted(_missing.items())}, "signature diffs:", len(_diffs))
     for _n, _d in sorted(_diffs.items()):
-        print("#", _n, _d)
+        print(_n, _d)
