@@ -88,7 +88,8 @@ def is_keras_tensor(x) -> bool:
 
     Example:
         >>> import numpy as np, kfront
-        >>> kfront.backend.is_keras_tensor(kfront.Input((3,))), kfront.backend.is_keras_tensor(np.ones(3))
+        >>> K = kfront.backend
+        >>> K.is_keras_tensor(kfront.Input((3,))), K.is_keras_tensor(np.ones(3))
         (True, False)
     """
     from kfront.layers.input_layer import KerasTensor

@@ -76,7 +76,8 @@ def shuffle(x, axis=0, seed=None):
 
     Example:
         >>> import numpy as np, kfront
-        >>> sorted(kfront.ops.convert_to_numpy(kfront.random.shuffle(np.arange(4), seed=0)).tolist())
+        >>> x = kfront.random.shuffle(np.arange(4), seed=0)
+        >>> sorted(kfront.ops.convert_to_numpy(x).tolist())
         [0, 1, 2, 3]
     """
     return B.random.shuffle(x, axis=axis, seed=seed)

@@ -61,7 +61,8 @@ def foreign_framework(x) -> str | None:
 # Keras 3's type promotion lattice (adapted by Keras from JAX): each dtype -> its next ones up.
 # "int"/"float" are the weak types of Python scalars, resolved to floatx's width at the end.
 _LATTICE = {"bool": ["int"], "uint8": ["int16", "uint16"], "uint16": ["int32", "uint32"],
-            "uint32": ["int64", "uint64"], "uint64": ["float"], "int": ["uint8", "int8", "complex64"],
+            "uint32": ["int64", "uint64"], "uint64": ["float"],
+            "int": ["uint8", "int8", "complex64"],
             "int8": ["int16"], "int16": ["int32"], "int32": ["int64"], "int64": ["float"],
             "float": ["bfloat16", "float16"], "bfloat16": ["float32"], "float16": ["float32"],
             "float32": ["float64", "complex64"], "float64": ["complex128"],
