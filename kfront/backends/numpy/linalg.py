@@ -104,7 +104,7 @@ def _matrix_norm_grad(xp, x, n, g, ord):
         u, s, vt = xp.linalg.svd(x, full_matrices=False)
         if ord == "nuc":
             return g * (u @ vt)
-        i = 0 if ord == 2 else -1
+        i = 0 if ord == 2 else s.shape[-1] - 1
         return g * (u[..., :, i:i + 1] @ vt[..., i:i + 1, :])
     axis = -2 if ord in (1, -1) else -1  # 1: max column sum (sum over rows); inf: max row sum
     sums = xp.sum(xp.abs(x), axis=axis, keepdims=True)

@@ -67,14 +67,15 @@ ifft2 = _fft_op("ifft2", tf.signal.ifft2d)
 def rfft(x, fft_length=None):
     x = op_input(x, "rfft")
     n = x.shape[-1] if fft_length is None else fft_length
-    c = tf.signal.rfft(x, fft_length=[n])
+    c = tf.signal.rfft(x[..., :n], fft_length=[n])  # cut first: TF's gradient fails otherwise
     return tf.math.real(c), tf.math.imag(c)
 
 
 def irfft(real, imag, fft_length=None):
     real, imag = op_input(real, "irfft"), op_input(imag, "irfft")
     n = 2 * (real.shape[-1] - 1) if fft_length is None else fft_length
-    return tf.signal.irfft(tf.complex(real, imag), fft_length=[n])
+    m = n // 2 + 1  # frequencies used; cut first: TF's gradient fails otherwise
+    return tf.signal.irfft(tf.complex(real[..., :m], imag[..., :m]), fft_length=[n])
 
 
 def extract_sequences(x, sequence_length, sequence_stride):

@@ -1,0 +1,221 @@
+"""``kfront.ops`` math group and ``kfront.ops.linalg``: results equal real Keras's ``keras.ops``
+(TensorFlow backend, in-process) on every kfront backend; the native engine's gradients equal
+central finite differences in float64; every adapter's gradients equal the native ones; bad
+input is a clear error.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import kfront
+from kfront import ops
+
+rng = np.random.default_rng(13)
+
+
+def _u(lo, hi, *shape):
+    return rng.uniform(lo, hi, shape).astype("float32")
+
+
+def _spd(*batch, n=3):
+    a = rng.normal(size=batch + (n, n))
+    return (a @ np.swapaxes(a, -1, -2) + n * np.eye(n)).astype("float32")
+
+
+def _well(*batch, n=3):
+    return (rng.normal(size=batch + (n, n)) + 3 * np.eye(n)).astype("float32")
+
+
+def _sym(o, x):
+    """x + x^T: the FD check then moves both triangles (cholesky reads only the lower one)."""
+    return o.add(x, o.swapaxes(x, -1, -2))
+
+
+IDS = np.array([0, 1, 2, 0, 2])
+X35 = _u(-2, 2, 5, 3)
+
+# name -> (f(ops_namespace, *inputs), inputs, differentiable)
+CASES = {
+    "erf": (lambda o, x: o.erf(x), [_u(-2, 2, 3, 4)], True),
+    "erfc": (lambda o, x: o.erfc(x), [_u(-2, 3, 3, 4)], True),
+    "erfinv": (lambda o, x: o.erfinv(x), [_u(-0.95, 0.95, 3, 4)], True),
+    "rsqrt": (lambda o, x: o.rsqrt(x), [_u(0.5, 3, 3, 4)], True),
+    "logsumexp": (lambda o, x: o.logsumexp(x, axis=-1, keepdims=True), [_u(-2, 2, 3, 4)], True),
+    "top_k": (lambda o, x: o.top_k(x, 3), [_u(-2, 2, 2, 6)], True),
+    "in_top_k": (lambda o, t, p: o.in_top_k(t, p, 2),
+                 [np.array([0, 3, 1], "int32"), _u(-1, 1, 3, 5)], False),
+    "segment_sum": (lambda o, x: o.segment_sum(x, IDS, num_segments=4), [X35], True),
+    "segment_sum_default": (lambda o, x: o.segment_sum(x, np.array([0, 1, 1, 0, 1])), [X35],
+                            True),
+    "segment_max": (lambda o, x: o.segment_max(x, IDS, num_segments=3), [X35], True),
+    "segment_min": (lambda o, x: o.segment_min(x, IDS, num_segments=3), [X35], True),
+    # empty segments (1 and 3): the dtype's lowest / highest value, as Keras on TensorFlow
+    "segment_max_empty": (lambda o, x: o.segment_max(x, IDS * 2, num_segments=5), [X35], False),
+    "segment_min_empty": (lambda o, x: o.segment_min(x, IDS * 2, num_segments=5), [X35], False),
+    "fft": (lambda o, r, i: o.fft((r, i)), [_u(-1, 1, 2, 5), _u(-1, 1, 2, 5)], True),
+    "fft2": (lambda o, r, i: o.fft2((r, i)), [_u(-1, 1, 2, 3, 4), _u(-1, 1, 2, 3, 4)], True),
+    "ifft2": (lambda o, r, i: o.ifft2((r, i)), [_u(-1, 1, 3, 4), _u(-1, 1, 3, 4)], True),
+    "rfft": (lambda o, x: o.rfft(x), [_u(-1, 1, 2, 6)], True),
+    "rfft_pad": (lambda o, x: o.rfft(x, fft_length=8), [_u(-1, 1, 2, 5)], True),
+    "rfft_cut": (lambda o, x: o.rfft(x, fft_length=3), [_u(-1, 1, 2, 5)], True),
+    "irfft": (lambda o, r, i: o.irfft((r, i)), [_u(-1, 1, 2, 4), _u(-1, 1, 2, 4)], True),
+    "irfft_odd": (lambda o, r, i: o.irfft((r, i), fft_length=5),
+                  [_u(-1, 1, 2, 4), _u(-1, 1, 2, 4)], True),
+    "irfft_pad": (lambda o, r, i: o.irfft((r, i), fft_length=10),
+                  [_u(-1, 1, 2, 4), _u(-1, 1, 2, 4)], True),
+    "extract_sequences": (lambda o, x: o.extract_sequences(x, 3, 2), [_u(-1, 1, 2, 8)], True),
+    "logdet": (lambda o, x: o.logdet(x), [_spd(2)], True),
+    "cdist": (lambda o, x, y: o.cdist(x, y), [_u(-1, 1, 2, 3, 4), _u(-1, 1, 2, 5, 4)], True),
+    "cholesky": (lambda o, x: o.cholesky(_sym(o, x)), [_spd(2)], True),
+    "cholesky_upper": (lambda o, x: o.cholesky(_sym(o, x), upper=True), [_spd()], True),
+    "cholesky_inverse": (lambda o, x: o.cholesky_inverse(x),
+                         [np.tril(_well(2)).astype("float32")], True),
+    "cholesky_inverse_upper": (lambda o, x: o.cholesky_inverse(x, upper=True),
+                               [np.triu(_well()).astype("float32")], True),
+    "det": (lambda o, x: o.det(x), [_well(2)], True),
+    "inv": (lambda o, x: o.inv(x), [_well(2)], True),
+    "solve": (lambda o, a, b: o.solve(a, b), [_well(2), _u(-1, 1, 2, 3, 2)], True),
+    "solve_triangular": (lambda o, a, b: o.solve_triangular(a, b), [_well(2), _u(-1, 1, 2, 3, 2)],
+                         True),
+    "solve_triangular_lower": (lambda o, a, b: o.solve_triangular(a, b, lower=True),
+                               [_well(2), _u(-1, 1, 2, 3)], True),
+    "norm": (lambda o, x: o.norm(x), [_u(-1, 1, 3, 4)], True),
+}
+for _ord in (None, 1, 2, 3, 0.5, math.inf, -math.inf, 0):
+    CASES[f"norm_vector_{_ord}"] = (lambda o, x, _ord=_ord: o.norm(x, ord=_ord, axis=-1),
+                                    [_u(-1, 1, 2, 3, 4)], _ord != 0)
+for _ord in ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf):
+    CASES[f"norm_matrix_{_ord}"] = (
+        lambda o, x, _ord=_ord: o.norm(x, ord=_ord, axis=(0, 2), keepdims=True),
+        [_u(-1, 1, 3, 2, 4)], True)
+DIFFERENTIABLE = [k for k, c in CASES.items() if c[2]]
+
+
+def _outputs(out) -> list:
+    return [np.asarray(ops.convert_to_numpy(o)) if not isinstance(o, np.ndarray) else o
+            for o in (out if isinstance(out, tuple) else (out,))]
+
+
+@pytest.fixture(scope="module")
+def keras_results(keras):
+    results = {}
+    for name, (f, inputs, _) in CASES.items():
+        out = f(keras.ops, *inputs)
+        results[name] = [keras.ops.convert_to_numpy(o) for o in
+                         (out if isinstance(out, (tuple, list)) else (out,))]
+    return results
+
+
+def test_results_match_keras(backend, keras_results):
+    """Every case on this backend equals Keras (float32 within 1e-5 relative, others exact)."""
+    for name, (f, inputs, _) in CASES.items():
+        got, want = _outputs(f(ops, *inputs)), keras_results[name]
+        assert len(got) == len(want), name
+        for g, w in zip(got, want):
+            assert g.shape == w.shape, (name, g.shape, w.shape)
+            assert str(g.dtype) == str(w.dtype), (name, g.dtype, w.dtype)
+            if g.dtype.kind == "f":
+                np.testing.assert_allclose(g, w, rtol=1e-5, atol=2e-6, err_msg=name)
+            else:
+                np.testing.assert_array_equal(g, w, err_msg=name)
+
+
+def _loss_fn(name):
+    """A scalar loss of case ``name``: its float outputs weighted by fixed random weights."""
+    f, inputs, _ = CASES[name]
+    out = _outputs(f(ops, *[i.astype("float64") for i in inputs]))
+    weights = [np.random.default_rng(1).normal(size=o.shape) for o in out]
+
+    def loss(*xs):
+        total = 0.0
+        for o, w in zip(f(ops, *xs) if isinstance(f(ops, *xs), tuple) else (f(ops, *xs),),
+                        weights):
+            if ops.dtype(o).startswith("float"):
+                total = ops.add(total, ops.sum(ops.multiply(o, w)))
+        return total
+    return loss, [i.astype("float64") for i in inputs]
+
+
+def _grads(name):
+    loss, xs = _loss_fn(name)
+    argnums = tuple(i for i, x in enumerate(xs) if x.dtype.kind == "f")
+    _, grads = ops.value_and_grad(loss, argnums=argnums)(*xs)
+    return loss, xs, argnums, [np.asarray(ops.convert_to_numpy(g)) for g in grads]
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_native_gradient_matches_finite_differences(name):
+    loss, xs, argnums, grads = _grads(name)
+    eps = 1e-6
+    for arg, g in zip(argnums, grads):
+        fd = np.zeros_like(xs[arg])
+        for idx in np.ndindex(xs[arg].shape):
+            plus = [x.copy() for x in xs]
+            minus = [x.copy() for x in xs]
+            plus[arg][idx] += eps
+            minus[arg][idx] -= eps
+            fd[idx] = (float(loss(*plus)) - float(loss(*minus))) / (2 * eps)
+        err = np.max(np.abs(g - fd)) / max(np.max(np.abs(fd)), 1e-12)
+        assert err < 1e-6, (name, arg, err)
+
+
+def test_adapter_gradients_match_native(backend):
+    if backend == "numpy":
+        pytest.skip("the native engine is the reference")
+    kfront.config.set_backend("numpy")
+    native = {name: _grads(name)[3] for name in DIFFERENTIABLE}
+    kfront.config.set_backend(backend)
+    for name in DIFFERENTIABLE:
+        for g, n in zip(_grads(name)[3], native[name]):
+            np.testing.assert_allclose(g, n, rtol=1e-6, atol=1e-9, err_msg=name)
+
+
+BAD = [
+    (lambda: ops.det(np.ones((2, 3))), ValueError, "det: `x` must be a batch of square"),
+    (lambda: ops.inv(np.ones(3)), ValueError, "inv: `x` must have rank >= 2"),
+    (lambda: ops.solve(np.eye(3), np.ones((2, 2))), ValueError, "solve: `b` must have shape"),
+    (lambda: ops.solve_triangular(np.eye(3), np.ones(4)), ValueError, "solve_triangular: `b`"),
+    (lambda: ops.norm(np.ones((2, 2, 2)), ord=1), ValueError, "norm: `ord`=1 needs `axis`"),
+    (lambda: ops.norm(np.ones((2, 2)), axis=5), ValueError, "norm: `axis` 5 is out of range"),
+    (lambda: ops.norm(np.ones((2, 2)), ord="fro", axis=0), ValueError, "matrix norm"),
+    (lambda: ops.norm(np.ones((2, 2)), ord=3), ValueError, "norm: matrix `ord` must be"),
+    (lambda: ops.norm(np.ones((2, 2, 2)), axis=(0, 1, 2)), ValueError, "1 or 2 axes"),
+    (lambda: ops.top_k(np.ones(3), 4), ValueError, "top_k: `k` must be an int in [0, 3]"),
+    (lambda: ops.top_k(np.float32(1), 1), ValueError, "top_k: `x` must have rank >= 1"),
+    (lambda: ops.in_top_k(np.ones(2), np.ones((2, 3)), 1), TypeError,
+     "in_top_k: `targets` must be an integer tensor"),
+    (lambda: ops.in_top_k(np.ones(3, "int32"), np.ones((2, 3)), 1), ValueError,
+     "in_top_k: expected `predictions` of shape (batch, classes)"),
+    (lambda: ops.segment_sum(np.ones((3, 2)), np.array([0, 1])), ValueError,
+     "segment_sum: `segment_ids` must have shape (3,)"),
+    (lambda: ops.segment_max(np.ones(3), np.ones(3)), TypeError,
+     "segment_max: `segment_ids` must be an integer tensor"),
+    (lambda: ops.fft(np.ones(3)), ValueError, "fft: `x` must be a (real, imag) pair"),
+    (lambda: ops.fft2((np.ones((2, 3)), np.ones((3, 2)))), ValueError, "same shape"),
+    (lambda: ops.ifft2((np.ones(3), np.ones(3))), ValueError, "ifft2: `x` must have rank >= 2"),
+    (lambda: ops.rfft(np.ones(4), fft_length=0), ValueError, "rfft: `fft_length` must be"),
+    (lambda: ops.extract_sequences(np.ones(4), 0, 1), ValueError,
+     "extract_sequences: `sequence_length` must be a positive int"),
+    (lambda: ops.cdist(np.ones((2, 3)), np.ones((2, 4))), ValueError, "cdist: `x` and `y`"),
+    (lambda: ops.logdet(np.ones((2, 3))), ValueError, "logdet: `x` must be a batch of square"),
+    (lambda: ops.erf(np.array([1j])), TypeError, "erf: `x` must be a real float or integer"),
+]
+
+
+def test_bad_input_errors(backend):
+    for call, exc, message in BAD:
+        with pytest.raises(exc) as info:
+            call()
+        assert message in str(info.value), (message, str(info.value))
+
+
+def test_names_and_dtypes(backend):
+    """Submodule access as Keras (``ops.linalg.<name>``) and integer inputs -> floatx."""
+    assert ops.linalg.det is ops.det and ops.math.erf is ops.erf
+    assert ops.dtype(ops.erf(np.array([1, 2], "int32"))) == "float32"
+    assert ops.dtype(ops.linalg.norm(np.array([3, 4], "int32"))) == "float32"
+    values, indices = ops.top_k(np.array([3, 1, 2], "int32"), 2)
+    assert ops.dtype(values) == "int32" and ops.dtype(indices) == "int32"
