@@ -5,10 +5,14 @@ from kfront.backends import B
 from kfront.backends.common.dtypes import standardize_dtype  # noqa: F401  (re-exported)
 
 
-def convert_to_tensor(x, dtype=None, sparse=None):
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     """``x`` (array, list, scalar, Variable) as the active backend's tensor.
 
-    Python floats become floatx, Python ints int32; arrays keep their dtype unless ``dtype``."""
+    Python floats become floatx, Python ints int32; arrays keep their dtype unless ``dtype``.
+    kfront tensors are dense: ``ragged=True`` raises ``ValueError``."""
+    if ragged:
+        raise ValueError("convert_to_tensor: ragged=True is not supported, kfront tensors are "
+                         "dense (expected ragged=None or False)")
     return B.convert_to_tensor(x, dtype=dtype)
 
 
@@ -37,9 +41,9 @@ def is_tensor(x) -> bool:
     return B.is_tensor(x)
 
 
-def stop_gradient(x):
-    """``x`` with no gradient flowing back through it."""
-    return B.stop_gradient(x)
+def stop_gradient(variable):
+    """``variable`` (a tensor or Variable) with no gradient flowing back through it."""
+    return B.stop_gradient(variable)
 
 
 def value_and_grad(fn, argnums=0, has_aux=False):

@@ -301,9 +301,10 @@ def all(x, axis=None, keepdims=False):
     return B.all(x, axis=axis, keepdims=keepdims)
 
 
-def cumsum(x, axis=None):
-    """Cumulative sum along ``axis`` (flattened if None). (...) -> (...) or (size,)."""
-    return B.cumsum(x, axis=axis)
+def cumsum(x, axis=None, dtype=None):
+    """Cumulative sum along ``axis`` (flattened if None), in ``dtype`` when given.
+    (...) -> (...) or (size,)."""
+    return B.cumsum(x if dtype is None else B.cast(x, dtype), axis=axis)
 
 
 # -------------------------------------------------------------------------------------- shapes
@@ -349,9 +350,9 @@ def concatenate(xs, axis=0):
     return B.concatenate(xs, axis=axis)
 
 
-def stack(xs, axis=0):
-    """Join a list of same-shape arrays along a new axis. [(...)] * n -> (..., n, ...)."""
-    return B.stack(xs, axis=axis)
+def stack(x, axis=0):
+    """Join a list ``x`` of same-shape arrays along a new axis. [(...)] * n -> (..., n, ...)."""
+    return B.stack(x, axis=axis)
 
 
 def split(x, indices_or_sections, axis=0):
@@ -380,9 +381,14 @@ def flip(x, axis=None):
     return B.flip(x, axis=axis)
 
 
-def pad(x, pad_width, mode="constant", constant_values=0):
-    """Pad with a constant; ``pad_width`` is ((before, after),) per axis."""
-    return B.pad(x, pad_width, mode=mode, constant_values=constant_values)
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """Pad with a constant (``constant_values``, 0 when None); ``pad_width`` is
+    ((before, after),) per axis."""
+    if constant_values is not None and mode != "constant":
+        raise ValueError(f"pad: constant_values applies to mode='constant' only, got "
+                         f"mode={mode!r} with constant_values={constant_values!r}")
+    return B.pad(x, pad_width, mode=mode,
+                 constant_values=0 if constant_values is None else constant_values)
 
 
 def getitem(x, index):
@@ -401,8 +407,12 @@ def take_along_axis(x, indices, axis=None):
     return B.take_along_axis(x, indices, axis=axis)
 
 
-def one_hot(x, num_classes, axis=-1, dtype=None):
-    """One-hot encode integer ``x``. (...) -> (..., num_classes) (at ``axis``); floatx by default."""
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    """One-hot encode integer ``x``. (...) -> (..., num_classes) (at ``axis``); floatx by default.
+    kfront tensors are dense: ``sparse=True`` raises ``ValueError``."""
+    if sparse:
+        raise ValueError("one_hot: sparse=True is not supported, kfront tensors are dense "
+                         "(expected sparse=False)")
     return B.one_hot(x, num_classes, axis=axis, dtype=dtype)
 
 
@@ -434,9 +444,9 @@ def ones_like(x, dtype=None):
     return B.ones_like(x, dtype=dtype)
 
 
-def arange(start, stop=None, step=1, dtype=None):
-    """Evenly spaced values in [start, stop)."""
-    return B.arange(start, stop, step, dtype=dtype)
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values in [start, stop), ``step`` apart (1 when None)."""
+    return B.arange(start, stop, 1 if step is None else step, dtype=dtype)
 
 
 def eye(N, M=None, dtype=None):
