@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 from kfront.backends import B
+from kfront.backends.common import dtypes as _dtypes
 
 # ---------------------------------------------------------------- elementwise, unary: (...) -> (...)
 
@@ -92,9 +93,18 @@ def ceil(x):
     return B.ceil(x)
 
 
-def round(x):
-    """Round half to even (no gradient). (...) -> (...)."""
-    return B.round(x)
+def round(x, decimals=0):
+    """Round half to even to ``decimals`` places (negative: tens, hundreds...); integers with
+    ``decimals >= 0`` are returned as they are. No gradient. (...) -> (...)."""
+    if decimals == 0:
+        return B.round(x)
+    dtype = B.dtype(x)
+    if dtype.startswith(("int", "uint")):  # as Keras: round in floatx and cast back
+        if decimals > 0:
+            return x
+        return B.cast(round(B.cast(x, _dtypes.standardize_dtype(None)), decimals), dtype)
+    factor = 10.0 ** decimals
+    return B.divide(B.round(B.multiply(x, factor)), factor)
 
 
 def isnan(x):
@@ -250,20 +260,28 @@ def mean(x, axis=None, keepdims=False):
     return B.mean(x, axis=axis, keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False):
-    """Maximum over ``axis``; the gradient is shared equally by ties. (...) -> reduced shape."""
+def max(x, axis=None, keepdims=False, initial=None):
+    """Maximum over ``axis`` (at least ``initial`` when given); the gradient is shared equally
+    by ties. (...) -> reduced shape."""
+    out = B.max(x, axis=axis, keepdims=keepdims)
+    return out if initial is None else B.maximum(out, initial)
+
+
+def amax(x, axis=None, keepdims=False):
+    """Maximum over ``axis``, as ``max``. (...) -> reduced shape."""
     return B.max(x, axis=axis, keepdims=keepdims)
 
 
-amax = max
+def min(x, axis=None, keepdims=False, initial=None):
+    """Minimum over ``axis`` (at most ``initial`` when given); the gradient is shared equally
+    by ties. (...) -> reduced shape."""
+    out = B.min(x, axis=axis, keepdims=keepdims)
+    return out if initial is None else B.minimum(out, initial)
 
 
-def min(x, axis=None, keepdims=False):
-    """Minimum over ``axis``; the gradient is shared equally by ties. (...) -> reduced shape."""
+def amin(x, axis=None, keepdims=False):
+    """Minimum over ``axis``, as ``min``. (...) -> reduced shape."""
     return B.min(x, axis=axis, keepdims=keepdims)
-
-
-amin = min
 
 
 def var(x, axis=None, keepdims=False):
@@ -449,9 +467,13 @@ def arange(start, stop=None, step=None, dtype=None):
     return B.arange(start, stop, 1 if step is None else step, dtype=dtype)
 
 
-def eye(N, M=None, dtype=None):
-    """2-D identity-like array (N, M)."""
-    return B.eye(N, M, dtype=dtype)
+def eye(N, M=None, k=0, dtype=None):
+    """2-D (N, M) array of zeros with ones on diagonal ``k`` (above the main one when > 0)."""
+    if k == 0:
+        return B.eye(N, M, dtype=dtype)
+    rows = B.expand_dims(B.arange(0, N, 1, dtype="int32"), 1)
+    cols = B.arange(0, N if M is None else M, 1, dtype="int32")
+    return B.cast(B.equal(B.add(rows, k), cols), _dtypes.standardize_dtype(dtype))
 
 
 def size(x) -> int:
