@@ -239,7 +239,8 @@ def test_keras_keyword_arguments_give_keras_results(backend, keras):
               lambda o: o.one_hot(x, 6, sparse=False),
               lambda o: o.convert_to_tensor(x, ragged=None),
               lambda o: o.eye(3, 4, k=1), lambda o: o.eye(3, k=-2, dtype="int32"),
-              lambda o: o.round(np.float32(x * 1234.5678), decimals=-2), lambda o: o.round(x * 17, -1),
+              lambda o: o.round(np.float32(x * 1234.5678), decimals=-2),
+              lambda o: o.round(x * 17, -1),
               lambda o: o.round(np.float32([1.2345, -2.5551]), decimals=2),
               lambda o: o.max(x, axis=0, initial=4), lambda o: o.min(x * 1.0, 1, True, 1.0)):
         got, want = ops.convert_to_numpy(f(ops)), keras.ops.convert_to_numpy(f(keras.ops))
