@@ -56,6 +56,9 @@ def test_same_seed_same_numbers_on_every_backend_with_keras_dtypes(backend, kera
     a, b = (ops.convert_to_numpy(R.beta((5,), 1.0, 1.0, seed=g1)) for _ in range(2))
     assert not np.array_equal(a, b)
     np.testing.assert_array_equal(ops.convert_to_numpy(R.beta((5,), 1.0, 1.0, seed=g2)), a)
+    g3 = R.SeedGenerator.from_config(R.SeedGenerator(3, name="g").get_config())
+    assert g3.get_config() == keras.random.SeedGenerator(3, name="g").get_config()
+    np.testing.assert_array_equal(ops.convert_to_numpy(R.beta((5,), 1.0, 1.0, seed=g3)), a)
 
 
 def _keras_call(keras, name):

@@ -26,6 +26,14 @@ class SeedGenerator:
     def next(self) -> np.random.Generator:
         return self.rng
 
+    def get_config(self) -> dict:
+        """``{"seed", "name"}``, as Keras writes it (the generator's progress is not saved)."""
+        return {"seed": self.seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SeedGenerator":
+        return cls(**config)
+
 
 def set_global_seed(seed: int) -> None:
     """Reseed the generator used by random ops called with ``seed=None``."""
