@@ -16,7 +16,8 @@ from kfront.backends import B
 from kfront.backends.common.linalg import check_norm, check_rank, check_square
 from kfront.ops.math import floating
 
-__all__ = ["cholesky", "cholesky_inverse", "det", "inv", "norm", "solve", "solve_triangular"]
+__all__ = ["cholesky", "cholesky_inverse", "det", "inv", "matrix_rank", "norm", "solve",
+           "solve_triangular"]
 
 
 def _square(x, op: str):
@@ -124,6 +125,21 @@ def solve_triangular(a, b, lower: bool = False):
     a, b, vector = _system("solve_triangular", a, b)
     x = B.solve_triangular(a, b, lower=bool(lower))
     return B.squeeze(x, -1) if vector else x
+
+
+def matrix_rank(x, tol=None):
+    """The number of singular values above ``tol`` (default: largest singular value * max(M, N)
+    * the dtype's epsilon): (..., M, N) -> (...) int32. No gradient.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> int(ops.linalg.matrix_rank(np.array([[1.0, 2.0], [2.0, 4.0]])))
+        1
+    """
+    x = floating(x, "matrix_rank")
+    check_rank("matrix_rank", "x", B.shape(x), 2)
+    return B.matrix_rank(x, tol=tol)
 
 
 def norm(x, ord=None, axis=None, keepdims: bool = False):

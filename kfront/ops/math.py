@@ -12,14 +12,16 @@ Example:
 """
 from __future__ import annotations
 
+import numpy
+
 from kfront import config
 from kfront.backends import B
 from kfront.backends.common.linalg import check_int, check_rank, check_square
 from kfront.ops.numpy import logsumexp  # noqa: F401  (Keras lists it in the math group too)
 
 __all__ = ["cdist", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2",
-           "in_top_k", "irfft", "logdet", "logsumexp", "rfft", "rsqrt", "segment_max",
-           "segment_min", "segment_sum", "top_k"]
+           "in_top_k", "irfft", "istft", "logdet", "logsumexp", "rfft", "rsqrt", "segment_max",
+           "segment_min", "segment_prod", "segment_sum", "stft", "top_k"]
 
 
 def floating(x, op: str, arg: str = "x"):
@@ -169,6 +171,19 @@ def segment_min(data, segment_ids, num_segments=None, sorted: bool = False):
     return _segments("segment_min", data, segment_ids, num_segments)
 
 
+def segment_prod(data, segment_ids, num_segments=None, sorted: bool = False):
+    """Products of the rows of ``data`` grouped by ``segment_ids`` (empty segments: 1). Shapes
+    as ``segment_sum``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.segment_prod(np.array([2., 3., 4.]), np.array([0, 0, 1])))
+        array([6., 4.])
+    """
+    return _segments("segment_prod", data, segment_ids, num_segments)
+
+
 def _complex(x, op: str, min_rank: int):
     if not isinstance(x, (tuple, list)) or len(x) != 2:
         raise ValueError(f"{op}: `x` must be a (real, imag) pair of tensors; got "
@@ -314,3 +329,107 @@ def cdist(x, y):
                          f"{xs} and {ys}")
     diff = B.subtract(B.expand_dims(x, -2), B.expand_dims(y, -3))
     return B.sqrt(B.sum(B.square(diff), axis=-1))
+
+
+def _window(op, window, sequence_length, fft_length, dtype):
+    """The analysis window (a host constant, no gradient) zero-padded to ``fft_length``; with
+    ``window=None`` frames are not windowed (all ``fft_length`` points are used, as Keras)."""
+    if isinstance(window, str):
+        if window not in ("hann", "hamming"):
+            raise ValueError(f'{op}: `window` must be "hann", "hamming", None or an array; got '
+                             f"{window!r}")
+        a = 0.5 if window == "hann" else 0.54
+        win = a - (1 - a) * numpy.cos(2 * numpy.pi * numpy.arange(sequence_length)
+                                      / sequence_length)
+    elif window is None:
+        return numpy.ones(fft_length, dtype)
+    else:
+        win = numpy.asarray(B.convert_to_numpy(window) if B.is_tensor(window) else window)
+        if win.shape != (sequence_length,):
+            raise ValueError(f"{op}: `window` must have shape ({sequence_length},) "
+                             f"(sequence_length); got {win.shape}")
+    left = (fft_length - sequence_length) // 2
+    return numpy.pad(win, (left, fft_length - sequence_length - left)).astype(dtype)
+
+
+def _check_frames(op, sequence_length, sequence_stride, fft_length):
+    for arg, v in (("sequence_length", sequence_length), ("sequence_stride", sequence_stride),
+                   ("fft_length", fft_length)):
+        if not isinstance(v, int) or v < 1:
+            raise ValueError(f"{op}: `{arg}` must be a positive int; got {v!r}")
+    if fft_length < sequence_length:
+        raise ValueError(f"{op}: `fft_length` must be >= `sequence_length`; got fft_length="
+                         f"{fft_length}, sequence_length={sequence_length}")
+
+
+def stft(x, sequence_length: int, sequence_stride: int, fft_length: int, window="hann",
+         center: bool = True):
+    """Short-time Fourier transform of the last axis of float ``x``: frames of ``fft_length``
+    (the ``window`` of ``sequence_length``, periodic "hann" or "hamming", centred in it), every
+    ``sequence_stride`` points, of ``x`` reflect-padded by fft_length // 2 when ``center``:
+    (..., L) -> (real, imag), each (..., frames, fft_length // 2 + 1).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> re, im = ops.stft(np.ones(16, "float32"), 8, 4, 8)
+        >>> ops.shape(re)
+        (5, 5)
+    """
+    x = B.convert_to_tensor(x)
+    dtype = B.dtype(x)
+    if dtype not in ("float32", "float64"):
+        raise TypeError(f"stft: `x` must be float32 or float64; got dtype {dtype}")
+    check_rank("stft", "x", B.shape(x), 1)
+    _check_frames("stft", sequence_length, sequence_stride, fft_length)
+    if center:
+        p = fft_length // 2
+        if B.shape(x)[-1] <= p:
+            raise ValueError(f"stft: with center=True the last axis of `x` must be longer than "
+                             f"fft_length // 2 = {p}; got shape {B.shape(x)}")
+        x = B.concatenate([B.flip(B.getitem(x, (Ellipsis, slice(1, p + 1))), axis=-1), x,
+                           B.flip(B.getitem(x, (Ellipsis, slice(-p - 1, -1))), axis=-1)],
+                          axis=-1)
+    win = _window("stft", window, sequence_length, fft_length, dtype)
+    frames = B.multiply(B.extract_sequences(x, sequence_length=fft_length,
+                                            sequence_stride=sequence_stride), win)
+    return tuple(B.rfft(frames, fft_length=fft_length))
+
+
+def istft(x, sequence_length: int, sequence_stride: int, fft_length: int, length=None,
+          window="hann", center: bool = True):
+    """Inverse of ``stft`` (same arguments; overlap-add of the windowed inverse FFTs, normalised
+    by the overlapping squared windows, as ``tf.signal.inverse_stft``; ``window=None``: neither
+    windowed nor normalised): (real, imag), each
+    (..., frames, fft_length // 2 + 1) -> (..., length) (default: all points, less the
+    ``center`` padding).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> x = np.sin(np.arange(32.0))
+        >>> y = ops.istft(ops.stft(x, 8, 2, 8), 8, 2, 8)
+        >>> bool(np.allclose(ops.convert_to_numpy(y)[4:-4], x[4:-4]))
+        True
+    """
+    _check_frames("istft", sequence_length, sequence_stride, fft_length)
+    real, imag = _complex(x, "istft", 2)
+    dtype = B.dtype(real)
+    frames = B.irfft(real, imag, fft_length=fft_length)
+    if window is not None:
+        # tf.signal.inverse_stft_window_fn: window / (sum of the squared windows overlapping)
+        win = _window("istft", window, sequence_length, fft_length, dtype)
+        overlaps = -(-fft_length // sequence_stride)
+        denom = numpy.pad(win * win, (0, overlaps * sequence_stride - fft_length))
+        denom = numpy.tile(denom.reshape(overlaps, sequence_stride).sum(0), overlaps)
+        frames = B.multiply(frames, (win / denom[:fft_length]).astype(dtype))
+    # overlap-add as a segment sum over output positions (frame axes first)
+    shape = B.shape(frames)
+    count = shape[-2]
+    out_len = sequence_stride * (count - 1) + fft_length
+    flat = B.moveaxis(B.reshape(frames, shape[:-2] + (count * fft_length,)), -1, 0)
+    ids = (numpy.arange(count)[:, None] * sequence_stride + numpy.arange(fft_length)).ravel()
+    out = B.moveaxis(B.segment_sum(flat, ids.astype("int32"), num_segments=out_len), 0, -1)
+    start = fft_length // 2 if center else 0
+    end = start + length if length is not None else out_len - start
+    return B.getitem(out, (Ellipsis, slice(start, end)))

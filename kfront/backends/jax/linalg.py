@@ -45,6 +45,14 @@ def solve_triangular(a, b, lower=False):
     return jax.scipy.linalg.solve_triangular(a, b, lower=lower)
 
 
+def matrix_rank(x, tol=None):
+    x = jax.lax.stop_gradient(array(x, "matrix_rank"))
+    s = jnp.linalg.svd(x, compute_uv=False)
+    if tol is None:
+        tol = s.max(-1, keepdims=True) * max(x.shape[-2:]) * jnp.finfo(x.dtype).eps
+    return jnp.sum(s > tol, axis=-1).astype(jnp.int32)
+
+
 def norm(x, ord=None, axes=(), keepdims=False):
     x = array(x, "norm")
     if ord is None:

@@ -35,6 +35,10 @@ def _segment(name, reduce):
     def op(data, segment_ids, num_segments):
         data, ids = array(data, name), array(segment_ids, name).astype(jnp.int32)
         ids = jnp.where(ids < num_segments, ids, -1)  # dropped, as negative ids
+        if reduce is None:  # product: JAX's scatter-multiply has no gradient for repeated ids
+            member = ids == jnp.arange(num_segments)[:, None]
+            member = member.reshape(member.shape + (1,) * (data.ndim - 1))
+            return jnp.prod(jnp.where(member, data[None], 1), axis=1)
         out = reduce(data, ids, num_segments=num_segments)
         if reduce is jax.ops.segment_sum:
             return out
@@ -51,6 +55,7 @@ def _segment(name, reduce):
 segment_sum = _segment("segment_sum", jax.ops.segment_sum)
 segment_max = _segment("segment_max", jax.ops.segment_max)
 segment_min = _segment("segment_min", jax.ops.segment_min)
+segment_prod = _segment("segment_prod", None)
 
 
 def _fft_op(name, f):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from kfront.backends.numpy.engine import get_xp, primitive
+from kfront.backends.numpy.engine import get_xp, primitive, raw
 
 
 def _t(a):
@@ -79,6 +79,12 @@ def solve_triangular(a, b, lower=False):
     tri = _tri(xp, a, lower)
     x = xp.linalg.solve(tri, b)
     return x, lambda g, needs: _solve_vjp(xp, tri, x, g, needs, lower)
+
+
+def matrix_rank(x, tol=None):
+    """The number of singular values above ``tol`` (numpy's default); no gradient."""
+    x = raw(x)
+    return get_xp(x).linalg.matrix_rank(x, tol).astype("int32")
 
 
 # ------------------------------------------------------------------------------- norms

@@ -127,6 +127,30 @@ segment_max = _segment_extreme("segment_max", "maximum", lambda d: numpy.finfo(d
 segment_min = _segment_extreme("segment_min", "minimum", lambda d: numpy.finfo(d).max)
 
 
+@primitive
+def segment_prod(data, segment_ids, num_segments):
+    """Products of the rows of ``data`` by segment (empty segments: 1); the gradient of an entry
+    is the product of the other entries of its segment (exact with zeros)."""
+    xp = get_xp(data)
+    keep, ids = _segment_index(xp, segment_ids, num_segments)
+    out = xp.ones((num_segments,) + data.shape[1:], data.dtype)
+    xp.multiply.at(out, ids[keep], data[keep])
+
+    def vjp(g, needs):
+        d, i = data[keep], ids[keep]
+        zero = d == 0
+        zeros = xp.zeros(out.shape, "int64")
+        xp.add.at(zeros, i, zero)
+        nonzero_prod = xp.ones(out.shape, data.dtype)
+        xp.multiply.at(nonzero_prod, i, xp.where(zero, 1, d))
+        others = xp.where(zero, xp.where(zeros[i] == 1, nonzero_prod[i], 0),
+                          xp.where(zeros[i] == 0, nonzero_prod[i] / xp.where(zero, 1, d), 0))
+        gd = xp.zeros_like(data)
+        gd[keep] = g[i] * others
+        return gd, None
+    return out, vjp
+
+
 # -------------------------------------------------------------------------------- FFT
 def _pair(c, dtype):
     return c.real.astype(dtype), c.imag.astype(dtype)

@@ -50,6 +50,11 @@ def solve_triangular(a, b, lower=False):
     return tf.linalg.triangular_solve(a, b, lower=lower)
 
 
+def matrix_rank(x, tol=None):
+    return tf.cast(tf.linalg.matrix_rank(tf.stop_gradient(op_input(x, "matrix_rank")), tol=tol),
+                   tf.int32)
+
+
 def _matrix_norm(x, ord):
     """A matrix norm of the last two axes (kept as size 1)."""
     if ord == "fro":

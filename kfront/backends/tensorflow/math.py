@@ -49,6 +49,7 @@ def _segment(name, f):
 segment_sum = _segment("segment_sum", tf.math.unsorted_segment_sum)
 segment_max = _segment("segment_max", tf.math.unsorted_segment_max)
 segment_min = _segment("segment_min", tf.math.unsorted_segment_min)
+segment_prod = _segment("segment_prod", tf.math.unsorted_segment_prod)
 
 
 def _fft_op(name, f):

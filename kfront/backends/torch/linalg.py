@@ -36,6 +36,13 @@ def solve_triangular(a, b, lower=False):
     return torch.linalg.solve_triangular(a, b, upper=not lower)
 
 
+def matrix_rank(x, tol=None):
+    x = to_tensor(x, "matrix_rank").detach()
+    if tol is None:
+        return torch.linalg.matrix_rank(x).to(torch.int32)
+    return torch.linalg.matrix_rank(x, atol=tol, rtol=0).to(torch.int32)
+
+
 def norm(x, ord=None, axes=(), keepdims=False):
     x = to_tensor(x, "norm")
     if ord is None:

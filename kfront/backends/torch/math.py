@@ -44,6 +44,8 @@ def _segment(name, reduce):
         out = torch.zeros((num_segments,) + tuple(data.shape[1:]), dtype=data.dtype)
         if reduce == "sum":
             return out.index_add(0, ids, data)
+        if reduce == "prod":
+            return out.fill_(1).scatter_reduce(0, index, data, "prod", include_self=True)
         info = torch.finfo(data.dtype) if data.is_floating_point() else torch.iinfo(data.dtype)
         out = out.fill_(info.min if reduce == "amax" else info.max)
         # include_self=False: empty segments keep the fill, ties share the gradient
@@ -55,6 +57,7 @@ def _segment(name, reduce):
 segment_sum = _segment("segment_sum", "sum")
 segment_max = _segment("segment_max", "amax")
 segment_min = _segment("segment_min", "amin")
+segment_prod = _segment("segment_prod", "prod")
 
 
 def _fft_op(name, f):
