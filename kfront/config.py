@@ -174,18 +174,19 @@ def is_flash_attention_enabled():
 
 
 def enable_interactive_logging() -> None:
-    """Progress bars and training messages go to stdout (the default)."""
+    """Progress bars go to stdout (the default)."""
     _settings["interactive_logging"] = True
 
 
 def disable_interactive_logging() -> None:
-    """Progress bars and training messages go to the ``"kfront"`` logger (level INFO) instead of
-    stdout, as Keras sends them to absl logging."""
+    """Progress bars (``kfront.utils.Progbar``, as ``fit`` shows them) go to the ``"kfront"``
+    logger (level INFO) instead of stdout, as Keras sends them to absl logging. The one-line
+    messages of callbacks (``Epoch 1/3``, early stopping...) still print to stdout."""
     _settings["interactive_logging"] = False
 
 
 def is_interactive_logging_enabled() -> bool:
-    """Whether training messages go to stdout.
+    """Whether progress bars go to stdout.
 
     Example:
         >>> import kfront
