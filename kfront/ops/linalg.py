@@ -16,8 +16,8 @@ from kfront.backends import B
 from kfront.backends.common.linalg import check_norm, check_rank, check_square
 from kfront.ops.math import floating
 
-__all__ = ["cholesky", "cholesky_inverse", "det", "inv", "matrix_rank", "norm", "solve",
-           "solve_triangular"]
+__all__ = ["cholesky", "cholesky_inverse", "det", "inv", "lstsq", "matrix_rank", "norm", "pinv",
+           "solve", "solve_triangular"]
 
 
 def _square(x, op: str):
@@ -125,6 +125,53 @@ def solve_triangular(a, b, lower: bool = False):
     a, b, vector = _system("solve_triangular", a, b)
     x = B.solve_triangular(a, b, lower=bool(lower))
     return B.squeeze(x, -1) if vector else x
+
+
+def _eps(x) -> float:
+    return float(numpy.finfo(B.dtype(x)).eps)
+
+
+def pinv(x, rcond=None):
+    """Moore-Penrose pseudo-inverses: singular values <= ``rcond`` * the largest are taken as 0
+    (default 10 * max(M, N) * the dtype's epsilon, as Keras). (..., M, N) -> (..., N, M). The
+    gradient assumes the rank does not change nearby.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.linalg.pinv(np.array([[2.0, 0.0]])))
+        array([[0.5],
+               [0. ]])
+    """
+    x = floating(x, "pinv")
+    shape = B.shape(x)
+    check_rank("pinv", "x", shape, 2)
+    rcond = 10 * max(shape[-2:]) * _eps(x) if rcond is None else float(rcond)
+    return B.pinv(x, rcond=rcond)
+
+
+def lstsq(a, b, rcond=None):
+    """The least-squares solution of a @ x = b via the pseudo-inverse: a (M, N), b (M,) or
+    (M, K) -> (N,) or (N, K); singular values below ``rcond`` * the largest are dropped
+    (default max(M, N) * the dtype's epsilon, as Keras).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> a = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+        >>> ops.convert_to_numpy(ops.linalg.lstsq(a, np.array([1.0, 2.0, 3.0])))
+        array([1., 2.])
+    """
+    a, b = floating(a, "lstsq", "a"), floating(b, "lstsq", "b")
+    a_shape, b_shape = B.shape(a), B.shape(b)
+    if len(a_shape) != 2 or len(b_shape) not in (1, 2) or b_shape[0] != a_shape[0]:
+        raise ValueError(f"lstsq: expected `a` of shape (M, N) and `b` of shape (M,) or (M, K); "
+                         f"got {a_shape} and {b_shape}")
+    dtype = numpy.result_type(B.dtype(a), B.dtype(b)).name
+    a, b = B.cast(a, dtype), B.cast(b, dtype)
+    eps = _eps(a)
+    rcond = eps * max(a_shape) if rcond is None else eps if rcond < 0 else float(rcond)
+    return B.matmul(B.pinv(a, rcond=rcond), b)
 
 
 def matrix_rank(x, tol=None):

@@ -102,6 +102,10 @@ CASES = {
     "solve_triangular_lower": (lambda o, a, b: o.solve_triangular(a, b, lower=True),
                                [_well(2), _u(-1, 1, 2, 3)], True),
     "norm": (lambda o, x: o.norm(x), [_u(-1, 1, 3, 4)], True),
+    "pinv": (lambda o, x: o.pinv(x), [_u(-1, 1, 2, 3, 4)], True),
+    "pinv_tall": (lambda o, x: o.pinv(x, rcond=1e-3), [_u(-1, 1, 4, 2)], True),
+    "lstsq": (lambda o, a, b: o.lstsq(a, b), [_u(-1, 1, 5, 3), _u(-1, 1, 5, 2)], True),
+    "lstsq_vector": (lambda o, a, b: o.lstsq(a, b), [_u(-1, 1, 3, 4), _u(-1, 1, 3)], True),
 }
 for _ord in (None, 1, 2, 3, 0.5, math.inf, -math.inf, 0):
     CASES[f"norm_vector_{_ord}"] = (lambda o, x, _ord=_ord: o.norm(x, ord=_ord, axis=-1),
@@ -224,6 +228,8 @@ BAD = [
     (lambda: ops.stft(np.ones(8), 4, 2, 4, window="box"), ValueError, "stft: `window` must be"),
     (lambda: ops.istft((np.ones((2, 3)), np.ones((2, 3))), 4, 2, 4, window=np.ones(3)),
      ValueError, "istft: `window` must have shape (4,)"),
+    (lambda: ops.pinv(np.ones(3)), ValueError, "pinv: `x` must have rank >= 2"),
+    (lambda: ops.lstsq(np.ones((3, 2)), np.ones(2)), ValueError, "lstsq: expected `a` of shape"),
     (lambda: ops.matrix_rank(np.ones(3)), ValueError, "matrix_rank: `x` must have rank >= 2"),
     (lambda: ops.logdet(np.ones((2, 3))), ValueError, "logdet: `x` must be a batch of square"),
     (lambda: ops.erf(np.array([1j])), TypeError, "erf: `x` must be a real float or integer"),

@@ -34,7 +34,7 @@ from kfront.backends.jax.numpy import (abs, add, all, any, arange, argmax, argmi
                                        subtract, sum, swapaxes, take, take_along_axis, tanh,
                                        tensordot, tile, transpose, unstack, var, where, zeros,
                                        zeros_like)
-from kfront.backends.jax.linalg import (cholesky, det, inv, logdet, matrix_rank, norm,  # noqa: E402
+from kfront.backends.jax.linalg import (cholesky, det, inv, logdet, matrix_rank, norm, pinv,  # noqa: E402
                                         solve, solve_triangular)
 from kfront.backends.jax.math import (erf, erfc, erfinv, extract_sequences, fft, fft2,  # noqa: E402
                                       ifft2, in_top_k, irfft, rfft, rsqrt, segment_max,
@@ -72,5 +72,5 @@ __all__ = sorted([
     # math.py, linalg.py
     "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k", "irfft",
     "rfft", "rsqrt", "segment_max", "segment_min", "segment_sum", "top_k", "cholesky", "det",
-    "inv", "logdet", "matrix_rank", "norm", "segment_prod", "solve", "solve_triangular",
+    "inv", "logdet", "matrix_rank", "norm", "pinv", "segment_prod", "solve", "solve_triangular",
 ])

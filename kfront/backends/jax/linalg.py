@@ -45,6 +45,10 @@ def solve_triangular(a, b, lower=False):
     return jax.scipy.linalg.solve_triangular(a, b, lower=lower)
 
 
+def pinv(x, rcond=1e-15):
+    return jnp.linalg.pinv(array(x, "pinv"), rtol=rcond)
+
+
 def matrix_rank(x, tol=None):
     x = jax.lax.stop_gradient(array(x, "matrix_rank"))
     s = jnp.linalg.svd(x, compute_uv=False)

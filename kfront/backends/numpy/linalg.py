@@ -81,6 +81,22 @@ def solve_triangular(a, b, lower=False):
     return x, lambda g, needs: _solve_vjp(xp, tri, x, g, needs, lower)
 
 
+@primitive
+def pinv(x, rcond=1e-15):
+    """Moore-Penrose pseudo-inverse: singular values <= rcond * the largest count as zero. The
+    gradient is that of constant rank (Golub and Pereyra)."""
+    xp = get_xp(x)
+    u, s, vt = xp.linalg.svd(x, full_matrices=False)
+    keep = s > rcond * s.max(-1, keepdims=True)
+    p = (_t(vt) * xp.where(keep, 1 / xp.where(keep, s, 1), 0)[..., None, :]) @ _t(u)
+
+    def vjp(g, needs):
+        eye_m, eye_n = xp.eye(x.shape[-2], dtype=x.dtype), xp.eye(x.shape[-1], dtype=x.dtype)
+        pt, gt = _t(p), _t(g)
+        return (-pt @ g @ pt + pt @ p @ gt @ (eye_n - p @ x) + (eye_m - x @ p) @ gt @ p @ pt,)
+    return p.astype(x.dtype), vjp
+
+
 def matrix_rank(x, tol=None):
     """The number of singular values above ``tol`` (numpy's default); no gradient."""
     x = raw(x)

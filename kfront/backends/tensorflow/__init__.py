@@ -25,7 +25,7 @@ from kfront.backends.tensorflow.numpy import (
     reciprocal, repeat, reshape, round, sign, sin, size, split, sqrt, square, squeeze, stack, std,
     subtract, sum, swapaxes, take, take_along_axis, tanh, tensordot, tile, transpose, unstack,
     var, where, zeros, zeros_like)
-from kfront.backends.tensorflow.linalg import (cholesky, det, inv, logdet, matrix_rank, norm,
+from kfront.backends.tensorflow.linalg import (cholesky, det, inv, logdet, matrix_rank, norm, pinv,
                                                solve, solve_triangular)
 from kfront.backends.tensorflow.math import (erf, erfc, erfinv, extract_sequences, fft, fft2,
                                              ifft2, in_top_k, irfft, rfft, rsqrt, segment_max,
@@ -58,7 +58,7 @@ __all__ = [
     # math.py, linalg.py
     "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k", "irfft",
     "rfft", "rsqrt", "segment_max", "segment_min", "segment_sum", "top_k", "cholesky", "det",
-    "inv", "logdet", "matrix_rank", "norm", "segment_prod", "solve", "solve_triangular",
+    "inv", "logdet", "matrix_rank", "norm", "pinv", "segment_prod", "solve", "solve_triangular",
 ]
 # convolution and pooling (convolution.py) and the recurrent scans (rnn.py)
 __all__ = sorted(__all__ + ["average_pool", "conv", "conv_transpose", "depthwise_conv", "gru",

@@ -50,6 +50,10 @@ def solve_triangular(a, b, lower=False):
     return tf.linalg.triangular_solve(a, b, lower=lower)
 
 
+def pinv(x, rcond=1e-15):
+    return tf.linalg.pinv(op_input(x, "pinv"), rcond=rcond)
+
+
 def matrix_rank(x, tol=None):
     return tf.cast(tf.linalg.matrix_rank(tf.stop_gradient(op_input(x, "matrix_rank")), tol=tol),
                    tf.int32)

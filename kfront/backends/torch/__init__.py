@@ -25,7 +25,7 @@ from kfront.backends.torch.numpy import (abs, add, all, any, arange, argmax, arg
                                          split, sqrt, square, squeeze, stack, std, subtract, sum,
                                          swapaxes, take, take_along_axis, tanh, tensordot, tile,
                                          transpose, unstack, var, where, zeros, zeros_like)
-from kfront.backends.torch.linalg import (cholesky, det, inv, logdet, matrix_rank, norm,
+from kfront.backends.torch.linalg import (cholesky, det, inv, logdet, matrix_rank, norm, pinv,
                                           solve, solve_triangular)
 from kfront.backends.torch.math import (erf, erfc, erfinv, extract_sequences, fft, fft2,
                                         ifft2, in_top_k, irfft, rfft, rsqrt, segment_max,
@@ -57,5 +57,5 @@ __all__ = [
     # math.py, linalg.py
     "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k", "irfft",
     "rfft", "rsqrt", "segment_max", "segment_min", "segment_sum", "top_k", "cholesky", "det",
-    "inv", "logdet", "matrix_rank", "norm", "segment_prod", "solve", "solve_triangular",
+    "inv", "logdet", "matrix_rank", "norm", "pinv", "segment_prod", "solve", "solve_triangular",
 ]
