@@ -238,7 +238,7 @@ class RandomNormal(RandomInitializer):
     def __call__(self, shape, dtype=None):
         dtype = _float_dtype(dtype, "RandomNormal")
         arr = _rnd.normal(_shape_tuple(shape, "RandomNormal"), mean=self.mean,
-                          stddev=self.stddev, seed=self.seed)
+                          stddev=self.stddev, seed=self.seed, dtype=dtype)
         return ops.convert_to_tensor(arr, dtype=dtype)
 
     def get_config(self) -> dict:
@@ -291,7 +291,7 @@ class RandomUniform(RandomInitializer):
     def __call__(self, shape, dtype=None):
         dtype = _float_dtype(dtype, "RandomUniform")
         arr = _rnd.uniform(_shape_tuple(shape, "RandomUniform"), minval=self.minval,
-                           maxval=self.maxval, seed=self.seed)
+                           maxval=self.maxval, seed=self.seed, dtype=dtype)
         return ops.convert_to_tensor(arr, dtype=dtype)
 
     def get_config(self) -> dict:
@@ -385,10 +385,11 @@ class VarianceScaling(RandomInitializer):
                                         stddev=math.sqrt(scale) / _TRUNCATION_STDDEV,
                                         seed=self.seed)
         elif self.distribution == "untruncated_normal":
-            arr = _rnd.normal(shape, mean=0.0, stddev=math.sqrt(scale), seed=self.seed)
+            arr = _rnd.normal(shape, mean=0.0, stddev=math.sqrt(scale), seed=self.seed,
+                              dtype=dtype)
         else:
             limit = math.sqrt(3.0 * scale)
-            arr = _rnd.uniform(shape, minval=-limit, maxval=limit, seed=self.seed)
+            arr = _rnd.uniform(shape, minval=-limit, maxval=limit, seed=self.seed, dtype=dtype)
         return ops.convert_to_tensor(arr, dtype=dtype)
 
     def get_config(self) -> dict:

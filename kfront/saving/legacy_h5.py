@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from kfront.saving import h5_weights
+from kfront.saving import h5_weights, object_registration
 from kfront.saving.atomic import atomic_write
 from kfront.saving.keras_archive import KERAS_VERSION
 
@@ -437,7 +437,8 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile: bool = True,
         h5_weights.assign_all(pairs, size)
         if training_config is None:
             return model
-        with safety.SafeModeScope(safety.resolve_safe_mode(safe_mode)):
+        with safety.SafeModeScope(safety.resolve_safe_mode(safe_mode)), \
+                object_registration.CustomObjectScope(custom_objects or {}):
             _compile(model, training_config, filepath)
         if "optimizer_weights" in f:
             h5_weights.assign_all(_optimizer_pairs(f, model, filepath), size)

@@ -470,3 +470,20 @@ def test_every_weighted_layer_crosses_to_and_from_keras3(keras, layer, tmp_path)
     theirs.save_weights(tmp_path / "theirs.weights.h5")
     ours.load_weights(tmp_path / "theirs.weights.h5")
     np.testing.assert_allclose(predict(ours, x), np.asarray(theirs(x)), rtol=1e-5, atol=1e-5)
+
+
+def test_custom_loss_in_a_legacy_h5_training_config_comes_from_custom_objects(tmp_path):
+    """A legacy ``.h5`` names a custom loss by name: ``custom_objects`` resolves it when the
+    model is compiled from its training_config; without it the load is refused."""
+    def scaled_mse(y_true, y_pred):
+        return 2.0 * kfront.ops.mean(kfront.ops.square(y_true - y_pred), axis=-1)
+
+    model = kfront.Sequential([kfront.layers.Input((3,)), kfront.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss=scaled_mse)
+    path = tmp_path / "m.h5"
+    model.save(path)
+    loaded = kfront.saving.load_model(path, custom_objects={"scaled_mse": scaled_mse})
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 2), "float32")
+    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+    with pytest.raises(ValueError, match="scaled_mse"):
+        kfront.saving.load_model(path)

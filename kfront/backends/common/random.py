@@ -53,12 +53,35 @@ def generator(seed) -> np.random.Generator:
                     f"{type(seed).__name__}")
 
 
-def normal(shape, mean=0.0, stddev=1.0, seed=None) -> np.ndarray:
-    return generator(seed).normal(mean, stddev, size=tuple(shape))
+_CHUNK = 1 << 20  # values drawn in float64 at a time when a narrower dtype is asked for
 
 
-def uniform(shape, minval=0.0, maxval=1.0, seed=None) -> np.ndarray:
-    return generator(seed).uniform(minval, maxval, size=tuple(shape))
+def _draw(sample, shape, dtype) -> np.ndarray:
+    """``sample(size=n)`` (float64) into an array of ``shape``: of ``dtype`` when numpy has it,
+    filled a chunk at a time, so a large float32 weight never has a float64 copy beside it.
+    The values are those of one float64 draw, cast (the generator's stream is sequential)."""
+    shape = tuple(shape)
+    try:
+        target = np.dtype(dtype) if dtype is not None else None
+    except TypeError:  # bfloat16 and other names numpy lacks: the caller casts
+        target = None
+    if target is None or target == np.float64 or target.kind != "f":
+        return sample(size=shape)
+    out = np.empty(shape, target)
+    flat = out.reshape(-1)
+    for start in range(0, flat.size, _CHUNK):
+        flat[start:start + _CHUNK] = sample(size=min(_CHUNK, flat.size - start))
+    return out
+
+
+def normal(shape, mean=0.0, stddev=1.0, seed=None, dtype=None) -> np.ndarray:
+    rng = generator(seed)
+    return _draw(lambda size: rng.normal(mean, stddev, size=size), shape, dtype)
+
+
+def uniform(shape, minval=0.0, maxval=1.0, seed=None, dtype=None) -> np.ndarray:
+    rng = generator(seed)
+    return _draw(lambda size: rng.uniform(minval, maxval, size=size), shape, dtype)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, seed=None) -> np.ndarray:
