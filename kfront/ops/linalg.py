@@ -16,7 +16,7 @@ from kfront.backends import B
 from kfront.backends.common.linalg import check_norm, check_rank, check_square
 from kfront.ops.math import floating
 
-__all__ = ["cholesky", "cholesky_inverse", "det", "inv", "lstsq", "matrix_rank", "norm", "pinv",
+__all__ = ["cholesky", "cholesky_inverse", "det", "eigh", "inv", "lstsq", "matrix_rank", "norm", "pinv",
            "solve", "solve_triangular"]
 
 
@@ -66,6 +66,21 @@ def det(x):
         8.0
     """
     return B.det(_square(x, "det"))
+
+
+def eigh(x):
+    """Eigenvalues (ascending) and eigenvectors (columns, each up to sign) of symmetric matrices
+    (only the lower triangle is read): (..., M, M) -> ((..., M), (..., M, M)). The gradient
+    assumes distinct eigenvalues.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> w, v = ops.linalg.eigh(np.array([[2.0, 0.0], [0.0, 1.0]]))
+        >>> ops.convert_to_numpy(w)
+        array([1., 2.])
+    """
+    return tuple(B.eigh(_square(x, "eigh")))
 
 
 def inv(x):

@@ -34,6 +34,11 @@ def _sym(o, x):
     return o.add(x, o.swapaxes(x, -1, -2))
 
 
+def _fixed_eigh(o, x):
+    w, v = o.eigh(x)
+    return w, o.multiply(v, o.sign(o.sum(v, axis=-2, keepdims=True)))
+
+
 IDS = np.array([0, 1, 2, 0, 2])
 X35 = _u(-2, 2, 5, 3)
 
@@ -94,6 +99,8 @@ CASES = {
                          [np.tril(_well(2)).astype("float32")], True),
     "cholesky_inverse_upper": (lambda o, x: o.cholesky_inverse(x, upper=True),
                                [np.triu(_well()).astype("float32")], True),
+    # eigenvectors up to sign: each column's sign fixed by its sum (sign has no gradient)
+    "eigh": (lambda o, x: _fixed_eigh(o, _sym(o, x)), [_spd(2)], True),
     "det": (lambda o, x: o.det(x), [_well(2)], True),
     "inv": (lambda o, x: o.inv(x), [_well(2)], True),
     "solve": (lambda o, a, b: o.solve(a, b), [_well(2), _u(-1, 1, 2, 3, 2)], True),
@@ -228,6 +235,7 @@ BAD = [
     (lambda: ops.stft(np.ones(8), 4, 2, 4, window="box"), ValueError, "stft: `window` must be"),
     (lambda: ops.istft((np.ones((2, 3)), np.ones((2, 3))), 4, 2, 4, window=np.ones(3)),
      ValueError, "istft: `window` must have shape (4,)"),
+    (lambda: ops.eigh(np.ones((2, 3))), ValueError, "eigh: `x` must be a batch of square"),
     (lambda: ops.pinv(np.ones(3)), ValueError, "pinv: `x` must have rank >= 2"),
     (lambda: ops.lstsq(np.ones((3, 2)), np.ones(2)), ValueError, "lstsq: expected `a` of shape"),
     (lambda: ops.matrix_rank(np.ones(3)), ValueError, "matrix_rank: `x` must have rank >= 2"),

@@ -34,11 +34,13 @@ from kfront.backends.jax.numpy import (abs, add, all, any, arange, argmax, argmi
                                        subtract, sum, swapaxes, take, take_along_axis, tanh,
                                        tensordot, tile, transpose, unstack, var, where, zeros,
                                        zeros_like)
-from kfront.backends.jax.linalg import (cholesky, det, inv, logdet, matrix_rank, norm, pinv,  # noqa: E402
-                                        solve, solve_triangular)
-from kfront.backends.jax.math import (erf, erfc, erfinv, extract_sequences, fft, fft2,  # noqa: E402
-                                      ifft2, in_top_k, irfft, rfft, rsqrt, segment_max,
-                                      segment_min, segment_prod, segment_sum, top_k)
+from kfront.backends.jax.linalg import (cholesky, det, eigh, inv, logdet,  # noqa: E402
+                                        matrix_rank, norm, pinv, solve,
+                                        solve_triangular)
+from kfront.backends.jax.math import (erf, erfc, erfinv, extract_sequences, fft,  # noqa: E402
+                                      fft2, ifft2, in_top_k, irfft, rfft, rsqrt,
+                                      segment_max, segment_min, segment_prod,
+                                      segment_sum, top_k)
 from kfront.backends.jax.optimizers import optimizer_kernels  # noqa: E402
 from kfront.backends.jax.convolution import (average_pool, conv, conv_transpose,  # noqa: E402
                                              depthwise_conv, max_pool, separable_conv)
@@ -70,7 +72,8 @@ __all__ = sorted([
     "gru", "lstm", "simple_rnn",
 
     # math.py, linalg.py
-    "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k", "irfft",
-    "rfft", "rsqrt", "segment_max", "segment_min", "segment_sum", "top_k", "cholesky", "det",
-    "inv", "logdet", "matrix_rank", "norm", "pinv", "segment_prod", "solve", "solve_triangular",
+    "cholesky", "det", "eigh", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2",
+    "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "rfft", "rsqrt",
+    "segment_max", "segment_min", "segment_prod", "segment_sum", "solve", "solve_triangular",
+    "top_k",
 ])

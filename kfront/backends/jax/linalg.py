@@ -45,6 +45,10 @@ def solve_triangular(a, b, lower=False):
     return jax.scipy.linalg.solve_triangular(a, b, lower=lower)
 
 
+def eigh(x):
+    return tuple(jnp.linalg.eigh(array(x, "eigh")))
+
+
 def pinv(x, rcond=1e-15):
     return jnp.linalg.pinv(array(x, "pinv"), rtol=rcond)
 

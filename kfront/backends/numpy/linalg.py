@@ -82,6 +82,23 @@ def solve_triangular(a, b, lower=False):
 
 
 @primitive
+def eigh(x):
+    """Eigenvalues (ascending) and eigenvectors of symmetric matrices (the lower triangle is
+    read); the gradient assumes distinct eigenvalues and is symmetrised."""
+    xp = get_xp(x)
+    w, v = xp.linalg.eigh(x)
+
+    def vjp(gs, needs):
+        gw, gv = gs
+        diff = w[..., None, :] - w[..., :, None]  # w_j - w_i
+        f = xp.where(xp.eye(w.shape[-1], dtype=bool), 0, 1 / xp.where(diff == 0, 1, diff))
+        inner = f * (_t(v) @ gv) + xp.eye(w.shape[-1], dtype=x.dtype) * gw[..., None, :]
+        ga = v @ inner @ _t(v)
+        return (0.5 * (ga + _t(ga)),)
+    return (w, v), vjp
+
+
+@primitive
 def pinv(x, rcond=1e-15):
     """Moore-Penrose pseudo-inverse: singular values <= rcond * the largest count as zero. The
     gradient is that of constant rank (Golub and Pereyra)."""

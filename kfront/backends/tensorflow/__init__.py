@@ -25,8 +25,8 @@ from kfront.backends.tensorflow.numpy import (
     reciprocal, repeat, reshape, round, sign, sin, size, split, sqrt, square, squeeze, stack, std,
     subtract, sum, swapaxes, take, take_along_axis, tanh, tensordot, tile, transpose, unstack,
     var, where, zeros, zeros_like)
-from kfront.backends.tensorflow.linalg import (cholesky, det, inv, logdet, matrix_rank, norm, pinv,
-                                               solve, solve_triangular)
+from kfront.backends.tensorflow.linalg import (cholesky, det, eigh, inv, logdet, matrix_rank, norm,
+                                               pinv, solve, solve_triangular)
 from kfront.backends.tensorflow.math import (erf, erfc, erfinv, extract_sequences, fft, fft2,
                                              ifft2, in_top_k, irfft, rfft, rsqrt, segment_max,
                                              segment_min, segment_prod, segment_sum, top_k)
@@ -56,9 +56,10 @@ __all__ = [
     "zeros", "zeros_like",
 
     # math.py, linalg.py
-    "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k", "irfft",
-    "rfft", "rsqrt", "segment_max", "segment_min", "segment_sum", "top_k", "cholesky", "det",
-    "inv", "logdet", "matrix_rank", "norm", "pinv", "segment_prod", "solve", "solve_triangular",
+    "cholesky", "det", "eigh", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2",
+    "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "rfft", "rsqrt",
+    "segment_max", "segment_min", "segment_prod", "segment_sum", "solve", "solve_triangular",
+    "top_k",
 ]
 # convolution and pooling (convolution.py) and the recurrent scans (rnn.py)
 __all__ = sorted(__all__ + ["average_pool", "conv", "conv_transpose", "depthwise_conv", "gru",

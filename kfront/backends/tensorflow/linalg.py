@@ -50,6 +50,10 @@ def solve_triangular(a, b, lower=False):
     return tf.linalg.triangular_solve(a, b, lower=lower)
 
 
+def eigh(x):
+    return tuple(tf.linalg.eigh(op_input(x, "eigh")))
+
+
 def pinv(x, rcond=1e-15):
     return tf.linalg.pinv(op_input(x, "pinv"), rcond=rcond)
 

@@ -25,11 +25,11 @@ from kfront.backends.torch.numpy import (abs, add, all, any, arange, argmax, arg
                                          split, sqrt, square, squeeze, stack, std, subtract, sum,
                                          swapaxes, take, take_along_axis, tanh, tensordot, tile,
                                          transpose, unstack, var, where, zeros, zeros_like)
-from kfront.backends.torch.linalg import (cholesky, det, inv, logdet, matrix_rank, norm, pinv,
-                                          solve, solve_triangular)
-from kfront.backends.torch.math import (erf, erfc, erfinv, extract_sequences, fft, fft2,
-                                        ifft2, in_top_k, irfft, rfft, rsqrt, segment_max,
-                                        segment_min, segment_prod, segment_sum, top_k)
+from kfront.backends.torch.linalg import (cholesky, det, eigh, inv, logdet, matrix_rank, norm,
+                                          pinv, solve, solve_triangular)
+from kfront.backends.torch.math import (erf, erfc, erfinv, extract_sequences, fft, fft2, ifft2,
+                                        in_top_k, irfft, rfft, rsqrt, segment_max, segment_min,
+                                        segment_prod, segment_sum, top_k)
 from kfront.backends.torch.optimizers import optimizer_kernels
 from kfront.backends.torch.rnn import gru, lstm, simple_rnn
 from kfront.backends.torch.trainer import compile_stateful
@@ -55,7 +55,8 @@ __all__ = [
     "unstack", "value_and_grad", "var", "variables_value_and_grad", "where", "zeros",
     "zeros_like",
     # math.py, linalg.py
-    "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k", "irfft",
-    "rfft", "rsqrt", "segment_max", "segment_min", "segment_sum", "top_k", "cholesky", "det",
-    "inv", "logdet", "matrix_rank", "norm", "pinv", "segment_prod", "solve", "solve_triangular",
+    "cholesky", "det", "eigh", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2",
+    "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "rfft", "rsqrt",
+    "segment_max", "segment_min", "segment_prod", "segment_sum", "solve", "solve_triangular",
+    "top_k",
 ]

@@ -36,6 +36,10 @@ def solve_triangular(a, b, lower=False):
     return torch.linalg.solve_triangular(a, b, upper=not lower)
 
 
+def eigh(x):
+    return tuple(torch.linalg.eigh(to_tensor(x, "eigh")))
+
+
 def pinv(x, rcond=1e-15):
     return torch.linalg.pinv(to_tensor(x, "pinv"), rtol=rcond)
 
