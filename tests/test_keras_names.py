@@ -63,7 +63,7 @@ NOT_YET: dict[str, set[str]] = {
         'meshgrid', 'moments', 'multi_hot', 'nan_to_num', 'nanargmax', 'nanargmin', 'nancumprod',
         'nancumsum', 'nanmax', 'nanmean', 'nanmedian', 'nanmin', 'nanpercentile', 'nanprod',
         'nanquantile', 'nanstd', 'nansum', 'nanvar', 'ndim', 'nextafter', 'nonzero', 'normalize',
-        'outer', 'percentile', 'polar', 'prod', 'psnr', 'ptp', 'qr', 'quantile', 'rad2deg', 'ravel',
+        'outer', 'percentile', 'polar', 'prod', 'psnr', 'ptp', 'quantile', 'rad2deg', 'ravel',
         'real', 'rearrange', 'right_shift', 'rms_normalization', 'roll', 'rot90', 'saturate_cast',
         'scan', 'scatter', 'scatter_update', 'searchsorted', 'select', 'signbit', 'sinc', 'sinh',
         'slice', 'slice_update', 'slogdet', 'soft_shrink', 'sort', 'space_to_depth', 'sparse_plus',
@@ -79,7 +79,7 @@ NOT_YET: dict[str, set[str]] = {
         'sobel_edges', 'ssim'
     },
     'ops.linalg': {
-        'eig', 'jvp', 'lu_factor', 'qr', 'svd'
+        'eig', 'jvp', 'lu_factor', 'svd'
     },
     'ops.nn': {
         'adaptive_average_pool', 'adaptive_max_pool', 'batch_normalization', 'celu', 'ctc_decode',

@@ -17,7 +17,7 @@ from kfront.backends.common.linalg import check_norm, check_rank, check_square
 from kfront.ops.math import floating
 
 __all__ = ["cholesky", "cholesky_inverse", "det", "eigh", "inv", "lstsq", "matrix_rank", "norm", "pinv",
-           "solve", "solve_triangular"]
+           "qr", "solve", "solve_triangular"]
 
 
 def _square(x, op: str):
@@ -109,6 +109,25 @@ def _system(op, a, b):
                          f"{a_shape[-1]}) to match `a` of shape {a_shape}; got {b_shape}")
     dtype = numpy.result_type(B.dtype(a), B.dtype(b)).name
     return B.cast(a, dtype), B.cast(b, dtype), vector
+
+
+def qr(x, mode: str = "reduced"):
+    """QR decompositions x = Q @ R, Q with orthonormal columns, R upper triangular (signs as
+    the backend's LAPACK gives them): (..., M, N) -> Q (..., M, K), R (..., K, N), K = min(M, N)
+    ("reduced") or M ("complete"). No gradient for "complete" with M > N (as Keras).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> q, r = ops.linalg.qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
+        >>> ops.shape(q), ops.shape(r)
+        ((2, 2), (2, 2))
+    """
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f'qr: `mode` must be "reduced" or "complete"; got {mode!r}')
+    x = floating(x, "qr")
+    check_rank("qr", "x", B.shape(x), 2)
+    return tuple(B.qr(x, mode=mode))
 
 
 def solve(a, b):

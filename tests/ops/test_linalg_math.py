@@ -39,6 +39,15 @@ def _fixed_eigh(o, x):
     return w, o.multiply(v, o.sign(o.sum(v, axis=-2, keepdims=True)))
 
 
+def _fixed_qr(o, x, mode="reduced"):
+    """Q, R with R's diagonal made non-negative (sign has no gradient)."""
+    q, r = o.qr(x, mode=mode)
+    k = min(o.shape(x)[-2:])
+    d = o.sign(o.sum(o.multiply(r[..., :k, :k], np.eye(k)), axis=-1))
+    return o.multiply(q[..., :k], o.expand_dims(d, -2)), o.multiply(r[..., :k, :],
+                                                                    o.expand_dims(d, -1))
+
+
 IDS = np.array([0, 1, 2, 0, 2])
 X35 = _u(-2, 2, 5, 3)
 
@@ -101,6 +110,9 @@ CASES = {
                                [np.triu(_well()).astype("float32")], True),
     # eigenvectors up to sign: each column's sign fixed by its sum (sign has no gradient)
     "eigh": (lambda o, x: _fixed_eigh(o, _sym(o, x)), [_spd(2)], True),
+    "qr": (lambda o, x: _fixed_qr(o, x), [_u(-1, 1, 2, 4, 3)], True),
+    "qr_wide": (lambda o, x: _fixed_qr(o, x), [_u(-1, 1, 2, 4)], True),
+    "qr_complete": (lambda o, x: _fixed_qr(o, x, "complete"), [_u(-1, 1, 4, 3)], False),
     "det": (lambda o, x: o.det(x), [_well(2)], True),
     "inv": (lambda o, x: o.inv(x), [_well(2)], True),
     "solve": (lambda o, a, b: o.solve(a, b), [_well(2), _u(-1, 1, 2, 3, 2)], True),
@@ -236,6 +248,7 @@ BAD = [
     (lambda: ops.istft((np.ones((2, 3)), np.ones((2, 3))), 4, 2, 4, window=np.ones(3)),
      ValueError, "istft: `window` must have shape (4,)"),
     (lambda: ops.eigh(np.ones((2, 3))), ValueError, "eigh: `x` must be a batch of square"),
+    (lambda: ops.qr(np.ones((2, 2)), mode="r"), ValueError, 'qr: `mode` must be "reduced"'),
     (lambda: ops.pinv(np.ones(3)), ValueError, "pinv: `x` must have rank >= 2"),
     (lambda: ops.lstsq(np.ones((3, 2)), np.ones(2)), ValueError, "lstsq: expected `a` of shape"),
     (lambda: ops.matrix_rank(np.ones(3)), ValueError, "matrix_rank: `x` must have rank >= 2"),

@@ -35,7 +35,7 @@ from kfront.backends.jax.numpy import (abs, add, all, any, arange, argmax, argmi
                                        tensordot, tile, transpose, unstack, var, where, zeros,
                                        zeros_like)
 from kfront.backends.jax.linalg import (cholesky, det, eigh, inv, logdet,  # noqa: E402
-                                        matrix_rank, norm, pinv, solve,
+                                        matrix_rank, norm, pinv, qr, solve,
                                         solve_triangular)
 from kfront.backends.jax.math import (erf, erfc, erfinv, extract_sequences, fft,  # noqa: E402
                                       fft2, ifft2, in_top_k, irfft, rfft, rsqrt,
@@ -73,7 +73,7 @@ __all__ = sorted([
 
     # math.py, linalg.py
     "cholesky", "det", "eigh", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2",
-    "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "rfft", "rsqrt",
-    "segment_max", "segment_min", "segment_prod", "segment_sum", "solve", "solve_triangular",
-    "top_k",
+    "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "qr", "rfft",
+    "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
+    "solve_triangular", "top_k",
 ])

@@ -49,6 +49,10 @@ def eigh(x):
     return tuple(jnp.linalg.eigh(array(x, "eigh")))
 
 
+def qr(x, mode="reduced"):
+    return tuple(jnp.linalg.qr(array(x, "qr"), mode=mode))
+
+
 def pinv(x, rcond=1e-15):
     return jnp.linalg.pinv(array(x, "pinv"), rtol=rcond)
 

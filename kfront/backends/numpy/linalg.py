@@ -98,6 +98,37 @@ def eigh(x):
     return (w, v), vjp
 
 
+def _qr_grad_deep(xp, q, r, gq, gr):
+    """QR gradient for m >= n (reduced), as TensorFlow's (Walter and Lehmann)."""
+    def right_solve(a):  # a @ R^-T
+        return _t(xp.linalg.solve(r, _t(a)))
+    qdq = _t(q) @ gq
+    rdr = r @ _t(gr)
+    low = xp.tril((qdq - _t(qdq)) + (rdr - _t(rdr)))
+    return q @ (gr + right_solve(low)) + right_solve(gq - q @ qdq)
+
+
+@primitive
+def qr(x, mode="reduced"):
+    """Q and R of x = Q @ R (``mode`` "reduced" or "complete"); no gradient for "complete"
+    with more rows than columns (as TensorFlow)."""
+    xp = get_xp(x)
+    q, r = xp.linalg.qr(x, mode=mode)
+    m, n = x.shape[-2:]
+
+    def vjp(gs, needs):
+        gq, gr = gs
+        if m >= n:
+            if mode == "complete" and m > n:
+                raise NotImplementedError("qr: no gradient for mode='complete' with more rows "
+                                          "than columns (as TensorFlow)")
+            return (_qr_grad_deep(xp, q, r, gq, gr),)
+        y, gv = x[..., m:], gr[..., m:]
+        gx = _qr_grad_deep(xp, q, r[..., :m], gq + y @ _t(gv), gr[..., :m])
+        return (xp.concatenate([gx, q @ gv], axis=-1),)
+    return (q, r), vjp
+
+
 @primitive
 def pinv(x, rcond=1e-15):
     """Moore-Penrose pseudo-inverse: singular values <= rcond * the largest count as zero. The

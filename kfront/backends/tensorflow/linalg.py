@@ -54,6 +54,10 @@ def eigh(x):
     return tuple(tf.linalg.eigh(op_input(x, "eigh")))
 
 
+def qr(x, mode="reduced"):
+    return tuple(tf.linalg.qr(op_input(x, "qr"), full_matrices=mode == "complete"))
+
+
 def pinv(x, rcond=1e-15):
     return tf.linalg.pinv(op_input(x, "pinv"), rcond=rcond)
 

@@ -40,6 +40,10 @@ def eigh(x):
     return tuple(torch.linalg.eigh(to_tensor(x, "eigh")))
 
 
+def qr(x, mode="reduced"):
+    return tuple(torch.linalg.qr(to_tensor(x, "qr"), mode=mode))
+
+
 def pinv(x, rcond=1e-15):
     return torch.linalg.pinv(to_tensor(x, "pinv"), rtol=rcond)
 
