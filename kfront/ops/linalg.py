@@ -17,7 +17,7 @@ from kfront.backends.common.linalg import check_norm, check_rank, check_square
 from kfront.ops.math import floating
 
 __all__ = ["cholesky", "cholesky_inverse", "det", "eigh", "inv", "lstsq", "matrix_rank", "norm", "pinv",
-           "qr", "solve", "solve_triangular"]
+           "qr", "solve", "solve_triangular", "svd"]
 
 
 def _square(x, op: str):
@@ -238,3 +238,21 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
     x = floating(x, "norm")
     axes = check_norm(ord, axis, len(B.shape(x)))
     return B.norm(x, ord=ord, axes=axes, keepdims=bool(keepdims))
+
+
+def svd(x, full_matrices: bool = True, compute_uv: bool = True):
+    """Singular value decompositions x = U @ diag(S) @ Vh, S descending (each pair of singular
+    vectors up to a common sign): (..., M, N) -> U (..., M, M or K), S (..., K), Vh (..., N or
+    K, N), K = min(M, N); S alone with ``compute_uv=False``. The gradient assumes distinct
+    non-zero singular values; none for ``full_matrices`` with M != N (as Keras).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.linalg.svd(np.diag([1.0, 3.0]), compute_uv=False))
+        array([3., 1.])
+    """
+    x = floating(x, "svd")
+    check_rank("svd", "x", B.shape(x), 2)
+    out = B.svd(x, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+    return tuple(out) if compute_uv else out

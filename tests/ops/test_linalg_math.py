@@ -48,6 +48,14 @@ def _fixed_qr(o, x, mode="reduced"):
                                                                     o.expand_dims(d, -1))
 
 
+def _fixed_svd(o, x, full_matrices=True):
+    """U, S, Vh with each singular pair's sign fixed by the sum of its U column."""
+    u, s, vh = o.svd(x, full_matrices=full_matrices)
+    k = o.shape(s)[-1]
+    d = o.sign(o.sum(u[..., :k], axis=-2, keepdims=True))
+    return o.multiply(u[..., :k], d), s, o.multiply(vh[..., :k, :], o.swapaxes(d, -1, -2))
+
+
 IDS = np.array([0, 1, 2, 0, 2])
 X35 = _u(-2, 2, 5, 3)
 
@@ -113,6 +121,11 @@ CASES = {
     "qr": (lambda o, x: _fixed_qr(o, x), [_u(-1, 1, 2, 4, 3)], True),
     "qr_wide": (lambda o, x: _fixed_qr(o, x), [_u(-1, 1, 2, 4)], True),
     "qr_complete": (lambda o, x: _fixed_qr(o, x, "complete"), [_u(-1, 1, 4, 3)], False),
+    "svd": (lambda o, x: _fixed_svd(o, x), [_u(-1, 1, 2, 3, 3)], True),
+    "svd_reduced_tall": (lambda o, x: _fixed_svd(o, x, False), [_u(-1, 1, 2, 4, 3)], True),
+    "svd_reduced_wide": (lambda o, x: _fixed_svd(o, x, False), [_u(-1, 1, 3, 5)], True),
+    "svd_full_wide": (lambda o, x: _fixed_svd(o, x), [_u(-1, 1, 3, 5)], False),
+    "svd_values": (lambda o, x: o.svd(x, compute_uv=False), [_u(-1, 1, 2, 4, 3)], True),
     "det": (lambda o, x: o.det(x), [_well(2)], True),
     "inv": (lambda o, x: o.inv(x), [_well(2)], True),
     "solve": (lambda o, a, b: o.solve(a, b), [_well(2), _u(-1, 1, 2, 3, 2)], True),

@@ -36,7 +36,7 @@ from kfront.backends.jax.numpy import (abs, add, all, any, arange, argmax, argmi
                                        zeros_like)
 from kfront.backends.jax.linalg import (cholesky, det, eigh, inv, logdet,  # noqa: E402
                                         matrix_rank, norm, pinv, qr, solve,
-                                        solve_triangular)
+                                        solve_triangular, svd)
 from kfront.backends.jax.math import (erf, erfc, erfinv, extract_sequences, fft,  # noqa: E402
                                       fft2, ifft2, in_top_k, irfft, rfft, rsqrt,
                                       segment_max, segment_min, segment_prod,
@@ -75,5 +75,5 @@ __all__ = sorted([
     "cholesky", "det", "eigh", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2",
     "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "qr", "rfft",
     "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
-    "solve_triangular", "top_k",
+    "solve_triangular", "svd", "top_k",
 ])

@@ -53,6 +53,13 @@ def qr(x, mode="reduced"):
     return tuple(jnp.linalg.qr(array(x, "qr"), mode=mode))
 
 
+def svd(x, full_matrices=True, compute_uv=True):
+    x = array(x, "svd")
+    if not compute_uv:
+        return jnp.linalg.svd(x, compute_uv=False)
+    return tuple(jnp.linalg.svd(x, full_matrices=full_matrices))
+
+
 def pinv(x, rcond=1e-15):
     return jnp.linalg.pinv(array(x, "pinv"), rtol=rcond)
 

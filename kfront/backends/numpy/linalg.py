@@ -129,6 +129,44 @@ def qr(x, mode="reduced"):
     return (q, r), vjp
 
 
+def _svd_grad(xp, u, s, vt, gu, gs, gvt):
+    """Townsend's SVD gradient for the reduced factors (distinct non-zero singular values)."""
+    k = s.shape[-1]
+    eye = xp.eye(k, dtype=s.dtype)
+    s2 = s * s
+    diff = s2[..., None, :] - s2[..., :, None]  # s_j^2 - s_i^2
+    f = xp.where(eye.astype(bool), 0, 1 / xp.where(diff == 0, 1, diff))
+    v, gv = _t(vt), _t(gvt)
+    utgu, vtgv = _t(u) @ gu, _t(v) @ gv
+    mid = ((f * (utgu - _t(utgu))) * s[..., None, :] + eye * gs[..., None, :]
+           + s[..., :, None] * (f * (vtgv - _t(vtgv))))
+    ga = u @ mid @ vt
+    inv_s = 1 / s
+    ga = ga + (gu - u @ utgu) * inv_s[..., None, :] @ vt
+    return ga + u @ (_t(gv - v @ vtgv) * inv_s[..., :, None])
+
+
+@primitive
+def svd(x, full_matrices=True, compute_uv=True):
+    """U, S, V^T of x = U @ diag(S) @ V^T (S descending), or S alone. The gradient assumes
+    distinct non-zero singular values; none for full_matrices with non-square x (as
+    TensorFlow)."""
+    xp = get_xp(x)
+    m, n = x.shape[-2:]
+    if not compute_uv:
+        s = xp.linalg.svd(x, compute_uv=False)
+        u, _, vt = xp.linalg.svd(x, full_matrices=False)
+        return s, lambda g, needs: ((u * g[..., None, :]) @ vt,)
+    u, s, vt = xp.linalg.svd(x, full_matrices=full_matrices)
+
+    def vjp(gs, needs):
+        if full_matrices and m != n:
+            raise NotImplementedError("svd: no gradient for full_matrices=True with a "
+                                      "non-square matrix (as TensorFlow)")
+        return (_svd_grad(xp, u, s, vt, *gs),)
+    return (u, s, vt), vjp
+
+
 @primitive
 def pinv(x, rcond=1e-15):
     """Moore-Penrose pseudo-inverse: singular values <= rcond * the largest count as zero. The

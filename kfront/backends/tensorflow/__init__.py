@@ -26,7 +26,7 @@ from kfront.backends.tensorflow.numpy import (
     subtract, sum, swapaxes, take, take_along_axis, tanh, tensordot, tile, transpose, unstack,
     var, where, zeros, zeros_like)
 from kfront.backends.tensorflow.linalg import (cholesky, det, eigh, inv, logdet, matrix_rank, norm,
-                                               pinv, qr, solve, solve_triangular)
+                                               pinv, qr, solve, solve_triangular, svd)
 from kfront.backends.tensorflow.math import (erf, erfc, erfinv, extract_sequences, fft, fft2,
                                              ifft2, in_top_k, irfft, rfft, rsqrt, segment_max,
                                              segment_min, segment_prod, segment_sum, top_k)
@@ -59,7 +59,7 @@ __all__ = [
     "cholesky", "det", "eigh", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2",
     "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "qr", "rfft",
     "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
-    "solve_triangular", "top_k",
+    "solve_triangular", "svd", "top_k",
 ]
 # convolution and pooling (convolution.py) and the recurrent scans (rnn.py)
 __all__ = sorted(__all__ + ["average_pool", "conv", "conv_transpose", "depthwise_conv", "gru",

@@ -58,6 +58,14 @@ def qr(x, mode="reduced"):
     return tuple(tf.linalg.qr(op_input(x, "qr"), full_matrices=mode == "complete"))
 
 
+def svd(x, full_matrices=True, compute_uv=True):
+    x = op_input(x, "svd")
+    if not compute_uv:
+        return tf.linalg.svd(x, compute_uv=False)
+    s, u, v = tf.linalg.svd(x, full_matrices=full_matrices)
+    return u, s, _t(v)
+
+
 def pinv(x, rcond=1e-15):
     return tf.linalg.pinv(op_input(x, "pinv"), rcond=rcond)
 

@@ -26,7 +26,7 @@ from kfront.backends.torch.numpy import (abs, add, all, any, arange, argmax, arg
                                          swapaxes, take, take_along_axis, tanh, tensordot, tile,
                                          transpose, unstack, var, where, zeros, zeros_like)
 from kfront.backends.torch.linalg import (cholesky, det, eigh, inv, logdet, matrix_rank, norm,
-                                          pinv, qr, solve, solve_triangular)
+                                          pinv, qr, solve, solve_triangular, svd)
 from kfront.backends.torch.math import (erf, erfc, erfinv, extract_sequences, fft, fft2, ifft2,
                                         in_top_k, irfft, rfft, rsqrt, segment_max, segment_min,
                                         segment_prod, segment_sum, top_k)
@@ -58,5 +58,5 @@ __all__ = [
     "cholesky", "det", "eigh", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2",
     "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "qr", "rfft",
     "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
-    "solve_triangular", "top_k",
+    "solve_triangular", "svd", "top_k",
 ]

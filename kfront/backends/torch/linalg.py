@@ -44,6 +44,13 @@ def qr(x, mode="reduced"):
     return tuple(torch.linalg.qr(to_tensor(x, "qr"), mode=mode))
 
 
+def svd(x, full_matrices=True, compute_uv=True):
+    x = to_tensor(x, "svd")
+    if not compute_uv:
+        return torch.linalg.svdvals(x)
+    return tuple(torch.linalg.svd(x, full_matrices=full_matrices))
+
+
 def pinv(x, rcond=1e-15):
     return torch.linalg.pinv(to_tensor(x, "pinv"), rtol=rcond)
 
