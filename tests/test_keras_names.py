@@ -59,14 +59,14 @@ NOT_YET: dict[str, set[str]] = {
         'hard_tanh', 'heaviside', 'histogram', 'hsplit', 'hstack', 'hypot', 'i0', 'identity',
         'imag', 'image', 'inner', 'isclose', 'isin', 'isinf', 'isneginf', 'isposinf', 'isreal',
         'jvp', 'kaiser', 'kron', 'layer_normalization', 'lcm', 'ldexp', 'left_shift', 'linspace',
-        'log10', 'log2', 'logaddexp', 'logaddexp2', 'logspace', 'lu_factor', 'map', 'median',
-        'meshgrid', 'moments', 'multi_hot', 'nan_to_num', 'nanargmax', 'nanargmin', 'nancumprod',
-        'nancumsum', 'nanmax', 'nanmean', 'nanmedian', 'nanmin', 'nanpercentile', 'nanprod',
-        'nanquantile', 'nanstd', 'nansum', 'nanvar', 'ndim', 'nextafter', 'nonzero', 'normalize',
-        'outer', 'percentile', 'polar', 'prod', 'psnr', 'ptp', 'quantile', 'rad2deg', 'ravel',
-        'real', 'rearrange', 'right_shift', 'rms_normalization', 'roll', 'rot90', 'saturate_cast',
-        'scan', 'scatter', 'scatter_update', 'searchsorted', 'select', 'signbit', 'sinc', 'sinh',
-        'slice', 'slice_update', 'slogdet', 'soft_shrink', 'sort', 'space_to_depth', 'sparse_plus',
+        'log10', 'log2', 'logaddexp', 'logaddexp2', 'logspace', 'map', 'median', 'meshgrid',
+        'moments', 'multi_hot', 'nan_to_num', 'nanargmax', 'nanargmin', 'nancumprod', 'nancumsum',
+        'nanmax', 'nanmean', 'nanmedian', 'nanmin', 'nanpercentile', 'nanprod', 'nanquantile',
+        'nanstd', 'nansum', 'nanvar', 'ndim', 'nextafter', 'nonzero', 'normalize', 'outer',
+        'percentile', 'polar', 'prod', 'psnr', 'ptp', 'quantile', 'rad2deg', 'ravel', 'real',
+        'rearrange', 'right_shift', 'rms_normalization', 'roll', 'rot90', 'saturate_cast', 'scan',
+        'scatter', 'scatter_update', 'searchsorted', 'select', 'signbit', 'sinc', 'sinh', 'slice',
+        'slice_update', 'slogdet', 'soft_shrink', 'sort', 'space_to_depth', 'sparse_plus',
         'sparse_sigmoid', 'sparsemax', 'squareplus', 'switch', 'tan', 'tanh_shrink', 'threshold',
         'trace', 'trapezoid', 'tri', 'tril', 'triu', 'trunc', 'unfold', 'unique', 'unravel_index',
         'vander', 'vdot', 'vectorize', 'vectorized_map', 'view', 'view_as_complex', 'view_as_real',
@@ -79,7 +79,7 @@ NOT_YET: dict[str, set[str]] = {
         'sobel_edges', 'ssim'
     },
     'ops.linalg': {
-        'eig', 'jvp', 'lu_factor'
+        'eig', 'jvp'
     },
     'ops.nn': {
         'adaptive_average_pool', 'adaptive_max_pool', 'batch_normalization', 'celu', 'ctc_decode',

@@ -16,7 +16,7 @@ from kfront.backends import B
 from kfront.backends.common.linalg import check_norm, check_rank, check_square
 from kfront.ops.math import floating
 
-__all__ = ["cholesky", "cholesky_inverse", "det", "eigh", "inv", "lstsq", "matrix_rank", "norm", "pinv",
+__all__ = ["cholesky", "cholesky_inverse", "det", "eigh", "inv", "lstsq", "lu_factor", "matrix_rank", "norm", "pinv",
            "qr", "solve", "solve_triangular", "svd"]
 
 
@@ -159,6 +159,21 @@ def solve_triangular(a, b, lower: bool = False):
     a, b, vector = _system("solve_triangular", a, b)
     x = B.solve_triangular(a, b, lower=bool(lower))
     return B.squeeze(x, -1) if vector else x
+
+
+def lu_factor(x):
+    """LU decompositions with partial pivoting: (L and U in one matrix, L's unit diagonal
+    implied; pivots (..., M) int32), where row i of ``x`` is row pivots[i] of L @ U (Keras's
+    convention on TensorFlow). Gradient through the factors; the pivots have none.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> lu, pivots = ops.linalg.lu_factor(np.array([[1.0, 2.0], [4.0, 6.0]]))
+        >>> ops.convert_to_numpy(pivots)
+        array([1, 0], dtype=int32)
+    """
+    return tuple(B.lu_factor(_square(x, "lu_factor")))
 
 
 def _eps(x) -> float:

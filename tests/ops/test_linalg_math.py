@@ -126,6 +126,7 @@ CASES = {
     "svd_reduced_wide": (lambda o, x: _fixed_svd(o, x, False), [_u(-1, 1, 3, 5)], True),
     "svd_full_wide": (lambda o, x: _fixed_svd(o, x), [_u(-1, 1, 3, 5)], False),
     "svd_values": (lambda o, x: o.svd(x, compute_uv=False), [_u(-1, 1, 2, 4, 3)], True),
+    "lu_factor": (lambda o, x: o.lu_factor(x), [_u(-1, 1, 4, 4)], True),  # Keras (TF): 2-D only
     "det": (lambda o, x: o.det(x), [_well(2)], True),
     "inv": (lambda o, x: o.inv(x), [_well(2)], True),
     "solve": (lambda o, a, b: o.solve(a, b), [_well(2), _u(-1, 1, 2, 3, 2)], True),
@@ -262,6 +263,7 @@ BAD = [
      ValueError, "istft: `window` must have shape (4,)"),
     (lambda: ops.eigh(np.ones((2, 3))), ValueError, "eigh: `x` must be a batch of square"),
     (lambda: ops.qr(np.ones((2, 2)), mode="r"), ValueError, 'qr: `mode` must be "reduced"'),
+    (lambda: ops.lu_factor(np.ones((2, 3))), ValueError, "lu_factor: `x` must be a batch of"),
     (lambda: ops.pinv(np.ones(3)), ValueError, "pinv: `x` must have rank >= 2"),
     (lambda: ops.lstsq(np.ones((3, 2)), np.ones(2)), ValueError, "lstsq: expected `a` of shape"),
     (lambda: ops.matrix_rank(np.ones(3)), ValueError, "matrix_rank: `x` must have rank >= 2"),

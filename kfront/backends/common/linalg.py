@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import numpy
+
 VECTOR_ORDS = (None, 2, 1, math.inf, -math.inf, 0)
 MATRIX_ORDS = (None, "fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
 
@@ -63,3 +65,14 @@ def check_norm(ord, axis, ndim: int) -> tuple:
             raise ValueError(f"norm: matrix `ord` must be one of {MATRIX_ORDS}; got {ord!r}")
         return axes
     raise ValueError(f"norm: `axis` must name 1 or 2 axes; got {axis}")
+
+
+def pivots_from_swaps(ipiv, to_tensor):
+    """Keras's ``lu_factor`` pivots (x[i] is row pivots[i] of L @ U) from LAPACK's 0-based row
+    swaps ``ipiv`` (numpy, (..., N)), as a backend tensor via ``to_tensor``."""
+    perm = numpy.broadcast_to(numpy.arange(ipiv.shape[-1]), ipiv.shape).copy()
+    flat, swaps = perm.reshape(-1, ipiv.shape[-1]), ipiv.reshape(-1, ipiv.shape[-1])
+    for p, sw in zip(flat, swaps):
+        for i, j in enumerate(sw):
+            p[[i, j]] = p[[j, i]]
+    return to_tensor(numpy.argsort(perm, axis=-1).astype("int32"))

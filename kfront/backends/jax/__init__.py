@@ -34,7 +34,7 @@ from kfront.backends.jax.numpy import (abs, add, all, any, arange, argmax, argmi
                                        subtract, sum, swapaxes, take, take_along_axis, tanh,
                                        tensordot, tile, transpose, unstack, var, where, zeros,
                                        zeros_like)
-from kfront.backends.jax.linalg import (cholesky, det, eigh, inv, logdet,  # noqa: E402
+from kfront.backends.jax.linalg import (cholesky, det, eigh, inv, logdet, lu_factor,  # noqa: E402
                                         matrix_rank, norm, pinv, qr, solve,
                                         solve_triangular, svd)
 from kfront.backends.jax.math import (erf, erfc, erfinv, extract_sequences, fft,  # noqa: E402
@@ -73,7 +73,7 @@ __all__ = sorted([
 
     # math.py, linalg.py
     "cholesky", "det", "eigh", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2",
-    "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "qr", "rfft",
-    "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
+    "ifft2", "in_top_k", "inv", "irfft", "logdet", "lu_factor", "matrix_rank", "norm", "pinv",
+    "qr", "rfft", "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
     "solve_triangular", "svd", "top_k",
 ])

@@ -60,6 +60,11 @@ def svd(x, full_matrices=True, compute_uv=True):
     return tuple(jnp.linalg.svd(x, full_matrices=full_matrices))
 
 
+def lu_factor(x):
+    lu, _, perm = jax.lax.linalg.lu(array(x, "lu_factor"))
+    return lu, jnp.argsort(perm, axis=-1).astype(jnp.int32)
+
+
 def pinv(x, rcond=1e-15):
     return jnp.linalg.pinv(array(x, "pinv"), rtol=rcond)
 

@@ -167,6 +167,40 @@ def svd(x, full_matrices=True, compute_uv=True):
     return (u, s, vt), vjp
 
 
+def _lu(xp, x):
+    """Doolittle LU with partial pivoting (first largest pivot): (combined L\\U, p) where
+    x[..., p, :] = L @ U."""
+    n = x.shape[-1]
+    a = x.reshape((-1, n, n)).copy()
+    perm = xp.tile(xp.arange(n), (a.shape[0], 1))
+    for m, p in zip(a, perm):
+        for k in range(n):
+            j = k + int(xp.argmax(xp.abs(m[k:, k])))
+            m[[k, j]], p[[k, j]] = m[[j, k]], p[[j, k]]
+            if m[k, k] != 0:
+                m[k + 1:, k] /= m[k, k]
+            m[k + 1:, k + 1:] -= xp.outer(m[k + 1:, k], m[k, k + 1:])
+    return a.reshape(x.shape), perm.reshape(x.shape[:-1])
+
+
+@primitive
+def lu_factor(x):
+    """(L\\U combined, pivots) with x[i] the row pivots[i] of L @ U (Keras's TensorFlow
+    convention); the gradient flows through the factors (no gradient for the pivots)."""
+    xp = get_xp(x)
+    lu, perm = _lu(xp, x)
+    pivots = xp.argsort(perm, axis=-1).astype("int32")
+
+    def vjp(gs, needs):
+        g = gs[0]
+        eye = xp.eye(x.shape[-1], dtype=x.dtype)
+        low, up = xp.tril(lu, -1) + eye, xp.triu(lu)
+        middle = xp.tril(_t(low) @ xp.tril(g, -1), -1) + xp.triu(xp.triu(g) @ _t(up))
+        g_perm = xp.linalg.solve(_t(low), _t(xp.linalg.solve(up, _t(middle))))
+        return (xp.take_along_axis(g_perm, pivots[..., :, None].astype("int64"), axis=-2),)
+    return (lu, pivots), vjp
+
+
 @primitive
 def pinv(x, rcond=1e-15):
     """Moore-Penrose pseudo-inverse: singular values <= rcond * the largest count as zero. The

@@ -25,8 +25,9 @@ from kfront.backends.tensorflow.numpy import (
     reciprocal, repeat, reshape, round, sign, sin, size, split, sqrt, square, squeeze, stack, std,
     subtract, sum, swapaxes, take, take_along_axis, tanh, tensordot, tile, transpose, unstack,
     var, where, zeros, zeros_like)
-from kfront.backends.tensorflow.linalg import (cholesky, det, eigh, inv, logdet, matrix_rank, norm,
-                                               pinv, qr, solve, solve_triangular, svd)
+from kfront.backends.tensorflow.linalg import (cholesky, det, eigh, inv, logdet, lu_factor,
+                                               matrix_rank, norm, pinv, qr, solve,
+                                               solve_triangular, svd)
 from kfront.backends.tensorflow.math import (erf, erfc, erfinv, extract_sequences, fft, fft2,
                                              ifft2, in_top_k, irfft, rfft, rsqrt, segment_max,
                                              segment_min, segment_prod, segment_sum, top_k)
@@ -57,8 +58,8 @@ __all__ = [
 
     # math.py, linalg.py
     "cholesky", "det", "eigh", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2",
-    "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "qr", "rfft",
-    "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
+    "ifft2", "in_top_k", "inv", "irfft", "logdet", "lu_factor", "matrix_rank", "norm", "pinv",
+    "qr", "rfft", "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
     "solve_triangular", "svd", "top_k",
 ]
 # convolution and pooling (convolution.py) and the recurrent scans (rnn.py)

@@ -66,6 +66,28 @@ def svd(x, full_matrices=True, compute_uv=True):
     return u, s, _t(v)
 
 
+@tf.custom_gradient
+def _lu(x):
+    """tf.linalg.lu with the gradient TensorFlow lacks (the native engine's rule)."""
+    lu, perm = tf.linalg.lu(x)
+    pivots = tf.cast(tf.argsort(perm, axis=-1), tf.int32)  # batched invert_permutation
+
+    def grad(g, _=None):
+        low = tf.linalg.set_diag(tf.linalg.band_part(lu, -1, 0), tf.ones_like(lu[..., 0]))
+        up = tf.linalg.band_part(lu, 0, -1)
+        g_low = g - tf.linalg.band_part(g, 0, -1)
+        l_part = _t(low) @ g_low
+        middle = (l_part - tf.linalg.band_part(l_part, 0, -1)
+                  + tf.linalg.band_part(tf.linalg.band_part(g, 0, -1) @ _t(up), 0, -1))
+        g_perm = tf.linalg.solve(_t(low), _t(tf.linalg.solve(up, _t(middle))))
+        return tf.gather(g_perm, pivots, axis=-2, batch_dims=len(x.shape) - 2)
+    return (lu, pivots), grad
+
+
+def lu_factor(x):
+    return _lu(op_input(x, "lu_factor"))
+
+
 def pinv(x, rcond=1e-15):
     return tf.linalg.pinv(op_input(x, "pinv"), rcond=rcond)
 

@@ -25,8 +25,8 @@ from kfront.backends.torch.numpy import (abs, add, all, any, arange, argmax, arg
                                          split, sqrt, square, squeeze, stack, std, subtract, sum,
                                          swapaxes, take, take_along_axis, tanh, tensordot, tile,
                                          transpose, unstack, var, where, zeros, zeros_like)
-from kfront.backends.torch.linalg import (cholesky, det, eigh, inv, logdet, matrix_rank, norm,
-                                          pinv, qr, solve, solve_triangular, svd)
+from kfront.backends.torch.linalg import (cholesky, det, eigh, inv, logdet, lu_factor, matrix_rank,
+                                          norm, pinv, qr, solve, solve_triangular, svd)
 from kfront.backends.torch.math import (erf, erfc, erfinv, extract_sequences, fft, fft2, ifft2,
                                         in_top_k, irfft, rfft, rsqrt, segment_max, segment_min,
                                         segment_prod, segment_sum, top_k)
@@ -56,7 +56,7 @@ __all__ = [
     "zeros_like",
     # math.py, linalg.py
     "cholesky", "det", "eigh", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2",
-    "ifft2", "in_top_k", "inv", "irfft", "logdet", "matrix_rank", "norm", "pinv", "qr", "rfft",
-    "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
+    "ifft2", "in_top_k", "inv", "irfft", "logdet", "lu_factor", "matrix_rank", "norm", "pinv",
+    "qr", "rfft", "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
     "solve_triangular", "svd", "top_k",
 ]

@@ -7,6 +7,7 @@ import math
 
 import torch
 
+from kfront.backends.common.linalg import pivots_from_swaps
 from kfront.backends.torch.core import to_tensor
 
 
@@ -49,6 +50,11 @@ def svd(x, full_matrices=True, compute_uv=True):
     if not compute_uv:
         return torch.linalg.svdvals(x)
     return tuple(torch.linalg.svd(x, full_matrices=full_matrices))
+
+
+def lu_factor(x):
+    lu, ipiv = torch.linalg.lu_factor(to_tensor(x, "lu_factor"))
+    return lu, pivots_from_swaps(ipiv.detach().cpu().numpy() - 1, torch.from_numpy)
 
 
 def pinv(x, rcond=1e-15):
