@@ -9,7 +9,6 @@ import math
 
 import numpy
 
-VECTOR_ORDS = (None, 2, 1, math.inf, -math.inf, 0)
 MATRIX_ORDS = (None, "fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
 
 
@@ -24,11 +23,6 @@ def check_square(op: str, arg: str, shape: tuple) -> None:
     if shape[-1] != shape[-2]:
         raise ValueError(f"{op}: `{arg}` must be a batch of square matrices (..., M, M); got "
                          f"shape {shape}")
-
-
-def check_float(op: str, arg: str, dtype: str) -> None:
-    if not dtype.startswith(("float", "bfloat")):
-        raise TypeError(f"{op}: `{arg}` must be a float tensor; got dtype {dtype}")
 
 
 def check_int(op: str, arg: str, dtype: str) -> None:

@@ -7,6 +7,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+import jax.scipy.linalg
 
 from kfront.backends.jax.core import array
 
