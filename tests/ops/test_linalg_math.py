@@ -67,6 +67,8 @@ CASES = {
     "rsqrt": (lambda o, x: o.rsqrt(x), [_u(0.5, 3, 3, 4)], True),
     "logsumexp": (lambda o, x: o.logsumexp(x, axis=-1, keepdims=True), [_u(-2, 2, 3, 4)], True),
     "top_k": (lambda o, x: o.top_k(x, 3), [_u(-2, 2, 2, 6)], True),
+    "top_k_ties": (lambda o, x: o.top_k(x, 2),
+                   [np.array([[1, 3, 3, 0, 3, 1], [2, 2, 2, 2, 2, 2]], "float32")], False),
     "in_top_k": (lambda o, t, p: o.in_top_k(t, p, 2),
                  [np.array([0, 3, 1], "int32"), _u(-1, 1, 3, 5)], False),
     "segment_sum": (lambda o, x: o.segment_sum(x, IDS, num_segments=4), [X35], True),
