@@ -152,6 +152,14 @@ for _ord in ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf):
 DIFFERENTIABLE = [k for k, c in CASES.items() if c[2]]
 
 
+def test_every_math_and_linalg_op_has_a_case():
+    """The other op suites leave ``ops.math`` and ``ops.linalg`` to this one."""
+    from kfront.ops import linalg, math
+    names = set(math.__all__) | set(linalg.__all__)
+    missing = sorted(n for n in names if not any(k == n or k.startswith(n + "_") for k in CASES))
+    assert not missing, f"ops.math / ops.linalg names without a case here: {missing}"
+
+
 def _outputs(out) -> list:
     return [np.asarray(ops.convert_to_numpy(o)) if not isinstance(o, np.ndarray) else o
             for o in (out if isinstance(out, tuple) else (out,))]
