@@ -302,12 +302,10 @@ def assign_all(plan: list, filesize: int | None = None) -> None:
 
 
 def _read_in_place(variable, ds, where: str) -> bool:
-    """On the native engine, read straight into the variable's own buffer (as its optimizer
-    kernels update it in place): no copy at all. False where that does not apply."""
-    from kfront.backends.numpy.core import Variable as NativeVariable
-    buffer = getattr(variable, "_value", None) if isinstance(variable, NativeVariable) else None
-    if not (isinstance(buffer, np.ndarray) and buffer.flags.c_contiguous
-            and buffer.flags.writeable and buffer.dtype == ds.dtype and buffer.shape == ds.shape):
+    """Read straight into the variable's own storage where it is host memory (the native
+    engine's arrays, torch's CPU tensors): no copy at all. False where that does not apply."""
+    buffer = variable._host_buffer()
+    if buffer is None or buffer.dtype != ds.dtype or buffer.shape != ds.shape:
         return False
     try:
         ds.read_direct(buffer)

@@ -487,3 +487,21 @@ def test_custom_loss_in_a_legacy_h5_training_config_comes_from_custom_objects(tm
     assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
     with pytest.raises(ValueError, match="scaled_mse"):
         kfront.saving.load_model(path)
+
+
+def test_large_weights_are_read_into_the_variables_own_storage(backend, tmp_path, monkeypatch):
+    """Datasets over ``STREAM_BYTES`` are read last, one at a time, straight into the
+    variable's host storage where it has one (native arrays, torch CPU tensors): the values
+    arrive, and a variable keeps its buffer (no second copy of the model while loading)."""
+    monkeypatch.setattr(h5_weights, "STREAM_BYTES", 64)
+    model = kfront.Sequential([kfront.layers.Input((16,)), kfront.layers.Dense(32)])
+    model.save_weights(tmp_path / "w.weights.h5")
+    other = kfront.Sequential([kfront.layers.Input((16,)), kfront.layers.Dense(32)])
+    buffer = other.layers[0].kernel._host_buffer()
+    other.load_weights(tmp_path / "w.weights.h5")
+    for a, b in zip(other.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    if backend in ("numpy", "torch"):
+        np.testing.assert_array_equal(buffer, model.get_weights()[0])
+    else:
+        assert buffer is None

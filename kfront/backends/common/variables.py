@@ -61,6 +61,11 @@ class KVariable:
     def _assign(self, value):
         raise NotImplementedError
 
+    def _host_buffer(self) -> np.ndarray | None:
+        """A writable, C-contiguous numpy array sharing this variable's storage, or ``None``
+        where the storage is not host memory numpy can address (loading then assigns)."""
+        return None
+
     # --- public API ----------------------------------------------------------------------
     def _check_backend(self):
         if self._generation != _backends.generation():

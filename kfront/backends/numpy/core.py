@@ -28,6 +28,11 @@ class Variable(KVariable):
                              f"{self.path!r} of shape {self._value.shape}")
         self._value = value.copy()
 
+    def _host_buffer(self):
+        v = self._value
+        return v if isinstance(v, numpy.ndarray) and v.flags.c_contiguous and \
+            v.flags.writeable else None
+
     def numpy(self) -> numpy.ndarray:
         return convert_to_numpy(self._value).copy()
 

@@ -102,6 +102,12 @@ class Variable(KVariable):
         with torch.no_grad():
             v.copy_(t)
 
+    def _host_buffer(self):
+        v = self._value
+        if v.device.type != "cpu" or not v.is_contiguous() or v.dtype == torch.bfloat16:
+            return None  # numpy has no bfloat16
+        return v.detach().numpy()
+
     def numpy(self) -> numpy.ndarray:
         return convert_to_numpy(self._value).copy()
 
