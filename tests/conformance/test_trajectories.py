@@ -119,7 +119,7 @@ def _reference(model_name, optimizer):
         kfront.config.set_floatx("float64")
         try:
             want = _fit(model_name, optimizer, [w.astype("float64") for w in initial],
-                        x if x.dtype.kind == "i" else x, y, eager=True)
+                        x, y, eager=True)
         finally:
             kfront.config.set_floatx("float32")
         _REFERENCE[key] = initial, x, y, want
