@@ -116,12 +116,13 @@ def _reference(model_name, optimizer):
         initial = make().get_weights()
         x = data(rng)
         y = np.eye(3)[rng.integers(0, 3, len(x))]
+        floatx = kfront.config.floatx()
         kfront.config.set_floatx("float64")
         try:
             want = _fit(model_name, optimizer, [w.astype("float64") for w in initial],
                         x, y, eager=True)
         finally:
-            kfront.config.set_floatx("float32")
+            kfront.config.set_floatx(floatx)
         _REFERENCE[key] = initial, x, y, want
     return _REFERENCE[key]
 
