@@ -34,14 +34,21 @@ def test_seed_mlp_20_adam_steps_agree_with_native(backend):
     x = x[:STEPS * BATCH].reshape(-1, 784).astype("float32") / 255
     y = kfront.utils.to_categorical(y[:STEPS * BATCH], 10)
     kfront.config.set_backend("numpy")
+    kfront.utils.set_random_seed(1)
     initial = _seed_mlp().get_weights()
     want_w, want_loss, want_pred = _train(initial, x, y)
     activate(backend)
     got_w, got_loss, got_pred = _train(initial, x, y)
-    assert abs(got_loss - want_loss) <= 1e-4 * abs(want_loss)
-    for i, (a, b) in enumerate(zip(got_w, want_w)):
-        rel = np.max(np.abs(a - b)) / np.max(np.abs(b))
-        assert rel < 1e-4, f"weight {i} on {backend}: max deviation {rel:.2e} (relative)"
+    worst = max(np.max(np.abs(a - b)) / np.max(np.abs(b)) for a, b in zip(got_w, want_w))
+    if worst >= 1e-4 or abs(got_loss - want_loss) > 1e-4 * abs(want_loss):
+        kfront.config.set_backend("numpy")  # tell a flaky reference from a backend's deviation
+        again_w, again_loss, _ = _train(initial, x, y)
+        same = all(np.array_equal(a, b) for a, b in zip(again_w, want_w))
+        deviating = [int(np.sum(np.abs(a - b) > 1e-4 * np.max(np.abs(b))))
+                     for a, b in zip(got_w, want_w)]
+        pytest.fail(f"{backend}: loss {got_loss!r} vs native {want_loss!r} (native again: "
+                    f"{again_loss!r}, same weights: {same}); largest weight deviation "
+                    f"{worst:.2e} relative; elements off per weight: {deviating}")
     np.testing.assert_allclose(got_pred, want_pred, atol=1e-4)
 
 
