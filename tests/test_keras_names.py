@@ -32,8 +32,11 @@ from conformance.support import backend  # noqa: F401  (fixture)
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 # "keras.<module>" -> "kfront.<module>"
-MODULES = {"ops": "ops", "random": "random", "tree": "tree", "backend": "backend",
-           "config": "config"}
+MODULES = {m: m for m in (
+    "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets",
+    "distribution", "dtype_policies", "export", "initializers", "layers", "losses", "metrics",
+    "mixed_precision", "models", "ops", "optimizers", "preprocessing", "quantizers", "random",
+    "regularizers", "saving", "tree", "utils", "visualization", "wrappers")}
 
 # "module.name" -> why kfront does not provide it
 EXCEPTIONS: dict[str, str] = {}
@@ -42,8 +45,111 @@ EXCEPTIONS: dict[str, str] = {}
 SIGNATURE_EXCEPTIONS: dict[str, str] = {}
 
 NOT_YET: dict[str, set[str]] = {
+    'activations': {
+        'sparsemax'
+    },
+    'applications': {
+        'ConvNeXtBase', 'ConvNeXtLarge', 'ConvNeXtSmall', 'ConvNeXtTiny', 'ConvNeXtXLarge',
+        'DenseNet121', 'DenseNet169', 'DenseNet201', 'EfficientNetB0', 'EfficientNetB1',
+        'EfficientNetB2', 'EfficientNetB3', 'EfficientNetB4', 'EfficientNetB5', 'EfficientNetB6',
+        'EfficientNetB7', 'EfficientNetV2B0', 'EfficientNetV2B1', 'EfficientNetV2B2',
+        'EfficientNetV2B3', 'EfficientNetV2L', 'EfficientNetV2M', 'EfficientNetV2S',
+        'InceptionResNetV2', 'InceptionV3', 'MobileNet', 'MobileNetV2', 'MobileNetV3Large',
+        'MobileNetV3Small', 'NASNetLarge', 'NASNetMobile', 'ResNet101', 'ResNet101V2', 'ResNet152',
+        'ResNet152V2', 'ResNet50', 'ResNet50V2', 'VGG16', 'VGG19', 'Xception', 'convnext',
+        'densenet', 'efficientnet', 'efficientnet_v2', 'imagenet_utils', 'inception_resnet_v2',
+        'inception_v3', 'mobilenet', 'mobilenet_v2', 'mobilenet_v3', 'nasnet', 'resnet', 'resnet50',
+        'resnet_v2', 'vgg16', 'vgg19', 'xception'
+    },
     'backend': set(),
+    'callbacks': {
+        'OrbaxCheckpoint', 'RemoteMonitor', 'SwapEMAWeights'
+    },
     'config': set(),
+    'constraints': set(),
+    'datasets': {
+        'boston_housing', 'california_housing', 'cifar10', 'cifar100', 'fashion_mnist', 'imdb',
+        'reuters'
+    },
+    'datasets.boston_housing': {
+        'load_data'
+    },
+    'datasets.california_housing': {
+        'load_data'
+    },
+    'datasets.cifar10': {
+        'load_data'
+    },
+    'datasets.cifar100': {
+        'load_data'
+    },
+    'datasets.fashion_mnist': {
+        'load_data'
+    },
+    'datasets.imdb': {
+        'get_word_index', 'load_data'
+    },
+    'datasets.mnist': set(),
+    'datasets.reuters': {
+        'get_label_names', 'get_word_index', 'load_data'
+    },
+    'distribution': {
+        'DataParallel', 'DeviceMesh', 'LayoutMap', 'ModelParallel', 'TensorLayout',
+        'distribute_tensor', 'distribution', 'get_device_count', 'initialize', 'list_devices',
+        'set_distribution'
+    },
+    'dtype_policies': {
+        'AWQDTypePolicy', 'DTypePolicyMap', 'FloatDTypePolicy', 'GPTQDTypePolicy',
+        'Int4DTypePolicy', 'QuantizedDTypePolicy', 'QuantizedFloat8DTypePolicy', 'deserialize',
+        'get'
+    },
+    'export': {
+        'ExportArchive'
+    },
+    'initializers': {
+        'STFT', 'STFTInitializer', 'stft'
+    },
+    'layers': {
+        'AdaptiveAveragePooling1D', 'AdaptiveAveragePooling2D', 'AdaptiveAveragePooling3D',
+        'AdaptiveMaxPooling1D', 'AdaptiveMaxPooling2D', 'AdaptiveMaxPooling3D', 'AdditiveAttention',
+        'AlphaDropout', 'Attention', 'AugMix', 'AutoContrast', 'AveragePooling3D', 'AvgPool1D',
+        'AvgPool2D', 'AvgPool3D', 'CategoryEncoding', 'CenterCrop',
+        'ContrastLimitedAdaptiveHistogramEqualization', 'Conv3D', 'Conv3DTranspose', 'ConvLSTM1D',
+        'ConvLSTM2D', 'ConvLSTM3D', 'Convolution1D', 'Convolution1DTranspose', 'Convolution2D',
+        'Convolution2DTranspose', 'Convolution3D', 'Convolution3DTranspose', 'Cropping3D', 'CutMix',
+        'Discretization', 'ELU', 'EinsumDense', 'Equalization', 'FlaxLayer', 'GaussianDropout',
+        'GlobalAveragePooling3D', 'GlobalAvgPool1D', 'GlobalAvgPool2D', 'GlobalAvgPool3D',
+        'GlobalMaxPool1D', 'GlobalMaxPool2D', 'GlobalMaxPool3D', 'GlobalMaxPooling3D',
+        'GroupNormalization', 'GroupQueryAttention', 'HashedCrossing', 'Hashing', 'Identity',
+        'IntegerLookup', 'JaxLayer', 'LeakyReLU', 'MaxNumBoundingBoxes', 'MaxPool1D', 'MaxPool2D',
+        'MaxPool3D', 'MaxPooling3D', 'MelSpectrogram', 'MixUp', 'MultiHeadAttention',
+        'Normalization', 'PReLU', 'Pipeline', 'RMSNormalization', 'RNN', 'RandAugment',
+        'RandomBrightness', 'RandomColorDegeneration', 'RandomColorJitter', 'RandomContrast',
+        'RandomCrop', 'RandomElasticTransform', 'RandomErasing', 'RandomFlip', 'RandomGaussianBlur',
+        'RandomGrayscale', 'RandomHue', 'RandomInvert', 'RandomPerspective', 'RandomPosterization',
+        'RandomRotation', 'RandomSaturation', 'RandomSharpness', 'RandomShear', 'RandomTranslation',
+        'RandomZoom', 'ReLU', 'Rescaling', 'Resizing', 'ReversibleEmbedding', 'STFTSpectrogram',
+        'SeparableConvolution1D', 'SeparableConvolution2D', 'Softmax', 'Solarization',
+        'SpatialDropout3D', 'SpectralNormalization', 'StackedRNNCells', 'StringLookup', 'TFSMLayer',
+        'TextVectorization', 'TorchModuleWrapper', 'UnitNormalization', 'UpSampling3D', 'Wrapper',
+        'ZeroPadding3D'
+    },
+    'losses': {
+        'CTC', 'CategoricalGeneralizedCrossEntropy', 'Circle',
+        'categorical_generalized_cross_entropy', 'circle', 'ctc'
+    },
+    'metrics': {
+        'BinaryIoU', 'ConcordanceCorrelation', 'F1Score', 'FBetaScore', 'FalseNegatives',
+        'FalsePositives', 'IoU', 'MeanIoU', 'OneHotIoU', 'OneHotMeanIoU', 'PearsonCorrelation',
+        'Precision', 'PrecisionAtRecall', 'R2Score', 'Recall', 'RecallAtPrecision',
+        'SensitivityAtSpecificity', 'SpecificityAtSensitivity', 'TrueNegatives', 'TruePositives',
+        'concordance_correlation', 'pearson_correlation'
+    },
+    'mixed_precision': {
+        'DTypePolicy', 'LossScaleOptimizer', 'Policy', 'dtype_policy', 'global_policy',
+        'set_dtype_policy', 'set_global_policy'
+    },
+    'models': set(),
     'ops': {
         'adaptive_average_pool', 'adaptive_max_pool', 'allclose', 'angle', 'append', 'arccos',
         'arccosh', 'arcsin', 'arcsinh', 'arctan', 'arctan2', 'arctanh', 'argpartition', 'argsort',
@@ -57,15 +163,15 @@ NOT_YET: dict[str, set[str]] = {
         'flipud', 'fmax', 'fmin', 'fmod', 'fold', 'fori_loop', 'full_like', 'gcd', 'geomspace',
         'get_item', 'glu', 'hamming', 'hanning', 'hard_shrink', 'hard_silu', 'hard_swish',
         'hard_tanh', 'heaviside', 'histogram', 'hsplit', 'hstack', 'hypot', 'i0', 'identity',
-        'imag', 'image', 'inner', 'isclose', 'isin', 'isinf', 'isneginf', 'isposinf', 'isreal',
-        'jvp', 'kaiser', 'kron', 'layer_normalization', 'lcm', 'ldexp', 'left_shift', 'linspace',
-        'log10', 'log2', 'logaddexp', 'logaddexp2', 'logspace', 'map', 'median', 'meshgrid',
-        'moments', 'multi_hot', 'nan_to_num', 'nanargmax', 'nanargmin', 'nancumprod', 'nancumsum',
-        'nanmax', 'nanmean', 'nanmedian', 'nanmin', 'nanpercentile', 'nanprod', 'nanquantile',
-        'nanstd', 'nansum', 'nanvar', 'ndim', 'nextafter', 'nonzero', 'normalize', 'outer',
-        'percentile', 'polar', 'prod', 'psnr', 'ptp', 'quantile', 'rad2deg', 'ravel', 'real',
-        'rearrange', 'right_shift', 'rms_normalization', 'roll', 'rot90', 'saturate_cast', 'scan',
-        'scatter', 'scatter_update', 'searchsorted', 'select', 'signbit', 'sinc', 'sinh', 'slice',
+        'imag', 'inner', 'isclose', 'isin', 'isinf', 'isneginf', 'isposinf', 'isreal', 'jvp',
+        'kaiser', 'kron', 'layer_normalization', 'lcm', 'ldexp', 'left_shift', 'linspace', 'log10',
+        'log2', 'logaddexp', 'logaddexp2', 'logspace', 'map', 'median', 'meshgrid', 'moments',
+        'multi_hot', 'nan_to_num', 'nanargmax', 'nanargmin', 'nancumprod', 'nancumsum', 'nanmax',
+        'nanmean', 'nanmedian', 'nanmin', 'nanpercentile', 'nanprod', 'nanquantile', 'nanstd',
+        'nansum', 'nanvar', 'ndim', 'nextafter', 'nonzero', 'normalize', 'outer', 'percentile',
+        'polar', 'prod', 'psnr', 'ptp', 'quantile', 'rad2deg', 'ravel', 'real', 'rearrange',
+        'right_shift', 'rms_normalization', 'roll', 'rot90', 'saturate_cast', 'scan', 'scatter',
+        'scatter_update', 'searchsorted', 'select', 'signbit', 'sinc', 'sinh', 'slice',
         'slice_update', 'slogdet', 'soft_shrink', 'sort', 'space_to_depth', 'sparse_plus',
         'sparse_sigmoid', 'sparsemax', 'squareplus', 'switch', 'tan', 'tanh_shrink', 'threshold',
         'trace', 'trapezoid', 'tri', 'tril', 'triu', 'trunc', 'unfold', 'unique', 'unravel_index',
@@ -109,21 +215,88 @@ NOT_YET: dict[str, set[str]] = {
         'trapezoid', 'tri', 'tril', 'triu', 'trunc', 'unique', 'unravel_index', 'vander', 'vdot',
         'vectorize', 'view', 'vsplit', 'vstack'
     },
+    'optimizers': {
+        'Adadelta', 'Adafactor', 'AdamW', 'Adamax', 'Ftrl', 'Lamb', 'Lion', 'LossScaleOptimizer',
+        'MultiOptimizer', 'Muon', 'Nadam', 'OptimizerMap', 'ScheduleFreeAdamW', 'legacy'
+    },
+    'optimizers.legacy': {
+        'Adagrad', 'Adam', 'Ftrl', 'Optimizer', 'RMSprop', 'SGD'
+    },
+    'optimizers.schedules': {
+        'CosineDecay', 'CosineDecayRestarts', 'PolynomialDecay'
+    },
+    'preprocessing': {
+        'image', 'image_dataset_from_directory', 'sequence', 'text_dataset_from_directory',
+        'timeseries_dataset_from_array'
+    },
+    'preprocessing.image': {
+        'array_to_img', 'img_to_array', 'load_img', 'save_img', 'smart_resize'
+    },
+    'preprocessing.sequence': {
+        'pad_sequences'
+    },
+    'quantizers': {
+        'AWQConfig', 'AbsMaxQuantizer', 'Float8QuantizationConfig', 'GPTQConfig',
+        'Int4QuantizationConfig', 'Int8QuantizationConfig', 'QuantizationConfig', 'Quantizer',
+        'abs_max_quantize', 'abs_max_quantize_grouped_with_zero_point',
+        'compute_float8_amax_history', 'compute_float8_scale', 'deserialize',
+        'fake_quant_with_min_max_vars', 'get', 'pack_int4', 'quantize_and_dequantize', 'serialize',
+        'unpack_int4'
+    },
     'random': set(),
+    'regularizers': set(),
+    'saving': {
+        'KerasFileEditor'
+    },
     'tree': set(),
+    'utils': {
+        'Config', 'CustomObjectScope', 'FeatureSpace', 'PyDataset', 'Sequence', 'array_to_img',
+        'audio_dataset_from_directory', 'bounding_boxes', 'clear_session', 'custom_object_scope',
+        'deserialize_keras_object', 'disable_interactive_logging', 'enable_interactive_logging',
+        'get_custom_objects', 'get_file', 'get_registered_name', 'get_registered_object',
+        'get_source_inputs', 'image_dataset_from_directory', 'img_to_array',
+        'is_interactive_logging_enabled', 'is_keras_tensor', 'legacy', 'load_img', 'model_to_dot',
+        'pack_x_y_sample_weight', 'pad_sequences', 'plot_model', 'register_keras_serializable',
+        'save_img', 'serialize_keras_object', 'split_dataset', 'standardize_dtype',
+        'text_dataset_from_directory', 'timeseries_dataset_from_array', 'unpack_x_y_sample_weight'
+    },
+    'utils.bounding_boxes': {
+        'affine_transform', 'clip_to_image_size', 'compute_ciou', 'compute_iou', 'convert_format',
+        'crop', 'decode_deltas_to_boxes', 'encode_box_to_deltas', 'pad'
+    },
+    'utils.legacy': {
+        'deserialize_keras_object', 'serialize_keras_object'
+    },
+    'visualization': {
+        'draw_bounding_boxes', 'draw_segmentation_masks', 'plot_bounding_box_gallery',
+        'plot_image_gallery', 'plot_segmentation_mask_gallery'
+    },
+    'wrappers': {
+        'SKLearnClassifier', 'SKLearnRegressor', 'SKLearnTransformer'
+    },
 }
 
 SIGNATURE_DIFFS_NOT_YET: set[str] = {
-    'ops.numpy.where', 'ops.where'
+    'callbacks.ProgbarLogger', 'callbacks.TensorBoard', 'dtype_policies.serialize',
+    'layers.AveragePooling1D', 'layers.AveragePooling2D', 'layers.Conv1D', 'layers.Conv1DTranspose',
+    'layers.Conv2D', 'layers.Conv2DTranspose', 'layers.Dense', 'layers.DepthwiseConv1D',
+    'layers.DepthwiseConv2D', 'layers.Embedding', 'layers.GRUCell', 'layers.Input',
+    'layers.InputLayer', 'layers.InputSpec', 'layers.LSTMCell', 'layers.LayerNormalization',
+    'layers.MaxPooling1D', 'layers.MaxPooling2D', 'layers.SeparableConv1D',
+    'layers.SeparableConv2D', 'layers.SimpleRNNCell', 'layers.SpatialDropout1D',
+    'layers.SpatialDropout2D', 'layers.concatenate', 'layers.deserialize', 'losses.deserialize',
+    'models.Sequential', 'ops.numpy.where', 'ops.where', 'optimizers.Optimizer'
 }
 
 
 def keras_modules(keras) -> dict[str, types.ModuleType]:
-    """"module" -> keras module, for the modules above and every submodule of keras.ops."""
+    """"module" -> keras module, for the modules above and the submodules of keras.ops,
+    keras.optimizers (schedules), keras.preprocessing, keras.datasets and keras.utils."""
     out = {m: importlib.import_module(f"keras.{m}") for m in MODULES}
-    for name in dir(keras.ops):
-        if isinstance(getattr(keras.ops, name), types.ModuleType) and not name.startswith("_"):
-            out[f"ops.{name}"] = getattr(keras.ops, name)
+    for parent in ("ops", "optimizers", "preprocessing", "datasets", "utils"):
+        for name in public_names(out[parent]):
+            if isinstance(getattr(out[parent], name), types.ModuleType):
+                out[f"{parent}.{name}"] = getattr(out[parent], name)
     return out
 
 

@@ -15,5 +15,6 @@ from kfront.ops.numpy import *  # noqa: F401,F403
 from kfront.ops.rnn import *  # noqa: F401,F403
 from kfront.ops.math import *  # noqa: F401,F403
 from kfront.ops.linalg import *  # noqa: F401,F403
-from kfront.ops import linalg, math  # noqa: F401,E402  (submodules, as keras.ops.linalg)
+from kfront.ops.control_flow import *  # noqa: F401,F403
+from kfront.ops import image, linalg, math, numpy  # noqa: F401,E402  (submodules, as keras.ops.linalg)
 from kfront.ops.numpy import abs, all, any, max, min, round, sum  # noqa: F401  (shadow builtins)

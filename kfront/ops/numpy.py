@@ -479,3 +479,9 @@ def eye(N, M=None, k=0, dtype=None):
 def size(x) -> int:
     """Number of elements."""
     return B.size(x)
+
+
+# the rest of Keras's numpy-style ops live in modules of their own
+from kfront.ops.arrays import *  # noqa: E402,F401,F403
+from kfront.ops.elementwise import *  # noqa: E402,F401,F403
+from kfront.ops.reductions import *  # noqa: E402,F401,F403

@@ -28,3 +28,14 @@ def on_activate() -> None:
     """Process setting for the native engine: OpenBLAS runs on one thread while kfront's own
     threads split the GEMMs (``blas.py``)."""
     blas.take_over()
+
+# numpy-style, control-flow and image ops, one module each (their own __all__)
+from kfront.backends.numpy import arrays, control_flow, elementwise, image, reductions  # noqa: E402
+from kfront.backends.numpy.arrays import *  # noqa: E402,F401,F403
+from kfront.backends.numpy.control_flow import *  # noqa: E402,F401,F403
+from kfront.backends.numpy.elementwise import *  # noqa: E402,F401,F403
+from kfront.backends.numpy.image import *  # noqa: E402,F401,F403
+from kfront.backends.numpy.reductions import *  # noqa: E402,F401,F403
+
+__all__ += [*arrays.__all__, *control_flow.__all__, *elementwise.__all__, *image.__all__,
+            *reductions.__all__]

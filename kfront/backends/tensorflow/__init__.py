@@ -65,3 +65,14 @@ __all__ = [
 # convolution and pooling (convolution.py) and the recurrent scans (rnn.py)
 __all__ = sorted(__all__ + ["average_pool", "conv", "conv_transpose", "depthwise_conv", "gru",
                             "lstm", "max_pool", "separable_conv", "simple_rnn"])
+
+# numpy-style, control-flow and image ops, one module each (their own __all__)
+from kfront.backends.tensorflow import arrays, control_flow, elementwise, image, reductions  # noqa: E402
+from kfront.backends.tensorflow.arrays import *  # noqa: E402,F401,F403
+from kfront.backends.tensorflow.control_flow import *  # noqa: E402,F401,F403
+from kfront.backends.tensorflow.elementwise import *  # noqa: E402,F401,F403
+from kfront.backends.tensorflow.image import *  # noqa: E402,F401,F403
+from kfront.backends.tensorflow.reductions import *  # noqa: E402,F401,F403
+
+__all__ += [*arrays.__all__, *control_flow.__all__, *elementwise.__all__, *image.__all__,
+            *reductions.__all__]

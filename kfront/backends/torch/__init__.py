@@ -60,3 +60,14 @@ __all__ = [
     "qr", "rfft", "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "solve",
     "solve_triangular", "svd", "top_k",
 ]
+
+# numpy-style, control-flow and image ops, one module each (their own __all__)
+from kfront.backends.torch import arrays, control_flow, elementwise, image, reductions  # noqa: E402
+from kfront.backends.torch.arrays import *  # noqa: E402,F401,F403
+from kfront.backends.torch.control_flow import *  # noqa: E402,F401,F403
+from kfront.backends.torch.elementwise import *  # noqa: E402,F401,F403
+from kfront.backends.torch.image import *  # noqa: E402,F401,F403
+from kfront.backends.torch.reductions import *  # noqa: E402,F401,F403
+
+__all__ += [*arrays.__all__, *control_flow.__all__, *elementwise.__all__, *image.__all__,
+            *reductions.__all__]

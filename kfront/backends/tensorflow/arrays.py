@@ -1,0 +1,4 @@
+"""Numpy-style array ops: creation, shape manipulation, stacking and splitting, sorting and searching, indexing, and products (einsum, outer, kron, ...) of the tensorflow backend."""
+from __future__ import annotations
+
+__all__: list[str] = []

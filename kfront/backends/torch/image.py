@@ -1,0 +1,4 @@
+"""Image ops (``keras.ops.image``): resizing, affine and perspective transforms, colour spaces, patches, filters of the torch backend."""
+from __future__ import annotations
+
+__all__: list[str] = []
