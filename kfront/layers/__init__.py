@@ -24,10 +24,37 @@ from kfront.layers.regularization import (ActivityRegularization, GaussianNoise,
 from kfront.layers.reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector,
                                      UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D)
 from kfront.layers.wrappers import Bidirectional, TimeDistributed
+from kfront.layers.activations_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from kfront.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention,
+                                     GroupQueryAttention, MultiHeadAttention)
+from kfront.layers.convolutional import Conv3D, Conv3DTranspose
+from kfront.layers.einsum_dense import EinsumDense
+from kfront.layers.identity import Identity
+from kfront.layers.normalization_extra import (GroupNormalization, RMSNormalization,
+                                               SpectralNormalization, UnitNormalization)
+from kfront.layers.pooling import (AveragePooling3D, GlobalAveragePooling3D,
+                                   GlobalMaxPooling3D, MaxPooling3D)
+from kfront.layers.regularization import AlphaDropout, GaussianDropout, SpatialDropout3D
+from kfront.layers.reshaping import Cropping3D, UpSampling3D, ZeroPadding3D
+from kfront.layers.wrappers import Wrapper
+# Keras's aliases (the same classes under a second name)
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+from kfront.layers import preprocessing as _preprocessing
+from kfront.layers.preprocessing import *  # noqa: F401,F403  (names listed in its __all__)
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "InputSpec",
            "KerasTensor", "Layer", "Reshape"]
 __all__ += ["Lambda", "deserialize", "serialize"]
+__all__ += _preprocessing.__all__
 __all__ += ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "Masking", "SimpleRNN",
             "SimpleRNNCell", "TimeDistributed"]
 __all__ += ["ActivityRegularization", "Add", "Average", "AveragePooling1D", "AveragePooling2D",
@@ -41,6 +68,17 @@ __all__ += ["ActivityRegularization", "Add", "Average", "AveragePooling1D", "Ave
             "ZeroPadding1D", "ZeroPadding2D", "add", "average", "concatenate", "dot", "maximum",
             "minimum", "multiply", "subtract"]
 
+__all__ += ["AdditiveAttention", "AlphaDropout", "Attention", "AveragePooling3D", "AvgPool1D",
+            "AvgPool2D", "AvgPool3D", "Conv3D", "Conv3DTranspose", "Convolution1D",
+            "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
+            "Convolution3D", "Convolution3DTranspose", "Cropping3D", "ELU", "EinsumDense",
+            "GaussianDropout", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
+            "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+            "GlobalMaxPooling3D", "GroupNormalization", "GroupQueryAttention", "Identity",
+            "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling3D",
+            "MultiHeadAttention", "PReLU", "RMSNormalization", "ReLU", "SeparableConvolution1D",
+            "SeparableConvolution2D", "Softmax", "SpatialDropout3D", "SpectralNormalization",
+            "UnitNormalization", "UpSampling3D", "Wrapper", "ZeroPadding3D"]
 
 def serialize(layer: Layer) -> dict:
     """The Keras 3 config of a layer (``keras.layers.serialize``).

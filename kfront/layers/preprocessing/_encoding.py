@@ -1,0 +1,80 @@
+"""Shared by the categorical preprocessing layers: Keras's ``encode_categorical_inputs`` and
+the checks of ``output_mode`` / ``sparse``."""
+from __future__ import annotations
+
+from kfront import ops
+
+
+def check_output_mode(who: str, output_mode: str, allowed: tuple) -> str:
+    """``output_mode`` if it is one of ``allowed``, else a ValueError naming ``who``."""
+    if output_mode not in allowed:
+        raise ValueError(f"{who}: output_mode must be one of {allowed}, got {output_mode!r}")
+    return output_mode
+
+
+def check_not_sparse(who: str, sparse: bool) -> None:
+    """kfront has no sparse tensors: ``sparse=True`` is a NotImplementedError naming ``who``."""
+    if sparse:
+        raise NotImplementedError(f"{who}: sparse=True is not supported (kfront has no sparse "
+                                  "tensors); use sparse=False")
+
+
+def encode(inputs, output_mode: str, depth: int, dtype: str, count_weights=None):
+    """Integer ``inputs`` encoded as Keras does: ``"int"`` casts, ``"one_hot"`` adds an axis
+    (replacing a trailing axis of size 1), ``"multi_hot"`` / ``"count"`` reduce the last axis
+    of a batch (axis 1) into ``depth`` bins; out-of-range ids give all-zero rows."""
+    if output_mode == "int":
+        return ops.cast(inputs, dtype)
+    shape = ops.shape(inputs)
+    if len(shape) == 0:
+        inputs, shape = ops.expand_dims(inputs, -1), (1,)
+    if output_mode == "one_hot":
+        if len(shape) > 1 and shape[-1] == 1:
+            inputs = ops.reshape(inputs, shape[:-1])
+        return ops.one_hot(inputs, depth, dtype=dtype)
+    axis = 1 if len(shape) > 1 else 0
+    hot = ops.one_hot(inputs, depth, dtype=dtype if count_weights is None
+                      else ops.dtype(count_weights))
+    if output_mode == "multi_hot":
+        return ops.max(hot, axis=-2)
+    if count_weights is not None:
+        hot = ops.multiply(hot, ops.expand_dims(count_weights, -1))
+    return ops.sum(hot, axis=axis)
+
+
+def encoded_shape(input_shape, output_mode: str, depth: int) -> tuple:
+    """The output shape of ``encode`` for ``input_shape``."""
+    input_shape = tuple(input_shape)
+    if output_mode == "int":
+        return input_shape
+    if not input_shape:
+        return (depth,)
+    if output_mode == "one_hot":
+        if len(input_shape) > 1 and input_shape[-1] == 1:
+            return input_shape[:-1] + (depth,)
+        return input_shape + (depth,)
+    if len(input_shape) >= 2:
+        return (input_shape[0],) + input_shape[2:] + (depth,)
+    return (depth,)
+
+
+def batches(who: str, data):
+    """``data`` for ``adapt``: a list of numpy batches (an array or tensor is one batch; a
+    list of arrays, a generator or a dataset yields batches; an ``(x, y)`` batch gives x).
+    Empty data is a ValueError naming ``who``."""
+    if hasattr(data, "shape") and not isinstance(data, (list, tuple)):
+        out = [ops.convert_to_numpy(data)]
+    elif isinstance(data, (str, bytes)) or not hasattr(data, "__iter__"):
+        raise TypeError(f"{who}.adapt: expected an array, a tensor or an iterable of batches, "
+                        f"got {type(data).__name__}")
+    else:
+        out = []
+        for batch in data:
+            if isinstance(batch, tuple):
+                batch = batch[0]
+            out.append(ops.convert_to_numpy(batch) if hasattr(batch, "shape") else batch)
+    import numpy as np
+    if not out or all(np.size(b) == 0 for b in out):
+        raise ValueError(f"{who}.adapt: received empty data (no samples); pass a non-empty "
+                         "array or iterable of batches")
+    return out
