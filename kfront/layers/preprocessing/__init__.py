@@ -2,11 +2,13 @@
 augmentation, ...): one module per family."""
 from kfront.layers.preprocessing.category_encoding import CategoryEncoding
 from kfront.layers.preprocessing.image_preprocessing import CenterCrop, Rescaling
+from kfront.layers.preprocessing.lookup import IntegerLookup, StringLookup
 from kfront.layers.preprocessing.normalization import Discretization, Normalization
 from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomContrast,
                                                       RandomCrop, RandomFlip, RandomGrayscale,
                                                       RandomInvert)
+from kfront.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Normalization",
+__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "IntegerLookup", "Normalization",
            "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale",
-           "RandomInvert", "Rescaling"]
+           "RandomInvert", "Rescaling", "StringLookup", "TextVectorization"]

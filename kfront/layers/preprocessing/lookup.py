@@ -1,0 +1,373 @@
+"""``StringLookup`` and ``IntegerLookup``: tokens to vocabulary indices (and back, with
+``invert=True``), vocabularies given or learned by ``adapt`` exactly as Keras orders them (by
+count, ties by token, high to low).
+
+Lookups run on the host: inputs may be numpy arrays, Python lists or any backend's tensors
+(Keras needs TensorFlow for these layers; kfront does not), and the indices come back as the
+active backend's int64 tensor (``invert=True`` on strings gives a numpy array of ``str``). They
+are meant for data before ``fit`` or an eager model; they cannot run inside a compiled graph.
+"""
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from kfront import config, ops
+from kfront.layers.layer import Layer
+from kfront.layers.preprocessing._encoding import (batches, check_not_sparse,
+                                                   check_output_mode, encode)
+
+__all__ = ["StringLookup", "IntegerLookup"]
+
+
+def host_array(inputs, string: bool) -> np.ndarray:
+    """``inputs`` (list, numpy array, any backend's tensor) as a numpy array; byte strings are
+    decoded to ``str``."""
+    if isinstance(inputs, (list, tuple, str, bytes, int, np.integer)) or isinstance(
+            inputs, np.ndarray):
+        array = np.asarray(inputs)
+    else:
+        array = np.asarray(ops.convert_to_numpy(inputs))
+    if string and (array.dtype.kind == "S" or array.dtype == object):
+        array = np.vectorize(lambda t: t.decode("utf-8") if isinstance(t, bytes) else str(t),
+                             otypes=[str])(array) if array.size else array.astype(str)
+    return array
+
+
+class IndexLookup(Layer):
+    """Shared by ``StringLookup``/``IntegerLookup`` (Keras's ``IndexLookup``): index layout
+    ``[mask] + [oov] * num_oov_indices + tokens``."""
+
+    def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype,
+                 vocabulary=None, idf_weights=None, invert=False, output_mode="int",
+                 sparse=False, pad_to_max_tokens=False, oov_method="floormod", name=None,
+                 salt=None, **kwargs):
+        frozen = kwargs.pop("vocabulary_size", None)
+        kwargs.pop("has_input_vocabulary", None)
+        kwargs.pop("trainable", None)
+        kwargs.pop("dtype", None)
+        super().__init__(name=name, **kwargs)
+        who = self.who
+        if max_tokens is not None and max_tokens <= 1:
+            raise ValueError(f"{who}: max_tokens must be greater than 1, got {max_tokens}")
+        if pad_to_max_tokens and max_tokens is None:
+            raise ValueError(f"{who}: pad_to_max_tokens=True needs max_tokens")
+        if num_oov_indices < 0:
+            raise ValueError(f"{who}: num_oov_indices must be >= 0, got {num_oov_indices}")
+        if oov_method != "floormod":
+            raise NotImplementedError(f'{who}: oov_method={oov_method!r} is not supported; '
+                                      'use "floormod"')
+        if salt is not None:
+            raise NotImplementedError(f"{who}: salt (farmhash OOV buckets) is not supported")
+        output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
+        check_output_mode(who, output_mode, ("int", "one_hot", "multi_hot", "count", "tf_idf"))
+        if invert and output_mode != "int":
+            raise ValueError(f'{who}: invert=True needs output_mode="int", got {output_mode!r}')
+        if sparse and output_mode == "int":
+            raise ValueError(f'{who}: sparse=True is not possible with output_mode="int"')
+        check_not_sparse(who, sparse)
+        if idf_weights is not None and output_mode != "tf_idf":
+            raise ValueError(f'{who}: idf_weights are used only with output_mode="tf_idf"')
+        if output_mode == "tf_idf" and vocabulary is not None and idf_weights is None:
+            raise ValueError(f'{who}: output_mode="tf_idf" with a vocabulary needs '
+                             "idf_weights too")
+        self.max_tokens, self.num_oov_indices = max_tokens, int(num_oov_indices)
+        self.mask_token, self.oov_token = mask_token, oov_token
+        self.invert, self.output_mode, self.sparse = bool(invert), output_mode, sparse
+        self.pad_to_max_tokens, self.oov_method, self.salt = pad_to_max_tokens, oov_method, salt
+        self.vocabulary_dtype = vocabulary_dtype
+        self.input_vocabulary = None if isinstance(vocabulary, str) else vocabulary
+        self.input_idf_weights = idf_weights
+        self._tokens = None
+        self.idf_weights = None
+        self._frozen_vocab_size = frozen
+        if isinstance(vocabulary, str):
+            raise NotImplementedError(f"{who}: a vocabulary file path is not supported; pass "
+                                      "the vocabulary as a list")
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary, idf_weights)
+        self.built = True
+
+    @property
+    def who(self) -> str:
+        return f'{type(self).__name__} "{self.name}"'
+
+    @property
+    def _string(self) -> bool:
+        return self.vocabulary_dtype == "string"
+
+    def _oov_start_index(self) -> int:
+        return 1 if self.mask_token is not None and self.output_mode == "int" else 0
+
+    def _token_start_index(self) -> int:
+        return self._oov_start_index() + self.num_oov_indices
+
+    def _as_tokens(self, values) -> np.ndarray:
+        array = host_array(values, self._string)
+        return array.astype(str) if self._string else array.astype("int64")
+
+    # ---- vocabulary ----------------------------------------------------------------------
+    def set_vocabulary(self, vocabulary, idf_weights=None) -> None:
+        """Set the vocabulary (list or array, with or without the leading mask/OOV tokens)
+        and, for ``"tf_idf"``, the matching ``idf_weights``."""
+        who = self.who
+        if self.output_mode == "tf_idf" and idf_weights is None:
+            raise ValueError(f'{who}: idf_weights must be set with output_mode="tf_idf"')
+        if self.output_mode != "tf_idf" and idf_weights is not None:
+            raise ValueError(f'{who}: idf_weights are used only with output_mode="tf_idf"')
+        vocabulary = self._as_tokens(vocabulary).reshape(-1)
+        if vocabulary.size == 0:
+            raise ValueError(f"{who}: cannot set an empty vocabulary")
+        token_start = self._token_start_index()
+        special = ([self.mask_token] * self._oov_start_index()
+                   + [self.oov_token] * self.num_oov_indices)
+        found_special = np.array_equal(np.asarray(special, dtype=vocabulary.dtype),
+                                       vocabulary[:token_start])
+        tokens = vocabulary[token_start:] if found_special else vocabulary
+        repeated = [t for t, c in collections.Counter(tokens.tolist()).items() if c > 1]
+        if repeated:
+            raise ValueError(f"{who}: the vocabulary repeats {repeated}; make it unique")
+        if self.mask_token is not None and self.mask_token in tokens.tolist():
+            raise ValueError(f"{who}: the mask token {self.mask_token!r} is in the vocabulary "
+                             f"beyond the leading special tokens {special}")
+        if self.oov_token is not None and self.invert and self.oov_token in tokens.tolist():
+            raise ValueError(f"{who}: the OOV token {self.oov_token!r} is in the vocabulary "
+                             f"beyond the leading special tokens {special}")
+        if self.max_tokens is not None and token_start + len(tokens) > self.max_tokens:
+            raise ValueError(f"{who}: the vocabulary has {token_start + len(tokens)} entries, "
+                             f"more than max_tokens={self.max_tokens}")
+        self._set_tokens(tokens)
+        if self.output_mode == "tf_idf":
+            idf = np.asarray(host_array(idf_weights, False), "float64").reshape(-1)
+            if len(idf) != len(vocabulary):
+                raise ValueError(f"{who}: idf_weights has {len(idf)} entries, the vocabulary "
+                                 f"{len(vocabulary)}")
+            front = (0, 0.0) if found_special else (token_start, float(np.average(idf)))
+            back = (self.max_tokens - front[0] - len(idf)
+                    if self.pad_to_max_tokens and self.max_tokens is not None else 0)
+            self._set_idf(np.pad(idf, (front[0], back), constant_values=(front[1], 0)))
+
+    def _set_tokens(self, tokens: np.ndarray) -> None:
+        self._tokens = tokens
+        order = np.argsort(tokens, kind="stable")
+        self._sorted, self._sorted_index = tokens[order], order + self._token_start_index()
+        size = self.vocabulary_size()
+        if (self._frozen_vocab_size is not None and self.output_mode != "int"
+                and not self.pad_to_max_tokens and size != self._frozen_vocab_size):
+            raise RuntimeError(f"{self.who}: the vocabulary size cannot change after the layer "
+                               f"is used (was {self._frozen_vocab_size}, now {size})")
+        self._frozen_vocab_size = size
+
+    def _set_idf(self, weights: np.ndarray) -> None:
+        self.idf_weights = weights.astype(config.floatx())
+
+    def vocabulary_size(self) -> int:
+        """Size of the vocabulary, mask and OOV indices included."""
+        return (0 if self._tokens is None else len(self._tokens)) + self._token_start_index()
+
+    def get_vocabulary(self, include_special_tokens: bool = True) -> list:
+        """The vocabulary, index ``i`` holding the token that maps to ``i``."""
+        tokens = [] if self._tokens is None else self._tokens.tolist()
+        if not include_special_tokens:
+            return tokens
+        special = [self.oov_token] * self._token_start_index()
+        if self.mask_token is not None and self.output_mode == "int":
+            special[0] = self.mask_token
+        return special + tokens
+
+    def adapt(self, data, steps: int | None = None) -> None:
+        """Learn the vocabulary (and document frequencies for ``"tf_idf"``) from ``data``: an
+        array or list of tokens (rows are documents), or an iterable of such batches."""
+        who = self.who
+        if self.input_vocabulary is not None:
+            raise ValueError(f"{who}.adapt: the layer was given a vocabulary; adapt only a "
+                             "layer created without one")
+        if isinstance(data, (list, tuple, np.ndarray)) or ops.is_tensor(data):
+            parts = [host_array(data, self._string)]
+        else:
+            parts = batches(who, data)
+            if steps is not None:
+                parts = parts[:steps]
+        documents = []
+        for part in parts:
+            part = self._as_tokens(part)
+            rows = part.reshape(1, -1) if part.ndim < 2 else part.reshape(part.shape[0], -1)
+            documents.extend(rows.tolist())
+        self._learn(documents)
+
+    def _learn(self, documents: list) -> None:
+        """The vocabulary (and idf weights) of ``documents``, lists of tokens, as Keras's
+        ``adapt``: by count, ties by token, high to low; at most ``max_tokens`` entries."""
+        counts, doc_counts = collections.Counter(), collections.Counter()
+        for doc in documents:
+            counts.update(doc)
+            if self.output_mode == "tf_idf":
+                doc_counts.update(set(doc))
+        if not counts:
+            raise ValueError(f"{self.who}.adapt: received empty data (no tokens); pass a "
+                             "non-empty array, list or iterable of batches")
+        for special in (self.mask_token, self.oov_token):
+            counts.pop(special, None)
+        tokens = np.asarray(list(counts), dtype=str if self._string else "int64")
+        freq = np.asarray([counts[t] for t in counts.keys()], "int64")
+        order = np.lexsort((tokens, freq))[::-1]
+        if self.max_tokens:
+            order = order[:self.max_tokens - self._token_start_index()]
+        tokens = tokens[order]
+        self._frozen_vocab_size = None
+        self._set_tokens(tokens)
+        if self.output_mode == "tf_idf":
+            doc = np.asarray([doc_counts[t] for t in tokens.tolist()], "float64")
+            idf = np.log(1 + len(documents) / (1 + doc)).astype(config.floatx())
+            idf = np.pad(idf, (self._token_start_index(), 0), constant_values=np.mean(idf))
+            if self.pad_to_max_tokens and self.max_tokens is not None:
+                idf = np.pad(idf, (0, self.max_tokens - idf.size))
+            self._set_idf(idf)
+
+    # ---- calling -------------------------------------------------------------------------
+    def _convert_inputs(self, inputs):
+        return inputs  # looked up on the host in call()
+
+    def call(self, inputs):
+        if self.output_mode != "int" and not self.pad_to_max_tokens and self._tokens is None:
+            raise RuntimeError(f'{self.who}: output_mode="{self.output_mode}" needs a '
+                               "vocabulary: pass vocabulary= or call adapt() first")
+        values = self._as_tokens(inputs) if not self.invert else host_array(inputs, False)
+        if self.invert:
+            return self._invert(values.astype("int64"))
+        indices = self._lookup(values)
+        if self.output_mode == "int":
+            return ops.convert_to_tensor(indices)
+        depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
+        out = encode(ops.convert_to_tensor(indices),
+                     "count" if self.output_mode == "tf_idf" else self.output_mode, depth,
+                     config.floatx())
+        if self.output_mode == "tf_idf":
+            out = ops.multiply(out, ops.convert_to_tensor(self.idf_weights))
+        return out
+
+    def _lookup(self, values: np.ndarray) -> np.ndarray:
+        if self._tokens is None or not len(self._tokens):
+            found = np.zeros(values.shape, bool)
+            indices = np.zeros(values.shape, "int64")
+        else:
+            pos = np.clip(np.searchsorted(self._sorted, values), 0, len(self._sorted) - 1)
+            found = self._sorted[pos] == values
+            indices = np.where(found, self._sorted_index[pos], 0).astype("int64")
+        masked = (values == self.mask_token if self.mask_token is not None
+                  else np.zeros(values.shape, bool))
+        oov = ~found & ~masked
+        if self.num_oov_indices == 0:
+            if oov.any():
+                raise ValueError(f"{self.who}: with num_oov_indices=0 every input must be in "
+                                 f"the vocabulary; found {values[oov][:5].tolist()}")
+        elif self.num_oov_indices == 1:
+            indices[oov] = self._oov_start_index()
+        elif self._string:
+            raise NotImplementedError(f"{self.who}: num_oov_indices > 1 hashes strings with "
+                                      "FarmHash, which kfront does not provide; use 0 or 1")
+        else:
+            indices[oov] = np.mod(values[oov], self.num_oov_indices) + self._oov_start_index()
+        indices[masked] = 0 if self.output_mode == "int" else np.iinfo("int64").max
+        return indices
+
+    def _invert(self, indices: np.ndarray):
+        vocab = np.asarray(self.get_vocabulary(), dtype=str if self._string else "int64")
+        inside = (indices >= 0) & (indices < len(vocab))
+        out = np.where(inside, vocab[np.clip(indices, 0, len(vocab) - 1)],
+                       np.asarray(self.oov_token, vocab.dtype))
+        if self.mask_token is not None:
+            out = np.where(indices == 0, np.asarray(self.mask_token, vocab.dtype), out)
+        return out if self._string else ops.convert_to_tensor(out)
+
+    def compute_output_shape(self, input_shape):
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
+        input_shape = tuple(input_shape)
+        if self.output_mode == "one_hot" and not (len(input_shape) > 1 and input_shape[-1] == 1):
+            return input_shape + (depth,)
+        return input_shape[:-1] + (depth,)
+
+    def get_config(self) -> dict:
+        """Keras's keys. An adapted vocabulary (and its idf weights) is written as
+        ``vocabulary`` so that a ``.keras`` file carries it (Keras writes it to an asset file,
+        which kfront's archive does not have)."""
+        vocabulary, idf = self.input_vocabulary, self.input_idf_weights
+        if vocabulary is None and self._tokens is not None:
+            vocabulary = self._tokens.tolist()
+            if self.output_mode == "tf_idf":
+                start = self._token_start_index()
+                idf = self.idf_weights[start:start + len(vocabulary)].tolist()
+        listify = (lambda v: np.asarray(v).tolist() if v is not None else None)
+        return {**super().get_config(), "invert": self.invert, "max_tokens": self.max_tokens,
+                "num_oov_indices": self.num_oov_indices, "oov_token": self.oov_token,
+                "mask_token": self.mask_token, "output_mode": self.output_mode,
+                "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
+                "vocabulary_dtype": self.vocabulary_dtype, "idf_weights": listify(idf),
+                "vocabulary": listify(vocabulary), "vocabulary_size": self._frozen_vocab_size,
+                "oov_method": self.oov_method, "salt": self.salt}
+
+
+class StringLookup(IndexLookup):
+    """Maps strings to integer indices: ``[mask_token]`` (if set) at 0, then
+    ``num_oov_indices`` OOV indices, then the vocabulary; ``output_mode`` ``"int"``,
+    ``"one_hot"``, ``"multi_hot"``, ``"count"`` or ``"tf_idf"``; ``invert=True`` maps back.
+
+    Example:
+        >>> from kfront import layers, ops
+        >>> layer = layers.StringLookup(vocabulary=["a", "b", "c"])
+        >>> ops.convert_to_numpy(layer([["a", "c"], ["d", "b"]])).tolist()
+        [[1, 3], [0, 2]]
+        >>> layer.get_vocabulary()
+        ['[UNK]', 'a', 'b', 'c']
+    """
+
+    def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1,
+                 mask_token: str | None = None, oov_token: str = "[UNK]", vocabulary=None,
+                 idf_weights=None, invert: bool = False, output_mode: str = "int",
+                 pad_to_max_tokens: bool = False, sparse: bool = False,
+                 encoding: str = "utf-8", name: str | None = None, salt=None, **kwargs):
+        self.encoding = encoding
+        kwargs.pop("vocabulary_dtype", None)
+        super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, "string",
+                         vocabulary=vocabulary, idf_weights=idf_weights, invert=invert,
+                         output_mode=output_mode, sparse=sparse,
+                         pad_to_max_tokens=pad_to_max_tokens, name=name, salt=salt, **kwargs)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["vocabulary_dtype"]
+        return {**config, "encoding": self.encoding}
+
+
+class IntegerLookup(IndexLookup):
+    """Maps integers to contiguous indices (same layout and modes as ``StringLookup``; OOV
+    values spread over ``num_oov_indices`` buckets by ``value mod num_oov_indices``).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers, ops
+        >>> layer = layers.IntegerLookup()
+        >>> layer.adapt(np.array([12, 36, 36, 1138, 36, 12]))
+        >>> layer.get_vocabulary()
+        [-1, 36, 12, 1138]
+        >>> ops.convert_to_numpy(layer(np.array([12, 7, 1138]))).tolist()
+        [2, 0, 3]
+    """
+
+    def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1,
+                 mask_token: int | None = None, oov_token: int = -1, vocabulary=None,
+                 vocabulary_dtype: str = "int64", idf_weights=None, invert: bool = False,
+                 output_mode: str = "int", sparse: bool = False,
+                 pad_to_max_tokens: bool = False, oov_method: str = "floormod", salt=None,
+                 name: str | None = None, **kwargs):
+        if vocabulary_dtype != "int64":
+            raise ValueError(f'IntegerLookup: only vocabulary_dtype="int64" is supported, got '
+                             f"{vocabulary_dtype!r}")
+        super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype,
+                         vocabulary=vocabulary, idf_weights=idf_weights, invert=invert,
+                         output_mode=output_mode, sparse=sparse,
+                         pad_to_max_tokens=pad_to_max_tokens, oov_method=oov_method,
+                         name=name, salt=salt, **kwargs)
