@@ -277,8 +277,9 @@ def read_dataset(ds, where: str) -> np.ndarray:
 STREAM_BYTES = 1 << 20
 
 
-def assign_all(plan: list, filesize: int | None = None) -> None:
-    """Assign ``[(variable, dataset, where)]`` from validated datasets, all or nothing.
+def assign_all(plan: list, filesize: int | None = None) -> list:
+    """Assign ``[(variable, dataset, where)]`` from validated datasets, all or nothing; return
+    the variables assigned.
 
     Every dataset's storage is checked first, and every read that can fail (chunked,
     compressed or converted data) is done before the first assignment. Large contiguous
@@ -299,6 +300,7 @@ def assign_all(plan: list, filesize: int | None = None) -> None:
     for variable, ds, where in sorted(late, key=lambda item: item[1].size):
         if not _read_in_place(variable, ds, where):
             variable.assign(read_dataset(ds, where))
+    return [variable for variable, _, _ in plan]
 
 
 def _read_in_place(variable, ds, where: str) -> bool:
@@ -395,10 +397,11 @@ def _optimizer_group(optimizer, model, group, where):
 
 
 def load_weights_from_group(model, h5group, filepath, skip_mismatch: bool = False,
-                            filesize: int | None = None) -> None:
+                            filesize: int | None = None) -> list:
     """Load Keras 3's layout from ``h5group`` into ``model`` (and its optimizer, built first
-    if needed). Everything is checked and read before anything is assigned: on an error
-    (``ValueError`` naming ``filepath`` and the group or dataset) the model is unchanged.
+    if needed); return the variables assigned. Everything is checked and read before anything
+    is assigned: on an error (``ValueError`` naming ``filepath`` and the group or dataset) the
+    model is unchanged.
 
     Example:
         >>> import io, h5py, numpy as np, kfront
@@ -410,8 +413,8 @@ def load_weights_from_group(model, h5group, filepath, skip_mismatch: bool = Fals
         >>> with h5py.File(buf, "w") as f:
         ...     save_weights_to_group(a, f)
         >>> with h5py.File(buf, "r") as f:
-        ...     load_weights_from_group(b, f, "in-memory")
+        ...     loaded = load_weights_from_group(b, f, "in-memory")
         >>> all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
         True
     """
-    assign_all(_plan(model, h5group, filepath, skip_mismatch), filesize)
+    return assign_all(_plan(model, h5group, filepath, skip_mismatch), filesize)

@@ -23,6 +23,7 @@ import zlib
 
 import numpy as np
 
+from kfront.backends.common.variables import deferred_initialization
 from kfront.saving import h5_weights
 from kfront.saving.atomic import atomic_write
 
@@ -283,8 +284,8 @@ def _load_weights_h5(model, source, filepath, skip_mismatch: bool, filesize: int
     except Exception as e:
         raise _bad(filepath, f"{WEIGHTS} is not a readable HDF5 file: {e}") from None
     with f:
-        h5_weights.load_weights_from_group(model, f, filepath, skip_mismatch=skip_mismatch,
-                                           filesize=filesize)
+        return h5_weights.load_weights_from_group(model, f, filepath, skip_mismatch=skip_mismatch,
+                                                  filesize=filesize)
 
 
 def _with_weights(filepath, action) -> None:
@@ -370,12 +371,16 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode=Tr
         True
     """
     config = _read_config(filepath)
-    model = _model_from_config(config, custom_objects, compile, safe_mode, filepath)
-    load_weights(model, filepath)
+    with deferred_initialization() as finish:  # the file overwrites the initializers' draws
+        model = _model_from_config(config, custom_objects, compile, safe_mode, filepath)
+    finish(load_weights(model, filepath))
     return model
 
 
-def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
-    """Load the weights (and optimizer state) of a ``.keras`` file into ``model``."""
-    _with_weights(filepath, lambda source, size: _load_weights_h5(
-        model, source, filepath, skip_mismatch, size))
+def load_weights(model, filepath, skip_mismatch: bool = False) -> list:
+    """Load the weights (and optimizer state) of a ``.keras`` file into ``model``; return the
+    variables assigned."""
+    loaded: list = []
+    _with_weights(filepath, lambda source, size: loaded.extend(_load_weights_h5(
+        model, source, filepath, skip_mismatch, size)))
+    return loaded

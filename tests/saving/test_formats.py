@@ -206,6 +206,37 @@ def test_keras_archive_layout(tmp_path):
 
 
 # ----------------------------------------------------------------------------- durability
+def test_loading_a_keras_file_draws_no_initializer_the_file_overwrites(backend, tmp_path):
+    """The model built from config.json skips its initializers' draws (the weights file
+    overwrites them); what the file does not hold still gets its initializer's values."""
+    calls = []
+
+    @kfront.saving.register_keras_serializable(package="test_deferred")
+    class Counting(kfront.initializers.Initializer):
+        def __call__(self, shape, dtype=None):
+            calls.append(shape)
+            return kfront.ops.ones(shape, dtype=dtype)
+
+    model = kfront.Sequential([kfront.layers.Input((3,)),
+                               kfront.layers.Dense(4, kernel_initializer=Counting())])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 3), "float32"), np.zeros((4, 4), "float32"), verbose=0)
+    model.save(tmp_path / "m.keras")
+    calls.clear()
+    back = kfront.saving.load_model(tmp_path / "m.keras")
+    assert calls == []
+    for a, b in zip(back.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    from kfront.backends.common.variables import deferred_initialization
+    with deferred_initialization() as finish:
+        fresh = kfront.Sequential([kfront.layers.Input((3,)),
+                                   kfront.layers.Dense(4, kernel_initializer=Counting())])
+    assert calls == []
+    finish([fresh.layers[0].bias])  # the kernel was not loaded: its initializer runs now
+    assert calls == [(3, 4)]
+    np.testing.assert_array_equal(fresh.layers[0].kernel.numpy(), np.ones((3, 4)))
+
+
 def test_a_failed_save_leaves_the_previous_file_and_no_temporary(tmp_path, monkeypatch):
     model = build(kfront, "mlp")
     for fmt in ("model.keras", "model.h5", "w.weights.h5", "w.h5"):

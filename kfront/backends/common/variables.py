@@ -6,6 +6,7 @@ are the only backend hooks.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import numpy as np
@@ -13,6 +14,49 @@ import numpy as np
 from kfront import backends as _backends
 
 _uid = itertools.count()
+_deferred: list = []  # the open deferred_initialization() scopes' pending lists, innermost last
+
+
+@contextlib.contextmanager
+def deferred_initialization():
+    """Within this scope, variables made from an initializer skip its draw and start as
+    uninitialized memory; the scope yields ``finish(done)``, which runs the initializers of
+    the variables not in ``done`` (a collection of variables given their values meanwhile).
+    Loading a model uses it: the file overwrites almost every variable, so drawing them first
+    is wasted time.
+
+    Example:
+        >>> import numpy as np, kfront
+        >>> from kfront.backends.common.variables import deferred_initialization
+        >>> with deferred_initialization() as finish:
+        ...     a = kfront.Variable(kfront.initializers.Ones(), shape=(2,))
+        ...     b = kfront.Variable(kfront.initializers.Ones(), shape=(2,))
+        >>> a.assign(np.zeros(2))
+        >>> finish([a])
+        >>> a.numpy().tolist(), b.numpy().tolist()
+        ([0.0, 0.0], [1.0, 1.0])
+    """
+    pending: list = []
+    _deferred.append(pending)
+
+    def finish(done) -> None:
+        done = {id(v) for v in done}
+        for variable, initializer, shape, dtype in pending:
+            if id(variable) not in done:
+                variable.assign(initializer(shape, dtype=dtype))
+        pending.clear()
+    try:
+        yield finish
+    finally:
+        _deferred.remove(pending)
+
+
+def _uninitialized(shape: tuple, dtype: str):
+    """Uninitialized host memory of ``shape``/``dtype``, or None where numpy lacks the dtype."""
+    try:
+        return np.empty(shape, np.dtype(dtype))
+    except TypeError:
+        return None
 
 
 class KVariable:
@@ -38,8 +82,14 @@ class KVariable:
             if shape is None:
                 raise ValueError(f"Variable {name!r}: a callable initializer needs a shape")
             dtype = dtype or config.floatx()
-            value = initializer(tuple(shape), dtype=dtype)
+            value = _uninitialized(tuple(shape), dtype) if _deferred else None
+            owned = value is not None
+            if owned:
+                _deferred[-1].append((self, initializer, tuple(shape), dtype))
+            else:
+                value = initializer(tuple(shape), dtype=dtype)
         else:
+            owned = False
             if initializer is None:
                 raise ValueError(f"Variable {name!r}: give an initial value or an initializer")
             value = initializer
@@ -49,7 +99,7 @@ class KVariable:
         self.trainable = bool(trainable)
         self.constraint = constraint
         self._generation = _backends.generation()
-        self._value = self._convert(value, dtype)
+        self._value = self._adopt(value, dtype) if owned else self._convert(value, dtype)
         if shape is not None and tuple(self.shape) != tuple(shape):
             raise ValueError(f"Variable {self.name!r}: initial value has shape "
                              f"{tuple(self.shape)}, expected {tuple(shape)}")
@@ -60,6 +110,10 @@ class KVariable:
 
     def _assign(self, value):
         raise NotImplementedError
+
+    def _adopt(self, value: np.ndarray, dtype):
+        """``_convert`` for a numpy array no one else holds (a backend may keep it uncopied)."""
+        return self._convert(value, dtype)
 
     def _host_buffer(self) -> np.ndarray | None:
         """A writable, C-contiguous numpy array sharing this variable's storage, or ``None``

@@ -21,6 +21,9 @@ class Variable(KVariable):
     def _convert(self, value, dtype):
         return _to_array(value, dtype, f"Variable {self.name!r}").copy()
 
+    def _adopt(self, value, dtype):
+        return _to_array(value, dtype, f"Variable {self.name!r}")  # no one else holds it
+
     def _assign(self, value):
         value = _to_array(engine.raw(value), self._value.dtype, f"Variable {self.name!r}")
         if value.shape != self._value.shape:
