@@ -3,13 +3,35 @@ searching, indexing, and products (einsum, outer, kron, ...) of the jax backend,
 JAX. Arguments arrive checked and of Keras's dtypes (``kfront/ops/arrays.py``)."""
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from kfront.backends.jax.core import array
 
-__all__ = ["einsum"]
+__all__ = ["argsort", "einsum", "searchsorted", "sort", "view"]
 
 
 def einsum(subscripts, *operands):
     """``jnp.einsum`` with explicit subscripts (``"ij,jk->ik"``)."""
     return jnp.einsum(subscripts, *[array(x, "einsum") for x in operands])
+
+
+def sort(x, axis=-1):
+    """``jnp.sort`` (stable) along ``axis``; gradient by JAX."""
+    return jnp.sort(array(x, "sort"), axis=axis, stable=True)
+
+
+def argsort(x, axis=-1):
+    """Indices that sort ``x`` along ``axis`` (stable). No gradient."""
+    return jnp.argsort(jax.lax.stop_gradient(array(x, "argsort")), axis=axis, stable=True)
+
+
+def searchsorted(sorted_sequence, values, side="left"):
+    """Insertion points of ``values`` in the 1-D ``sorted_sequence``. No gradient."""
+    return jax.lax.stop_gradient(jnp.searchsorted(array(sorted_sequence, "searchsorted"),
+                                                  array(values, "searchsorted"), side=side))
+
+
+def view(x, dtype):
+    """The bits of ``x`` read as ``dtype`` (the last axis rescaled by the item sizes)."""
+    return jax.lax.stop_gradient(array(x, "view")).view(dtype)

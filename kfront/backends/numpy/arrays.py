@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy
 
 from kfront.backends.numpy import blas
-from kfront.backends.numpy.engine import get_xp, primitive
+from kfront.backends.numpy.engine import get_xp, primitive, raw
 
-__all__ = ["einsum"]
+__all__ = ["argsort", "einsum", "searchsorted", "sort", "view"]
 
 
 # ---------------------------------------------------------------------------------- einsum
@@ -85,3 +85,34 @@ def einsum(subscripts, *operands):
     output gradient with the other operands."""
     lhs, out = subscripts.split("->")
     return _einsum(*operands, terms=lhs.split(","), out=out)
+
+
+# ------------------------------------------------------------------------ sorting, bits
+@primitive
+def sort(x, axis=-1):
+    """Sorted along ``axis``; the gradient goes back to where each value came from."""
+    xp = get_xp(x)
+    y = xp.sort(x, axis=axis)
+
+    def vjp(g, needs):
+        gx = xp.zeros(x.shape, g.dtype)
+        xp.put_along_axis(gx, xp.argsort(x, axis=axis, kind="stable"), g, axis=axis)
+        return (gx,)
+    return y, vjp
+
+
+def argsort(x, axis=-1):
+    """Indices that sort ``x`` along ``axis`` (stable: ties keep their order). No gradient."""
+    x = raw(x)
+    return get_xp(x).argsort(x, axis=axis, kind="stable")
+
+
+def searchsorted(sorted_sequence, values, side="left"):
+    """Insertion points of ``values`` (any shape) in the 1-D ``sorted_sequence``. No gradient."""
+    sorted_sequence, values = raw(sorted_sequence), raw(values)
+    return get_xp(values).searchsorted(sorted_sequence, values, side=side)
+
+
+def view(x, dtype):
+    """The bits of ``x`` read as ``dtype`` (the last axis rescaled by the item sizes)."""
+    return raw(x).view(dtype)
