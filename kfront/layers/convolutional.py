@@ -10,7 +10,7 @@ from kfront import activations, config, constraints, initializers, ops, regulari
 from kfront.layers.layer import InputSpec, Layer
 
 __all__ = ["Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv1D",
-           "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"]
+           "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "Conv3D", "Conv3DTranspose"]
 
 
 def normalize_tuple(value, rank: int, name: str, who: str) -> tuple:
@@ -242,6 +242,22 @@ class Conv2D(BaseConv):
                          groups, **kwargs)
 
 
+class Conv3D(BaseConv):
+    """3D convolution over (batch, d1, d2, d3, channels); kernel ``(k1, k2, k3, in, filters)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.Conv3D(4, 3)(np.ones((2, 5, 5, 5, 1), "float32")).shape
+        (2, 3, 3, 3, 4)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), groups=1, **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, **kwargs)
+
+
 class BaseConvTranspose(_KernelConv):
     """N-D transposed convolution layer; kernel shape ``(*kernel_size, filters, in_channels)``."""
 
@@ -321,6 +337,23 @@ class Conv2DTranspose(BaseConvTranspose):
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  output_padding=None, data_format=None, dilation_rate=(1, 1), **kwargs):
         super().__init__(2, filters, kernel_size, strides, padding, output_padding, data_format,
+                         dilation_rate, **kwargs)
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """3D transposed convolution; kernel ``(k1, k2, k3, filters, in_channels)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.Conv3DTranspose(2, 3, strides=2, padding="same")(
+        ...     np.ones((1, 3, 3, 3, 4), "float32")).shape
+        (1, 6, 6, 6, 2)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=(1, 1, 1), **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, output_padding, data_format,
                          dilation_rate, **kwargs)
 
 

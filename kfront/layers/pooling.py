@@ -9,7 +9,8 @@ from kfront.layers.layer import InputSpec, Layer
 
 __all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
            "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",
-           "GlobalAveragePooling2D"]
+           "GlobalAveragePooling2D", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
+           "GlobalAveragePooling3D"]
 
 
 class BasePooling(Layer):
@@ -101,6 +102,37 @@ class AveragePooling2D(BasePooling):
                          **kwargs)
 
 
+class MaxPooling3D(BasePooling):
+    """Max over ``pool_size`` windows of (batch, d1, d2, d3, channels) inputs.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.MaxPooling3D()(np.ones((2, 4, 4, 4, 3), "float32")).shape
+        (2, 2, 2, 2, 3)
+    """
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(3, ops.max_pool, pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(BasePooling):
+    """Mean over ``pool_size`` windows of (batch, d1, d2, d3, channels) inputs.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.AveragePooling3D(2, padding="same")(np.ones((2, 3, 3, 3, 1), "float32")).shape
+        (2, 2, 2, 2, 1)
+    """
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(3, ops.average_pool, pool_size, strides, padding, data_format,
+                         **kwargs)
+
+
 class BaseGlobalPooling(Layer):
     """Reduces all spatial axes with ``reduce`` (``ops.max`` or ``ops.mean``)."""
 
@@ -171,6 +203,20 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(1, ops.mean, data_format, keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        """With a (batch, steps) ``mask``, the mean over the unmasked steps only (Keras's)."""
+        if mask is None:
+            return super().call(inputs)
+        axis = self._axes[0]
+        keep = ops.expand_dims(ops.cast(mask, "bool"), 2 if axis == 1 else 1)
+        total = ops.sum(ops.where(keep, inputs, 0.0), axis=axis, keepdims=self.keepdims)
+        count = ops.sum(ops.cast(keep, ops.dtype(inputs)), axis=axis, keepdims=self.keepdims)
+        return ops.divide(total, count)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalAveragePooling2D(BaseGlobalPooling):
@@ -185,3 +231,31 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(2, ops.mean, data_format, keepdims, **kwargs)
+
+
+class GlobalMaxPooling3D(BaseGlobalPooling):
+    """Max over the three spatial axes.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.GlobalMaxPooling3D()(np.ones((2, 3, 3, 3, 4), "float32")).shape
+        (2, 4)
+    """
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(3, ops.max, data_format, keepdims, **kwargs)
+
+
+class GlobalAveragePooling3D(BaseGlobalPooling):
+    """Mean over the three spatial axes.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.GlobalAveragePooling3D(keepdims=True)(np.ones((2, 3, 3, 3, 4), "float32")).shape
+        (2, 1, 1, 1, 4)
+    """
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(3, ops.mean, data_format, keepdims, **kwargs)

@@ -1,4 +1,5 @@
-"""Regularization layers: ``SpatialDropout1D/2D``, ``GaussianNoise``, ``ActivityRegularization``."""
+"""Regularization layers: spatial dropout, Gaussian noise and dropout, alpha dropout,
+``ActivityRegularization``."""
 from __future__ import annotations
 
 from kfront import ops, random, regularizers
@@ -7,7 +8,8 @@ from kfront.layers.convolutional import normalize_data_format
 from kfront.layers.dropout import Dropout
 from kfront.layers.layer import InputSpec, Layer
 
-__all__ = ["SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "ActivityRegularization"]
+__all__ = ["ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise",
+           "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"]
 
 
 class BaseSpatialDropout(Dropout):
@@ -69,6 +71,20 @@ class SpatialDropout2D(BaseSpatialDropout):
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         super().__init__(2, rate, data_format, seed, **kwargs)
+
+
+class SpatialDropout3D(BaseSpatialDropout):
+    """Drops whole channels of (batch, dim1, dim2, dim3, channels) inputs in training.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.SpatialDropout3D(0.5)(np.ones((2, 3, 3, 3, 2), "float32")).shape
+        (2, 3, 3, 3, 2)
+    """
+
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        super().__init__(3, rate, data_format, seed, **kwargs)
 
 
 class GaussianNoise(Layer):
@@ -133,3 +149,78 @@ class ActivityRegularization(Layer):
     def get_config(self) -> dict:
         config = {k: v for k, v in super().get_config().items() if k != "activity_regularizer"}
         return {**config, "l1": self.l1, "l2": self.l2}
+
+
+class _RateNoise(Layer):
+    """Shared: a ``rate`` in [0, 1], a seed, masks pass, identity in inference."""
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError(f'{type(self).__name__} "{self.name}": rate must be in [0, 1], '
+                             f"got {rate}")
+        self.rate, self.seed = float(rate), seed
+        self.seed_generator = SeedGenerator(seed)
+        self.supports_masking = True
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+class GaussianDropout(_RateNoise):
+    """Multiplies inputs by N(1, rate / (1 - rate)) noise in training; identity in inference.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> y = layers.GaussianDropout(0.5, seed=1)(np.ones((1000,), "float32"), training=True)
+        >>> bool(abs(y.mean() - 1) < 0.1), bool(abs(y.std() - 1) < 0.1)
+        (True, True)
+    """
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        noise = random.normal(ops.shape(inputs), mean=1.0,
+                              stddev=(self.rate / (1.0 - self.rate)) ** 0.5,
+                              dtype=ops.dtype(inputs), seed=self.seed_generator)
+        return ops.multiply(inputs, noise)
+
+
+class AlphaDropout(_RateNoise):
+    """Dropout that keeps SELU's self-normalizing mean and variance: dropped inputs are set to
+    SELU's negative saturation, then an affine map restores the statistics (training only).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> y = layers.AlphaDropout(0.2, seed=1)(np.random.default_rng(0).normal(size=4000),
+        ...                                      training=True)
+        >>> bool(abs(y.mean()) < 0.1), bool(abs(y.std() - 1) < 0.1)
+        (True, True)
+    """
+
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
+        super().__init__(rate, seed, **kwargs)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        shape = ops.shape(inputs)
+        noise_shape = (shape if self.noise_shape is None else
+                       tuple(s if n is None else n for s, n in zip(shape, self.noise_shape)))
+        alpha_p = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+        kept = ops.cast(ops.greater_equal(random.uniform(noise_shape, seed=self.seed_generator),
+                                          self.rate), ops.dtype(inputs))
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+        b = -a * alpha_p * self.rate
+        x = ops.add(ops.multiply(inputs, kept), ops.multiply(alpha_p, ops.subtract(1.0, kept)))
+        return ops.add(ops.multiply(x, a), b)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "noise_shape": self.noise_shape}

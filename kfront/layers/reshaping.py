@@ -238,6 +238,20 @@ class ZeroPadding2D(_ZeroPadding):
         super().__init__(2, padding, data_format, **kwargs)
 
 
+class ZeroPadding3D(_ZeroPadding):
+    """Pads the three spatial axes with zeros: an int, three ints, or three pairs.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.ZeroPadding3D((1, 0, 2))(np.ones((2, 3, 3, 3, 4), "float32")).shape
+        (2, 5, 3, 7, 4)
+    """
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(3, padding, data_format, **kwargs)
+
+
 class _Cropping(_Spatial):
     def __init__(self, rank, cropping, data_format=None, **kwargs):
         super().__init__(rank, data_format, **kwargs)
@@ -297,6 +311,20 @@ class Cropping2D(_Cropping):
         super().__init__(2, cropping, data_format, **kwargs)
 
 
+class Cropping3D(_Cropping):
+    """Crops the three spatial axes: an int, three ints, or three pairs.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.Cropping3D(((1, 0), (0, 0), (2, 2)))(np.ones((2, 4, 4, 6, 1), "float32")).shape
+        (2, 3, 4, 2, 1)
+    """
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(3, cropping, data_format, **kwargs)
+
+
 class _UpSampling(_Spatial):
     def __init__(self, rank, size, data_format=None, **kwargs):
         super().__init__(rank, data_format, **kwargs)
@@ -353,3 +381,20 @@ class UpSampling2D(_UpSampling):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "size": self.size, "interpolation": self.interpolation}
+
+
+class UpSampling3D(_UpSampling):
+    """Nearest-neighbour upsampling of the three spatial axes by ``size``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.UpSampling3D((2, 1, 3))(np.ones((2, 2, 2, 2, 1), "float32")).shape
+        (2, 4, 2, 6, 1)
+    """
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(3, size, data_format, **kwargs)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "size": self.size}

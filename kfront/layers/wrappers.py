@@ -1,4 +1,5 @@
-"""Layer wrappers: ``TimeDistributed`` and ``Bidirectional`` (Keras 3 semantics)."""
+"""Layer wrappers: ``TimeDistributed``, ``Bidirectional`` and the ``Wrapper`` base (Keras 3
+semantics)."""
 from __future__ import annotations
 
 from kfront import ops
@@ -206,3 +207,36 @@ def _deserialize(config) -> Layer:
         return config
     from kfront.saving.serialization_lib import deserialize_keras_object
     return deserialize_keras_object(config)
+
+
+class Wrapper(Layer):
+    """Base class of layers that wrap another ``layer`` (Keras's ``Wrapper``): builds it, and
+    saves it in its config under ``"layer"``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> class Doubled(layers.Wrapper):
+        ...     def call(self, x):
+        ...         return self.layer(x) * 2
+        >>> Doubled(layers.Dense(2, kernel_initializer="ones"))(np.ones((1, 3), "float32")).tolist()
+        [[6.0, 6.0]]
+    """
+
+    def __init__(self, layer: Layer, **kwargs):
+        _check_layer(type(self).__name__, layer)
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def build(self, input_shape=None):
+        if not self.layer.built:
+            self.layer._maybe_build(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "layer": _serialize(self.layer)}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        config["layer"] = _deserialize(config["layer"])
+        return super().from_config(config)
