@@ -1,6 +1,8 @@
 """Deterministic image layers: ``Rescaling``, ``Resizing``, ``CenterCrop``."""
 from __future__ import annotations
 
+import numpy as np
+
 from kfront import ops
 from kfront.layers.convolutional import normalize_data_format
 from kfront.layers.layer import Layer
@@ -82,6 +84,59 @@ class Rescaling(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "scale": self.scale, "offset": self.offset}
+
+
+class Resizing(Layer):
+    """Resizes images (rank 3 or 4) to ``height`` x ``width`` with ``ops.image.resize``
+    (``interpolation``, ``antialias``, and optionally cropping or padding to keep the aspect
+    ratio); integer images come back rounded in their dtype, as Keras.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.Resizing(2, 3)(np.zeros((1, 4, 6, 3), "float32")).shape
+        (1, 2, 3, 3)
+    """
+
+    def __init__(self, height: int, width: int, interpolation: str = "bilinear",
+                 crop_to_aspect_ratio: bool = False, pad_to_aspect_ratio: bool = False,
+                 fill_mode: str = "constant", fill_value: float = 0.0, antialias: bool = False,
+                 data_format: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.height, self.width, self.interpolation = int(height), int(width), interpolation
+        self.data_format = normalize_data_format(data_format, f'Resizing "{self.name}"')
+        self.crop_to_aspect_ratio, self.pad_to_aspect_ratio = crop_to_aspect_ratio, \
+            pad_to_aspect_ratio
+        self.fill_mode, self.fill_value, self.antialias = fill_mode, fill_value, bool(antialias)
+        self.built = True
+
+    def call(self, inputs):
+        check_image_rank(f'Resizing "{self.name}"', ops.shape(inputs))
+        resized = ops.image.resize(inputs, (self.height, self.width),
+                                   interpolation=self.interpolation, antialias=self.antialias,
+                                   crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+                                   pad_to_aspect_ratio=self.pad_to_aspect_ratio,
+                                   fill_mode=self.fill_mode, fill_value=self.fill_value,
+                                   data_format=self.data_format)
+        dtype = ops.dtype(inputs)
+        if ops.dtype(resized) == dtype:
+            return resized
+        if "int" in dtype:
+            info = np.iinfo(dtype)
+            resized = ops.clip(ops.round(resized), float(info.min), float(info.max))
+        return ops.cast(resized, dtype)
+
+    def compute_output_shape(self, input_shape):
+        check_image_rank(f'Resizing "{self.name}"', input_shape)
+        return with_spatial_size(input_shape, self.height, self.width, self.data_format)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": self.data_format,
+                "height": self.height, "width": self.width,
+                "interpolation": self.interpolation,
+                "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value, "antialias": self.antialias}
 
 
 class CenterCrop(Layer):

@@ -13,7 +13,7 @@ from kfront.backends.common.random import SeedGenerator
 from kfront.layers.convolutional import normalize_data_format
 from kfront.layers.layer import Layer
 from kfront.layers.preprocessing.image_preprocessing import (check_image_rank, crop,
-                                                             smart_resize, spatial_axes)
+                                                             spatial_axes)
 
 __all__ = ["RandomFlip", "RandomCrop", "RandomContrast", "RandomBrightness",
            "RandomGrayscale", "RandomInvert"]
@@ -115,7 +115,7 @@ class RandomFlip(BaseRandomImageLayer):
 
 class RandomCrop(BaseRandomImageLayer):
     """In training, a random ``height`` x ``width`` window (one offset per batch, as Keras);
-    an input no larger than the target is cropped to its aspect ratio and resized. At
+    from an input not larger than the target, Keras's near-centred window resized. At
     inference the input passes unchanged (Keras 3's behaviour).
 
     Example:
@@ -142,7 +142,13 @@ class RandomCrop(BaseRandomImageLayer):
                 images = ops.take(images, ops.add(ops.arange(size, dtype="int32"), start),
                                   axis=axis)
             return images
-        return smart_resize(images, self.height, self.width, self.data_format)
+        # Keras: the offsets of a centred crop of the target's aspect ratio, then a window of
+        # the target's size from there (cut by the image's edge), resized to the target
+        crop_h = max(min(in_h, int(in_w * self.height / self.width)), 1)
+        crop_w = max(min(in_w, int(in_h * self.width / self.height)), 1)
+        images = crop(images, int((in_h - crop_h) / 2), int((in_w - crop_w) / 2), self.height,
+                      self.width, self.data_format)
+        return ops.image.resize(images, (self.height, self.width), data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
