@@ -11,7 +11,12 @@ Example:
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from kfront.backends import B
+from kfront.backends.common.dtypes import result_type
 
 
 def relu(x):
@@ -231,3 +236,72 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     """
     return B.average_pool(inputs, pool_size, strides=strides, padding=padding,
                           data_format=data_format)
+
+
+# ---------------------------------------------------------------- attention
+def dot_product_attention(query, key, value, bias=None, mask=None, scale: float | None = None,
+                          is_causal: bool = False, flash_attention: bool | None = None,
+                          attn_logits_soft_cap: float | None = None):
+    """Scaled dot-product attention, Keras 3's ``ops.dot_product_attention``:
+    ``softmax(scale * Q K^T + bias, masked) V`` with ``query`` (B, T, N, H), ``key`` and
+    ``value`` (B, S, K, H) where N is a multiple of K (grouped-query attention) -> (B, T, N, H).
+
+    ``bias`` broadcasts to (B, N, T, S) and is added to the logits; ``mask`` (boolean, True =
+    attend) broadcasts to (B, N, T, S); ``is_causal`` also masks keys after each query (the lower
+    triangle of (T, S)); masked logits become a large negative, so a fully masked row attends
+    uniformly, as Keras. ``scale`` defaults to 1 / sqrt(H). ``flash_attention=True`` and
+    ``attn_logits_soft_cap`` (JAX on TPU only in Keras) are refused with a ValueError.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> q = np.ones((2, 4, 8, 16), "float32"); kv = np.ones((2, 6, 8, 16), "float32")
+        >>> ops.dot_product_attention(q, kv, kv, is_causal=True).shape
+        (2, 4, 8, 16)
+    """
+    op = "dot_product_attention"
+    if attn_logits_soft_cap is not None:
+        raise ValueError(f"{op}: `attn_logits_soft_cap` is only supported by Keras on JAX with a "
+                         f"TPU; set attn_logits_soft_cap=None (got {attn_logits_soft_cap!r})")
+    if flash_attention:
+        raise ValueError(f"{op}: flash attention is not supported by kfront's "
+                         f"{B.NAME!r} backend; pass flash_attention=None or False")
+    query, key, value = (B.convert_to_tensor(a) for a in (query, key, value))
+    shapes = {n: tuple(B.shape(a)) for n, a in (("query", query), ("key", key), ("value", value))}
+    for name, shp in shapes.items():
+        if len(shp) != 4:
+            raise ValueError(f"{op}: `{name}` must have rank 4 (batch, length, heads, head_dim); "
+                             f"got shape {shp}")
+    (b, _, n, h), ks, vs = shapes["query"], shapes["key"], shapes["value"]
+    if ks[0] != b or ks[3] != h or vs[:3] != ks[:3] or n % ks[2]:
+        raise ValueError(f"{op}: expected `key` of shape (B, S, K, H) and `value` of shape "
+                         f"(B, S, K, H_v) with the query's B={b} and H={h}, and K dividing the "
+                         f"query's N={n}; got query {shapes['query']}, key {ks}, value {vs}")
+    dtype = result_type(B.dtype(query), B.dtype(key), B.dtype(value))
+    if not dtype.startswith(("float", "bfloat")):
+        raise TypeError(f"{op}: `query`, `key` and `value` must be floating; got dtypes "
+                        f"{B.dtype(query)}, {B.dtype(key)}, {B.dtype(value)}")
+    query, key, value = (B.cast(a, dtype) for a in (query, key, value))
+    if ks[2] != n:  # grouped-query attention: each key/value head serves N // K query heads
+        key, value = (B.repeat(a, n // ks[2], axis=2) for a in (key, value))
+    if bias is not None:
+        bias = B.cast(B.convert_to_tensor(bias), dtype)
+    if mask is not None:
+        mask = B.cast(B.convert_to_tensor(mask), "bool")
+    t, s = shapes["query"][1], ks[1]
+    for name, extra in (("bias", bias), ("mask", mask)):
+        if extra is not None:
+            _check_broadcast(op, name, tuple(B.shape(extra)), (b, n, t, s))
+    if is_causal:
+        causal = B.convert_to_tensor(np.tril(np.ones((t, s), bool)))
+        mask = causal if mask is None else B.logical_and(mask, causal)
+    scale = 1.0 / math.sqrt(h) if scale is None else float(scale)
+    return B.dot_product_attention(query, key, value, bias=bias, mask=mask, scale=scale)
+
+
+def _check_broadcast(op: str, name: str, shape: tuple, target: tuple) -> None:
+    """``shape`` must broadcast to ``target``."""
+    if len(shape) > len(target) or any(s not in (1, t) for s, t in
+                                       zip(shape[::-1], target[::-1])):
+        raise ValueError(f"{op}: `{name}` must broadcast to (B, N, T, S) = {target}; got shape "
+                         f"{shape}")

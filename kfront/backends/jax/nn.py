@@ -16,6 +16,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from kfront.backends.common.nn import MASKED_LOGIT
 from kfront.backends.jax import numpy as knp
 from kfront.backends.jax.core import _state, array, is_recording, promote
 
@@ -195,3 +196,23 @@ def dropout(x, rate, noise_shape=None, seed=None):
     shape = tuple(s if s is not None else d for s, d in zip(shape, x.shape))
     mask = krandom.uniform(shape, dtype=x.dtype, seed=seed) < keep
     return knp.multiply(x, mask.astype(x.dtype) / keep)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=1.0):
+    """Attention of (B, T, N, H) queries over (B, S, N, H) keys and values of one float dtype;
+    ``mask``: boolean, True = attend. ``jax.nn.dot_product_attention`` below float64 (it takes
+    the softmax in float32), the same computation in float64 otherwise."""
+    query, key, value = (array(a, "dot_product_attention") for a in (query, key, value))
+    if query.dtype != jnp.float64:
+        b, t, n, _ = query.shape
+        full = (b, n, t, key.shape[1])
+        return jax.nn.dot_product_attention(
+            query, key, value, scale=scale,
+            bias=None if bias is None else jnp.broadcast_to(array(bias, "bias"), full),
+            mask=None if mask is None else jnp.broadcast_to(array(mask, "mask"), full))
+    logits = jnp.einsum("BTNH,BSNH->BNTS", query, key) * scale
+    if bias is not None:
+        logits = logits + array(bias, "dot_product_attention")
+    if mask is not None:
+        logits = jnp.where(array(mask, "dot_product_attention"), logits, MASKED_LOGIT)
+    return jnp.einsum("BNTS,BSNH->BTNH", jax.nn.softmax(logits, axis=-1), value)

@@ -6,8 +6,10 @@ import math
 
 import numpy
 
+from kfront.backends.common.nn import MASKED_LOGIT
 from kfront.backends.numpy import numpy as knp
-from kfront.backends.numpy.engine import Tensor, _check_arg, elementwise, get_xp, primitive, raw
+from kfront.backends.numpy.engine import (Tensor, _check_arg, elementwise, get_xp, primitive, raw)
+from kfront.backends.numpy.engine import sum_to as _sum_to
 
 
 def _sigmoid(xp, x):
@@ -243,3 +245,45 @@ def dropout(x, rate, noise_shape=None, seed=None):
 # (kernels in convolution.py, re-exported so that the backend namespace has them)
 from kfront.backends.numpy.convolution import (  # noqa: E402,F401
     average_pool, conv, conv_transpose, depthwise_conv, max_pool, separable_conv)
+
+
+# ---------------------------------------------------------------- attention
+
+
+@primitive
+def _attention(query, key, value, *bias, keep=None, scale=1.0):
+    """softmax(scale * q k^T + bias, masked) v with q, k, v (B, N, T|S, H) and one fused
+    backward (two batched GEMMs per input, no stored intermediates but the probabilities)."""
+    xp = get_xp(query)
+    logits = xp.matmul(query, xp.swapaxes(key, -1, -2))
+    logits *= scale
+    if bias:
+        logits = logits + bias[0]
+    if keep is not None:
+        logits = xp.where(keep, logits, xp.asarray(MASKED_LOGIT, logits.dtype))
+    logits -= logits.max(axis=-1, keepdims=True)
+    probs = xp.exp(logits, out=logits)
+    probs /= probs.sum(axis=-1, keepdims=True)
+    out = xp.matmul(probs, value)
+
+    def vjp(g, needs):
+        gp = xp.matmul(g, xp.swapaxes(value, -1, -2))
+        gs = probs * (gp - (gp * probs).sum(axis=-1, keepdims=True))
+        if keep is not None:
+            gs = xp.where(keep, gs, 0)
+        gq = xp.matmul(gs, key) * scale if needs[0] else None
+        gk = xp.matmul(xp.swapaxes(gs, -1, -2), query) * scale if needs[1] else None
+        gv = xp.matmul(xp.swapaxes(probs, -1, -2), g) if needs[2] else None
+        gb = (_sum_to(gs, bias[0].shape),) if bias and needs[3] else ()
+        return (gq, gk, gv, *gb)
+    return out, vjp
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=1.0):
+    """Attention of (B, T, N, H) queries over (B, S, N, H) keys and values of one float dtype;
+    ``mask``: boolean, True = attend (``kfront.ops.dot_product_attention`` checks the inputs,
+    promotes them, repeats grouped heads and folds the causal mask in)."""
+    q, k, v = (knp.transpose(a, (0, 2, 1, 3)) for a in (query, key, value))
+    extra = () if bias is None else (bias,)
+    keep = None if mask is None else raw(mask)
+    return knp.transpose(_attention(q, k, v, *extra, keep=keep, scale=float(scale)), (0, 2, 1, 3))

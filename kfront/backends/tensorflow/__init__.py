@@ -12,7 +12,8 @@ from kfront.backends.tensorflow.core import (NAME, Variable, cast, convert_to_nu
 from kfront.backends.tensorflow.gradients import (GradientTape, no_grad, stop_gradient,
                                                   value_and_grad, variables_value_and_grad)
 from kfront.backends.tensorflow.nn import (
-    binary_crossentropy, categorical_crossentropy, dropout, elu, exponential, gelu,
+    binary_crossentropy, categorical_crossentropy,
+    dot_product_attention, dropout, elu, exponential, gelu,
     hard_sigmoid, leaky_relu, log_sigmoid, log_softmax, relu, relu6, selu, sigmoid,
     sigmoid_cross_entropy, silu, softmax, softmax_cross_entropy, softplus, softsign,
     sparse_categorical_crossentropy, sparse_softmax_cross_entropy, swish)
@@ -41,7 +42,8 @@ __all__ = [
     "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",
     "argmin", "binary_crossentropy", "broadcast_to", "cast", "categorical_crossentropy", "ceil",
     "clip", "compile_stateful", "concatenate", "convert_to_numpy", "convert_to_tensor", "cos",
-    "cumsum", "device_module", "divide", "dot", "dropout", "dtype", "elu", "equal", "exp",
+    "cumsum", "device_module", "divide", "dot",
+    "dot_product_attention", "dropout", "dtype", "elu", "equal", "exp",
     "expand_dims", "expm1", "exponential", "eye", "flip", "floor", "floor_divide", "full",
     "gelu", "getitem", "greater", "greater_equal", "hard_sigmoid", "is_tensor", "isfinite",
     "isnan", "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid", "log_softmax",

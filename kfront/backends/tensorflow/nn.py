@@ -11,6 +11,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from kfront.backends.common.nn import MASKED_LOGIT
 from kfront.backends.tensorflow import numpy as knp
 from kfront.backends.tensorflow import random as krandom
 from kfront.backends.tensorflow.core import op_input
@@ -196,3 +197,16 @@ def dropout(x, rate, noise_shape=None, seed=None):
                   for i, (s, d) in enumerate(zip(shape, x.shape)))
     mask = krandom.uniform(shape, dtype=x.dtype.name, seed=seed) < keep
     return knp.multiply(x, tf.cast(mask, x.dtype) / keep)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=1.0):
+    """Attention of (B, T, N, H) queries over (B, S, N, H) keys and values of one float dtype
+    (Keras's TensorFlow computation); ``mask``: boolean, True = attend."""
+    query, key, value = (op_input(a, "dot_product_attention") for a in (query, key, value))
+    logits = tf.einsum("BTNH,BSNH->BNTS", query, key) * tf.cast(scale, query.dtype)
+    if bias is not None:
+        logits = logits + op_input(bias, "dot_product_attention")
+    if mask is not None:
+        logits = tf.where(op_input(mask, "dot_product_attention"), logits,
+                          tf.constant(MASKED_LOGIT, logits.dtype))
+    return tf.einsum("BNTS,BSNH->BTNH", tf.nn.softmax(logits, axis=-1), value)

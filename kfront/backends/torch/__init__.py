@@ -7,7 +7,8 @@ from kfront.backends.torch.core import (NAME, Tensor, Variable, cast, convert_to
                                         convert_to_tensor, device_module, dtype, is_tensor, shape)
 from kfront.backends.torch.gradients import (GradientTape, no_grad, stop_gradient, value_and_grad,
                                              variables_value_and_grad)
-from kfront.backends.torch.nn import (binary_crossentropy, categorical_crossentropy, dropout, elu,
+from kfront.backends.torch.nn import (binary_crossentropy, categorical_crossentropy,
+                                      dot_product_attention, dropout, elu,
                                       exponential, gelu, hard_sigmoid, leaky_relu, log_sigmoid,
                                       log_softmax, relu, relu6, selu, sigmoid,
                                       sigmoid_cross_entropy, silu, softmax, softmax_cross_entropy,
@@ -39,7 +40,8 @@ __all__ = [
     "argmin", "average_pool", "binary_crossentropy", "broadcast_to", "cast",
     "categorical_crossentropy", "ceil", "clip", "compile_stateful", "concatenate", "conv",
     "conv_transpose", "convert_to_numpy", "convert_to_tensor", "cos", "cumsum", "depthwise_conv",
-    "device_module", "divide", "dot", "dropout", "dtype", "elu", "equal", "exp", "expand_dims",
+    "device_module", "divide", "dot",
+    "dot_product_attention", "dropout", "dtype", "elu", "equal", "exp", "expand_dims",
     "expm1", "exponential", "eye", "flip", "floor", "floor_divide", "full", "gelu", "getitem",
     "greater", "greater_equal", "gru", "hard_sigmoid", "is_tensor", "isfinite", "isnan",
     "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid", "log_softmax",

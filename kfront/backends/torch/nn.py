@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from kfront.backends.common.nn import MASKED_LOGIT
 from kfront.backends.torch import numpy as knp
 from kfront.backends.torch.core import tape_state, to_tensor
 from kfront.backends.torch.numpy import _floating, _operands, _unary
@@ -153,3 +154,22 @@ def dropout(x, rate, noise_shape=None, seed=None):
     shape = tuple(s if s is not None else d for s, d in zip(shape, x.shape))
     mask = krandom.uniform(shape, dtype=x.dtype, seed=seed) < keep
     return knp.multiply(x, mask.to(x.dtype) / keep)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=1.0):
+    """Attention of (B, T, N, H) queries over (B, S, N, H) keys and values of one float dtype;
+    ``mask``: boolean, True = attend. Without a mask,
+    ``torch.nn.functional.scaled_dot_product_attention``; with one, Keras's computation (masked
+    logits set to a large negative, so that a fully masked row attends uniformly, with no
+    gradient to its logits, where torch's kernels give NaN or a gradient)."""
+    q, k, v = (to_tensor(a, "dot_product_attention").transpose(1, 2)
+               for a in (query, key, value))
+    bias = None if bias is None else to_tensor(bias, "dot_product_attention")
+    if mask is None:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=scale).transpose(1, 2)
+    logits = torch.matmul(q, k.transpose(-1, -2)) * scale
+    if bias is not None:
+        logits = logits + bias
+    logits = torch.where(to_tensor(mask, "dot_product_attention"), logits,
+                         torch.tensor(MASKED_LOGIT, dtype=logits.dtype))
+    return torch.matmul(torch.softmax(logits, -1), v).transpose(1, 2)
