@@ -821,7 +821,7 @@ def digitize(x, bins):
     b = B.convert_to_numpy(bins)
     if len(b) > 1 and b[0] > b[-1]:
         n = len(b)
-        return B.subtract(n, searchsorted(B.flip(bins, axis=0), x, side="left"))
+        return B.subtract(n, searchsorted(B.flip(bins, axis=0), x, side="right"))
     return searchsorted(bins, x, side="right")
 
 

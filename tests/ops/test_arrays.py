@@ -297,6 +297,61 @@ BAD = [
     (lambda: ops.einsum("ij->iz", np.ones((2, 3))), ValueError, "names 'z', which is not"),
     (lambda: ops.einsum("i1->i", np.ones(2)), ValueError, "may hold only letters"),
     (lambda: ops.einsum(3, np.ones(2)), TypeError, "einsum: `subscripts` must be a string"),
+    (lambda: ops.cross(np.ones(4), np.ones(3)), ValueError,
+     "cross: the vectors must have 2 or 3 components; got 4"),
+    (lambda: ops.cross(np.ones(3), np.ones(3), axisa=1), ValueError,
+     "cross: `axisa` must be an int in [-1, 1)"),
+    (lambda: ops.diagonal(np.ones(3)), ValueError, "diagonal: `x` must have rank >= 2"),
+    (lambda: ops.trace(np.ones((2, 2)), axis1=1, axis2=-1), ValueError,
+     "`axis1` and `axis2` must be different"),
+    (lambda: ops.tril(np.ones(3)), ValueError, "tril: `x` must have rank >= 2"),
+    (lambda: ops.diag(np.ones((2, 2, 2))), ValueError, "diag: `x` must be 1-D or 2-D"),
+    (lambda: ops.sort(np.ones((2, 3)), axis=2), ValueError,
+     "sort: `axis` must be an int in [-2, 2)"),
+    (lambda: ops.argpartition(np.ones(3), 3), ValueError,
+     "argpartition: `kth` must be an int in [-3, 3)"),
+    (lambda: ops.linspace(0, 1, -1), ValueError, "linspace: `num` must be a non-negative int"),
+    (lambda: ops.meshgrid(np.ones(2), indexing="xz"), ValueError,
+     'meshgrid: `indexing` must be "xy" or "ij"'),
+    (lambda: ops.roll(np.ones((2, 2)), (1, 2, 3), axis=(0, 1)), ValueError,
+     "roll: `shift` and `axis` must have the same length"),
+    (lambda: ops.rot90(np.ones((2, 2)), axes=(1, 1)), ValueError,
+     "rot90: `axes` must be 2 different axes"),
+    (lambda: ops.fliplr(np.ones(2)), ValueError, "fliplr: `x` must have rank >= 2"),
+    (lambda: ops.hstack([]), ValueError, "hstack: `xs` must be a non-empty list"),
+    (lambda: ops.hsplit(np.ones(5), 2), ValueError,
+     "hsplit: axis 0 of size 5 does not split into 2 equal sections"),
+    (lambda: ops.dsplit(np.ones((2, 2)), 2), ValueError, "dsplit: `x` must have rank >= 3"),
+    (lambda: ops.diff(np.ones(3), n=-1), ValueError, "diff: `n` must be a non-negative int"),
+    (lambda: ops.searchsorted(np.ones((2, 2)), np.ones(2)), ValueError,
+     "searchsorted: `sorted_sequence` must be 1-D"),
+    (lambda: ops.searchsorted(np.ones(2), 1.0, side="middle"), ValueError,
+     'searchsorted: `side` must be "left" or "right"'),
+    (lambda: ops.bincount(np.ones(3)), TypeError, "bincount: `x` must be an integer tensor"),
+    (lambda: ops.bincount(np.array([1, -1])), ValueError, "bincount: `x` must be non-negative"),
+    (lambda: ops.bincount(np.array([1, 2]), weights=np.ones(3)), ValueError,
+     "bincount: `weights` must have the shape of `x`, (2,); got (3,)"),
+    (lambda: ops.bincount(np.array([1]), sparse=True), ValueError, "bincount: sparse=True"),
+    (lambda: ops.histogram(np.ones((2, 2))), ValueError, "histogram: `x` must be 1-D"),
+    (lambda: ops.histogram(np.ones(2), range=(1, 0)), ValueError,
+     "histogram: `range` must be (min, max)"),
+    (lambda: ops.select([np.ones(2)], [np.ones(2)]), TypeError,
+     "select: `condlist` must hold bool tensors"),
+    (lambda: ops.select([], []), ValueError, "select: `condlist` and `choicelist` must be"),
+    (lambda: ops.unravel_index(np.ones(2), (2,)), TypeError,
+     "unravel_index: `indices` must be integers"),
+    (lambda: ops.vander(np.ones((2, 2))), ValueError, "vander: `x` must be 1-D"),
+    (lambda: ops.view(np.ones(3, "float32"), "float64"), ValueError,
+     "view: a tensor of shape (3,) and dtype float32 cannot be viewed as float64"),
+    (lambda: ops.vectorize(3), TypeError, "vectorize: `pyfunc` must be callable"),
+    (lambda: ops.vectorize(ops.sum, signature="(n)")(np.ones(2)), ValueError,
+     "vectorize: `signature` must look like"),
+    (lambda: ops.rearrange(np.ones((2, 3)), "a b c -> c b a"), ValueError,
+     "rearrange: the pattern 'a b c -> c b a' names 3 input axes"),
+    (lambda: ops.rearrange(np.ones((2, 6)), "a (b c) -> a b c"), ValueError,
+     "rearrange: cannot infer the sizes of ['b', 'c']"),
+    (lambda: ops.rearrange(np.ones((2, 3)), "a b -> a"), ValueError,
+     "rearrange: the output axes of 'a b -> a' must name each input axis once"),
 ]
 
 
@@ -305,3 +360,26 @@ def test_bad_input_errors(backend):
         with pytest.raises(exc) as info:
             call()
         assert message in str(info.value), (message, str(info.value))
+
+
+def test_numpy_semantics_beyond_keras_tensorflow(backend):
+    """Options Keras on TensorFlow lacks or gets wrong, checked against NumPy."""
+    def np_(x):
+        return np.asarray(ops.convert_to_numpy(x))
+    x = np.array([3, 1, 3, 2], "int32")
+    assert np_(ops.unique(x, sorted=False)).tolist() == [3, 1, 2]
+    assert np_(ops.unique(x, size=5, fill_value=0)).tolist() == [1, 2, 3, 0, 0]
+    assert np_(ops.unique(x, size=2)).tolist() == [1, 2]
+    rows = np.array([[1, 2], [0, 1], [1, 2]], "int32")
+    vals, inv = ops.unique(rows, return_inverse=True, axis=0)
+    assert np_(vals).tolist() == [[0, 1], [1, 2]] and np_(inv).tolist() == [1, 0, 1]
+    xs, bins = np.array([0.5, 1.0, 2.5, 5.0], "float32"), np.array([4.0, 2.0, 1.0], "float32")
+    np.testing.assert_array_equal(np_(ops.digitize(xs, bins)), np.digitize(xs, bins))
+    a, b = _u(2, 3), _u(3, 4)  # implicit output: the indices seen once, sorted
+    np.testing.assert_allclose(np_(ops.einsum("kj,ji", a, b)), np.einsum("kj,ji", a, b),
+                               rtol=1e-5, atol=1e-6)
+    m = _u(2, 3)
+    np.testing.assert_array_equal(np_(ops.sort(m, axis=None)), np.sort(m, axis=None))
+    assert ops.ndim(m) == 2 and isinstance(ops.ndim(m), int)
+    got = ops.linspace(np.zeros(2, "float32"), np.ones(2, "float32"), 3, axis=0)
+    np.testing.assert_allclose(np_(got), np.linspace(np.zeros(2), np.ones(2), 3, axis=0))
