@@ -1,9 +1,11 @@
 """Preprocessing layers (``keras.layers.Rescaling``, ``Normalization``, lookups, image
 augmentation, ...): one module per family."""
 from kfront.layers.preprocessing.category_encoding import CategoryEncoding
+from kfront.layers.preprocessing.hashing import HashedCrossing, Hashing
 from kfront.layers.preprocessing.image_preprocessing import CenterCrop, Rescaling, Resizing
 from kfront.layers.preprocessing.lookup import IntegerLookup, StringLookup
 from kfront.layers.preprocessing.normalization import Discretization, Normalization
+from kfront.layers.preprocessing.pipeline import Pipeline
 from kfront.layers.preprocessing.random_geometry import (RandomRotation, RandomShear,
                                                          RandomTranslation, RandomZoom)
 from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomContrast,
@@ -11,7 +13,8 @@ from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomCo
                                                       RandomInvert)
 from kfront.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "IntegerLookup", "Normalization",
+__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "Normalization",
+           "Pipeline",
            "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale",
            "RandomInvert", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom",
            "Rescaling", "Resizing", "StringLookup", "TextVectorization"]
