@@ -323,7 +323,47 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} must implement result()")
 
     def reset_state(self) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must implement reset_state()")
+        """Set the variables made by ``add_variable`` back to their initial values (a metric
+        keeping other state must override it)."""
+        made = self.__dict__.get("_metric_variables")
+        if not made:
+            raise NotImplementedError(f"{type(self).__name__} must implement reset_state()")
+        for variable, initializer in made:
+            variable.assign(initializer(variable.shape, dtype=variable.dtype))
+
+    def add_variable(self, shape, initializer, dtype=None, aggregation: str = "sum",
+                     name: str | None = None):
+        """A non-trainable ``kfront.Variable`` holding metric state (Keras 3's signature),
+        reset to ``initializer``'s value by the default ``reset_state``.
+
+        Example:
+            >>> import numpy as np
+            >>> from kfront import metrics, ops
+            >>> class Total(metrics.Metric):
+            ...     def __init__(self, name="total", **kwargs):
+            ...         super().__init__(name=name, **kwargs)
+            ...         self.total = self.add_variable(shape=(), initializer="zeros")
+            ...     def update_state(self, values, sample_weight=None):
+            ...         self.total.assign_add(ops.sum(values))
+            ...     def result(self):
+            ...         return self.total.value
+            >>> t = Total(); t.update_state(np.array([1.0, 2.0])); float(t.result())
+            3.0
+            >>> t.reset_state(); float(t.result())
+            0.0
+        """
+        from kfront import initializers
+        from kfront.backend_objects import Variable
+        init = initializers.get(initializer)
+        variable = Variable(init, shape=tuple(shape), dtype=dtype or self.dtype,
+                            trainable=False, name=name, aggregation=aggregation)
+        self.__dict__.setdefault("_metric_variables", []).append((variable, init))
+        return variable
+
+    @property
+    def variables(self) -> list:
+        """The variables made by ``add_variable``."""
+        return [v for v, _ in self.__dict__.get("_metric_variables", ())]
 
     def __call__(self, *args, **kwargs) -> float:
         """``update_state(*args, **kwargs)`` then ``result()``."""

@@ -50,6 +50,8 @@ def _check_spec(layer, spec: InputSpec, shape: tuple, index: int = 0) -> None:
                              f"but received input with shape {shape}")
 
 
+#: how many Layer.__call__ are running (0: the next call is an outermost one)
+_CALL_DEPTH = [0]
 _RESERVED_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
 
 
@@ -224,6 +226,8 @@ class Layer:
         return out
 
     def add_loss(self, loss) -> None:
+        """Add a scalar loss tensor, usually inside ``call``; ``losses`` holds those of the
+        latest outermost call (a new call clears them), which ``fit`` adds to the loss."""
         self._own_losses.append(loss)
 
     # ---- building and calling ----------------------------------------------------------------
@@ -257,10 +261,17 @@ class Layer:
             kwargs.pop("training", None)
         if not self._call_has_mask:
             kwargs.pop("mask", None)
-        outputs = self.call(inputs, *args, **kwargs)
+        if not _CALL_DEPTH[0]:  # an outermost call: losses are those of this call only
+            for layer in self._layers_flat():
+                layer._own_losses.clear()
+        _CALL_DEPTH[0] += 1
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            _CALL_DEPTH[0] -= 1
         if self.activity_regularizer is not None:
-            self._own_losses[:] = [_activity_loss(self.activity_regularizer, o)
-                                   for o in tree.flatten(outputs)[0]]
+            self._own_losses.extend(_activity_loss(self.activity_regularizer, o)
+                                    for o in tree.flatten(outputs)[0])
         return outputs
 
     def compute_mask(self, inputs, mask=None):

@@ -68,16 +68,6 @@ def split_validation(x, y, sample_weight, validation_split: float):
             (take(x, val), take(y, val), take(sample_weight, val)))
 
 
-def unpack_validation(validation_data):
-    """(x, y) or (x, y, sample_weight) -> a 3-tuple of arrays."""
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-        raise ValueError("validation_data must be a tuple (x_val, y_val) or "
-                         f"(x_val, y_val, val_sample_weight), got {type(validation_data).__name__}"
-                         f" of length {len(validation_data) if hasattr(validation_data, '__len__') else '?'}")
-    x, y, sw = (list(validation_data) + [None])[:3]
-    return to_arrays(x, "validation x"), to_arrays(y, "validation y"), to_arrays(sw, "validation sample_weight")
-
-
 def batches(n: int, batch_size: int, shuffle: bool = False, rng=None):
     """Yield index slices/arrays covering ``n`` samples in batches of ``batch_size``."""
     if shuffle:
@@ -87,12 +77,3 @@ def batches(n: int, batch_size: int, shuffle: bool = False, rng=None):
     else:
         for start in range(0, n, batch_size):
             yield slice(start, min(start + batch_size, n))
-
-
-def class_weights_to_sample_weights(y, class_weight: dict) -> np.ndarray:
-    """Per-sample weights from a ``{class: weight}`` dict (labels or one-hot ``y``)."""
-    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
-    table = np.ones(int(max(max(class_weight), labels.max())) + 1, dtype="float32")
-    for k, w in class_weight.items():
-        table[int(k)] = w
-    return table[labels.astype(int)]

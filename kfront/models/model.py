@@ -34,6 +34,13 @@ class Model(Trainer, Layer):
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
+        if _functional_arguments(args, kwargs):
+            # a Model subclass built functionally, ``CustomModel(inputs, outputs)``: as Keras,
+            # its class then derives from Functional instead of Model
+            from kfront.models.functional import Functional
+            _inject_functional(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         super().__init__(**kwargs)
 
     @property
@@ -154,3 +161,20 @@ class Model(Trainer, Layer):
         import json
         from kfront.saving.serialization_lib import serialize_keras_object
         return json.dumps(serialize_keras_object(self), **kwargs)
+
+
+def _functional_arguments(args, kwargs) -> bool:
+    """Keras's test for ``Model(inputs, outputs)`` arguments."""
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def _inject_functional(cls):
+    """Make ``cls`` (a Model subclass) derive from Functional where it derived from Model."""
+    from kfront.models.functional import Functional
+    if cls is Model:
+        return Functional
+    if cls is object or issubclass(cls, Functional):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base) for base in cls.__bases__)
+    return cls

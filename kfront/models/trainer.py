@@ -10,6 +10,9 @@ from kfront import ops
 from kfront.backends import B
 from kfront.backends.common import tree
 from kfront.models import data as data_utils
+from kfront.models.data_adapters import get_data_adapter
+from kfront.models.data_adapters.data_adapter import (DataAdapter, class_weight_to_sample_weight,
+                                                      pack, unpack_x_y_sample_weight)
 
 
 #: batches whose metric updates may wait (on the device) before ``fit``/``evaluate`` apply them
@@ -44,6 +47,8 @@ class Trainer:
         self._metric_specs = metrics
         self._weighted_metric_specs = weighted_metrics
         self._compiled_metrics = None  # resolved on the first batch, when shapes are known
+        from kfront import metrics as metrics_mod
+        self._loss_tracker = metrics_mod.Mean(name="loss")
         self.run_eagerly = run_eagerly
         self.jit_compile = jit_compile
         self._compiled_fns = {}  # train/test/predict steps, compiled lazily
@@ -76,18 +81,28 @@ class Trainer:
     def _assert_compiled(self, what: str) -> None:
         if not self.compiled:
             raise RuntimeError(f'Model "{self.name}": call compile() before {what}()')
-        if self.loss is None and what != "predict":
-            raise ValueError(f'Model "{self.name}": compile() was given no loss, so it cannot '
-                             f"{what}; pass loss=... to compile()")
 
     # ---------------------------------------------------------------------------- loss, metrics
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The compiled loss(es), weighted and summed, plus regularization losses."""
+        """The compiled loss(es), weighted and summed, plus the losses the model added
+        (``add_loss``, regularizers) in its latest call (Keras 3's hook: override it to change
+        the loss of the built-in ``train_step``).
+
+        Example:
+            >>> import numpy as np, kfront
+            >>> from kfront import layers
+            >>> m = kfront.Sequential([layers.Input((2,)), layers.Dense(1, use_bias=False,
+            ...     kernel_initializer="ones")])
+            >>> m.compile(loss="mse")
+            >>> x = np.ones((1, 2), "float32")
+            >>> float(m.compute_loss(x, np.zeros((1, 1), "float32"), m(x)))
+            4.0
+        """
         ys, preds = _as_list(y), _as_list(y_pred)
         if self._loss_fns is None:
             self._resolve_metrics(y, y_pred)
         fns = self._loss_fns if isinstance(self._loss_fns, list) else [self._loss_fns] * len(preds)
-        if len(ys) != len(preds):
+        if fns and len(ys) != len(preds):
             raise ValueError(f'Model "{self.name}" has {len(preds)} output(s) but y has '
                              f"{len(ys)} array(s)")
         weights = self.loss_weights or [1.0] * len(preds)
@@ -98,24 +113,31 @@ class Trainer:
             term = fn(yt, yp, sample_weight=sample_weight)
             term = term if w == 1.0 else ops.multiply(term, w)
             total = term if total is None else ops.add(total, term)
-        for reg in self.losses:
-            total = ops.add(total, reg)
+        for extra in self.losses:
+            total = extra if total is None else ops.add(total, extra)
+        if total is None:
+            raise ValueError(f'Model "{self.name}": no loss to compute: pass loss=... to '
+                             "compile(), or add losses in call() with self.add_loss()")
         return total
 
     def _resolve_metrics(self, y, y_pred) -> None:
         from kfront import losses
         from kfront import metrics as metrics_mod
         shapes = [(np.shape(t), tuple(ops.shape(p))) for t, p in zip(_as_list(y), _as_list(y_pred))]
-        if isinstance(self.loss, (list, tuple)):
+        if self.loss is None:
+            self._loss_fns = []
+        elif isinstance(self.loss, (list, tuple)):
             self._loss_fns = [None if s is None else losses.resolve(s, *sh)
                               for s, sh in zip(self.loss, shapes)]
         else:
             self._loss_fns = losses.resolve(self.loss, *shapes[0])
-        self._loss_tracker = metrics_mod.Mean(name="loss")
         specs = self._metric_specs or []
         if isinstance(specs, dict):
             raise NotImplementedError("Per-output metric dicts are not supported yet; pass a list")
         loss = self.loss if not isinstance(self.loss, (list, dict)) else None
+        if y is None and specs:
+            raise ValueError(f'Model "{self.name}": the compiled metrics {specs} need '
+                             "targets y, and the data has none")
         y0 = _as_list(y)[0]
         p0 = _as_list(y_pred)[0]
         self._compiled_metrics = [metrics_mod.resolve(m, np.shape(y0), tuple(ops.shape(p0)), loss)
@@ -123,10 +145,17 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        """The loss tracker and the compiled metrics (after the first batch)."""
-        if self._compiled_metrics is None:
-            return []
-        return [self._loss_tracker] + list(self._compiled_metrics)
+        """The loss tracker (once compiled), the compiled metrics (after the first batch), and
+        the ``Metric`` objects set as the model's attributes (Keras 3's order); ``fit`` and
+        ``evaluate`` reset them at each epoch. Override it to list your own."""
+        from kfront.metrics import Metric
+        out = []
+        if "_loss_tracker" in self.__dict__:
+            out.append(self._loss_tracker)
+        out.extend(self.__dict__.get("_compiled_metrics") or ())
+        out.extend(v for k, v in self.__dict__.items()
+                   if isinstance(v, Metric) and not k.startswith("_"))
+        return out
 
     @property
     def metrics_names(self) -> list:
@@ -136,7 +165,31 @@ class Trainer:
         for m in self.metrics:
             m.reset_state()
 
-    def _update_metrics(self, loss, y, y_pred, sample_weight, batch_n) -> dict:
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
+        """Update the compiled metrics with a batch's targets and outputs and return
+        ``get_metrics_result()`` (Keras 3's hook; the loss tracker is the step's to update)."""
+        if self._compiled_metrics is None:
+            self._resolve_metrics(y, y_pred)
+        if self._compiled_metrics:
+            yt = _as_list(y)[0]
+            yp = ops.convert_to_numpy(_as_list(y_pred)[0])
+            for m in self._compiled_metrics:
+                m.update_state(yt, yp, sample_weight=sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        """``{name: result}`` of ``self.metrics`` (a metric's dict result merged in), as Python
+        floats where a result is a scalar."""
+        logs = {}
+        for m in self.metrics:
+            result = m.result()
+            if isinstance(result, dict):
+                logs.update({k: _to_float(v) for k, v in result.items()})
+            else:
+                logs[m.name] = _to_float(result)
+        return logs
+
+    def _update_metrics(self, loss, y, y_pred, sample_weight, batch_n) -> float:
         loss_value = float(ops.convert_to_numpy(loss))
         self._loss_tracker.update_state(loss_value, sample_weight=batch_n)
         if self._compiled_metrics:
@@ -147,11 +200,43 @@ class Trainer:
         return loss_value
 
     def _logs(self) -> dict:
-        return {m.name: float(m.result()) for m in self.metrics}
+        return self.get_metrics_result()
 
     # ----------------------------------------------------------------------------- steps
-    def train_step(self, x, y, sample_weight=None):
-        """One gradient step on a batch; returns ``(loss, y_pred)`` as backend tensors.
+    def train_step(self, data) -> dict:
+        """One gradient step on a batch ``data`` (``(x,)``, ``(x, y)`` or
+        ``(x, y, sample_weight)``); returns the metrics' results (``get_metrics_result()``).
+        Keras 3's hook: override it to customize ``fit`` (the model's ``optimizer``,
+        ``compute_loss``, ``metrics``, and a gradient API such as ``kfront.GradientTape`` or
+        ``kfront.ops.value_and_grad``); ``fit`` then calls it eagerly with each batch.
+
+        Example:
+            >>> import numpy as np, kfront
+            >>> from kfront import layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(1)])
+            >>> m.compile(optimizer="sgd", loss="mse")
+            >>> sorted(m.train_step((np.ones((4, 3), "float32"), np.ones((4, 1), "float32"))))
+            ['loss']
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._update_metrics(*self._run_batch(self._train_batch, x, y, sample_weight))
+        return self.get_metrics_result()
+
+    def test_step(self, data) -> dict:
+        """Loss and metrics on a batch ``data`` without updating weights; returns
+        ``get_metrics_result()`` (Keras 3's hook, called by ``evaluate``)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._update_metrics(*self._run_batch(self._test_batch, x, y, sample_weight))
+        return self.get_metrics_result()
+
+    def predict_step(self, data):
+        """The model's outputs on a batch ``data`` (``(x,)`` or ``x``; Keras 3's hook, called
+        by ``predict``)."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self._predict_batch(x)
+
+    def _train_batch(self, x, y, sample_weight=None):
+        """The built-in gradient step on a batch; returns ``(loss, y_pred)`` as backend tensors.
 
         The forward and backward pass run through ``B.compile_stateful`` (jax.jit, tf.function
         or torch.compile where the compile settings ask for it). Compiled, the optimizer
@@ -199,7 +284,7 @@ class Trainer:
                                    and self.optimizer._can_update_in_graph(variables))
         return fns["fuses_update"]
 
-    def test_step(self, x, y, sample_weight=None):
+    def _test_batch(self, x, y, sample_weight=None):
         """Loss and outputs on a batch, without updating weights."""
         def test_fn(x, y, sample_weight):
             y_pred = self(x, training=False)
@@ -207,7 +292,7 @@ class Trainer:
         with B.no_grad():
             return self._run_compiled("test", test_fn, x, y, sample_weight)
 
-    def predict_step(self, x):
+    def _predict_batch(self, x):
         """Model outputs on a batch."""
         with B.no_grad():
             return self._run_compiled("predict", lambda x: self(x, training=False), x)
@@ -284,7 +369,12 @@ class Trainer:
             validation_data=None, shuffle: bool = True, class_weight=None, sample_weight=None,
             initial_epoch: int = 0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq: int = 1):
-        """Train for ``epochs`` passes over ``(x, y)``; returns the ``History`` callback.
+        """Train for ``epochs`` passes over the data; returns the ``History`` callback.
+
+        ``x`` may be arrays (``y``, ``sample_weight`` arrays too; lists or dicts of them for
+        several inputs or outputs), a Python generator, a ``kfront.utils.PyDataset``, a
+        ``tf.data.Dataset`` or a ``torch.utils.data.DataLoader`` yielding ``(x, y)`` or
+        ``(x, y, sample_weight)`` batches (see ``kfront.models.data_adapters``).
 
         Example:
             >>> import numpy as np, kfront
@@ -296,27 +386,33 @@ class Trainer:
             2
         """
         from kfront import callbacks as cb
+        from kfront import config  # the caps of kfront.config.set_max_epochs / _steps_per_epoch
         self._assert_compiled("fit")
-        x, y = data_utils.to_arrays(x, "x"), data_utils.to_arrays(y, "y")
-        sample_weight = data_utils.to_arrays(sample_weight, "sample_weight")
-        data_utils.num_samples(x, y, sample_weight)
-        if class_weight is not None:
-            cw = data_utils.class_weights_to_sample_weights(_as_list(y)[0], class_weight)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
         val = None
-        if validation_data is not None:
-            val = data_utils.unpack_validation(validation_data)
-        elif validation_split:
+        if validation_split and not _is_arrays(x):
+            raise ValueError(f"fit: validation_split needs x as arrays; x is a "
+                             f"{type(x).__name__}: pass validation_data instead")
+        if validation_split and validation_data is None:
+            x, y = data_utils.to_arrays(x, "x"), data_utils.to_arrays(y, "y")
+            sample_weight = data_utils.to_arrays(sample_weight, "sample_weight")
             (x, y, sample_weight), val = data_utils.split_validation(x, y, sample_weight,
                                                                      validation_split)
-        n = data_utils.num_samples(x, y, sample_weight)
-        batch_size = batch_size or 32
-        steps = math.ceil(n / batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, int(steps_per_epoch))
-        from kfront import config  # the caps of kfront.config.set_max_epochs / _steps_per_epoch
-        steps = min(steps, config.max_steps_per_epoch() or steps)
+        adapter = get_data_adapter(x, y, sample_weight, batch_size=batch_size,
+                                   shuffle=shuffle, class_weight=class_weight, what="fit")
         epochs = min(epochs, config.max_epochs() or epochs)
+        batches = _EpochBatches(adapter, steps_per_epoch, "fit", epochs - initial_epoch)
+        steps = batches.steps
+        if steps is not None:
+            steps = min(steps, config.max_steps_per_epoch() or steps)
+            batches.steps = steps
+        if validation_data is not None:
+            val = _validation_parts(validation_data)
+        val_batches = None
+        if val is not None:
+            val_adapter = get_data_adapter(*val, batch_size=validation_batch_size or batch_size,
+                                           what="fit's validation")
+            val_batches = _EpochBatches(val_adapter, validation_steps, "fit's validation",
+                                        (epochs - initial_epoch) // validation_freq)
         verbose = 1 if verbose == "auto" else verbose
         callback_list = cb.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                         model=self, verbose=verbose, epochs=epochs, steps=steps)
@@ -326,64 +422,75 @@ class Trainer:
         initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
         initial_step = getattr(self, "_initial_step", None) or 0
         self._initial_epoch = self._initial_step = None
+        custom = _overrides(type(self), "train_step")
         # without a callback reading batch logs, metrics are updated every few batches: the
         # device then runs ahead of Python instead of waiting for it at every step
-        flush_every = 1 if callback_list.reads_batch_logs() else _FLUSH_EVERY
+        flush_every = 1 if callback_list.reads_batch_logs() or custom else _FLUSH_EVERY
         pending: list = []
         logs = {}
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callback_list.on_epoch_begin(epoch)
-            for step, idx in enumerate(data_utils.batches(n, batch_size, shuffle)):
-                if step >= steps:
-                    break
-                if epoch == initial_epoch and step < initial_step:
-                    continue  # trained before the interruption
-                callback_list.on_train_batch_begin(step)
-                pending.append(self._run_batch(self.train_step, data_utils.take(x, idx),
-                                               data_utils.take(y, idx),
-                                               data_utils.take(sample_weight, idx)))
-                if len(pending) >= flush_every or step + 1 == steps:
-                    # the newest batch stays on the device while Python updates the metrics
-                    keep = 0 if flush_every == 1 or step + 1 == steps else 1
-                    self._check_loss(self._flush_metrics(pending, keep), epoch, step)
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                adapter.on_epoch_begin()
+                last = None if steps is None else steps - 1
+                for step, (bx, by, bsw) in batches.epoch():
+                    if epoch == initial_epoch and step < initial_step:
+                        continue  # trained before the interruption
+                    callback_list.on_train_batch_begin(step)
+                    if custom:
+                        logs = self._custom_step(self.train_step, bx, by, bsw)
+                        self._check_loss(_to_float(logs.get("loss", 0.0)), epoch, step)
+                    else:
+                        pending.append(self._run_batch(self._train_batch, bx, by, bsw))
+                        if len(pending) >= flush_every or step == last:
+                            # the newest batch stays on the device while Python updates
+                            # the metrics
+                            keep = 0 if flush_every == 1 or step == last else 1
+                            self._check_loss(self._flush_metrics(pending, keep), epoch, step)
+                            logs = self._logs()
+                    callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                adapter.on_epoch_end()
+                if batches.ran_out:
+                    self.stop_training = True
+                if not custom:
+                    self._flush_metrics(pending)  # batches left by a stop from outside
                     logs = self._logs()
-                callback_list.on_train_batch_end(step, logs)
+                if val_batches is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_batches(val_batches)
+                    logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
-            self._flush_metrics(pending)  # batches left by a stop from outside
-            logs = self._logs()
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self.evaluate(*val[:2], sample_weight=val[2],
-                                         batch_size=validation_batch_size or batch_size,
-                                         verbose=0, return_dict=True)
-                logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            callback_list.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
+        finally:
+            adapter.close()
+            if val_batches is not None:
+                val_batches.adapter.close()
         callback_list.on_train_end(logs)
         return self.history
+
+    def _custom_step(self, step, x, y, sw) -> dict:
+        """A user's ``train_step`` / ``test_step`` on a batch, its logs as floats. The compiled
+        loss and metrics are resolved first from the batch's shapes, so that ``self.metrics``
+        and ``compute_loss`` are ready inside the step."""
+        if self._compiled_metrics is None and self.compiled and y is not None:
+            self._resolve_metrics(y, self._probe_output(x))
+        logs = step(_as_tensors(pack(x, y, sw)))
+        return {k: _to_float(v) for k, v in (logs or {}).items()}
 
     # -------------------------------------------------------------------------- evaluate
     def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto",
                  sample_weight=None, steps=None, callbacks=None, return_dict: bool = False):
-        """Loss and metrics on ``(x, y)``: a scalar, a list ``[loss, *metrics]``, or a dict."""
+        """Loss and metrics on the data (any kind ``fit`` takes): a scalar, a list
+        ``[loss, *metrics]``, or a dict."""
         self._assert_compiled("evaluate")
-        x, y = data_utils.to_arrays(x, "x"), data_utils.to_arrays(y, "y")
-        sample_weight = data_utils.to_arrays(sample_weight, "sample_weight")
-        n = data_utils.num_samples(x, y, sample_weight)
-        if self._compiled_metrics is None:
-            self._resolve_metrics(y, self._probe_output(x))
-        self.reset_metrics()
-        pending: list = []
-        for idx in data_utils.batches(n, batch_size or 32):
-            pending.append(self._run_batch(self.test_step, data_utils.take(x, idx),
-                                           data_utils.take(y, idx),
-                                           data_utils.take(sample_weight, idx)))
-            if len(pending) >= _FLUSH_EVERY:
-                self._flush_metrics(pending, keep=1)
-        self._flush_metrics(pending)
-        logs = self._logs()
+        adapter = get_data_adapter(x, y, sample_weight, batch_size=batch_size, what="evaluate")
+        try:
+            logs = self._evaluate_batches(_EpochBatches(adapter, steps, "evaluate", 1))
+        finally:
+            adapter.close()
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         if return_dict:
@@ -391,18 +498,45 @@ class Trainer:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
+    def _evaluate_batches(self, batches: "_EpochBatches") -> dict:
+        custom = _overrides(type(self), "test_step")
+        self.reset_metrics()
+        pending: list = []
+        logs = {}
+        for _, (x, y, sw) in batches.epoch():
+            if custom:
+                logs = self._custom_step(self.test_step, x, y, sw)
+                continue
+            if self._compiled_metrics is None:
+                self._resolve_metrics(y, self._probe_output(x))
+                self.reset_metrics()
+            pending.append(self._run_batch(self._test_batch, x, y, sw))
+            if len(pending) >= _FLUSH_EVERY:
+                self._flush_metrics(pending, keep=1)
+        if custom:
+            return logs
+        self._flush_metrics(pending)
+        return self._logs()
+
     # --------------------------------------------------------------------------- predict
     def predict(self, x, batch_size: int | None = None, verbose="auto", steps=None,
                 callbacks=None):
-        """Model outputs for ``x`` as numpy arrays (a list of them for several outputs)."""
-        x = data_utils.to_arrays(x, "x")
-        n = data_utils.num_samples(x)
+        """Model outputs for the data (any kind ``fit`` takes; targets are ignored) as numpy
+        arrays (a list or dict of them for several outputs)."""
+        adapter = get_data_adapter(x, batch_size=batch_size, shuffle=False, what="predict")
+        custom = _overrides(type(self), "predict_step")
         outs = []
-        with B.no_grad():
-            for idx in data_utils.batches(n, batch_size or 32):
-                y = self.predict_step(data_utils.take(x, idx))
-                outs.append([ops.convert_to_numpy(t) for t in tree.flatten(y)[0]])
-        spec = tree.flatten(y)[1]
+        try:
+            with B.no_grad():
+                for _, (bx, _, _) in _EpochBatches(adapter, steps, "predict", 1).epoch():
+                    out = (self.predict_step(_as_tensors((bx,))) if custom
+                           else self._predict_batch(bx))
+                    outs.append([ops.convert_to_numpy(t) for t in tree.flatten(out)[0]])
+        finally:
+            adapter.close()
+        if not outs:
+            raise ValueError("predict: the data gave no batches")
+        spec = tree.flatten(out)[1]
         joined = [np.concatenate(parts) for parts in zip(*outs)]
         return tree.unflatten(spec, joined) if spec is not None else joined[0]
 
@@ -411,27 +545,27 @@ class Trainer:
                        return_dict: bool = False):
         """One gradient step on one batch; returns the loss (and metrics) on that batch."""
         self._assert_compiled("train_on_batch")
-        x, y = data_utils.to_arrays(x, "x"), data_utils.to_arrays(y, "y")
-        sample_weight = data_utils.to_arrays(sample_weight, "sample_weight")
-        data_utils.num_samples(x, y, sample_weight)
+        x, y, sample_weight = self._one_batch(x, y, sample_weight)
         if class_weight is not None:
-            cw = data_utils.class_weights_to_sample_weights(_as_list(y)[0], class_weight)
+            cw = class_weight_to_sample_weight(_as_list(y)[0], class_weight)
             sample_weight = cw if sample_weight is None else sample_weight * cw
-        if self._compiled_metrics is not None:
-            self.reset_metrics()
-        self._update_metrics(*self._run_batch(self.train_step, x, y, sample_weight))
-        return self._batch_result(return_dict)
+        self.reset_metrics()
+        if _overrides(type(self), "train_step"):
+            return self._on_batch_result(self._custom_step(self.train_step, x, y,
+                                                           sample_weight), return_dict)
+        self._update_metrics(*self._run_batch(self._train_batch, x, y, sample_weight))
+        return self._on_batch_result(self._logs(), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         """Loss (and metrics) on one batch, without updating weights."""
         self._assert_compiled("test_on_batch")
-        x, y = data_utils.to_arrays(x, "x"), data_utils.to_arrays(y, "y")
-        sample_weight = data_utils.to_arrays(sample_weight, "sample_weight")
-        data_utils.num_samples(x, y, sample_weight)
-        if self._compiled_metrics is not None:
-            self.reset_metrics()
-        self._update_metrics(*self._run_batch(self.test_step, x, y, sample_weight))
-        return self._batch_result(return_dict)
+        x, y, sample_weight = self._one_batch(x, y, sample_weight)
+        self.reset_metrics()
+        if _overrides(type(self), "test_step"):
+            return self._on_batch_result(self._custom_step(self.test_step, x, y,
+                                                           sample_weight), return_dict)
+        self._update_metrics(*self._run_batch(self._test_batch, x, y, sample_weight))
+        return self._on_batch_result(self._logs(), return_dict)
 
     def predict_on_batch(self, x):
         """Model outputs for one batch, as numpy arrays."""
@@ -442,12 +576,119 @@ class Trainer:
         out = [ops.convert_to_numpy(t) for t in leaves]
         return tree.unflatten(spec, out) if spec is not None else out[0]
 
-    def _batch_result(self, return_dict):
-        logs = self._logs()
+    @staticmethod
+    def _one_batch(x, y, sample_weight) -> tuple:
+        x, y = data_utils.to_arrays(x, "x"), data_utils.to_arrays(y, "y")
+        sample_weight = data_utils.to_arrays(sample_weight, "sample_weight")
+        data_utils.num_samples(x, y, sample_weight)
+        return x, y, sample_weight
+
+    @staticmethod
+    def _on_batch_result(logs: dict, return_dict: bool):
         if return_dict:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
+
+
+class _EpochBatches:
+    """An adapter's batches epoch by epoch: ``steps`` per epoch (``steps_per_epoch``, else
+    one pass: ``None`` when unknown). With ``steps_per_epoch`` an input that cannot restart
+    (a generator) goes on where the last epoch stopped, and one that can restarts at its end;
+    when a generator runs out, ``ran_out`` is set (with a warning) and ``fit`` stops."""
+
+    def __init__(self, adapter: DataAdapter, steps_per_epoch, what: str, passes: int):
+        from kfront.models.data_adapters import ArrayDataAdapter
+        self.adapter, self.what = adapter, what
+        self.arrays = isinstance(adapter, ArrayDataAdapter)
+        if steps_per_epoch is not None:
+            steps_per_epoch = int(steps_per_epoch)
+            if steps_per_epoch < 1:
+                raise ValueError(f"{what}: steps must be a positive number of batches, got "
+                                 f"{steps_per_epoch}")
+        if steps_per_epoch is None:
+            self.steps = adapter.num_batches
+        elif self.arrays:
+            self.steps = min(steps_per_epoch, adapter.num_batches)
+        else:
+            self.steps = steps_per_epoch
+        if self.steps is None and not adapter.restarts and passes > 1:
+            raise ValueError(
+                f"{what}: x is a Python generator without a known length, which cannot "
+                f"restart, and {passes} passes over it are asked for: an infinite generator "
+                "would never end an epoch, a finite one would run out after the first. Pass "
+                "steps_per_epoch (validation_steps for validation data) = the number of "
+                "batches per epoch")
+        self.given_steps = steps_per_epoch is not None
+        self.ran_out = False
+        self._iterator = None
+
+    def epoch(self):
+        """``(step, (x, y, sample_weight))`` for one epoch."""
+        fresh = self._iterator is None or self.arrays or not self.given_steps
+        if fresh:
+            self._iterator = self.adapter.get_numpy_iterator()
+        step = 0
+        while self.steps is None or step < self.steps:
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                self._iterator = None
+                if self.steps is None:
+                    return
+                if fresh or not self.adapter.restarts:
+                    warnings.warn(f"{self.what}: the input ran out of data after {step} "
+                                  f"batch(es) of an epoch of {self.steps}; training stops. "
+                                  "Make sure it can give steps_per_epoch * epochs batches",
+                                  RuntimeWarning, stacklevel=3)
+                    self.ran_out = True
+                    return
+                self._iterator, fresh = self.adapter.get_numpy_iterator(), True
+                continue
+            fresh = False
+            yield step, batch
+            step += 1
+
+
+def _validation_parts(validation_data) -> tuple:
+    """``validation_data`` -> ``(x, y, sample_weight)``: a tuple of arrays is unpacked; any
+    other input (a generator, a dataset) is ``x`` yielding its own batches."""
+    if isinstance(validation_data, (tuple, list)):
+        if len(validation_data) not in (2, 3):
+            raise ValueError("fit: validation_data must be a tuple (x_val, y_val) or "
+                             "(x_val, y_val, val_sample_weight), or a dataset/generator; got "
+                             f"a {type(validation_data).__name__} of length "
+                             f"{len(validation_data)}")
+        return tuple(validation_data) + (None,) * (3 - len(validation_data))
+    return validation_data, None, None
+
+
+def _as_tensors(data):
+    """A batch for a user's step: as in Keras, the backend's tensors."""
+    leaves, spec = tree.flatten(data)
+    return tree.unflatten(spec, [None if v is None else ops.convert_to_tensor(v)
+                                 for v in leaves])
+
+
+def _is_arrays(x) -> bool:
+    from kfront.models.data_adapters import _is_array_like
+    return _is_array_like(x)
+
+
+def _overrides(cls, method: str) -> bool:
+    """Does ``cls`` override the Trainer's ``method`` (a user's ``train_step``...)?"""
+    return getattr(cls, method) is not getattr(Trainer, method)
+
+
+def _to_float(v):
+    """A scalar result as a Python float (other values as they are)."""
+    if isinstance(v, (int, float)):
+        return float(v)
+    try:
+        a = ops.convert_to_numpy(v)
+    except (TypeError, ValueError):
+        return v
+    return float(a) if np.ndim(a) == 0 else v
 
 
 def _as_list(v):

@@ -8,6 +8,7 @@ Example:
 
 from kfront.utils.numerical_utils import normalize, to_categorical
 from kfront.utils.progbar import Progbar
+from kfront.utils.py_dataset import PyDataset, Sequence
 from kfront.utils.random_seed import set_random_seed
 
-__all__ = ["Progbar", "normalize", "set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "PyDataset", "Sequence", "normalize", "set_random_seed", "to_categorical"]

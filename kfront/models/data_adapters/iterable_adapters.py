@@ -1,0 +1,54 @@
+"""``tf.data.Dataset`` and ``torch.utils.data.DataLoader``, on any backend. Neither framework is
+imported here: the objects are recognised by their classes' modules and read through their own
+methods (``as_numpy_iterator``; iteration and ``Tensor.numpy``), batch by batch."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from kfront.models.data_adapters.data_adapter import BatchChecker, DataAdapter
+
+
+def _has_base(x, module_prefix: str, names: tuple) -> bool:
+    return any(c.__module__.startswith(module_prefix) and c.__name__ in names
+               for c in type(x).__mro__)
+
+
+def is_tf_dataset(x) -> bool:
+    """Is ``x`` a ``tf.data.Dataset`` (TensorFlow not imported)?"""
+    return _has_base(x, "tensorflow.", ("DatasetV2", "DatasetV1"))
+
+
+def is_torch_dataloader(x) -> bool:
+    """Is ``x`` a ``torch.utils.data.DataLoader`` (torch not imported)?"""
+    return _has_base(x, "torch.utils.data", ("DataLoader",))
+
+
+class TFDatasetAdapter(DataAdapter):
+    """A batched ``tf.data.Dataset``, read through ``as_numpy_iterator()``."""
+
+    def __init__(self, dataset, class_weight: dict | None = None, what: str = "fit"):
+        self.dataset = dataset
+        n = int(dataset.cardinality())
+        self.num_batches = n if n >= 0 else None  # -1: infinite, -2: unknown
+        self.check = BatchChecker("tf.data.Dataset", what, class_weight)
+
+    def get_numpy_iterator(self) -> Iterator[tuple]:
+        for i, batch in enumerate(self.dataset.as_numpy_iterator()):
+            yield self.check(i, batch)
+
+
+class TorchDataLoaderAdapter(DataAdapter):
+    """A ``torch.utils.data.DataLoader`` (its own workers, sampler and collation), its tensors
+    handed over as NumPy arrays."""
+
+    def __init__(self, loader, class_weight: dict | None = None, what: str = "fit"):
+        self.loader = loader
+        try:
+            self.num_batches = len(loader)
+        except TypeError:  # an IterableDataset without __len__
+            self.num_batches = None
+        self.check = BatchChecker("DataLoader", what, class_weight)
+
+    def get_numpy_iterator(self) -> Iterator[tuple]:
+        for i, batch in enumerate(self.loader):
+            yield self.check(i, batch)
