@@ -48,10 +48,13 @@ def weight_matrix(in_size: int, out_size: int, method: str, antialias: bool,
         j = numpy.arange(in_size)[None, :]
         overlap = numpy.clip(numpy.minimum(lo + step, j + 1) - numpy.maximum(lo, j), 0, None)
         return overlap / step
-    scale = out_size / in_size if scale is None else scale
-    inv_scale = 1.0 / scale
-    kernel_scale = max(inv_scale, 1.0) if antialias else 1.0
-    sample = (numpy.arange(out_size) + 0.5 - translation) * inv_scale - 0.5
+    f32 = numpy.float32
+    inv_scale = f32(1) / f32(out_size / in_size if scale is None else scale)
+    kernel_scale = max(float(inv_scale), 1.0) if antialias else 1.0
+    # sample positions in float32 as JAX and TensorFlow compute them (which outputs fall on
+    # the input's edge, -0.5 or in_size - 0.5, depends on that rounding)
+    sample = ((numpy.arange(out_size, dtype=f32) + f32(0.5)) * inv_scale
+              - f32(translation) * inv_scale - f32(0.5)).astype("float64")
     weights = KERNELS[method](numpy.abs(sample[:, None] - numpy.arange(in_size)[None, :])
                               / kernel_scale)
     total = weights.sum(axis=1, keepdims=True)
