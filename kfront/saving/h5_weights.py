@@ -351,7 +351,7 @@ def _plan(model, h5group, filepath, skip_mismatch: bool) -> list:
             if group is None:
                 raise ValueError(f"{filename}: missing group {_join(path, 'vars')!r} with the "
                                  f"{len(variables)} variable(s) of {what}")
-            if not isinstance(group, h5py.Group):
+            if isinstance(group, (h5py.Dataset, h5py.Datatype)):  # (or a shards' view)
                 raise ValueError(f"{where}: expected a group, found {type(group).__name__}")
             keys = _dataset_keys(group, where)
             if sorted(keys) != sorted(str(i) for i in range(len(variables))):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 
-from kfront.saving import keras_archive, legacy_h5
+from kfront.saving import keras_archive, legacy_h5, sharded_weights
 from kfront.saving.atomic import atomic_write, check_target_folder
 
 _LEGACY = (".h5", ".hdf5")
@@ -129,9 +129,15 @@ def save_weights(model, filepath, overwrite: bool = True, max_shard_size=None,
     if kwargs:
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
     if max_shard_size is not None:
-        raise NotImplementedError("save_weights(max_shard_size=...) (sharded .weights.json) is "
-                                  "not supported by kfront yet")
-    if not filepath.endswith(_LEGACY):
+        if not filepath.endswith(("weights.h5", "weights.json")):
+            raise ValueError("The filename must end in `.weights.json` when `max_shard_size` "
+                             f"is specified. Received: filepath={filepath}")
+        if filepath.endswith(".h5"):
+            warnings.warn(f"Saving sharded weights requires `*.json` as the extension. The "
+                          f"original path: {filepath} will be renamed to "
+                          f"{filepath[:-3]}.json.", stacklevel=2)
+            filepath = filepath[:-3] + ".json"
+    elif not filepath.endswith(_LEGACY):
         raise ValueError("The filename must end in `.weights.h5` (or `.h5` for tf.keras 2's "
                          f"legacy layout). Received: filepath={filepath}")
     check_target_folder(filepath)
@@ -141,7 +147,9 @@ def save_weights(model, filepath, overwrite: bool = True, max_shard_size=None,
     if not model.built:
         raise ValueError(f'Model "{model.name}" is not built yet: it has no weights to save; '
                          "call it on data or build() it first")
-    if filepath.endswith(".weights.h5"):
+    if max_shard_size is not None:
+        sharded_weights.save(model, filepath, max_shard_size)
+    elif filepath.endswith(".weights.h5"):
         from kfront.saving import h5_weights
         with atomic_write(filepath) as tmp:
             with h5_weights.create_file(tmp) as f:
@@ -182,9 +190,12 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
                          f"Received: {filepath}")
     if filepath.endswith(".keras") or os.path.isdir(filepath):
         keras_archive.load_weights(model, filepath, skip_mismatch=skip_mismatch)
+    elif filepath.endswith(sharded_weights.SUFFIX):
+        sharded_weights.load(model, filepath, skip_mismatch=skip_mismatch)
     elif filepath.endswith(".weights.h5") or legacy:
         legacy_h5.load_weights(model, filepath, by_name=bool(by_name),
                                skip_mismatch=skip_mismatch)
     else:
         raise ValueError(f"File format not supported: filepath={filepath}. load_weights reads "
-                         "`.weights.h5`, `.keras` and legacy `.h5` / `.hdf5` files")
+                         "`.weights.h5`, `.weights.json` (sharded), `.keras` and legacy `.h5` / "
+                         "`.hdf5` files")
