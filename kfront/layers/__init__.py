@@ -36,6 +36,7 @@ from kfront.layers.pooling import (AveragePooling3D, GlobalAveragePooling3D,
                                    GlobalMaxPooling3D, MaxPooling3D)
 from kfront.layers.regularization import AlphaDropout, GaussianDropout, SpatialDropout3D
 from kfront.layers.reshaping import Cropping3D, UpSampling3D, ZeroPadding3D
+from kfront.layers.rnn_generic import RNN, StackedRNNCells
 from kfront.layers.wrappers import Wrapper
 # Keras's aliases (the same classes under a second name)
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
@@ -78,7 +79,8 @@ __all__ += ["AdditiveAttention", "AlphaDropout", "Attention", "AveragePooling3D"
             "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling3D",
             "MultiHeadAttention", "PReLU", "RMSNormalization", "ReLU", "SeparableConvolution1D",
             "SeparableConvolution2D", "Softmax", "SpatialDropout3D", "SpectralNormalization",
-            "UnitNormalization", "UpSampling3D", "Wrapper", "ZeroPadding3D"]
+            "UnitNormalization", "UpSampling3D", "Wrapper", "ZeroPadding3D", "RNN",
+            "StackedRNNCells"]
 
 def serialize(layer: Layer) -> dict:
     """The Keras 3 config of a layer (``keras.layers.serialize``).
