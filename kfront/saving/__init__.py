@@ -20,12 +20,16 @@ from kfront.saving.serialization_lib import deserialize_keras_object, serialize_
 
 _SAVING_API = ("save_model", "load_model", "save_weights", "load_weights")
 
-__all__ = ["CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
-           "get_custom_objects", "get_registered_name", "get_registered_object",
-           "register_keras_serializable", "serialize_keras_object", *_SAVING_API]
+__all__ = ["CustomObjectScope", "KerasFileEditor", "custom_object_scope",
+           "deserialize_keras_object", "get_custom_objects", "get_registered_name",
+           "get_registered_object", "register_keras_serializable", "serialize_keras_object",
+           *_SAVING_API]
 
 
 def __getattr__(name: str):
+    if name == "KerasFileEditor":
+        from kfront.saving.file_editor import KerasFileEditor
+        return KerasFileEditor
     if name in _SAVING_API:  # imported on first use (the formats import h5py)
         from kfront.saving import saving_api
         return getattr(saving_api, name)
