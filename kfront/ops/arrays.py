@@ -4,8 +4,9 @@ searching, indexing, and products (einsum, outer, kron, ...). Re-exported by ``k
 
 Each op checks its arguments and applies Keras 3's dtype rules here, once; the backends compute
 (``einsum``, ``sort``, ``argsort``, ``argpartition``), and the rest are written with the backend
-ops, so every backend differentiates them. Ops whose result's shape depends on the values
-(``unique``, ``nonzero``, ``bincount``, ``histogram``) compute on the host and have no gradient.
+ops, so every backend differentiates them. Where the result's shape depends on the values,
+kfront reads them on the host (eager only): ``unique`` and ``nonzero`` (no gradient), and
+``bincount``'s length.
 
 Example:
     >>> import numpy as np
@@ -818,18 +819,19 @@ def digitize(x, bins):
     x, bins = _promoted("digitize", x, bins)
     if len(B.shape(bins)) != 1:
         raise ValueError(f"digitize: `bins` must be 1-D; got shape {B.shape(bins)}")
-    b = B.convert_to_numpy(bins)
-    if len(b) > 1 and b[0] > b[-1]:
-        n = len(b)
-        return B.subtract(n, searchsorted(B.flip(bins, axis=0), x, side="right"))
-    return searchsorted(bins, x, side="right")
+    rising = searchsorted(bins, x, side="right")
+    n = B.shape(bins)[0]
+    if n < 2:
+        return rising
+    falling = B.subtract(n, searchsorted(B.flip(bins, axis=0), x, side="right"))
+    return B.where(B.greater(B.getitem(bins, 0), B.getitem(bins, -1)), falling, rising)
 
 
 def bincount(x, weights=None, minlength: int = 0, sparse: bool = False):
     """How often each value 0, 1, ... occurs in the non-negative int ``x`` (1-D; 2-D: one count
     per row), or the sum of ``weights`` (x's shape) per value; length max(x) + 1, at least
     ``minlength``. int32 counts, or the weights' dtype (bool and narrow ints: int32);
-    differentiable in ``weights``.
+    differentiable in ``weights``. The length is read on the host (eager only).
 
     Example:
         >>> from kfront import ops
@@ -907,7 +909,7 @@ def unique(x, sorted: bool = True, return_index: bool = False, return_inverse: b
     with ``return_index``/``return_inverse``/``return_counts`` also the int32 first indices,
     the indices rebuilding ``x`` and the counts, as a tuple in that order. ``size`` pads (with
     ``fill_value``, default the smallest value) or cuts the values to that length. Computed on
-    the host: no gradient.
+    the host (eager only, not inside compiled functions): no gradient.
 
     Example:
         >>> from kfront import ops
@@ -951,7 +953,7 @@ def unique(x, sorted: bool = True, return_index: bool = False, return_inverse: b
 
 def nonzero(x):
     """The int32 indices of the nonzero entries of ``x``, one tensor per axis (row-major
-    order). Computed on the host: no gradient.
+    order). Computed on the host (eager only, not inside compiled functions): no gradient.
 
     Example:
         >>> import numpy as np
