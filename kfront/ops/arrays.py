@@ -3,10 +3,10 @@ searching, indexing, and products (einsum, outer, kron, ...). Re-exported by ``k
 ``kfront.ops.numpy``.
 
 Each op checks its arguments and applies Keras 3's dtype rules here, once; the backends compute
-(``einsum``, ``sort``, ``argsort``, ``argpartition``), and the rest are written with the backend
-ops, so every backend differentiates them. Where the result's shape depends on the values,
-kfront reads them on the host (eager only): ``unique`` and ``nonzero`` (no gradient), and
-``bincount``'s length.
+``einsum``, ``sort``, ``argsort``, ``searchsorted`` and ``view``, and the rest are written with
+the backend ops, so every backend differentiates them. Where the result's shape depends on the
+values, kfront reads them on the host (eager only): ``unique`` and ``nonzero`` (no gradient),
+and ``bincount``'s length.
 
 Example:
     >>> import numpy as np
@@ -1160,10 +1160,11 @@ def view(x, dtype=None):
     dtype = _dtypes.standardize_dtype(dtype)
     old, new = numpy.dtype(B.dtype(x)).itemsize, numpy.dtype(dtype).itemsize
     shape = B.shape(x)
-    if old != new and (not shape or (shape[-1] * old) % new):
+    held = shape[-1] * old if shape else old
+    if old != new and (not shape or held % new):
         raise ValueError(f"view: a tensor of shape {shape} and dtype {B.dtype(x)} cannot be "
-                         f"viewed as {dtype}: the last axis holds {shape[-1] * old if shape else old}"
-                         f" bytes, not a multiple of {new}")
+                         f"viewed as {dtype}: the last axis holds {held} bytes, not a multiple "
+                         f"of {new}")
     return B.view(x, dtype)
 
 
@@ -1304,8 +1305,9 @@ def rearrange(tensor, pattern: str, **axes_lengths):
                              f"{dim}; give all but one as keyword arguments")
         if unknown:
             if known == 0 or dim % known:
+                given = {a: sizes[a] for a in group if a in sizes}
                 raise ValueError(f"rearrange: an axis of size {dim} does not split into "
-                                 f"{group} with {dict((a, sizes[a]) for a in group if a in sizes)}")
+                                 f"{group} with {given}")
             sizes[unknown[0]] = dim // known
         elif known != dim:
             raise ValueError(f"rearrange: the axes {group} have sizes multiplying to {known}; "
