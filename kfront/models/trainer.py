@@ -42,7 +42,10 @@ class Trainer:
         self.loss = loss
         if loss is not None:  # unknown names fail here; "ce" is resolved from shapes later
             _map_outputs(loss, lambda s: None if _is_shape_dependent(s) else losses.get(s))
-        self._loss_fns = None  # resolved on the first batch, when shapes are known
+            if isinstance(loss, dict) and self.output_names is not None:
+                self._by_output(loss, "loss", len(self.output_names))  # unknown names fail here
+        self._loss_fns = self._loss_weight_list = None  # resolved on the first batch
+        self._output_loss_trackers, self._metric_outputs = [], []
         self.loss_weights = loss_weights
         self._metric_specs = metrics
         self._weighted_metric_specs = weighted_metrics
@@ -98,17 +101,17 @@ class Trainer:
             >>> float(m.compute_loss(x, np.zeros((1, 1), "float32"), m(x)))
             4.0
         """
-        ys, preds = _as_list(y), _as_list(y_pred)
         if self._loss_fns is None:
             self._resolve_metrics(y, y_pred)
+        ys, preds = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
         fns = self._loss_fns if isinstance(self._loss_fns, list) else [self._loss_fns] * len(preds)
         if fns and len(ys) != len(preds):
             raise ValueError(f'Model "{self.name}" has {len(preds)} output(s) but y has '
                              f"{len(ys)} array(s)")
-        weights = self.loss_weights or [1.0] * len(preds)
+        weights = self._loss_weight_list or [1.0] * len(preds)
         total = None
         for fn, yt, yp, w in zip(fns, ys, preds, weights):
-            if fn is None:
+            if fn is None or yt is None:
                 continue
             term = fn(yt, yp, sample_weight=sample_weight)
             term = term if w == 1.0 else ops.multiply(term, w)
@@ -121,27 +124,92 @@ class Trainer:
         return total
 
     def _resolve_metrics(self, y, y_pred) -> None:
+        """Loss functions, loss weights and metrics per output, from the compile arguments
+        (single, lists in output order, or dicts keyed by output name) and the first batch's
+        shapes."""
         from kfront import losses
         from kfront import metrics as metrics_mod
-        shapes = [(np.shape(t), tuple(ops.shape(p))) for t, p in zip(_as_list(y), _as_list(y_pred))]
-        if self.loss is None:
+        ys, preds = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
+        shapes = [(np.shape(t), tuple(ops.shape(p))) for t, p in zip(ys, preds)]
+        loss = self._by_output(self.loss, "loss", len(preds))
+        if loss is None:
             self._loss_fns = []
-        elif isinstance(self.loss, (list, tuple)):
+        elif isinstance(loss, list):
             self._loss_fns = [None if s is None else losses.resolve(s, *sh)
-                              for s, sh in zip(self.loss, shapes)]
+                              for s, sh in zip(loss, shapes)]
         else:
-            self._loss_fns = losses.resolve(self.loss, *shapes[0])
-        specs = self._metric_specs or []
-        if isinstance(specs, dict):
-            raise NotImplementedError("Per-output metric dicts are not supported yet; pass a list")
-        loss = self.loss if not isinstance(self.loss, (list, dict)) else None
-        if y is None and specs:
-            raise ValueError(f'Model "{self.name}": the compiled metrics {specs} need '
-                             "targets y, and the data has none")
-        y0 = _as_list(y)[0]
-        p0 = _as_list(y_pred)[0]
-        self._compiled_metrics = [metrics_mod.resolve(m, np.shape(y0), tuple(ops.shape(p0)), loss)
-                                  for m in specs]
+            self._loss_fns = losses.resolve(loss, *shapes[0])
+        weights = self._by_output(self.loss_weights, "loss_weights", len(preds))
+        self._loss_weight_list = ([1.0 if w is None else w for w in weights]
+                                  if weights is not None else None)
+        names = self.output_names or [f"output_{i}" for i in range(len(preds))]
+        self._output_loss_trackers = []
+        if len(preds) > 1 and isinstance(self._loss_fns, list):
+            self._output_loss_trackers = [(i, metrics_mod.Mean(name=f"{names[i]}_loss"))
+                                          for i, fn in enumerate(self._loss_fns)
+                                          if fn is not None]
+        specs = self._by_output(self._metric_specs or [], "metrics", len(preds))
+        per_output = isinstance(self._metric_specs, dict)
+        if not per_output:
+            specs = [specs] + [[] for _ in preds[1:]]
+        self._compiled_metrics, self._metric_outputs = [], []
+        for i, spec in enumerate(specs):
+            spec = [] if spec is None else spec if isinstance(spec, (list, tuple)) else [spec]
+            if spec and (i >= len(ys) or ys[i] is None):
+                raise ValueError(f'Model "{self.name}": the compiled metrics {spec} need '
+                                 "targets y, and the data has none")
+            fn = None if isinstance(loss, (list, dict)) else loss
+            for m in spec:
+                metric = metrics_mod.resolve(m, np.shape(ys[i]), shapes[i][1], fn)
+                if per_output and len(preds) > 1:
+                    metric.name = f"{names[i]}_{metric.name}"
+                self._compiled_metrics.append(metric)
+                self._metric_outputs.append(i)
+
+    @property
+    def output_names(self) -> list | None:
+        """The outputs' names (Keras's: a dict of outputs' sorted keys, else the output
+        layers' names); ``None`` when the model has no symbolic outputs."""
+        struct = self.__dict__.get("_outputs_struct")
+        if isinstance(struct, dict):
+            return sorted(struct)
+        outputs = self.__dict__.get("_outputs")
+        if not outputs:
+            return None
+        return [t._keras_history[0].layer.name for t in outputs]
+
+    def _per_output(self, value, what: str) -> list:
+        """``y`` / ``y_pred`` as a list in output order (a dict by output name)."""
+        if isinstance(value, dict):
+            names = self.output_names
+            if names is None:
+                return list(value.values())
+            unknown = sorted(set(value) - set(names))
+            if unknown:
+                raise ValueError(f'Model "{self.name}": {what} has key(s) {unknown} that name '
+                                 f"no output; the outputs are {names}")
+            return [value.get(n) for n in names]
+        return list(value) if isinstance(value, (list, tuple)) else [value]
+
+    def _by_output(self, spec, what: str, n_outputs: int):
+        """A compile argument given as a dict by output name -> a list in output order; a
+        list must have one entry per output; a single value stays single."""
+        if isinstance(spec, dict):
+            names = self.output_names
+            if names is None:
+                raise ValueError(f'Model "{self.name}": {what} is a dict by output name, but '
+                                 "the model's outputs have no names (build it functionally)")
+            unknown = sorted(set(spec) - set(names))
+            if unknown:
+                raise ValueError(f'Model "{self.name}": the {what} dict has key(s) {unknown} '
+                                 f"that name no output; the outputs are {names}")
+            return [spec.get(n) for n in names]
+        if isinstance(spec, (list, tuple)) and what != "metrics":
+            if len(spec) != n_outputs:
+                raise ValueError(f'Model "{self.name}": {what} has {len(spec)} entries but the '
+                                 f"model has {n_outputs} output(s)")
+            return list(spec)
+        return spec
 
     @property
     def metrics(self) -> list:
@@ -152,6 +220,7 @@ class Trainer:
         out = []
         if "_loss_tracker" in self.__dict__:
             out.append(self._loss_tracker)
+        out.extend(m for _, m in self.__dict__.get("_output_loss_trackers") or ())
         out.extend(self.__dict__.get("_compiled_metrics") or ())
         out.extend(v for k, v in self.__dict__.items()
                    if isinstance(v, Metric) and not k.startswith("_"))
@@ -170,11 +239,7 @@ class Trainer:
         ``get_metrics_result()`` (Keras 3's hook; the loss tracker is the step's to update)."""
         if self._compiled_metrics is None:
             self._resolve_metrics(y, y_pred)
-        if self._compiled_metrics:
-            yt = _as_list(y)[0]
-            yp = ops.convert_to_numpy(_as_list(y_pred)[0])
-            for m in self._compiled_metrics:
-                m.update_state(yt, yp, sample_weight=sample_weight)
+        self._update_output_metrics(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
@@ -192,12 +257,23 @@ class Trainer:
     def _update_metrics(self, loss, y, y_pred, sample_weight, batch_n) -> float:
         loss_value = float(ops.convert_to_numpy(loss))
         self._loss_tracker.update_state(loss_value, sample_weight=batch_n)
-        if self._compiled_metrics:
-            yt = _as_list(y)[0]
-            yp = ops.convert_to_numpy(_as_list(y_pred)[0])
-            for m in self._compiled_metrics:
-                m.update_state(yt, yp, sample_weight=sample_weight)
+        self._update_output_metrics(y, y_pred, sample_weight)
         return loss_value
+
+    def _update_output_metrics(self, y, y_pred, sample_weight) -> None:
+        """The per-output losses (several outputs) and the compiled metrics, on the host."""
+        if not (self._compiled_metrics or self._output_loss_trackers):
+            return
+        ys, preds = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
+        host = {}
+        for i in set(self._metric_outputs) | {i for i, _ in self._output_loss_trackers}:
+            host[i] = ops.convert_to_numpy(preds[i])
+        for i, tracker in self._output_loss_trackers:
+            value = self._loss_fns[i](ys[i], host[i], sample_weight=sample_weight)
+            tracker.update_state(float(ops.convert_to_numpy(value)),
+                                 sample_weight=len(host[i]))
+        for i, m in zip(self._metric_outputs, self._compiled_metrics):
+            m.update_state(ys[i], host[i], sample_weight=sample_weight)
 
     def _logs(self) -> dict:
         return self.get_metrics_result()
@@ -703,6 +779,5 @@ def _map_outputs(spec, get):
     if isinstance(spec, (list, tuple)):
         return [None if s is None else get(s) for s in spec]
     if isinstance(spec, dict):
-        raise NotImplementedError("Per-output loss dicts are not supported yet; pass a list in "
-                                  "output order")
+        return {k: None if s is None else get(s) for k, s in spec.items()}
     return get(spec)
