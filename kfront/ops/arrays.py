@@ -97,10 +97,11 @@ def _einsum_spec(op: str, subscripts, shapes) -> tuple[list[str], str, dict]:
     return full, out, sizes
 
 
-def einsum(subscripts: str, *operands):
+def einsum(subscripts: str, *operands, **kwargs):
     """Einstein summation, as ``numpy.einsum``: ``subscripts`` names each operand's axes
     (``"bqd,bkd->bqk"``; ``...`` for broadcast leading axes; no ``->``: the indices seen once,
     sorted). The result's dtype is Keras's promotion of the operands' (int8 alone: int32).
+    ``optimize`` (NumPy's contraction-order option) is accepted; kfront picks its own order.
 
     Example:
         >>> import numpy as np
@@ -109,6 +110,10 @@ def einsum(subscripts: str, *operands):
         >>> ops.convert_to_numpy(ops.einsum("ij,ij->i", a, a))
         array([ 5., 50.])
     """
+    unknown = sorted(set(kwargs) - {"optimize"})
+    if unknown:
+        raise TypeError(f"einsum: unexpected keyword argument(s) {unknown}; expected only "
+                        f"`optimize`")
     xs = [_tensor(x) for x in operands]
     if not xs:
         raise ValueError("einsum: expected at least one operand after `subscripts`")
