@@ -6,6 +6,10 @@ from kfront.layers.preprocessing.image_preprocessing import CenterCrop, Rescalin
 from kfront.layers.preprocessing.lookup import IntegerLookup, StringLookup
 from kfront.layers.preprocessing.normalization import Discretization, Normalization
 from kfront.layers.preprocessing.pipeline import Pipeline
+from kfront.layers.preprocessing.random_color import (AutoContrast, RandomColorDegeneration,
+                                                      RandomColorJitter, RandomHue,
+                                                      RandomPosterization, RandomSaturation,
+                                                      RandomSharpness, Solarization)
 from kfront.layers.preprocessing.random_geometry import (RandomRotation, RandomShear,
                                                          RandomTranslation, RandomZoom)
 from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomContrast,
@@ -13,8 +17,10 @@ from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomCo
                                                       RandomInvert)
 from kfront.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "Normalization",
+__all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "Normalization",
            "Pipeline",
-           "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale",
-           "RandomInvert", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom",
-           "Rescaling", "Resizing", "StringLookup", "TextVectorization"]
+           "RandomBrightness", "RandomColorDegeneration",
+           "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale",
+           "RandomHue", "RandomInvert", "RandomPosterization",
+           "RandomSaturation", "RandomSharpness", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom",
+           "Rescaling", "Resizing", "Solarization", "StringLookup", "TextVectorization"]
