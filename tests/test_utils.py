@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import kfront
 from kfront.utils import normalize, to_categorical
 
 
@@ -148,3 +149,45 @@ def test_normalize_list_input(keras):
     assert isinstance(got, np.ndarray)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, np.asarray(keras.utils.normalize(x)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"maxlen": 2}, {"maxlen": 5, "padding": "post"},
+                                    {"maxlen": 2, "truncating": "post", "value": -1},
+                                    {"dtype": "float32", "value": 0.5}])
+def test_pad_sequences_matches_keras(keras, kwargs):
+    from kfront.preprocessing.sequence import pad_sequences as old_name
+    seqs = [[1], [2, 3], [4, 5, 6], []]
+    got = kfront.utils.pad_sequences(seqs, **kwargs)
+    want = keras.utils.pad_sequences(seqs, **kwargs)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(old_name(seqs, **kwargs), want)
+    vectors = [np.ones((2, 3)), np.arange(9.0).reshape(3, 3)]
+    np.testing.assert_array_equal(kfront.utils.pad_sequences(vectors, dtype="float32", **{
+        k: v for k, v in kwargs.items() if k != "dtype"}), keras.utils.pad_sequences(
+        vectors, dtype="float32", **{k: v for k, v in kwargs.items() if k != "dtype"}))
+
+
+def test_pad_sequences_strings_and_errors(keras):
+    words = [["a"], ["b", "c"]]
+    np.testing.assert_array_equal(kfront.utils.pad_sequences(words, dtype=object, value=""),
+                                  keras.utils.pad_sequences(words, dtype=object, value=""))
+    with pytest.raises(ValueError, match="dtype=object"):
+        kfront.utils.pad_sequences(words, value="")
+    with pytest.raises(ValueError, match='padding must be "pre" or "post"'):
+        kfront.utils.pad_sequences([[1]], padding="middle")
+    with pytest.raises(ValueError, match="sequence 1 is 3"):
+        kfront.utils.pad_sequences([[1], 3])
+    with pytest.raises(ValueError, match="sequence 1 has items of shape"):
+        kfront.utils.pad_sequences([np.ones((1, 2)), np.ones((1, 3))], dtype="float32")
+
+
+def test_pack_and_unpack_match_keras(keras):
+    for args in [(1,), ((1, 2),), (1, 2), (1, 2, 3), ([1, 2], None, 3)]:
+        assert kfront.utils.pack_x_y_sample_weight(*args) == \
+            keras.utils.pack_x_y_sample_weight(*args)
+    for data in [1, (1,), (1, 2), [1, 2, 3]]:
+        assert kfront.utils.unpack_x_y_sample_weight(data) == \
+            keras.utils.unpack_x_y_sample_weight(data)
+    assert kfront.utils.custom_object_scope is kfront.saving.custom_object_scope
+    assert kfront.utils.standardize_dtype("int") == keras.utils.standardize_dtype("int")
