@@ -18,6 +18,20 @@ import numpy as np
 from kfront.backends import B
 from kfront.backends.common.dtypes import result_type
 
+__all__ = [
+    "adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization",
+    "binary_crossentropy", "categorical_crossentropy", "celu", "conv", "conv_transpose",
+    "depth_to_space", "depthwise_conv", "dot_product_attention", "dropout", "elu", "exponential",
+    "fold", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
+    "layer_normalization", "leaky_relu", "log_sigmoid", "log_softmax", "max_pool", "moments",
+    "multi_hot", "normalize", "one_hot", "polar", "psnr", "relu", "relu6", "rms_normalization",
+    "selu", "separable_conv", "sigmoid", "sigmoid_cross_entropy", "silu", "soft_shrink",
+    "softmax", "softmax_cross_entropy", "softplus", "softsign", "space_to_depth",
+    "sparse_categorical_crossentropy", "sparse_plus", "sparse_sigmoid",
+    "sparse_softmax_cross_entropy", "sparsemax", "squareplus", "swish", "tanh_shrink",
+    "threshold", "unfold",
+]
+
 
 def relu(x):
     """max(x, 0)."""
@@ -305,3 +319,629 @@ def _check_broadcast(op: str, name: str, shape: tuple, target: tuple) -> None:
                                        zip(shape[::-1], target[::-1])):
         raise ValueError(f"{op}: `{name}` must broadcast to (B, N, T, S) = {target}; got shape "
                          f"{shape}")
+
+
+# ---------------------------------------------------------------- activations (Keras formulas)
+def _float_tensor(x):
+    """``x`` as a tensor; integer and boolean inputs become floatx, as Keras's activations."""
+    x = B.convert_to_tensor(x)
+    return x if B.dtype(x).startswith(("float", "bfloat")) else B.cast(x, _floatx())
+
+
+def _floatx() -> str:
+    from kfront import config
+    return config.floatx()
+
+
+def _const(value, x):
+    """``value`` as a tensor of ``x``'s dtype (so float32 inputs stay float32)."""
+    return B.convert_to_tensor(value, dtype=B.dtype(x))
+
+
+def celu(x, alpha: float = 1.0):
+    """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.celu(np.array([0.0, 3.0]))).tolist()
+        [0.0, 3.0]
+    """
+    x = _float_tensor(x)
+    zero, a = _const(0.0, x), _const(alpha, x)
+    return B.add(B.maximum(x, zero), B.multiply(a, B.expm1(B.divide(B.minimum(x, zero), a))))
+
+
+def glu(x, axis: int = -1):
+    """Gated linear unit: ``a * sigmoid(b)`` for the halves ``a, b`` of ``x`` along ``axis``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.glu(np.array([[2.0, 0.0]]))).tolist()
+        [[1.0]]
+    """
+    x = _float_tensor(x)
+    shape = tuple(B.shape(x))
+    if not shape or not -len(shape) <= axis < len(shape) or shape[axis] % 2:
+        raise ValueError(f"glu: the size of `x` along `axis` must be even; got shape {shape} "
+                         f"with axis={axis}")
+    a, b = B.split(x, 2, axis=axis)
+    return B.multiply(a, B.sigmoid(b))
+
+
+def hard_silu(x):
+    """Hard SiLU / hard swish: ``x * relu6(x + 3) / 6`` (alias ``hard_swish``).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.hard_silu(np.array([-4.0, 0.0, 4.0]))).tolist()
+        [-0.0, 0.0, 4.0]
+    """
+    x = _float_tensor(x)
+    return B.multiply(x, B.hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    """``clip(x, -1, 1)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.hard_tanh(np.array([-2.0, 0.5]))).tolist()
+        [-1.0, 0.5]
+    """
+    x = _float_tensor(x)
+    return B.clip(x, _const(-1.0, x), _const(1.0, x))
+
+
+def hard_shrink(x, threshold: float = 0.5):
+    """``x`` where ``|x| > threshold``, else 0.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.hard_shrink(np.array([-1.0, 0.2, 1.0]))).tolist()
+        [-1.0, 0.0, 1.0]
+    """
+    x = _float_tensor(x)
+    return B.where(B.greater(B.abs(x), _const(threshold, x)), x, B.zeros_like(x))
+
+
+def soft_shrink(x, threshold: float = 0.5):
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.soft_shrink(np.array([-1.0, 0.2, 1.0]))).tolist()
+        [-0.5, 0.0, 0.5]
+    """
+    x = _float_tensor(x)
+    t = _const(threshold, x)
+    return B.where(B.greater(x, t), B.subtract(x, t),
+                   B.where(B.less(x, B.negative(t)), B.add(x, t), B.zeros_like(x)))
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.tanh_shrink(np.array([0.0]))).tolist()
+        [0.0]
+    """
+    x = _float_tensor(x)
+    return B.subtract(x, B.tanh(x))
+
+
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``(x + 1)**2 / 4`` for ``-1 < x < 1``, ``x`` for ``x >= 1``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.sparse_plus(np.array([-2.0, 0.0, 2.0]))).tolist()
+        [0.0, 0.25, 2.0]
+    """
+    x = _float_tensor(x)
+    one = _const(1.0, x)
+    quad = B.multiply(_const(0.25, x), B.square(B.add(x, one)))
+    return B.where(B.less_equal(x, B.negative(one)), B.zeros_like(x),
+                   B.where(B.less(x, one), quad, x))
+
+
+def sparse_sigmoid(x):
+    """0 for ``x <= -1``, 1 for ``x >= 1``, else ``(x + 1) / 2``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.sparse_sigmoid(np.array([-2.0, 0.0, 2.0]))).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    x = _float_tensor(x)
+    return B.clip(B.multiply(_const(0.5, x), B.add(x, _const(1.0, x))), _const(0.0, x),
+                  _const(1.0, x))
+
+
+def squareplus(x, b: float = 4):
+    """``(x + sqrt(x**2 + b)) / 2``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.squareplus(np.array([0.0]))).tolist()
+        [1.0]
+    """
+    x = _float_tensor(x)
+    return B.divide(B.add(x, B.sqrt(B.add(B.square(x), _const(b, x)))), _const(2.0, x))
+
+
+def threshold(x, threshold: float, default_value: float):
+    """``x`` where ``x > threshold``, else ``default_value``; keeps ``x``'s dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.threshold(np.array([0.1, 2.0]), 1.0, -1.0)).tolist()
+        [-1.0, 2.0]
+    """
+    x = B.convert_to_tensor(x)
+    return B.where(B.greater(x, _const(threshold, x)), x,
+                   B.full(tuple(B.shape(x)), default_value, dtype=B.dtype(x)))
+
+
+def sparsemax(x, axis: int = -1):
+    """Sparsemax with Keras 3's formula: ``max(x - tau, 0)`` where, with ``z`` the values of
+    ``x`` sorted in descending order along ``axis``, ``c`` their cumulative sums and the
+    support ``z_j > (c_j - 1) / j`` of size k, ``tau = (sum of c over the support - 1) / k``.
+    (Keras sums the cumulative sums; the textbook threshold is ``(c_k - 1) / k``, so the
+    outputs do not always sum to 1. kfront follows Keras.)
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.sparsemax(np.array([1.0, 0.5, -1.0]))).tolist()
+        [0.25, 0.0, 0.0]
+    """
+    x = _float_tensor(x)
+    n = B.shape(x)[axis]
+    ranks = [1] * len(B.shape(x))
+    ranks[axis] = n
+    r = B.reshape(B.arange(1, n + 1, dtype=B.dtype(x)), tuple(ranks))
+    z = B.flip(B.sort(x, axis=axis), axis=axis)
+    c = B.cumsum(z, axis=axis)
+    one = _const(1.0, x)
+    support = B.greater(B.subtract(z, B.divide(B.subtract(c, one), r)), _const(0.0, x))
+    k = B.sum(B.cast(support, B.dtype(x)), axis=axis, keepdims=True)
+    tau = B.divide(B.subtract(B.sum(B.where(support, c, B.zeros_like(c)), axis=axis,
+                                    keepdims=True), one), k)
+    return B.maximum(B.subtract(x, tau), _const(0.0, x))
+
+
+# ---------------------------------------------------------------- normalization
+def _axes(op: str, axis, rank: int) -> list:
+    """``axis`` (int or sequence) as a sorted list of non-negative axes of a rank-``rank`` x."""
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    for a in axes:
+        if not isinstance(a, int) or not -rank <= a < max(rank, 1):
+            raise ValueError(f"{op}: `axis` {a!r} is out of range for an input of rank {rank}")
+    return sorted(a % max(rank, 1) for a in axes)
+
+
+def moments(x, axes, keepdims: bool = False, synchronized: bool = False):
+    """Mean and (biased) variance of ``x`` over ``axes`` -> ``(mean, variance)``.
+    ``synchronized`` (across devices in Keras's distributed TensorFlow) computes the same
+    statistics here, kfront running on one device.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> m, v = ops.moments(np.array([[1.0, 3.0]]), axes=[1])
+        >>> ops.convert_to_numpy(m).tolist(), ops.convert_to_numpy(v).tolist()
+        ([2.0], [1.0])
+    """
+    x = _float_tensor(x)
+    axes = tuple(_axes("moments", axes, len(B.shape(x))))
+    return (B.mean(x, axis=axes, keepdims=keepdims), B.var(x, axis=axes, keepdims=keepdims))
+
+
+def batch_normalization(x, mean, variance, axis: int, offset=None, scale=None,
+                        epsilon: float = 1e-3):
+    """``(x - mean) * scale / sqrt(variance + epsilon) + offset`` with the 1-D statistics along
+    ``axis`` of ``x`` (TensorFlow's formula, as Keras).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.batch_normalization(
+        ...     np.array([[1.0, 2.0]]), np.array([1.0, 0.0]), np.array([1.0, 4.0]), axis=-1,
+        ...     epsilon=0.0)).tolist()
+        [[0.0, 1.0]]
+    """
+    x = B.convert_to_tensor(x)
+    rank = len(B.shape(x))
+    ax = _axes("batch_normalization", axis, rank)[0]
+    shape = [1] * rank
+    shape[ax] = B.shape(x)[ax]
+
+    def along(v, name):
+        if v is None:
+            return None
+        v = B.convert_to_tensor(v)
+        if tuple(B.shape(v)) not in ((shape[ax],), tuple(shape)):
+            raise ValueError(f"batch_normalization: `{name}` must have shape ({shape[ax]},), "
+                             f"the size of `x` along axis {axis}; got shape {tuple(B.shape(v))}")
+        return B.reshape(v, tuple(shape))
+    mean, variance = along(mean, "mean"), along(variance, "variance")
+    offset, scale = along(offset, "offset"), along(scale, "scale")
+    inv = B.rsqrt(B.add(variance, _const(epsilon, variance)))
+    if scale is not None:
+        inv = B.multiply(inv, scale)
+    shift = B.negative(B.multiply(mean, inv))
+    if offset is not None:
+        shift = B.add(shift, offset)
+    return B.add(B.multiply(x, inv), shift)
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon: float | None = None,
+                        **kwargs):
+    """Layer normalization over ``axis`` (int or list): ``(x - mean) / sqrt(var + epsilon) *
+    gamma + beta`` (``epsilon`` defaults to ``kfront.config.epsilon()``). Keras's deprecated
+    ``rms_scaling=True`` divides by ``sqrt(var + epsilon)`` only, times ``gamma``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.layer_normalization(np.array([[1.0, 3.0]]),
+        ...                                              epsilon=0.0)).tolist()
+        [[-1.0, 1.0]]
+    """
+    rms_scaling = kwargs.pop("rms_scaling", False)
+    if kwargs:
+        raise TypeError(f"layer_normalization: unexpected keyword arguments {sorted(kwargs)}")
+    eps = _epsilon() if epsilon is None else epsilon
+    x = _float_tensor(x)
+    dtype = B.dtype(x)
+    rank = len(B.shape(x))
+    axes = tuple(_axes("layer_normalization", axis, rank))
+    shape = [B.shape(x)[a] if a in axes else 1 for a in range(rank)]
+
+    def along(v):
+        if v is None:
+            return None
+        v = B.cast(B.convert_to_tensor(v), dtype)
+        return v if axes == (rank - 1,) else B.reshape(v, tuple(shape))
+    gamma, beta = along(gamma), along(beta)
+    mean, variance = B.mean(x, axis=axes, keepdims=True), B.var(x, axis=axes, keepdims=True)
+    inv = B.rsqrt(B.add(variance, _const(eps, x)))
+    if rms_scaling:
+        return B.multiply(B.multiply(x, inv), gamma) if gamma is not None else B.multiply(x, inv)
+    if gamma is not None:
+        inv = B.multiply(inv, gamma)
+    shift = B.negative(B.multiply(mean, inv))
+    if beta is not None:
+        shift = B.add(shift, beta)
+    return B.add(B.multiply(x, inv), shift)
+
+
+def rms_normalization(x, scale=None, axis=-1, epsilon: float | None = None):
+    """Root-mean-square normalization over ``axis``: ``x / sqrt(mean(x**2) + epsilon) * scale``
+    (``epsilon`` defaults to ``kfront.config.epsilon()``).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.rms_normalization(np.array([[3.0, 4.0]]) * 0 + 2.0,
+        ...                                            epsilon=0.0)).tolist()
+        [[1.0, 1.0]]
+    """
+    eps = _epsilon() if epsilon is None else epsilon
+    x = _float_tensor(x)
+    if not B.shape(x):
+        x = B.expand_dims(x, 0)
+    axes = tuple(_axes("rms_normalization", axis, len(B.shape(x))))
+    out = B.multiply(x, B.rsqrt(B.add(B.mean(B.square(x), axis=axes, keepdims=True),
+                                      _const(eps, x))))
+    return out if scale is None else B.multiply(out, B.cast(B.convert_to_tensor(scale),
+                                                            B.dtype(x)))
+
+
+def normalize(x, axis: int = -1, order: int = 2, epsilon: float | None = None):
+    """``x`` divided by its ``order``-norm along ``axis``, the norm floored at ``epsilon``
+    (default ``kfront.config.epsilon()``); for order 2 ``x * min(rsqrt(sum(x**2)), 1/eps)``
+    as Keras.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.normalize(np.array([[3.0, 4.0]]))).tolist()
+        [[0.6, 0.8]]
+    """
+    eps = _epsilon() if epsilon is None else epsilon
+    x = _float_tensor(x)
+    if not B.shape(x):
+        x = B.expand_dims(x, 0)
+    if order == 2:
+        inv = B.rsqrt(B.sum(B.square(x), axis=axis, keepdims=True))
+        return B.multiply(x, B.minimum(inv, _const(1.0 / eps, x)))
+    from kfront.ops.linalg import norm  # (its argument checks and backend forms)
+    return B.divide(x, B.maximum(norm(x, ord=order, axis=axis, keepdims=True), _const(eps, x)))
+
+
+def _epsilon() -> float:
+    from kfront import config
+    return config.epsilon()
+
+
+def psnr(x1, x2, max_val: float):
+    """Peak signal-to-noise ratio ``20 log10(max_val) - 10 log10(mean((x1 - x2)**2))`` over
+    all elements (a scalar). ``x1`` and ``x2`` must have the same shape.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> float(ops.convert_to_numpy(ops.psnr(np.zeros(4), np.full(4, 0.1), 1.0)))
+        20.0
+    """
+    x1, x2 = B.convert_to_tensor(x1), B.convert_to_tensor(x2)
+    if tuple(B.shape(x1)) != tuple(B.shape(x2)):
+        raise ValueError(f"psnr: `x1` and `x2` must have the same shape; got {B.shape(x1)} and "
+                         f"{B.shape(x2)}")
+    mse = B.mean(B.square(B.subtract(x1, x2)))
+    max_val = B.convert_to_tensor(max_val, dtype=B.dtype(x2))
+    return B.subtract(B.multiply(_const(20.0, mse), B.log10(max_val)),
+                      B.multiply(_const(10.0, mse), B.log10(mse)))
+
+
+# ---------------------------------------------------------------- encodings and shapes
+from kfront.ops.numpy import one_hot  # noqa: E402  (keras.ops.nn.one_hot is keras.ops.one_hot)
+
+
+def multi_hot(inputs, num_classes: int | None = None, axis: int = -1, dtype=None,
+              sparse: bool = False, **kwargs):
+    """Multi-hot encode integer labels: (batch, labels) -> (batch, num_classes) (a 1-D input
+    -> (num_classes,)), 1 for each class present; ``num_tokens`` is Keras's old name for
+    ``num_classes``. kfront tensors are dense: ``sparse=True`` raises ``ValueError``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.multi_hot(np.array([[0, 2], [1, 1]]), 3)).tolist()
+        [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    """
+    if num_classes is None:
+        num_classes = kwargs.pop("num_tokens", None)
+    if kwargs:
+        raise TypeError(f"multi_hot: unexpected keyword arguments {sorted(kwargs)}")
+    if num_classes is None:
+        raise ValueError("multi_hot: `num_classes` must be given (got None)")
+    inputs = B.convert_to_tensor(inputs)
+    encoded = one_hot(inputs, num_classes, axis=axis, dtype=dtype, sparse=sparse)
+    return B.max(encoded, axis=1 if len(B.shape(inputs)) > 1 else 0)
+
+
+def polar(abs_, angle):
+    """The complex tensor ``abs_ * (cos(angle) + i sin(angle))`` (complex64 from float32,
+    complex128 from float64). No gradient (kfront differentiates real tensors only).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> complex(ops.convert_to_numpy(ops.polar(np.array(2.0), np.array(0.0))))
+        (2+0j)
+    """
+    abs_, angle = _float_tensor(abs_), _float_tensor(angle)
+    parts = B.stack([B.multiply(abs_, B.cos(angle)), B.multiply(abs_, B.sin(angle))], axis=-1)
+    return B.view_as_complex(parts)
+
+
+def _image_format(op: str, x, data_format) -> str:
+    from kfront import config
+    data_format = config.image_data_format() if data_format is None else data_format
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f'{op}: `data_format` must be "channels_last" or "channels_first"; got '
+                         f"{data_format!r}")
+    if len(B.shape(x)) != 4:
+        raise ValueError(f"{op}: `x` must have rank 4 (a batch of images); got shape "
+                         f"{tuple(B.shape(x))}")
+    return data_format
+
+
+def depth_to_space(x, block_size: int, data_format: str = "channels_last"):
+    """Pixel shuffle: (N, H, W, C) -> (N, H*b, W*b, C/b**2) (channels_first: (N, C, H, W) ->
+    (N, C/b**2, H*b, W*b)), moving depth blocks into space as Keras.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.depth_to_space(np.ones((1, 2, 3, 8)), 2).shape
+        (1, 4, 6, 2)
+    """
+    x = B.convert_to_tensor(x)
+    fmt = _image_format("depth_to_space", x, data_format)
+    b = int(block_size)
+    if fmt == "channels_last":
+        n, h, w, c = B.shape(x)
+    else:
+        n, c, h, w = B.shape(x)
+    if b < 1 or c % (b * b):
+        raise ValueError(f"depth_to_space: the channels ({c}) must be divisible by "
+                         f"block_size**2 with block_size >= 1; got block_size={block_size}")
+    if fmt == "channels_last":
+        x = B.transpose(B.reshape(x, (n, h, w, b, b, c // (b * b))), (0, 1, 3, 2, 4, 5))
+        return B.reshape(x, (n, h * b, w * b, c // (b * b)))
+    x = B.transpose(B.reshape(x, (n, c // (b * b), b, b, h, w)), (0, 1, 4, 2, 5, 3))
+    return B.reshape(x, (n, c // (b * b), h * b, w * b))
+
+
+def space_to_depth(x, block_size: int, data_format: str = "channels_last"):
+    """The inverse of ``depth_to_space``: (N, H, W, C) -> (N, H/b, W/b, C*b**2)
+    (channels_first: (N, C, H, W) -> (N, C*b**2, H/b, W/b)).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.space_to_depth(np.ones((1, 4, 6, 2)), 2).shape
+        (1, 2, 3, 8)
+    """
+    x = B.convert_to_tensor(x)
+    fmt = _image_format("space_to_depth", x, data_format)
+    b = int(block_size)
+    if fmt == "channels_last":
+        n, h, w, c = B.shape(x)
+    else:
+        n, c, h, w = B.shape(x)
+    if b < 1 or h % b or w % b:
+        raise ValueError(f"space_to_depth: height ({h}) and width ({w}) must be divisible by "
+                         f"block_size >= 1; got block_size={block_size}")
+    if fmt == "channels_last":
+        x = B.transpose(B.reshape(x, (n, h // b, b, w // b, b, c)), (0, 1, 3, 2, 4, 5))
+        return B.reshape(x, (n, h // b, w // b, c * b * b))
+    x = B.transpose(B.reshape(x, (n, c, h // b, b, w // b, b)), (0, 1, 3, 5, 2, 4))
+    return B.reshape(x, (n, c * b * b, h // b, w // b))
+
+
+# ---------------------------------------------------------------- adaptive pooling, fold/unfold
+def _adaptive_pool(op: str, inputs, output_size, data_format, reduce):
+    from kfront import config
+    x = B.convert_to_tensor(inputs)
+    rank = len(B.shape(x))
+    if rank not in (3, 4, 5):
+        raise ValueError(f"{op}: `inputs` must have rank 3, 4 or 5 (batch, 1 to 3 spatial axes "
+                         f"and channels); got shape {tuple(B.shape(x))}")
+    data_format = config.image_data_format() if data_format is None else data_format
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f'{op}: `data_format` must be "channels_last" or "channels_first"; got '
+                         f"{data_format!r}")
+    spatial = list(range(1, rank - 1)) if data_format == "channels_last" else list(range(2, rank))
+    sizes = (output_size,) * len(spatial) if isinstance(output_size, int) else tuple(output_size)
+    if len(sizes) != len(spatial) or any(not isinstance(s, int) or s < 1 for s in sizes):
+        raise ValueError(f"{op}: `output_size` must be a positive int or {len(spatial)} of them; "
+                         f"got {output_size!r}")
+    for axis, out in zip(spatial, sizes):
+        n = B.shape(x)[axis]
+        pieces = []
+        for i in range(out):  # window i: [floor(i n / out), ceil((i + 1) n / out))
+            window = [slice(None)] * rank
+            window[axis] = slice(i * n // out, -(-(i + 1) * n // out))
+            pieces.append(reduce(B.getitem(x, tuple(window)), axis=axis, keepdims=True))
+        x = B.concatenate(pieces, axis=axis)
+    return x
+
+
+def adaptive_average_pool(inputs, output_size, data_format: str | None = None):
+    """Average pooling to a fixed ``output_size`` (int or one per spatial axis; 1 to 3 spatial
+    axes): output i of an axis of length n averages inputs floor(i n / out) to
+    ceil((i + 1) n / out) - 1.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.adaptive_average_pool(
+        ...     np.arange(5.0).reshape(1, 5, 1), 2))[0, :, 0].tolist()
+        [1.0, 3.0]
+    """
+    return _adaptive_pool("adaptive_average_pool", inputs, output_size, data_format, B.mean)
+
+
+def adaptive_max_pool(inputs, output_size, data_format: str | None = None):
+    """Max pooling to a fixed ``output_size``, with the windows of ``adaptive_average_pool``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.adaptive_max_pool(
+        ...     np.arange(5.0).reshape(1, 5, 1), 2))[0, :, 0].tolist()
+        [2.0, 4.0]
+    """
+    return _adaptive_pool("adaptive_max_pool", inputs, output_size, data_format, B.max)
+
+
+def _pair(op: str, name: str, value, minimum: int) -> tuple:
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or any(not isinstance(v, int) or v < minimum for v in pair):
+        raise ValueError(f"{op}: `{name}` must be an int >= {minimum} or a pair of them; got "
+                         f"{value!r}")
+    return pair
+
+
+def _blocks(op, kernel_size, dilation, padding, stride, height, width):
+    """(kernel, dilation, padding, stride, output rows, output columns) of a sliding window."""
+    k, d = _pair(op, "kernel_size", kernel_size, 1), _pair(op, "dilation", dilation, 1)
+    p, s = _pair(op, "padding", padding, 0), _pair(op, "stride", stride, 1)
+    out = [(n + 2 * pp - dd * (kk - 1) - 1) // ss + 1
+           for n, kk, dd, pp, ss in zip((height, width), k, d, p, s)]
+    if min(out) < 1:
+        raise ValueError(f"{op}: the kernel (size {k}, dilation {d}) does not fit the padded "
+                         f"input of {height}x{width} (padding {p})")
+    return k, d, p, s, out[0], out[1]
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: the sliding blocks of a channels-first batch of images, (N, C, H, W) ->
+    (N, C * kh * kw, L), L the number of block positions (row-major), as Keras and
+    ``torch.nn.functional.unfold``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.unfold(np.ones((1, 2, 4, 4)), 2).shape
+        (1, 8, 9)
+    """
+    x = B.convert_to_tensor(x)
+    if len(B.shape(x)) != 4:
+        raise ValueError(f"unfold: `x` must have rank 4 (N, C, H, W); got shape "
+                         f"{tuple(B.shape(x))}")
+    n, c, h, w = B.shape(x)
+    k, d, p, s, oh, ow = _blocks("unfold", kernel_size, dilation, padding, stride, h, w)
+    x = B.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+    cols = [B.getitem(x, (slice(None), slice(None),
+                          slice(i * d[0], i * d[0] + (oh - 1) * s[0] + 1, s[0]),
+                          slice(j * d[1], j * d[1] + (ow - 1) * s[1] + 1, s[1])))
+            for i in range(k[0]) for j in range(k[1])]
+    return B.reshape(B.stack(cols, axis=2), (n, c * k[0] * k[1], oh * ow))
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im, the adjoint of ``unfold``: (N, C * kh * kw, L) -> (N, C, H, W) for
+    ``output_size`` (H, W), summing the overlapping blocks.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.fold(np.ones((1, 4, 4)), (3, 3), 2))[0, 0].tolist()
+        [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
+    """
+    x = B.convert_to_tensor(x)
+    h, w = _pair("fold", "output_size", output_size, 1)
+    k, d, p, s, oh, ow = _blocks("fold", kernel_size, dilation, padding, stride, h, w)
+    shape = tuple(B.shape(x))
+    if len(shape) != 3 or shape[1] % (k[0] * k[1]) or shape[2] != oh * ow:
+        raise ValueError(f"fold: `x` must have shape (N, C * {k[0] * k[1]}, {oh * ow}) for "
+                         f"output_size {(h, w)} and these kernel settings; got shape {shape}")
+    n, c = shape[0], shape[1] // (k[0] * k[1])
+    blocks = B.reshape(x, (n, c, k[0] * k[1], oh, 1, ow, 1))
+    hp, wp = h + 2 * p[0], w + 2 * p[1]
+    total = None
+    for idx in range(k[0] * k[1]):
+        i, j = divmod(idx, k[1])
+        # block values at rows i*d + r*s and columns j*d + q*s of the padded image: spread by
+        # the strides (zeros between), then padded into place
+        part = B.pad(B.getitem(blocks, (slice(None), slice(None), idx)),
+                     ((0, 0), (0, 0), (0, 0), (0, s[0] - 1), (0, 0), (0, s[1] - 1)))
+        part = B.reshape(part, (n, c, oh * s[0], ow * s[1]))
+        top, left = i * d[0], j * d[1]
+        part = B.getitem(part, (slice(None), slice(None), slice(0, hp - top),
+                                slice(0, wp - left)))
+        ph, pw = B.shape(part)[2], B.shape(part)[3]
+        part = B.pad(part, ((0, 0), (0, 0), (top, hp - top - ph), (left, wp - left - pw)))
+        total = part if total is None else B.add(total, part)
+    return B.getitem(total, (slice(None), slice(None), slice(p[0], p[0] + h),
+                             slice(p[1], p[1] + w)))

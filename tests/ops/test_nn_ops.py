@@ -38,9 +38,96 @@ CASES = {
     "dot_product_attention_gqa": (lambda o, q, k, v: o.dot_product_attention(q, k, v),
                                   [Q, K[:, :, :2], V[:, :, :2]], True),
 }
+
+
+def _away(points, *shape, gap=0.1, scale=2.5):
+    """Uniform samples at least ``gap`` away from the kinks at ``points``."""
+    x = rng.uniform(-scale, scale, shape)
+    for p in points:
+        near = np.abs(x - p) < gap
+        x[near] = p + np.where(x[near] >= p, 2 * gap, -2 * gap)
+    return x.astype("float32")
+
+
+X = _u(-2, 2, 3, 4)
+IMG = _u(-1, 1, 2, 4, 6, 3)
+CASES.update({
+    "celu": (lambda o, x: o.celu(x, alpha=0.7), [X], True),
+    "glu": (lambda o, x: o.glu(x, axis=0), [_u(-2, 2, 4, 3)], True),
+    "hard_silu": (lambda o, x: o.hard_silu(x), [_away([-3, 3], 3, 4, scale=4)], True),
+    "hard_swish": (lambda o, x: o.hard_swish(x), [_away([-3, 3], 3, 4, scale=4)], True),
+    "hard_tanh": (lambda o, x: o.hard_tanh(x), [_away([-1, 1], 3, 4)], True),
+    "hard_shrink": (lambda o, x: o.hard_shrink(x, threshold=0.3),
+                    [_away([-0.3, 0.3], 3, 4)], True),
+    "soft_shrink": (lambda o, x: o.soft_shrink(x), [_away([-0.5, 0.5], 3, 4)], True),
+    "tanh_shrink": (lambda o, x: o.tanh_shrink(x), [X], True),
+    "sparse_plus": (lambda o, x: o.sparse_plus(x), [_away([-1, 1], 3, 4)], True),
+    "sparse_sigmoid": (lambda o, x: o.sparse_sigmoid(x), [_away([-1, 1], 3, 4)], True),
+    "squareplus": (lambda o, x: o.squareplus(x, b=2), [X], True),
+    "threshold": (lambda o, x: o.threshold(x, 0.2, -3.0), [_away([0.2], 3, 4)], True),
+    "sparsemax": (lambda o, x: o.sparsemax(x), [_u(-1, 1, 3, 5)], True),
+    "sparsemax_axis0": (lambda o, x: o.sparsemax(x, axis=0), [_u(-1, 1, 4, 3)], True),
+    "moments": (lambda o, x: o.moments(x, axes=[0, 2]), [_u(-1, 1, 3, 2, 4)], True),
+    "moments_keepdims": (lambda o, x: o.moments(x, axes=-1, keepdims=True), [X], True),
+    "batch_normalization": (
+        lambda o, x, m, v, b, g: o.batch_normalization(x, m, v, axis=1, offset=b, scale=g),
+        [_u(-1, 1, 2, 3, 4), _u(-1, 1, 3), _u(0.5, 2, 3), _u(-1, 1, 3), _u(0.5, 2, 3)], True),
+    "batch_normalization_last": (
+        lambda o, x, m, v: o.batch_normalization(x, m, v, axis=-1, epsilon=0.1),
+        [X, _u(-1, 1, 4), _u(0.5, 2, 4)], True),
+    "layer_normalization": (lambda o, x, g, b: o.layer_normalization(x, g, b),
+                            [X, _u(0.5, 2, 4), _u(-1, 1, 4)], True),
+    "layer_normalization_axes": (
+        lambda o, x, g: o.layer_normalization(x, gamma=g, axis=[1, 2], epsilon=0.01),
+        [_u(-1, 1, 2, 3, 4), _u(0.5, 2, 3, 4)], True),
+    "rms_normalization": (lambda o, x, g: o.rms_normalization(x, g), [X, _u(0.5, 2, 4)], True),
+    "rms_normalization_axis0": (lambda o, x: o.rms_normalization(x, axis=0, epsilon=0.1), [X],
+                                True),
+    "normalize": (lambda o, x: o.normalize(x), [X], True),
+    "normalize_l1": (lambda o, x: o.normalize(x, axis=0, order=1), [_away([0], 3, 4)], True),
+    "psnr": (lambda o, x, y: o.psnr(x, y, 2.0), [_u(0, 1, 3, 4), _u(0, 1, 3, 4)], True),
+    "one_hot": (lambda o, x: o.nn.one_hot(x, 4), [np.array([0, 3, 1], "int32")], False),
+    "multi_hot": (lambda o, x: o.multi_hot(x, 5), [np.array([[0, 3, 3], [1, 4, 0]], "int32")],
+                  False),
+    "multi_hot_1d": (lambda o, x: o.multi_hot(x, num_classes=4, dtype="int32"),
+                     [np.array([0, 2, 2], "int32")], False),
+    "polar": (lambda o, a, t: o.polar(a, t), [_u(0, 2, 3, 2), _u(-3, 3, 3, 2)], False),
+    "depth_to_space": (lambda o, x: o.depth_to_space(x, 2), [_u(-1, 1, 2, 2, 3, 8)], True),
+    "depth_to_space_first": (lambda o, x: o.depth_to_space(x, 2, "channels_first"),
+                             [_u(-1, 1, 2, 8, 2, 3)], True),
+    "space_to_depth": (lambda o, x: o.space_to_depth(x, 2), [_u(-1, 1, 2, 4, 6, 2)], True),
+    "space_to_depth_first": (lambda o, x: o.space_to_depth(x, 2, "channels_first"),
+                             [_u(-1, 1, 2, 2, 4, 6)], True),
+    "adaptive_average_pool": (lambda o, x: o.adaptive_average_pool(x, (3, 4)), [IMG], True),
+    "adaptive_average_pool_1d": (lambda o, x: o.adaptive_average_pool(x, 3),
+                                 [_u(-1, 1, 2, 7, 2)], True),
+    "adaptive_max_pool": (lambda o, x: o.adaptive_max_pool(x, (3, 4)), [IMG], True),
+    "adaptive_max_pool_first": (lambda o, x: o.adaptive_max_pool(x, 2, "channels_first"),
+                                [_u(-1, 1, 2, 3, 5, 5)], True),
+    "adaptive_max_pool_3d": (lambda o, x: o.adaptive_max_pool(x, (2, 1, 3)),
+                             [_u(-1, 1, 1, 3, 2, 4, 2)], True),
+    "unfold": (lambda o, x: o.unfold(x, 2), [_u(-1, 1, 2, 3, 4, 5)], True),
+    "unfold_strided": (lambda o, x: o.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=2),
+                       [_u(-1, 1, 1, 2, 5, 6)], True),
+    "fold": (lambda o, x: o.fold(x, (4, 5), 2), [_u(-1, 1, 2, 12, 12)], True),
+    "fold_strided": (lambda o, x: o.fold(x, (5, 6), (2, 3), dilation=(1, 2), padding=1,
+                                         stride=2), [_u(-1, 1, 1, 12, 6)], True),
+})
 DIFFERENTIABLE = [k for k, c in CASES.items() if c[2]]
 # the names this suite covers (the op-table meta-tests leave them to it)
-SUITE_NAMES = {"dot_product_attention"}
+SUITE_NAMES = {"dot_product_attention", "celu", "glu", "hard_silu", "hard_swish", "hard_tanh",
+               "hard_shrink", "soft_shrink", "tanh_shrink", "sparse_plus", "sparse_sigmoid",
+               "squareplus", "threshold", "sparsemax", "moments", "batch_normalization",
+               "layer_normalization", "rms_normalization", "normalize", "psnr", "multi_hot",
+               "polar", "depth_to_space", "space_to_depth", "adaptive_average_pool",
+               "adaptive_max_pool", "unfold", "fold"}
+
+
+# Keras on TensorFlow moves channels_first depth with ``tf.nn.depth_to_space`` on transposed
+# inputs, so its channel order differs from Keras on JAX, PyTorch and NumPy (and from
+# ``torch.nn.functional.pixel_shuffle``), which kfront follows: those cases are checked against
+# pixel_shuffle / pixel_unshuffle below instead
+NOT_KERAS_TF = {"depth_to_space_first", "space_to_depth_first"}
 
 
 def test_every_suite_name_has_a_case():
@@ -58,7 +145,10 @@ def _outputs(out) -> list:
 def keras_results(keras):
     results = {}
     for name, (f, inputs, _) in CASES.items():
-        out = f(keras.ops, *inputs)
+        if name in NOT_KERAS_TF:
+            continue
+        # Keras's tensors (its TensorFlow adaptive pooling reads ``inputs.shape.as_list()``)
+        out = f(keras.ops, *[keras.ops.convert_to_tensor(i) for i in inputs])
         results[name] = [keras.ops.convert_to_numpy(o) for o in
                          (out if isinstance(out, (tuple, list)) else (out,))]
     return results
@@ -67,15 +157,27 @@ def keras_results(keras):
 def test_results_match_keras(backend, keras_results):
     """Every case on this backend equals Keras (float32 within 1e-5 relative, others exact)."""
     for name, (f, inputs, _) in CASES.items():
+        if name in NOT_KERAS_TF:
+            continue
         got, want = _outputs(f(ops, *inputs)), keras_results[name]
         assert len(got) == len(want), name
         for g, w in zip(got, want):
             assert g.shape == w.shape, (name, g.shape, w.shape)
             assert str(g.dtype) == str(w.dtype), (name, g.dtype, w.dtype)
-            if g.dtype.kind == "f":
+            if g.dtype.kind in "fc":
                 np.testing.assert_allclose(g, w, rtol=1e-5, atol=2e-6, err_msg=name)
             else:
                 np.testing.assert_array_equal(g, w, err_msg=name)
+
+
+def test_channels_first_depth_moves_as_pixel_shuffle(backend):
+    torch = pytest.importorskip("torch")
+    x = CASES["depth_to_space_first"][1][0]
+    want = torch.nn.functional.pixel_shuffle(torch.from_numpy(x), 2).numpy()
+    np.testing.assert_array_equal(_outputs(ops.depth_to_space(x, 2, "channels_first"))[0], want)
+    x = CASES["space_to_depth_first"][1][0]
+    want = torch.nn.functional.pixel_unshuffle(torch.from_numpy(x), 2).numpy()
+    np.testing.assert_array_equal(_outputs(ops.space_to_depth(x, 2, "channels_first"))[0], want)
 
 
 def _loss_fn(name):
