@@ -16,6 +16,8 @@ Example:
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 from collections.abc import Sequence
 
@@ -36,6 +38,29 @@ FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
 
 
 # ------------------------------------------------------------------------------ helpers
+def _hashable(value):
+    return tuple(_hashable(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _compiled(*tensor_args: str):
+    """Run the decorated op through the backend's ``image_compiled`` (JAX: one ``jax.jit`` per
+    setting of its non-tensor arguments), passing the arguments named ``tensor_args`` as
+    tensors and the others as settings."""
+    def decorate(impl):
+        signature = inspect.signature(impl)
+
+        @functools.wraps(impl)
+        def op(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            tensors = [bound.arguments[name] for name in tensor_args]
+            config = {k: _hashable(v) for k, v in bound.arguments.items()
+                      if k not in tensor_args}
+            return B.image_compiled(impl)(*tensors, **config)
+        return op
+    return decorate
+
+
 def _choice(op: str, arg: str, value, allowed) -> None:
     if value not in allowed:
         raise ValueError(f"{op}: `{arg}` must be one of {tuple(allowed)}; got {value!r}")
@@ -106,6 +131,7 @@ def _resample(x, axis: int, size: int, interpolation: str, antialias: bool):
 
 
 # ------------------------------------------------------------------------------- resize
+@_compiled("images")
 def resize(images, size: Sequence[int], interpolation: str = "bilinear",
            antialias: bool = False, crop_to_aspect_ratio: bool = False,
            pad_to_aspect_ratio: bool = False, fill_mode: str = "constant",
@@ -210,6 +236,7 @@ def _sample(flat, corners, sizes, fill_mode: str, fill_value):
     return total
 
 
+@_compiled("inputs", "coordinates")
 def map_coordinates(inputs, coordinates, order: int, fill_mode: str = "constant",
                     fill_value: float = 0.0):
     """The values of ``inputs`` at ``coordinates`` (scipy.ndimage.map_coordinates).
@@ -278,6 +305,7 @@ def _round_half_away(c):
     return B.multiply(B.sign(c), B.floor(B.add(B.abs(c), 0.5)))
 
 
+@_compiled("images", "transform")
 def affine_transform(images, transform, interpolation: str = "bilinear",
                      fill_mode: str = "constant", fill_value: float = 0,
                      data_format: str | None = None):
@@ -330,6 +358,7 @@ def affine_transform(images, transform, interpolation: str = "bilinear",
     return undo(_restore(out, dtype, rounding=False))
 
 
+@_compiled("images", "start_points", "end_points")
 def perspective_transform(images, start_points, end_points, interpolation: str = "bilinear",
                           fill_value: float = 0, data_format: str | None = None):
     """Warp images so that the four ``start_points`` move to ``end_points``.
@@ -396,6 +425,7 @@ def _sides(op: str, verb: str, before, after, target, size: int, names):
     return before, after
 
 
+@_compiled("images")
 def pad_images(images, top_padding: int | None = None, left_padding: int | None = None,
                bottom_padding: int | None = None, right_padding: int | None = None,
                target_height: int | None = None, target_width: int | None = None,
@@ -420,6 +450,7 @@ def pad_images(images, top_padding: int | None = None, left_padding: int | None 
     return undo(B.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0))))
 
 
+@_compiled("images")
 def crop_images(images, top_cropping: int | None = None, left_cropping: int | None = None,
                 bottom_cropping: int | None = None, right_cropping: int | None = None,
                 target_height: int | None = None, target_width: int | None = None,
@@ -459,6 +490,7 @@ def _channels(op: str, images, data_format, allowed, float_only: bool):
     return x, undo
 
 
+@_compiled("images")
 def rgb_to_grayscale(images, data_format: str | None = None):
     """Luma 0.2989 R + 0.5870 G + 0.1140 B, keeping a channel axis of size 1 (one-channel
     images pass through); integers are truncated back to their dtype, as Keras.
@@ -478,6 +510,7 @@ def rgb_to_grayscale(images, data_format: str | None = None):
     return undo(y if dtype == B.dtype(y) else B.cast(y, dtype))
 
 
+@_compiled("images")
 def rgb_to_hsv(images, data_format: str | None = None):
     """RGB in [0, 1] to HSV (hue in [0, 1)), as ``tf.image.rgb_to_hsv``. Float images only.
 
@@ -504,6 +537,7 @@ def rgb_to_hsv(images, data_format: str | None = None):
     return undo(B.stack([hue, saturation, value], axis=-1))
 
 
+@_compiled("images")
 def hsv_to_rgb(images, data_format: str | None = None):
     """HSV (hue in [0, 1)) to RGB, as ``tf.image.hsv_to_rgb``. Float images only.
 
@@ -540,6 +574,7 @@ def _depthwise(x, kernel: numpy.ndarray):
                             data_format="channels_last")
 
 
+@_compiled("images")
 def gaussian_blur(images, kernel_size: Sequence[int] = (3, 3),
                   sigma: Sequence[float] = (1.0, 1.0), data_format: str | None = None):
     """Blur each channel with a Gaussian kernel (zero padding, same size).
@@ -566,6 +601,7 @@ def gaussian_blur(images, kernel_size: Sequence[int] = (3, 3),
     return undo(_restore(_depthwise(x, kernel.reshape(size)), dtype))
 
 
+@_compiled("images")
 def sobel_edges(images, data_format: str | None = None):
     """Sobel gradients of each channel, stacked as (dy, dx) on a new last axis: (..., 2).
     Edges are padded by reflection (``tf.image.sobel_edges``).
@@ -598,6 +634,7 @@ def sobel_edges(images, data_format: str | None = None):
     return edges
 
 
+@_compiled("image1", "image2")
 def ssim(image1, image2, max_val: float = 1.0, filter_size: int = 11,
          filter_sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03,
          data_format: str | None = None):
@@ -671,6 +708,7 @@ def _patches(op: str, x, size, strides, dilation_rate, padding: str, data_format
     return B.squeeze(out, 0) if unbatched else out
 
 
+@_compiled("images")
 def extract_patches(images, size, strides=None, dilation_rate=1, padding: str = "valid",
                     data_format: str | None = None):
     """Patches of ``size`` = (height, width) (or an int) every ``strides`` (default: ``size``),
@@ -689,6 +727,7 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding: str = 
                     data_format, 2)
 
 
+@_compiled("volumes")
 def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding: str = "valid",
                        data_format: str | None = None):
     """3-D patches of ``size`` = (depth, height, width) (or an int) of volumes (rank 4, or 5
@@ -709,6 +748,7 @@ SCALE_AND_TRANSLATE_METHODS = ("linear", "bilinear", "trilinear", "cubic", "bicu
                                "tricubic", "lanczos3", "lanczos5")
 
 
+@_compiled("images")
 def scale_and_translate(images, output_shape, scale, translation, spatial_dims,
                         method: str, antialias: bool = True):
     """Resample ``spatial_dims`` of ``images`` to ``output_shape``: output sample i of an axis
@@ -733,9 +773,8 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims,
         raise ValueError(f"{op}: `spatial_dims` must be distinct axes of rank-{rank} images; "
                          f"got {spatial_dims}")
     output_shape = tuple(int(s) for s in output_shape)
-    scale = numpy.asarray(B.convert_to_numpy(B.convert_to_tensor(scale)), "float64").ravel()
-    translation = numpy.asarray(B.convert_to_numpy(B.convert_to_tensor(translation)),
-                                "float64").ravel()
+    scale, translation = (numpy.asarray(B.convert_to_numpy(v) if B.is_tensor(v) else v,
+                                        "float64").ravel() for v in (scale, translation))
     if len(output_shape) != rank or len(scale) != len(dims) or len(translation) != len(dims):
         raise ValueError(f"{op}: expected `output_shape` of {rank} ints and `scale`, "
                          f"`translation` of {len(dims)} numbers; got {output_shape}, "
@@ -772,13 +811,29 @@ def elastic_transform(images, alpha: float = 20.0, sigma: float = 5.0,
     _choice(op, "fill_mode", fill_mode, FILL_MODES)
     if float(sigma) <= 0:
         raise ValueError(f"{op}: `sigma` must be positive; got {sigma}")
-    x, undo = _nhwc(op, images, data_format)
+    x = B.convert_to_tensor(images)
+    if len(B.shape(x)) not in (3, 4):
+        raise ValueError(f"{op}: `images` must have rank 3 (one image) or 4 (a batch); got "
+                         f"shape {B.shape(x)}")
+    n = B.shape(x)[0] if len(B.shape(x)) == 4 else 1
+    h, w = B.shape(x)[-3:-1] if _data_format(op, data_format) == "channels_last" \
+        else B.shape(x)[-2:]
+    dtype = B.dtype(x) if B.dtype(x).startswith("float") else "float32"
+    noise = random.normal((2 * n, h, w, 1), stddev=float(sigma), dtype=dtype, seed=seed)
+    return _elastic_warp(x, noise, alpha=float(alpha), sigma=float(sigma),
+                         interpolation=interpolation, fill_mode=fill_mode,
+                         fill_value=fill_value, data_format=data_format)
+
+
+@_compiled("images", "noise")
+def _elastic_warp(images, noise, alpha: float, sigma: float, interpolation: str,
+                  fill_mode: str, fill_value: float, data_format: str | None):
+    """``elastic_transform`` given its normal ``noise`` (2 * batch, height, width, 1)."""
+    x, undo = _nhwc("elastic_transform", images, data_format)
     x, dtype = _float(x)
     n, h, w, c = B.shape(x)
-    k = int(6 * float(sigma)) | 1
-    noise = random.normal((2 * n, h, w, 1), stddev=float(sigma), dtype=B.dtype(x), seed=seed)
-    field = B.multiply(float(alpha), gaussian_blur(noise, (k, k), (float(sigma),) * 2,
-                                                   "channels_last"))
+    k = int(6 * sigma) | 1
+    field = B.multiply(alpha, gaussian_blur(noise, (k, k), (sigma, sigma), "channels_last"))
     dy, dx = B.split(B.squeeze(field, -1), 2, axis=0)
     ys = B.reshape(B.arange(h, dtype=B.dtype(x)), (1, h, 1))
     xs = B.reshape(B.arange(w, dtype=B.dtype(x)), (1, 1, w))

@@ -1,4 +1,36 @@
 """Image ops (``keras.ops.image``): resizing, affine and perspective transforms, colour spaces, patches, filters of the jax backend."""
 from __future__ import annotations
 
-__all__: list[str] = []
+import functools
+
+import jax
+
+from kfront.backends.jax.core import convert_to_tensor
+
+__all__ = ["image_compiled"]
+
+
+def _tensor(x):
+    """An op's tensor argument as a jax array (a list of arrays: each one)."""
+    if isinstance(x, (list, tuple)) and any(hasattr(e, "shape") for e in x):
+        return type(x)(convert_to_tensor(e) for e in x)
+    return convert_to_tensor(x)
+
+
+@functools.lru_cache(maxsize=512)
+def _jitted(fn, config: tuple):
+    return jax.jit(functools.partial(fn, **dict(config)))
+
+
+def image_compiled(fn):
+    """``fn(*tensors, **config)`` compiled whole by ``jax.jit``, once per ``config`` (an image op
+    is dozens of small ops, each compiled on its own when run eagerly); a config that cannot be
+    hashed runs eagerly."""
+    def call(*tensors, **config):
+        key = tuple(sorted(config.items()))
+        try:
+            hash(key)
+        except TypeError:
+            return fn(*tensors, **config)
+        return _jitted(fn, key)(*(_tensor(t) for t in tensors))
+    return call
