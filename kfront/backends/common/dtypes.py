@@ -42,6 +42,8 @@ def _standardize(dtype) -> str:
     name = name.replace("torch.", "")
     if name == "float":
         name = "float32"
+    elif name == "int":  # as Keras (numpy's default integer)
+        name = "int64"
     if name not in ALLOWED:
         raise ValueError(f"Unknown dtype {dtype!r}: expected one of {', '.join(ALLOWED)}")
     return name
