@@ -357,8 +357,12 @@ def ldexp(x1, x2):
         raise TypeError(f"ldexp: `x2` must be an integer tensor; got dtype "
                         f"{getattr(exp_dtype, '__name__', exp_dtype)}")
     x1 = _float1("ldexp", x1)
+    return B.composite(_ldexp, x1, B.convert_to_tensor(x2))
+
+
+def _ldexp(x1, x2):
     two = B.convert_to_tensor(2.0, dtype=B.dtype(x1))
-    return B.multiply(x1, B.power(two, B.cast(B.convert_to_tensor(x2), B.dtype(x1))))
+    return B.multiply(x1, B.power(two, B.cast(x2, B.dtype(x1))))
 
 
 def divide_no_nan(x1, x2):
@@ -370,7 +374,10 @@ def divide_no_nan(x1, x2):
         >>> ops.convert_to_numpy(ops.divide_no_nan(np.array([1.0, 2.0]), np.array([0.0, 4.0])))
         array([0. , 0.5])
     """
-    x1, x2 = _float2("divide_no_nan", x1, x2)
+    return B.composite(_divide_no_nan, *_float2("divide_no_nan", x1, x2))
+
+
+def _divide_no_nan(x1, x2):
     zero = B.equal(x2, 0)
     return B.where(zero, B.zeros_like(x1), B.divide(x1, B.where(zero, B.ones_like(x2), x2)))
 
@@ -387,9 +394,14 @@ def fmax(x1, x2):
         array([2., 3.])
     """
     x1, x2 = _promoted("fmax", _real("fmax", "x1", x1), _real("fmax", "x2", x2))
+    return B.composite(_nan_ignoring, x1, x2, largest=True)
+
+
+def _nan_ignoring(x1, x2, largest):
+    extreme = (B.maximum if largest else B.minimum)(x1, x2)
     if not _is_float(B.dtype(x1)):
-        return B.maximum(x1, x2)
-    return B.where(B.isnan(x2), x1, B.where(B.isnan(x1), x2, B.maximum(x1, x2)))
+        return extreme
+    return B.where(B.isnan(x2), x1, B.where(B.isnan(x1), x2, extreme))
 
 
 def fmin(x1, x2):
@@ -403,9 +415,7 @@ def fmin(x1, x2):
         array([1., 3.])
     """
     x1, x2 = _promoted("fmin", _real("fmin", "x1", x1), _real("fmin", "x2", x2))
-    if not _is_float(B.dtype(x1)):
-        return B.minimum(x1, x2)
-    return B.where(B.isnan(x2), x1, B.where(B.isnan(x1), x2, B.minimum(x1, x2)))
+    return B.composite(_nan_ignoring, x1, x2, largest=False)
 
 
 def fmod(x1, x2):
@@ -418,7 +428,11 @@ def fmod(x1, x2):
         >>> ops.convert_to_numpy(ops.fmod(np.array([-7, 7], "int32"), 3))
         array([-1,  1], dtype=int32)
     """
-    x1, x2 = _promoted("fmod", _real("fmod", "x1", x1), _real("fmod", "x2", x2))
+    return B.composite(_fmod, *_promoted("fmod", _real("fmod", "x1", x1),
+                                         _real("fmod", "x2", x2)))
+
+
+def _fmod(x1, x2):
     r = B.mod(x1, x2)
     zero = B.zeros_like(r)
     flip = B.logical_and(B.not_equal(r, zero), B.not_equal(B.less(r, zero), B.less(x1, zero)))
@@ -435,7 +449,10 @@ def heaviside(x1, x2):
         >>> ops.convert_to_numpy(ops.heaviside(np.array([-1.0, 0.0, 2.0]), 0.5))
         array([0. , 0.5, 1. ])
     """
-    x1, x2 = _float2("heaviside", x1, x2)
+    return B.composite(_heaviside, *_float2("heaviside", x1, x2))
+
+
+def _heaviside(x1, x2):
     zero, one = B.zeros_like(x1), B.ones_like(x1)
     out = B.where(B.less(x1, zero), zero, B.where(B.greater(x1, zero), one,
                                                    B.add(zero, x2)))
@@ -602,6 +619,11 @@ def isclose(x1, x2, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = 
         array([ True, False])
     """
     x1, x2 = _promoted("isclose", _real("isclose", "x1", x1), _real("isclose", "x2", x2))
+    return B.composite(_isclose, x1, x2, rtol=float(rtol), atol=float(atol),
+                       equal_nan=bool(equal_nan))
+
+
+def _isclose(x1, x2, rtol, atol, equal_nan):
     if not _is_float(B.dtype(x1)):
         return B.equal(x1, x2)
     tol = B.add(B.multiply(B.abs(x2), B.convert_to_tensor(rtol, dtype=B.dtype(x2))),
@@ -625,7 +647,13 @@ def allclose(x1, x2, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool =
         >>> bool(ops.allclose(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9])))
         True
     """
-    return B.all(isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    x1, x2 = _promoted("allclose", _real("allclose", "x1", x1), _real("allclose", "x2", x2))
+    return B.composite(_allclose, x1, x2, rtol=float(rtol), atol=float(atol),
+                       equal_nan=bool(equal_nan))
+
+
+def _allclose(x1, x2, rtol, atol, equal_nan):
+    return B.all(_isclose(x1, x2, rtol, atol, equal_nan))
 
 
 def _inf_test(op: str, x, value):
@@ -807,14 +835,17 @@ def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float |
     if not _is_float(dtype):
         return x
     info = numpy.finfo("float32" if dtype == "bfloat16" else dtype)
+    return B.composite(_nan_to_num, x, nan=float(nan),
+                       posinf=float(info.max if posinf is None else posinf),
+                       neginf=float(info.min if neginf is None else neginf))
 
+
+def _nan_to_num(x, nan, posinf, neginf):
     def const(v):
-        return B.convert_to_tensor(float(v), dtype=dtype)
-    big = info.max if posinf is None else posinf
-    low = info.min if neginf is None else neginf
+        return B.convert_to_tensor(v, dtype=B.dtype(x))
     x = B.where(B.isnan(x), const(nan), x)
-    x = B.where(B.equal(x, const(math.inf)), const(big), x)
-    return B.where(B.equal(x, const(-math.inf)), const(low), x)
+    x = B.where(B.equal(x, const(math.inf)), const(posinf), x)
+    return B.where(B.equal(x, const(-math.inf)), const(neginf), x)
 
 
 def copy(x):
