@@ -1,5 +1,6 @@
 """Preprocessing layers (``keras.layers.Rescaling``, ``Normalization``, lookups, image
 augmentation, ...): one module per family."""
+from kfront.layers.preprocessing.audio import MelSpectrogram
 from kfront.layers.preprocessing.category_encoding import CategoryEncoding
 from kfront.layers.preprocessing.hashing import HashedCrossing, Hashing
 from kfront.layers.preprocessing.image_preprocessing import CenterCrop, Rescaling, Resizing
@@ -17,7 +18,8 @@ from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomCo
                                                       RandomInvert)
 from kfront.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "Normalization",
+__all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "MelSpectrogram",
+           "Normalization",
            "Pipeline",
            "RandomBrightness", "RandomColorDegeneration",
            "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale",
