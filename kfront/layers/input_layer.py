@@ -5,31 +5,9 @@ import itertools
 
 from kfront.backends.common import tree
 from kfront.layers.layer import Layer
+from kfront.ops.symbolic import KerasTensor  # noqa: F401  (defined with the ops it records)
 
 _node_ids = itertools.count()
-
-
-class KerasTensor:
-    """A symbolic tensor: a shape and dtype, and the layer call that produced it."""
-
-    def __init__(self, shape, dtype="float32", name=None, history=None):
-        self.shape = tuple(shape)
-        self.dtype = dtype
-        self.name = name
-        self._keras_history = history  # (Node, output index) or None for an Input
-
-    ndim = property(lambda self: len(self.shape))
-
-    def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
-
-    def _unsupported(self, *args, **kwargs):
-        raise NotImplementedError("Arithmetic on symbolic tensors is not supported yet: use the "
-                                  "merge layers (layers.Add, layers.Multiply, ...) in functional "
-                                  "models")
-
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _unsupported
-    __truediv__ = __rtruediv__ = __matmul__ = __getitem__ = __neg__ = _unsupported
 
 
 class Node:

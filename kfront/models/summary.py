@@ -52,7 +52,7 @@ def _layer_rows(model):
         return list(zip(model.layers, shapes + [None] * (len(model.layers) - len(shapes))))
     if isinstance(model, Functional):
         rows = []
-        for layer in model.layers:
+        for layer in model._all_layers:  # operations on KerasTensors too, as Keras
             outs = [t.shape for n in model._nodes if n.layer is layer for t in n.flat_outputs]
             if not outs and hasattr(layer, "batch_shape"):
                 outs = [layer.batch_shape]

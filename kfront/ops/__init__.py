@@ -18,3 +18,11 @@ from kfront.ops.linalg import *  # noqa: F401,F403
 from kfront.ops.control_flow import *  # noqa: F401,F403
 from kfront.ops import image, linalg, math, numpy  # noqa: F401,E402  (submodules, as keras.ops.linalg)
 from kfront.ops.numpy import abs, all, any, max, min, round, sum  # noqa: F401  (shadow builtins)
+
+# ops on symbolic KerasTensors record functional-graph nodes (every public op, wrapped once)
+import sys as _sys  # noqa: E402
+from kfront.ops import arrays, control_flow, core, elementwise, nn, reductions, rnn  # noqa: E402,F401
+from kfront.ops import symbolic as _symbolic  # noqa: E402
+
+_symbolic.install(_sys.modules[__name__], [core, numpy, nn, rnn, math, linalg, control_flow,
+                                           arrays, elementwise, reductions, image])

@@ -64,6 +64,7 @@ def builtin_objects() -> dict:
     from kfront import (activations, constraints, dtype_policies, initializers, layers, losses,
                         metrics, models, optimizers, regularizers)
     from kfront.layers import op_layers
+    from kfront.ops import symbolic
     from kfront.optimizers import schedules
     layer_classes = {name: obj for name, obj in vars(layers).items()
                      if inspect.isclass(obj) and issubclass(obj, layers.Layer)
@@ -87,7 +88,9 @@ def builtin_objects() -> dict:
         "keras.initializers": dict(initializers.ALL_OBJECTS_DICT),
         "keras.regularizers": dict(regularizers.ALL_OBJECTS_DICT),
         "keras.constraints": dict(constraints.ALL_OBJECTS_DICT),
-        "keras.src.ops.numpy": {"NotEqual": op_layers.NotEqual},
+        **symbolic.op_tables(),  # ops called on KerasTensors in functional models
+        "keras.src.ops.numpy": {**symbolic.op_tables().get("keras.src.ops.numpy", {}),
+                                "NotEqual": op_layers.NotEqual},
     }
 
 
