@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import kfront
 from kfront import ops
+from ops import case_suite
 
 rng = np.random.default_rng(14)
 
@@ -187,7 +187,6 @@ CASES = {
 # section counts only, vectorize raises
 NUMPY_ORACLE = {"argpartition", "argpartition_int", "rot90_k", "vstack_1d", "array_split_indices",
                 "array_split_more", "vectorize", "vectorize_signature"}
-DIFFERENTIABLE = [k for k, c in CASES.items() if c[2]]
 COVERED = {"append", "argpartition", "argsort", "array", "array_split", "bincount", "cross",
            "diag", "diagflat", "diagonal", "diff", "digitize", "dsplit", "dstack", "einsum",
            "empty", "empty_like", "fliplr", "flipud", "full_like", "geomspace", "get_item",
@@ -200,91 +199,31 @@ COVERED = {"append", "argpartition", "argsort", "array", "array_split", "bincoun
 def test_every_array_op_has_a_case():
     """Every name of ``kfront.ops.arrays`` has a case here, and COVERED lists exactly them."""
     from kfront.ops import arrays
-    assert COVERED == set(arrays.__all__), sorted(COVERED ^ set(arrays.__all__))
-    missing = sorted(n for n in COVERED if not any(k == n or k.startswith(n + "_")
-                                                   for k in CASES))
-    assert not missing, f"ops.arrays names without a case here: {missing}"
-
-
-def _outputs(out) -> list:
-    return [np.asarray(ops.convert_to_numpy(o)) for o in
-            (out if isinstance(out, (tuple, list)) else (out,))]
+    case_suite.check_covered(COVERED, arrays.__all__, CASES, "ops.arrays")
 
 
 @pytest.fixture(scope="module")
 def keras_results(keras):
-    results = {}
-    for name, (f, inputs, _) in CASES.items():
-        out = f(np if name in NUMPY_ORACLE else keras.ops, *inputs)
-        results[name] = [np.asarray(keras.ops.convert_to_numpy(o)) for o in
-                         (out if isinstance(out, (tuple, list)) else (out,))]
-    return results
+    want = case_suite.keras_outputs(keras, {k: c for k, c in CASES.items()
+                                            if k not in NUMPY_ORACLE})
+    for name in NUMPY_ORACLE:
+        f, inputs, _ = CASES[name]
+        out = f(np, *inputs)
+        want[name] = [np.asarray(o) for o in (out if isinstance(out, (tuple, list)) else [out])]
+    return want
 
 
 def test_results_match_keras(backend, keras_results):
     """Every case on this backend equals Keras (float32 within 1e-5 relative, others exact)."""
-    for name, (f, inputs, _) in CASES.items():
-        got, want = _outputs(f(ops, *inputs)), keras_results[name]
-        assert len(got) == len(want), name
-        for g, w in zip(got, want):
-            assert g.shape == w.shape, (name, g.shape, w.shape)
-            assert str(g.dtype) == str(w.dtype), (name, g.dtype, w.dtype)
-            if g.dtype.kind == "f":
-                np.testing.assert_allclose(g, w, rtol=1e-5, atol=2e-6, err_msg=name)
-            else:
-                np.testing.assert_array_equal(g, w, err_msg=name)
-
-
-def _loss_fn(name):
-    """A scalar loss of case ``name``: its float outputs weighted by fixed random weights."""
-    f, inputs, _ = CASES[name]
-
-    def loss(*xs):
-        total = 0.0
-        for i, o in enumerate(_as_tuple(f(ops, *xs))):
-            if ops.dtype(o).startswith("float"):
-                w = np.random.default_rng(i).normal(size=ops.shape(o))
-                total = ops.add(total, ops.sum(ops.multiply(o, w)))
-        return total
-    return loss, [i.astype("float64") if i.dtype.kind == "f" else i for i in inputs]
-
-
-def _as_tuple(out):
-    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
-
-
-def _grads(name):
-    loss, xs = _loss_fn(name)
-    argnums = tuple(i for i, x in enumerate(xs) if x.dtype.kind == "f")
-    _, grads = ops.value_and_grad(loss, argnums=argnums)(*xs)
-    return loss, xs, argnums, [np.asarray(ops.convert_to_numpy(g)) for g in grads]
+    case_suite.check_results(CASES, keras_results)
 
 
 def test_native_gradients_match_finite_differences():
-    for name in DIFFERENTIABLE:
-        loss, xs, argnums, grads = _grads(name)
-        eps = 1e-6
-        for arg, g in zip(argnums, grads):
-            fd = np.zeros_like(xs[arg])
-            for idx in np.ndindex(xs[arg].shape):
-                plus = [x.copy() for x in xs]
-                minus = [x.copy() for x in xs]
-                plus[arg][idx] += eps
-                minus[arg][idx] -= eps
-                fd[idx] = (float(loss(*plus)) - float(loss(*minus))) / (2 * eps)
-            err = np.max(np.abs(g - fd)) / max(np.max(np.abs(fd)), 1e-12)
-            assert err < 1e-6, (name, arg, err)
+    case_suite.check_finite_differences(CASES)
 
 
 def test_adapter_gradients_match_native(backend):
-    if backend == "numpy":
-        pytest.skip("the native engine is the reference")
-    kfront.config.set_backend("numpy")
-    native = {name: _grads(name)[3] for name in DIFFERENTIABLE}
-    kfront.config.set_backend(backend)
-    for name in DIFFERENTIABLE:
-        for g, n in zip(_grads(name)[3], native[name]):
-            np.testing.assert_allclose(g, n, rtol=1e-6, atol=1e-9, err_msg=name)
+    case_suite.check_adapter_gradients(CASES, backend)
 
 
 BAD = [
@@ -358,10 +297,7 @@ BAD = [
 
 
 def test_bad_input_errors(backend):
-    for call, exc, message in BAD:
-        with pytest.raises(exc) as info:
-            call()
-        assert message in str(info.value), (message, str(info.value))
+    case_suite.check_errors(BAD)
 
 
 def test_numpy_semantics_beyond_keras_tensorflow(backend):
