@@ -9,7 +9,7 @@ Example:
     >>> from kfront import ops
     >>> carry, ys = ops.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))
     >>> float(carry), ops.convert_to_numpy(ys).tolist()
-    (6.0, [0.0, 1.0, 3.0, 9.0])
+    (6.0, [0.0, 0.0, 2.0, 9.0])
 """
 from __future__ import annotations
 

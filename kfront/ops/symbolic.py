@@ -19,7 +19,7 @@ Example:
     (None,)
     >>> model = kfront.Model(inputs, outputs)
     >>> ops.convert_to_numpy(model(np.array([[-1.0, 0.0, 2.0]], "float32"))).tolist()
-    [6.0]
+    [5.0]
 """
 from __future__ import annotations
 
