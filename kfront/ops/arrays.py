@@ -635,12 +635,12 @@ def _joined(op: str, xs):
 
 
 def _at_least(x, rank: int):
-    """``x`` with 1s added as numpy's atleast_2d / atleast_3d do."""
+    """``x`` with 1s added as numpy's atleast_1d / atleast_2d / atleast_3d do."""
     s = tuple(B.shape(x))
     if len(s) >= rank:
         return x
-    if rank == 2:
-        return B.reshape(x, (1,) * (2 - len(s)) + s)
+    if rank <= 2:
+        return B.reshape(x, (1,) * (rank - len(s)) + s)
     return B.reshape(x, {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])
 
 
@@ -652,10 +652,8 @@ def hstack(xs):
         >>> ops.convert_to_numpy(ops.hstack([[1, 2], [3]])).tolist()
         [1, 2, 3]
     """
-    xs = _joined("hstack", xs)
-    return B.concatenate(xs, axis=0 if all(len(B.shape(x)) <= 1 for x in xs) else 1) \
-        if all(len(B.shape(x)) >= 1 for x in xs) else B.concatenate(
-            [B.reshape(x, (-1,)) for x in xs], axis=0)
+    xs = [_at_least(x, 1) for x in _joined("hstack", xs)]
+    return B.concatenate(xs, axis=0 if len(B.shape(xs[0])) == 1 else 1)
 
 
 def vstack(xs):
@@ -1253,6 +1251,9 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
             count *= d
         flat = [B.reshape(B.broadcast_to(x, loop + tuple(B.shape(x))[len(lp):]),
                           (count,) + tuple(B.shape(x))[len(lp):]) for x, lp in zip(xs, loops)]
+        if count == 0:
+            raise ValueError(f"vectorize: the arguments broadcast to the empty loop shape "
+                             f"{loop}; there is nothing to call `pyfunc` on")
         results = []
         for i in range(count):
             a, kw = list(args), dict(kwargs)
