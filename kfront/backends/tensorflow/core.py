@@ -61,6 +61,21 @@ class Variable(KVariable):
     def numpy(self) -> numpy.ndarray:
         return numpy.array(self._value.numpy())
 
+    # TensorFlow's own APIs take it where they take a tf.Variable (as Keras 3's variables):
+    # ``tf.GradientTape.gradient(loss, model.trainable_weights)`` differentiates w.r.t. the
+    # tf.Variable's handle, inside ``tf.function`` too
+    _should_act_as_resource_variable = True
+
+    @property
+    def handle(self):
+        """The underlying ``tf.Variable``'s resource handle."""
+        return self._value.handle
+
+
+tf.register_tensor_conversion_function(
+    Variable, lambda v, dtype=None, name=None, as_ref=False: tf.convert_to_tensor(
+        v._value, dtype=dtype, name=name))
+
 
 def convert_to_tensor(x, dtype=None, sparse=None, what: str = "convert_to_tensor"):
     """``x`` as a ``tf.Tensor``: Python floats -> floatx, Python ints -> int32, numpy arrays
