@@ -29,11 +29,14 @@ from kfront.layers.attention import (AdditiveAttention, Attention, GroupedQueryA
                                      GroupQueryAttention, MultiHeadAttention)
 from kfront.layers.convolutional import Conv3D, Conv3DTranspose
 from kfront.layers.einsum_dense import EinsumDense
+from kfront.layers.embedding import ReversibleEmbedding
 from kfront.layers.identity import Identity
 from kfront.layers.normalization_extra import (GroupNormalization, RMSNormalization,
                                                SpectralNormalization, UnitNormalization)
-from kfront.layers.pooling import (AveragePooling3D, GlobalAveragePooling3D,
-                                   GlobalMaxPooling3D, MaxPooling3D)
+from kfront.layers.pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
+                                   AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+                                   AdaptiveMaxPooling2D, AdaptiveMaxPooling3D, AveragePooling3D,
+                                   GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D)
 from kfront.layers.regularization import AlphaDropout, GaussianDropout, SpatialDropout3D
 from kfront.layers.reshaping import Cropping3D, UpSampling3D, ZeroPadding3D
 from kfront.layers.rnn_generic import RNN, StackedRNNCells
@@ -80,7 +83,9 @@ __all__ += ["AdditiveAttention", "AlphaDropout", "Attention", "AveragePooling3D"
             "MultiHeadAttention", "PReLU", "RMSNormalization", "ReLU", "SeparableConvolution1D",
             "SeparableConvolution2D", "Softmax", "SpatialDropout3D", "SpectralNormalization",
             "UnitNormalization", "UpSampling3D", "Wrapper", "ZeroPadding3D", "RNN",
-            "StackedRNNCells"]
+            "StackedRNNCells", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
+            "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
+            "AdaptiveMaxPooling3D", "ReversibleEmbedding"]
 
 def serialize(layer: Layer) -> dict:
     """The Keras 3 config of a layer (``keras.layers.serialize``).

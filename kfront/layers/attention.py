@@ -480,7 +480,7 @@ class MultiHeadAttention(_HeadsAttention):
     output_dense = property(lambda self: self._output_dense)
 
 
-class GroupedQueryAttention(_HeadsAttention):
+class GroupQueryAttention(_HeadsAttention):
     """Grouped-query attention (Ainslie et al.): ``num_query_heads`` query heads share
     ``num_key_value_heads`` key/value heads, each of size ``head_dim``; sublayers ``query``,
     ``key``, ``value``, ``attention_output`` as Keras's. Call as ``MultiHeadAttention``.
@@ -504,7 +504,7 @@ class GroupedQueryAttention(_HeadsAttention):
         if (not isinstance(num_key_value_heads, int) or num_key_value_heads <= 0
                 or not isinstance(num_query_heads, int)
                 or num_query_heads % num_key_value_heads):
-            raise ValueError("GroupedQueryAttention: num_query_heads must be a multiple of the "
+            raise ValueError("GroupQueryAttention: num_query_heads must be a multiple of the "
                              f"positive int num_key_value_heads, got {num_query_heads!r} and "
                              f"{num_key_value_heads!r}")
         super().__init__(num_query_heads, head_dim, dropout=dropout, use_bias=use_bias,
@@ -523,7 +523,7 @@ class GroupedQueryAttention(_HeadsAttention):
     def build(self, query_shape, value_shape, key_shape=None):
         key_shape = value_shape if key_shape is None else key_shape
         if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
-            raise ValueError(f'GroupedQueryAttention "{self.name}": all dimensions of value and '
+            raise ValueError(f'GroupQueryAttention "{self.name}": all dimensions of value and '
                              f"key but the last must be equal, got value_shape="
                              f"{tuple(value_shape)} and key_shape={tuple(key_shape)}")
         self.feature_dim = query_shape[-1]
@@ -559,4 +559,4 @@ class GroupedQueryAttention(_HeadsAttention):
                 "num_key_value_heads": self.num_key_value_heads}
 
 
-GroupQueryAttention = GroupedQueryAttention  # Keras exports the class under this name
+GroupedQueryAttention = GroupQueryAttention  # Keras's class name; it saves as the export name

@@ -207,5 +207,5 @@ class EinsumDense(Layer):
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint),
-                "lora_rank": self.lora_rank, "lora_alpha": self.lora_alpha,
-                "gptq_unpacked_column_size": None, "quantization_config": None}
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "quantization_config": None}

@@ -6,7 +6,7 @@ import numpy as np
 from kfront import constraints, initializers, ops, regularizers
 from kfront.layers.layer import Layer
 
-__all__ = ["Embedding"]
+__all__ = ["Embedding", "ReversibleEmbedding"]
 
 
 def _concrete(x):
@@ -102,3 +102,77 @@ class Embedding(Layer):
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "mask_zero": self.mask_zero, "quantization_config": None}
+
+
+class ReversibleEmbedding(Embedding):
+    """An ``Embedding`` that also maps vectors back to logits over the vocabulary:
+    ``layer(ids)`` embeds, ``layer(vectors, reverse=True)`` is ``vectors @ embeddings.T`` (or a
+    separate ``reverse_embeddings`` (output_dim, input_dim) weight with ``tie_weights=False``),
+    optionally soft-capped as ``tanh(logits / cap) * cap``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> emb = layers.ReversibleEmbedding(10, 4)
+        >>> h = emb(np.array([[1, 2, 3]]))
+        >>> h.shape, emb(h, reverse=True).shape
+        ((1, 3, 4), (1, 3, 10))
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, tie_weights: bool = True,
+                 embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero: bool = False, reverse_dtype=None,
+                 logit_soft_cap: float | None = None, **kwargs):
+        super().__init__(input_dim, output_dim, embeddings_initializer=embeddings_initializer,
+                         embeddings_regularizer=embeddings_regularizer,
+                         embeddings_constraint=embeddings_constraint, mask_zero=mask_zero,
+                         **kwargs)
+        self.tie_weights, self.reverse_dtype = tie_weights, reverse_dtype
+        self.logit_soft_cap = logit_soft_cap
+
+    def build(self, input_shape=None):
+        super().build(input_shape)
+        if not self.tie_weights:
+            self.reverse_embeddings = self.add_weight(
+                shape=(self.output_dim, self.input_dim), initializer=self.embeddings_initializer,
+                name="reverse_embeddings")
+
+    def call(self, inputs, reverse: bool = False):
+        if not reverse:
+            return super().call(inputs)
+        if ops.shape(inputs)[-1] != self.output_dim:
+            raise ValueError(f'ReversibleEmbedding "{self.name}": reverse=True expects vectors '
+                             f"of size {self.output_dim} on the last axis, got inputs of shape "
+                             f"{tuple(ops.shape(inputs))}")
+        kernel = (ops.transpose(self.embeddings) if self.tie_weights
+                  else self.reverse_embeddings)
+        if self.reverse_dtype is not None:
+            inputs, kernel = ops.cast(inputs, self.reverse_dtype), ops.cast(kernel,
+                                                                            self.reverse_dtype)
+        logits = ops.matmul(inputs, kernel)
+        if self.logit_soft_cap is not None:
+            cap = self.logit_soft_cap
+            logits = ops.multiply(ops.tanh(ops.divide(logits, cap)), cap)
+        return logits
+
+    def compute_mask(self, inputs, mask=None):
+        """``inputs != 0`` for integer ids with ``mask_zero`` (none for reversed vectors)."""
+        if not ops.dtype(inputs).startswith(("int", "uint")):
+            return None
+        return super().compute_mask(inputs, mask)
+
+    def __call__(self, inputs, *args, **kwargs):
+        # a symbolic call infers its output shape from compute_output_shape(input_shape)
+        self._reverse_call = bool(args[0] if args else kwargs.get("reverse", False))
+        return super().__call__(inputs, *args, **kwargs)
+
+    def compute_output_shape(self, input_shape, reverse: bool | None = None):
+        if reverse is None:
+            reverse = getattr(self, "_reverse_call", False)
+        if reverse:
+            return tuple(input_shape[:-1]) + (self.input_dim,)
+        return super().compute_output_shape(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "tie_weights": self.tie_weights,
+                "reverse_dtype": self.reverse_dtype, "logit_soft_cap": self.logit_soft_cap}

@@ -24,7 +24,7 @@ def unique_name(prefix: str) -> str:
 
 def snake_case(name: str) -> str:
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()  # Keras: conv2d, max_pooling2d
 
 
 class InputSpec:

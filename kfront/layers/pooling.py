@@ -259,3 +259,84 @@ class GlobalAveragePooling3D(BaseGlobalPooling):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(3, ops.mean, data_format, keepdims, **kwargs)
+
+
+class BaseAdaptivePooling(Layer):
+    """Pools each spatial axis of length L into ``output_size`` windows, window i covering
+    ``[floor(i * L / n), ceil((i + 1) * L / n))`` (PyTorch's and Keras's adaptive pooling)."""
+
+    def __init__(self, rank: int, reduce, output_size, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        who = f'{type(self).__name__} "{self.name}"'
+        if isinstance(output_size, int):
+            output_size = (output_size,) * rank
+        if (not isinstance(output_size, (tuple, list)) or len(output_size) != rank
+                or not all(isinstance(s, int) and s > 0 for s in output_size)):
+            raise ValueError(f"{who}: output_size must be a positive int or {rank} positive "
+                             f"ints, got {output_size!r}")
+        self.rank, self._reduce = rank, reduce
+        self.output_size = tuple(output_size)
+        self.data_format = normalize_data_format(data_format, who)
+        self.input_spec = InputSpec(ndim=rank + 2)
+        self.built = True
+
+    def call(self, inputs):
+        start = 2 if self.data_format == "channels_first" else 1
+        for axis, n in zip(range(start, start + self.rank), self.output_size):
+            length = ops.shape(inputs)[axis]
+            index = [slice(None)] * (self.rank + 2)
+            pieces = []
+            for i in range(n):
+                index[axis] = slice((i * length) // n, -((-(i + 1) * length) // n))
+                pieces.append(self._reduce(ops.getitem(inputs, tuple(index)), axis=axis,
+                                           keepdims=True))
+            inputs = ops.concatenate(pieces, axis=axis)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        if self.data_format == "channels_first":
+            return (input_shape[0], input_shape[1], *self.output_size)
+        return (input_shape[0], *self.output_size, input_shape[-1])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "output_size": self.output_size,
+                "data_format": self.data_format}
+
+
+def _adaptive(name: str, rank: int, reduce, what: str, example: str):
+    def __init__(self, output_size, data_format=None, **kwargs):
+        BaseAdaptivePooling.__init__(self, rank, reduce, output_size, data_format, **kwargs)
+    __init__.__doc__ = None
+    doc = (f"Adaptive {what} pooling of {rank}-D inputs to ``output_size`` windows per "
+           f"spatial axis.\n\n    Example:\n        >>> import numpy as np\n"
+           f"        >>> from kfront import layers\n        >>> {example}\n")
+    return type(name, (BaseAdaptivePooling,), {"__init__": __init__, "__doc__": doc,
+                                               "__module__": __name__})
+
+
+AdaptiveAveragePooling1D = _adaptive(
+    "AdaptiveAveragePooling1D", 1, ops.mean, "average",
+    'layers.AdaptiveAveragePooling1D(2)(np.arange(5.0).reshape(1, 5, 1))[0, :, 0].tolist()\n'
+    "        [1.0, 3.0]")
+AdaptiveAveragePooling2D = _adaptive(
+    "AdaptiveAveragePooling2D", 2, ops.mean, "average",
+    'layers.AdaptiveAveragePooling2D((2, 3))(np.ones((1, 7, 5, 2), "float32")).shape\n'
+    "        (1, 2, 3, 2)")
+AdaptiveAveragePooling3D = _adaptive(
+    "AdaptiveAveragePooling3D", 3, ops.mean, "average",
+    'layers.AdaptiveAveragePooling3D(2)(np.ones((1, 3, 4, 5, 2), "float32")).shape\n'
+    "        (1, 2, 2, 2, 2)")
+AdaptiveMaxPooling1D = _adaptive(
+    "AdaptiveMaxPooling1D", 1, ops.max, "max",
+    'layers.AdaptiveMaxPooling1D(2)(np.arange(5.0).reshape(1, 5, 1))[0, :, 0].tolist()\n'
+    "        [2.0, 4.0]")
+AdaptiveMaxPooling2D = _adaptive(
+    "AdaptiveMaxPooling2D", 2, ops.max, "max",
+    'layers.AdaptiveMaxPooling2D(3)(np.ones((1, 7, 5, 2), "float32")).shape\n'
+    "        (1, 3, 3, 2)")
+AdaptiveMaxPooling3D = _adaptive(
+    "AdaptiveMaxPooling3D", 3, ops.max, "max",
+    'layers.AdaptiveMaxPooling3D((1, 2, 3))(np.ones((1, 3, 4, 5, 2), "float32")).shape\n'
+    "        (1, 1, 2, 3, 2)")
+__all__ += ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+            "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D"]
