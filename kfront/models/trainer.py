@@ -688,6 +688,12 @@ class _EpochBatches:
             self.steps = min(steps_per_epoch, adapter.num_batches)
         else:
             self.steps = steps_per_epoch
+        if self.steps is None and adapter.infinite:
+            source = getattr(getattr(adapter, "check", None), "source", "input")
+            raise ValueError(f"{what}: x is an infinite {source} (it never "
+                             "ends a pass); pass steps_per_epoch (steps for evaluate/predict, "
+                             "validation_steps for validation data) = the number of batches "
+                             "per epoch")
         if self.steps is None and not adapter.restarts and passes > 1:
             raise ValueError(
                 f"{what}: x is a Python generator without a known length, which cannot "

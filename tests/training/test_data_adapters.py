@@ -178,6 +178,16 @@ def test_bad_input_is_named():
         model.fit(ragged(), verbose=0)
     with pytest.raises(ValueError, match="steps_per_epoch"):
         model.fit(batch_generator(), epochs=2, verbose=0)
+    class Endless(Batches):
+        num_batches = None
+
+        def __getitem__(self, i):
+            return super().__getitem__(i % 3)
+
+    with pytest.raises(ValueError, match="x is an infinite PyDataset .* pass steps_per_epoch"):
+        model.fit(Endless(), verbose=0)
+    assert len(model.fit(Endless(), steps_per_epoch=4, epochs=2, verbose=0)
+               .history["loss"]) == 2
     with pytest.raises(ValueError, match="y must not be given"):
         model.fit(batch_generator(), Y, steps_per_epoch=1, verbose=0)
     with pytest.raises(ValueError, match="validation_split needs x as arrays"):

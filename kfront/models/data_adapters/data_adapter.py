@@ -11,11 +11,12 @@ from kfront.backends.common import tree
 class DataAdapter:
     """Turns one kind of input into batches ``(x, y, sample_weight)`` of NumPy arrays (``y`` and
     ``sample_weight`` may be ``None``). ``num_batches``: batches in one pass, ``None`` when
-    unknown (a generator) or infinite. ``restarts``: whether each ``get_numpy_iterator()`` call
-    starts a new pass (a Python generator cannot)."""
+    unknown (a generator) or infinite (``infinite``: known to never end). ``restarts``: whether
+    each ``get_numpy_iterator()`` call starts a new pass (a Python generator cannot)."""
 
     num_batches: int | None = None
     restarts: bool = True
+    infinite: bool = False
 
     def get_numpy_iterator(self) -> Iterator[tuple]:
         raise NotImplementedError

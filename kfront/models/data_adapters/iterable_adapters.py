@@ -30,6 +30,7 @@ class TFDatasetAdapter(DataAdapter):
         self.dataset = dataset
         n = int(dataset.cardinality())
         self.num_batches = n if n >= 0 else None  # -1: infinite, -2: unknown
+        self.infinite = n == -1
         self.check = BatchChecker("tf.data.Dataset", what, class_weight)
 
     def get_numpy_iterator(self) -> Iterator[tuple]:

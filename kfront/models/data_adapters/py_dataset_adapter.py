@@ -19,6 +19,7 @@ class PyDatasetAdapter(DataAdapter):
                  what: str = "fit"):
         self.dataset, self.shuffle = dataset, shuffle
         self.num_batches = dataset.num_batches
+        self.infinite = self.num_batches is None
         self.check = BatchChecker("PyDataset", what, class_weight)
         self._pool = None
 
