@@ -44,3 +44,40 @@ def test_mel_spectrogram_equals_keras(backend, keras_results):
 def test_bad_input():
     with pytest.raises(ValueError, match="MelSpectrogram.*fft_length"):
         layers.MelSpectrogram(fft_length=64, sequence_length=128)
+
+
+def test_mixing(backend):
+    x = (np.arange(8, dtype="float32").reshape(8, 1, 1, 1) * np.ones((8, 6, 6, 2))).astype(
+        "float32")
+    labels = np.eye(8, dtype="float32")
+    for cls, cfg in (("MixUp", dict(alpha=0.4, seed=1)), ("CutMix", dict(seed=2)),
+                     ("CutMix", dict(factor=(0.5, 0.5), seed=3))):
+        layer = getattr(layers, cls)(**cfg)
+        out = layer({"images": x, "labels": labels})
+        images, mixed = (ops.convert_to_numpy(out[k]) for k in ("images", "labels"))
+        assert images.shape == x.shape and mixed.shape == labels.shape, cls
+        np.testing.assert_allclose(mixed.sum(1), 1.0, rtol=1e-5, err_msg=cls)
+        if cls == "MixUp":  # each image is its label-weighted mix of the source values
+            np.testing.assert_allclose(images.mean(axis=(1, 2, 3)), mixed @ np.arange(8),
+                                       rtol=1e-4, atol=1e-3)
+        else:  # pixels come from the two images the label names (by the box's real area)
+            for image, row in zip(images, mixed):
+                assert set(np.unique(image)) <= set(np.flatnonzero(row > 1e-6)), row
+        assert not np.allclose(images, x), cls
+        again = getattr(layers, cls)(**cfg)({"images": x, "labels": labels})
+        np.testing.assert_allclose(ops.convert_to_numpy(again["images"]), images, rtol=1e-6)
+        plain = ops.convert_to_numpy(getattr(layers, cls)(**cfg)(x))
+        np.testing.assert_allclose(plain, images, rtol=1e-6)
+        same = layer({"images": x, "labels": labels}, training=False)
+        np.testing.assert_array_equal(ops.convert_to_numpy(same["images"]), x)
+        config = layer.get_config()
+        assert type(layer).from_config(config).get_config() == config
+    cut = ops.convert_to_numpy(layers.CutMix(seed=4)(x))
+    assert np.isin(cut, np.arange(8)).all()
+
+
+def test_mixing_bad_input():
+    with pytest.raises(ValueError, match="MixUp.*rank 4"):
+        layers.MixUp()(np.zeros((4, 4, 3), "float32"))
+    with pytest.raises(ValueError, match="CutMix.*images"):
+        layers.CutMix()({"labels": np.zeros((2, 3), "float32")})

@@ -5,6 +5,7 @@ from kfront.layers.preprocessing.category_encoding import CategoryEncoding
 from kfront.layers.preprocessing.hashing import HashedCrossing, Hashing
 from kfront.layers.preprocessing.image_preprocessing import CenterCrop, Rescaling, Resizing
 from kfront.layers.preprocessing.lookup import IntegerLookup, StringLookup
+from kfront.layers.preprocessing.mixing import CutMix, MixUp
 from kfront.layers.preprocessing.normalization import Discretization, Normalization
 from kfront.layers.preprocessing.pipeline import Pipeline
 from kfront.layers.preprocessing.random_color import (AutoContrast, RandomColorDegeneration,
@@ -18,7 +19,7 @@ from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomCo
                                                       RandomInvert)
 from kfront.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "MelSpectrogram",
+__all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "CutMix", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "MelSpectrogram", "MixUp",
            "Normalization",
            "Pipeline",
            "RandomBrightness", "RandomColorDegeneration",
