@@ -174,7 +174,7 @@ def test_native_gradients_match_finite_differences():
 
 
 def test_adapter_gradients_match_native(backend):
-    case_suite.check_adapter_gradients(CASES, backend)
+    case_suite.check_adapter_gradients(CASES, backend, COVERED)
 
 
 def test_complex_parts(backend):

@@ -170,7 +170,7 @@ def test_native_product_gradients_exact_with_zeros():
 
 
 def test_adapter_gradients_match_native(backend):
-    case_suite.check_adapter_gradients(CASES, backend)
+    case_suite.check_adapter_gradients(CASES, backend, COVERED)
 
 
 def test_numpy_semantics_where_keras_tensorflow_differs(backend):
