@@ -22,7 +22,7 @@ from kfront.backends import B
 from kfront.backends.common import tree
 from kfront.backends.common.dtypes import standardize_dtype
 
-__all__ = ["associative_scan", "cond", "custom_gradient", "fori_loop", "jvp", "map", "saturate_cast",
+__all__ = ["associative_scan", "cond", "custom_gradient", "eig", "fori_loop", "jvp", "map", "saturate_cast",
            "scan", "scatter", "scatter_update", "slice", "slice_update", "switch",
            "vectorized_map", "view_as_complex", "view_as_real", "while_loop"]
 
@@ -390,3 +390,25 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False) -> tuple[Any, .
         raise ValueError(f"jvp: `primals` and `tangents` must be tuples/lists of the same "
                          f"length; got {type(primals).__name__} and {type(tangents).__name__}")
     return B.jvp(fun, tuple(primals), tuple(tangents), has_aux=has_aux)
+
+
+def eig(x):
+    """Eigenvalues (..., N) and right eigenvectors (..., N, N) of square matrices (..., N, N),
+    complex (complex64 for float32 input) as in Keras; eigenvectors have unit norm. No
+    gradient.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> w, v = ops.eig(np.array([[2.0, 1.0], [0.0, 3.0]], "float32"))
+        >>> ops.convert_to_numpy(w).tolist()
+        [(2+0j), (3+0j)]
+    """
+    x = B.convert_to_tensor(x)
+    shape, dtype = B.shape(x), B.dtype(x)
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(f"eig: `x` must be a batch of square matrices (..., N, N); got shape "
+                         f"{shape}")
+    if dtype not in ("float32", "float64"):
+        x = B.cast(x, "float32")
+    return tuple(B.eig(x))

@@ -15,6 +15,7 @@ import numpy
 from kfront.backends import B
 from kfront.backends.common.linalg import check_norm, check_rank, check_square
 from kfront.ops.math import floating
+from kfront.ops.control_flow import eig, jvp  # noqa: F401,E402  (keras.ops.linalg lists them)
 
 __all__ = ["cholesky", "cholesky_inverse", "det", "eigh", "inv", "lstsq", "lu_factor", "matrix_rank", "norm", "pinv",
            "qr", "solve", "solve_triangular", "svd"]

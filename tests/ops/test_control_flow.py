@@ -111,6 +111,8 @@ CASES = {
             [_u(-1, 1, 3), _u(-1, 1, 3)], False),
     "jvp_aux": (lambda o, x, t: o.jvp(lambda v: (o.exp(v), o.sum(v)), (o.convert_to_tensor(x),), (o.convert_to_tensor(t),),
                                       has_aux=True), [_u(-1, 1, 2), _u(-1, 1, 2)], False),
+    "eig_triangular": (lambda o, x: o.eig(x),
+                       [np.array([[2, 1, 0], [0, 3, 1], [0, 0, -1]], "float32")], False),
     "view_as_complex": (lambda o, x: o.view_as_complex(x), [_u(-1, 1, 3, 2)], False),
     "view_as_real": (lambda o, x: o.view_as_real(o.view_as_complex(x)), [_u(-1, 1, 3, 2)],
                      False),
@@ -147,10 +149,20 @@ def _keras_flat(out) -> list:
     return [out]
 
 
+def _compiled(backend, fn):
+    """``fn`` under ``jax.jit`` on JAX: one XLA compilation per case instead of one per
+    ``lax`` primitive met eagerly (and the compiled path is the one training takes)."""
+    if backend != "jax":
+        return fn
+    import jax
+    return jax.jit(fn)
+
+
 def test_results_match_keras(backend, keras_results):
     """Every case on this backend equals Keras (float within 1e-5 relative, others exact)."""
     for name, (f, inputs, _) in CASES.items():
-        got, want = _flat(f(ops, *inputs)), keras_results[name]
+        got, want = _flat(_compiled(backend, lambda *xs, f=f: f(ops, *xs))(*inputs)), \
+            keras_results[name]
         assert len(got) == len(want), name
         for g, w in zip(got, want):
             assert g.shape == w.shape, (name, g.shape, w.shape)
@@ -175,10 +187,10 @@ def _loss_fn(name):
     return loss, [i.astype("float64") if i.dtype.kind == "f" else i for i in inputs]
 
 
-def _grads(name):
+def _grads(name, backend="numpy"):
     loss, xs = _loss_fn(name)
     argnums = tuple(i for i, x in enumerate(xs) if x.dtype.kind == "f")
-    _, grads = ops.value_and_grad(loss, argnums=argnums)(*xs)
+    _, grads = _compiled(backend, ops.value_and_grad(loss, argnums=argnums))(*xs)
     return loss, xs, argnums, [np.asarray(ops.convert_to_numpy(g)) for g in grads]
 
 
@@ -207,8 +219,18 @@ def test_adapter_gradients_match_native(backend):
     native = {name: _grads(name)[3] for name in names}
     kfront.config.set_backend(backend)
     for name in names:
-        for g, n in zip(_grads(name)[3], native[name]):
+        for g, n in zip(_grads(name, backend)[3], native[name]):
             np.testing.assert_allclose(g, n, rtol=1e-6, atol=1e-9, err_msg=name)
+
+
+def test_eig_solves_the_eigenproblem(backend, keras):
+    """Random (batched) matrices: A v = w v for each pair, eigenvalues as Keras's up to order."""
+    a = np.random.default_rng(3).normal(size=(2, 4, 4)).astype("float32")
+    w, v = (np.asarray(ops.convert_to_numpy(t)) for t in ops.eig(a))
+    assert w.dtype == np.complex64 and v.shape == (2, 4, 4)
+    np.testing.assert_allclose(a @ v, v * w[:, None, :], atol=1e-4)
+    want = keras.ops.convert_to_numpy(keras.ops.eig(a)[0])
+    np.testing.assert_allclose(np.sort_complex(w), np.sort_complex(want), rtol=1e-4, atol=1e-5)
 
 
 def test_custom_gradient_replaces_the_gradient(backend):
@@ -261,7 +283,7 @@ def test_scan_rnn_trains(backend):
         h, _ = ops.scan(step, ops.zeros((8, 4)), ops.transpose(x, (1, 0, 2)))
         return ops.mean(ops.square(ops.subtract(ops.matmul(h, w_o), target)))
 
-    step = ops.value_and_grad(loss, argnums=(0, 1, 2))
+    step = _compiled(backend, ops.value_and_grad(loss, argnums=(0, 1, 2)))
     losses = []
     for _ in range(6):
         value, grads = step(*params)
@@ -306,6 +328,8 @@ BAD = [
     (lambda: ops.jvp(lambda x: x, (1.0,), ()), ValueError,
      "jvp: `primals` and `tangents` must be tuples/lists of the same length"),
     (lambda: ops.custom_gradient(3), TypeError, "custom_gradient: `f` must be a callable"),
+    (lambda: ops.linalg.eig(np.ones((2, 3))), ValueError,
+     "eig: `x` must be a batch of square matrices (..., N, N); got shape (2, 3)"),
 ]
 
 

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 from kfront.backends.common import tree
 from kfront.backends.jax.core import array, convert_to_tensor
 
-__all__ = ["associative_scan", "cond", "custom_gradient", "fori_loop", "jvp", "map", "scan",
+__all__ = ["associative_scan", "cond", "custom_gradient", "eig", "fori_loop", "jvp", "map", "scan",
            "scatter", "scatter_update", "slice", "slice_update", "switch", "vectorized_map",
            "view_as_complex", "view_as_real", "while_loop"]
 
@@ -134,3 +134,7 @@ def view_as_complex(x):
 def view_as_real(x):
     x = array(x, "view_as_real")
     return jnp.stack([jnp.real(x), jnp.imag(x)], axis=-1)
+
+
+def eig(x):
+    return tuple(jnp.linalg.eig(array(x, "eig")))

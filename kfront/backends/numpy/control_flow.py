@@ -15,7 +15,7 @@ from kfront.backends.common.control_flow import (associative_scan, cond, fori_lo
 from kfront.backends.numpy import engine
 from kfront.backends.numpy.engine import Node, Tensor, get_xp, primitive, raw
 
-__all__ = ["associative_scan", "cond", "custom_gradient", "fori_loop", "jvp", "map", "scan",
+__all__ = ["associative_scan", "cond", "custom_gradient", "eig", "fori_loop", "jvp", "map", "scan",
            "scatter", "scatter_update", "slice", "slice_update", "switch", "vectorized_map",
            "view_as_complex", "view_as_real", "while_loop"]
 
@@ -180,3 +180,11 @@ def view_as_complex(x):
 def view_as_real(x):
     x = raw(x)
     return get_xp(x).stack([x.real, x.imag], axis=-1)
+
+
+def eig(x):
+    """Eigenvalues and right eigenvectors of square matrices, always complex (no gradient)."""
+    x = raw(x)
+    w, v = get_xp(x).linalg.eig(x)
+    dtype = numpy.result_type(x.dtype, numpy.complex64)
+    return w.astype(dtype), v.astype(dtype)

@@ -15,7 +15,7 @@ from kfront.backends.common.control_flow import (associative_scan, map, scan, ve
 from kfront.backends.common.control_flow import fori_loop as _python_fori_loop
 from kfront.backends.tensorflow.core import convert_to_tensor, op_input
 
-__all__ = ["associative_scan", "cond", "custom_gradient", "fori_loop", "jvp", "map", "scan",
+__all__ = ["associative_scan", "cond", "custom_gradient", "eig", "fori_loop", "jvp", "map", "scan",
            "scatter", "scatter_update", "slice", "slice_update", "switch", "vectorized_map",
            "view_as_complex", "view_as_real", "while_loop"]
 
@@ -149,3 +149,6 @@ def view_as_real(x):
     x = _t(x, "view_as_real")
     return tf.stack([tf.math.real(x), tf.math.imag(x)], axis=-1)
 
+
+def eig(x):
+    return tuple(tf.linalg.eig(_t(x, "eig")))

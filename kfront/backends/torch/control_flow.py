@@ -14,7 +14,7 @@ from kfront.backends.common.control_flow import (associative_scan, cond, fori_lo
                                                  switch, vectorized_map, while_loop)
 from kfront.backends.torch.core import convert_to_tensor, to_tensor
 
-__all__ = ["associative_scan", "cond", "custom_gradient", "fori_loop", "jvp", "map", "scan",
+__all__ = ["associative_scan", "cond", "custom_gradient", "eig", "fori_loop", "jvp", "map", "scan",
            "scatter", "scatter_update", "slice", "slice_update", "switch", "vectorized_map",
            "view_as_complex", "view_as_real", "while_loop"]
 
@@ -112,3 +112,7 @@ def view_as_complex(x):
 
 def view_as_real(x):
     return torch.view_as_real(to_tensor(x, "view_as_real"))
+
+
+def eig(x):
+    return tuple(torch.linalg.eig(to_tensor(x, "eig")))
