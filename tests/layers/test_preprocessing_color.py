@@ -22,6 +22,10 @@ CASES = {
     "desaturate": ("RandomSaturation", dict(factor=(0.2, 0.2)), X),
     "sharpen": ("RandomSharpness", dict(factor=(0.9, 0.9)), X),
     "blur": ("RandomSharpness", dict(factor=(0.1, 0.1), value_range=(0, 1)), X01),
+    "gaussian_blur": ("RandomGaussianBlur", dict(factor=(1, 1), sigma=(0.7, 0.7)), X),
+    "gaussian_blur_5x3": ("RandomGaussianBlur", dict(factor=(1, 1), kernel_size=(5, 3),
+                                                     sigma=(1.0, 1.0), value_range=(0, 1)), X01),
+    "gaussian_blur_never": ("RandomGaussianBlur", dict(factor=(0, 0)), X),
 }
 
 
@@ -53,6 +57,9 @@ RANDOM = [("Solarization", dict(addition_factor=0.2, threshold_factor=0.8, seed=
           ("RandomSaturation", dict(factor=(0.1, 0.5), seed=3)),
           ("RandomHue", dict(factor=0.5, seed=4)),
           ("RandomSharpness", dict(factor=(0.0, 1.0), seed=5)),
+          ("RandomGaussianBlur", dict(factor=0.7, sigma=(0.2, 1.0), seed=7)),
+          ("RandomErasing", dict(factor=(0.8, 1.0), seed=8)),
+          ("RandomErasing", dict(fill_value=[1.0, 2.0, 3.0], scale=(0.1, 0.5), seed=9)),
           ("RandomColorJitter", dict(brightness_factor=0.1, contrast_factor=0.3,
                                      saturation_factor=(0.3, 0.5), hue_factor=0.2, seed=6))]
 
@@ -74,6 +81,11 @@ def test_random_color(backend):
     np.testing.assert_allclose(hue.max(-1), x.max(-1), rtol=1e-4, atol=1e-2)
     np.testing.assert_allclose(hue.max(-1) - hue.min(-1), x.max(-1) - x.min(-1), atol=2e-2)
     assert not np.allclose(hue, x, atol=1)
+    erased = ops.convert_to_numpy(layers.RandomErasing(factor=(1, 1), scale=(0.2, 0.2),
+                                                       fill_value=0, seed=1)(x))
+    fraction = (erased == 0).all(-1).mean(axis=(1, 2))
+    assert ((fraction > 0.05) & (fraction < 0.45)).all(), fraction
+    np.testing.assert_array_equal(erased[erased != 0], x[erased != 0])
 
 
 def test_bad_input():
@@ -83,5 +95,9 @@ def test_bad_input():
         layers.RandomPosterization(9)
     with pytest.raises(ValueError, match="RandomHue.*value_range"):
         layers.RandomHue(0.1, value_range=255)
+    with pytest.raises(ValueError, match="RandomGaussianBlur.*kernel_size"):
+        layers.RandomGaussianBlur(kernel_size=4)
+    with pytest.raises(ValueError, match="RandomErasing.*fill_value"):
+        layers.RandomErasing(fill_value=[1, 2])
     with pytest.raises(ValueError, match="AutoContrast.*rank 3"):
         layers.AutoContrast()(np.zeros((2, 3), "float32"))

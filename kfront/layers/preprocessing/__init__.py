@@ -12,6 +12,7 @@ from kfront.layers.preprocessing.random_color import (AutoContrast, RandomColorD
                                                       RandomColorJitter, RandomHue,
                                                       RandomPosterization, RandomSaturation,
                                                       RandomSharpness, Solarization)
+from kfront.layers.preprocessing.random_filters import RandomErasing, RandomGaussianBlur
 from kfront.layers.preprocessing.random_geometry import (RandomRotation, RandomShear,
                                                          RandomTranslation, RandomZoom)
 from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomContrast,
@@ -23,7 +24,8 @@ __all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "CutMix", "Discreti
            "Normalization",
            "Pipeline",
            "RandomBrightness", "RandomColorDegeneration",
-           "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomFlip", "RandomGrayscale",
+           "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomErasing", "RandomFlip",
+           "RandomGaussianBlur", "RandomGrayscale",
            "RandomHue", "RandomInvert", "RandomPosterization",
            "RandomSaturation", "RandomSharpness", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom",
            "Rescaling", "Resizing", "Solarization", "StringLookup", "TextVectorization"]
