@@ -25,7 +25,7 @@ import numpy
 
 from kfront import config
 from kfront.backends import B
-from kfront.backends.common.image import nearest_indices, weight_matrix
+from kfront.backends.common.image import nearest_indices, taps, weight_matrix
 
 __all__ = ["affine_transform", "crop_images", "elastic_transform", "extract_patches",
            "extract_patches_3d", "gaussian_blur", "hsv_to_rgb", "map_coordinates", "pad_images",
@@ -112,8 +112,19 @@ def _restore(y, dtype: str, rounding: bool = True):
 
 
 def _apply_matrix(x, axis: int, matrix):
-    """Resample ``x`` along ``axis`` by the (out, in) constant ``matrix``."""
+    """Resample ``x`` along ``axis`` by the (out, in) constant ``matrix``: as a few gathered
+    taps when it is sparse (bilinear or bicubic without antialias: 2 or 4 of them), else as
+    one matrix product."""
     shape = B.shape(x)
+    indices, weights = taps(matrix)
+    if len(indices) * 8 <= shape[axis]:
+        total = None
+        for index, weight in zip(indices, weights):
+            w = B.convert_to_tensor(weight.reshape((-1,) + (1,) * (len(shape) - axis - 1))
+                                    .astype(B.dtype(x)))
+            term = B.multiply(B.take(x, B.convert_to_tensor(index), axis=axis), w)
+            total = term if total is None else B.add(total, term)
+        return total
     lead = int(numpy.prod(shape[:axis], dtype="int64"))
     trail = int(numpy.prod(shape[axis + 1:], dtype="int64"))
     m = B.convert_to_tensor(matrix.astype(B.dtype(x)))
@@ -173,9 +184,11 @@ def resize(images, size: Sequence[int], interpolation: str = "bilinear",
         h0 = int(float(max(height, int(float(width * th) / tw)) - height) / 2)
         w0 = int(float(max(width, int(float(height * tw) / th)) - width) / 2)
         x = B.pad(x, ((0, 0), (h0, h0), (w0, w0), (0, 0)), constant_values=fill_value)
-    x = _resample(x, 1, th, interpolation, antialias)
-    x = _resample(x, 2, tw, interpolation, antialias)
-    return undo(_restore(x, dtype))
+    fast = B.resize_images(x, (th, tw), interpolation, antialias)
+    if fast is None:
+        x = _resample(_resample(x, 1, th, interpolation, antialias), 2, tw, interpolation,
+                      antialias)
+    return undo(_restore(x if fast is None else fast, dtype))
 
 
 # ------------------------------------------------------------------ sampling at coordinates

@@ -68,3 +68,19 @@ def nearest_indices(in_size: int, out_size: int) -> numpy.ndarray:
     """Source index of each output sample of a nearest-neighbour resize (half-pixel centres)."""
     idx = numpy.floor((numpy.arange(out_size) + 0.5) * (in_size / out_size)).astype("int32")
     return numpy.minimum(idx, in_size - 1)
+
+
+def taps(matrix: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """A banded (out, in) resampling ``matrix`` as K taps: int32 indices and weights, each
+    (K, out), with ``matrix[o] @ x == sum_k weights[k, o] * x[indices[k, o]]`` (K = the widest
+    row's span of non-zeros; shorter rows padded with weight 0)."""
+    nonzero = matrix != 0
+    any_nonzero = nonzero.any(axis=1)
+    first = numpy.where(any_nonzero, nonzero.argmax(axis=1), 0)
+    last = numpy.where(any_nonzero, matrix.shape[1] - 1 - nonzero[:, ::-1].argmax(axis=1), 0)
+    k = int((last - first).max()) + 1 if matrix.size else 1
+    indices = first[None, :] + numpy.arange(k)[:, None]
+    valid = indices <= last[None, :]
+    indices = numpy.where(valid, indices, 0).astype("int32")
+    weights = numpy.where(valid, matrix[numpy.arange(matrix.shape[0])[None, :], indices], 0.0)
+    return indices, weights

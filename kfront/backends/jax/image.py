@@ -7,7 +7,7 @@ import jax
 
 from kfront.backends.jax.core import convert_to_tensor
 
-__all__ = ["image_compiled"]
+__all__ = ["image_compiled", "resize_images"]
 
 
 def _tensor(x):
@@ -34,3 +34,9 @@ def image_compiled(fn):
             return fn(*tensors, **config)
         return _jitted(fn, key)(*(_tensor(t) for t in tensors))
     return call
+
+
+def resize_images(images, size, interpolation, antialias):
+    """None: resizing runs through ``kfront.ops.image``'s resampling taps on this backend (the
+    torch and tensorflow backends call their framework's resize where it computes the same)."""
+    return None
