@@ -844,13 +844,15 @@ def bincount(x, weights=None, minlength: int = 0, sparse: bool = False):
     if sparse:
         raise ValueError("bincount: sparse=True is not supported, kfront tensors are dense "
                          "(expected sparse=False)")
+    import numpy
+    # host values straight from a host array: a tensor made of it may be traced (jax.jit)
+    host = B.convert_to_numpy(x) if B.is_tensor(x) else numpy.asarray(x)
     x = _tensor(x)
     if not B.dtype(x).startswith(("int", "uint")):
         raise TypeError(f"bincount: `x` must be an integer tensor; got dtype {B.dtype(x)}")
     shape = B.shape(x)
     if len(shape) not in (1, 2):
         raise ValueError(f"bincount: `x` must be 1-D or 2-D; got shape {shape}")
-    host = B.convert_to_numpy(x)
     if host.size and host.min() < 0:
         raise ValueError(f"bincount: `x` must be non-negative; got a minimum of {host.min()}")
     length = max(int(host.max()) + 1 if host.size else 0, int(minlength))

@@ -137,8 +137,9 @@ CASES = {
                                                                      "float32")], False),
     "bincount": (lambda o, x: o.bincount(x, minlength=7), [np.array([0, 2, 2, 5], "int32")],
                  False),
-    "bincount_weights": (lambda o, x, w: o.bincount(x, weights=w),
-                         [np.array([0, 2, 2, 5], "int32"), _u(4)], True),
+    # the ids are a constant: bincount reads their maximum on the host (not under jax.jit)
+    "bincount_weights": (lambda o, w: o.bincount(np.array([0, 2, 2, 5], "int32"), weights=w),
+                         [_u(4)], True),
     "bincount_2d": (lambda o, x: o.bincount(x), [np.array([[0, 1], [1, 1]], "int32")], False),
     "histogram": (lambda o, x: o.histogram(x, bins=4), [_u(20)], False),
     "histogram_range": (lambda o, x: o.histogram(x, bins=3, range=(-0.5, 0.5)), [_u(20)], False),
@@ -223,7 +224,7 @@ def test_native_gradients_match_finite_differences():
 
 
 def test_adapter_gradients_match_native(backend):
-    case_suite.check_adapter_gradients(CASES, backend)
+    case_suite.check_adapter_gradients(CASES, backend, COVERED)
 
 
 BAD = [
