@@ -74,7 +74,13 @@ def _promoted(op: str, x1, x2, *extra, names=("x1", "x2")):
     if dtype.startswith("complex"):
         raise TypeError(f"{op}: `{names[0]}` and `{names[1]}` must be real tensors; got dtypes "
                         f"{_dtype_of(x1)} and {_dtype_of(x2)}")
-    return B.cast(B.convert_to_tensor(x1), dtype), B.cast(B.convert_to_tensor(x2), dtype)
+    x1, x2 = B.convert_to_tensor(x1), B.convert_to_tensor(x2)
+    try:
+        numpy.broadcast_shapes(B.shape(x1), B.shape(x2))
+    except ValueError:
+        raise ValueError(f"{op}: `{names[0]}` and `{names[1]}` must have broadcastable shapes; "
+                         f"got {B.shape(x1)} and {B.shape(x2)}") from None
+    return B.cast(x1, dtype), B.cast(x2, dtype)
 
 
 def _float2(op: str, x1, x2):

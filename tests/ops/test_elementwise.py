@@ -211,6 +211,10 @@ BAD = [
      "ldexp: `x2` must be an integer tensor; got dtype float64"),
     (lambda: ops.hypot(np.ones(2), np.array([1j])), TypeError,
      "hypot: `x2` must be a real float, integer or bool tensor"),
+    (lambda: ops.logaddexp(np.ones((2, 3)), np.ones(2)), ValueError,
+     "logaddexp: `x1` and `x2` must have broadcastable shapes; got (2, 3) and (2,)"),
+    (lambda: ops.bitwise_or(np.ones(3, "int32"), np.ones(2, "int32")), ValueError,
+     "bitwise_or: `x` and `y` must have broadcastable shapes"),
 ]
 
 

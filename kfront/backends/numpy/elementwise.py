@@ -55,8 +55,12 @@ def _i1(xp, x):
     integrand: enough points for float64 precision up to |x| ~ 700 (where I0 overflows)."""
     n = 40 + int(math.ceil(float(xp.max(xp.abs(x))))) if x.size else 1
     t = xp.cos(2 * math.pi * xp.arange(n) / n).astype(x.dtype)
-    flat = x.reshape(-1, 1)
-    return xp.mean(xp.exp(flat * t) * t, axis=-1).reshape(x.shape)
+    flat = x.reshape(-1)
+    out = xp.empty_like(flat)
+    step = max(1, (1 << 20) // n)  # at most ~1M terms at a time
+    for i in range(0, flat.size, step):
+        out[i:i + step] = xp.mean(xp.exp(flat[i:i + step, None] * t) * t, axis=-1)
+    return out.reshape(x.shape)
 
 
 i0 = elementwise("i0", lambda xp, x: xp.i0(x).astype(x.dtype),
