@@ -27,6 +27,7 @@ from kfront.layers.wrappers import Bidirectional, TimeDistributed
 from kfront.layers.activations_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kfront.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention,
                                      GroupQueryAttention, MultiHeadAttention)
+from kfront.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kfront.layers.convolutional import Conv3D, Conv3DTranspose
 from kfront.layers.einsum_dense import EinsumDense
 from kfront.layers.embedding import ReversibleEmbedding
@@ -85,7 +86,8 @@ __all__ += ["AdditiveAttention", "AlphaDropout", "Attention", "AveragePooling3D"
             "UnitNormalization", "UpSampling3D", "Wrapper", "ZeroPadding3D", "RNN",
             "StackedRNNCells", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
             "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
-            "AdaptiveMaxPooling3D", "ReversibleEmbedding"]
+            "AdaptiveMaxPooling3D", "ReversibleEmbedding", "ConvLSTM1D", "ConvLSTM2D",
+            "ConvLSTM3D"]
 
 def serialize(layer: Layer) -> dict:
     """The Keras 3 config of a layer (``keras.layers.serialize``).

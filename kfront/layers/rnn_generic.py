@@ -34,6 +34,12 @@ def _takes_training(cell) -> bool:
     return isinstance(cell, Layer) and "training" in _call_params(type(cell))
 
 
+def _keep(mask, new, old):
+    """``new`` where the (batch,) step ``mask`` is True, else ``old``."""
+    rank = len(ops.shape(new))
+    return ops.where(ops.reshape(mask, (-1,) + (1,) * (rank - 1)), new, old)
+
+
 def _first_size(size) -> int:
     return size[0] if isinstance(size, (list, tuple)) else size
 
@@ -199,11 +205,10 @@ class RNN(_RNN):
             out, new = self.cell(steps[t], states, **kwargs)
             new = list(new) if isinstance(new, (list, tuple)) else [new]
             if masks is not None:
-                keep = ops.expand_dims(masks[t], -1)
                 prev = ops.zeros_like(out) if prev is None or self.zero_output_for_mask else prev
-                out = ops.where(keep, out, prev)
+                out = _keep(masks[t], out, prev)
                 new_leaves, spec = tree.flatten(new)
-                new = tree.unflatten(spec, [ops.where(keep, n, s) for n, s in
+                new = tree.unflatten(spec, [_keep(masks[t], n, s) for n, s in
                                             zip(new_leaves, tree.flatten(states)[0])])
             states, prev = new, out
             outputs.append(out)

@@ -51,7 +51,16 @@ CASES = {
     "fused-lstm-initial": (lambda L, lib: L.RNN(L.LSTMCell(2), return_sequences=True),
                            {"initial_state": [np.ones((2, 2), "float32"),
                                               np.zeros((2, 2), "float32")]}),
+    "conv-lstm1d": (lambda L, lib: L.ConvLSTM1D(3, 2, padding="same", return_sequences=True),
+                    {"mask": MASK}),
+    "conv-lstm2d": (lambda L, lib: L.ConvLSTM2D(2, 2, strides=2, return_state=True,
+                                                unit_forget_bias=False), {}),
+    "conv-lstm3d": (lambda L, lib: L.ConvLSTM3D(2, 2, data_format="channels_first",
+                                                go_backwards=True), {}),
 }
+INPUTS = {"conv-lstm1d": RNG.normal(size=(2, 5, 4, 2)).astype("float32"),
+          "conv-lstm2d": RNG.normal(size=(2, 3, 4, 5, 2)).astype("float32"),
+          "conv-lstm3d": RNG.normal(size=(1, 2, 1, 3, 3, 3)).astype("float32")}
 
 
 def _flat(x):
@@ -62,14 +71,14 @@ def _flat(x):
 def keras_results(keras):
     out = {}
     for i, (name, (make, kwargs)) in enumerate(sorted(CASES.items())):
-        layer = make(keras.layers, keras)
-        layer(X, **kwargs)
+        layer, x = make(keras.layers, keras), INPUTS.get(name, X)
+        layer(x, **kwargs)
         rng = np.random.default_rng(i)
         weights = [(rng.normal(size=w.shape) * 0.5).astype("float32") for w in layer.weights]
         layer.set_weights(weights)
         out[name] = ([tuple(w.shape) for w in layer.weights], weights,
                      [keras.ops.convert_to_numpy(o) for o in keras.tree.flatten(
-                         layer(X, **kwargs))])
+                         layer(x, **kwargs))])
     return out
 
 
@@ -78,11 +87,11 @@ def test_rnn_matches_keras(backend, keras_results):
     for name, (make, kwargs) in sorted(CASES.items()):
         shapes, weights, want = keras_results[name]
         try:
-            layer = make(layers, kfront)
-            layer(X, **kwargs)
+            layer, x = make(layers, kfront), INPUTS.get(name, X)
+            layer(x, **kwargs)
             assert [tuple(w.shape) for w in layer.weights] == shapes
             layer.set_weights(weights)
-            got = [ops.convert_to_numpy(o) for o in _flat(layer(X, **kwargs))]
+            got = [ops.convert_to_numpy(o) for o in _flat(layer(x, **kwargs))]
             assert len(got) == len(want)
             for g, w in zip(got, want):
                 np.testing.assert_allclose(g, w, atol=1e-5, rtol=1e-5)
@@ -136,6 +145,17 @@ def _with_kernel(layer, w, x):
     return layers.RNN(Cell(dtype="float64"), return_sequences=True, dtype="float64")(x)
 
 
+def test_conv_lstm_gradients_and_errors():
+    layer = layers.ConvLSTM1D(2, 2, padding="same", dtype="float64")
+    x = RNG.normal(size=(1, 3, 3, 2))
+    layer(x)
+    _check_grads(lambda a: layer(a), x)
+    with pytest.raises(NotImplementedError, match="ConvLSTM2D.*dropout"):
+        layers.ConvLSTM2D(2, 2, dropout=0.1)
+    with pytest.raises(ValueError, match="strides.*dilation"):
+        layers.ConvLSTM2D(2, 2, strides=2, dilation_rate=2)
+
+
 def test_errors():
     class NoState(layers.Layer):
         def call(self, inputs, states):
@@ -153,7 +173,9 @@ def test_keras_file_round_trip(tmp_path, keras):
         L = lib.layers
         x = L.Input((5, 3))
         h = L.RNN([L.SimpleRNNCell(4), L.LSTMCell(3)], return_sequences=True)(x)
-        return lib.Model(x, L.RNN(L.StackedRNNCells([L.GRUCell(2)]))(h))
+        h = L.RNN(L.StackedRNNCells([L.GRUCell(2)]), return_sequences=True)(h)
+        h = L.ConvLSTM1D(2, 2, padding="same")(L.Reshape((5, 2, 1))(h))
+        return lib.Model(x, h)
     ours = build(kfront)
     ours.save(tmp_path / "m.keras")
     back = kfront.saving.load_model(tmp_path / "m.keras")
