@@ -21,15 +21,15 @@ from kfront.backends.common.dtypes import result_type
 __all__ = [
     "adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization",
     "binary_crossentropy", "categorical_crossentropy", "celu", "conv", "conv_transpose",
-    "depth_to_space", "depthwise_conv", "dot_product_attention", "dropout", "elu", "exponential",
-    "fold", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
-    "layer_normalization", "leaky_relu", "log_sigmoid", "log_softmax", "max_pool", "moments",
-    "multi_hot", "normalize", "one_hot", "polar", "psnr", "relu", "relu6", "rms_normalization",
-    "selu", "separable_conv", "sigmoid", "sigmoid_cross_entropy", "silu", "soft_shrink",
-    "softmax", "softmax_cross_entropy", "softplus", "softsign", "space_to_depth",
-    "sparse_categorical_crossentropy", "sparse_plus", "sparse_sigmoid",
-    "sparse_softmax_cross_entropy", "sparsemax", "squareplus", "swish", "tanh_shrink",
-    "threshold", "unfold",
+    "ctc_decode", "ctc_loss", "depth_to_space", "depthwise_conv", "dot_product_attention",
+    "dropout", "elu", "exponential", "fold", "gelu", "glu", "hard_shrink", "hard_sigmoid",
+    "hard_silu", "hard_swish", "hard_tanh", "layer_normalization", "leaky_relu", "log_sigmoid",
+    "log_softmax", "max_pool", "moments", "multi_hot", "normalize", "one_hot", "polar", "psnr",
+    "relu", "relu6", "rms_normalization", "selu", "separable_conv", "sigmoid",
+    "sigmoid_cross_entropy", "silu", "soft_shrink", "softmax", "softmax_cross_entropy",
+    "softplus", "softsign", "space_to_depth", "sparse_categorical_crossentropy", "sparse_plus",
+    "sparse_sigmoid", "sparse_softmax_cross_entropy", "sparsemax", "squareplus", "swish",
+    "tanh_shrink", "threshold", "unfold",
 ]
 
 
@@ -945,3 +945,110 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
         total = part if total is None else B.add(total, part)
     return B.getitem(total, (slice(None), slice(None), slice(p[0], p[0] + h),
                              slice(p[1], p[1] + w)))
+
+
+# ---------------------------------------------------------------- CTC
+_LOG_EPSILON = -1e5  # log-probability of impossible CTC states (Keras on JAX, optax)
+
+
+def ctc_loss(target, output, target_length, output_length, mask_index: int = 0):
+    """Connectionist temporal classification loss per sequence: ``target`` int (B, N) labels,
+    ``output`` (B, T, C) logits, ``target_length`` and ``output_length`` (B,) the valid lengths,
+    ``mask_index`` the blank class -> (B,) ``-log p(target | output)`` (the forward algorithm
+    in log space, as Keras on JAX; differentiable in ``output``).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> loss = ops.ctc_loss(np.array([[1]]), np.zeros((1, 2, 2)), np.array([1]),
+        ...                     np.array([2]))
+        >>> round(float(ops.convert_to_numpy(loss)[0]), 4)   # -log(3/4)
+        0.2877
+    """
+    output = B.convert_to_tensor(output)
+    target = B.cast(B.convert_to_tensor(target), "int32")
+    target_length = B.cast(B.convert_to_tensor(target_length), "int32")
+    output_length = B.cast(B.convert_to_tensor(output_length), "int32")
+    if len(B.shape(output)) != 3 or len(B.shape(target)) != 2:
+        raise ValueError(f"ctc_loss: expected `target` of shape (batch, labels) and `output` of "
+                         f"shape (batch, steps, classes); got {tuple(B.shape(target))} and "
+                         f"{tuple(B.shape(output))}")
+    (batch, steps, classes), labels = B.shape(output), B.shape(target)[1]
+    if B.shape(target)[0] != batch:
+        raise ValueError(f"ctc_loss: `target` and `output` must have the same batch size; got "
+                         f"{B.shape(target)[0]} and {batch}")
+    dtype = result_type(B.dtype(output), "float32")
+    logp = B.log_softmax(B.cast(output, dtype), axis=-1)
+    eps = _const(_LOG_EPSILON, logp)
+    one = _const(1.0, logp)
+    # repeat[b, n]: label n equals label n + 1 (the path must pass a blank between them)
+    repeat = B.cast(B.equal(B.getitem(target, (slice(None), slice(None, -1))),
+                            B.getitem(target, (slice(None), slice(1, None)))), dtype)
+    repeat = B.pad(repeat, ((0, 0), (0, 1)))
+    emit_all = B.take_along_axis(logp, B.broadcast_to(B.expand_dims(target, 1),
+                                                      (batch, steps, labels)), axis=2)
+    phi_all = B.getitem(logp, (slice(None), slice(None), slice(mask_index, mask_index + 1)))
+    done = B.greater_equal(B.expand_dims(B.arange(steps, dtype="int32"), 0),
+                           B.expand_dims(output_length, 1))  # (B, T): step beyond the input
+
+    def add_to_phi(phi, score):  # phi[:, 1:] (+)= score in log space
+        return B.concatenate([B.getitem(phi, (slice(None), slice(0, 1))),
+                              B.logaddexp(B.getitem(phi, (slice(None), slice(1, None))), score)],
+                             axis=1)
+    phi = B.concatenate([B.zeros((batch, 1), dtype=dtype),
+                         B.full((batch, labels), _LOG_EPSILON, dtype=dtype)], axis=1)
+    emit = B.full((batch, labels), _LOG_EPSILON, dtype=dtype)
+    for t in range(steps):
+        le = B.getitem(emit_all, (slice(None), t))
+        lp = B.getitem(phi_all, (slice(None), t))
+        stop = B.getitem(done, (slice(None), slice(t, t + 1)))
+        moved = add_to_phi(phi, B.add(emit, B.multiply(eps, repeat)))
+        next_emit = B.logaddexp(B.add(B.getitem(moved, (slice(None), slice(None, -1))), le),
+                                B.add(emit, le))
+        next_phi = add_to_phi(B.add(moved, lp), B.add(B.add(emit, lp), B.multiply(
+            eps, B.subtract(one, repeat))))
+        phi, emit = B.where(stop, phi, next_phi), B.where(stop, emit, next_emit)
+    last = add_to_phi(phi, emit)
+    pick = B.one_hot(target_length, labels + 1, dtype=dtype)
+    return B.negative(B.sum(B.multiply(last, pick), axis=1))
+
+
+def ctc_decode(inputs, sequence_lengths, strategy: str = "greedy", beam_width: int = 100,
+               top_paths: int = 1, merge_repeated: bool = True, mask_index: int = 0):
+    """Decode CTC outputs ``inputs`` (B, T, C) with valid lengths ``sequence_lengths`` (B,):
+    ``strategy="greedy"`` (best class per step, repeats merged if ``merge_repeated``, blanks
+    ``mask_index`` dropped; scores (B, 1) minus the sum of the best inputs) or
+    ``"beam_search"`` (prefix beam search over log-softmax of ``inputs`` keeping
+    ``beam_width`` prefixes; the ``top_paths`` best, scores (B, top_paths) their
+    log-probabilities). Returns ``(decoded, scores)``, decoded (top_paths, B, T) int32 padded
+    with -1. Computed on the host; no gradient.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> x = np.log(np.array([[[.1, .9], [.1, .9], [.9, .1], [.1, .9]]]))
+        >>> decoded, scores = ops.ctc_decode(x, np.array([4]))
+        >>> ops.convert_to_numpy(decoded).tolist()
+        [[[1, 1, -1, -1]]]
+    """
+    from kfront.backends.common import nn as common
+    x = B.convert_to_tensor(inputs)
+    if len(B.shape(x)) != 3:
+        raise ValueError(f"ctc_decode: `inputs` must have shape (batch, steps, classes); got "
+                         f"{tuple(B.shape(x))}")
+    dtype = result_type(B.dtype(x), "float32")
+    host = B.convert_to_numpy(B.cast(x, dtype))
+    lengths = np.asarray(B.convert_to_numpy(B.convert_to_tensor(sequence_lengths))).astype(int)
+    if lengths.shape != host.shape[:1]:
+        raise ValueError(f"ctc_decode: `sequence_lengths` must have shape ({host.shape[0]},); "
+                         f"got {lengths.shape}")
+    blank = mask_index % host.shape[2]
+    if strategy == "greedy":
+        decoded, scores = common.ctc_greedy_decode(host, lengths, merge_repeated, blank)
+    elif strategy == "beam_search":
+        decoded, scores = common.ctc_beam_search_decode(host, lengths, beam_width, top_paths,
+                                                        blank)
+    else:
+        raise ValueError(f'ctc_decode: `strategy` must be "greedy" or "beam_search"; got '
+                         f"{strategy!r}")
+    return B.convert_to_tensor(decoded), B.convert_to_tensor(scores.astype(dtype))

@@ -113,6 +113,25 @@ CASES.update({
     "fold_strided": (lambda o, x: o.fold(x, (5, 6), (2, 3), dilation=(1, 2), padding=1,
                                          stride=2), [_u(-1, 1, 1, 12, 6)], True),
 })
+CTC_OUT = _u(-2, 2, 3, 6, 4)
+CTC_TARGET = np.array([[1, 2, 2], [3, 1, 0], [2, 0, 0]], "int32")
+CTC_LENGTHS = [np.array([3, 2, 1], "int32"), np.array([6, 5, 3], "int32")]
+CASES.update({
+    "ctc_loss": (lambda o, t, x, tl, ol: o.ctc_loss(t, x, tl, ol),
+                 [CTC_TARGET, CTC_OUT, *CTC_LENGTHS], True),
+    "ctc_loss_blank_last": (lambda o, t, x, tl, ol: o.ctc_loss(t % 3, x, tl, ol, mask_index=3),
+                            [CTC_TARGET, CTC_OUT, *CTC_LENGTHS], True),
+    "ctc_decode": (lambda o, x, n: o.ctc_decode(x, n), [CTC_OUT, CTC_LENGTHS[1]], False),
+    "ctc_decode_unmerged": (lambda o, x, n: o.ctc_decode(x, n, merge_repeated=False,
+                                                         mask_index=2),
+                            [CTC_OUT, CTC_LENGTHS[1]], False),
+    "ctc_decode_beam": (lambda o, x, n: o.ctc_decode(x, n, "beam_search", beam_width=16,
+                                                     top_paths=2),
+                        [CTC_OUT, CTC_LENGTHS[1]], False),
+    "ctc_decode_beam_blank1": (lambda o, x, n: o.ctc_decode(x, n, "beam_search", beam_width=3,
+                                                            top_paths=3, mask_index=1),
+                               [CTC_OUT, CTC_LENGTHS[1]], False),
+})
 DIFFERENTIABLE = [k for k, c in CASES.items() if c[2]]
 # the names this suite covers (the op-table meta-tests leave them to it)
 SUITE_NAMES = {"dot_product_attention", "celu", "glu", "hard_silu", "hard_swish", "hard_tanh",
@@ -120,7 +139,7 @@ SUITE_NAMES = {"dot_product_attention", "celu", "glu", "hard_silu", "hard_swish"
                "squareplus", "threshold", "sparsemax", "moments", "batch_normalization",
                "layer_normalization", "rms_normalization", "normalize", "psnr", "multi_hot",
                "polar", "depth_to_space", "space_to_depth", "adaptive_average_pool",
-               "adaptive_max_pool", "unfold", "fold"}
+               "adaptive_max_pool", "unfold", "fold", "ctc_loss", "ctc_decode"}
 
 
 # Keras on TensorFlow moves channels_first depth with ``tf.nn.depth_to_space`` on transposed
