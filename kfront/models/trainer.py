@@ -12,7 +12,7 @@ from kfront.backends.common import tree
 from kfront.models import data as data_utils
 from kfront.models.data_adapters import get_data_adapter
 from kfront.models.data_adapters.data_adapter import (DataAdapter, class_weight_to_sample_weight,
-                                                      pack, unpack_x_y_sample_weight)
+                                                      unpack_x_y_sample_weight)
 
 
 #: batches whose metric updates may wait (on the device) before ``fit``/``evaluate`` apply them
@@ -280,8 +280,8 @@ class Trainer:
 
     # ----------------------------------------------------------------------------- steps
     def train_step(self, data) -> dict:
-        """One gradient step on a batch ``data`` (``(x,)``, ``(x, y)`` or
-        ``(x, y, sample_weight)``); returns the metrics' results (``get_metrics_result()``).
+        """One gradient step on a batch ``data`` (``x``, ``(x, y)`` or
+        ``(x, y, sample_weight)``, as ``kfront.utils.pack_x_y_sample_weight`` packs it); returns the metrics' results (``get_metrics_result()``).
         Keras 3's hook: override it to customize ``fit`` (the model's ``optimizer``,
         ``compute_loss``, ``metrics``, and a gradient API such as ``kfront.GradientTape`` or
         ``kfront.ops.value_and_grad``); ``fit`` then calls it eagerly with each batch.
@@ -306,8 +306,8 @@ class Trainer:
         return self.get_metrics_result()
 
     def predict_step(self, data):
-        """The model's outputs on a batch ``data`` (``(x,)`` or ``x``; Keras 3's hook, called
-        by ``predict``)."""
+        """The model's outputs on a batch ``data`` (``x``, or ``(x,)`` when ``x`` is a tuple
+        or list; Keras 3's hook, called by ``predict``)."""
         x, _, _ = unpack_x_y_sample_weight(data)
         return self._predict_batch(x)
 
@@ -516,7 +516,9 @@ class Trainer:
                     callback_list.on_train_batch_begin(step)
                     if custom:
                         logs = self._custom_step(self.train_step, bx, by, bsw)
-                        self._check_loss(_to_float(logs.get("loss", 0.0)), epoch, step)
+                        loss_value = logs.get("loss")
+                        if isinstance(loss_value, float):
+                            self._check_loss(loss_value, epoch, step)
                     else:
                         pending.append(self._run_batch(self._train_batch, bx, by, bsw))
                         if len(pending) >= flush_every or step == last:
@@ -553,7 +555,8 @@ class Trainer:
         and ``compute_loss`` are ready inside the step."""
         if self._compiled_metrics is None and self.compiled and y is not None:
             self._resolve_metrics(y, self._probe_output(x))
-        logs = step(_as_tensors(pack(x, y, sw)))
+        from kfront.utils.data_utils import pack_x_y_sample_weight
+        logs = step(_as_tensors(pack_x_y_sample_weight(x, y, sw)))
         return {k: _to_float(v) for k, v in (logs or {}).items()}
 
     # -------------------------------------------------------------------------- evaluate
@@ -599,14 +602,15 @@ class Trainer:
                 callbacks=None):
         """Model outputs for the data (any kind ``fit`` takes; targets are ignored) as numpy
         arrays (a list or dict of them for several outputs)."""
+        from kfront.utils.data_utils import pack_x_y_sample_weight
         adapter = get_data_adapter(x, batch_size=batch_size, shuffle=False, what="predict")
         custom = _overrides(type(self), "predict_step")
         outs = []
         try:
             with B.no_grad():
                 for _, (bx, _, _) in _EpochBatches(adapter, steps, "predict", 1).epoch():
-                    out = (self.predict_step(_as_tensors((bx,))) if custom
-                           else self._predict_batch(bx))
+                    out = (self.predict_step(_as_tensors(pack_x_y_sample_weight(bx)))
+                           if custom else self._predict_batch(bx))
                     outs.append([ops.convert_to_numpy(t) for t in tree.flatten(out)[0]])
         finally:
             adapter.close()

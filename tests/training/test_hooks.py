@@ -248,7 +248,8 @@ def test_metric_add_variable_and_predict_step(backend):
 
     class Doubling(kfront.Model):
         def predict_step(self, data):
-            return ops.multiply(self(data[0]), 2.0)
+            x, _, _ = kfront.utils.unpack_x_y_sample_weight(data)
+            return ops.multiply(self(x), 2.0)
 
     doubling = _functional(Doubling)
     doubling.set_weights(model.get_weights())

@@ -46,13 +46,6 @@ def unpack_x_y_sample_weight(data):
     return data, None, None
 
 
-def pack(x, y=None, sample_weight=None) -> tuple:
-    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``: what a ``train_step(data)`` gets."""
-    if sample_weight is not None:
-        return (x, y, sample_weight)
-    return (x,) if y is None else (x, y)
-
-
 def class_weight_to_sample_weight(y, class_weight: dict) -> np.ndarray:
     """Per-sample weights from a ``{class: weight}`` dict (labels or one-hot ``y``)."""
     y = np.asarray(y)
