@@ -26,6 +26,9 @@ CASES = {
     "gaussian_blur_5x3": ("RandomGaussianBlur", dict(factor=(1, 1), kernel_size=(5, 3),
                                                      sigma=(1.0, 1.0), value_range=(0, 1)), X01),
     "gaussian_blur_never": ("RandomGaussianBlur", dict(factor=(0, 0)), X),
+    "equalize": ("Equalization", dict(), X * 0.3 + 40),
+    "equalize_bins": ("Equalization", dict(bins=16, value_range=(0, 1)), X01 * 0.5),
+    "equalize_flat": ("Equalization", dict(), np.full((2, 3, 3, 3), 7.0, "float32")),
 }
 
 

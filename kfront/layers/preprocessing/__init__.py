@@ -8,7 +8,8 @@ from kfront.layers.preprocessing.lookup import IntegerLookup, StringLookup
 from kfront.layers.preprocessing.mixing import CutMix, MixUp
 from kfront.layers.preprocessing.normalization import Discretization, Normalization
 from kfront.layers.preprocessing.pipeline import Pipeline
-from kfront.layers.preprocessing.random_color import (AutoContrast, RandomColorDegeneration,
+from kfront.layers.preprocessing.random_color import (AutoContrast, Equalization,
+                                                      RandomColorDegeneration,
                                                       RandomColorJitter, RandomHue,
                                                       RandomPosterization, RandomSaturation,
                                                       RandomSharpness, Solarization)
@@ -20,7 +21,7 @@ from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomCo
                                                       RandomInvert)
 from kfront.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "CutMix", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "MelSpectrogram", "MixUp",
+__all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "CutMix", "Discretization", "Equalization", "HashedCrossing", "Hashing", "IntegerLookup", "MelSpectrogram", "MixUp",
            "Normalization",
            "Pipeline",
            "RandomBrightness", "RandomColorDegeneration",

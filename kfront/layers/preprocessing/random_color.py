@@ -1,6 +1,6 @@
 """Colour augmentations: ``Solarization``, ``AutoContrast``, ``RandomPosterization``,
 ``RandomColorDegeneration``, ``RandomSaturation``, ``RandomHue``, ``RandomSharpness``,
-``RandomColorJitter`` (Keras's formulas, per-image draws from the layer's seed; in training
+``RandomColorJitter``, ``Equalization`` (Keras's formulas, per-image draws from the layer's seed; in training
 only, except ``AutoContrast``, which is deterministic and always applies)."""
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from kfront.layers.preprocessing.random_image import (BaseRandomImageLayer, Rand
                                                       value_range_pair)
 
 __all__ = ["Solarization", "AutoContrast", "RandomPosterization", "RandomColorDegeneration",
-           "RandomSaturation", "RandomHue", "RandomSharpness", "RandomColorJitter"]
+           "RandomSaturation", "RandomHue", "RandomSharpness", "RandomColorJitter",
+           "Equalization"]
 
 
 def to_range(images, source, target):
@@ -315,3 +316,54 @@ class RandomColorJitter(BaseRandomImageLayer):
                 "brightness_factor": self.brightness_factor,
                 "contrast_factor": self.contrast_factor,
                 "saturation_factor": self.saturation_factor, "hue_factor": self.hue_factor}
+
+
+class Equalization(BaseRandomImageLayer):
+    """Histogram equalization of each channel over the batch (``bins`` bins on values mapped
+    to [0, 255], Keras's lookup table); a channel with one occupied bin is left as it is.
+    Applies in training (the default when calling it), as Keras.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> x = np.array([[[[10.0], [10.0], [20.0], [30.0]]]], "float32")
+        >>> layers.Equalization()(x)[0, 0, :, 0].tolist()
+        [0.0, 0.0, 128.0, 255.0]
+    """
+
+    def __init__(self, value_range=(0, 255), bins: int = 256, data_format: str | None = None,
+                 **kwargs):
+        super().__init__(None, data_format, **kwargs)
+        self.bins = int(bins)
+        self.value_range = sorted(value_range_pair(self.who, value_range))
+
+    def _equalize(self, channel):
+        channel = to_range(channel, self.value_range, (0, 255))
+        bins = self.bins
+        scaled = ops.divide(ops.multiply(ops.cast(channel, "float32"), float(bins - 1)), 255.0)
+        indices = ops.clip(ops.cast(scaled, "int32"), 0, bins - 1)
+        hist = ops.segment_sum(ops.ones((ops.size(indices),), "float32"),
+                               ops.reshape(indices, (-1,)), num_segments=bins)
+        cdf = ops.cumsum(hist)
+        cdf_min = ops.min(ops.where(ops.greater(cdf, 0.0), cdf, float("inf")))
+        denominator = ops.subtract(cdf[-1], cdf_min)
+        denominator = ops.where(ops.equal(denominator, 0.0), 1.0, denominator)
+        table = ops.clip(ops.round(ops.divide(ops.multiply(ops.subtract(cdf, cdf_min), 255.0),
+                                              denominator)), 0.0, 255.0)
+        lookup = ops.clip(ops.multiply(ops.divide(channel, 255.0), float(bins - 1)), 0,
+                          bins - 1)
+        equalized = ops.cast(ops.take(table, ops.cast(lookup, "int32")), self.dtype)
+        occupied = ops.sum(ops.cast(ops.greater(hist, 0.0), "int32"))
+        equalized = ops.where(ops.less_equal(occupied, 1), channel, equalized)
+        return to_range(equalized, (0, 255), self.value_range)
+
+    def augment(self, images):
+        images = ops.cast(images, self.dtype)
+        axis = -1 if self.data_format == "channels_last" else 1
+        return ops.stack([self._equalize(c) for c in ops.unstack(images, axis=axis)],
+                         axis=axis)
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), "value_range": self.value_range, "bins": self.bins}
+        config.pop("seed")
+        return config
