@@ -152,11 +152,7 @@ def celu(x, alpha: float = 1.0):
         >>> ops.convert_to_numpy(activations.celu(np.array([0.0, 3.0]))).tolist()
         [0.0, 3.0]
     """
-    x = _t(x)
-    zero = _const(0.0, x)
-    a = _const(alpha, x)
-    return ops.add(ops.maximum(x, zero), ops.multiply(a, ops.expm1(ops.divide(
-        ops.minimum(x, zero), a))))
+    return ops.celu(x, alpha=alpha)
 
 
 def softplus(x):
@@ -220,12 +216,7 @@ def glu(x, axis: int = -1):
         >>> ops.convert_to_numpy(activations.glu(np.array([[2.0, 0.0]]))).tolist()
         [[1.0]]
     """
-    x = _t(x)
-    if ops.shape(x)[axis] % 2 != 0:
-        raise ValueError("glu: axis size must be divisible by 2. "
-                         f"Received: x.shape={tuple(ops.shape(x))} with axis={axis}")
-    a, b = ops.split(x, 2, axis=axis)
-    return ops.multiply(a, ops.sigmoid(b))
+    return ops.glu(x, axis=axis)
 
 
 def tanh(x):
@@ -273,8 +264,7 @@ def hard_silu(x):
         >>> ops.convert_to_numpy(activations.hard_silu(np.array([-4.0, 0.0, 4.0]))).tolist()
         [-0.0, 0.0, 4.0]
     """
-    x = _t(x)
-    return ops.multiply(x, ops.hard_sigmoid(x))
+    return ops.hard_silu(x)
 
 
 hard_swish = hard_silu
@@ -289,8 +279,7 @@ def hard_tanh(x):
         >>> ops.convert_to_numpy(activations.hard_tanh(np.array([-2.0, 0.5]))).tolist()
         [-1.0, 0.5]
     """
-    x = _t(x)
-    return ops.clip(x, _const(-1.0, x), _const(1.0, x))
+    return ops.hard_tanh(x)
 
 
 def exponential(x):
@@ -350,11 +339,7 @@ def soft_shrink(x, threshold: float = 0.5):
         >>> ops.convert_to_numpy(activations.soft_shrink(np.array([-1.0, 0.2, 1.0]))).tolist()
         [-0.5, 0.0, 0.5]
     """
-    x = _t(x)
-    t = _const(threshold, x)
-    zero = ops.zeros_like(x)
-    return ops.where(ops.greater(x, t), ops.subtract(x, t),
-                     ops.where(ops.less(x, ops.negative(t)), ops.add(x, t), zero))
+    return ops.soft_shrink(x, threshold=threshold)
 
 
 def hard_shrink(x, threshold: float = 0.5):
@@ -366,8 +351,7 @@ def hard_shrink(x, threshold: float = 0.5):
         >>> ops.convert_to_numpy(activations.hard_shrink(np.array([-1.0, 0.2, 1.0]))).tolist()
         [-1.0, 0.0, 1.0]
     """
-    x = _t(x)
-    return ops.where(ops.greater(ops.abs(x), _const(threshold, x)), x, ops.zeros_like(x))
+    return ops.hard_shrink(x, threshold=threshold)
 
 
 def tanh_shrink(x):
@@ -379,8 +363,7 @@ def tanh_shrink(x):
         >>> ops.convert_to_numpy(activations.tanh_shrink(np.array([0.0]))).tolist()
         [0.0]
     """
-    x = _t(x)
-    return ops.subtract(x, ops.tanh(x))
+    return ops.tanh_shrink(x)
 
 
 def sparse_plus(x):
@@ -392,11 +375,7 @@ def sparse_plus(x):
         >>> ops.convert_to_numpy(activations.sparse_plus(np.array([-2.0, 0.0, 2.0]))).tolist()
         [0.0, 0.25, 2.0]
     """
-    x = _t(x)
-    one = _const(1.0, x)
-    quad = ops.multiply(_const(0.25, x), ops.square(ops.add(x, one)))
-    return ops.where(ops.less_equal(x, ops.negative(one)), ops.zeros_like(x),
-                     ops.where(ops.less(x, one), quad, x))
+    return ops.sparse_plus(x)
 
 
 def sparse_sigmoid(x):
@@ -408,9 +387,7 @@ def sparse_sigmoid(x):
         >>> ops.convert_to_numpy(activations.sparse_sigmoid(np.array([-2.0, 0.0, 2.0]))).tolist()
         [0.0, 0.5, 1.0]
     """
-    x = _t(x)
-    return ops.clip(ops.multiply(_const(0.5, x), ops.add(x, _const(1.0, x))),
-                    _const(0.0, x), _const(1.0, x))
+    return ops.sparse_sigmoid(x)
 
 
 def squareplus(x, b: float = 4):
@@ -422,9 +399,7 @@ def squareplus(x, b: float = 4):
         >>> ops.convert_to_numpy(activations.squareplus(np.array([0.0]))).tolist()
         [1.0]
     """
-    x = _t(x)
-    y = ops.add(x, ops.sqrt(ops.add(ops.square(x), _const(b, x))))
-    return ops.divide(y, _const(2.0, x))
+    return ops.squareplus(x, b=b)
 
 
 def threshold(x, threshold, default_value):
@@ -436,9 +411,7 @@ def threshold(x, threshold, default_value):
         >>> ops.convert_to_numpy(activations.threshold(np.array([0.1, 2.0]), 1.0, -1.0)).tolist()
         [-1.0, 2.0]
     """
-    x = _t(x)
-    return ops.where(ops.greater(x, _const(threshold, x)), x,
-                     ops.full(ops.shape(x), default_value, dtype=ops.dtype(x)))
+    return ops.threshold(x, threshold, default_value)
 
 
 _FUNCTIONS = (relu, leaky_relu, relu6, softmax, log_softmax, elu, selu, celu, softplus, softsign,

@@ -364,7 +364,7 @@ def glu(x, axis: int = -1):
     x = _float_tensor(x)
     shape = tuple(B.shape(x))
     if not shape or not -len(shape) <= axis < len(shape) or shape[axis] % 2:
-        raise ValueError(f"glu: the size of `x` along `axis` must be even; got shape {shape} "
+        raise ValueError(f"glu: the size of `x` along `axis` must be divisible by 2; got shape {shape} "
                          f"with axis={axis}")
     a, b = B.split(x, 2, axis=axis)
     return B.multiply(a, B.sigmoid(b))
