@@ -63,7 +63,8 @@ def test_equal_keras(backend, keras_results):
 RANDOM = [("RandomRotation", dict(factor=0.2, seed=1)),
           ("RandomZoom", dict(height_factor=0.3, width_factor=(-0.2, 0.4), seed=2)),
           ("RandomTranslation", dict(height_factor=0.2, width_factor=0.3, seed=3)),
-          ("RandomShear", dict(x_factor=0.3, y_factor=0.2, seed=4))]
+          ("RandomShear", dict(x_factor=0.3, y_factor=0.2, seed=4)),
+          ("RandomPerspective", dict(factor=(1, 1), scale=0.4, seed=5))]
 
 
 def test_random_geometry(backend):
@@ -95,5 +96,7 @@ def test_bad_input():
         layers.RandomTranslation(0.1, 1.5)
     with pytest.raises(ValueError, match="RandomShear.*x_factor"):
         layers.RandomShear(x_factor=-0.2)
+    with pytest.raises(ValueError, match="RandomPerspective.*scale"):
+        layers.RandomPerspective(scale=1.5)
     with pytest.raises(ValueError, match="Resizing.*rank 3"):
         layers.Resizing(2, 2)(np.zeros((4, 4), "float32"))

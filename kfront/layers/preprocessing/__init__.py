@@ -14,19 +14,19 @@ from kfront.layers.preprocessing.random_color import (AutoContrast, Equalization
                                                       RandomPosterization, RandomSaturation,
                                                       RandomSharpness, Solarization)
 from kfront.layers.preprocessing.random_filters import RandomErasing, RandomGaussianBlur
-from kfront.layers.preprocessing.random_geometry import (RandomRotation, RandomShear,
-                                                         RandomTranslation, RandomZoom)
+from kfront.layers.preprocessing.random_geometry import (RandomPerspective, RandomRotation,
+                                                         RandomShear, RandomTranslation,
+                                                         RandomZoom)
 from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomContrast,
                                                       RandomCrop, RandomFlip, RandomGrayscale,
                                                       RandomInvert)
 from kfront.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "CutMix", "Discretization", "Equalization", "HashedCrossing", "Hashing", "IntegerLookup", "MelSpectrogram", "MixUp",
-           "Normalization",
-           "Pipeline",
-           "RandomBrightness", "RandomColorDegeneration",
+__all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "CutMix", "Discretization",
+           "Equalization", "HashedCrossing", "Hashing", "IntegerLookup", "MelSpectrogram", "MixUp",
+           "Normalization", "Pipeline", "RandomBrightness", "RandomColorDegeneration",
            "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomErasing", "RandomFlip",
-           "RandomGaussianBlur", "RandomGrayscale",
-           "RandomHue", "RandomInvert", "RandomPosterization",
-           "RandomSaturation", "RandomSharpness", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom",
-           "Rescaling", "Resizing", "Solarization", "StringLookup", "TextVectorization"]
+           "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
+           "RandomPerspective", "RandomPosterization", "RandomRotation", "RandomSaturation",
+           "RandomSharpness", "RandomShear", "RandomTranslation", "RandomZoom", "Rescaling",
+           "Resizing", "Solarization", "StringLookup", "TextVectorization"]

@@ -1,5 +1,6 @@
 """Random geometric augmentations resampled with ``ops.image.affine_transform``:
-``RandomRotation``, ``RandomZoom``, ``RandomTranslation``, ``RandomShear``.
+``RandomRotation``, ``RandomZoom``, ``RandomTranslation``, ``RandomShear`` (and
+``RandomPerspective`` through ``ops.image.perspective_transform``).
 
 Keras's transforms (per-image draws, its matrices, fill modes and interpolations); in
 training only, inputs pass unchanged at inference.
@@ -12,7 +13,8 @@ from kfront import ops, random
 from kfront.layers.preprocessing.image_preprocessing import spatial_axes
 from kfront.layers.preprocessing.random_image import BaseRandomImageLayer, factor_range
 
-__all__ = ["RandomRotation", "RandomZoom", "RandomTranslation", "RandomShear"]
+__all__ = ["RandomRotation", "RandomZoom", "RandomTranslation", "RandomShear",
+           "RandomPerspective"]
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
@@ -232,3 +234,53 @@ class RandomTranslation(BaseAffineLayer):
     def get_config(self) -> dict:
         return {**super().get_config(), "height_factor": self.height_factor,
                 "width_factor": self.width_factor}
+
+
+class RandomPerspective(BaseRandomImageLayer):
+    """With probability drawn from ``factor`` (in [0, 1]), warps each image by moving its
+    corners by up to ``scale / 2`` of their coordinates (``ops.image.perspective_transform``;
+    outside pixels get ``fill_value``).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.RandomPerspective(scale=0.3, seed=0)(np.ones((2, 6, 6, 1), "float32")).shape
+        (2, 6, 6, 1)
+    """
+
+    def __init__(self, factor=1.0, scale: float = 1.0, interpolation: str = "bilinear",
+                 fill_value: float = 0.0, seed: int | None = None,
+                 data_format: str | None = None, **kwargs):
+        super().__init__(seed, data_format, **kwargs)
+        self.factor = factor_range(self.who, factor, (0, 1))
+        if not 0.0 <= scale <= 1.0:
+            raise ValueError(f"{self.who}: scale must be in [0, 1], got {scale}")
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError(f"{self.who}: interpolation must be one of {INTERPOLATIONS}, got "
+                             f"{interpolation!r}")
+        self.scale, self.interpolation, self.fill_value = scale, interpolation, fill_value
+
+    def augment(self, images):
+        images = ops.cast(images, self.dtype)
+        batch = ops.shape(images)[0]
+        h_axis, w_axis = spatial_axes(4, self.data_format)
+        height, width = ops.shape(images)[h_axis], ops.shape(images)[w_axis]
+        probability = random.uniform((batch,), self.factor[0], self.factor[1],
+                                     seed=self.generator)
+        apply = ops.less(random.uniform((batch,), 0.0, 1.0, seed=self.generator), probability)
+        shift = random.uniform((batch, 4, 2), -0.5 * self.scale, 0.5 * self.scale,
+                               dtype=self.dtype, seed=self.generator)
+        corners = [[0.0, 0.0], [width - 1.0, 0.0], [0.0, height - 1.0],
+                   [width - 1.0, height - 1.0]]
+        start = ops.broadcast_to(ops.convert_to_tensor([corners], dtype=self.dtype),
+                                 (batch, 4, 2))
+        end = ops.add(start, ops.multiply(start, shift))
+        warped = ops.image.perspective_transform(images, start, end,
+                                                 interpolation=self.interpolation,
+                                                 fill_value=self.fill_value,
+                                                 data_format=self.data_format)
+        return ops.where(ops.reshape(apply, (-1, 1, 1, 1)), warped, images)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "factor": self.factor, "scale": self.scale,
+                "interpolation": self.interpolation, "fill_value": self.fill_value}
