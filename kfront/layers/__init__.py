@@ -30,6 +30,7 @@ from kfront.layers.attention import (AdditiveAttention, Attention, GroupedQueryA
 from kfront.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kfront.layers.convolutional import Conv3D, Conv3DTranspose
 from kfront.layers.einsum_dense import EinsumDense
+from kfront.layers.framework_wrappers import FlaxLayer, JaxLayer, TFSMLayer, TorchModuleWrapper
 from kfront.layers.embedding import ReversibleEmbedding
 from kfront.layers.identity import Identity
 from kfront.layers.normalization_extra import (GroupNormalization, RMSNormalization,
@@ -87,7 +88,7 @@ __all__ += ["AdditiveAttention", "AlphaDropout", "Attention", "AveragePooling3D"
             "StackedRNNCells", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
             "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
             "AdaptiveMaxPooling3D", "ReversibleEmbedding", "ConvLSTM1D", "ConvLSTM2D",
-            "ConvLSTM3D"]
+            "ConvLSTM3D", "FlaxLayer", "JaxLayer", "TFSMLayer", "TorchModuleWrapper"]
 
 def serialize(layer: Layer) -> dict:
     """The Keras 3 config of a layer (``keras.layers.serialize``).
