@@ -93,11 +93,12 @@ def _nhwc(op: str, images, data_format):
     return x, undo
 
 
-def _float(x):
+def _float(x, op: str):
     """``x`` in a float dtype it computes in (integers: float32), and its own dtype."""
     dtype = B.dtype(x)
-    if dtype in ("bool",) or dtype.startswith(("complex", "string")):
-        raise TypeError(f"image ops need real numeric images; got dtype {dtype}")
+    if dtype == "bool" or dtype.startswith(("complex", "string")):
+        raise TypeError(f"{op}: the images must be real numbers (float or integer); got dtype "
+                        f"{dtype}")
     return (x if dtype.startswith(("float", "bfloat")) else B.cast(x, "float32")), dtype
 
 
@@ -172,7 +173,7 @@ def resize(images, size: Sequence[int], interpolation: str = "bilinear",
     if len(size) != 2 or not all(isinstance(s, (int, numpy.integer)) and s > 0 for s in size):
         raise ValueError(f"{op}: `size` must be two positive ints (height, width); got {size}")
     x, undo = _nhwc(op, images, data_format)
-    x, dtype = _float(x)
+    x, dtype = _float(x, op)
     _, height, width, _ = B.shape(x)
     th, tw = size
     if crop_to_aspect_ratio:
@@ -282,7 +283,7 @@ def map_coordinates(inputs, coordinates, order: int, fill_mode: str = "constant"
     elif len(coordinates) != len(sizes):
         raise ValueError(f"{op}: `coordinates` must hold {len(sizes)} arrays, one per axis of "
                          f"`inputs`; got {len(coordinates)}")
-    x, dtype = _float(x)
+    x, dtype = _float(x, op)
     corners = [_corners(B.cast(B.convert_to_tensor(c), B.dtype(x)), order) for c in coordinates]
     out = _sample(B.reshape(x, (-1,)), corners, sizes, fill_mode, fill_value)
     return _restore(out, dtype)
@@ -343,7 +344,7 @@ def affine_transform(images, transform, interpolation: str = "bilinear",
     _choice(op, "interpolation", interpolation, AFFINE_INTERPOLATIONS)
     _choice(op, "fill_mode", fill_mode, FILL_MODES)
     x, undo = _nhwc(op, images, data_format)
-    x, dtype = _float(x)
+    x, dtype = _float(x, op)
     n, h, w, c = B.shape(x)
     t = B.cast(B.convert_to_tensor(transform), B.dtype(x))
     if len(B.shape(t)) == 1:
@@ -514,10 +515,11 @@ def rgb_to_grayscale(images, data_format: str | None = None):
         >>> float(ops.image.rgb_to_grayscale(np.ones((1, 1, 3), "float32"))[0, 0, 0])
         0.9999...
     """
-    x, undo = _channels("rgb_to_grayscale", images, data_format, (1, 3), False)
+    op = "rgb_to_grayscale"
+    x, undo = _channels(op, images, data_format, (1, 3), False)
     if B.shape(x)[-1] == 1:
         return undo(x)
-    y, dtype = _float(x)
+    y, dtype = _float(x, op)
     weights = B.convert_to_tensor(numpy.array([[0.2989], [0.5870], [0.1140]], B.dtype(y)))
     y = B.matmul(y, weights)
     return undo(y if dtype == B.dtype(y) else B.cast(y, dtype))
@@ -609,7 +611,7 @@ def gaussian_blur(images, kernel_size: Sequence[int] = (3, 3),
     if min(sig) <= 0:
         raise ValueError(f"{op}: `sigma` must be positive; got {sigma}")
     x, undo = _nhwc(op, images, data_format)
-    x, dtype = _float(x)
+    x, dtype = _float(x, op)
     kernel = numpy.outer(_gaussian_1d(size[1], sig[1]), _gaussian_1d(size[0], sig[0]))
     return undo(_restore(_depthwise(x, kernel.reshape(size)), dtype))
 
@@ -628,7 +630,7 @@ def sobel_edges(images, data_format: str | None = None):
     """
     op = "sobel_edges"
     x, undo = _nhwc(op, images, data_format)
-    x, dtype = _float(x)
+    x, dtype = _float(x, op)
     n, h, w, c = B.shape(x)
     index_h = B.convert_to_tensor(numpy.r_[1, 0:h, h - 2].astype("int32") if h > 1
                                   else numpy.zeros(3, "int32"))
@@ -668,7 +670,7 @@ def ssim(image1, image2, max_val: float = 1.0, filter_size: int = 11,
         raise ValueError(f"{op}: `image1` and `image2` must have the same shape; got "
                          f"{B.shape(B.convert_to_tensor(image1))} and "
                          f"{B.shape(B.convert_to_tensor(image2))}")
-    a, dtype = _float(a)
+    a, dtype = _float(a, op)
     b = B.cast(b, B.dtype(a))
     n, h, w, c = B.shape(a)
     if h < filter_size or w < filter_size:
@@ -779,7 +781,7 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims,
     """
     op = "scale_and_translate"
     _choice(op, "method", method, SCALE_AND_TRANSLATE_METHODS)
-    x, dtype = _float(B.convert_to_tensor(images))
+    x, dtype = _float(B.convert_to_tensor(images), op)
     rank = len(B.shape(x))
     dims = [d % rank if -rank <= d < rank else None for d in spatial_dims]
     if None in dims or len(set(dims)) != len(dims):
@@ -842,8 +844,9 @@ def elastic_transform(images, alpha: float = 20.0, sigma: float = 5.0,
 def _elastic_warp(images, noise, alpha: float, sigma: float, interpolation: str,
                   fill_mode: str, fill_value: float, data_format: str | None):
     """``elastic_transform`` given its normal ``noise`` (2 * batch, height, width, 1)."""
-    x, undo = _nhwc("elastic_transform", images, data_format)
-    x, dtype = _float(x)
+    op = "elastic_transform"
+    x, undo = _nhwc(op, images, data_format)
+    x, dtype = _float(x, op)
     n, h, w, c = B.shape(x)
     k = int(6 * sigma) | 1
     field = B.multiply(alpha, gaussian_blur(noise, (k, k), (sigma, sigma), "channels_last"))
