@@ -174,11 +174,14 @@ def inner(x1, x2):
     """
     x1, x2 = _tensor(x1), _tensor(x2)
     r1, r2 = len(B.shape(x1)), len(B.shape(x2))
-    if r1 == 0 or r2 == 0:
-        return einsum(",->" if r1 == r2 else ("," + _letters(r2) + "->" + _letters(r2)
-                                              if r1 == 0 else _letters(r1) + ",->" +
-                                              _letters(r1)), x1, x2)
-    a, b = _letters(r1 - 1), _letters(r2 - 1, _letters(r1 - 1) + "z")
+    if r1 == 0 or r2 == 0:  # a scalar multiplies the other operand
+        a, b = _letters(r1), _letters(r2)
+        return einsum(f"{a},{b}->{a or b}", x1, x2)
+    if B.shape(x1)[-1] != B.shape(x2)[-1]:
+        raise ValueError(f"inner: the last axes of `x1` and `x2` must have the same size; got "
+                         f"shapes {B.shape(x1)} and {B.shape(x2)}")
+    a = _letters(r1 - 1, "z")
+    b = _letters(r2 - 1, a + "z")
     return einsum(f"{a}z,{b}z->{a}{b}", x1, x2)
 
 
@@ -190,7 +193,11 @@ def vdot(x1, x2):
         >>> float(ops.vdot([[1.0, 2.0]], [3.0, 4.0]))
         11.0
     """
-    return einsum("i,i->", ravel(x1), ravel(x2))
+    x1, x2 = ravel(x1), ravel(x2)
+    if B.shape(x1) != B.shape(x2):
+        raise ValueError(f"vdot: `x1` and `x2` must have the same number of elements; got "
+                         f"{B.shape(x1)[0]} and {B.shape(x2)[0]}")
+    return einsum("i,i->", x1, x2)
 
 
 def kron(x1, x2):
