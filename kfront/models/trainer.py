@@ -10,7 +10,7 @@ from kfront import ops
 from kfront.backends import B
 from kfront.backends.common import tree
 from kfront.models import data as data_utils
-from kfront.models.data_adapters import get_data_adapter
+from kfront.models.data_adapters import get_data_adapter, is_array_like
 from kfront.models.data_adapters.data_adapter import (DataAdapter, class_weight_to_sample_weight,
                                                       unpack_x_y_sample_weight)
 
@@ -465,7 +465,7 @@ class Trainer:
         from kfront import config  # the caps of kfront.config.set_max_epochs / _steps_per_epoch
         self._assert_compiled("fit")
         val = None
-        if validation_split and not _is_arrays(x):
+        if validation_split and not is_array_like(x):
             raise ValueError(f"fit: validation_split needs x as arrays; x is a "
                              f"{type(x).__name__}: pass validation_data instead")
         if validation_split and validation_data is None:
@@ -627,7 +627,7 @@ class Trainer:
         self._assert_compiled("train_on_batch")
         x, y, sample_weight = self._one_batch(x, y, sample_weight)
         if class_weight is not None:
-            cw = class_weight_to_sample_weight(_as_list(y)[0], class_weight)
+            cw = class_weight_to_sample_weight(self._per_output(y, "y")[0], class_weight)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         self.reset_metrics()
         if _overrides(type(self), "train_step"):
@@ -756,11 +756,6 @@ def _as_tensors(data):
                                  for v in leaves])
 
 
-def _is_arrays(x) -> bool:
-    from kfront.models.data_adapters import _is_array_like
-    return _is_array_like(x)
-
-
 def _overrides(cls, method: str) -> bool:
     """Does ``cls`` override the Trainer's ``method`` (a user's ``train_step``...)?"""
     return getattr(cls, method) is not getattr(Trainer, method)
@@ -775,10 +770,6 @@ def _to_float(v):
     except (TypeError, ValueError):
         return v
     return float(a) if np.ndim(a) == 0 else v
-
-
-def _as_list(v):
-    return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
 def _is_shape_dependent(spec) -> bool:

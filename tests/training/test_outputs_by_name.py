@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import kfront
-from kfront import layers
 
 RNG = np.random.default_rng(2)
 X = {"a": RNG.normal(size=(16, 3)).astype("float32"),

@@ -23,7 +23,7 @@ from kfront.models.data_adapters.py_dataset_adapter import PyDatasetAdapter
 from kfront.utils.py_dataset import PyDataset
 
 __all__ = ["ArrayDataAdapter", "DataAdapter", "GeneratorDataAdapter", "PyDatasetAdapter",
-           "TFDatasetAdapter", "TorchDataLoaderAdapter", "get_data_adapter",
+           "TFDatasetAdapter", "TorchDataLoaderAdapter", "get_data_adapter", "is_array_like",
            "unpack_x_y_sample_weight"]
 
 
@@ -32,7 +32,7 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size: int | None = Non
                      class_weight: dict | None = None, what: str = "fit") -> DataAdapter:
     """The adapter for ``x``'s kind. ``y`` / ``sample_weight`` go with arrays only (the other
     kinds yield them in their batches), and ``batch_size`` too (the others are batched)."""
-    if _is_array_like(x):
+    if is_array_like(x):
         return ArrayDataAdapter(x, y, sample_weight, batch_size=batch_size or 32,
                                 shuffle=shuffle, class_weight=class_weight, what=what)
     for name, value in (("y", y), ("sample_weight", sample_weight)):
@@ -53,7 +53,7 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size: int | None = Non
                     "tf.data.Dataset or a torch.utils.data.DataLoader")
 
 
-def _is_array_like(x) -> bool:
+def is_array_like(x) -> bool:
     """Arrays and tensors, and lists / tuples / dicts of them (multi-input)."""
     from kfront.backends.common import tree
     if x is None:
