@@ -16,11 +16,33 @@ MEL = {
 }
 
 
+WAVES = np.random.default_rng(4).normal(size=(2, 100, 2)).astype("float32")
+STFT = {
+    "log": dict(frame_length=16, frame_step=8),
+    "magnitude": dict(mode="magnitude", frame_length=20, fft_length=32, padding="same",
+                      window="hamming", periodic=True),
+    "psd": dict(mode="psd", frame_length=16, scaling="spectrum", expand_dims=True),
+    "stft": dict(mode="stft", frame_length=8, window=None),
+    "angle": dict(mode="angle", frame_length=8, frame_step=3),
+    "real_cf": dict(mode="real", frame_length=8, data_format="channels_first"),
+    "imag": dict(mode="imag", frame_length=8, scaling=None),
+}
+
+
+def _waves(cfg):
+    return np.moveaxis(WAVES, 1, 2).copy() if cfg.get("data_format") == "channels_first" \
+        else WAVES
+
+
 @pytest.fixture(scope="module")
 def keras_results():
     import keras
     out = {key: (np.asarray(keras.layers.MelSpectrogram(**cfg)(SIGNAL)),
                  keras.layers.MelSpectrogram(**cfg).get_config()) for key, cfg in MEL.items()}
+    for key, cfg in STFT.items():
+        layer = keras.layers.STFTSpectrogram(**cfg)
+        out["stft_" + key] = (np.asarray(layer(_waves(cfg))), layer.get_config(),
+                              [w.path.split("/")[-1] for w in layer.weights])
     out["one"] = np.asarray(keras.layers.MelSpectrogram(**MEL["power"])(SIGNAL[0]))
     return out
 
@@ -41,7 +63,29 @@ def test_mel_spectrogram_equals_keras(backend, keras_results):
                                atol=1e-3 * np.abs(one).max())
 
 
+def test_stft_spectrogram_equals_keras(backend, keras_results):
+    for key, cfg in STFT.items():
+        layer = layers.STFTSpectrogram(**cfg)
+        got = ops.convert_to_numpy(layer(_waves(cfg)))
+        want, want_config, want_weights = keras_results["stft_" + key]
+        assert got.shape == want.shape, key
+        if key == "angle":  # +-pi on the branch cut (imaginary part +-0)
+            got, want = np.stack([np.cos(got), np.sin(got)]), np.stack([np.cos(want),
+                                                                        np.sin(want)])
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * max(1, np.abs(want).max()),
+                                   err_msg=key)
+        assert sorted(layer.get_config()) == sorted(want_config), key
+        assert [w.name for w in layer.weights] == want_weights, key
+        again = layers.STFTSpectrogram.from_config(layer.get_config())
+        np.testing.assert_array_equal(ops.convert_to_numpy(again(_waves(cfg))),
+                                      ops.convert_to_numpy(layer(_waves(cfg))))
+
+
 def test_bad_input():
+    with pytest.raises(ValueError, match="STFTSpectrogram.*mode"):
+        layers.STFTSpectrogram(mode="phase")
+    with pytest.raises(ValueError, match="STFTSpectrogram.*frame_step"):
+        layers.STFTSpectrogram(frame_length=8, frame_step=9)
     with pytest.raises(ValueError, match="MelSpectrogram.*fft_length"):
         layers.MelSpectrogram(fft_length=64, sequence_length=128)
 

@@ -1,6 +1,6 @@
 """Preprocessing layers (``keras.layers.Rescaling``, ``Normalization``, lookups, image
 augmentation, ...): one module per family."""
-from kfront.layers.preprocessing.audio import MelSpectrogram
+from kfront.layers.preprocessing.audio import MelSpectrogram, STFTSpectrogram
 from kfront.layers.preprocessing.category_encoding import CategoryEncoding
 from kfront.layers.preprocessing.hashing import HashedCrossing, Hashing
 from kfront.layers.preprocessing.image_preprocessing import CenterCrop, Rescaling, Resizing
@@ -29,4 +29,4 @@ __all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "CutMix", "Discreti
            "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
            "RandomPerspective", "RandomPosterization", "RandomRotation", "RandomSaturation",
            "RandomSharpness", "RandomShear", "RandomTranslation", "RandomZoom", "Rescaling",
-           "Resizing", "Solarization", "StringLookup", "TextVectorization"]
+           "Resizing", "STFTSpectrogram", "Solarization", "StringLookup", "TextVectorization"]

@@ -1,7 +1,7 @@
 """Colour augmentations: ``Solarization``, ``AutoContrast``, ``RandomPosterization``,
 ``RandomColorDegeneration``, ``RandomSaturation``, ``RandomHue``, ``RandomSharpness``,
-``RandomColorJitter``, ``Equalization`` (Keras's formulas, per-image draws from the layer's seed; in training
-only, except ``AutoContrast``, which is deterministic and always applies)."""
+``RandomColorJitter``, ``Equalization`` (Keras's formulas, per-image draws from the layer's
+seed; in training only, except ``AutoContrast``, which always applies)."""
 from __future__ import annotations
 
 import numpy as np

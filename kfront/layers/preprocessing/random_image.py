@@ -264,7 +264,8 @@ class RandomInvert(BaseRandomImageLayer):
     Example:
         >>> import numpy as np
         >>> from kfront import layers
-        >>> layers.RandomInvert((1, 1), value_range=(0, 1))(np.zeros((1, 1, 1, 1), "float32")).item()
+        >>> black = np.zeros((1, 1, 1, 1), "float32")
+        >>> layers.RandomInvert((1, 1), value_range=(0, 1))(black).item()
         1.0
     """
 
