@@ -45,6 +45,9 @@ for _name, _lo, _hi in [("arccos", -0.9, 0.9), ("arcsin", -0.9, 0.9), ("arctan",
 CASES["arccosh_int"] = (lambda o, x: o.arccosh(x), [_i(1, 5, 2, 3)], False)
 for _name in ("log2", "log10"):
     CASES[f"{_name}_int"] = (lambda o, x, n=_name: getattr(o, n)(x), [_i(1, 9, 2, 3)], False)
+CASES["exp2_bool"] = (lambda o, x: o.exp2(x), [X23 > 0], False)
+CASES["logaddexp_bool_int8"] = (lambda o, a, b: o.logaddexp(a, b),
+                                [X23 > 0, _i(-3, 4, 2, 3, dtype="int8")], False)
 CASES["sinc_zero"] = (lambda o, x: o.sinc(x), [np.array([[0.0, 1.0, 0.5], [-1, 0, 2]], "float32")],
                       True)
 CASES["cbrt_float64"] = (lambda o, x: o.cbrt(x), [_u(-3, 3, 2, 3).astype("float64")], True)
