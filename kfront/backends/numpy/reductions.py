@@ -43,13 +43,17 @@ def prod(x, axis, keepdims=False):
 @primitive
 def cumprod(x, axis=None):
     """Cumulative product along ``axis`` (None: flattened). Gradient of entry i:
-    prefix_i * S_i with S_i = g_i + x_{i+1} S_{i+1} (exact with zeros, no division)."""
+    sum_{j >= i} g_j y_j / x_i without zeros; with zeros prefix_i * S_i, where
+    S_i = g_i + x_{i+1} S_{i+1} (a loop along the axis, exact, no division)."""
     xp = get_xp(x)
     flat = x.reshape(-1) if axis is None else x
     ax = 0 if axis is None else axis % max(x.ndim, 1)
     out = xp.cumprod(flat, axis=ax, dtype=x.dtype)
 
     def vjp(g, needs):
+        if xp.all(flat != 0):
+            rev = xp.flip(xp.cumsum(xp.flip(g * out, ax), axis=ax), ax)
+            return ((rev / flat).reshape(x.shape),)
         a, gl = xp.moveaxis(flat, ax, -1), xp.moveaxis(g, ax, -1)
         s = xp.empty_like(gl)
         acc = xp.zeros(gl.shape[:-1], gl.dtype)
