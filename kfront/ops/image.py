@@ -54,9 +54,11 @@ def _compiled(*tensor_args: str):
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             tensors = [bound.arguments[name] for name in tensor_args]
-            config = {k: _hashable(v) for k, v in bound.arguments.items()
-                      if k not in tensor_args}
-            return B.image_compiled(impl)(*tensors, **config)
+            settings = {k: _hashable(v) for k, v in bound.arguments.items()
+                        if k not in tensor_args}
+            if settings.get("data_format", "") is None:  # the default now, not when compiled
+                settings["data_format"] = config.image_data_format()
+            return B.image_compiled(impl)(*tensors, **settings)
         return op
     return decorate
 

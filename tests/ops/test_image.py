@@ -207,6 +207,17 @@ def test_affine_transform_mirror(backend):
     np.testing.assert_array_equal(out[0, :, 0], [2, 1, 0, 1, 2])
 
 
+def test_default_data_format_follows_the_config(backend):
+    """``data_format=None`` reads ``kfront.config.image_data_format()`` at each call."""
+    x = IMG[:1]
+    assert ops.shape(ops.image.resize(x, (2, 2))) == (1, 2, 2, 3)
+    kfront.config.set_image_data_format("channels_first")
+    try:
+        assert ops.shape(ops.image.resize(x, (2, 2))) == (1, 5, 2, 2)
+    finally:
+        kfront.config.set_image_data_format("channels_last")
+
+
 def test_elastic_transform(backend):
     """Random (kfront's numbers, so not Keras's): seeded results repeat and equal the native
     engine's; ``alpha=0`` is the identity; integer images keep their dtype."""
