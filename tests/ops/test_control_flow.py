@@ -149,19 +149,28 @@ def _keras_flat(out) -> list:
     return [out]
 
 
-def _compiled(backend, fn):
-    """``fn`` under ``jax.jit`` on JAX: one XLA compilation per case instead of one per
-    ``lax`` primitive met eagerly (and the compiled path is the one training takes)."""
-    if backend != "jax":
-        return fn
-    import jax
-    return jax.jit(fn)
+# cases also run under tf.function on TensorFlow (graph control flow; tracing is slow)
+TF_GRAPH = {"cond", "switch", "while_loop", "fori_loop", "scan_reverse", "scan_length",
+            "scan_nested", "map"}
+
+
+def _compiled(backend, fn, name=None):
+    """``fn`` compiled as a training step is: ``jax.jit`` on JAX (also one XLA compilation per
+    case instead of one per ``lax`` primitive met eagerly), ``tf.function`` on TensorFlow for
+    the ``TF_GRAPH`` cases (graph control flow: ``tf.cond``, ``tf.while_loop``)."""
+    if backend == "jax":
+        import jax
+        return jax.jit(fn)
+    if backend == "tensorflow" and name in TF_GRAPH:
+        import tensorflow as tf
+        return tf.function(fn)
+    return fn
 
 
 def test_results_match_keras(backend, keras_results):
     """Every case on this backend equals Keras (float within 1e-5 relative, others exact)."""
     for name, (f, inputs, _) in CASES.items():
-        got, want = _flat(_compiled(backend, lambda *xs, f=f: f(ops, *xs))(*inputs)), \
+        got, want = _flat(_compiled(backend, lambda *xs, f=f: f(ops, *xs), name)(*inputs)), \
             keras_results[name]
         assert len(got) == len(want), name
         for g, w in zip(got, want):
@@ -190,7 +199,7 @@ def _loss_fn(name):
 def _grads(name, backend="numpy"):
     loss, xs = _loss_fn(name)
     argnums = tuple(i for i, x in enumerate(xs) if x.dtype.kind == "f")
-    _, grads = _compiled(backend, ops.value_and_grad(loss, argnums=argnums))(*xs)
+    _, grads = _compiled(backend, ops.value_and_grad(loss, argnums=argnums), name)(*xs)
     return loss, xs, argnums, [np.asarray(ops.convert_to_numpy(g)) for g in grads]
 
 
@@ -283,7 +292,7 @@ def test_scan_rnn_trains(backend):
         h, _ = ops.scan(step, ops.zeros((8, 4)), ops.transpose(x, (1, 0, 2)))
         return ops.mean(ops.square(ops.subtract(ops.matmul(h, w_o), target)))
 
-    step = _compiled(backend, ops.value_and_grad(loss, argnums=(0, 1, 2)))
+    step = _compiled(backend, ops.value_and_grad(loss, argnums=(0, 1, 2)), "scan")
     losses = []
     for _ in range(6):
         value, grads = step(*params)

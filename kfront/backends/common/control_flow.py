@@ -47,9 +47,9 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     xs_flat = [B.convert_to_tensor(x) for x in xs_flat]
     n = int(length) if length is not None else B.shape(xs_flat[0])[0]
     init_flat, init_spec = tree.flatten(init)
-    dummy_y = tree.unflatten(init_spec, [B.zeros_like(B.convert_to_tensor(v))
-                                         for v in init_flat])
-    carry, ys = init, []
+    init_flat = [B.convert_to_tensor(v) for v in init_flat]
+    dummy_y = tree.unflatten(init_spec, [B.zeros_like(v) for v in init_flat])
+    carry, ys = tree.unflatten(init_spec, init_flat), []
     steps = range(n - 1, -1, -1) if reverse else range(n)
     for i in steps:
         x = None if xs is None else tree.unflatten(xs_spec, [v[i] for v in xs_flat])

@@ -2,8 +2,9 @@
 
 ``cond``, ``switch`` and ``while_loop`` are ``tf.cond`` / ``tf.switch_case`` / ``tf.while_loop``
 (eager, they run the chosen branch or a Python loop; under ``tf.function`` they become graph
-control flow, differentiable as TensorFlow's). Loops whose length is known when traced (``scan``,
-``map``, ``fori_loop`` with int bounds) are Python loops, unrolled under ``tf.function``.
+control flow, differentiable as TensorFlow's). ``scan`` and ``map`` are Python loops when eager
+and one ``tf.while_loop`` over ``TensorArray``s under ``tf.function`` (as ``tf.scan``);
+``fori_loop`` with int bounds is a Python loop (unrolled when traced).
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import numpy
 import tensorflow as tf
 
 from kfront.backends.common import tree
-from kfront.backends.common.control_flow import (associative_scan, map, scan, vectorized_map)
+from kfront.backends.common.control_flow import associative_scan, vectorized_map
 from kfront.backends.common.control_flow import fori_loop as _python_fori_loop
+from kfront.backends.common.control_flow import scan as _python_scan
 from kfront.backends.tensorflow.core import convert_to_tensor, op_input
 
 __all__ = ["associative_scan", "cond", "custom_gradient", "eig", "fori_loop", "jvp", "map", "scan",
@@ -52,6 +54,45 @@ def fori_loop(lower, upper, body_fun, init_val):
         return _python_fori_loop(lower, upper, body_fun, init_val)
     return while_loop(lambda i, v: i < upper, lambda i, v: (i + 1, body_fun(i, v)),
                       (lower, init_val))[1]
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    if tf.executing_eagerly():
+        return _python_scan(f, init, xs=xs, length=length, reverse=reverse, unroll=unroll)
+    xs_flat, xs_spec = ([], None) if xs is None else tree.flatten(xs)
+    xs_flat = [convert_to_tensor(x) for x in xs_flat]
+    n = int(length) if length is not None else xs_flat[0].shape[0]
+    if n is None:
+        n = tf.shape(xs_flat[0])[0]
+    init_flat, init_spec = tree.flatten(init)
+    init_flat = [convert_to_tensor(v) for v in init_flat]
+
+    def x_at(i):
+        return None if xs is None else tree.unflatten(xs_spec, [x[i] for x in xs_flat])
+
+    def carry_of(values):
+        return tree.unflatten(init_spec, list(values))
+
+    # one traced call finds the structure and dtypes of y (not run: nothing reads it)
+    _, y0 = f(carry_of(init_flat), x_at(n - 1 if reverse else 0))
+    y_none = y0 is None
+    y_flat, y_spec = tree.flatten(init if y_none else y0)
+    arrays = [tf.TensorArray(convert_to_tensor(v).dtype, size=n, element_shape=
+                             convert_to_tensor(v).shape) for v in y_flat]
+
+    def body(i, carry, arrays):
+        step = n - 1 - i if reverse else i
+        new_carry, y = f(carry_of(carry), x_at(step))
+        new_flat = [tf.cast(convert_to_tensor(c), o.dtype) for c, o in
+                    zip(tree.flatten(new_carry)[0], init_flat)]
+        ys = [tf.zeros_like(c) for c in carry] if y_none else tree.flatten(y)[0]
+        return i + 1, new_flat, [a.write(step, convert_to_tensor(v)) for a, v in zip(arrays, ys)]
+    _, carry, arrays = tf.while_loop(lambda i, c, a: i < n, body, (0, init_flat, arrays))
+    return carry_of(carry), tree.unflatten(y_spec, [a.stack() for a in arrays])
+
+
+def map(f, xs):
+    return scan(lambda _, x: ((), f(x)), (), xs)[1]
 
 
 def slice(inputs, start_indices, shape):
