@@ -364,8 +364,8 @@ def glu(x, axis: int = -1):
     x = _float_tensor(x)
     shape = tuple(B.shape(x))
     if not shape or not -len(shape) <= axis < len(shape) or shape[axis] % 2:
-        raise ValueError(f"glu: the size of `x` along `axis` must be divisible by 2; got shape {shape} "
-                         f"with axis={axis}")
+        raise ValueError(f"glu: the size of `x` along `axis` must be divisible by 2; got "
+                         f"shape {shape} with axis={axis}")
     a, b = B.split(x, 2, axis=axis)
     return B.multiply(a, B.sigmoid(b))
 
@@ -638,9 +638,9 @@ def rms_normalization(x, scale=None, axis=-1, epsilon: float | None = None):
     Example:
         >>> import numpy as np
         >>> from kfront import ops
-        >>> ops.convert_to_numpy(ops.rms_normalization(np.array([[3.0, 4.0]]) * 0 + 2.0,
+        >>> ops.convert_to_numpy(ops.rms_normalization(np.array([[2.0, -2.0]]),
         ...                                            epsilon=0.0)).tolist()
-        [[1.0, 1.0]]
+        [[1.0, -1.0]]
     """
     eps = _epsilon() if epsilon is None else epsilon
     x = _float_tensor(x)
@@ -661,7 +661,7 @@ def normalize(x, axis: int = -1, order: int = 2, epsilon: float | None = None):
     Example:
         >>> import numpy as np
         >>> from kfront import ops
-        >>> ops.convert_to_numpy(ops.normalize(np.array([[3.0, 4.0]]))).tolist()
+        >>> np.round(ops.convert_to_numpy(ops.normalize(np.array([[3.0, 4.0]]))), 6).tolist()
         [[0.6, 0.8]]
     """
     eps = _epsilon() if epsilon is None else epsilon
@@ -998,10 +998,9 @@ def ctc_loss(target, output, target_length, output_length, mask_index: int = 0):
     phi = B.concatenate([B.zeros((batch, 1), dtype=dtype),
                          B.full((batch, labels), _LOG_EPSILON, dtype=dtype)], axis=1)
     emit = B.full((batch, labels), _LOG_EPSILON, dtype=dtype)
-    for t in range(steps):
-        le = B.getitem(emit_all, (slice(None), t))
-        lp = B.getitem(phi_all, (slice(None), t))
-        stop = B.getitem(done, (slice(None), slice(t, t + 1)))
+    steps_in = zip(B.unstack(emit_all, axis=1), B.unstack(phi_all, axis=1),
+                   B.unstack(B.expand_dims(done, -1), axis=1))
+    for le, lp, stop in steps_in:
         moved = add_to_phi(phi, B.add(emit, B.multiply(eps, repeat)))
         next_emit = B.logaddexp(B.add(B.getitem(moved, (slice(None), slice(None, -1))), le),
                                 B.add(emit, le))
