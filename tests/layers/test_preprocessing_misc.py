@@ -125,3 +125,25 @@ def test_mixing_bad_input():
         layers.MixUp()(np.zeros((4, 4, 3), "float32"))
     with pytest.raises(ValueError, match="CutMix.*images"):
         layers.CutMix()({"labels": np.zeros((2, 3), "float32")})
+
+
+def test_max_num_bounding_boxes(backend):
+    import keras
+    images = np.zeros((2, 4, 4, 3), "float32")
+    for n in (1, 5):
+        boxes = np.arange(2 * n * 4, dtype="float32").reshape(2, n, 4)
+        labels = np.arange(2 * n, dtype="float32").reshape(2, n)
+        data = {"images": images, "bounding_boxes": {"boxes": boxes, "labels": labels}}
+        want = keras.layers.MaxNumBoundingBoxes(3, fill_value=-2)(data)
+        layer = layers.MaxNumBoundingBoxes(3, fill_value=-2)
+        got = layer(data)
+        for key in ("boxes", "labels"):
+            np.testing.assert_array_equal(ops.convert_to_numpy(got["bounding_boxes"][key]),
+                                          np.asarray(want["bounding_boxes"][key]))
+        np.testing.assert_array_equal(ops.convert_to_numpy(got["images"]), images)
+    assert sorted(layer.get_config()) == sorted(
+        keras.layers.MaxNumBoundingBoxes(3).get_config())
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer(images)), images)
+    with pytest.raises(KeyError, match="MaxNumBoundingBoxes.*unsupported"):
+        layer({"images": images, "bounding_boxes": {"boxes": boxes, "labels": labels,
+                                                    "scores": labels}})

@@ -1,6 +1,7 @@
 """Preprocessing layers (``keras.layers.Rescaling``, ``Normalization``, lookups, image
 augmentation, ...): one module per family."""
 from kfront.layers.preprocessing.audio import MelSpectrogram, STFTSpectrogram
+from kfront.layers.preprocessing.bounding_boxes import MaxNumBoundingBoxes
 from kfront.layers.preprocessing.category_encoding import CategoryEncoding
 from kfront.layers.preprocessing.hashing import HashedCrossing, Hashing
 from kfront.layers.preprocessing.image_preprocessing import CenterCrop, Rescaling, Resizing
@@ -23,7 +24,8 @@ from kfront.layers.preprocessing.random_image import (RandomBrightness, RandomCo
 from kfront.layers.preprocessing.text_vectorization import TextVectorization
 
 __all__ = ["AutoContrast", "CategoryEncoding", "CenterCrop", "CutMix", "Discretization",
-           "Equalization", "HashedCrossing", "Hashing", "IntegerLookup", "MelSpectrogram", "MixUp",
+           "Equalization", "HashedCrossing", "Hashing", "IntegerLookup", "MaxNumBoundingBoxes",
+           "MelSpectrogram", "MixUp",
            "Normalization", "Pipeline", "RandomBrightness", "RandomColorDegeneration",
            "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomErasing", "RandomFlip",
            "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
