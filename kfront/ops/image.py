@@ -254,7 +254,7 @@ def _sample(flat, corners, sizes, fill_mode: str, fill_value):
 
 @_compiled("inputs", "coordinates")
 def map_coordinates(inputs, coordinates, order: int, fill_mode: str = "constant",
-                    fill_value: float = 0.0):
+                    fill_value: float = 0):
     """The values of ``inputs`` at ``coordinates`` (scipy.ndimage.map_coordinates).
 
     ``coordinates`` has shape (inputs.ndim, ...): one array of positions per axis; the result
