@@ -134,16 +134,21 @@ def test_max_num_bounding_boxes(backend):
         boxes = np.arange(2 * n * 4, dtype="float32").reshape(2, n, 4)
         labels = np.arange(2 * n, dtype="float32").reshape(2, n)
         data = {"images": images, "bounding_boxes": {"boxes": boxes, "labels": labels}}
-        want = keras.layers.MaxNumBoundingBoxes(3, fill_value=-2)(data)
-        layer = layers.MaxNumBoundingBoxes(3, fill_value=-2)
+        want = keras.layers.MaxNumBoundingBoxes(3, fill_value=-2,
+                                                bounding_box_format="xyxy")(data)
+        layer = layers.MaxNumBoundingBoxes(3, fill_value=-2, bounding_box_format="xyxy")
         got = layer(data)
         for key in ("boxes", "labels"):
             np.testing.assert_array_equal(ops.convert_to_numpy(got["bounding_boxes"][key]),
                                           np.asarray(want["bounding_boxes"][key]))
         np.testing.assert_array_equal(ops.convert_to_numpy(got["images"]), images)
     assert sorted(layer.get_config()) == sorted(
+        keras.layers.MaxNumBoundingBoxes(3, bounding_box_format="xyxy").get_config())
+    assert sorted(layers.MaxNumBoundingBoxes(3).get_config()) == sorted(
         keras.layers.MaxNumBoundingBoxes(3).get_config())
     np.testing.assert_array_equal(ops.convert_to_numpy(layer(images)), images)
+    with pytest.raises(ValueError, match="MaxNumBoundingBoxes.*bounding_box_format"):
+        layers.MaxNumBoundingBoxes(3)(data)
     with pytest.raises(KeyError, match="MaxNumBoundingBoxes.*unsupported"):
         layer({"images": images, "bounding_boxes": {"boxes": boxes, "labels": labels,
                                                     "scores": labels}})

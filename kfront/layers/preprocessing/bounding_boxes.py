@@ -11,7 +11,8 @@ __all__ = ["MaxNumBoundingBoxes"]
 class MaxNumBoundingBoxes(Layer):
     """Makes ``data["bounding_boxes"]["boxes"]`` (batch, n, 4) and ``["labels"]`` (batch, n)
     have exactly ``max_number`` boxes: extra boxes are dropped, missing ones filled with
-    ``fill_value``; images (and a plain image tensor) pass unchanged.
+    ``fill_value``; images (and a plain image tensor) pass unchanged. As Keras, boxes need
+    a ``bounding_box_format``.
 
     Example:
         >>> import numpy as np
@@ -46,6 +47,10 @@ class MaxNumBoundingBoxes(Layer):
     def call(self, inputs):
         if not isinstance(inputs, dict) or "bounding_boxes" not in inputs:
             return inputs
+        if not self.bounding_box_format:
+            raise ValueError(f'MaxNumBoundingBoxes "{self.name}": the data has bounding_boxes '
+                             "but the layer no bounding_box_format; pass one, e.g. "
+                             'bounding_box_format="xyxy"')
         boxes = dict(inputs["bounding_boxes"])
         extra = set(boxes) - {"boxes", "labels"}
         if extra:
@@ -66,6 +71,8 @@ class MaxNumBoundingBoxes(Layer):
         return input_shape
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "max_number": self.max_number,
-                "bounding_box_format": self.bounding_box_format,
-                "data_format": self.data_format}
+        config = {**super().get_config(), "max_number": self.max_number,
+                  "data_format": self.data_format}
+        if self.bounding_box_format is not None:  # as Keras: only when set
+            config["bounding_box_format"] = self.bounding_box_format
+        return config
