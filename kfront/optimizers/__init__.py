@@ -1,4 +1,5 @@
-"""Optimizers (``keras.optimizers``): ``SGD``, ``Adam``, ``RMSprop``, ``Adagrad``, the
+"""Optimizers (``keras.optimizers``): ``SGD``, ``Adam``, ``AdamW``, ``Adamax``, ``Nadam``,
+``RMSprop``, ``Adagrad``, ``Adadelta``, ``Ftrl``, ``Lion``, ``Lamb``, ``Adafactor``, the
 ``Optimizer`` base class, learning-rate ``schedules`` and ``get``/``serialize``/``deserialize``.
 
 Example:
@@ -15,19 +16,28 @@ from __future__ import annotations
 from typing import Any
 
 from kfront.optimizers import schedules
+from kfront.optimizers.adadelta import Adadelta
+from kfront.optimizers.adafactor import Adafactor
 from kfront.optimizers.adagrad import Adagrad
 from kfront.optimizers.adam import Adam
+from kfront.optimizers.adamax import Adamax
+from kfront.optimizers.adamw import AdamW
 from kfront.optimizers.base_optimizer import Optimizer
+from kfront.optimizers.ftrl import Ftrl
+from kfront.optimizers.lamb import Lamb
+from kfront.optimizers.lion import Lion
+from kfront.optimizers.nadam import Nadam
 from kfront.optimizers.rmsprop import RMSprop
 from kfront.optimizers.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "schedules", "get", "serialize",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad",
+           "Adadelta", "Ftrl", "Lion", "Lamb", "Adafactor", "schedules", "get", "serialize",
            "deserialize"]
 
-ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (SGD, Adam, RMSprop, Adagrad)}
+ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (
+    SGD, Adam, RMSprop, Adagrad, AdamW, Adamax, Nadam, Adadelta, Ftrl, Lion, Lamb, Adafactor)}
 # in Keras 3 but not (yet) in kfront: named in the error for these
-_KERAS_ONLY = ("adadelta", "adafactor", "adamax", "adamw", "ftrl", "lamb", "lion", "muon",
-               "nadam", "lossscaleoptimizer", "schedulefreeadamw")
+_KERAS_ONLY = ("muon", "lossscaleoptimizer", "schedulefreeadamw", "multioptimizer")
 
 
 def serialize(optimizer: Optimizer) -> dict:

@@ -752,3 +752,14 @@ def clip_by_global_norm(value_list: Sequence, clip_norm: float) -> list:
     scale = ops.add(ops.divide(clip_norm, ops.maximum(norm, clip_norm)),
                     ops.subtract(norm, norm))
     return [None if v is None else ops.multiply(v, scale) for v in value_list]
+
+
+def check_range(optimizer: Optimizer, low: float = 0.0, high: float = 1.0,
+                **arguments: float) -> None:
+    """Raise a ValueError naming the optimizer and the argument for a value outside
+    ``[low, high]`` (or not a real number)."""
+    for key, value in arguments.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+                low <= value <= high):
+            raise ValueError(f"{type(optimizer).__name__}: argument `{key}` must be a number in "
+                             f"[{low}, {high}]. Received: {key}={value!r}")

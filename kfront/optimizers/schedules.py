@@ -12,12 +12,14 @@ Example:
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from kfront import ops
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay",
-           "InverseTimeDecay", "serialize", "deserialize"]
+           "InverseTimeDecay", "PolynomialDecay", "CosineDecay", "CosineDecayRestarts",
+           "serialize", "deserialize"]
 
 
 def _as(x, dtype):
@@ -53,10 +55,10 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-def _check_decay_steps(obj, decay_steps):
+def _check_decay_steps(obj, decay_steps, arg: str = "decay_steps"):
     if decay_steps <= 0:
-        raise ValueError(f"{type(obj).__name__}: argument `decay_steps` must be > 0. "
-                         f"Received: decay_steps={decay_steps}")
+        raise ValueError(f"{type(obj).__name__}: argument `{arg}` must be > 0. "
+                         f"Received: {arg}={decay_steps}")
 
 
 class _StepDecay(LearningRateSchedule):
@@ -169,7 +171,165 @@ class InverseTimeDecay(_StepDecay):
         return ops.divide(initial, denom)
 
 
-_BUILTIN = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay, InverseTimeDecay)}
+class PolynomialDecay(LearningRateSchedule):
+    """``(initial - end) * (1 - step / decay_steps) ** power + end``; the step is capped at
+    ``decay_steps``, or with ``cycle`` ``decay_steps`` is multiplied by ``ceil(step /
+    decay_steps)``.
+
+    Example:
+        >>> from kfront.optimizers import schedules
+        >>> s = schedules.PolynomialDecay(1.0, decay_steps=4, end_learning_rate=0.0)
+        >>> [float(s(k)) for k in (0, 2, 4, 8)]
+        [1.0, 0.5, 0.0, 0.0]
+    """
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int,
+                 end_learning_rate: float = 0.0001, power: float = 1.0, cycle: bool = False,
+                 name: str = "PolynomialDecay"):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.end_learning_rate = end_learning_rate
+        self.power = power
+        self.cycle = cycle
+        self.name = name
+        _check_decay_steps(self, decay_steps)
+
+    def __call__(self, step):
+        initial = ops.convert_to_tensor(self.initial_learning_rate)
+        dtype = ops.dtype(initial)
+        end = _as(self.end_learning_rate, dtype)
+        step = _as(step, dtype)
+        decay_steps = _as(self.decay_steps, dtype)
+        if self.cycle:
+            multiplier = ops.where(ops.equal(step, 0), _as(1, dtype),
+                                   ops.ceil(ops.divide(step, decay_steps)))
+            decay_steps = ops.multiply(decay_steps, multiplier)
+        else:
+            step = ops.minimum(step, decay_steps)
+        p = ops.divide(step, decay_steps)
+        return ops.add(ops.multiply(ops.subtract(initial, end),
+                                    ops.power(ops.subtract(_as(1, dtype), p),
+                                              _as(self.power, dtype))), end)
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "end_learning_rate": self.end_learning_rate,
+                "power": self.power, "cycle": self.cycle, "name": self.name}
+
+
+def _cosine(fraction, dtype, alpha):
+    """``(1 - alpha) * 0.5 * (1 + cos(pi * fraction)) + alpha`` in ``dtype``."""
+    cosine = ops.multiply(_as(0.5, dtype), ops.add(_as(1, dtype), ops.cos(
+        ops.multiply(_as(math.pi, dtype), fraction))))
+    return ops.add(ops.multiply(_as(1 - alpha, dtype), cosine), _as(alpha, dtype))
+
+
+class CosineDecay(LearningRateSchedule):
+    """Cosine decay from the initial rate (or, after a linear warmup of ``warmup_steps`` to
+    ``warmup_target``, from that target) to ``alpha`` times it over ``decay_steps``.
+
+    Example:
+        >>> from kfront.optimizers import schedules
+        >>> s = schedules.CosineDecay(0.0, 4, warmup_target=1.0, warmup_steps=2)
+        >>> [round(float(s(k)), 4) for k in (0, 1, 2, 4, 6, 9)]
+        [0.0, 0.5, 1.0, 0.5, 0.0, 0.0]
+    """
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0,
+                 name: str = "CosineDecay", warmup_target: float | None = None,
+                 warmup_steps: int = 0):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.alpha = alpha
+        self.name = name
+        self.warmup_steps = warmup_steps
+        self.warmup_target = warmup_target
+        _check_decay_steps(self, decay_steps)
+        if warmup_steps < 0:
+            raise ValueError(f"CosineDecay: argument `warmup_steps` must be >= 0. "
+                             f"Received: warmup_steps={warmup_steps}")
+
+    def __call__(self, step):
+        initial = ops.convert_to_tensor(self.initial_learning_rate)
+        dtype = ops.dtype(initial)
+        decay_steps = _as(self.decay_steps, dtype)
+        step = _as(step, dtype)
+        if self.warmup_target is None:
+            step = ops.minimum(step, decay_steps)
+            return ops.multiply(initial, _cosine(ops.divide(step, decay_steps), dtype,
+                                                 self.alpha))
+        target = _as(self.warmup_target, dtype)
+        warmup_steps = _as(self.warmup_steps, dtype)
+        step = ops.minimum(step, ops.add(decay_steps, warmup_steps))
+        in_warmup = ops.less(step, warmup_steps)
+        # the warmup fraction's denominator is 1 where it is not used (no 0 / 0)
+        warmup = ops.add(ops.multiply(ops.subtract(target, initial), ops.divide(
+            step, ops.where(in_warmup, warmup_steps, _as(1, dtype)))), initial)
+        decay = ops.multiply(target, _cosine(ops.divide(ops.subtract(step, warmup_steps),
+                                                        decay_steps), dtype, self.alpha))
+        return ops.where(in_warmup, warmup, decay)
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "alpha": self.alpha, "name": self.name,
+                "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
+
+
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR): periods of ``first_decay_steps * t_mul**i``
+    steps, the i-th starting from ``initial_learning_rate * m_mul**i``.
+
+    Example:
+        >>> from kfront.optimizers import schedules
+        >>> s = schedules.CosineDecayRestarts(1.0, 2, t_mul=1.0, m_mul=0.5)
+        >>> [round(float(s(k)), 4) for k in (0, 1, 2, 3, 4)]
+        [1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0,
+                 m_mul: float = 1.0, alpha: float = 0.0, name: str = "SGDRDecay"):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.first_decay_steps = first_decay_steps
+        self._t_mul = t_mul
+        self._m_mul = m_mul
+        self.alpha = alpha
+        self.name = name
+        _check_decay_steps(self, first_decay_steps, "first_decay_steps")
+
+    def __call__(self, step):
+        initial = ops.convert_to_tensor(self.initial_learning_rate)
+        dtype = ops.dtype(initial)
+        t_mul = _as(self._t_mul, dtype)
+        one = _as(1, dtype)
+        fraction = ops.divide(_as(step, dtype), _as(self.first_decay_steps, dtype))
+        if float(self._t_mul) == 1.0:
+            i_restart = ops.floor(fraction)
+            fraction = ops.subtract(fraction, i_restart)
+        else:
+            i_restart = ops.floor(ops.divide(
+                ops.log(ops.subtract(one, ops.multiply(fraction, ops.subtract(one, t_mul)))),
+                ops.log(t_mul)))
+            sum_r = ops.divide(ops.subtract(one, ops.power(t_mul, i_restart)),
+                               ops.subtract(one, t_mul))
+            fraction = ops.divide(ops.subtract(fraction, sum_r), ops.power(t_mul, i_restart))
+        m_fac = ops.power(_as(self._m_mul, dtype), i_restart)
+        cosine = ops.multiply(ops.multiply(_as(0.5, dtype), m_fac), ops.add(one, ops.cos(
+            ops.multiply(_as(math.pi, dtype), fraction))))
+        alpha = _as(self.alpha, dtype)
+        return ops.multiply(initial, ops.add(ops.multiply(ops.subtract(one, alpha), cosine),
+                                             alpha))
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "first_decay_steps": self.first_decay_steps, "t_mul": self._t_mul,
+                "m_mul": self._m_mul, "alpha": self.alpha, "name": self.name}
+
+
+_BUILTIN = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay, InverseTimeDecay,
+                                    PolynomialDecay, CosineDecay, CosineDecayRestarts)}
 
 
 def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
