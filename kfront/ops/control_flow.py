@@ -22,8 +22,8 @@ from kfront.backends import B
 from kfront.backends.common import tree
 from kfront.backends.common.dtypes import standardize_dtype
 
-__all__ = ["associative_scan", "cond", "custom_gradient", "eig", "fori_loop", "jvp", "map", "saturate_cast",
-           "scan", "scatter", "scatter_update", "slice", "slice_update", "switch",
+__all__ = ["associative_scan", "cond", "custom_gradient", "eig", "fori_loop", "jvp", "map",
+           "saturate_cast", "scan", "scatter", "scatter_update", "slice", "slice_update", "switch",
            "vectorized_map", "view_as_complex", "view_as_real", "while_loop"]
 
 
@@ -116,7 +116,8 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
                  for v in tree.flatten(xs)[0]}
         if None in sizes or len(sizes) > 1 or (length is not None and sizes != {length}):
             raise ValueError(f"scan: every array in `xs` must have the same leading size "
-                             f"(and equal `length`={length}); got leading sizes {sorted(sizes, key=str)}")
+                             f"(and equal `length`={length}); got leading sizes "
+                             f"{sorted(sizes, key=str)}")
     return B.scan(f, init, xs=xs, length=length, reverse=reverse, unroll=unroll)
 
 
@@ -133,7 +134,8 @@ def associative_scan(f: Callable, elems, reverse: bool = False, axis: int = 0):
     _callable("associative_scan", "f", f)
     shapes = [B.shape(B.convert_to_tensor(e)) for e in tree.flatten(elems)[0]]
     ranks = {len(s) for s in shapes}
-    if not shapes or builtins.min(ranks) < 1 or not -builtins.min(ranks) <= axis < builtins.min(ranks):
+    rank = builtins.min(ranks) if shapes else 0
+    if rank < 1 or not -rank <= axis < rank:
         raise ValueError(f"associative_scan: `axis`={axis} is out of range for `elems` of shapes "
                          f"{shapes}")
     if len({s[axis] for s in shapes}) > 1:

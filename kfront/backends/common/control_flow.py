@@ -108,12 +108,3 @@ def vectorized_map(function, elements):
     outs = [function(tree.unflatten(spec, [e[i] for e in flat])) for i in range(n)]
     return stack_structures(outs, None)
 
-
-def check_start(start_indices, rank: int) -> list:
-    """``start_indices`` as a list of ``rank`` entries (ints or scalar tensors)."""
-    starts = list(start_indices) if isinstance(start_indices, (list, tuple)) else \
-        [start_indices[i] for i in range(B.shape(start_indices)[0])]
-    if len(starts) != rank:
-        raise ValueError(f"`start_indices` must have one entry per axis of `inputs` ({rank}); "
-                         f"got {len(starts)}")
-    return starts
