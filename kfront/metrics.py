@@ -47,6 +47,11 @@ __all__ = [
     "SparseCategoricalCrossentropy", "AUC", "accuracy", "binary_accuracy",
     "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "get", "serialize", "deserialize", "resolve",
+    "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision",
+    "Recall", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "PrecisionAtRecall",
+    "RecallAtPrecision", "F1Score", "FBetaScore", "R2Score", "IoU", "BinaryIoU", "MeanIoU",
+    "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "ConcordanceCorrelation",
+    "pearson_correlation", "concordance_correlation",
 ]
 
 _uids: collections.Counter = collections.Counter()
@@ -1003,13 +1008,784 @@ def _evenly_distributed(thresholds: np.ndarray) -> bool:
     return bool(np.allclose(thresholds, even, atol=config.epsilon()))
 
 
+# ---------------------------------------------------------------------- confusion metrics
+_NEG_INF = -1e10
+
+
+def _parse_thresholds(owner: str, thresholds, default: float) -> list:
+    """Keras's ``parse_init_thresholds``: a float or a list of floats in [0, 1]."""
+    if thresholds is None:
+        return [default]
+    listed = list(thresholds) if isinstance(thresholds, (list, tuple, np.ndarray)) \
+        else [thresholds]
+    bad = [t for t in listed if t is None or not 0 <= t <= 1]
+    if bad:
+        raise ValueError(f"{owner}: threshold values must be in [0, 1]. Received: {bad}")
+    return [float(t) for t in listed]
+
+
+def _filter_top_k(x: np.ndarray, k: int) -> np.ndarray:
+    """Keep the ``k`` largest values of the last axis, the others become ``-1e10``."""
+    idx = np.argsort(-x, axis=-1, kind="stable")[..., :k]
+    mask = np.zeros_like(x)
+    np.put_along_axis(mask, idx, 1.0, axis=-1)
+    return x * mask + _NEG_INF * (1 - mask)
+
+
+def _confusion_counts(owner: str, y_true, y_pred, thresholds: list, evenly: bool,
+                      sample_weight=None, top_k: int | None = None,
+                      class_id: int | None = None) -> tuple:
+    """Keras's ``update_confusion_matrix_variables``: weighted (tp, fp, tn, fn) per threshold,
+    a prediction counting as positive when it is strictly above the threshold."""
+    y_true = _host(y_true).astype("float32")
+    y_pred = _host(y_pred).astype("float32")
+    y_pred, y_true = _squeeze_or_expand(y_pred, y_true)
+    if y_pred.shape != y_true.shape:
+        raise ValueError(f"{owner}: y_true and y_pred must have the same shape. Received: "
+                         f"y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}")
+    if sample_weight is not None:
+        sample_weight = np.expand_dims(_host(sample_weight).astype("float32"), -1)
+        _, sample_weight = _squeeze_or_expand(y_true, sample_weight, expand_rank_1=False)
+        try:
+            sample_weight = np.broadcast_to(sample_weight, y_pred.shape)
+        except ValueError:
+            raise ValueError(f"{owner}: sample_weight of shape {sample_weight.shape} does not "
+                             f"broadcast to y_pred's shape {y_pred.shape}") from None
+    if top_k is not None:
+        y_pred = _filter_top_k(y_pred, top_k)
+    if class_id is not None:
+        if y_pred.ndim == 1:
+            raise ValueError(f"{owner}: when class_id is provided, y_pred must be a 2D array "
+                             f"with shape (num_samples, num_classes), found shape: "
+                             f"{y_pred.shape}")
+        y_true, y_pred = y_true[..., class_id], y_pred[..., class_id]
+        if sample_weight is not None:
+            sample_weight = sample_weight[..., class_id]
+    preds = y_pred.reshape(-1)
+    is_pos = y_true.reshape(-1).astype(bool)
+    w = np.ones(preds.shape) if sample_weight is None else \
+        sample_weight.reshape(-1).astype("float64")
+    pos_w, neg_w = np.where(is_pos, w, 0.0), np.where(is_pos, 0.0, w)
+    n = len(thresholds)
+    if evenly:
+        bucket = np.ceil(np.clip(preds, 0.0, 1.0) * np.float32(n - 1)) - 1
+        if thresholds[0] < 0.0 or thresholds[-1] > 1.0:
+            bucket = np.maximum(bucket, 0)
+        bucket = bucket.astype("int64")
+        tp, fp = _count_above(bucket, pos_w, n), _count_above(bucket, neg_w, n)
+    else:
+        above = preds[None, :] > np.asarray(thresholds, dtype="float32")[:, None]
+        tp, fp = above @ pos_w, above @ neg_w
+    return tp, fp, neg_w.sum() - fp, pos_w.sum() - tp
+
+
+def _one_or_all(values: np.ndarray):
+    """A float for one threshold, else the array (Keras's ``result[0] if ... else result``)."""
+    return float(values[0]) if len(values) == 1 else np.asarray(values, dtype="float64")
+
+
+class _ConfusionMatrixConditionCount(Metric):
+    _KEY = "tp"
+
+    def __init__(self, thresholds=None, name: str | None = None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds = thresholds
+        self.thresholds = _parse_thresholds(type(self).__name__, thresholds, 0.5)
+        self._evenly = _evenly_distributed(np.array(self.thresholds))
+        self.reset_state()
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        counts = dict(zip(("tp", "fp", "tn", "fn"), _confusion_counts(
+            type(self).__name__, y_true, y_pred, self.thresholds, self._evenly,
+            sample_weight)))
+        self.accumulator = self.accumulator + counts[self._KEY]
+
+    def reset_state(self) -> None:
+        self.accumulator = np.zeros(len(self.thresholds))
+
+    def result(self):
+        return _one_or_all(self.accumulator)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+def _count_class(cls_name: str, key: str, what: str):
+    doc = f"""The weighted number of {what} (a prediction is positive when it is above the
+    threshold; one count per threshold).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.{cls_name}()
+        >>> m.update_state([0, 1, 1, 0], [0.2, 0.8, 0.3, 0.9])
+        >>> m.result()
+        1.0
+    """
+    return type(cls_name, (_ConfusionMatrixConditionCount,), {
+        "_KEY": key, "__doc__": doc, "__module__": __name__, "__qualname__": cls_name})
+
+
+TruePositives = _count_class("TruePositives", "tp", "true positives")
+FalsePositives = _count_class("FalsePositives", "fp", "false positives")
+TrueNegatives = _count_class("TrueNegatives", "tn", "true negatives")
+FalseNegatives = _count_class("FalseNegatives", "fn", "false negatives")
+
+
+class Precision(Metric):
+    """``tp / (tp + fp)`` at each threshold (optionally among the ``top_k`` predictions, or
+    for one ``class_id``).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.Precision()
+        >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+        >>> round(m.result(), 6)
+        0.666667
+    """
+
+    _RATIO = "fp"
+
+    def __init__(self, thresholds=None, top_k: int | None = None, class_id: int | None = None,
+                 name: str | None = None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self._direction = "up"
+        self.init_thresholds = thresholds
+        self.top_k = top_k
+        self.class_id = class_id
+        self.thresholds = _parse_thresholds(type(self).__name__, thresholds,
+                                            0.5 if top_k is None else _NEG_INF)
+        self._evenly = _evenly_distributed(np.array(self.thresholds))
+        self.reset_state()
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        tp, fp, _, fn = _confusion_counts(type(self).__name__, y_true, y_pred, self.thresholds,
+                                          self._evenly, sample_weight, self.top_k,
+                                          self.class_id)
+        self.true_positives = self.true_positives + tp
+        self.other = self.other + (fp if self._RATIO == "fp" else fn)
+
+    def reset_state(self) -> None:
+        self.true_positives = np.zeros(len(self.thresholds))
+        self.other = np.zeros(len(self.thresholds))
+
+    def result(self):
+        return _one_or_all(_div_no_nan(self.true_positives, self.true_positives + self.other))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "thresholds": self.init_thresholds,
+                "top_k": self.top_k, "class_id": self.class_id}
+
+
+class Recall(Precision):
+    """``tp / (tp + fn)`` at each threshold (optionally among the ``top_k`` predictions, or
+    for one ``class_id``).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.Recall()
+        >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+        >>> round(m.result(), 6)
+        0.666667
+    """
+
+    _RATIO = "fn"
+
+
+class _SensitivitySpecificityBase(Metric):
+    """Confusion counts at ``num_thresholds`` evenly spaced thresholds in [0, 1]; ``result``
+    is the best ``dependent`` rate among thresholds whose ``constrained`` rate is >= value."""
+
+    _VALUE = ""
+
+    def __init__(self, value: float, num_thresholds: int = 200, class_id: int | None = None,
+                 name: str | None = None, dtype=None):
+        owner = type(self).__name__
+        if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ValueError(f"{owner}: argument `{self._VALUE}` must be in the range [0, 1]. "
+                             f"Received: {self._VALUE}={value!r}")
+        if not isinstance(num_thresholds, int) or num_thresholds <= 0:
+            raise ValueError(f"{owner}: argument `num_thresholds` must be an integer > 0. "
+                             f"Received: num_thresholds={num_thresholds!r}")
+        super().__init__(name=name, dtype=dtype)
+        self._direction = "up"
+        setattr(self, self._VALUE, value)
+        self.value = value
+        self.num_thresholds = num_thresholds
+        self.class_id = class_id
+        if num_thresholds == 1:
+            self.thresholds, self._evenly = [0.5], False
+        else:
+            self.thresholds = [0.0] + [(i + 1) * 1.0 / (num_thresholds - 1)
+                                       for i in range(num_thresholds - 2)] + [1.0]
+            self._evenly = True
+        self.reset_state()
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        tp, fp, tn, fn = _confusion_counts(type(self).__name__, y_true, y_pred, self.thresholds,
+                                           self._evenly, sample_weight, class_id=self.class_id)
+        self.true_positives = self.true_positives + tp
+        self.false_positives = self.false_positives + fp
+        self.true_negatives = self.true_negatives + tn
+        self.false_negatives = self.false_negatives + fn
+
+    def reset_state(self) -> None:
+        n = len(self.thresholds)
+        self.true_positives, self.false_positives = np.zeros(n), np.zeros(n)
+        self.true_negatives, self.false_negatives = np.zeros(n), np.zeros(n)
+
+    def _rates(self) -> dict:
+        tp, fp = self.true_positives, self.false_positives
+        tn, fn = self.true_negatives, self.false_negatives
+        return {"sensitivity": _div_no_nan(tp, tp + fn), "recall": _div_no_nan(tp, tp + fn),
+                "specificity": _div_no_nan(tn, tn + fp), "precision": _div_no_nan(tp, tp + fp)}
+
+    def result(self) -> float:
+        rates = self._rates()
+        feasible = rates[self._VALUE] >= np.float32(self.value)
+        return float(np.max(np.where(feasible, rates[self._DEPENDENT], 0.0), initial=0.0))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "class_id": self.class_id,
+                "num_thresholds": self.num_thresholds, self._VALUE: self.value}
+
+
+def _at_class(cls_name: str, value: str, dependent: str, example: str):
+    """A ``_SensitivitySpecificityBase`` subclass with Keras's signature
+    ``(<value>, num_thresholds=200, class_id=None, name=None, dtype=None)``."""
+    signature = inspect.Signature([
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter(value, inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        *(inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
+          for k, d in (("num_thresholds", 200), ("class_id", None), ("name", None),
+                       ("dtype", None)))])
+
+    def init(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        a = dict(bound.arguments)
+        a.pop("self")
+        _SensitivitySpecificityBase.__init__(self, a.pop(value), **a)
+
+    init.__signature__ = signature
+    doc = f"""The best {dependent} among the thresholds where {value} is >= ``{value}``
+    (0 when no threshold reaches it).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.{cls_name}(0.5)
+        >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8])
+        >>> round(m.result(), 6)
+        {example}
+    """
+    return type(cls_name, (_SensitivitySpecificityBase,), {
+        "__init__": init, "_VALUE": value, "_DEPENDENT": dependent, "__doc__": doc,
+        "__module__": __name__, "__qualname__": cls_name})
+
+
+SensitivityAtSpecificity = _at_class("SensitivityAtSpecificity", "specificity", "sensitivity",
+                                     "0.5")
+SpecificityAtSensitivity = _at_class("SpecificityAtSensitivity", "sensitivity", "specificity",
+                                     "0.666667")
+PrecisionAtRecall = _at_class("PrecisionAtRecall", "recall", "precision", "0.5")
+RecallAtPrecision = _at_class("RecallAtPrecision", "precision", "recall", "1.0")
+
+
+# --------------------------------------------------------------------------- F-scores, R2
+class FBetaScore(Metric):
+    """The F-beta score per class (``average=None``) or averaged (``"micro"``, ``"macro"``,
+    ``"weighted"``); ``threshold=None`` counts each row's maximum as its prediction.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.FBetaScore(average="macro", beta=2.0, threshold=0.5)
+        >>> m.update_state([[1, 0], [0, 1], [1, 1]], [[0.9, 0.2], [0.6, 0.7], [0.3, 0.8]])
+        >>> round(m.result(), 4)
+        0.75
+    """
+
+    def __init__(self, average: str | None = None, beta: float = 1.0,
+                 threshold: float | None = None, name: str = "fbeta_score", dtype=None):
+        owner = type(self).__name__
+        if average not in (None, "micro", "macro", "weighted"):
+            raise ValueError(f"{owner}: invalid `average` argument value. Expected one of: "
+                             f"{{None, 'micro', 'macro', 'weighted'}}. Received: "
+                             f"average={average!r}")
+        if not isinstance(beta, float):
+            raise ValueError(f"{owner}: invalid `beta` argument value. It should be a Python "
+                             f"float. Received: beta={beta!r} of type '{type(beta)}'")
+        if beta <= 0.0:
+            raise ValueError(f"{owner}: invalid `beta` argument value. It should be > 0. "
+                             f"Received: beta={beta}")
+        if threshold is not None:
+            if not isinstance(threshold, float):
+                raise ValueError(f"{owner}: invalid `threshold` argument value. It should be a "
+                                 f"Python float. Received: threshold={threshold!r} of type "
+                                 f"'{type(threshold)}'")
+            if threshold > 1.0 or threshold <= 0.0:
+                raise ValueError(f"{owner}: invalid `threshold` argument value. It should "
+                                 f"verify 0 < threshold <= 1. Received: threshold={threshold}")
+        super().__init__(name=name, dtype=dtype)
+        self._direction = "up"
+        self.average = average
+        self.beta = beta
+        self.threshold = threshold
+        self.axis = None if average == "micro" else 0
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.true_positives = self.false_positives = None
+        self.false_negatives = self.intermediate_weights = None
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        owner = type(self).__name__
+        y_true = _host(y_true).astype("float64")
+        y_pred = _host(y_pred).astype("float32")
+        if y_pred.ndim != 2 or y_true.ndim != 2:
+            raise ValueError(f"{owner} expects 2D inputs with shape (batch_size, output_dim). "
+                             f"Received input shapes: y_pred.shape={y_pred.shape} and "
+                             f"y_true.shape={y_true.shape}.")
+        if self.threshold is None:
+            pred = (y_pred >= y_pred.max(-1, keepdims=True)) & (np.abs(y_pred) > 1e-9)
+        else:
+            pred = y_pred > np.float32(self.threshold)
+        pred = pred.astype("float64")
+        w = None if sample_weight is None else _host(sample_weight).astype("float64")
+
+        def weighted_sum(val):
+            if w is not None:
+                val = val * np.expand_dims(w, 1)
+            return np.sum(val, axis=self.axis)
+
+        if self.true_positives is None:
+            shape = () if self.average == "micro" else (y_pred.shape[-1],)
+            self.true_positives, self.false_positives = np.zeros(shape), np.zeros(shape)
+            self.false_negatives, self.intermediate_weights = np.zeros(shape), np.zeros(shape)
+        self.true_positives = self.true_positives + weighted_sum(pred * y_true)
+        self.false_positives = self.false_positives + weighted_sum(pred * (1 - y_true))
+        self.false_negatives = self.false_negatives + weighted_sum((1 - pred) * y_true)
+        self.intermediate_weights = self.intermediate_weights + weighted_sum(y_true)
+
+    def result(self):
+        if self.true_positives is None:
+            return 0.0
+        eps = config.epsilon()
+        tp = self.true_positives
+        precision = tp / (tp + self.false_positives + eps)
+        recall = tp / (tp + self.false_negatives + eps)
+        score = precision * recall / (self.beta ** 2 * precision + recall + eps)
+        score = score * (1 + self.beta ** 2)
+        if self.average == "weighted":
+            weights = self.intermediate_weights / (np.sum(self.intermediate_weights) + eps)
+            return float(np.sum(score * weights))
+        if self.average is not None:
+            return float(np.mean(score))
+        return np.asarray(score, dtype="float64")
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "average": self.average, "beta": self.beta,
+                "threshold": self.threshold}
+
+
+class F1Score(FBetaScore):
+    """The F1 score (``FBetaScore`` with ``beta=1``).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.F1Score(average="micro", threshold=0.5)
+        >>> m.update_state([[1, 0], [0, 1], [1, 1]], [[0.9, 0.2], [0.6, 0.7], [0.3, 0.8]])
+        >>> round(m.result(), 4)
+        0.75
+    """
+
+    def __init__(self, average: str | None = None, threshold: float | None = None,
+                 name: str = "f1_score", dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name,
+                         dtype=dtype)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["beta"]
+        return config
+
+
+class R2Score(Metric):
+    """The coefficient of determination per output column, aggregated by
+    ``class_aggregation`` and adjusted for ``num_regressors``.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.R2Score()
+        >>> m.update_state([[1.0], [2.0], [3.0]], [[1.0], [2.0], [4.0]])
+        >>> round(m.result(), 6)
+        0.5
+    """
+
+    def __init__(self, class_aggregation: str | None = "uniform_average",
+                 num_regressors: int = 0, name: str = "r2_score", dtype=None):
+        valid = (None, "uniform_average", "variance_weighted_average")
+        if class_aggregation not in valid:
+            raise ValueError(f"R2Score: invalid value for argument `class_aggregation`. "
+                             f"Expected one of {valid}. Received: "
+                             f"class_aggregation={class_aggregation!r}")
+        if num_regressors < 0:
+            raise ValueError("R2Score: invalid value for argument `num_regressors`. Expected "
+                             f"a value >= 0. Received: num_regressors={num_regressors}")
+        super().__init__(name=name, dtype=dtype)
+        self._direction = "up"
+        self.class_aggregation = class_aggregation
+        self.num_regressors = num_regressors
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.num_samples = 0.0
+        self.sum = self.squared_sum = self.total_mse = self.count = None
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        y_true = _host(y_true).astype("float64")
+        y_pred = _host(y_pred).astype("float64")
+        y_true, y_pred = _squeeze_or_expand(y_true, y_pred)
+        if y_pred.ndim != 2 or y_true.ndim != 2:
+            raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). "
+                             f"Received input shapes: y_pred.shape={y_pred.shape} and "
+                             f"y_true.shape={y_true.shape}.")
+        w = np.asarray(1.0 if sample_weight is None else _host(sample_weight), "float64")
+        if w.ndim == 1:
+            w = w[:, None]
+        w = np.broadcast_to(w, y_true.shape)
+        if self.sum is None:
+            zeros = np.zeros(y_pred.shape[-1])
+            self.sum = self.squared_sum = self.total_mse = self.count = zeros
+        self.sum = self.sum + np.sum(y_true * w, axis=0)
+        self.squared_sum = self.squared_sum + np.sum(y_true * y_true * w, axis=0)
+        self.total_mse = self.total_mse + np.sum((y_true - y_pred) ** 2 * w, axis=0)
+        self.count = self.count + np.sum(w, axis=0)
+        self.num_samples += y_true.size
+
+    def result(self):
+        if self.sum is None:
+            return float("nan")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = self.sum / self.count
+            total = self.squared_sum - self.sum * mean
+            raw = 1 - self.total_mse / total
+        raw = np.where(np.isinf(raw), 0.0, raw)
+        if self.class_aggregation == "uniform_average":
+            score = np.mean(raw)
+        elif self.class_aggregation == "variance_weighted_average":
+            score = np.sum(total * raw) / np.sum(total)
+        else:
+            score = raw
+        n, p = self.num_samples, self.num_regressors
+        if p != 0:
+            if p >= n - 1:
+                import warnings
+                warnings.warn("R2Score: more independent predictors than datapoints (or as "
+                              "many as datapoints - 1) in the adjusted R2 score. Falling back "
+                              "to the standard R2 score.", stacklevel=2)
+            else:
+                score = 1 - (1 - score) * (n - 1) / (n - p - 1)
+        return float(score) if np.ndim(score) == 0 else np.asarray(score)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
+
+
+# ------------------------------------------------------------------------------------ IoU
+class _IoUBase(Metric):
+    """A ``(num_classes, num_classes)`` confusion matrix accumulated in ``dtype`` (``int``
+    by default, so float sample weights are truncated as in Keras)."""
+
+    def __init__(self, num_classes: int, name: str | None = None, dtype=None,
+                 ignore_class: int | None = None, sparse_y_true: bool = True,
+                 sparse_y_pred: bool = True, axis: int = -1):
+        if not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+            raise ValueError(f"{type(self).__name__}: `num_classes` must be a positive "
+                             f"integer. Received: num_classes={num_classes!r}")
+        super().__init__(name=name, dtype=dtype or "int")
+        self._direction = "up"
+        self.num_classes = int(num_classes)
+        self.ignore_class = ignore_class
+        self.sparse_y_true = sparse_y_true
+        self.sparse_y_pred = sparse_y_pred
+        self.axis = axis
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.total_cm = np.zeros((self.num_classes, self.num_classes), dtype=self.dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        y_true, y_pred = _host(y_true), _host(y_pred)
+        if not self.sparse_y_true:
+            y_true = np.argmax(y_true, axis=self.axis)
+        if not self.sparse_y_pred:
+            y_pred = np.argmax(y_pred, axis=self.axis)
+        y_true = np.asarray(y_true).astype(self.dtype).reshape(-1)
+        y_pred = np.asarray(y_pred).astype(self.dtype).reshape(-1)
+        if y_true.shape != y_pred.shape:
+            raise ValueError(f"{type(self).__name__}: y_true and y_pred must have the same "
+                             f"number of entries. Received: {y_true.size} and {y_pred.size}")
+        w = np.asarray(1 if sample_weight is None else _host(sample_weight)).astype(self.dtype)
+        w = np.broadcast_to(w.reshape(-1) if w.ndim > 1 else w, y_true.shape)
+        n = self.num_classes
+        keep = (y_true >= 0) & (y_true < n) & (y_pred >= 0) & (y_pred < n)
+        if self.ignore_class is not None:
+            keep &= y_true != self.ignore_class
+        y_true, y_pred = np.where(keep, y_true, 0), np.where(keep, y_pred, 0)
+        w = np.where(keep, w, 0)
+        cm = np.zeros((n, n), dtype="float64")
+        np.add.at(cm, (y_true.astype("int64"), y_pred.astype("int64")), w)
+        self.total_cm = self.total_cm + cm.astype(self.dtype)
+
+    def _ious(self, target_class_ids) -> float:
+        cm = self.total_cm
+        tp = np.diag(cm).astype("float64")
+        denominator = (cm.sum(0) + cm.sum(1)).astype("float64") - tp
+        ids = np.asarray(target_class_ids, dtype="int64")
+        tp, denominator = tp[ids], denominator[ids]
+        valid = denominator > 1e-9
+        eps = config.epsilon()
+        iou = np.where(valid, tp / (denominator + eps), 0.0)
+        return float(np.sum(iou) / (np.sum(valid) + eps))
+
+
+class IoU(_IoUBase):
+    """Intersection over union averaged over ``target_class_ids`` (labels and predictions
+    are class ids, or one-hot/scores when ``sparse_y_true``/``sparse_y_pred`` are False).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.IoU(num_classes=2, target_class_ids=[0])
+        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1])
+        >>> round(m.result(), 6)
+        0.333333
+    """
+
+    def __init__(self, num_classes: int, target_class_ids, name: str | None = None,
+                 dtype=None, ignore_class: int | None = None, sparse_y_true: bool = True,
+                 sparse_y_pred: bool = True, axis: int = -1):
+        super().__init__(num_classes=num_classes, name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=sparse_y_true,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+        target_class_ids = list(target_class_ids)
+        if not target_class_ids or max(target_class_ids) >= num_classes \
+                or min(target_class_ids) < 0:
+            raise ValueError(f"{type(self).__name__}: target class ids {target_class_ids} "
+                             f"must be non-empty and in the range [0, {num_classes}).")
+        self.target_class_ids = target_class_ids
+
+    def result(self) -> float:
+        return self._ious(self.target_class_ids)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "num_classes": self.num_classes,
+                "target_class_ids": self.target_class_ids, "ignore_class": self.ignore_class,
+                "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred,
+                "axis": self.axis}
+
+
+class BinaryIoU(IoU):
+    """IoU of binary labels with predictions ``>= threshold``.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.3)
+        >>> m.update_state([0, 1, 0, 1], [0.1, 0.2, 0.4, 0.7])
+        >>> round(m.result(), 6)
+        0.333333
+    """
+
+    def __init__(self, target_class_ids=(0, 1), threshold: float = 0.5,
+                 name: str | None = None, dtype=None):
+        super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name,
+                         dtype=dtype)
+        self.threshold = threshold
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        y_pred = (_host(y_pred).astype("float32") >= np.float32(self.threshold))
+        super().update_state(y_true, y_pred.astype(self.dtype), sample_weight)
+
+    def get_config(self) -> dict:
+        return {"target_class_ids": self.target_class_ids, "threshold": self.threshold,
+                "name": self.name, "dtype": self.dtype}
+
+
+class MeanIoU(IoU):
+    """IoU averaged over all ``num_classes`` classes.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.MeanIoU(num_classes=2)
+        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1])
+        >>> round(m.result(), 6)
+        0.333333
+    """
+
+    def __init__(self, num_classes: int, name: str | None = None, dtype=None,
+                 ignore_class: int | None = None, sparse_y_true: bool = True,
+                 sparse_y_pred: bool = True, axis: int = -1):
+        super().__init__(num_classes=num_classes, target_class_ids=list(range(num_classes)),
+                         name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict:
+        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
+                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
+class OneHotIoU(IoU):
+    """``IoU`` for one-hot labels (and scores, unless ``sparse_y_pred``).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.OneHotIoU(num_classes=2, target_class_ids=[1])
+        >>> m.update_state([[1, 0], [0, 1], [0, 1]], [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
+        >>> round(m.result(), 6)
+        0.5
+    """
+
+    def __init__(self, num_classes: int, target_class_ids, name: str | None = None,
+                 dtype=None, ignore_class: int | None = None, sparse_y_pred: bool = False,
+                 axis: int = -1):
+        super().__init__(num_classes=num_classes, target_class_ids=target_class_ids,
+                         name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict:
+        return {"num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
+                "name": self.name, "dtype": self.dtype, "ignore_class": self.ignore_class,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
+class OneHotMeanIoU(MeanIoU):
+    """``MeanIoU`` for one-hot labels (and scores, unless ``sparse_y_pred``).
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.OneHotMeanIoU(num_classes=2)
+        >>> m.update_state([[1, 0], [0, 1], [0, 1]], [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
+        >>> round(m.result(), 6)
+        0.5
+    """
+
+    def __init__(self, num_classes: int, name: str | None = None, dtype=None,
+                 ignore_class: int | None = None, sparse_y_pred: bool = False,
+                 axis: int = -1):
+        super().__init__(num_classes=num_classes, name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=False,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict:
+        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
+                "ignore_class": self.ignore_class, "sparse_y_pred": self.sparse_y_pred,
+                "axis": self.axis}
+
+
+# --------------------------------------------------------------------------- correlations
+def _np_pearson_correlation(y_true, y_pred, axis=-1):
+    y_pred = np.asarray(y_pred, dtype="float64")
+    y_true = np.asarray(y_true, dtype="float64")
+    y_true, y_pred = _squeeze_or_expand(y_true, y_pred)
+    t = y_true - y_true.mean(axis=axis, keepdims=True)
+    p = y_pred - y_pred.mean(axis=axis, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = t / t.std(axis=axis, keepdims=True)
+        p = p / p.std(axis=axis, keepdims=True)
+    return np.mean(t * p, axis=axis)
+
+
+def _np_concordance_correlation(y_true, y_pred, axis=-1):
+    y_pred = np.asarray(y_pred, dtype="float64")
+    y_true = np.asarray(y_true, dtype="float64")
+    y_true, y_pred = _squeeze_or_expand(y_true, y_pred)
+    t_mean = y_true.mean(axis=axis, keepdims=True)
+    p_mean = y_pred.mean(axis=axis, keepdims=True)
+    t_var = np.var(y_true - t_mean, axis=axis, keepdims=True)
+    p_var = np.var(y_pred - p_mean, axis=axis, keepdims=True)
+    # Keras 3.15 centres y_true on y_pred's mean here; kept for equal values
+    covar = (y_true - p_mean) * (y_pred - p_mean)
+    norm = t_var + p_var + np.square(t_mean - p_mean)
+    return np.mean(2 * covar / (norm + config.epsilon()), axis=axis)
+
+
+def pearson_correlation(y_true, y_pred, axis: int = -1):
+    """Pearson correlation between ``y_true`` and ``y_pred`` along ``axis``.
+
+    Example:
+        >>> from kfront import metrics
+        >>> round(float(metrics.pearson_correlation([1.0, 2.0, 3.0], [2.0, 4.0, 7.0])), 4)
+        0.9934
+    """
+    return _floatx_out(_np_pearson_correlation(_host(y_true), _host(y_pred), axis))
+
+
+def concordance_correlation(y_true, y_pred, axis: int = -1):
+    """Concordance correlation between ``y_true`` and ``y_pred`` along ``axis`` (Keras's
+    formula).
+
+    Example:
+        >>> from kfront import metrics
+        >>> round(float(metrics.concordance_correlation([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])), 4)
+        1.0
+    """
+    return _floatx_out(_np_concordance_correlation(_host(y_true), _host(y_pred), axis))
+
+
+_HOST_METRIC_FNS[pearson_correlation] = _np_pearson_correlation
+_HOST_METRIC_FNS[concordance_correlation] = _np_concordance_correlation
+
+
+class PearsonCorrelation(MeanMetricWrapper):
+    """Mean Pearson correlation along ``axis``.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.PearsonCorrelation()
+        >>> m.update_state([[1.0, 2.0, 3.0]], [[2.0, 4.0, 7.0]])
+        >>> round(m.result(), 4)
+        0.9934
+    """
+
+    _FN = staticmethod(pearson_correlation)
+
+    def __init__(self, name: str = "pearson_correlation", dtype=None, axis: int = -1):
+        super().__init__(self._FN, name=name, dtype=dtype, axis=axis)
+        self.axis = axis
+        self._direction = "up"
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+
+
+class ConcordanceCorrelation(PearsonCorrelation):
+    """Mean concordance correlation along ``axis``.
+
+    Example:
+        >>> from kfront import metrics
+        >>> m = metrics.ConcordanceCorrelation()
+        >>> m.update_state([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]])
+        >>> round(m.result(), 4)
+        1.0
+    """
+
+    _FN = staticmethod(concordance_correlation)
+
+    def __init__(self, name: str = "concordance_correlation", dtype=None, axis: int = -1):
+        super().__init__(name=name, dtype=dtype, axis=axis)
+
+
 # --------------------------------------------------------------- get / serialize / resolve
 _CLASSES = [Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError,
             MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
             CosineSimilarity, LogCoshError, AUC, Hinge, SquaredHinge, CategoricalHinge,
             KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy, Accuracy, BinaryAccuracy, CategoricalAccuracy,
-            SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy]
+            SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+            TruePositives, FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall,
+            SensitivityAtSpecificity, SpecificityAtSensitivity, PrecisionAtRecall,
+            RecallAtPrecision, F1Score, FBetaScore, R2Score, IoU, BinaryIoU, MeanIoU, OneHotIoU,
+            OneHotMeanIoU, PearsonCorrelation, ConcordanceCorrelation]
 ALL_OBJECTS_DICT: dict[str, Any] = {c.__name__: c for c in _CLASSES}
 ALL_OBJECTS_DICT.update({losses._snake_case(c.__name__): c for c in _CLASSES})
 ALL_OBJECTS_DICT.update({
