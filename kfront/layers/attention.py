@@ -391,15 +391,23 @@ class _HeadsAttention(_MultiInput, Layer):
                 raise ValueError(f"{who}: {name} must have shape {target} (or broadcast to "
                                  f"it), got {got}")
 
-    def _compute_attention(self, query, key, value, attention_mask=None, training=None):
-        query = ops.multiply(query, self._inverse_sqrt_key_dim)
-        scores = einsum2(self._dot_product_equation, key, query)
+    def _compute_attention(self, query, key, value, attention_mask=None, training=None,
+                           return_scores: bool = True):
+        """(output, scores or None). As Keras, without dropout or returned scores on rank-4
+        projections the fused ``ops.dot_product_attention`` runs (a fully masked query then
+        attends uniformly; the explicit softmax path gives it zero weights)."""
         mask = attention_mask
-        if mask is not None:
+        if mask is not None:  # broadcast against the scores (batch..., heads, T..., S...)
             axis = -len(self._attention_axes) * 2 - 1
-            for _ in range(len(ops.shape(scores)) - len(ops.shape(mask))):
+            for _ in range(self._norm_axes[-1] + 1 - len(ops.shape(mask))):
                 mask = ops.expand_dims(mask, axis)
-        scores = masked_softmax(scores, mask, self._norm_axes)
+        if (not return_scores and self._dropout == 0 and len(ops.shape(query)) == 4
+                and ops.shape(query)[-1] == ops.shape(value)[-1]):
+            return ops.dot_product_attention(query, key, value, mask=mask,
+                                             scale=self._inverse_sqrt_key_dim), None
+        query = ops.multiply(query, self._inverse_sqrt_key_dim)
+        scores = masked_softmax(einsum2(self._dot_product_equation, key, query), mask,
+                                self._norm_axes)
         final = (ops.dropout(scores, self._dropout, seed=self.seed_generator)
                  if training and self._dropout > 0 else scores)
         return einsum2(self._combine_equation, final, value), scores
@@ -420,14 +428,15 @@ class _HeadsAttention(_MultiInput, Layer):
                                     attention_mask, use_causal_mask)
         gate = self._gate_dense(query) if self._use_gate else None
         out, scores = self._attend(self._query_dense(query), self._key_dense(key),
-                                   self._value_dense(value), mask, training)
+                                   self._value_dense(value), mask, training,
+                                   return_attention_scores)
         if gate is not None:
             out = ops.multiply(out, gate)
         out = self._output_dense(out)
         return (out, scores) if return_attention_scores else out
 
-    def _attend(self, query, key, value, mask, training):
-        return self._compute_attention(query, key, value, mask, training)
+    def _attend(self, query, key, value, mask, training, return_scores):
+        return self._compute_attention(query, key, value, mask, training, return_scores)
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         query_shape = tuple(query_shape)
@@ -546,10 +555,10 @@ class GroupQueryAttention(_HeadsAttention):
         self._dot_product_equation = "bkuh,bquh->buqk"
         self._combine_equation = "buqk,bkuh->bquh"
 
-    def _attend(self, query, key, value, mask, training):
+    def _attend(self, query, key, value, mask, training, return_scores):
         key = ops.repeat(key, self.num_repeats, axis=2)
         value = ops.repeat(value, self.num_repeats, axis=2)
-        return self._compute_attention(query, key, value, mask, training)
+        return self._compute_attention(query, key, value, mask, training, return_scores)
 
     def get_config(self) -> dict:
         config = super().get_config()

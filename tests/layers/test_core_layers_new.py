@@ -27,6 +27,8 @@ Q_MASK = np.array([[True, True, True, False], [True, True, False, False]])
 V_MASK = np.array([[True, True, True, True, False], [True, False, True, True, True]])
 ATT_MASK = RNG.random((2, 4, 5)) > 0.3
 ATT_MASK[:, :, 0] = True
+ROW_MASK = ATT_MASK.copy()
+ROW_MASK[0, 1] = False  # a query that sees nothing: uniform attention, as Keras's fused path
 IDS = np.array([[1, 0, 9, 3], [4, 4, 0, 2]])
 
 # name -> (make(layers module), positional inputs, call kwargs, training modes)
@@ -40,6 +42,8 @@ CASES = {
                       (SEQ, SEQ2, _x(2, 5, 4)),
                       {"attention_mask": ATT_MASK, "value_mask": V_MASK, "key_mask": V_MASK},
                       (False,)),
+    "mha-masked-row": (lambda L: L.MultiHeadAttention(2, 3), (SEQ, SEQ2),
+                       {"attention_mask": ROW_MASK}, (False,)),
     "mha-gate": (lambda L: L.MultiHeadAttention(2, 3, use_gate=True), (SEQ, SEQ2), {},
                  (False,)),
     "mha-2d-axes": (lambda L: L.MultiHeadAttention(2, 2, attention_axes=(1, 2)), (MAP, MAP),
