@@ -347,7 +347,8 @@ class _HeadsAttention(_MultiInput, Layer):
         self._norm_axes = tuple(range(scores_rank - len(axes), scores_rank))
         out = list(self._output_shape or [query_shape[-1]])
         self._output_dense = self._dense(rank, 2, out, "attention_output")
-        self._output_dense._maybe_build(tuple(query_shape[:-1]) + (self._num_heads, self._value_dim))
+        self._output_dense._maybe_build(tuple(query_shape[:-1])
+                                        + (self._num_heads, self._value_dim))
 
     def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
                         use_causal_mask):
