@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from kfront import metrics
+from conformance.support import backend  # noqa: F401  (pytest fixture)
+from kfront import Input, Sequential, layers, metrics
 
 B, K = 8, 4
 
@@ -149,3 +150,23 @@ def test_string_identifiers():
     assert type(metrics.get("Recall")) is metrics.Recall
     assert type(metrics.get("r2_score")) is metrics.R2Score
     assert type(metrics.get("f1_score")) is metrics.F1Score
+
+
+def test_new_metrics_in_compile_and_fit(backend):
+    r = np.random.default_rng(0)
+    x = r.normal(size=(16, 4)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    model = Sequential([Input((4,)), layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy",
+                  metrics=[metrics.Precision(name="p"), metrics.Recall([0.3, 0.7], name="r"),
+                           metrics.F1Score(threshold=0.5), metrics.BinaryIoU(name="iou"),
+                           metrics.R2Score(name="r2"), metrics.RecallAtPrecision(0.5),
+                           metrics.PearsonCorrelation()])
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0).history
+    assert np.shape(history["r"][-1]) == (2,)
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    prob = np.asarray(model.predict(x, verbose=0))
+    expected = metrics.BinaryIoU()
+    expected.update_state(y, prob)
+    assert logs["iou"] == pytest.approx(expected.result(), rel=1e-5)
+    assert 0 <= logs["p"] <= 1 and np.isfinite(logs["r2"])
