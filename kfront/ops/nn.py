@@ -998,15 +998,19 @@ def ctc_loss(target, output, target_length, output_length, mask_index: int = 0):
     phi = B.concatenate([B.zeros((batch, 1), dtype=dtype),
                          B.full((batch, labels), _LOG_EPSILON, dtype=dtype)], axis=1)
     emit = B.full((batch, labels), _LOG_EPSILON, dtype=dtype)
-    steps_in = zip(B.unstack(emit_all, axis=1), B.unstack(phi_all, axis=1),
-                   B.unstack(B.expand_dims(done, -1), axis=1))
-    for le, lp, stop in steps_in:
+
+    def step(carry, x):
+        phi, emit = carry
+        le, lp, stop = x
         moved = add_to_phi(phi, B.add(emit, B.multiply(eps, repeat)))
         next_emit = B.logaddexp(B.add(B.getitem(moved, (slice(None), slice(None, -1))), le),
                                 B.add(emit, le))
         next_phi = add_to_phi(B.add(moved, lp), B.add(B.add(emit, lp), B.multiply(
             eps, B.subtract(one, repeat))))
-        phi, emit = B.where(stop, phi, next_phi), B.where(stop, emit, next_emit)
+        return (B.where(stop, phi, next_phi), B.where(stop, emit, next_emit)), None
+    time_major = (B.swapaxes(emit_all, 0, 1), B.swapaxes(phi_all, 0, 1),
+                  B.expand_dims(B.swapaxes(done, 0, 1), -1))
+    (phi, emit), _ = B.scan(step, (phi, emit), xs=time_major)
     last = add_to_phi(phi, emit)
     pick = B.one_hot(target_length, labels + 1, dtype=dtype)
     return B.negative(B.sum(B.multiply(last, pick), axis=1))
