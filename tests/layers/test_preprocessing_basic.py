@@ -158,12 +158,17 @@ def test_in_model_and_saving(backend, tmp_path):
     np.testing.assert_allclose(loaded.layers[0].get_weights()[0], X_FEAT.mean(0), rtol=1e-5)
     aug = kfront.Sequential([layers.Input((6, 7, 3)), layers.Rescaling(1 / 255.0),
                              layers.RandomFlip(seed=1), layers.RandomContrast(0.2, seed=1),
+                             layers.RandomRotation(0.1, seed=2), layers.RandomZoom(0.1, seed=3),
+                             layers.RandomGaussianBlur(seed=4, value_range=(0, 1)),
+                             layers.RandomHue(0.1, value_range=(0, 1), seed=5),
+                             layers.Equalization(value_range=(0, 1)),
                              layers.CenterCrop(4, 4), layers.Flatten(), layers.Dense(2)])
     out = ops.convert_to_numpy(aug.predict(X_IMG, verbose=0))
     np.testing.assert_allclose(out, ops.convert_to_numpy(aug(X_IMG, training=False)),
                                rtol=1e-5)
-    aug.compile(optimizer="sgd", loss="mse")
-    aug.fit(X_IMG, np.zeros((3, 2), "float32"), epochs=1, verbose=0)
+    aug.compile(optimizer="sgd", loss="mse")  # augmentations inside the compiled train step
+    history = aug.fit(X_IMG, np.zeros((3, 2), "float32"), epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
 
 
 def test_bad_input():

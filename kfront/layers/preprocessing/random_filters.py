@@ -1,6 +1,8 @@
 """``RandomGaussianBlur`` and ``RandomErasing`` (Keras's draws and fills; training only)."""
 from __future__ import annotations
 
+import numpy as np
+
 from kfront import ops, random
 from kfront.layers.preprocessing.image_preprocessing import spatial_axes
 from kfront.layers.preprocessing.random_image import (BaseRandomImageLayer, factor_range,
@@ -31,8 +33,8 @@ class _ApplyProbabilityLayer(BaseRandomImageLayer):
 
 class RandomGaussianBlur(_ApplyProbabilityLayer):
     """Blurs each image with probability drawn from ``factor`` by a Gaussian kernel of
-    ``kernel_size`` (odd) and a (y, x) ``sigma`` drawn from ``sigma`` (shared by the batch,
-    as Keras), clipped to ``value_range``.
+    ``kernel_size`` (odd) and a pair of standard deviations drawn from ``sigma`` (shared by
+    the batch, as Keras), clipped to ``value_range``.
 
     Example:
         >>> import numpy as np
@@ -58,10 +60,26 @@ class RandomGaussianBlur(_ApplyProbabilityLayer):
         apply = self.should_apply(images)
         sigma = ops.add(random.uniform((2,), self.sigma[0], self.sigma[1], dtype=self.dtype,
                                        seed=self.generator), 1e-6)
-        blurred = ops.image.gaussian_blur(images, kernel_size=self.kernel_size, sigma=sigma,
-                                          data_format=self.data_format)
+        blurred = self._blur(images, sigma)
         images = ops.where(apply, blurred, images)
         return ops.clip(images, self.value_range[0], self.value_range[1])
+
+    def _blur(self, images, sigma):
+        """Keras's ``gaussian_blur`` with a drawn (tensor) ``sigma``, so that it also runs
+        in compiled steps: the kernel is built with ops and applied depthwise, "same"."""
+        def kernel_1d(size: int, s):
+            x = ops.convert_to_tensor(np.arange(size, dtype=self.dtype) - (size - 1) / 2)
+            k = ops.exp(ops.multiply(-0.5, ops.square(ops.divide(x, s))))
+            return ops.divide(k, ops.sum(k))
+        kh, kw = self.kernel_size
+        kernel = ops.multiply(ops.expand_dims(kernel_1d(kw, sigma[1]), 1),
+                              ops.expand_dims(kernel_1d(kh, sigma[0]), 0))
+        x = images if self.data_format == "channels_last" else ops.transpose(images,
+                                                                             (0, 2, 3, 1))
+        kernel = ops.tile(ops.reshape(kernel, (kh, kw, 1, 1)), (1, 1, ops.shape(x)[-1], 1))
+        out = ops.depthwise_conv(x, kernel, strides=1, padding="same",
+                                 data_format="channels_last")
+        return out if self.data_format == "channels_last" else ops.transpose(out, (0, 3, 1, 2))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "kernel_size": self.kernel_size, "sigma": self.sigma}
