@@ -45,7 +45,9 @@ __all__ = [
     "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
     "categorical_focal_crossentropy", "sparse_categorical_crossentropy", "dice", "tversky",
     "mse", "mae", "mape", "msle", "kld", "get", "serialize", "deserialize", "resolve",
-    "reduce_weighted_values", "squeeze_or_expand_to_same_rank",
+    "reduce_weighted_values", "squeeze_or_expand_to_same_rank", "CTC", "Circle",
+    "CategoricalGeneralizedCrossEntropy", "ctc", "circle",
+    "categorical_generalized_cross_entropy",
 ]
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -1185,14 +1187,170 @@ class Tversky(_ConfiguredLoss):
         super().__init__(tversky, reduction, name, dtype, alpha=alpha, beta=beta, axis=axis)
 
 
+# ------------------------------------------------------ CTC, circle, generalized crossentropy
+def ctc(y_true, y_pred):
+    """CTC loss per sequence: ``y_true`` int labels (batch, max_length) padded with 0 (the
+    blank, ``mask_index=0``), ``y_pred`` logits (batch, time, classes), every frame valid.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import losses
+        >>> loss = losses.ctc(np.array([[1]]), np.zeros((1, 2, 2), "float32"))
+        >>> round(float(loss[0]), 4)
+        0.2877
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true)
+    if len(ops.shape(y_true)) != 2:
+        raise ValueError("ctc: targets `y_true` are expected to be a tensor of shape "
+                         "`(batch_size, max_length)` in integer format. Received: "
+                         f"y_true.shape={tuple(ops.shape(y_true))}")
+    if len(ops.shape(y_pred)) != 3:
+        raise ValueError("ctc: logits `y_pred` are expected to be a tensor of shape "
+                         "`(batch_size, max_length, num_classes)`. Received: "
+                         f"y_pred.shape={tuple(ops.shape(y_pred))}")
+    batch, steps = ops.shape(y_pred)[0], ops.shape(y_pred)[1]
+    input_length = ops.multiply(steps, ops.ones((batch,), dtype="int32"))
+    label_length = ops.cast(ops.sum(ops.cast(ops.not_equal(y_true, 0), "int32"), axis=-1),
+                            "int32")
+    return ops.ctc_loss(ops.cast(y_true, "int32"), y_pred, label_length, input_length,
+                        mask_index=0)
+
+
+def _circle_masks(y_true, ref_labels, remove_diagonal):
+    query = ops.reshape(y_true, (-1, 1)) if len(ops.shape(y_true)) == 1 else y_true
+    key = ops.reshape(ref_labels, (-1, 1)) if len(ops.shape(ref_labels)) == 1 else ref_labels
+    positive = ops.equal(query, ops.transpose(key))
+    negative = ops.logical_not(positive)
+    if remove_diagonal:
+        n, m = math.prod(ops.shape(query)), math.prod(ops.shape(key))
+        positive = ops.logical_and(positive, ops.logical_not(ops.eye(n, m, dtype="bool")))
+    return positive, negative
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None,
+           remove_diagonal: bool = True, gamma: float = 80, margin: float = 0.4):
+    """Circle loss per sample: ``y_true`` int labels (batch,), ``y_pred`` L2-normalized
+    embeddings (batch, dim), compared with ``ref_embeddings``/``ref_labels`` (default: the
+    batch itself) by cosine distance (Keras's formula).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import losses
+        >>> emb = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], "float32")
+        >>> [round(float(v), 4) for v in losses.circle(np.array([0, 0, 1]), emb)]
+        [0.0, 0.0, 0.0]
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(y_true, "int32")
+    if len(ops.shape(y_pred)) != 2:
+        raise ValueError("circle: `y_pred` must be embeddings of shape (batch_size, dim). "
+                         f"Received: y_pred.shape={tuple(ops.shape(y_pred))}")
+    ref_embeddings = y_pred if ref_embeddings is None else ops.convert_to_tensor(ref_embeddings)
+    ref_labels = y_true if ref_labels is None else ops.cast(ref_labels, "int32")
+    distances = ops.maximum(ops.subtract(1.0, ops.matmul(y_pred, ops.transpose(ref_embeddings))),
+                            0.0)
+    positive, negative = _circle_masks(y_true, ref_labels, remove_diagonal)
+    dtype = ops.dtype(distances)
+    pos_weights = ops.maximum(ops.multiply(ops.add(margin, distances),
+                                           ops.cast(positive, dtype)), 0.0)
+    neg_weights = ops.maximum(ops.multiply(ops.subtract(1 + margin, distances),
+                                           ops.cast(negative, dtype)), 0.0)
+    pos = ops.multiply(-gamma * 1.0, ops.multiply(pos_weights, ops.subtract(margin, distances)))
+    neg = ops.multiply(gamma * 1.0, ops.multiply(neg_weights,
+                                                 ops.subtract(1 - margin, distances)))
+    p_loss = ops.logsumexp(ops.where(positive, pos, float("-inf")), axis=1)
+    n_loss = ops.logsumexp(ops.where(negative, neg, float("-inf")), axis=1)
+    return ops.softplus(ops.add(p_loss, n_loss))
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, q: float):
+    """Generalized crossentropy ``(1 - p ** q) / q`` of the probability ``p`` given to the
+    integer label (robust to noisy labels; ``q -> 0`` is crossentropy, ``q = 1`` MAE).
+
+    Example:
+        >>> from kfront import losses
+        >>> float(losses.categorical_generalized_cross_entropy([1], [[0.75, 0.25]], q=0.5)[0])
+        1.0
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    one_hot = ops.cast(ops.one_hot(ops.cast(y_true, "int32"), ops.shape(y_pred)[-1]),
+                       ops.dtype(y_pred))
+    p = ops.sum(ops.multiply(y_pred, one_hot), axis=-1)
+    return ops.divide(ops.subtract(1.0, ops.power(p, q)), q)
+
+
+class CTC(_ConfiguredLoss):
+    """CTC loss (``ctc``) for int labels padded with 0 and (batch, time, classes) logits.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import losses
+        >>> round(float(losses.CTC()(np.array([[1]]), np.zeros((1, 2, 2), "float32"))), 4)
+        0.2877
+    """
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "ctc",
+                 dtype=None):
+        super().__init__(ctc, reduction, name, dtype)
+
+
+class Circle(_ConfiguredLoss):
+    """Circle loss for metric learning (``circle``); like Keras, the mean is over the
+    samples whose loss is positive.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import losses
+        >>> emb = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], "float32")
+        >>> round(float(losses.Circle()(np.array([0, 0, 1]), emb)), 4)
+        19.2
+    """
+
+    _config_keys = ("gamma", "margin", "remove_diagonal")
+
+    def __init__(self, gamma: float = 80.0, margin: float = 0.4, remove_diagonal: bool = True,
+                 reduction: str | None = "sum_over_batch_size", name: str = "circle",
+                 dtype=None):
+        super().__init__(circle, reduction, name, dtype, gamma=gamma, margin=margin,
+                         remove_diagonal=remove_diagonal)
+
+    def _call_with_mask(self, y_true, y_pred):
+        values = self.call(y_true, y_pred)
+        return values, ops.greater(values, 0.0)
+
+
+class CategoricalGeneralizedCrossEntropy(_ConfiguredLoss):
+    """Generalized crossentropy (``categorical_generalized_cross_entropy``) with
+    ``0 < q < 1``.
+
+    Example:
+        >>> from kfront import losses
+        >>> float(losses.CategoricalGeneralizedCrossEntropy()([1], [[0.75, 0.25]]))
+        1.0
+    """
+
+    _config_keys = ("q",)
+
+    def __init__(self, q: float = 0.5, reduction: str | None = "sum_over_batch_size",
+                 name: str = "categorical_generalized_cross_entropy", dtype=None):
+        if not isinstance(q, (int, float)) or not 0 < q < 1:
+            raise ValueError("CategoricalGeneralizedCrossEntropy: `q` must be in the interval "
+                             f"(0, 1). Received: q={q!r}")
+        super().__init__(categorical_generalized_cross_entropy, reduction, name, dtype, q=q)
+
+
 # ------------------------------------------------------------------- get / (de)serialization
 _CLASSES = [Loss, LossFunctionWrapper, KLDivergence, Poisson, BinaryCrossentropy,
             BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy,
             SparseCategoricalCrossentropy, MeanSquaredError, MeanAbsoluteError,
             MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, LogCosh,
-            Huber, Hinge, SquaredHinge, CategoricalHinge, Dice, Tversky]
+            Huber, Hinge, SquaredHinge, CategoricalHinge, Dice, Tversky, CTC, Circle,
+            CategoricalGeneralizedCrossEntropy]
 ALL_OBJECTS_DICT: dict[str, Any] = {c.__name__: c for c in _CLASSES}
 ALL_OBJECTS_DICT.update({f.__name__: f for f in _IMPLS})
+ALL_OBJECTS_DICT.update({f.__name__: f for f in (ctc, circle,
+                                                 categorical_generalized_cross_entropy)})
 ALL_OBJECTS_DICT.update({
     "bce": binary_crossentropy, "BCE": binary_crossentropy,
     "kld": kl_divergence, "KLD": kl_divergence,
