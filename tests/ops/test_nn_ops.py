@@ -30,6 +30,9 @@ CASES = {
     "dot_product_attention_bias_mask": (
         lambda o, q, k, v, b: o.dot_product_attention(q, k, v, bias=b, mask=MASK, scale=0.3),
         [Q, K, V, _u(-1, 1, 4, 3, 4)], True),
+    "dot_product_attention_bias": (  # torch's scaled_dot_product_attention path
+        lambda o, q, k, v, b: o.dot_product_attention(q, k, v, bias=b), [Q, K, V, _u(-1, 1, 3, 4)],
+        True),
     "dot_product_attention_causal": (
         lambda o, q, k, v: o.dot_product_attention(q, k, v, is_causal=True), [Q, K, V], True),
     "dot_product_attention_causal_mask": (
