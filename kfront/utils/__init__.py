@@ -14,16 +14,19 @@ from kfront.saving import (CustomObjectScope, custom_object_scope, deserialize_k
                            register_keras_serializable, serialize_keras_object)
 from kfront.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from kfront.utils.file_utils import get_file
+from kfront.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from kfront.utils.numerical_utils import normalize, to_categorical
 from kfront.utils.progbar import Progbar
 from kfront.utils.py_dataset import PyDataset, Sequence
 from kfront.utils.random_seed import set_random_seed
 from kfront.utils.sequence_utils import pad_sequences
 
-__all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "clear_session",
+__all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img",
+           "clear_session",
            "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
            "enable_interactive_logging", "get_custom_objects", "get_file", "get_registered_name",
-           "get_registered_object", "is_interactive_logging_enabled", "is_keras_tensor",
+           "get_registered_object", "img_to_array", "is_interactive_logging_enabled",
+           "is_keras_tensor", "load_img",
            "normalize", "pack_x_y_sample_weight", "pad_sequences", "register_keras_serializable",
-           "serialize_keras_object", "set_random_seed", "standardize_dtype", "to_categorical",
-           "unpack_x_y_sample_weight"]
+           "save_img", "serialize_keras_object", "set_random_seed", "standardize_dtype",
+           "to_categorical", "unpack_x_y_sample_weight"]
