@@ -2,6 +2,7 @@
 (TensorFlow backend; its results are computed once per module) on every kfront backend."""
 from __future__ import annotations
 
+import copy
 import re
 
 import numpy as np
@@ -226,3 +227,59 @@ def test_fit_several_steps_matches_keras_and_saves_state(backend, keras_fits, tm
         assert int(back.optimizer.iterations.numpy()) == 3
         for a, b in zip(model.optimizer.variables, back.optimizer.variables):
             np.testing.assert_array_equal(np.asarray(a.numpy()), np.asarray(b.numpy()))
+
+
+def _lso_grads():
+    grads = _grads()
+    grads[1][2][0, 0, 1] = np.inf  # step 2 is skipped and the scale halved
+    return grads + _grads()  # then three finite steps: the scale doubles after two
+
+
+@pytest.fixture(scope="module")
+def keras_loss_scale(keras):
+    opt = keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(0.05), initial_scale=8.0,
+                                              dynamic_growth_steps=2)
+    variables = [keras.Variable(w, name=f"v{i}") for i, w in enumerate(_initial())]
+    states = []
+    for step in _lso_grads():
+        opt.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in step], variables))
+        states.append(_state(opt, variables))
+    return states, opt.get_config(), float(keras.ops.convert_to_numpy(opt.scale_loss(1.0)))
+
+
+def test_loss_scale_optimizer_matches_keras(backend, keras_loss_scale, keras, tmp_path):
+    states, config, scaled = keras_loss_scale
+    opt = optimizers.LossScaleOptimizer(optimizers.Adam(0.05), initial_scale=8.0,
+                                        dynamic_growth_steps=2)
+    assert float(kfront.ops.convert_to_numpy(opt.scale_loss(1.0))) == 8.0
+    variables = [kfront.Variable(w, name=f"v{i}") for i, w in enumerate(_initial())]
+    for k, (step, want) in enumerate(zip(_lso_grads(), states)):
+        opt.apply_gradients(zip(step, variables))
+        _assert_same(_state(opt, variables), want, f"LossScaleOptimizer step {k + 1}")
+    assert float(kfront.ops.convert_to_numpy(opt.scale_loss(1.0))) == scaled
+    assert int(opt.iterations.numpy()) == 5 and opt.learning_rate is opt.inner_optimizer.learning_rate
+    back = optimizers.deserialize(optimizers.serialize(opt))
+    assert type(back.inner_optimizer) is optimizers.Adam
+    assert back.get_config() == opt.get_config()
+    ours, config = opt.get_config(), copy.deepcopy(config)
+    for c in (ours, config):
+        c.pop("name"), c["inner_optimizer"]["config"].pop("name")
+    assert ours == config
+    assert type(keras.optimizers.deserialize(optimizers.serialize(opt)).inner_optimizer) is \
+        keras.optimizers.Adam
+
+
+def test_loss_scale_optimizer_bad_arguments_and_legacy():
+    sgd = optimizers.SGD()
+    for kwargs, match in [({"dynamic": False}, "no longer supports `dynamic=False`"),
+                          ({"clipnorm": 1.0}, "does not support `clipnorm`"),
+                          ({"foo": 1}, "does not support arguments: `foo`"),
+                          ({"initial_scale": 0.0}, "argument `initial_scale` must be"),
+                          ({"dynamic_growth_steps": 0}, "`dynamic_growth_steps` must be")]:
+        with pytest.raises(ValueError, match=match):
+            optimizers.LossScaleOptimizer(sgd, **kwargs)
+    with pytest.raises(TypeError, match="`inner_optimizer` must be a kfront Optimizer"):
+        optimizers.LossScaleOptimizer("sgd")
+    for name in optimizers.legacy.__all__:
+        with pytest.raises(ImportError, match=f"legacy.{name}` is not supported"):
+            getattr(optimizers.legacy, name)(learning_rate=0.1)

@@ -1,6 +1,6 @@
 """Optimizers (``keras.optimizers``): ``SGD``, ``Adam``, ``AdamW``, ``Adamax``, ``Nadam``,
 ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Ftrl``, ``Lion``, ``Lamb``, ``Adafactor``, the
-``Optimizer`` base class, learning-rate ``schedules`` and ``get``/``serialize``/``deserialize``.
+``LossScaleOptimizer``, the ``Optimizer`` base class, ``legacy`` (refused, as Keras 3), learning-rate ``schedules`` and ``get``/``serialize``/``deserialize``.
 
 Example:
     >>> import numpy as np, kfront
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kfront.optimizers import schedules
+from kfront.optimizers import legacy, schedules
 from kfront.optimizers.adadelta import Adadelta
 from kfront.optimizers.adafactor import Adafactor
 from kfront.optimizers.adagrad import Adagrad
@@ -26,18 +26,20 @@ from kfront.optimizers.base_optimizer import Optimizer
 from kfront.optimizers.ftrl import Ftrl
 from kfront.optimizers.lamb import Lamb
 from kfront.optimizers.lion import Lion
+from kfront.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from kfront.optimizers.nadam import Nadam
 from kfront.optimizers.rmsprop import RMSprop
 from kfront.optimizers.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad",
-           "Adadelta", "Ftrl", "Lion", "Lamb", "Adafactor", "schedules", "get", "serialize",
-           "deserialize"]
+           "Adadelta", "Ftrl", "Lion", "Lamb", "Adafactor", "LossScaleOptimizer", "legacy",
+           "schedules", "get", "serialize", "deserialize"]
 
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (
-    SGD, Adam, RMSprop, Adagrad, AdamW, Adamax, Nadam, Adadelta, Ftrl, Lion, Lamb, Adafactor)}
+    SGD, Adam, RMSprop, Adagrad, AdamW, Adamax, Nadam, Adadelta, Ftrl, Lion, Lamb, Adafactor,
+    LossScaleOptimizer)}
 # in Keras 3 but not (yet) in kfront: named in the error for these
-_KERAS_ONLY = ("muon", "lossscaleoptimizer", "schedulefreeadamw", "multioptimizer")
+_KERAS_ONLY = ("muon", "schedulefreeadamw", "multioptimizer")
 
 
 def serialize(optimizer: Optimizer) -> dict:
