@@ -21,7 +21,8 @@ __all__ = ["relu", "leaky_relu", "relu6", "softmax", "log_softmax", "elu", "selu
            "softplus", "softsign", "silu", "swish", "gelu", "glu", "tanh", "sigmoid",
            "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "exponential", "linear",
            "mish", "log_sigmoid", "soft_shrink", "hard_shrink", "tanh_shrink", "sparse_plus",
-           "sparse_sigmoid", "squareplus", "threshold", "get", "serialize", "deserialize"]
+           "sparse_sigmoid", "sparsemax", "squareplus", "threshold", "get", "serialize",
+           "deserialize"]
 
 
 def _t(x):
@@ -414,10 +415,22 @@ def threshold(x, threshold, default_value):
     return ops.threshold(x, threshold, default_value)
 
 
+def sparsemax(x, axis: int = -1):
+    """Sparsemax along ``axis``: ``max(x - tau, 0)`` with Keras's threshold ``tau``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import activations, ops
+        >>> ops.convert_to_numpy(activations.sparsemax(np.array([1.0, 0.5, -1.0]))).tolist()
+        [0.25, 0.0, 0.0]
+    """
+    return ops.sparsemax(x, axis=axis)
+
+
 _FUNCTIONS = (relu, leaky_relu, relu6, softmax, log_softmax, elu, selu, celu, softplus, softsign,
               silu, gelu, glu, tanh, sigmoid, hard_sigmoid, hard_silu, hard_tanh, exponential,
               linear, mish, log_sigmoid, soft_shrink, hard_shrink, tanh_shrink, sparse_plus,
-              sparse_sigmoid, squareplus, threshold)
+              sparse_sigmoid, sparsemax, squareplus, threshold)
 ALL_OBJECTS_DICT: dict = {fn.__name__: fn for fn in _FUNCTIONS}
 ALL_OBJECTS_DICT["swish"] = silu
 ALL_OBJECTS_DICT["hard_swish"] = hard_silu

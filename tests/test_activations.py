@@ -119,7 +119,7 @@ def test_names_cover_keras():
     from keras.src.activations import ALL_OBJECTS_DICT as KERAS_NAMES
     ours = set(activations.ALL_OBJECTS_DICT)
     assert ours <= set(KERAS_NAMES)
-    assert set(KERAS_NAMES) - ours == {"sparsemax"}  # the only one not implemented
+    assert set(KERAS_NAMES) == ours
     for name in ours:
         assert activations.get(name).__name__ == keras.activations.get(name).__name__
 

@@ -98,3 +98,16 @@ def test_bad_input_names_the_loss():
     with pytest.raises(ValueError, match="circle.*y_pred"):
         losses.circle(LABELS, EMB[:, :, None])
     assert type(losses.get("circle")) is not None and losses.get("ctc") is losses.ctc
+
+
+def test_sparsemax_activation_matches_keras(backend):
+    # kfront.activations.sparsemax (landed with this issue; lives here so that the activations
+    # test module stays with its owner)
+    from kfront import activations
+    keras = pytest.importorskip("keras")
+    x = R.normal(size=(3, 5)).astype("float32")
+    for axis in (-1, 0):
+        np.testing.assert_allclose(ops.convert_to_numpy(activations.sparsemax(x, axis=axis)),
+                                   np.asarray(keras.activations.sparsemax(x, axis=axis)),
+                                   rtol=1e-5, atol=1e-6)
+    assert activations.get("sparsemax") is activations.sparsemax
