@@ -1023,8 +1023,10 @@ def ctc_decode(inputs, sequence_lengths, strategy: str = "greedy", beam_width: i
     ``mask_index`` dropped; scores (B, 1) minus the sum of the best inputs) or
     ``"beam_search"`` (prefix beam search over log-softmax of ``inputs`` keeping
     ``beam_width`` prefixes; the ``top_paths`` best, scores (B, top_paths) their
-    log-probabilities). Returns ``(decoded, scores)``, decoded (top_paths, B, T) int32 padded
-    with -1. Computed on the host; no gradient.
+    log-probabilities; Keras on JAX's algorithm: with a beam narrower than the candidates,
+    TensorFlow's decoder, and so Keras on TensorFlow, may keep other prefixes). Returns
+    ``(decoded, scores)``, decoded (top_paths, B, T) int32 padded with -1. Computed on the
+    host; no gradient.
 
     Example:
         >>> import numpy as np
