@@ -262,7 +262,8 @@ def test_loss_scale_optimizer_matches_keras(backend, keras_loss_scale, keras, tm
         opt.apply_gradients(zip(step, variables))
         _assert_same(_state(opt, variables), want, f"LossScaleOptimizer step {k + 1}")
     assert float(kfront.ops.convert_to_numpy(opt.scale_loss(1.0))) == scaled
-    assert int(opt.iterations.numpy()) == 5 and opt.learning_rate is opt.inner_optimizer.learning_rate
+    assert int(opt.iterations.numpy()) == 5
+    assert opt.learning_rate is opt.inner_optimizer.learning_rate
     back = optimizers.deserialize(optimizers.serialize(opt))
     assert type(back.inner_optimizer) is optimizers.Adam
     assert back.get_config() == opt.get_config()

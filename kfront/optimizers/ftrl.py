@@ -22,10 +22,10 @@ class Ftrl(Optimizer):
         >>> _ = opt.apply_gradients([(np.array([1.0, -1.0], "float32"), w)])
         >>> [v.name for v in opt.variables][2:]
         ['w_accumulator', 'w_linear']
-        >>> Ftrl(learning_rate_power=0.5)
+        >>> Ftrl(learning_rate_power=0.5)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: Ftrl: `learning_rate_power` needs to be negative or zero. Received: learning_rate_power=0.5.
+        ValueError: Ftrl: `learning_rate_power` needs to be negative or zero. Received: ...
     """
 
     def __init__(self, learning_rate: float | schedules.LearningRateSchedule | Callable = 0.001,

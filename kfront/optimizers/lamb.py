@@ -20,7 +20,7 @@ class Lamb(Optimizer):
         >>> from kfront.optimizers import Lamb
         >>> w = kfront.Variable(np.array([3.0, 4.0], "float32"))
         >>> _ = Lamb(learning_rate=0.1).apply_gradients([(np.ones(2, "float32"), w)])
-        >>> w.numpy().astype(float).round(4).tolist()   # ratio 5 / sqrt(2): each moves 0.1 * 5 / sqrt(2)
+        >>> w.numpy().astype(float).round(4).tolist()   # moves 0.1 * ratio, ratio 5 / sqrt(2)
         [2.6464, 3.6464]
     """
 

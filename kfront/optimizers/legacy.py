@@ -3,10 +3,10 @@ Keras 3 (the legacy tf.keras 2 optimizers are not supported; use ``kfront.optimi
 
 Example:
     >>> from kfront.optimizers import legacy
-    >>> legacy.Adam(learning_rate=0.1)
+    >>> legacy.Adam(learning_rate=0.1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ImportError: `kfront.optimizers.legacy.Adam` is not supported (as `keras.optimizers.legacy` in Keras 3): use `kfront.optimizers.Adam` instead.
+    ImportError: `kfront.optimizers.legacy.Adam` is not supported (...): use ...Adam` instead.
 """
 from __future__ import annotations
 
