@@ -25,22 +25,49 @@ LAYER_ARGS = {
     "SeparableConv1D": (2, 3), "SeparableConv2D": (2, 3), "Dot": (1,), "Embedding": (10, 4),
     "GaussianNoise": (0.1,), "RepeatVector": (2,), "Permute": ((2, 1),),
     "SpatialDropout1D": (0.1,), "SpatialDropout2D": (0.1,), "InputLayer": ((3,),),
-    "AveragePooling1D": (2,), "AveragePooling2D": (2,),
+    "AveragePooling1D": (2,), "AveragePooling2D": (2,), "AveragePooling3D": (2,),
+    "AdaptiveAveragePooling1D": (2,), "AdaptiveAveragePooling2D": (2,),
+    "AdaptiveAveragePooling3D": (2,), "AdaptiveMaxPooling1D": (2,), "AdaptiveMaxPooling2D": (2,),
+    "AdaptiveMaxPooling3D": (2,), "AlphaDropout": (0.1,), "GaussianDropout": (0.1,),
+    "SpatialDropout3D": (0.1,), "CategoryEncoding": (4,), "CenterCrop": (2, 3),
+    "RandomCrop": (2, 3), "Resizing": (2, 3), "Conv3D": (2, 3), "Conv3DTranspose": (2, 3),
+    "ConvLSTM1D": (2, 3), "ConvLSTM2D": (2, 3), "ConvLSTM3D": (2, 3),
+    "Discretization": ([0.0, 1.0],), "EinsumDense": ("ab,bc->ac", 4),
+    "GroupQueryAttention": (4, 2, 1), "MultiHeadAttention": (2, 4), "Hashing": (8,),
+    "HashedCrossing": (8,), "MaxNumBoundingBoxes": (4,), "RandomBrightness": (0.2,),
+    "RandomColorDegeneration": (0.2,), "RandomContrast": (0.2,), "RandomHue": (0.2,),
+    "RandomPosterization": ((1, 4),), "RandomRotation": (0.2,), "RandomSaturation": (0.2,),
+    "RandomSharpness": (0.2,), "RandomTranslation": (0.1, 0.2), "RandomZoom": (0.2,),
+    "Rescaling": (0.5,), "ReversibleEmbedding": (10, 4),
 }
+# layers that take other layers: built by _make
+WRAPPING = {"Bidirectional": lambda m: (m.LSTM(2),), "TimeDistributed": lambda m: (m.Dense(2),),
+            "Wrapper": lambda m: (m.Dense(2),), "SpectralNormalization": lambda m: (m.Dense(2),),
+            "RNN": lambda m: (m.LSTMCell(2),),
+            "StackedRNNCells": lambda m: ([m.LSTMCell(2), m.LSTMCell(3)],),
+            "Pipeline": lambda m: ([m.Rescaling(0.5), m.CenterCrop(2, 2)],)}
+# layers around another framework's objects (a torch module, a JAX function, a SavedModel):
+# their configs are that object's, tested with the layers themselves
+FRAMEWORK_WRAPPERS = ("FlaxLayer", "JaxLayer", "TFSMLayer", "TorchModuleWrapper")
 # keys kfront writes that this Keras does not (Keras accepts them as constructor arguments)
 EXTRA_OK = {"SimpleRNN": {"seed"}}
-LAYER_NAMES = sorted(n for n in layers.__all__ if inspect.isclass(getattr(layers, n))
-                     and issubclass(getattr(layers, n), layers.Layer)
-                     and n not in ("Layer", "Lambda"))
+_CLASSES = sorted(n for n in layers.__all__ if inspect.isclass(getattr(layers, n))
+                  and issubclass(getattr(layers, n), layers.Layer)
+                  and n not in ("Layer", "Lambda", *FRAMEWORK_WRAPPERS))
+ALIASES = [n for n in _CLASSES if getattr(layers, n).__name__ != n]
+LAYER_NAMES = [n for n in _CLASSES if n not in ALIASES]
 
 
 def _make(module, name):
     cls = getattr(module, name)
-    if name == "Bidirectional":
-        return cls(module.LSTM(2))
-    if name == "TimeDistributed":
-        return cls(module.Dense(2))
-    return cls(*LAYER_ARGS.get(name, ()))
+    args = WRAPPING[name](module) if name in WRAPPING else LAYER_ARGS.get(name, ())
+    return cls(*args)
+
+
+def test_aliases_are_keras_aliases(keras):
+    for name in ALIASES:
+        ours, theirs = getattr(layers, name), getattr(keras.layers, name)
+        assert ours.__name__ == theirs.__name__, name
 
 
 def _strip_names(config):
@@ -67,7 +94,7 @@ def test_builtin_layer_config_round_trip_and_keras_both_ways(keras, name):
     assert not extra and not missing, f"{name}: extra keys {extra}, missing keys {missing}"
     # Keras reads kfront's config, and kfront reads Keras's
     from_ours = keras.saving.deserialize_keras_object(config)
-    assert type(from_ours).__name__ == name
+    assert type(from_ours) is getattr(keras.layers, name)
     from_theirs = sl.deserialize_keras_object(
         json.loads(json.dumps(keras.saving.serialize_keras_object(theirs))))
     assert type(from_theirs) is type(ours)
