@@ -1,6 +1,6 @@
 """Optimizers (``keras.optimizers``): ``SGD``, ``Adam``, ``AdamW``, ``Adamax``, ``Nadam``,
 ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Ftrl``, ``Lion``, ``Lamb``, ``Adafactor``,
-``ScheduleFreeAdamW``, the ``LossScaleOptimizer``, the ``Optimizer`` base class, ``legacy``
+``Muon``, ``ScheduleFreeAdamW``, the ``LossScaleOptimizer``, the ``Optimizer`` base class, ``legacy``
 (refused, as Keras 3), learning-rate ``schedules`` and ``get``/``serialize``/``deserialize``.
 
 Example:
@@ -28,21 +28,22 @@ from kfront.optimizers.ftrl import Ftrl
 from kfront.optimizers.lamb import Lamb
 from kfront.optimizers.lion import Lion
 from kfront.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from kfront.optimizers.muon import Muon
 from kfront.optimizers.nadam import Nadam
 from kfront.optimizers.rmsprop import RMSprop
 from kfront.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from kfront.optimizers.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad",
-           "Adadelta", "Ftrl", "Lion", "Lamb", "Adafactor", "ScheduleFreeAdamW",
+           "Adadelta", "Ftrl", "Lion", "Lamb", "Adafactor", "Muon", "ScheduleFreeAdamW",
            "LossScaleOptimizer", "legacy",
            "schedules", "get", "serialize", "deserialize"]
 
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (
     SGD, Adam, RMSprop, Adagrad, AdamW, Adamax, Nadam, Adadelta, Ftrl, Lion, Lamb, Adafactor,
-    ScheduleFreeAdamW, LossScaleOptimizer)}
+    Muon, ScheduleFreeAdamW, LossScaleOptimizer)}
 # in Keras 3 but not (yet) in kfront: named in the error for these
-_KERAS_ONLY = ("muon", "multioptimizer")
+_KERAS_ONLY = ("multioptimizer",)
 
 
 def serialize(optimizer: Optimizer) -> dict:
