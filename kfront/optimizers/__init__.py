@@ -1,7 +1,8 @@
 """Optimizers (``keras.optimizers``): ``SGD``, ``Adam``, ``AdamW``, ``Adamax``, ``Nadam``,
 ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Ftrl``, ``Lion``, ``Lamb``, ``Adafactor``,
-``Muon``, ``ScheduleFreeAdamW``, the ``LossScaleOptimizer``, the ``Optimizer`` base class, ``legacy``
-(refused, as Keras 3), learning-rate ``schedules`` and ``get``/``serialize``/``deserialize``.
+``Muon``, ``ScheduleFreeAdamW``, the ``LossScaleOptimizer``, the ``Optimizer`` base class,
+``legacy`` (refused, as Keras 3), learning-rate ``schedules`` and
+``get``/``serialize``/``deserialize``.
 
 Example:
     >>> import numpy as np, kfront
