@@ -24,6 +24,7 @@ from __future__ import annotations
 import collections
 import inspect
 import math
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -899,23 +900,12 @@ class AUC(Metric):
         else:
             preds, labels, w = y_pred.reshape(-1, 1), y_true.reshape(-1, 1), weights.reshape(-1, 1)
         n = self.num_thresholds
-        if self._thresholds_distributed_evenly:
-            # Keras's bucketing: p is above threshold i iff ceil(p * (n - 1)) - 1 >= i
-            bucket = np.ceil(np.clip(preds, 0.0, 1.0) * np.float32(n - 1)) - 1
-            if self._thresholds[0] < 0.0 or self._thresholds[-1] > 1.0:
-                bucket = np.maximum(bucket, 0)
-            bucket = bucket.astype("int64")
-        else:  # p is above threshold i iff i < number of thresholds below p
-            bucket = np.searchsorted(self._thresholds.astype("float32"), preds, side="left") - 1
         is_pos = labels.astype(bool)
         tp, fp, fn, tn = (np.zeros((n, preds.shape[1])) for _ in range(4))
         for j in range(preds.shape[1]):
-            pos_w = np.where(is_pos[:, j], w[:, j], 0.0)
-            neg_w = np.where(is_pos[:, j], 0.0, w[:, j])
-            tp[:, j] = _count_above(bucket[:, j], pos_w, n)
-            fp[:, j] = _count_above(bucket[:, j], neg_w, n)
-            fn[:, j] = pos_w.sum() - tp[:, j]
-            tn[:, j] = neg_w.sum() - fp[:, j]
+            tp[:, j], fp[:, j], tn[:, j], fn[:, j] = _weighted_counts(
+                preds[:, j], is_pos[:, j], w[:, j], self._thresholds,
+                self._thresholds_distributed_evenly)
         if not self.multi_label:
             tp, fp, fn, tn = tp[:, 0], fp[:, 0], fn[:, 0], tn[:, 0]
         self.true_positives = self.true_positives + tp
@@ -986,6 +976,24 @@ class AUC(Metric):
         if self._init_from_thresholds:
             config["thresholds"] = self.thresholds[1:-1]
         return {**super().get_config(), **config}
+
+
+def _weighted_counts(preds, is_pos, w, thresholds, evenly: bool) -> tuple:
+    """Weighted (tp, fp, tn, fn) per threshold of 1-D ``preds``; a prediction is positive
+    when strictly above the threshold (Keras's bucketing when thresholds are even)."""
+    thresholds = np.asarray(thresholds, dtype="float64")
+    n = len(thresholds)
+    pos_w, neg_w = np.where(is_pos, w, 0.0), np.where(is_pos, 0.0, w)
+    if evenly:  # p is above threshold i iff ceil(p * (n - 1)) - 1 >= i
+        bucket = np.ceil(np.clip(preds, 0.0, 1.0) * np.float32(n - 1)) - 1
+        if thresholds[0] < 0.0 or thresholds[-1] > 1.0:
+            bucket = np.maximum(bucket, 0)
+        bucket = bucket.astype("int64")
+        tp, fp = _count_above(bucket, pos_w, n), _count_above(bucket, neg_w, n)
+    else:
+        above = preds[None, :] > thresholds.astype("float32")[:, None]
+        tp, fp = above @ pos_w, above @ neg_w
+    return tp, fp, neg_w.sum() - fp, pos_w.sum() - tp
 
 
 def _count_above(bucket, weights, n):
@@ -1061,22 +1069,10 @@ def _confusion_counts(owner: str, y_true, y_pred, thresholds: list, evenly: bool
         y_true, y_pred = y_true[..., class_id], y_pred[..., class_id]
         if sample_weight is not None:
             sample_weight = sample_weight[..., class_id]
-    preds = y_pred.reshape(-1)
-    is_pos = y_true.reshape(-1).astype(bool)
-    w = np.ones(preds.shape) if sample_weight is None else \
+    w = np.ones(y_pred.size) if sample_weight is None else \
         sample_weight.reshape(-1).astype("float64")
-    pos_w, neg_w = np.where(is_pos, w, 0.0), np.where(is_pos, 0.0, w)
-    n = len(thresholds)
-    if evenly:
-        bucket = np.ceil(np.clip(preds, 0.0, 1.0) * np.float32(n - 1)) - 1
-        if thresholds[0] < 0.0 or thresholds[-1] > 1.0:
-            bucket = np.maximum(bucket, 0)
-        bucket = bucket.astype("int64")
-        tp, fp = _count_above(bucket, pos_w, n), _count_above(bucket, neg_w, n)
-    else:
-        above = preds[None, :] > np.asarray(thresholds, dtype="float32")[:, None]
-        tp, fp = above @ pos_w, above @ neg_w
-    return tp, fp, neg_w.sum() - fp, pos_w.sum() - tp
+    return _weighted_counts(y_pred.reshape(-1), y_true.reshape(-1).astype(bool), w,
+                            thresholds, evenly)
 
 
 def _one_or_all(values: np.ndarray):
@@ -1478,7 +1474,6 @@ class R2Score(Metric):
         n, p = self.num_samples, self.num_regressors
         if p != 0:
             if p >= n - 1:
-                import warnings
                 warnings.warn("R2Score: more independent predictors than datapoints (or as "
                               "many as datapoints - 1) in the adjusted R2 score. Falling back "
                               "to the standard R2 score.", stacklevel=2)
@@ -1525,7 +1520,12 @@ class _IoUBase(Metric):
         if y_true.shape != y_pred.shape:
             raise ValueError(f"{type(self).__name__}: y_true and y_pred must have the same "
                              f"number of entries. Received: {y_true.size} and {y_pred.size}")
-        w = np.asarray(1 if sample_weight is None else _host(sample_weight)).astype(self.dtype)
+        w = np.asarray(1 if sample_weight is None else _host(sample_weight))
+        if w.dtype.kind == "f" and "int" in self.dtype:
+            warnings.warn(f"{type(self).__name__}: float sample weights are cast to the metric's "
+                          f"dtype {self.dtype} (truncated, as in Keras); consider integer "
+                          "weights or dtype='float32'.", stacklevel=2)
+        w = w.astype(self.dtype)
         w = np.broadcast_to(w.reshape(-1) if w.ndim > 1 else w, y_true.shape)
         n = self.num_classes
         keep = (y_true >= 0) & (y_true < n) & (y_pred >= 0) & (y_pred < n)

@@ -70,6 +70,7 @@ CASES = [
      "probs", None),
     ("MeanIoU", {"num_classes": K}, "sparse", "sparse_pred", "isw"),
     ("MeanIoU", {"num_classes": K, "ignore_class": 0}, "sparse", "sparse_pred", None),
+    ("MeanIoU", {"num_classes": K, "dtype": "float32"}, "sparse", "sparse_pred", "sw"),
     ("BinaryIoU", {}, "bin_true", "bin_prob", "isw"),
     ("BinaryIoU", {"target_class_ids": [1], "threshold": 0.3}, "multi_true", "multi_prob",
      None),
@@ -87,6 +88,7 @@ def _close(ours, theirs, what):
     np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-6, err_msg=what)
 
 
+@pytest.mark.filterwarnings("ignore:.*weight.*:UserWarning")
 def test_metrics_match_keras(keras):
     for cls, kw, t, p, w in CASES:
         what = f"{cls}({kw})"
@@ -170,3 +172,8 @@ def test_new_metrics_in_compile_and_fit(backend):
     expected.update_state(y, prob)
     assert logs["iou"] == pytest.approx(expected.result(), rel=1e-5)
     assert 0 <= logs["p"] <= 1 and np.isfinite(logs["r2"])
+
+
+def test_iou_warns_on_float_weights_with_int_dtype():
+    with pytest.warns(UserWarning, match="MeanIoU: float sample weights"):
+        metrics.MeanIoU(2).update_state([0, 1], [0, 1], sample_weight=[0.5, 1.0])
