@@ -1213,9 +1213,4 @@ def _check_backup(weights_path: str, metadata: dict) -> None:
                          "file is damaged")
 
 
-class TensorBoard(Callback):
-    """TensorBoard logging; not available yet."""
-
-    def __init__(self, log_dir: str = "logs", *args, **kwargs):
-        raise NotImplementedError("TensorBoard is not implemented yet: it comes with the saving "
-                                  "issue (event files are written by the same machinery)")
+from kfront.tensorboard_logging import TensorBoard  # noqa: E402  (it builds on Callback)

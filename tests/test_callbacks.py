@@ -366,11 +366,6 @@ def test_csv_logger_matches_keras_bytes(keras, tmp_path, kw):
     assert ours.count(b"\n") == 3
 
 
-def test_unimplemented_callbacks():
-    with pytest.raises(NotImplementedError, match="saving"):
-        callbacks.TensorBoard()
-
-
 # ------------------------------------------------------------------------------- Progbar
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

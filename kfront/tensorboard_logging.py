@@ -1,0 +1,297 @@
+"""TensorBoard event files without TensorFlow: ``EventFileWriter`` and the ``TensorBoard`` callback.
+
+Events are ``tensorboard.compat.proto`` protocol buffers framed by the ``tensorboard`` package's
+own ``RecordWriter`` (length, masked CRC-32C, data, masked CRC-32C) into
+``events.out.tfevents.<time>.<host>.<pid>.<n>.v2`` files, the layout TensorBoard (and Keras's
+``tf.summary`` writer) uses. Nothing here imports TensorFlow; the ``tensorboard`` package is the
+optional extra ``kfront[tensorboard]``.
+
+Example:
+    >>> import tempfile
+    >>> from kfront.tensorboard_logging import EventFileWriter
+    >>> with tempfile.TemporaryDirectory() as logdir:
+    ...     with EventFileWriter(logdir) as writer:
+    ...         writer.add_scalar("loss", 0.5, step=0)
+    ...         writer.add_histogram("weights", [0.0, 1.0, 2.0], step=0)
+    ...     os.path.basename(writer.path).startswith("events.out.tfevents.")
+    True
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import time
+
+import numpy as np
+
+from kfront.callbacks import Callback
+
+__all__ = ["EventFileWriter", "TensorBoard"]
+
+_file_counter = itertools.count()
+
+
+def _tensorboard_protos():
+    """The ``tensorboard`` modules used here (imported on first use: an optional extra)."""
+    try:
+        from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, types_pb2
+        from tensorboard.summary.writer.record_writer import RecordWriter
+    except ImportError as error:
+        raise ImportError("TensorBoard logging needs the `tensorboard` package (it does not need "
+                          "TensorFlow): `pip install tensorboard` or `pip install "
+                          f"kfront[tensorboard]`. Import failed with: {error}") from error
+    return event_pb2, summary_pb2, tensor_pb2, types_pb2, RecordWriter
+
+
+class EventFileWriter:
+    """Writes TensorBoard events (scalars, histograms, text tensors) to a new file in ``logdir``.
+
+    Args:
+        logdir: folder of the run (created when missing).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     writer = EventFileWriter(logdir)
+        ...     writer.add_scalar("epoch_loss", 1.25, step=3)
+        ...     writer.close()
+        ...     os.path.getsize(writer.path) > 0
+        True
+    """
+
+    def __init__(self, logdir: str):
+        (self._event_pb2, self._summary_pb2, self._tensor_pb2, self._types_pb2,
+         record_writer) = _tensorboard_protos()
+        os.makedirs(logdir, exist_ok=True)
+        name = (f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}."
+                f"{os.getpid()}.{next(_file_counter)}.v2")
+        self.path = os.path.join(logdir, name)
+        self._records = record_writer(open(self.path, "wb"))
+        self._write(self._event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
+
+    def _write(self, event) -> None:
+        self._records.write(event.SerializeToString())
+
+    def _add(self, value, step: int) -> None:
+        summary = self._summary_pb2.Summary(value=[value])
+        self._write(self._event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))
+
+    def add_scalar(self, tag: str, value: float, step: int) -> None:
+        """A scalar (shown in TensorBoard's Scalars tab) at ``step``."""
+        self._add(self._summary_pb2.Summary.Value(tag=tag, simple_value=float(value)), step)
+
+    def add_histogram(self, tag: str, values, step: int, buckets: int = 30) -> None:
+        """A histogram of ``values`` with ``buckets`` equal-width buckets (``tf.summary``'s
+        default count) at ``step``."""
+        values = np.asarray(values, dtype="float64").ravel()
+        if values.size == 0:
+            counts, edges, low, high = np.zeros(1), np.zeros(2), 0.0, 0.0
+        else:
+            counts, edges = np.histogram(values, bins=buckets)
+            low, high = values.min(), values.max()
+        histogram = self._summary_pb2.HistogramProto(
+            min=float(low), max=float(high), num=float(values.size), sum=float(values.sum()),
+            sum_squares=float(np.dot(values, values)),
+            bucket_limit=[float(e) for e in edges[1:]], bucket=[float(c) for c in counts])
+        self._add(self._summary_pb2.Summary.Value(tag=tag, histo=histogram), step)
+
+    def add_text_tensor(self, tag: str, text: str, step: int, plugin_name: str,
+                        content: bytes = b"") -> None:
+        """A string tensor for a TensorBoard plugin (``graph_keras_model`` reads a model's
+        JSON config this way)."""
+        tensor = self._tensor_pb2.TensorProto(dtype=self._types_pb2.DT_STRING,
+                                              string_val=[text.encode("utf-8")])
+        metadata = self._summary_pb2.SummaryMetadata(
+            plugin_data=self._summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin_name,
+                                                                     content=content))
+        self._add(self._summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=metadata),
+                  step)
+
+    def flush(self) -> None:
+        self._records.flush()
+
+    def close(self) -> None:
+        if not self._records.closed:
+            self._records.close()
+
+    def __enter__(self) -> "EventFileWriter":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class TensorBoard(Callback):
+    """Logs a run for TensorBoard, as ``keras.callbacks.TensorBoard`` does, with no TensorFlow.
+
+    ``log_dir/train`` gets ``epoch_<metric>`` scalars (step = epoch), ``epoch_learning_rate``,
+    ``batch_<metric>`` scalars every ``update_freq`` batches (step = global batch count, from 1),
+    weight histograms ``<weight.path>/histogram`` every ``histogram_freq`` epochs and, with
+    ``write_graph``, the model's config for TensorBoard's Graphs tab (the ``keras`` tag of the
+    ``graph_keras_model`` plugin; Sequential and Functional models, as Keras). No backend gives
+    an op-level graph here: the train function's graph is not written. ``log_dir/validation``
+    gets the ``val_`` metrics as ``epoch_<metric>`` and each ``evaluate``'s results as
+    ``evaluation_<metric>_vs_iterations`` (step = optimizer iterations).
+
+    Args:
+        log_dir: folder of the run.
+        histogram_freq: epochs between weight histograms (0: none).
+        write_graph: write the model's config for the Graphs tab.
+        write_images: not supported (NotImplementedError when True).
+        write_steps_per_second: log ``batch_steps_per_second`` / ``epoch_steps_per_second``.
+        update_freq: ``"epoch"``, ``"batch"`` (every batch) or an integer number of batches.
+        profile_batch: must be 0 (profiling is not supported).
+        embeddings_freq: must be 0 (the embedding projector is not supported).
+        embeddings_metadata: unused (embeddings are not supported).
+
+    Example:
+        >>> import tempfile, numpy as np
+        >>> import kfront
+        >>> model = kfront.Sequential([kfront.layers.Dense(1, input_shape=(2,))])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0,
+        ...                   callbacks=[TensorBoard(logdir, histogram_freq=1)])
+        ...     sorted(os.listdir(logdir))
+        ['train']
+    """
+
+    def __init__(self, log_dir: str = "logs", histogram_freq: int = 0, write_graph: bool = True,
+                 write_images: bool = False, write_steps_per_second: bool = False,
+                 update_freq: str | int = "epoch", profile_batch: int = 0,
+                 embeddings_freq: int = 0, embeddings_metadata=None):
+        super().__init__()
+        if not (update_freq in ("epoch", "batch") or
+                (isinstance(update_freq, int) and not isinstance(update_freq, bool)
+                 and update_freq > 0)):
+            raise ValueError("TensorBoard: `update_freq` should be 'epoch', 'batch' or a positive "
+                             f"integer number of batches. Received: update_freq={update_freq!r}")
+        if not isinstance(histogram_freq, int) or histogram_freq < 0:
+            raise ValueError("TensorBoard: `histogram_freq` should be a non-negative integer. "
+                             f"Received: histogram_freq={histogram_freq!r}")
+        for name, value in (("write_images", write_images), ("profile_batch", profile_batch),
+                            ("embeddings_freq", embeddings_freq)):
+            if value:
+                raise NotImplementedError(f"TensorBoard: `{name}` is not supported by kfront "
+                                          f"(received {name}={value!r}); leave it at its "
+                                          "default.")
+        self.log_dir = str(log_dir)
+        self.histogram_freq = histogram_freq
+        self.write_graph = write_graph
+        self.write_images = write_images
+        self.write_steps_per_second = write_steps_per_second
+        self.update_freq = 1 if update_freq == "batch" else update_freq
+        self.embeddings_freq = embeddings_freq
+        self.embeddings_metadata = embeddings_metadata
+        self._writers: dict = {}
+        self._global_train_batch = 0
+        self._batch_start_time = 0.0
+        self._epoch_start_time = 0.0
+        self._epoch_start_iterations = 0
+
+    def _writer(self, which: str) -> EventFileWriter:
+        if which not in self._writers:
+            self._writers[which] = EventFileWriter(os.path.join(self.log_dir, which))
+        return self._writers[which]
+
+    def set_model(self, model) -> None:
+        super().set_model(model)
+        self._close_writers()
+        if self.write_graph and type(model).__name__ in ("Sequential", "Functional"):
+            config = json.dumps({"class_name": type(model).__name__,
+                                 "config": model.get_config()}, default=str)
+            self._writer("train").add_text_tensor("keras", config, step=0,
+                                                  plugin_name="graph_keras_model", content=b"1")
+
+    def _close_writers(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+    def _optimizer(self):
+        return getattr(self.model, "optimizer", None)
+
+    def _iterations(self) -> int:
+        optimizer = self._optimizer()
+        if optimizer is None or not hasattr(optimizer, "iterations"):
+            return 0
+        from kfront import ops
+        return int(ops.convert_to_numpy(optimizer.iterations))
+
+    def _learning_rates(self) -> dict:
+        from kfront import ops
+        optimizer = self._optimizer()
+        optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+        if hasattr(optimizer, "optimizers"):
+            return {f"learning_rate_{opt.name}": float(ops.convert_to_numpy(opt.learning_rate))
+                    for opt in optimizer.optimizers}
+        if optimizer is not None and hasattr(optimizer, "learning_rate"):
+            return {"learning_rate": float(ops.convert_to_numpy(optimizer.learning_rate))}
+        return {}
+
+    def on_train_begin(self, logs=None):
+        self._global_train_batch = 0
+
+    def on_train_end(self, logs=None):
+        self._close_writers()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.write_steps_per_second:
+            self._epoch_start_iterations = self._iterations()
+            self._epoch_start_time = time.time()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._global_train_batch += 1
+        if self.write_steps_per_second:
+            self._batch_start_time = time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.update_freq == "epoch" or self._global_train_batch % self.update_freq:
+            return
+        writer, step = self._writer("train"), self._global_train_batch
+        if self.write_steps_per_second:
+            elapsed = max(time.time() - self._batch_start_time, 1e-9)
+            writer.add_scalar("batch_steps_per_second", 1.0 / elapsed, step)
+        for name, value in (logs or {}).items():
+            if isinstance(value, (int, float)):
+                writer.add_scalar(f"batch_{name}", value, step)
+
+    def _reads_batch_logs(self) -> bool:
+        return self.update_freq != "epoch"
+
+    def on_test_end(self, logs=None):
+        if not logs or self._optimizer() is None:
+            return
+        writer, step = self._writer("validation"), self._iterations()
+        for name, value in logs.items():
+            writer.add_scalar(f"evaluation_{name}_vs_iterations", value, step)
+        writer.flush()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
+        val_logs = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
+        train_logs.update(self._learning_rates())
+        if self.write_steps_per_second:
+            elapsed = max(time.time() - self._epoch_start_time, 1e-9)
+            train_logs["steps_per_second"] = (self._iterations()
+                                              - self._epoch_start_iterations) / elapsed
+        for which, epoch_logs in (("train", train_logs), ("validation", val_logs)):
+            if epoch_logs:
+                writer = self._writer(which)
+                for name, value in epoch_logs.items():
+                    writer.add_scalar(f"epoch_{name}", value, epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._log_weights(epoch)
+        for writer in self._writers.values():
+            writer.flush()
+
+    def _log_weights(self, epoch: int) -> None:
+        from kfront import ops
+        writer = self._writer("train")
+        for layer in self.model.layers:
+            for weight in layer.weights:
+                name = str(getattr(weight, "path", weight.name)).replace(":", "_")
+                writer.add_histogram(f"{name}/histogram", ops.convert_to_numpy(weight), epoch)
