@@ -295,3 +295,57 @@ def test_loss_scale_optimizer_bad_arguments_and_legacy():
     for name in optimizers.legacy.__all__:
         with pytest.raises(ImportError, match=f"legacy.{name}` is not supported"):
             getattr(optimizers.legacy, name)(learning_rate=0.1)
+
+
+def _multi(module):
+    return module.optimizers.MultiOptimizer(module.optimizers.OptimizerMap(
+        module.optimizers.SGD(0.1, momentum=0.5), {"v0|v2": module.optimizers.Adam(0.05),
+                                                   "v3": module.optimizers.Lion(0.01)}))
+
+
+@pytest.fixture(scope="module")
+def keras_multi(keras):
+    opt = _multi(keras)
+    variables = [keras.Variable(w, name=f"v{i}") for i, w in enumerate(_initial())]
+    states = []
+    for step in _grads():
+        opt.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in step], variables))
+        states.append(_state(opt, variables))
+    return states, keras.optimizers.serialize(opt)
+
+
+def test_multi_optimizer_matches_keras(backend, keras_multi, keras):
+    states, serialized = keras_multi
+    opt = _multi(kfront)
+    variables = [kfront.Variable(w, name=f"v{i}") for i, w in enumerate(_initial())]
+    for k, (step, want) in enumerate(zip(_grads(), states)):
+        opt.apply_gradients(zip(step, variables))
+        _assert_same(_state(opt, variables), want, f"MultiOptimizer step {k + 1} on {backend}")
+    assert int(opt.iterations.numpy()) == STEPS
+    assert [type(o).__name__ for o in opt.optimizers] == ["Adam", "Lion", "SGD"]
+    with pytest.raises(AttributeError, match="learning rate cannot be accessed"):
+        opt.learning_rate
+    # configs: ours equals Keras's (up to names), and both read each other's
+    ours = optimizers.serialize(opt)
+    back = optimizers.deserialize(serialized)
+    assert type(back) is optimizers.MultiOptimizer
+    assert type(back.optimizers[0]).__name__ == "Adam"
+    strip = re.compile(r"'name': '[a-z_0-9]+'")
+    assert strip.sub("", repr(ours)) == strip.sub("", repr(serialized))
+    # (Keras's deserialize lower-cases the class names of the dict it is given)
+    assert type(keras.optimizers.deserialize(copy.deepcopy(ours))).__name__ == "MultiOptimizer"
+
+
+def test_multi_optimizer_bad_input():
+    sgd = optimizers.SGD()
+    with pytest.raises(TypeError, match="`default_optimizer` must be a kfront Optimizer"):
+        optimizers.OptimizerMap("sgd")
+    with pytest.raises(ValueError, match="cannot be a LossScaleOptimizer"):
+        optimizers.OptimizerMap(sgd, {"a": optimizers.LossScaleOptimizer(optimizers.SGD())})
+    with pytest.raises(ValueError, match="multiple optimizers assigned to variable 'ab'"):
+        optimizers.OptimizerMap(sgd, {"a.*": optimizers.Adam(), ".*b": optimizers.Lion()})["ab"]
+    with pytest.raises(TypeError, match="MultiOptimizer: `optimizer_map` must be"):
+        optimizers.MultiOptimizer({"a": sgd})
+    opt = optimizers.MultiOptimizer(lambda v: "adam")
+    with pytest.raises(TypeError, match="the optimizer for variable 'w' must be a kfront"):
+        opt.build([kfront.Variable(np.ones(2, "float32"), name="w")])

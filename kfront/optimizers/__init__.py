@@ -1,6 +1,7 @@
 """Optimizers (``keras.optimizers``): ``SGD``, ``Adam``, ``AdamW``, ``Adamax``, ``Nadam``,
 ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Ftrl``, ``Lion``, ``Lamb``, ``Adafactor``,
-``Muon``, ``ScheduleFreeAdamW``, the ``LossScaleOptimizer``, the ``Optimizer`` base class,
+``Muon``, ``ScheduleFreeAdamW``, the ``LossScaleOptimizer``, ``MultiOptimizer`` with
+``OptimizerMap``, the ``Optimizer`` base class,
 ``legacy`` (refused, as Keras 3), learning-rate ``schedules`` and
 ``get``/``serialize``/``deserialize``.
 
@@ -29,6 +30,7 @@ from kfront.optimizers.ftrl import Ftrl
 from kfront.optimizers.lamb import Lamb
 from kfront.optimizers.lion import Lion
 from kfront.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from kfront.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from kfront.optimizers.muon import Muon
 from kfront.optimizers.nadam import Nadam
 from kfront.optimizers.rmsprop import RMSprop
@@ -37,14 +39,12 @@ from kfront.optimizers.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad",
            "Adadelta", "Ftrl", "Lion", "Lamb", "Adafactor", "Muon", "ScheduleFreeAdamW",
-           "LossScaleOptimizer", "legacy",
+           "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap", "legacy",
            "schedules", "get", "serialize", "deserialize"]
 
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (
     SGD, Adam, RMSprop, Adagrad, AdamW, Adamax, Nadam, Adadelta, Ftrl, Lion, Lamb, Adafactor,
-    Muon, ScheduleFreeAdamW, LossScaleOptimizer)}
-# in Keras 3 but not (yet) in kfront: named in the error for these
-_KERAS_ONLY = ("multioptimizer",)
+    Muon, ScheduleFreeAdamW, LossScaleOptimizer, MultiOptimizer)}
 
 
 def serialize(optimizer: Optimizer) -> dict:
@@ -83,10 +83,7 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
     if cls is None and isinstance(name, str):
         cls = ALL_OBJECTS_DICT.get(name.lower())
     if cls is None:
-        key = name.lower() if isinstance(name, str) else name
-        extra = (f" ({name!r} is a Keras optimizer that kfront does not implement yet)"
-                 if key in _KERAS_ONLY else "")
-        raise ValueError(f"Unknown optimizer {name!r}{extra}: expected one of {_valid_names()} "
+        raise ValueError(f"Unknown optimizer {name!r}: expected one of {_valid_names()} "
                          f"(case-insensitive), or a class passed in custom_objects")
     return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
 
