@@ -17,7 +17,7 @@ from kfront import config
 _backends.activate(config._initial_backend())
 
 from kfront import (activations, backend, callbacks, constraints, datasets,  # noqa: E402
-                    initializers, layers, losses, metrics, models, ops, optimizers,
+                    distribution, initializers, layers, losses, metrics, models, ops, optimizers,
                     preprocessing, random, regularizers, saving, testing, tree, utils)
 from kfront.backend_objects import GradientTape, Variable  # noqa: E402
 from kfront.layers import Input, Layer  # noqa: E402
@@ -25,6 +25,7 @@ from kfront.models import Model, Sequential  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["GradientTape", "Input", "Layer", "Model", "Sequential", "Variable", "activations",
-           "backend", "callbacks", "config", "constraints", "datasets", "initializers", "layers",
+           "backend", "callbacks", "config", "constraints", "datasets", "distribution",
+           "initializers", "layers",
            "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
            "regularizers", "saving", "testing", "tree", "utils"]

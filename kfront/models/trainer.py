@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from kfront import distribution as distribution_lib
 from kfront import ops
 from kfront.backends import B
 from kfront.backends.common import tree
@@ -327,6 +328,7 @@ class Trainer:
                 y_pred = self(x, training=True)
                 return self.compute_loss(x, y, y_pred, sample_weight), y_pred
             return B.variables_value_and_grad(loss_fn, variables, has_aux=True)
+        loss_and_grads = distribution_lib.all_reduce_gradients(loss_and_grads)
 
         if self._fuses_update(variables):
             raw_step, hyper = optimizer._begin_step()
@@ -514,6 +516,7 @@ class Trainer:
                     if epoch == initial_epoch and step < initial_step:
                         continue  # trained before the interruption
                     callback_list.on_train_batch_begin(step)
+                    bx, by, bsw = distribution_lib.shard_batch(bx, by, bsw)
                     if custom:
                         logs = self._custom_step(self.train_step, bx, by, bsw)
                         loss_value = logs.get("loss")
@@ -630,6 +633,7 @@ class Trainer:
             cw = class_weight_to_sample_weight(self._per_output(y, "y")[0], class_weight)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         self.reset_metrics()
+        x, y, sample_weight = distribution_lib.shard_batch(x, y, sample_weight)
         if _overrides(type(self), "train_step"):
             return self._on_batch_result(self._custom_step(self.train_step, x, y,
                                                            sample_weight), return_dict)

@@ -1,0 +1,453 @@
+"""Keras 3's ``keras.distribution`` API: device meshes, layouts and data-parallel training.
+
+Data parallelism runs on existing engines, never a home-made one: ``torch.distributed`` (gloo
+on CPU) for the torch backend and for the native engine (its gradients are all-reduced through
+torch's gloo as NumPy-backed tensors). Each process takes its shard of every global batch,
+gradients are averaged across processes before the optimizer step, so the weights stay
+identical. Launch with ``torchrun`` (or set ``MASTER_ADDR``/``MASTER_PORT``/``RANK``/
+``WORLD_SIZE``, or Keras's ``KERAS_DISTRIBUTION_*`` variables) and call ``initialize()``.
+JAX and TensorFlow multi-process training is not done (``initialize`` says what to use).
+``ModelParallel`` is not done.
+
+Example:
+    >>> from kfront import distribution
+    >>> mesh = distribution.DeviceMesh((1,), ["batch"], devices=["cpu:0"])
+    >>> dp = distribution.DataParallel(device_mesh=mesh)
+    >>> with dp.scope():
+    ...     distribution.distribution() is dp
+    True
+    >>> distribution.distribution() is None
+    True
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import math
+import os
+import re
+from collections.abc import MutableMapping
+from typing import Any, Iterator, Sequence
+
+__all__ = ["DataParallel", "DeviceMesh", "LayoutMap", "ModelParallel", "TensorLayout",
+           "distribute_tensor", "distribution", "get_device_count", "initialize",
+           "list_devices", "set_distribution"]
+
+DEFAULT_BATCH_DIM_NAME = "batch"
+_STATE: dict = {"distribution": None}
+
+
+def _hooks():
+    """The active backend's distribution hooks (``kfront/backends/<name>/distribution.py``)."""
+    from kfront import config
+    return importlib.import_module(f"kfront.backends.{config.backend()}.distribution")
+
+
+# ------------------------------------------------------------------------------- devices
+def list_devices(device_type: str | None = None) -> list[str]:
+    """The devices of ``device_type`` (``"cpu"``, ``"gpu"``; default: the backend's preferred
+    kind) as strings ``"cpu:0"``, ... After a multi-process ``initialize()`` on CPU, one device
+    per process (the global list, as Keras on JAX lists every host's devices).
+
+    Example:
+        >>> from kfront import distribution
+        >>> distribution.list_devices("cpu")[0]
+        'cpu:0'
+    """
+    if device_type is not None:
+        device_type = str(device_type).lower()
+        if device_type not in ("cpu", "gpu", "tpu"):
+            raise ValueError("list_devices: `device_type` must be 'cpu', 'gpu' or 'tpu', "
+                             f"got {device_type!r}")
+    return list(_hooks().list_devices(device_type))
+
+
+def get_device_count(device_type: str | None = None) -> int:
+    """How many devices ``list_devices(device_type)`` lists.
+
+    Example:
+        >>> from kfront import distribution
+        >>> distribution.get_device_count("cpu") >= 1
+        True
+    """
+    return len(list_devices(device_type))
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"initialize: environment variable {name} must be an integer, "
+                         f"got {value!r}") from None
+
+
+def initialize(job_addresses: str | None = None, num_processes: int | None = None,
+               process_id: int | None = None) -> None:
+    """Join a multi-process job (Keras 3's signature). Each argument defaults to Keras's
+    environment variable (``KERAS_DISTRIBUTION_JOB_ADDRESSES``, ``..._NUM_PROCESSES``,
+    ``..._PROCESS_ID``), then to torchrun's (``MASTER_ADDR:MASTER_PORT``, ``WORLD_SIZE``,
+    ``RANK``). ``job_addresses``: comma-separated ``host:port``; the first is the coordinator.
+    The torch backend and the native engine join a ``torch.distributed`` gloo group (the
+    timeout, in seconds, from ``KFRONT_DISTRIBUTION_TIMEOUT``, default 300: a dead peer makes
+    the others fail after it). JAX and TensorFlow raise NotImplementedError.
+
+    Example:
+        >>> from kfront import distribution
+        >>> distribution.initialize("127.0.0.1:1234", num_processes=0, process_id=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: initialize: `num_processes` must be a positive integer, got 0
+    """
+    if job_addresses is None:
+        job_addresses = os.environ.get("KERAS_DISTRIBUTION_JOB_ADDRESSES")
+    if num_processes is None:
+        num_processes = _env_int("KERAS_DISTRIBUTION_NUM_PROCESSES")
+    if process_id is None:
+        process_id = _env_int("KERAS_DISTRIBUTION_PROCESS_ID")
+    if job_addresses is None and "MASTER_ADDR" in os.environ:
+        job_addresses = f"{os.environ['MASTER_ADDR']}:{os.environ.get('MASTER_PORT', '29500')}"
+    if num_processes is None:
+        num_processes = _env_int("WORLD_SIZE")
+    if process_id is None:
+        process_id = _env_int("RANK")
+    if num_processes is None or process_id is None or not job_addresses:
+        raise ValueError("initialize: `job_addresses`, `num_processes` and `process_id` are "
+                         "needed (arguments, KERAS_DISTRIBUTION_* or torchrun's environment "
+                         f"variables); got {job_addresses!r}, {num_processes!r}, {process_id!r}")
+    if not isinstance(num_processes, int) or num_processes < 1:
+        raise ValueError("initialize: `num_processes` must be a positive integer, "
+                         f"got {num_processes!r}")
+    if not isinstance(process_id, int) or not 0 <= process_id < num_processes:
+        raise ValueError(f"initialize: `process_id` must be in [0, {num_processes}) for "
+                         f"num_processes={num_processes}, got {process_id!r}")
+    coordinator = str(job_addresses).split(",")[0].strip()
+    if ":" not in coordinator:
+        raise ValueError("initialize: `job_addresses` must be 'host:port[,host:port...]', "
+                         f"got {job_addresses!r}")
+    timeout = float(os.environ.get("KFRONT_DISTRIBUTION_TIMEOUT", "300"))
+    _hooks().initialize(coordinator, num_processes, process_id, timeout)
+
+
+def _process_count() -> int:
+    hooks = _hooks()  # backends without multi-process training have no process_count
+    return hooks.process_count() if hasattr(hooks, "process_count") else 1
+
+
+def _process_index() -> int:
+    hooks = _hooks()
+    return hooks.process_index() if hasattr(hooks, "process_index") else 0
+
+
+def _is_chief() -> bool:
+    """Is this the process that writes files (rank 0, or the only one)?"""
+    return _process_index() == 0
+
+
+# ------------------------------------------------------------------------------ layouts
+class DeviceMesh:
+    """A grid of devices with named axes.
+
+    Args:
+        shape: the mesh's shape, e.g. ``(8,)`` or ``(2, 4)``.
+        axis_names: one name per axis of ``shape``.
+        devices: the devices (strings), as many as the mesh holds (default: ``list_devices()``).
+
+    Example:
+        >>> from kfront.distribution import DeviceMesh
+        >>> DeviceMesh((2, 1), ["batch", "model"], devices=["cpu:0", "cpu:1"]).shape
+        (2, 1)
+    """
+
+    def __init__(self, shape: Sequence[int], axis_names: Sequence[str],
+                 devices: Sequence[str] | None = None) -> None:
+        if not shape or not axis_names:
+            raise ValueError("DeviceMesh: `shape` and `axis_names` must not be empty, got "
+                             f"shape={shape!r}, axis_names={axis_names!r}")
+        shape = tuple(int(s) for s in shape)
+        axis_names = [str(a) for a in axis_names]
+        if len(shape) != len(axis_names):
+            raise ValueError(f"DeviceMesh: `shape` {shape} has {len(shape)} axes but "
+                             f"`axis_names` {axis_names} has {len(axis_names)} names")
+        if devices is None:
+            devices = list_devices()
+        devices = [str(d) for d in (devices.flatten().tolist() if hasattr(devices, "flatten")
+                                    else devices)]
+        if math.prod(shape) != len(devices):
+            raise ValueError(f"DeviceMesh: `shape` {shape} holds {math.prod(shape)} devices but "
+                             f"{len(devices)} devices were given: {devices}")
+        self._shape, self._axis_names, self._devices = shape, axis_names, devices
+
+    @property
+    def shape(self) -> tuple:
+        return self._shape
+
+    @property
+    def axis_names(self) -> list[str]:
+        return self._axis_names
+
+    @property
+    def devices(self) -> list[str]:
+        """The devices, flat in row-major mesh order."""
+        return self._devices
+
+    def __repr__(self) -> str:
+        return (f"<DeviceMesh shape={self.shape}, axis_names={self.axis_names}, "
+                f"devices={self.devices}>")
+
+
+class TensorLayout:
+    """How a tensor's axes map onto a ``DeviceMesh``'s axes (``None``: replicated).
+
+    Example:
+        >>> from kfront.distribution import DeviceMesh, TensorLayout
+        >>> mesh = DeviceMesh((1,), ["batch"], devices=["cpu:0"])
+        >>> TensorLayout(["batch", None], mesh).axes
+        ('batch', None)
+    """
+
+    def __init__(self, axes: Sequence[str | None], device_mesh: DeviceMesh | None = None) -> None:
+        self._axes = tuple(axes)
+        self._device_mesh = None
+        if device_mesh is not None:
+            self.device_mesh = device_mesh
+
+    @property
+    def axes(self) -> tuple:
+        return self._axes
+
+    @property
+    def device_mesh(self) -> DeviceMesh | None:
+        return self._device_mesh
+
+    @device_mesh.setter
+    def device_mesh(self, device_mesh: DeviceMesh) -> None:
+        if self._device_mesh is not None:
+            raise ValueError("TensorLayout: `device_mesh` is already set, cannot set it again")
+        for axis in self._axes:
+            if axis is not None and axis not in device_mesh.axis_names:
+                raise ValueError(f"TensorLayout: axis {axis!r} is not one of the mesh's "
+                                 f"axis_names {device_mesh.axis_names}")
+        self._device_mesh = device_mesh
+
+    def __repr__(self) -> str:
+        return f"<TensorLayout axes={self.axes}, device_mesh={self.device_mesh}>"
+
+
+class LayoutMap(MutableMapping):
+    """A dict from variable-path regexes to ``TensorLayout`` (or axes tuples); a lookup by a
+    variable's path returns the layout of the one key that matches it (``re.search``), or
+    ``None``.
+
+    Example:
+        >>> from kfront.distribution import DeviceMesh, LayoutMap
+        >>> lm = LayoutMap(DeviceMesh((1,), ["model"], devices=["cpu:0"]))
+        >>> lm["dense.*kernel"] = (None, "model")
+        >>> lm["dense_1/kernel"].axes
+        (None, 'model')
+    """
+
+    def __init__(self, device_mesh: DeviceMesh) -> None:
+        self._layouts: dict = {}
+        self._device_mesh = device_mesh
+
+    def __getitem__(self, key: str):
+        if key in self._layouts:
+            return self._layouts[key]
+        matches = [k for k in self._layouts if re.search(k, key)]
+        if len(matches) > 1:
+            raise ValueError(f"LayoutMap: path {key!r} matches several keys {matches}; "
+                             "make the keys more specific")
+        return self._layouts[matches[0]] if matches else None
+
+    def __setitem__(self, key: str, layout) -> None:
+        if key in self._layouts:
+            raise ValueError(f"LayoutMap: key {key!r} already has a layout "
+                             f"{self._layouts[key]}; delete it first")
+        if isinstance(layout, (tuple, list)):
+            layout = TensorLayout(layout)
+        if not isinstance(layout, TensorLayout):
+            raise ValueError("LayoutMap: a layout must be a TensorLayout or a tuple of axis "
+                             f"names, got {type(layout).__name__}")
+        if layout.device_mesh is None:
+            layout.device_mesh = self._device_mesh
+        self._layouts[key] = layout
+
+    def __delitem__(self, key: str) -> None:
+        del self._layouts[key]
+
+    def __len__(self) -> int:
+        return len(self._layouts)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layouts)
+
+    @property
+    def device_mesh(self) -> DeviceMesh:
+        return self._device_mesh
+
+
+# ------------------------------------------------------------------------- distributions
+class _Distribution:
+    """What ``set_distribution`` takes: a mesh and a ``scope()``."""
+
+    def __init__(self, device_mesh: DeviceMesh, batch_dim_name: str = DEFAULT_BATCH_DIM_NAME,
+                 auto_shard_dataset: bool = True) -> None:
+        self._device_mesh = device_mesh
+        self._batch_dim_name = batch_dim_name
+        self.auto_shard_dataset = auto_shard_dataset
+
+    @property
+    def device_mesh(self) -> DeviceMesh:
+        return self._device_mesh
+
+    @property
+    def batch_dim_name(self) -> str:
+        return self._batch_dim_name
+
+    @contextlib.contextmanager
+    def scope(self):
+        """Make this the active distribution inside a ``with`` block."""
+        previous = distribution()
+        set_distribution(self)
+        try:
+            yield
+        finally:
+            set_distribution(previous)
+
+
+class DataParallel(_Distribution):
+    """Data parallelism: the model replicated on every device, each global batch split along
+    its first axis. Across processes (after ``initialize()``, torch backend or native engine)
+    ``fit`` gives each process its shard of every batch and averages the gradients before the
+    optimizer step; in one process it changes nothing.
+
+    Args:
+        device_mesh: a 1-D ``DeviceMesh`` (its axis is the batch axis).
+        devices: the devices, when no mesh is given (default: ``list_devices()``).
+        auto_shard_dataset: kept for Keras compatibility (kfront shards each batch).
+
+    Example:
+        >>> from kfront import distribution
+        >>> distribution.DataParallel(devices=["cpu:0"]).device_mesh.axis_names
+        ['batch']
+    """
+
+    def __init__(self, device_mesh: DeviceMesh | None = None,
+                 devices: Sequence[str] | None = None, auto_shard_dataset: bool = True) -> None:
+        if device_mesh is None:
+            devices = list_devices() if devices is None else list(devices)
+            device_mesh = DeviceMesh((len(devices),), [DEFAULT_BATCH_DIM_NAME], devices)
+        elif not isinstance(device_mesh, DeviceMesh):
+            raise ValueError("DataParallel: `device_mesh` must be a DeviceMesh, got "
+                             f"{type(device_mesh).__name__}")
+        elif len(device_mesh.shape) != 1:
+            raise ValueError("DataParallel: `device_mesh` must be 1-D, got shape "
+                             f"{device_mesh.shape}")
+        super().__init__(device_mesh, device_mesh.axis_names[0], auto_shard_dataset)
+        processes = _process_count()
+        if processes > 1 and len(device_mesh.devices) != processes:
+            raise ValueError(f"DataParallel: the mesh has {len(device_mesh.devices)} devices "
+                             f"but the job has {processes} processes (one CPU device per "
+                             "process); they must match")
+
+    def get_data_layout(self, data_shape: Sequence[int]) -> TensorLayout:
+        """The layout of a batch: split along the first axis."""
+        return TensorLayout([self.batch_dim_name] + [None] * (len(data_shape) - 1),
+                            self.device_mesh)
+
+    def get_variable_layout(self, variable) -> TensorLayout:
+        """Variables are replicated."""
+        return TensorLayout([None] * len(variable.shape), self.device_mesh)
+
+    def __repr__(self) -> str:
+        return f"<DataParallel device_mesh={self.device_mesh}>"
+
+
+# ----------------------------------------------------- the trainer's hooks (models/trainer.py)
+def _data_parallel_processes() -> int:
+    """How many processes share each batch: the job's, under a DataParallel; else 1."""
+    return _process_count() if isinstance(distribution(), DataParallel) else 1
+
+
+def shard_batch(x, y, sample_weight) -> tuple:
+    """Trainer hook: this process's shard of a global batch ``(x, y, sample_weight)`` under a
+    multi-process ``DataParallel`` (the whole batch otherwise)."""
+    count = _data_parallel_processes()
+    if count == 1:
+        return x, y, sample_weight
+    from kfront import tree
+    index = _process_index()
+    leaves = [a for a in tree.flatten((x, y, sample_weight)) if a is not None]
+    batch = int(leaves[0].shape[0])
+    if batch % count:
+        raise ValueError(f"DataParallel: the global batch size {batch} does not divide across "
+                         f"the {count} processes; use a batch size that is a multiple of "
+                         f"{count}")
+    per = batch // count
+    part = slice(index * per, (index + 1) * per)
+    return tree.map_structure(lambda a: None if a is None else a[part], (x, y, sample_weight))
+
+
+def all_reduce_gradients(loss_and_grads):
+    """Trainer hook: ``loss_and_grads`` (returning ``(out, grads)``) with its gradients averaged
+    across processes under a multi-process ``DataParallel`` (unchanged otherwise)."""
+    if _data_parallel_processes() == 1:
+        return loss_and_grads
+
+    def reduced(*args):
+        out, grads = loss_and_grads(*args)
+        return out, _hooks().all_reduce_mean(list(grads))
+    return reduced
+
+
+class ModelParallel(_Distribution):
+    """Keras 3's model parallelism (variables sharded by a ``LayoutMap``): not done in kfront."""
+
+    def __init__(self, *, layout_map: LayoutMap | None = None, batch_dim_name: str | None = None,
+                 auto_shard_dataset: bool = True, **kwargs: Any) -> None:
+        raise NotImplementedError("ModelParallel is not implemented in kfront; use "
+                                  "DataParallel, or Keras 3 on JAX for model parallelism")
+
+
+def distribute_tensor(tensor, layout: TensorLayout):
+    """``tensor`` laid out by ``layout``. On kfront's engines (one device per process) every
+    tensor already lives whole on its process's device, so this returns it unchanged.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import distribution
+        >>> mesh = distribution.DeviceMesh((1,), ["batch"], devices=["cpu:0"])
+        >>> distribution.distribute_tensor(np.ones(2), distribution.TensorLayout(["batch"], mesh))
+        array([1., 1.])
+    """
+    if not isinstance(layout, TensorLayout):
+        raise ValueError("distribute_tensor: `layout` must be a TensorLayout, got "
+                         f"{type(layout).__name__}")
+    return tensor
+
+
+def distribution() -> _Distribution | None:
+    """The active distribution (``None`` unless ``set_distribution`` or a ``scope()`` set one).
+
+    Example:
+        >>> from kfront import distribution
+        >>> distribution.distribution() is None
+        True
+    """
+    return _STATE["distribution"]
+
+
+def set_distribution(value: _Distribution | None) -> None:
+    """Make ``value`` (a ``DataParallel``, or ``None``) the active distribution.
+
+    Example:
+        >>> from kfront import distribution
+        >>> distribution.set_distribution(None)
+    """
+    if value is not None and not isinstance(value, _Distribution):
+        raise ValueError("set_distribution: expected a DataParallel or None, got "
+                         f"{type(value).__name__}")
+    _STATE["distribution"] = value
