@@ -38,7 +38,8 @@ from kfront.utils.progbar import Progbar
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger",
-           "LambdaCallback", "ModelCheckpoint", "BackupAndRestore", "TensorBoard"]
+           "LambdaCallback", "ModelCheckpoint", "BackupAndRestore", "TensorBoard",
+           "SwapEMAWeights", "RemoteMonitor"]
 
 
 def _print_msg(message: str) -> None:
@@ -1214,3 +1215,4 @@ def _check_backup(weights_path: str, metadata: dict) -> None:
 
 
 from kfront.tensorboard_logging import TensorBoard  # noqa: E402  (it builds on Callback)
+from kfront.callbacks_extra import RemoteMonitor, SwapEMAWeights  # noqa: E402
