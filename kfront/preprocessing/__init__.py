@@ -7,5 +7,8 @@ Example:
     [[0, 1, 2]]
 """
 from kfront.preprocessing import image, sequence
+from kfront.utils.dataset_utils import (image_dataset_from_directory, text_dataset_from_directory,
+                                        timeseries_dataset_from_array)
 
-__all__ = ["image", "sequence"]
+__all__ = ["image", "image_dataset_from_directory", "sequence", "text_dataset_from_directory",
+           "timeseries_dataset_from_array"]

@@ -13,6 +13,9 @@ from kfront.saving import (CustomObjectScope, custom_object_scope, deserialize_k
                            get_custom_objects, get_registered_name, get_registered_object,
                            register_keras_serializable, serialize_keras_object)
 from kfront.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from kfront.utils.dataset_utils import (image_dataset_from_directory, split_dataset,
+                                        text_dataset_from_directory,
+                                        timeseries_dataset_from_array)
 from kfront.utils.file_utils import get_file
 from kfront.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from kfront.utils.numerical_utils import normalize, to_categorical
@@ -25,8 +28,9 @@ __all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_im
            "clear_session",
            "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
            "enable_interactive_logging", "get_custom_objects", "get_file", "get_registered_name",
-           "get_registered_object", "img_to_array", "is_interactive_logging_enabled",
-           "is_keras_tensor", "load_img",
+           "get_registered_object", "image_dataset_from_directory", "img_to_array",
+           "is_interactive_logging_enabled", "is_keras_tensor", "load_img",
            "normalize", "pack_x_y_sample_weight", "pad_sequences", "register_keras_serializable",
-           "save_img", "serialize_keras_object", "set_random_seed", "standardize_dtype",
+           "save_img", "serialize_keras_object", "set_random_seed", "split_dataset",
+           "standardize_dtype", "text_dataset_from_directory", "timeseries_dataset_from_array",
            "to_categorical", "unpack_x_y_sample_weight"]
