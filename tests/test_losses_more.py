@@ -114,3 +114,30 @@ def test_sparsemax_activation_matches_keras(backend):
                                    np.asarray(keras.activations.sparsemax(x, axis=axis)),
                                    rtol=1e-5, atol=1e-6)
     assert activations.get("sparsemax") is activations.sparsemax
+
+
+def test_native_gradients_match_finite_differences():
+    # on the native engine (the default backend here), in float64
+    rng = np.random.default_rng(5)
+    emb = rng.normal(size=(5, 3))
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    probs = rng.dirichlet(np.ones(4), size=5)
+    cases = [(losses.Circle(gamma=8.0, dtype="float64"), np.array([0, 1, 0, 1, 2]), emb),
+             (losses.CategoricalGeneralizedCrossEntropy(q=0.3, dtype="float64"),
+              np.array([0, 3, 1, 1, 2]), probs),
+             (losses.CTC(dtype="float64"), CTC_TRUE[:2], rng.normal(size=(2, 5, 4)))]
+    for loss, y_true, y_pred in cases:
+        def value(p):
+            return loss(y_true, p)
+
+        grad = ops.convert_to_numpy(ops.value_and_grad(value)(y_pred)[1])
+        num = np.zeros_like(y_pred)
+        for j in range(y_pred.size):
+            step = np.zeros(y_pred.size)
+            step[j] = 1e-6
+            step = step.reshape(y_pred.shape)
+            num.flat[j] = (float(ops.convert_to_numpy(value(y_pred + step)))
+                           - float(ops.convert_to_numpy(value(y_pred - step)))) / 2e-6
+        err = np.linalg.norm(grad - num) / (np.linalg.norm(grad) + np.linalg.norm(num))
+        assert err < 1e-6, f"{loss.name}: rel err {err:.3g}"
+        assert np.linalg.norm(num) > 0
