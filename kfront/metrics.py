@@ -3,7 +3,8 @@
 Design: a metric's state lives on the host as numpy float64 numbers. ``update_state``
 converts ``y_true``/``y_pred``/``sample_weight`` with ``kfront.ops.convert_to_numpy`` and does
 its bookkeeping in numpy, so a metric gives the same value on every backend, builds no graph
-and is never differentiated. ``result()`` returns a Python float.
+and is never differentiated. ``result()`` returns a Python float (a numpy array where Keras
+gives one value per threshold or class: ``Recall(thresholds=[...])``, ``F1Score()``...).
 
 Metric functions (``accuracy``, ``categorical_accuracy``...) take tensors and return the
 per-sample values as a backend tensor of floatx, like Keras's.
