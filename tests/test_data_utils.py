@@ -283,3 +283,33 @@ def test_datasets_train_on_every_backend(backend):
     assert np.isfinite(model.evaluate(left.batch(4), verbose=0))
     assert model.predict(right.batch(4).__class__(6, lambda i: right.make_batch(i)[0], 4),
                          verbose=0).shape == (6, 1)
+
+
+def test_audio_dataset_matches_keras(keras, tmp_path):
+    import wave
+    from kfront.utils import audio_dataset_from_directory as ours
+    for c, lengths in (("no", (30, 17)), ("yes", (25, 40, 8))):
+        (tmp_path / c).mkdir()
+        for i, n in enumerate(lengths):
+            with wave.open(str(tmp_path / c / f"{i}.wav"), "wb") as f:
+                f.setnchannels(2)
+                f.setsampwidth(2)
+                f.setframerate(8000)
+                f.writeframes(RNG.integers(-32768, 32767, (n, 2)).astype("<i2").tobytes())
+    (tmp_path / "no" / "bad.wav").write_bytes(b"RIFF garbage")
+    cases = [dict(shuffle=False, batch_size=2), dict(shuffle=False, output_sequence_length=20),
+             dict(shuffle=False, label_mode="categorical", batch_size=3,
+                  class_names=["yes", "no"])]
+    with pytest.raises(ValueError, match="bad.wav"):
+        list(ours(tmp_path, shuffle=False, verbose=False))
+    (tmp_path / "no" / "bad.wav").unlink()
+    for kwargs in cases:
+        _assert_same_batches(_ours(ours(tmp_path, verbose=False, **kwargs)),
+                             _tf_batches(keras.utils.audio_dataset_from_directory(
+                                 tmp_path, verbose=False, **kwargs)))
+    with pytest.raises(NotImplementedError, match="ragged"):
+        ours(tmp_path, ragged=True)
+    with pytest.raises(NotImplementedError, match="resampling"):
+        ours(tmp_path, sampling_rate=16000)
+    with pytest.raises(ValueError, match="sampling_rate"):
+        ours(tmp_path, sampling_rate=-1)

@@ -13,7 +13,8 @@ from kfront.saving import (CustomObjectScope, custom_object_scope, deserialize_k
                            get_custom_objects, get_registered_name, get_registered_object,
                            register_keras_serializable, serialize_keras_object)
 from kfront.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
-from kfront.utils.dataset_utils import (image_dataset_from_directory, split_dataset,
+from kfront.utils.dataset_utils import (audio_dataset_from_directory,
+                                        image_dataset_from_directory, split_dataset,
                                         text_dataset_from_directory,
                                         timeseries_dataset_from_array)
 from kfront.utils.file_utils import get_file
@@ -25,6 +26,7 @@ from kfront.utils.random_seed import set_random_seed
 from kfront.utils.sequence_utils import pad_sequences
 
 __all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img",
+           "audio_dataset_from_directory",
            "clear_session",
            "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
            "enable_interactive_logging", "get_custom_objects", "get_file", "get_registered_name",

@@ -27,7 +27,7 @@ import numpy as np
 
 from kfront.utils.py_dataset import PyDataset
 
-__all__ = ["IndexedDataset", "image_dataset_from_directory", "split_dataset",
+__all__ = ["IndexedDataset", "audio_dataset_from_directory", "image_dataset_from_directory", "split_dataset",
            "text_dataset_from_directory", "timeseries_dataset_from_array"]
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -475,6 +475,96 @@ def text_dataset_from_directory(directory: str, labels: Any = "inferred",
     return _from_directory(where, directory, labels, label_mode, class_names, batch_size,
                            shuffle, seed, validation_split, subset, follow_links, verbose,
                            (".txt",), load)
+
+
+def _read_wav(path: str, length: int | None) -> np.ndarray:
+    """A 16-bit PCM WAV file as float32 ``(samples, channels)`` in [-1, 1), as
+    ``tf.audio.decode_wav`` (zero-padded or cut to ``length`` when given)."""
+    import wave
+    try:
+        with wave.open(path, "rb") as f:
+            if f.getsampwidth() != 2:
+                raise ValueError(f"{8 * f.getsampwidth()}-bit samples (only 16-bit PCM is read)")
+            channels = f.getnchannels()
+            frames = f.readframes(f.getnframes())
+    except (wave.Error, EOFError, ValueError) as e:
+        raise ValueError(f"audio_dataset_from_directory: {path!r} is not a readable 16-bit PCM "
+                         f"WAV file: {e}") from e
+    audio = np.frombuffer(frames, dtype="<i2").reshape(-1, channels).astype("float32") / 32768
+    if length is not None:
+        audio = np.pad(audio[:length], ((0, max(0, length - len(audio))), (0, 0)))
+    return audio
+
+
+def audio_dataset_from_directory(directory: str, labels: Any = "inferred",
+                                 label_mode: str | None = "int", class_names=None,
+                                 batch_size: int | None = 32, sampling_rate: int | None = None,
+                                 output_sequence_length: int | None = None,
+                                 ragged: bool = False, shuffle: bool = True,
+                                 seed: int | None = None, validation_split: float | None = None,
+                                 subset: str | None = None, follow_links: bool = False,
+                                 verbose: bool = True):
+    """Audio classification dataset from a folder of class sub-folders of ``.wav`` files.
+
+    16-bit PCM WAV files are decoded as ``tf.audio.decode_wav`` does (float32 in [-1, 1),
+    shape ``(samples, channels)``) and each batch is zero-padded to its longest clip, or
+    every clip cut / padded to ``output_sequence_length``. Returns an ``IndexedDataset``
+    (a ``PyDataset`` of NumPy batches; Keras: a ``tf.data.Dataset``) with ``class_names``
+    and ``file_paths``. Resampling (``sampling_rate``) and ``ragged=True`` are not
+    supported here (``NotImplementedError``).
+
+    Args:
+        directory: The root folder.
+        labels: ``"inferred"``, ``None``, or a list of int labels (sorted file order).
+        label_mode: ``"int"``, ``"categorical"``, ``"binary"`` or ``None``.
+        class_names: Sub-folders to use, in label order.
+        batch_size: Clips per batch (``None``: single clips).
+        sampling_rate: Must be ``None`` (no resampling).
+        output_sequence_length: Cut / zero-pad every clip to this many samples.
+        ragged: Must be ``False``.
+        shuffle: Shuffle the files (seeded as Keras).
+        seed: Shuffle seed.
+        validation_split: Fraction held out for validation.
+        subset: ``"training"``, ``"validation"`` or ``"both"``.
+        follow_links: Follow symlinked folders.
+        verbose: Print how many files were found.
+
+    Example:
+        >>> import os, tempfile, wave
+        >>> import numpy as np
+        >>> from kfront.utils import audio_dataset_from_directory
+        >>> d = tempfile.mkdtemp()
+        >>> for c, n in (("no", 3), ("yes", 5)):
+        ...     os.makedirs(os.path.join(d, c))
+        ...     with wave.open(os.path.join(d, c, "0.wav"), "wb") as f:
+        ...         f.setnchannels(1); f.setsampwidth(2); f.setframerate(8000)
+        ...         f.writeframes(np.full(n, 16384, "<i2").tobytes())
+        >>> x, y = audio_dataset_from_directory(d, shuffle=False, verbose=False)[0]
+        >>> x.shape, x[0, :, 0].tolist(), y.tolist()
+        ((2, 5, 1), [0.5, 0.5, 0.5, 0.0, 0.0], [0, 1])
+    """
+    where = "audio_dataset_from_directory"
+    if ragged and output_sequence_length is not None:
+        raise ValueError(f"{where}: cannot set both ragged and output_sequence_length")
+    if ragged:
+        raise NotImplementedError(f"{where}: ragged=True is not supported by kfront (batches "
+                                  "are NumPy arrays); leave ragged=False for zero-padded "
+                                  "batches")
+    if sampling_rate is not None:
+        if not isinstance(sampling_rate, int) or sampling_rate <= 0:
+            raise ValueError(f"{where}: sampling_rate should be a positive integer; received "
+                             f"{sampling_rate!r}")
+        raise NotImplementedError(f"{where}: resampling (sampling_rate={sampling_rate}) is not "
+                                  "supported by kfront; pass sampling_rate=None")
+
+    def load(paths: list) -> np.ndarray:
+        clips = [_read_wav(p, output_sequence_length) for p in paths]
+        longest = max(len(c) for c in clips)
+        return np.stack([np.pad(c, ((0, longest - len(c)), (0, 0))) for c in clips])
+
+    return _from_directory(where, directory, labels, label_mode, class_names, batch_size,
+                           shuffle, seed, validation_split, subset, follow_links, verbose,
+                           (".wav",), load)
 
 
 def _split_sizes(left_size, right_size, total: int) -> tuple[int, int]:
