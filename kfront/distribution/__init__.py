@@ -29,6 +29,8 @@ import re
 from collections.abc import MutableMapping
 from typing import Any, Iterator, Sequence
 
+import numpy as np
+
 __all__ = ["DataParallel", "DeviceMesh", "LayoutMap", "ModelParallel", "TensorLayout",
            "distribute_tensor", "distribution", "get_device_count", "initialize",
            "list_devices", "set_distribution"]
@@ -171,14 +173,12 @@ class DeviceMesh:
         if len(shape) != len(axis_names):
             raise ValueError(f"DeviceMesh: `shape` {shape} has {len(shape)} axes but "
                              f"`axis_names` {axis_names} has {len(axis_names)} names")
-        if devices is None:
-            devices = list_devices()
-        devices = [str(d) for d in (devices.flatten().tolist() if hasattr(devices, "flatten")
-                                    else devices)]
-        if math.prod(shape) != len(devices):
+        devices = np.array(list_devices() if devices is None else devices)
+        if math.prod(shape) != devices.size:
             raise ValueError(f"DeviceMesh: `shape` {shape} holds {math.prod(shape)} devices but "
-                             f"{len(devices)} devices were given: {devices}")
-        self._shape, self._axis_names, self._devices = shape, axis_names, devices
+                             f"{devices.size} devices were given: {devices.ravel().tolist()}")
+        self._shape, self._axis_names = shape, axis_names
+        self._devices = np.reshape(devices, shape)
 
     @property
     def shape(self) -> tuple:
@@ -189,13 +189,12 @@ class DeviceMesh:
         return self._axis_names
 
     @property
-    def devices(self) -> list[str]:
-        """The devices, flat in row-major mesh order."""
+    def devices(self) -> np.ndarray:
+        """The devices, a NumPy array of strings shaped like the mesh."""
         return self._devices
 
     def __repr__(self) -> str:
-        return (f"<DeviceMesh shape={self.shape}, axis_names={self.axis_names}, "
-                f"devices={self.devices}>")
+        return f"<DeviceMesh shape={self.shape}, axis_names={self.axis_names}>"
 
 
 class TensorLayout:
@@ -348,8 +347,8 @@ class DataParallel(_Distribution):
                              f"{device_mesh.shape}")
         super().__init__(device_mesh, device_mesh.axis_names[0], auto_shard_dataset)
         processes = _process_count()
-        if processes > 1 and len(device_mesh.devices) != processes:
-            raise ValueError(f"DataParallel: the mesh has {len(device_mesh.devices)} devices "
+        if processes > 1 and device_mesh.devices.size != processes:
+            raise ValueError(f"DataParallel: the mesh has {device_mesh.devices.size} devices "
                              f"but the job has {processes} processes (one CPU device per "
                              "process); they must match")
 
