@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from kfront.utils.progbar import _print
 from kfront.utils.py_dataset import PyDataset
 
 __all__ = ["IndexedDataset", "audio_dataset_from_directory", "image_dataset_from_directory", "split_dataset",
@@ -253,8 +254,8 @@ def index_directory(directory: str, labels: Any, formats: tuple, class_names=Non
                              f"{len(filenames)} files were found")
         class_names = [str(label) for label in sorted(set(labels))]
     if verbose:
-        print(f"Found {len(filenames)} files." if labels is None else
-              f"Found {len(filenames)} files belonging to {len(class_names)} classes.")
+        _print(f"Found {len(filenames)} files.\n" if labels is None else
+               f"Found {len(filenames)} files belonging to {len(class_names)} classes.\n")
     file_paths = [os.path.join(directory, f) for f in filenames]
     if shuffle:
         seed = np.random.randint(1e6) if seed is None else seed
@@ -269,9 +270,9 @@ def _split(samples, labels, validation_split, subset):
         return samples, labels
     num_val = int(validation_split * len(samples))
     if subset == "training":
-        print(f"Using {len(samples) - num_val} files for training.")
+        _print(f"Using {len(samples) - num_val} files for training.\n")
         return samples[:-num_val], None if labels is None else labels[:-num_val]
-    print(f"Using {num_val} files for validation.")
+    _print(f"Using {num_val} files for validation.\n")
     return samples[-num_val:], None if labels is None else labels[-num_val:]
 
 

@@ -185,8 +185,8 @@ def _extract(run, path: str) -> None:
 
 
 def _download(origin: str, target: str) -> None:
-    from kfront.utils.progbar import Progbar
-    print(f"Downloading data from {origin}")
+    from kfront.utils.progbar import Progbar, _print
+    _print(f"Downloading data from {origin}\n")
     bar = [None]
 
     def hook(block_num: int, block_size: int, total_size: int) -> None:
@@ -291,9 +291,10 @@ def get_file(fname: str | None = None, origin: str | None = None, untar: bool = 
         return extraction_dir  # extracted by hand (or by Keras) and the archive removed
     if not download and file_hash is not None and not validate_file(target, file_hash,
                                                                     hash_algorithm):
-        print(f"A local file was found, but it seems to be incomplete or outdated because the "
-              f"{hash_algorithm} file hash does not match the original value of {file_hash} so "
-              "we will re-download the data.")
+        from kfront.utils.progbar import _print
+        _print(f"A local file was found, but it seems to be incomplete or outdated because the "
+               f"{hash_algorithm} file hash does not match the original value of {file_hash} "
+               "so we will re-download the data.\n")
         download = True
     if download:
         _download(origin, target)
