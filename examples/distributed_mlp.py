@@ -10,7 +10,8 @@ KERAS_DISTRIBUTION_NUM_PROCESSES=2, KERAS_DISTRIBUTION_PROCESS_ID=0 / 1). Withou
 trains in one process on the whole batch, which ends with the same weights. Each process takes
 its half of every global batch; the gradients are averaged across processes before each step.
 Options: ``--out FILE.npz`` (rank 0 saves the final weights), ``--batch-size``, ``--epochs``,
-``--samples``, ``--hidden``, ``--die-at-step N`` (rank 1 exits at that step: a failure test).
+``--samples``, ``--hidden``, ``--backup DIR`` (BackupAndRestore: run again after a failure to
+resume), ``--die-at-epoch N`` (rank 1 exits as epoch N begins: a failure test).
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--samples", type=int, default=64)
     parser.add_argument("--hidden", type=int, default=256)
-    parser.add_argument("--die-at-step", type=int, default=None)
+    parser.add_argument("--backup", default=None)
+    parser.add_argument("--die-at-epoch", type=int, default=None)
     args = parser.parse_args()
 
     multi = any(k in os.environ for k in ("WORLD_SIZE", "KERAS_DISTRIBUTION_NUM_PROCESSES"))
@@ -57,17 +59,20 @@ def main() -> None:
     y = rng.integers(0, 10, size=(args.samples,))
     model = build(args.hidden)
     callbacks = []
-    if args.die_at_step is not None and rank == 1:
+    if args.backup:  # process 0 writes the backup; every process restores from it
+        callbacks.append(kfront.callbacks.BackupAndRestore(args.backup))
+    if args.die_at_epoch is not None and rank == 1:
         class Die(kfront.callbacks.Callback):
-            def on_train_batch_begin(self, batch, logs=None):
-                if batch == args.die_at_step:
+            def on_epoch_begin(self, epoch, logs=None):
+                if epoch == args.die_at_epoch:
                     os._exit(3)
         callbacks.append(Die())
-    model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, shuffle=False, verbose=0,
-              callbacks=callbacks)
+    history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, shuffle=False,
+                        verbose=0, callbacks=callbacks)
     if args.out and rank == 0:
         np.savez(args.out, *model.get_weights())
-    print(f"rank {rank}: loss {model.evaluate(x, y, verbose=0):.6f}")
+    print(f"rank {rank}: trained epochs {history.epoch}, "
+          f"loss {model.evaluate(x, y, verbose=0):.6f}")
 
 
 if __name__ == "__main__":

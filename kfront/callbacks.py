@@ -1157,8 +1157,11 @@ class BackupAndRestore(Callback):
 
     def _save_model(self, batch: int) -> None:
         """Back up: new weights beside the old, then the metadata (atomically: the commit),
-        then the weights renamed into place."""
+        then the weights renamed into place (by process 0 alone in a multi-process job)."""
+        from kfront import distribution
         from kfront.saving.atomic import atomic_write
+        if not distribution.is_chief():
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         self.model.save_weights(self._next_weights_path, overwrite=True)
         size, crc = _file_signature(self._next_weights_path)
@@ -1174,7 +1177,9 @@ class BackupAndRestore(Callback):
         os.replace(self._next_weights_path, self._weights_path)
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+        from kfront import distribution
+        if (self.delete_checkpoint and distribution.is_chief()
+                and os.path.exists(self.backup_dir)):
             shutil.rmtree(self.backup_dir)
 
 

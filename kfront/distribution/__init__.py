@@ -36,7 +36,7 @@ __all__ = ["DataParallel", "DeviceMesh", "LayoutMap", "ModelParallel", "TensorLa
            "list_devices", "set_distribution"]
 
 DEFAULT_BATCH_DIM_NAME = "batch"
-_STATE: dict = {"distribution": None}
+_STATE: dict = {"distribution": None, "initialized": False}
 
 
 def _hooks():
@@ -131,20 +131,22 @@ def initialize(job_addresses: str | None = None, num_processes: int | None = Non
                          f"got {job_addresses!r}")
     timeout = float(os.environ.get("KFRONT_DISTRIBUTION_TIMEOUT", "300"))
     _hooks().initialize(coordinator, num_processes, process_id, timeout)
+    _STATE["initialized"] = True
 
 
 def _process_count() -> int:
-    hooks = _hooks()  # backends without multi-process training have no process_count
-    return hooks.process_count() if hasattr(hooks, "process_count") else 1
+    """The job's process count (1 before ``initialize``)."""
+    return _hooks().process_count() if _STATE["initialized"] else 1
 
 
 def _process_index() -> int:
-    hooks = _hooks()
-    return hooks.process_index() if hasattr(hooks, "process_index") else 0
+    """This process's index in the job (0 before ``initialize``)."""
+    return _hooks().process_index() if _STATE["initialized"] else 0
 
 
-def _is_chief() -> bool:
-    """Is this the process that writes files (rank 0, or the only one)?"""
+def is_chief() -> bool:
+    """Saving hook: does this process write checkpoints and saved models (process 0, or the
+    only one)? The others skip ``model.save``, ``save_weights`` and the checkpoint callbacks."""
     return _process_index() == 0
 
 

@@ -114,8 +114,10 @@ class Model(Trainer, Layer):
             >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
             >>> m.save(os.path.join(tempfile.mkdtemp(), "model.keras"))
         """
+        from kfront import distribution
         from kfront.saving import saving_api
-        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+        if distribution.is_chief():  # in a multi-process job, process 0 writes
+            saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def save_weights(self, filepath, overwrite: bool = True, max_shard_size=None) -> None:
         """Save the weights: ``.weights.h5`` (Keras 3) or another ``.h5`` name (tf.keras 2's
@@ -127,9 +129,11 @@ class Model(Trainer, Layer):
             >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
             >>> m.save_weights(os.path.join(tempfile.mkdtemp(), "model.weights.h5"))
         """
+        from kfront import distribution
         from kfront.saving import saving_api
-        saving_api.save_weights(self, filepath, overwrite=overwrite,
-                                max_shard_size=max_shard_size)
+        if distribution.is_chief():  # in a multi-process job, process 0 writes
+            saving_api.save_weights(self, filepath, overwrite=overwrite,
+                                    max_shard_size=max_shard_size)
 
     def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs) -> None:
         """Load weights from ``.weights.h5``, ``.keras`` or legacy ``.h5`` (``by_name=True``
