@@ -11,6 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import kfront  # noqa: E402
+from conformance.support import backend  # noqa: E402,F401  (fixture)
 from kfront import ops, optimizers  # noqa: E402
 from kfront.backends import B  # noqa: E402
 from kfront.optimizers import schedules  # noqa: E402
@@ -571,3 +572,21 @@ def test_variable_owns_its_buffer():
     optimizers.SGD(learning_rate=0.1, momentum=0.9).apply_gradients([(np.ones(3, "float32"), w)])
     np.testing.assert_array_equal(user, 1.0)
     assert not np.array_equal(snapshot, w.numpy())
+
+
+def test_fit_scales_the_loss_the_optimizer_unscales(backend):
+    """fit multiplies the loss by the optimizer's loss_scale_factor before differentiating and
+    the optimizer divides the gradients by it (Keras 3's train_step): the weights equal
+    Keras's, and an unscaled run's."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 4)).astype("float32"), rng.normal(size=(16, 2)).astype("float32")
+
+    def run(lib, **kwargs):
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(2, kernel_initializer="ones")])
+        model.compile(optimizer=lib.optimizers.SGD(0.1, **kwargs), loss="mse")
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+        return [np.asarray(w) for w in model.get_weights()]
+    for got, want, plain in zip(run(kfront, loss_scale_factor=1e-3),
+                                run(keras, loss_scale_factor=1e-3), run(kfront)):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+        np.testing.assert_allclose(got, plain, atol=1e-6)

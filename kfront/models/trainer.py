@@ -324,10 +324,13 @@ class Trainer:
         optimizer = self.optimizer
 
         def loss_and_grads(x, y, sample_weight):
-            def loss_fn():
+            def loss_fn():  # gradients of the scaled loss (the optimizer unscales them)
                 y_pred = self(x, training=True)
-                return self.compute_loss(x, y, y_pred, sample_weight), y_pred
-            return B.variables_value_and_grad(loss_fn, variables, has_aux=True)
+                loss = self.compute_loss(x, y, y_pred, sample_weight)
+                return optimizer.scale_loss(loss), (loss, y_pred)
+            (_, (loss, y_pred)), grads = B.variables_value_and_grad(loss_fn, variables,
+                                                                   has_aux=True)
+            return (loss, y_pred), grads
         loss_and_grads = distribution_lib.all_reduce_gradients(loss_and_grads)
 
         if self._fuses_update(variables):
