@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
 import numpy as np
 
@@ -32,7 +33,7 @@ def build(hidden: int) -> kfront.Model:
     rng = np.random.default_rng(0)
     model.set_weights([rng.normal(0, 0.05, w.shape).astype("float32")
                        for w in model.get_weights()])
-    model.compile(optimizer=kfront.optimizers.SGD(0.1), run_eagerly=True,
+    model.compile(optimizer=kfront.optimizers.SGD(0.1),
                   loss=kfront.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
 
@@ -67,11 +68,13 @@ def main() -> None:
                 if epoch == args.die_at_epoch:
                     os._exit(3)
         callbacks.append(Die())
+    start = time.perf_counter()
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, shuffle=False,
                         verbose=0, callbacks=callbacks)
     if args.out and rank == 0:
         np.savez(args.out, *model.get_weights())
-    print(f"rank {rank}: trained epochs {history.epoch}, "
+    rate = args.samples * len(history.epoch) / (time.perf_counter() - start)
+    print(f"rank {rank}: {rate:.1f} samples/s, trained epochs {history.epoch}, "
           f"loss {model.evaluate(x, y, verbose=0):.6f}")
 
 
