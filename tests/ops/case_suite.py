@@ -67,20 +67,25 @@ def _grads(cases: dict, name: str):
     return loss, xs, argnums, [np.asarray(ops.convert_to_numpy(g)) for g in grads]
 
 
+def assert_matches_finite_differences(name: str, loss, xs: list, argnums, grads) -> None:
+    """``grads`` (of ``loss`` w.r.t. ``xs[argnums]``) equal central finite differences in
+    float64 (relative error < 1e-6)."""
+    eps = 1e-6
+    for arg, g in zip(argnums, grads):
+        fd = np.zeros_like(xs[arg])
+        for idx in np.ndindex(xs[arg].shape):
+            plus, minus = [x.copy() for x in xs], [x.copy() for x in xs]
+            plus[arg][idx] += eps
+            minus[arg][idx] -= eps
+            fd[idx] = (float(loss(*plus)) - float(loss(*minus))) / (2 * eps)
+        err = np.max(np.abs(g - fd)) / max(np.max(np.abs(fd)), 1e-12)
+        assert err < 1e-6, (name, arg, err)
+
+
 def check_finite_differences(cases: dict) -> None:
     """The native engine's gradients equal central finite differences (float64, rel. 1e-6)."""
-    eps = 1e-6
     for name in [k for k, c in cases.items() if c[2]]:
-        loss, xs, argnums, grads = _grads(cases, name)
-        for arg, g in zip(argnums, grads):
-            fd = np.zeros_like(xs[arg])
-            for idx in np.ndindex(xs[arg].shape):
-                plus, minus = [x.copy() for x in xs], [x.copy() for x in xs]
-                plus[arg][idx] += eps
-                minus[arg][idx] -= eps
-                fd[idx] = (float(loss(*plus)) - float(loss(*minus))) / (2 * eps)
-            err = np.max(np.abs(g - fd)) / max(np.max(np.abs(fd)), 1e-12)
-            assert err < 1e-6, (name, arg, err)
+        assert_matches_finite_differences(name, *_grads(cases, name))
 
 
 def check_adapter_gradients(cases: dict, backend: str, covered: set) -> None:
