@@ -490,7 +490,7 @@ class MultiHeadAttention(_HeadsAttention):
     output_dense = property(lambda self: self._output_dense)
 
 
-class GroupQueryAttention(_HeadsAttention):
+class GroupedQueryAttention(_HeadsAttention):
     """Grouped-query attention (Ainslie et al.): ``num_query_heads`` query heads share
     ``num_key_value_heads`` key/value heads, each of size ``head_dim``; sublayers ``query``,
     ``key``, ``value``, ``attention_output`` as Keras's. Call as ``MultiHeadAttention``.
@@ -504,6 +504,8 @@ class GroupQueryAttention(_HeadsAttention):
         >>> gqa(x, x).shape, tuple(gqa.weights[2].shape)
         ((2, 5, 8), (8, 2, 4))
     """
+
+    _keras_export_name = "GroupQueryAttention"  # its class_name in Keras's files
 
     def __init__(self, head_dim: int, num_query_heads: int, num_key_value_heads: int,
                  dropout: float = 0.0, use_bias: bool = True, sliding_window: int | None = None,
@@ -569,4 +571,5 @@ class GroupQueryAttention(_HeadsAttention):
                 "num_key_value_heads": self.num_key_value_heads}
 
 
-GroupedQueryAttention = GroupQueryAttention  # Keras's class name; it saves as the export name
+GroupQueryAttention = GroupedQueryAttention  # Keras's export name (and saved class_name); its
+# weights group is named after the class (grouped_query_attention), as in Keras's files

@@ -96,13 +96,15 @@ def builtin_objects() -> dict:
 
 @functools.lru_cache(maxsize=None)
 def _public_names() -> dict:
-    """``{id(object): (namespace, name)}`` for the built-in objects, under their own names."""
+    """``{id(object): (namespace, name)}`` for the built-in objects, under their own names (or
+    the name Keras exports a class under, where it differs: ``_keras_export_name``)."""
     out = {}
     for namespace, table in builtin_objects().items():
         if namespace == "keras.models":
             continue
         for name, obj in table.items():
-            if getattr(obj, "__name__", None) == name:
+            own = getattr(obj, "_keras_export_name", None) or getattr(obj, "__name__", None)
+            if own == name:
                 out.setdefault(id(obj), (namespace, name))
     return out
 

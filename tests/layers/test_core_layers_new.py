@@ -364,12 +364,11 @@ def test_bad_input_errors():
 
 
 # ------------------------------------------------------------------------------- saving
-def _seq_model(lib, gqa=True):
+def _seq_model(lib):
     L = lib.layers
     x = L.Input((4, 6))
     h = L.MultiHeadAttention(2, 3)(x, x, use_causal_mask=True)
-    if gqa:  # (kfront names its weights group after Keras's export name, Keras its class's)
-        h = L.GroupQueryAttention(2, 2, 1)(h, h)
+    h = L.GroupQueryAttention(2, 2, 1)(h, h)
     h = L.EinsumDense("abc,cd->abd", (None, 6), bias_axes="d")(h)
     h = L.Attention()([h, h])
     h = L.AdditiveAttention()([h, h])
@@ -393,7 +392,7 @@ def _vol_model(lib):
 
 @pytest.mark.parametrize("name", ["sequence", "volume"])
 def test_keras_file_round_trip(tmp_path, keras, name):
-    """kfront saves and loads its own .keras; kfront loads the file real Keras saves (without
+    """kfront saves and loads its own .keras; kfront loads the file real Keras saves (with
     GroupQueryAttention, whose weights group Keras names after its class, not its export)."""
     build, shape = {"sequence": (_seq_model, (2, 4, 6)),
                     "volume": (_vol_model, (2, 4, 4, 4, 2))}[name]
@@ -403,8 +402,7 @@ def test_keras_file_round_trip(tmp_path, keras, name):
     back = kfront.saving.load_model(tmp_path / "m.keras")
     for a, b in zip(_as_list(ours.predict(x, verbose=0)), _as_list(back.predict(x, verbose=0))):
         np.testing.assert_allclose(a, b, atol=1e-6)
-    kwargs = {"gqa": False} if name == "sequence" else {}
-    theirs, ours = build(keras, **kwargs), build(kfront, **kwargs)
+    theirs, ours = build(keras), build(kfront)
     theirs.set_weights(ours.get_weights())
     theirs.save(tmp_path / "k.keras")
     loaded = kfront.saving.load_model(tmp_path / "k.keras")
