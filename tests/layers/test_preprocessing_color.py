@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from kfront import layers, ops
+from layers.case_tables import per_backend
 
 RNG = np.random.default_rng(2)
 X = RNG.uniform(0, 255, (3, 4, 5, 3)).astype("float32")
@@ -30,19 +31,6 @@ CASES = {
     "equalize_bins": ("Equalization", dict(bins=16, value_range=(0, 1)), X01 * 0.5),
     "equalize_flat": ("Equalization", dict(), np.full((2, 3, 3, 3), 7.0, "float32")),
 }
-
-
-def per_backend(cases: dict, backend: str) -> dict:
-    """All cases, or on JAX (eager ops compile per shape, ~0.3 s each) the first case of
-    each layer class: the layers' code is shared, the ops have their own JAX suites."""
-    if backend != "jax":
-        return cases
-    seen, out = set(), {}
-    for key, case in cases.items():
-        if case[0] not in seen:
-            seen.add(case[0])
-            out[key] = case
-    return out
 
 
 @pytest.fixture(scope="module")

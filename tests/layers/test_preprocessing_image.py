@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from kfront import layers, ops
+from layers.case_tables import per_backend
 
 RNG = np.random.default_rng(1)
 X = RNG.uniform(0, 255, (2, 5, 6, 3)).astype("float32")
@@ -34,19 +35,6 @@ CASES = {
                                                   width_factor=(0.5, 0.5),
                                                   fill_mode="constant", fill_value=9.0), X),
 }
-
-
-def per_backend(cases: dict, backend: str) -> dict:
-    """All cases, or on JAX (eager ops compile per shape, ~0.3 s each) the first case of
-    each layer class: the layers' code is shared, the ops have their own JAX suites."""
-    if backend != "jax":
-        return cases
-    seen, out = set(), {}
-    for key, case in cases.items():
-        if case[0] not in seen:
-            seen.add(case[0])
-            out[key] = case
-    return out
 
 
 @pytest.fixture(scope="module")
