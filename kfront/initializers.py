@@ -30,7 +30,7 @@ from kfront.utils.registry import Registry, function_config
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "Identity", "RandomNormal",
            "RandomUniform", "TruncatedNormal", "VarianceScaling", "GlorotUniform",
            "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform", "Orthogonal",
-           "compute_fans", "get", "serialize", "deserialize"]
+           "compute_fans", "get", "serialize", "deserialize", "STFT", "STFTInitializer", "stft"]
 
 # Keras divides the truncated-normal stddev by this: the stddev of a unit normal truncated to
 # [-2, 2], so the values *after* truncation have the requested variance.
@@ -553,6 +553,10 @@ ALL_OBJECTS_DICT.update({
 
 
 _REGISTRY = Registry("initializer", ALL_OBJECTS_DICT, Initializer)
+
+from kfront.initializers_stft import STFT, STFTInitializer, stft  # noqa: E402 (needs Initializer)
+
+ALL_OBJECTS_DICT.update({"STFT": STFT, "stft": STFT, "STFTInitializer": STFT})
 
 
 def serialize(initializer) -> dict | None:
