@@ -136,19 +136,24 @@ def dtype_policy():
 
 
 def set_dtype_policy(policy) -> None:
-    """Set the default dtype policy of new layers: a ``DTypePolicy`` or a dtype name
-    (kfront has no mixed precision: a ``"mixed_..."`` name raises ``ValueError``).
+    """Set the default dtype policy of new layers: a ``DTypePolicy`` or a policy name such
+    as ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"`` (Keras's
+    ``keras.config.set_dtype_policy``).
 
     Example:
         >>> import kfront
+        >>> kfront.config.set_dtype_policy("mixed_float16")
+        >>> kfront.layers.Dense(2).compute_dtype
+        'float16'
         >>> kfront.config.set_dtype_policy("float32")
     """
-    from kfront.dtype_policies import DTypePolicy
+    from kfront import dtype_policies
     if isinstance(policy, str):
-        policy = DTypePolicy(policy)
-    if not isinstance(policy, DTypePolicy):
-        raise ValueError(f"set_dtype_policy: expected a DTypePolicy or a dtype name such as "
-                         f"'float32', got {policy!r}")
+        policy = dtype_policies.get(policy)
+    if not isinstance(policy, dtype_policies.DTypePolicy):
+        raise ValueError("set_dtype_policy: invalid `policy` argument. Expected the string name "
+                         "of a policy (such as 'mixed_float16') or a `DTypePolicy` instance. "
+                         f"Received: policy={policy!r} (of type {type(policy).__name__})")
     _settings["dtype_policy"] = policy
 
 

@@ -66,9 +66,9 @@ def test_dtype_policy_sets_new_layers_dtype():
     try:
         config.set_dtype_policy("float64")
         assert kfront.layers.Dense(2).dtype == "float64"
-        with pytest.raises(ValueError, match="mixed precision"):
-            config.set_dtype_policy("mixed_float16")
-        with pytest.raises(ValueError, match="set_dtype_policy.*got 3"):
+        with pytest.raises(ValueError, match="mixed precision DTypePolicy"):
+            config.set_dtype_policy("mixed_float17")
+        with pytest.raises(ValueError, match="set_dtype_policy.*Received: policy=3"):
             config.set_dtype_policy(3)
     finally:
         config._settings["dtype_policy"] = None

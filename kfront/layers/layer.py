@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import inspect
 import re
 
@@ -10,7 +11,7 @@ import numpy as np
 from kfront import backends as _backends
 from kfront import ops
 from kfront.backends import B
-from kfront.backends.common import tree
+from kfront.backends.common import keras_mask, tree
 
 _uids: collections.Counter = collections.Counter()
 
@@ -55,7 +56,28 @@ _CALL_DEPTH = [0]
 _RESERVED_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
 
 
-class Layer:
+class _BackendLayer:
+    """``Layer``'s base on backends without a layer base of their own (Keras's
+    ``BackendLayer``); see ``_sync_layer_base``."""
+
+
+def _sync_layer_base() -> None:
+    """Make ``Layer`` derive from the active backend's ``layer_base`` (torch's makes every
+    layer a ``torch.nn.Module``, kfront/backends/torch/module.py), or from ``_BackendLayer``;
+    checked when a layer is made, so classes and instances never change on other backends."""
+    generation = _backends.generation()
+    if _LAYER_BASE[0] == generation:
+        return
+    _LAYER_BASE[0] = generation
+    base = getattr(_backends.load(_backends.active_name()), "layer_base", _BackendLayer)
+    if Layer.__bases__ != (base,):
+        Layer.__bases__ = (base,)
+
+
+_LAYER_BASE = [None]  # the backend generation Layer's base was chosen for
+
+
+class Layer(_BackendLayer):
     """Base class of all layers.
 
     Subclasses create weights in ``build(input_shape)`` with ``add_weight`` and compute in
@@ -74,6 +96,7 @@ class Layer:
     """
 
     def __new__(cls, *args, **kwargs):
+        _sync_layer_base()
         instance = super().__new__(cls)
         instance._auto_config = _auto_config(cls, args, kwargs)
         return instance
@@ -90,12 +113,9 @@ class Layer:
                             f"{sorted(kwargs)}")
         self.name = name or unique_name(snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        from kfront import config
-        from kfront.dtype_policies import dtype_name
-        dtype = dtype_name(dtype)
-        self._dtype = (ops.standardize_dtype(dtype) if dtype is not None
-                       else config.dtype_policy().name)
+        Layer.dtype_policy.fset(self, dtype)  # ``_dtype_policy``, ``_dtype`` (compute dtype)
         self.autocast = autocast
+        self._convert_input_args = True  # False: inputs reach ``call`` as given (no autocast)
         self.built = False
         self.input_spec: InputSpec | list | None = None
         self.supports_masking = False
@@ -125,14 +145,15 @@ class Layer:
         """Create a weight Variable tracked by this layer (Keras 3's signature)."""
         from kfront import constraints, initializers, regularizers
         shape = () if shape is None else tuple(int(s) for s in shape)
-        dtype = ops.standardize_dtype(dtype or self._dtype)
+        dtype = ops.standardize_dtype(dtype or self.variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if ops.standardize_dtype(dtype).startswith("float") \
                 else "zeros"
         init = initializers.get(initializer)
         name = name or f"variable_{len(self._trainable_weights) + len(self._non_trainable_weights)}"
         var = B.Variable(init, shape=shape, dtype=dtype, trainable=trainable, name=name,
-                         constraint=constraints.get(constraint))
+                         constraint=constraints.get(constraint),
+                         autocast=kwargs.pop("autocast", True))
         var.path = f"{self.name}/{name}"
         var.regularizer = regularizers.get(regularizer)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
@@ -189,6 +210,35 @@ class Layer:
     trainable_variables = property(lambda self: self.trainable_weights)
     non_trainable_variables = property(lambda self: self.non_trainable_weights)
     variables = property(lambda self: self.weights)
+
+    def stateless_call(self, trainable_variables: list, non_trainable_variables: list, *args,
+                       return_losses: bool = False, **kwargs):
+        """Call the layer on ``args`` with its variables set to the given values, leaving them
+        unchanged (Keras 3's stateless API, for JAX-style loops under ``jax.grad``/``jax.jit``).
+        Returns ``(outputs, non_trainable_variables)``, the latter the new values (e.g.
+        BatchNormalization statistics); with ``return_losses``, the call's losses third. See
+        ``kfront.StatelessScope`` for what each backend supports.
+
+        Example:
+            >>> import numpy as np, kfront
+            >>> layer = kfront.layers.Dense(1, kernel_initializer="ones")
+            >>> _ = layer(np.ones((1, 2), "float32"))
+            >>> kernel = np.full((2, 1), 2.0, "float32")
+            >>> out, _ = layer.stateless_call([kernel, np.zeros(1, "float32")], [],
+            ...                               np.ones((1, 2), "float32"))
+            >>> float(kfront.ops.convert_to_numpy(out)[0, 0]), float(layer.kernel.numpy()[0, 0])
+            (4.0, 1.0)
+        """
+        from kfront.layers.stateless import stateless_call
+        return stateless_call(self, trainable_variables, non_trainable_variables, *args,
+                              return_losses=return_losses, **kwargs)
+
+    def quantize(self, mode=None, type_check: bool = True, config=None) -> None:
+        """Quantize the layer's weights (Keras's ``Layer.quantize``): ``Dense``,
+        ``EinsumDense`` and ``Embedding`` can (``kfront/layers/quantized.py``); other layers
+        raise NotImplementedError."""
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` "
+                                  "method implemented.")
 
     def get_weights(self) -> list:
         """The weights as numpy arrays (copies: later training does not change them)."""
@@ -253,26 +303,68 @@ class Layer:
         if self._generation != _backends.generation():
             raise RuntimeError(f'Layer "{self.name}" was built on another backend before '
                                f"kfront.config.set_backend(); rebuild it after switching")
+        input_masks = _attached_masks(inputs)  # read before conversion makes new tensors
         inputs = self._convert_inputs(inputs)
         if not self.built:
             self._maybe_build(_shapes_of(inputs))
         self._check_inputs(inputs)
         if not self._call_has_training:
             kwargs.pop("training", None)
+        previous_mask = self._populate_masks(input_masks, args, kwargs)
         if not self._call_has_mask:
             kwargs.pop("mask", None)
         if not _CALL_DEPTH[0]:  # an outermost call: losses are those of this call only
             for layer in self._layers_flat():
                 layer._own_losses.clear()
+            keras_mask.retain_only(tree.flatten((inputs, args, kwargs))[0])
         _CALL_DEPTH[0] += 1
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            with _autocast_scope(self):
+                outputs = self.call(inputs, *args, **kwargs)
         finally:
             _CALL_DEPTH[0] -= 1
         if self.activity_regularizer is not None:
             self._own_losses.extend(_activity_loss(self.activity_regularizer, o)
                                     for o in tree.flatten(outputs)[0])
+        if self.supports_masking:
+            self._set_mask_metadata(inputs, outputs, previous_mask)
         return outputs
+
+    def _populate_masks(self, input_masks, args, kwargs):
+        """Keras 3's mask passing: the masks attached to the inputs (``_keras_mask``) fill
+        ``mask=`` when the inputs are the only tensor argument, else each ``<name>_mask=`` of
+        ``call`` for its tensor argument ``<name>``; returns the mask the outputs' mask is
+        computed from (``mask=`` if given, else the first argument's)."""
+        tensor_args = {name: v for name, v in zip(_call_params(type(self))[2:], args)
+                       if _has_tensors(v)}
+        tensor_args.update((k, v) for k, v in kwargs.items()
+                           if k != "mask" and not k.endswith("_mask") and _has_tensors(v))
+        if not tensor_args:
+            if self._call_has_mask and kwargs.get("mask") is None and input_masks is not None:
+                kwargs["mask"] = input_masks
+        else:
+            params = _call_params(type(self))
+            named = {params[1] if len(params) > 1 else "inputs": input_masks}
+            named.update((k, _attached_masks(v)) for k, v in tensor_args.items())
+            for name, masks in named.items():
+                if masks is not None and f"{name}_mask" in params \
+                        and kwargs.get(f"{name}_mask") is None:
+                    kwargs[f"{name}_mask"] = masks
+        given = kwargs.get("mask")
+        return given if given is not None else input_masks
+
+    def _set_mask_metadata(self, inputs, outputs, previous_mask) -> None:
+        """Attach ``compute_mask(inputs, previous_mask)`` to the outputs (as Keras does)
+        unless every output carries a mask already."""
+        flat = tree.flatten(outputs)[0]
+        if all(keras_mask.get_keras_mask(o) is not None for o in flat):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for o, m in zip(flat, tree.flatten(masks)[0]):
+            if m is not None and keras_mask.get_keras_mask(o) is None:
+                keras_mask.set_keras_mask(o, m)
 
     def compute_mask(self, inputs, mask=None):
         """The mask of the outputs, from the inputs and their ``mask`` (Keras's
@@ -286,21 +378,27 @@ class Layer:
         has_mask = any(m is not None for m in tree.flatten(mask)[0])
         if has_mask and self._call_has_mask and kwargs.get("mask") is None:
             kwargs["mask"] = mask
+        elif has_mask:
+            _attach_masks(inputs, mask)  # what __call__ reads the previous mask from
         outputs = self(inputs, *args, **kwargs)
         if not self.supports_masking:
             return outputs, None
-        return outputs, self.compute_mask(inputs, mask if has_mask else None)
+        return outputs, _attached_masks(outputs)
 
     def _convert_inputs(self, inputs):
-        """Arrays to backend tensors; float inputs autocast to the layer's dtype (as Keras)."""
+        """Arrays to backend tensors; float inputs autocast to the compute dtype (as Keras's
+        ``DTypePolicy.convert_input``), unless ``_convert_input_args`` is False."""
+        if not self._convert_input_args:
+            return inputs
         leaves, spec = tree.flatten(inputs)
+        autocast = self.autocast and self._dtype in _FLOATS
         out = []
         for x in leaves:
             if not (B.is_tensor(x) or isinstance(x, B.Variable) or type(x).__name__ == "Tensor"):
                 x = ops.convert_to_tensor(x)
-            if self.autocast and self._dtype.startswith("float"):
+            if autocast:
                 dt = ops.dtype(x)
-                if dt.startswith("float") and dt != self._dtype:
+                if dt in _FLOATS and dt != self._dtype:
                     x = ops.cast(x, self._dtype)
             out.append(x)
         return tree.unflatten(spec, out)
@@ -333,7 +431,7 @@ class Layer:
         return tree.unflatten(ospec, shapes)
 
     def compute_output_spec_dtype(self, input_dtype: str) -> str:
-        return self._dtype if self._dtype.startswith("float") else input_dtype
+        return self._dtype if self._dtype in _FLOATS else input_dtype
 
     # ---- config --------------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -342,7 +440,7 @@ class Layer:
         override it gets the simple (str/number/bool/None) arguments it was created with."""
         from kfront import dtype_policies, regularizers
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": dtype_policies.serialize(self._dtype)}
+                  "dtype": dtype_policies.serialize(self._dtype_policy)}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if _overrides(type(self), "get_config") or type(self).__module__.startswith("kfront."):
@@ -388,7 +486,34 @@ class Layer:
         self.built = True
 
     @property
+    def dtype_policy(self):
+        """The layer's ``DTypePolicy``; set it with a policy, a name or a config."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value) -> None:
+        from kfront import dtype_policies
+        self._dtype_policy = dtype_policies.get(value)
+        self._dtype = self._dtype_policy.compute_dtype  # the compute dtype, used by subclasses
+
+    @property
     def dtype(self) -> str:
+        """The dtype of the layer's weights (alias of ``variable_dtype``, as Keras)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        """The dtype of the layer's weights."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype of the layer's computations and outputs (inputs are cast to it)."""
+        return self._dtype
+
+    @property
+    def input_dtype(self) -> str:
+        """The dtype float inputs are converted to."""
         return self._dtype
 
     def _first_node(self, what: str):
@@ -408,10 +533,28 @@ class Layer:
         """The symbolic output of the layer's first call (as Keras's ``layer.output``)."""
         return self._first_node("output").outputs
 
-    compute_dtype = variable_dtype = dtype
-
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_FLOATS = ("float16", "bfloat16", "float32", "float64")
+
+
+def _autocast_scope(layer):
+    """The AutocastScope ``layer.call`` runs in (Keras's rules): a layer with a mixed policy
+    opens one in its compute dtype; inside another, a layer that does not autocast (or
+    computes in a non-float dtype) closes it, one of another compute dtype replaces it."""
+    from kfront.backends.common.variables import AutocastScope, get_autocast_scope
+    current = get_autocast_scope()
+    compute = layer._dtype
+    if current is not None:
+        if not layer.autocast or compute not in _FLOATS:
+            return AutocastScope(None)
+        if current.dtype != compute:
+            return AutocastScope(compute)
+    elif compute != layer._dtype_policy.variable_dtype:
+        return AutocastScope(compute)
+    return contextlib.nullcontext()
 
 
 def _overrides(cls, method: str) -> bool:
@@ -491,6 +634,26 @@ def _batch_shape_from(kw: dict):
     if "input_dim" in kw:
         return (kw.get("batch_size"), int(kw["input_dim"]))
     return None
+
+
+def _has_tensors(value) -> bool:
+    return any(B.is_tensor(t) or isinstance(t, B.Variable) for t in tree.flatten(value)[0])
+
+
+def _attached_masks(inputs):
+    """The ``_keras_mask`` of each tensor of ``inputs`` in its structure; ``None`` if none."""
+    leaves, spec = tree.flatten(inputs)
+    masks = [keras_mask.get_keras_mask(x) for x in leaves]
+    if all(m is None for m in masks):
+        return None
+    return tree.unflatten(spec, masks) if spec is not None else masks[0]
+
+
+def _attach_masks(inputs, masks) -> None:
+    flat_masks = tree.flatten(masks)[0]
+    for x, m in zip(tree.flatten(inputs)[0], flat_masks):
+        if m is not None and B.is_tensor(x):
+            keras_mask.set_keras_mask(x, m)
 
 
 def _shapes_of(inputs):

@@ -157,7 +157,7 @@ class Sequential(Model):
                                          "name": f"{self.name}_input", "optional": False},
                               "registered_name": None})
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": dtype_policies.serialize(self._dtype), "layers": layers}
+                  "dtype": dtype_policies.serialize(self.dtype_policy), "layers": layers}
         built_shape = shape or self._build_shapes
         if built_shape is not None:
             config["build_input_shape"] = list(built_shape)

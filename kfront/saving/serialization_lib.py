@@ -46,7 +46,8 @@ _CATEGORY_OF_PACKAGE = {
     "layers": "keras.layers", "models": "keras", "optimizers": "keras.optimizers",
     "losses": "keras.losses", "metrics": "keras.metrics", "activations": "keras.activations",
     "initializers": "keras.initializers", "regularizers": "keras.regularizers",
-    "constraints": "keras.constraints", "dtype_policies": "keras", "saving": "keras",
+    "constraints": "keras.constraints", "dtype_policies": "keras.dtype_policies",
+    "saving": "keras",
 }
 _FUNCTION_TABLES = ("keras.activations", "keras.losses", "keras.metrics")
 _shared = threading.local()
@@ -75,9 +76,10 @@ def builtin_objects() -> dict:
     optimizer_classes = {cls.__name__: cls for cls in optimizers.ALL_OBJECTS_DICT.values()}
     model_classes = {"Functional": models.Functional, "Sequential": models.Sequential,
                      "Model": models.Model, "DTypePolicy": dtype_policies.DTypePolicy,
-                     "FloatDTypePolicy": dtype_policies.DTypePolicy}
+                     "FloatDTypePolicy": dtype_policies.FloatDTypePolicy}
     return {
         "keras": model_classes,
+        "keras.dtype_policies": dtype_policies.all_objects(),
         "keras.models": model_classes,
         "keras.layers": layer_classes,
         "keras.optimizers": optimizer_classes,

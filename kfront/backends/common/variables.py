@@ -15,6 +15,68 @@ from kfront import backends as _backends
 
 _uid = itertools.count()
 _deferred: list = []  # the open deferred_initialization() scopes' pending lists, innermost last
+#: the open AutocastScope (``[None]``: none); backends read it wherever they read a Variable
+AUTOCAST: list = [None]
+_FLOATS = ("float16", "bfloat16", "float32", "float64")
+
+
+class AutocastScope:
+    """Within this scope float Variables (with ``autocast=True``) read as ``dtype``, as
+    Keras's ``AutocastScope``: a layer with a mixed policy such as ``"mixed_float16"`` opens one
+    around its ``call``, so its float32 weights enter its ops as float16 (the cast is
+    differentiable: gradients reach the float32 variables in float32). ``dtype=None`` turns
+    autocasting off inside the scope.
+
+    Example:
+        >>> import numpy as np, kfront
+        >>> from kfront.backends.common.variables import AutocastScope
+        >>> v = kfront.Variable(np.ones(2, "float32"))
+        >>> with AutocastScope("float16"):
+        ...     kfront.ops.dtype(kfront.ops.add(v, 1.0)), v.dtype
+        ('float16', 'float16')
+        >>> v.dtype
+        'float32'
+    """
+
+    def __init__(self, dtype: str | None):
+        if dtype is not None:
+            from kfront.backends.common.dtypes import standardize_dtype
+            dtype = standardize_dtype(dtype)
+            if dtype not in _FLOATS:
+                raise ValueError(f"AutocastScope: `dtype` must be a float dtype, got {dtype!r}")
+        self.dtype = dtype
+        self._outer = None
+
+    def maybe_cast(self, value):
+        """``value`` cast to the scope's dtype when it is a float tensor."""
+        from kfront import ops
+        if self.dtype is not None and ops.dtype(value) in _FLOATS:
+            return ops.cast(value, self.dtype)
+        return value
+
+    def __enter__(self):
+        self._outer = AUTOCAST[0]
+        AUTOCAST[0] = self
+        return self
+
+    def __exit__(self, *exc):
+        AUTOCAST[0] = self._outer
+
+
+def get_autocast_scope() -> AutocastScope | None:
+    """The open ``AutocastScope``, or ``None``."""
+    return AUTOCAST[0]
+
+
+def autocast_dtype(variable) -> str | None:
+    """The dtype ``variable`` reads as in the open AutocastScope, or ``None`` when it reads as
+    itself (no scope, ``autocast=False``, not a float, or already of that dtype)."""
+    scope = AUTOCAST[0]
+    if scope is None or scope.dtype is None or not getattr(variable, "autocast", True):
+        return None
+    from kfront.backends.common.dtypes import standardize_dtype
+    own = standardize_dtype(variable._value.dtype)
+    return scope.dtype if own in _FLOATS and own != scope.dtype else None
 
 
 @contextlib.contextmanager
@@ -76,7 +138,7 @@ class KVariable:
 
     def __init__(self, initializer=None, shape=None, dtype=None, trainable: bool = True,
                  name: str | None = None, constraint=None, aggregation="none",
-                 synchronization="auto"):
+                 synchronization="auto", autocast: bool = True):
         from kfront import config
         if callable(initializer) and not hasattr(initializer, "shape"):
             if shape is None:
@@ -98,6 +160,7 @@ class KVariable:
         self.path = self.name
         self.trainable = bool(trainable)
         self.constraint = constraint
+        self.autocast = bool(autocast)
         self._generation = _backends.generation()
         self._value = self._adopt(value, dtype) if owned else self._convert(value, dtype)
         if shape is not None and tuple(self.shape) != tuple(shape):
@@ -128,8 +191,14 @@ class KVariable:
 
     @property
     def value(self):
-        """The current value, as the backend's tensor."""
+        """The current value, as the backend's tensor (in an AutocastScope's dtype inside
+        one, as Keras's autocasting variables)."""
         self._check_backend()
+        if AUTOCAST[0] is not None:
+            dtype = autocast_dtype(self)
+            if dtype is not None:
+                from kfront.backends import B
+                return B.cast(self._value, dtype)
         return self._value
 
     @property
@@ -149,7 +218,12 @@ class KVariable:
 
     @property
     def dtype(self) -> str:
+        """The dtype (an open AutocastScope's dtype inside one, for float variables)."""
         from kfront import ops
+        if AUTOCAST[0] is not None:
+            dtype = autocast_dtype(self)
+            if dtype is not None:
+                return dtype
         return ops.standardize_dtype(self._value.dtype)
 
     def assign(self, value) -> None:

@@ -25,7 +25,7 @@ import sys
 import numpy
 
 from kfront.backends.common.dtypes import foreign_framework
-from kfront.backends.common.variables import KVariable
+from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype
 
 _seq = itertools.count()
 _state = {"tapes": [], "paused": 0, "leaves": None}
@@ -147,6 +147,8 @@ def _lift(a, tape_on):
     if type(a) is Tensor:
         return a.data, (a if tape_on else None)
     if isinstance(a, KVariable):
+        if AUTOCAST[0] is not None and autocast_dtype(a) is not None:
+            return _autocast(a, tape_on)
         if tape_on and _watching(a):
             t = leaf_for(a)
             return t.data, t
@@ -154,11 +156,23 @@ def _lift(a, tape_on):
     return a, None
 
 
+def _autocast(var: KVariable, tape_on):
+    """``_lift`` of a float Variable read inside an AutocastScope: cast (differentiably)."""
+    from kfront.backends.numpy.core import cast
+    src = leaf_for(var) if tape_on and _watching(var) else var._value
+    out = cast(src, autocast_dtype(var))
+    return (out.data, out) if type(out) is Tensor else (out, None)
+
+
 def raw(a):
     """The plain array behind a Tensor or Variable (or ``a`` itself)."""
     if type(a) is Tensor:
         return a.data
     if isinstance(a, KVariable):
+        if AUTOCAST[0] is not None:
+            dtype = autocast_dtype(a)
+            if dtype is not None:
+                return a._value.astype(dtype)
         return a._value
     return a
 
