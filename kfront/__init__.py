@@ -21,6 +21,7 @@ from kfront import (activations, backend, callbacks, constraints, datasets,  # n
                     preprocessing, random, regularizers, saving, testing, tree, utils)
 from kfront.backend_objects import GradientTape, Variable  # noqa: E402
 from kfront.layers import Input, Layer  # noqa: E402
+from kfront.layers.stateless import StatelessScope  # noqa: E402
 from kfront.models import Model, Sequential  # noqa: E402
 
 __version__ = "0.1.0"
@@ -28,4 +29,4 @@ __all__ = ["GradientTape", "Input", "Layer", "Model", "Sequential", "Variable", 
            "backend", "callbacks", "config", "constraints", "datasets", "distribution",
            "initializers", "layers",
            "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
-           "regularizers", "saving", "testing", "tree", "utils"]
+           "regularizers", "saving", "StatelessScope", "testing", "tree", "utils"]

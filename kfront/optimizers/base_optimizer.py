@@ -506,6 +506,59 @@ class Optimizer:
         _apply_constraints(variables)
         self._iterations.assign_add(1)
 
+    def stateless_apply(self, optimizer_variables: Sequence, grads: Sequence,
+                        trainable_variables: Sequence) -> tuple[list, list]:
+        """``apply`` on values instead of Variables (Keras 3's stateless API, for JAX-style
+        loops): takes the values of ``optimizer.variables`` and of the variables the optimizer
+        was built with, and returns their new values ``(trainable_variables,
+        optimizer_variables)``; the Variables themselves are left unchanged. Traceable (under
+        ``jax.jit``) for the optimizers whose update can run in a compiled step (see
+        ``_can_update_in_graph``); the others run their host-side ``apply`` on the values.
+
+        Example:
+            >>> import numpy as np, kfront
+            >>> w = kfront.Variable(np.ones(2, "float32"))
+            >>> opt = kfront.optimizers.SGD(learning_rate=0.5)
+            >>> opt.build([w])
+            >>> new_w, new_opt = opt.stateless_apply(opt.variables, [np.ones(2, "float32")], [w])
+            >>> kfront.ops.convert_to_numpy(new_w[0]).tolist(), w.numpy().tolist()
+            ([0.5, 0.5], [1.0, 1.0])
+        """
+        from kfront.layers.stateless import stateless_apply
+        return stateless_apply(self, optimizer_variables, grads, trainable_variables)
+
+    def _apply_traceable(self, grads: list) -> None:
+        """``apply(grads)`` to the variables the optimizer was built with, written with ops
+        only (iteration and learning rate read as tensors) where the update allows it."""
+        variables = self._trainable_variables
+        if not self._can_update_in_graph(variables) or any(g is None for g in grads):
+            self.apply(grads)
+            return
+        lr = self.learning_rate
+        lr = ops.cast(lr.value if isinstance(lr, KVariable) else lr, variables[0].dtype)
+        self._update_in_graph(grads, variables,
+                              self._traced_step_hyper(lr, self._iterations.value))
+
+    def _traced_step_hyper(self, learning_rate, iteration) -> dict:
+        """``_step_hyper`` with the learning rate and iteration as tensors, the per-step
+        values computed with ops as Keras computes them in its graph (Adam's ``alpha``:
+        ``lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)`` in the variables' dtype)."""
+        hyper = self._step_hyper(1.0, 0)
+        hyper["learning_rate"] = learning_rate
+        varying = set(self._per_step_hyper) - {"learning_rate"}
+        if varying == {"alpha"}:
+            dtype = ops.standardize_dtype(learning_rate.dtype)
+            t = ops.cast(ops.add(iteration, 1), dtype)
+            beta_1_power = ops.power(ops.cast(self.beta_1, dtype), t)
+            beta_2_power = ops.power(ops.cast(self.beta_2, dtype), t)
+            hyper["alpha"] = ops.divide(
+                ops.multiply(learning_rate, ops.sqrt(ops.subtract(1.0, beta_2_power))),
+                ops.subtract(1.0, beta_1_power))
+        elif varying:
+            raise NotImplementedError(f"{type(self).__name__}: the per-step values "
+                                      f"{sorted(varying)} have no traced form")
+        return hyper
+
     def _advance(self, raw_step: int, assign: bool = True) -> None:
         """Count the step: ``iterations`` becomes ``raw_step + 1`` (already done on the
         device by ``_update_in_graph`` when not ``assign``)."""

@@ -50,6 +50,11 @@ from kfront.backends.jax.trainer import compile_stateful  # noqa: E402
 
 Tensor = jax.Array
 
+# Variables are pytrees whose one leaf is their value (Keras's JAX loops pass
+# model.trainable_variables to jax.jit / jax.grad); unflattening gives the (traced) value
+jax.tree_util.register_pytree_node(Variable, lambda v: ((v.value,), None),
+                                   lambda _, children: children[0])
+
 __all__ = sorted([
     "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",
     "argmin", "binary_crossentropy", "broadcast_to", "cast", "categorical_crossentropy", "ceil",
