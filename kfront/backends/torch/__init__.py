@@ -34,6 +34,7 @@ from kfront.backends.torch.math import (erf, erfc, erfinv, extract_sequences, ff
 from kfront.backends.torch.optimizers import optimizer_kernels
 from kfront.backends.torch.rnn import gru, lstm, simple_rnn
 from kfront.backends.torch.trainer import compile_stateful
+from kfront.backends.torch.module import TorchLayerBase as layer_base  # noqa: F401
 
 __all__ = [
     "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",
