@@ -30,3 +30,8 @@ __all__ = ["GradientTape", "Input", "Layer", "Model", "Sequential", "Variable", 
            "initializers", "layers",
            "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
            "regularizers", "saving", "StatelessScope", "testing", "tree", "utils"]
+
+from kfront import quantizers  # noqa: E402
+from kfront.quantizers import Quantizer  # noqa: E402
+
+__all__ += ["Quantizer", "quantizers"]

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from kfront import activations, constraints, initializers, ops, regularizers
 from kfront.layers.layer import InputSpec, Layer
+from kfront.layers.quantized import QuantizedLayerMixin
 
 
-class Dense(Layer):
+class Dense(QuantizedLayerMixin, Layer):
     """Densely connected layer; kernel shape ``(input_dim, units)``, applied on the last axis.
 
     Example:
@@ -18,8 +19,9 @@ class Dense(Layer):
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+                 kernel_constraint=None, bias_constraint=None, quantization_config=None,
+                 **kwargs):
+        super().__init__(quantization_config=quantization_config, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f'Dense "{self.name}": units must be a positive int, got {units!r}')
         self.units = units
@@ -50,9 +52,12 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs):
-        x = ops.matmul(inputs, self.kernel)
+        if self.quantization_mode:
+            x = self.quantized_call(inputs)
+        else:
+            x = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
-            x = ops.add(x, self.bias)
+            x = ops.add(x, self._bias_for_call())
         return self.activation(x) if self.activation is not activations.linear else x
 
     def compute_output_shape(self, input_shape):
@@ -66,5 +71,4 @@ class Dense(Layer):
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
-                "quantization_config": None}
+                "bias_constraint": constraints.serialize(self.bias_constraint)}

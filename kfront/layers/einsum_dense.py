@@ -7,6 +7,7 @@ import string
 
 from kfront import activations, constraints, initializers, ops, regularizers
 from kfront.layers.layer import InputSpec, Layer
+from kfront.layers.quantized import QuantizedLayerMixin
 
 __all__ = ["EinsumDense", "einsum2"]
 
@@ -138,7 +139,7 @@ def _analyze(equation: str, bias_axes, input_shape, partial_output_shape, who: s
     return kernel_shape, bias_shape, out_shape
 
 
-class EinsumDense(Layer):
+class EinsumDense(QuantizedLayerMixin, Layer):
     """A dense layer computing ``einsum(equation, inputs, kernel) + bias`` (Keras's
     ``EinsumDense``): ``output_shape`` is the output without its batch axis (``None`` for axes
     the input gives), ``bias_axes`` the output letters that get a bias.
@@ -154,9 +155,10 @@ class EinsumDense(Layer):
     def __init__(self, equation: str, output_shape, activation=None, bias_axes: str | None = None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+                 bias_constraint=None, lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
         kwargs.pop("gptq_unpacked_column_size", None)
-        super().__init__(**kwargs)
+        super().__init__(quantization_config=quantization_config, **kwargs)
         if lora_rank:
             raise NotImplementedError(f'EinsumDense "{self.name}": LoRA (lora_rank) is not '
                                       "supported by kfront")
@@ -188,9 +190,12 @@ class EinsumDense(Layer):
                                      constraint=self.bias_constraint, name="bias"))
 
     def call(self, inputs, training=None):
-        x = einsum2(self.equation, inputs, self.kernel)
+        if self.quantization_mode:
+            x = self.quantized_call(inputs)
+        else:
+            x = einsum2(self.equation, inputs, self.kernel)
         if self.bias is not None:
-            x = ops.add(x, self.bias)
+            x = ops.add(x, self._bias_for_call())
         return x if self.activation is activations.linear else self.activation(x)
 
     def compute_output_shape(self, input_shape):
@@ -207,5 +212,4 @@ class EinsumDense(Layer):
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "quantization_config": None}
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer)}

@@ -5,6 +5,7 @@ import numpy as np
 
 from kfront import constraints, initializers, ops, regularizers
 from kfront.layers.layer import Layer
+from kfront.layers.quantized import QuantizedLayerMixin
 
 __all__ = ["Embedding", "ReversibleEmbedding"]
 
@@ -17,7 +18,7 @@ def _concrete(x):
         return None
 
 
-class Embedding(Layer):
+class Embedding(QuantizedLayerMixin, Layer):
     """Maps ids in ``[0, input_dim)`` to ``output_dim``-vectors: ``(...) -> (..., output_dim)``.
 
     Ids must be integers (floats holding whole numbers are accepted and cast, as Keras does);
@@ -37,8 +38,8 @@ class Embedding(Layer):
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero: bool = False,
-                 weights=None, lora_rank=None, **kwargs):
-        super().__init__(**kwargs)
+                 weights=None, lora_rank=None, quantization_config=None, **kwargs):
+        super().__init__(quantization_config=quantization_config, **kwargs)
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f'Embedding "{self.name}": {arg} must be a positive int, got '
@@ -83,6 +84,8 @@ class Embedding(Layer):
         return inputs
 
     def call(self, inputs):
+        if self.quantization_mode:
+            return self.quantized_call(self._ids(inputs))
         return ops.take(self.embeddings, self._ids(inputs), axis=0)
 
     def compute_mask(self, inputs, mask=None):
@@ -101,7 +104,7 @@ class Embedding(Layer):
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "mask_zero": self.mask_zero, "quantization_config": None}
+                "mask_zero": self.mask_zero}
 
 
 class ReversibleEmbedding(Embedding):

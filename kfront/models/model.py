@@ -43,6 +43,23 @@ class Model(Trainer, Layer):
             return
         super().__init__(**kwargs)
 
+    def quantize(self, mode: str | None = None, config=None, filters=None, **kwargs) -> None:
+        """Quantize the model's ``Dense``, ``EinsumDense`` and ``Embedding`` layers in ``mode``
+        (``"int8"``, ``"int4"``, ``"float8"``) or as ``config`` says, those ``filters`` (a
+        regex on layer names, a list of them, or a callable) selects; others are skipped with
+        a warning (Keras's ``Model.quantize``). The model must be built.
+
+        Example:
+            >>> import numpy as np, kfront
+            >>> from kfront import layers
+            >>> model = kfront.Sequential([layers.Input((4,)), layers.Dense(2)])
+            >>> model.quantize("int8")
+            >>> model.layers[0].dtype_policy.name
+            'int8_from_float32'
+        """
+        from kfront.layers.quantized import quantize_model
+        quantize_model(self, mode, config, filters, **kwargs)
+
     @property
     def layers(self) -> list:
         """The model's direct sublayers, in the order they were set."""

@@ -86,6 +86,8 @@ def _children(obj):
 def own_variables(obj) -> list:
     """The variables an object saves in its own ``vars`` group, in Keras's order."""
     from kfront.layers.layer import Layer
+    if hasattr(obj, "_variables_in_saving_order"):  # quantized layers: Keras's spec order
+        return obj._variables_in_saving_order()
     if isinstance(obj, Layer):
         return list(obj._trainable_weights) + list(obj._non_trainable_weights)
     return list(obj.variables)

@@ -39,3 +39,9 @@ from kfront.backends.numpy.reductions import *  # noqa: E402,F401,F403
 
 __all__ += [*arrays.__all__, *control_flow.__all__, *elementwise.__all__, *image.__all__,
             *reductions.__all__]
+
+# the int8 GEMM of quantized layers (kfront.quantizers)
+from kfront.backends.numpy import quantized  # noqa: E402
+from kfront.backends.numpy.quantized import *  # noqa: E402,F401,F403
+
+__all__ += quantized.__all__
