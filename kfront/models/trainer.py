@@ -285,7 +285,8 @@ class Trainer:
         ``(x, y, sample_weight)``, as ``kfront.utils.pack_x_y_sample_weight`` packs it); returns the metrics' results (``get_metrics_result()``).
         Keras 3's hook: override it to customize ``fit`` (the model's ``optimizer``,
         ``compute_loss``, ``metrics``, and a gradient API such as ``kfront.GradientTape`` or
-        ``kfront.ops.value_and_grad``); ``fit`` then calls it eagerly with each batch.
+        ``kfront.ops.value_and_grad``); ``fit`` then calls it with each batch, compiled as the
+        built-in step is unless ``run_eagerly`` (see ``kfront.models.custom_step``).
 
         Example:
             >>> import numpy as np, kfront
@@ -561,8 +562,13 @@ class Trainer:
         and ``compute_loss`` are ready inside the step."""
         if self._compiled_metrics is None and self.compiled and y is not None:
             self._resolve_metrics(y, self._probe_output(x))
+        from kfront.models.custom_step import CompiledStep
         from kfront.utils.data_utils import pack_x_y_sample_weight
-        logs = step(_as_tensors(pack_x_y_sample_weight(x, y, sw)))
+        fns = self.__dict__.setdefault("_compiled_fns", {})
+        key = ("custom", step.__name__)
+        if key not in fns:  # compiled as the built-in steps are (see custom_step.py)
+            fns[key] = CompiledStep(self, step)
+        logs = fns[key](_as_tensors(pack_x_y_sample_weight(x, y, sw)))
         return {k: _to_float(v) for k, v in (logs or {}).items()}
 
     # -------------------------------------------------------------------------- evaluate
