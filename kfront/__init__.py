@@ -35,3 +35,8 @@ from kfront import quantizers  # noqa: E402
 from kfront.quantizers import Quantizer  # noqa: E402
 
 __all__ += ["Quantizer", "quantizers"]
+
+from kfront import dtype_policies, mixed_precision  # noqa: E402
+from kfront.dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: E402
+
+__all__ += ["DTypePolicy", "FloatDTypePolicy", "dtype_policies", "mixed_precision"]

@@ -21,8 +21,8 @@ import importlib
 from kfront.dtype_policies.dtype_policy import QUANTIZATION_MODES, DTypePolicy, FloatDTypePolicy
 from kfront.dtype_policies.dtype_policy_map import DTypePolicyMap
 
-__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "QUANTIZATION_MODES",
-           "deserialize", "get", "serialize"]
+__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "deserialize", "get",
+           "serialize"]
 
 
 def _quantized():
@@ -122,3 +122,16 @@ def dtype_name(dtype) -> str | None:
         ('float16', None)
     """
     return None if dtype is None else get(dtype).compute_dtype
+
+
+def _export_quantized() -> None:
+    """Re-export the quantized policy classes (``keras.dtype_policies.QuantizedDTypePolicy``...)
+    where ``kfront.dtype_policies.quantized`` exists."""
+    quantized = _quantized()
+    for cls in getattr(quantized, "ALL_OBJECTS", ()):
+        globals()[cls.__name__] = cls
+        if cls.__name__ not in __all__:
+            __all__.append(cls.__name__)
+
+
+_export_quantized()

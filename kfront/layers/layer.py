@@ -137,7 +137,7 @@ class Layer(_BackendLayer):
             for v in (value if isinstance(value, (list, tuple)) else (value,)):
                 if isinstance(v, Layer) and v is not self and v not in self._sublayers:
                     self._sublayers.append(v)
-        object.__setattr__(self, name, value)
+        super().__setattr__(name, value)  # the backend's base may track more (torch modules)
 
     # ---- weights ----------------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True,
@@ -390,6 +390,12 @@ class Layer(_BackendLayer):
         ``DTypePolicy.convert_input``), unless ``_convert_input_args`` is False."""
         if not self._convert_input_args:
             return inputs
+        if self._dtype == "bfloat16" and _backends.active_name() == "numpy":
+            raise NotImplementedError(
+                f'Layer "{self.name}" computes in bfloat16 (dtype policy '
+                f'"{self._dtype_policy.name}"), which the native numpy backend cannot do (NumPy '
+                "has no bfloat16); use 'mixed_float16' there, or the torch, tensorflow or jax "
+                "backend for bfloat16")
         leaves, spec = tree.flatten(inputs)
         autocast = self.autocast and self._dtype in _FLOATS
         out = []

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy
 
 from kfront.backends.common.dtypes import foreign_framework, standardize_dtype
-from kfront.backends.common.variables import KVariable
+from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype
 
 NAME = "jax"
 
@@ -118,7 +118,7 @@ def _to_array(x, dtype=None, what: str = "convert_to_tensor") -> jax.Array:
     """convert_to_tensor's rules: Python float -> floatx, Python int -> int32, arrays keep
     their dtype, a Variable gives its value."""
     if isinstance(x, KVariable):
-        x = x._value
+        x = _read(x)
     if dtype is not None:
         dtype = standardize_dtype(dtype)
     if isinstance(x, jax.Array):
@@ -142,10 +142,19 @@ def array(x, what: str) -> jax.Array:
     if isinstance(x, jax.Array):
         return x
     if isinstance(x, KVariable):
-        return x._value
+        return _read(x)
     if foreign_framework(x) is not None:
         raise _foreign_error(x, what)
     return jnp.asarray(numpy.asarray(x))
+
+
+def _read(variable: KVariable) -> jax.Array:
+    """A Variable's value as ops read it (cast inside a mixed-precision layer's AutocastScope)."""
+    if AUTOCAST[0] is not None:
+        dtype = autocast_dtype(variable)
+        if dtype is not None:
+            return variable._value.astype(dtype)
+    return variable._value
 
 
 _SCALARS = (bool, int, float, complex)
@@ -157,7 +166,7 @@ def promote(what: str, *xs) -> list:
     vals = []
     for x in xs:
         if isinstance(x, KVariable):
-            x = x._value
+            x = _read(x)
         elif not isinstance(x, (jax.Array, *_SCALARS)):
             if foreign_framework(x) is not None:
                 raise _foreign_error(x, what)
@@ -207,6 +216,8 @@ def shape(x) -> tuple:
 
 
 def dtype(x) -> str:
+    if isinstance(x, KVariable):
+        return x.dtype  # an AutocastScope's dtype inside one
     return standardize_dtype(_raw(x).dtype)
 
 

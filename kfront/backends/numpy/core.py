@@ -104,6 +104,8 @@ def shape(x) -> tuple:
 
 
 def dtype(x) -> str:
+    if isinstance(x, KVariable):
+        return x.dtype  # an AutocastScope's dtype inside one
     return standardize_dtype(engine.raw(x).dtype)
 
 

@@ -74,7 +74,7 @@ class Variable(KVariable):
 
 tf.register_tensor_conversion_function(
     Variable, lambda v, dtype=None, name=None, as_ref=False: tf.convert_to_tensor(
-        v._value, dtype=dtype, name=name))
+        v.value, dtype=dtype, name=name))
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, what: str = "convert_to_tensor"):
@@ -135,7 +135,7 @@ def shape(x) -> tuple:
 
 def dtype(x) -> str:
     if isinstance(x, KVariable):
-        x = x._value
+        return x.dtype  # an AutocastScope's dtype inside one
     return standardize_dtype(x.dtype if hasattr(x, "dtype") else numpy.asarray(x).dtype)
 
 

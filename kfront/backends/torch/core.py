@@ -11,7 +11,7 @@ import numpy
 import torch
 
 from kfront.backends.common.dtypes import ALLOWED, foreign_framework, standardize_dtype
-from kfront.backends.common.variables import KVariable
+from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype
 
 NAME = "torch"
 Tensor = torch.Tensor
@@ -69,7 +69,12 @@ def to_tensor(x, what: str = "convert_to_tensor") -> torch.Tensor:
         return from_numpy(x)
     if t is Variable:
         leaves = tape_state["leaves"]
-        return leaves.get(x, x._value) if leaves else x._value
+        value = leaves.get(x, x._value) if leaves else x._value
+        if AUTOCAST[0] is not None:  # inside a mixed-precision layer: read as its compute dtype
+            dtype = autocast_dtype(x)
+            if dtype is not None:
+                return value.to(torch_dtype(dtype))
+        return value
     if isinstance(x, torch.Tensor):  # Parameter and other subclasses
         return x
     if isinstance(x, KVariable):

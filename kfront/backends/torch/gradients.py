@@ -100,7 +100,8 @@ class GradientTape:
 def _leaf(v: KVariable) -> torch.Tensor:
     """The tensor standing for ``v`` under the active tapes: its Parameter when that requires
     grad, else a leaf sharing its storage (made on first watch, read by ops instead of ``v``)."""
-    value = v.value
+    v._check_backend()
+    value = v._value  # the storage, not an autocast read
     if value.requires_grad or not value.is_floating_point():
         return value
     leaves = tape_state["leaves"]
