@@ -40,3 +40,11 @@ from kfront import dtype_policies, mixed_precision  # noqa: E402
 from kfront.dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: E402
 
 __all__ += ["DTypePolicy", "FloatDTypePolicy", "dtype_policies", "mixed_precision"]
+
+from kfront import visualization  # noqa: E402
+
+__all__ += ["visualization"]
+
+from kfront import applications  # noqa: E402
+
+__all__ += ["applications"]

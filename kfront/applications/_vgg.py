@@ -1,0 +1,31 @@
+"""The VGG builder behind ``vgg16`` and ``vgg19``."""
+from __future__ import annotations
+
+from kfront import layers
+from kfront.applications import _base
+
+
+def build(convs_per_block: tuple, weights_name: str, hashes: tuple, include_top: bool, weights,
+          input_tensor, input_shape, pooling, classes: int, classifier_activation, name: str):
+    """A VGG net with ``convs_per_block`` 3x3 convolutions in each of its five blocks."""
+    _base.check_weights(weights, include_top, classes)
+    input_shape = _base.obtain_input_shape(input_shape, 224, 32, include_top, weights)
+    img_input = _base.image_input(input_tensor, input_shape)
+    x = img_input
+    for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block), 1):
+        for i in range(1, convs + 1):
+            x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same",
+                              name=f"block{block}_conv{i}")(x)
+        x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{block}_pool")(x)
+    if include_top:
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(4096, activation="relu", name="fc1")(x)
+        x = layers.Dense(4096, activation="relu", name="fc2")(x)
+        x = _base.dense_top(x, classes, classifier_activation, weights)
+    else:
+        x = _base.pooled(x, pooling)
+    top = "" if include_top else "_notop"
+    file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{top}.h5"
+    imagenet = (file_name, f"{_base.KERAS_APPS}{weights_name}/{file_name}",
+                hashes[0 if include_top else 1])
+    return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)

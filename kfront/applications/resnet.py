@@ -1,0 +1,167 @@
+"""ResNet50, ResNet101 and ResNet152 (``keras.applications.resnet``), and the residual stacks
+that ``resnet_v2`` shares.
+
+Example:
+    >>> from kfront.applications import resnet
+    >>> m = resnet.ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3))
+    >>> m.output_shape
+    (None, 1, 1, 2048)
+"""
+from __future__ import annotations
+
+from kfront import layers
+from kfront.applications import _base
+from kfront.applications.imagenet_utils import decoder, preprocessor
+
+BASE_WEIGHTS_PATH = _base.KERAS_APPS + "resnet/"
+WEIGHTS_HASHES = {
+    "resnet50": ("2cb95161c43110f7111970584f804107", "4d473c1dd8becc155b73f8504c6f6626"),
+    "resnet101": ("f1aeb4b969a6efcfb50fad2f0c20cfc5", "88cf7a10940856eca736dc7b7e228a21"),
+    "resnet152": ("100835be76be38e30d865e96f2aaae62", "ee4c566cf9a93f14d82f913c2dc6dd0c"),
+    "resnet50v2": ("3ef43a0b657b3be2300d5770ece849e0", "fac2f116257151a9d068a22e544a4917"),
+    "resnet101v2": ("6343647c601c52e1368623803854d971", "c0ed64b8031c3730f411d2eb4eea35b5"),
+    "resnet152v2": ("a49b44d1979771252814e80f8ec446f9", "ed17cf2e0169df9d443503ef94b23b33"),
+    "resnext50": ("67a5b30d522ed92f75a1f16eef299d1a", "62527c363bdd9ec598bed41947b379fc"),
+    "resnext101": ("34fb605428fcc7aa4d62f44404c11509", "0f678c91647380debd923963594981b3"),
+}
+
+_EPS = 1.001e-5
+
+
+def _bn(name: str):
+    return layers.BatchNormalization(axis=_base.bn_axis(), epsilon=_EPS, name=name)
+
+
+def _block_v1(x, filters: int, stride: int = 1, conv_shortcut: bool = True, name: str = ""):
+    if conv_shortcut:
+        shortcut = layers.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(x)
+        shortcut = _bn(f"{name}_0_bn")(shortcut)
+    else:
+        shortcut = x
+    x = layers.Conv2D(filters, 1, strides=stride, name=f"{name}_1_conv")(x)
+    x = layers.Activation("relu", name=f"{name}_1_relu")(_bn(f"{name}_1_bn")(x))
+    x = layers.Conv2D(filters, 3, padding="SAME", name=f"{name}_2_conv")(x)
+    x = layers.Activation("relu", name=f"{name}_2_relu")(_bn(f"{name}_2_bn")(x))
+    x = _bn(f"{name}_3_bn")(layers.Conv2D(4 * filters, 1, name=f"{name}_3_conv")(x))
+    x = layers.Add(name=f"{name}_add")([shortcut, x])
+    return layers.Activation("relu", name=f"{name}_out")(x)
+
+
+def _block_v2(x, filters: int, stride: int = 1, conv_shortcut: bool = False, name: str = ""):
+    preact = layers.Activation("relu", name=f"{name}_preact_relu")(_bn(f"{name}_preact_bn")(x))
+    if conv_shortcut:
+        shortcut = layers.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(preact)
+    else:
+        shortcut = layers.MaxPooling2D(1, strides=stride)(x) if stride > 1 else x
+    x = layers.Conv2D(filters, 1, strides=1, use_bias=False, name=f"{name}_1_conv")(preact)
+    x = layers.Activation("relu", name=f"{name}_1_relu")(_bn(f"{name}_1_bn")(x))
+    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name=f"{name}_2_pad")(x)
+    x = layers.Conv2D(filters, 3, strides=stride, use_bias=False, name=f"{name}_2_conv")(x)
+    x = layers.Activation("relu", name=f"{name}_2_relu")(_bn(f"{name}_2_bn")(x))
+    x = layers.Conv2D(4 * filters, 1, name=f"{name}_3_conv")(x)
+    return layers.Add(name=f"{name}_out")([shortcut, x])
+
+
+def stack_v1(x, filters: int, blocks: int, stride1: int = 2, name: str = ""):
+    """A stack of ``blocks`` bottleneck blocks (ResNet v1); the first one strides."""
+    x = _block_v1(x, filters, stride=stride1, name=f"{name}_block1")
+    for i in range(2, blocks + 1):
+        x = _block_v1(x, filters, conv_shortcut=False, name=f"{name}_block{i}")
+    return x
+
+
+def stack_v2(x, filters: int, blocks: int, stride1: int = 2, name: str = ""):
+    """A stack of ``blocks`` pre-activation blocks (ResNet v2); the last one strides."""
+    x = _block_v2(x, filters, conv_shortcut=True, name=f"{name}_block1")
+    for i in range(2, blocks):
+        x = _block_v2(x, filters, name=f"{name}_block{i}")
+    return _block_v2(x, filters, stride=stride1, name=f"{name}_block{blocks}")
+
+
+def build(depths: tuple, preact: bool, weights_name: str, include_top: bool, weights,
+          input_tensor, input_shape, pooling, classes: int, classifier_activation, name: str):
+    """A ResNet (v1 when ``preact`` is False, else v2) with ``depths`` blocks per stage."""
+    _base.check_weights(weights, include_top, classes)
+    input_shape = _base.obtain_input_shape(input_shape, 224, 32, include_top, weights)
+    img_input = _base.image_input(input_tensor, input_shape)
+    x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
+    x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
+    if not preact:
+        x = layers.Activation("relu", name="conv1_relu")(_bn("conv1_bn")(x))
+    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+    for stage, (filters, blocks) in enumerate(zip((64, 128, 256, 512), depths)):
+        stage_name = f"conv{stage + 2}"
+        if preact:
+            x = stack_v2(x, filters, blocks, stride1=1 if stage == 3 else 2, name=stage_name)
+        else:
+            x = stack_v1(x, filters, blocks, stride1=1 if stage == 0 else 2, name=stage_name)
+    if preact:
+        x = layers.Activation("relu", name="post_relu")(_bn("post_bn")(x))
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = _base.dense_top(x, classes, classifier_activation, weights)
+    else:
+        x = _base.pooled(x, pooling, "avg_pool", "max_pool")
+    top = "" if include_top else "_notop"
+    file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{top}.h5"
+    imagenet = (file_name, BASE_WEIGHTS_PATH + file_name,
+                WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+    return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
+
+
+def ResNet50(include_top: bool = True, weights="imagenet", input_tensor=None, input_shape=None,
+             pooling=None, classes: int = 1000, classifier_activation="softmax",
+             name: str = "resnet50"):
+    """ResNet50 (He et al., 2015) as a functional model, optionally with ImageNet weights.
+
+    Args:
+        include_top: Whether to include the classifier (global pooling and Dense).
+        weights: ``None``, ``"imagenet"`` or the path of a weights file.
+        input_tensor: A symbolic tensor to use as the model's input.
+        input_shape: The input shape without the batch size (at least 32x32) when
+            ``include_top=False``.
+        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
+        classes: The number of classes of the classifier.
+        classifier_activation: The classifier's activation (``None`` gives logits).
+        name: The model's name.
+
+    Example:
+        >>> from kfront.applications import ResNet50
+        >>> ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3)).count_params()
+        23587712
+    """
+    return build((3, 4, 6, 3), False, "resnet50", include_top, weights, input_tensor,
+                 input_shape, pooling, classes, classifier_activation, name)
+
+
+def ResNet101(include_top: bool = True, weights="imagenet", input_tensor=None, input_shape=None,
+              pooling=None, classes: int = 1000, classifier_activation="softmax",
+              name: str = "resnet101"):
+    """ResNet101 (He et al., 2015); arguments as for :func:`ResNet50`.
+
+    Example:
+        >>> from kfront.applications import ResNet101
+        >>> len(ResNet101(weights=None, include_top=False, input_shape=(32, 32, 3)).layers)
+        345
+    """
+    return build((3, 4, 23, 3), False, "resnet101", include_top, weights, input_tensor,
+                 input_shape, pooling, classes, classifier_activation, name)
+
+
+def ResNet152(include_top: bool = True, weights="imagenet", input_tensor=None, input_shape=None,
+              pooling=None, classes: int = 1000, classifier_activation="softmax",
+              name: str = "resnet152"):
+    """ResNet152 (He et al., 2015); arguments as for :func:`ResNet50`.
+
+    Example:
+        >>> from kfront.applications import ResNet152
+        >>> len(ResNet152(weights=None, include_top=False, input_shape=(32, 32, 3)).layers)
+        515
+    """
+    return build((3, 8, 36, 3), False, "resnet152", include_top, weights, input_tensor,
+                 input_shape, pooling, classes, classifier_activation, name)
+
+
+preprocess_input = preprocessor("caffe")
+decode_predictions = decoder()
