@@ -166,6 +166,31 @@ def test_a_model_inside_torch_sequential_trains_like_the_same_torch_network(torc
     assert not np.allclose(model.layers[0].kernel.numpy(), k1)  # it did train
 
 
+def test_a_torch_module_set_on_a_layer_is_wrapped_and_trained_by_fit(torch):
+    class Mixed(kfront.Model):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(4, 3)
+            self.head = layers.Dense(2)
+
+        def call(self, x):
+            return self.head(torch.tanh(self.linear(x)))
+
+    model = Mixed()
+    model(np.ones((2, 4), "float32"))
+    assert type(model.linear).__name__ == "TorchModuleWrapper"  # as Keras's _setattr_hook
+    assert model.layers == [model.linear, model.head]
+    assert list(model.state_dict()) == ["linear.weight", "linear.bias", "head.kernel",
+                                        "head.bias"]
+    assert [tuple(w.shape) for w in model.trainable_weights] == [(3, 4), (3,), (3, 2), (2,)]
+    before = model.linear.module.weight.detach().clone()
+    model.compile(optimizer=kfront.optimizers.SGD(LR), loss="mse")
+    model.fit(X, Y, batch_size=BATCH, verbose=0)
+    assert not torch.equal(model.linear.module.weight.detach(), before)
+    np.testing.assert_array_equal(model.linear.module.weight.detach(),
+                                  model.trainable_weights[0].numpy())
+
+
 def test_zero_grad_and_train_eval(torch):
     model = kfront.Sequential([layers.Input((4,)), layers.Dense(3), layers.Dropout(0.5),
                                layers.Dense(2)])

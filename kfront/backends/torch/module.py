@@ -19,6 +19,9 @@ anything on ``__setattr__``:
   ``blocks_0`` for the first of a list ``blocks``) or else by their position (``0``, ``1``...
   in a Sequential or functional model), so ``state_dict`` keys do not depend on layer names.
 
+A torch module set as a public attribute of a layer is wrapped in ``TorchModuleWrapper``, as
+Keras does, so that its parameters are the layer's weights.
+
 ``train()`` / ``eval()`` set the ``training`` flag of every module; as in Keras a layer's
 ``call`` still takes ``training`` from its argument, not from the flag.
 """
@@ -212,6 +215,17 @@ class TorchLayerBase(torch.nn.Module):
         if name not in slots:
             raise AttributeError(f"{type(module).__name__} has no {what} `{name}`")
         return slots[name]
+
+    def __setattr__(self, name, value):
+        # after Layer.__setattr__: a torch module set as a public attribute becomes a
+        # TorchModuleWrapper sublayer, so its parameters are weights (Keras's _setattr_hook)
+        if (isinstance(value, torch.nn.Module) and not isinstance(value, TorchLayerBase)
+                and not name.startswith("_") and "_sublayers" in self.__dict__):
+            from kfront.layers.framework_wrappers import TorchModuleWrapper
+            if not isinstance(self, TorchModuleWrapper):
+                value = TorchModuleWrapper(value)
+                self._sublayers.append(value)
+        object.__setattr__(self, name, value)  # never torch's registration
 
     __delattr__ = object.__delattr__  # kfront's attributes are plain ones
 
