@@ -183,6 +183,8 @@ def test_a_torch_module_set_on_a_layer_is_wrapped_and_trained_by_fit(torch):
     assert list(model.state_dict()) == ["linear.weight", "linear.bias", "head.kernel",
                                         "head.bias"]
     assert [tuple(w.shape) for w in model.trainable_weights] == [(3, 4), (3,), (3, 2), (2,)]
+    assert model.eval() is model and not model.linear.module.training  # the wrapped module too
+    assert model.train().linear.module.training
     before = model.linear.module.weight.detach().clone()
     model.compile(optimizer=kfront.optimizers.SGD(LR), loss="mse")
     model.fit(X, Y, batch_size=BATCH, verbose=0)

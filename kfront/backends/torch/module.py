@@ -186,6 +186,25 @@ class TorchLayerBase(torch.nn.Module):
                 return children[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def _held_torch_modules(self) -> list:
+        """Plain torch modules the layer holds (TorchModuleWrapper's ``module``)."""
+        return [v for v in self.__dict__.values()
+                if isinstance(v, torch.nn.Module) and not isinstance(v, TorchLayerBase)]
+
+    def train(self, mode: bool = True):
+        """Set the ``training`` flag of this module, its sublayers and the torch modules
+        they wrap (for which it decides, e.g., a torch Dropout's behaviour)."""
+        super().train(mode)
+        for module in self._held_torch_modules():
+            module.train(mode)
+        return self
+
+    def _apply(self, fn, recurse=True):
+        super()._apply(fn, recurse)
+        for module in self._held_torch_modules():  # their buffers: .to(device) moves them too
+            module._apply(fn, recurse)
+        return self
+
     def get_parameter(self, target: str) -> torch.nn.Parameter:
         """The parameter at ``target`` (``"0.kernel"``), as in ``state_dict`` keys."""
         return self._get_tensor(target, "_parameters", "parameter")
