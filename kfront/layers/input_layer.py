@@ -1,8 +1,13 @@
 """Symbolic tensors for the functional API: ``Input``, ``InputLayer`` and ``KerasTensor``."""
 from __future__ import annotations
 
+import inspect
 import itertools
 
+import numpy as np
+
+from kfront import ops
+from kfront.backends import B
 from kfront.backends.common import tree
 from kfront.layers.layer import Layer
 from kfront.ops.symbolic import KerasTensor  # noqa: F401  (defined with the ops it records)
@@ -32,16 +37,73 @@ def symbolic_call(layer, inputs, args, kwargs):
     leaves, spec = tree.flatten(inputs)
     shapes = [t.shape for t in leaves]
     shape_struct = tree.unflatten(spec, shapes) if spec is not None else shapes[0]
-    if not layer.built:
-        layer._maybe_build(shape_struct)
-    layer._check_inputs(inputs)
-    out_shapes = layer.compute_output_shape(shape_struct)
+    if any(isinstance(t, KerasTensor) for t in tree.flatten(args)[0]):
+        out_shapes = _several_positional(layer, inputs, args, kwargs)
+    else:
+        if not layer.built:
+            layer._maybe_build(shape_struct)
+        layer._check_inputs(inputs)
+        out_shapes = layer.compute_output_shape(shape_struct)
     dtype = layer.compute_output_spec_dtype(leaves[0].dtype)
     outputs = _keras_tensors(out_shapes, dtype, layer.name)
     node = Node(layer, inputs, args, kwargs, outputs)
     for i, t in enumerate(node.flat_outputs):
         t._keras_history = (node, i)
     return outputs
+
+
+def _several_positional(layer, inputs, args, kwargs):
+    """Build and infer output shapes for ``layer(a, b, ...)`` with several positional symbolic
+    tensors, as Keras 3 does: ``build`` / ``compute_output_shape`` taking one argument get the
+    first tensor's shape, taking several get ``<call argument>_shape`` by name; without an own
+    ``compute_output_shape``, the call runs on zeros of every input's shape (unknown sizes 2,
+    then 3: sizes that change are unknown)."""
+    from kfront.layers.layer import _call_params, _overrides
+
+    names = _call_params(type(layer))[1:]
+    tensors = [(n, v) for n, v in zip(names, (inputs, *args))]
+    tensors += [(k, v) for k, v in kwargs.items() if k not in names[:len(tensors)]]
+    shapes = {f"{n}_shape": _map(lambda t: t.shape, v) for n, v in tensors
+              if all(isinstance(t, KerasTensor) for t in tree.flatten(v)[0])}
+    first = next(iter(shapes.values()))
+
+    def by_name(fn):
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_ONLY)]
+        if len(params) == 1:
+            return fn(first)
+        missing = [p.name for p in params if p.name not in shapes and p.default is p.empty]
+        if missing:
+            raise ValueError(f'Layer "{layer.name}": {fn.__name__}() takes {missing}, which '
+                             f"name no tensor argument of call(); expected names among "
+                             f"{sorted(shapes)}")
+        return fn(**{p.name: shapes[p.name] for p in params if p.name in shapes})
+
+    if not layer.built:
+        layer._build_shapes = first
+        if _overrides(type(layer), "build"):
+            by_name(layer.build)
+        layer.built = True
+    if _overrides(type(layer), "compute_output_shape"):
+        return by_name(layer.compute_output_shape)
+    runs = []
+    for fill in (2, 3):
+        def zeros(t):
+            if not isinstance(t, KerasTensor):
+                return t
+            return np.zeros([fill if d is None else d for d in t.shape], dtype=t.dtype)
+        dummy_inputs, dummy_args, dummy_kwargs = _map(zeros, (inputs, args, kwargs))
+        with B.no_grad():
+            runs.append(tree.flatten(layer(dummy_inputs, *dummy_args, **dummy_kwargs)))
+    (o2, ospec), (o3, _) = runs
+    out = [tuple(a if a == b else None for a, b in zip(ops.shape(x), ops.shape(y)))
+           for x, y in zip(o2, o3)]
+    return tree.unflatten(ospec, out) if ospec is not None else out[0]
+
+
+def _map(fn, struct):
+    leaves, spec = tree.flatten(struct)
+    return tree.unflatten(spec, [fn(x) for x in leaves])
 
 
 def _is_single_shape(s) -> bool:

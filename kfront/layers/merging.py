@@ -58,11 +58,10 @@ class Merge(Layer):
         return _broadcast_shapes(self, self._check_count(input_shape))
 
     def compute_mask(self, inputs, mask=None):
-        """The elementwise AND of the inputs' masks (None when no input has one)."""
-        if mask is None or all(m is None for m in mask):
+        """The elementwise OR of the inputs' masks; None unless every input has one (Keras 3)."""
+        if mask is None or any(m is None for m in mask):
             return None
-        masks = [m for m in mask if m is not None]
-        return functools.reduce(ops.logical_and, masks)
+        return functools.reduce(ops.logical_or, mask)
 
 
 def _fold(op):
@@ -182,10 +181,18 @@ class Concatenate(Merge):
         return tuple(out)
 
     def compute_mask(self, inputs, mask=None):
+        """Keras's rule: each input's mask (all true when it has none, widened to the input's
+        rank) concatenated along ``axis``, then reduced by ``any`` over the last axis."""
         if mask is None or all(m is None for m in mask):
             return None
-        raise NotImplementedError(f'Concatenate "{self.name}": concatenating masks is not '
-                                  "supported yet")
+        masks = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                m = ops.ones_like(x, dtype="bool")
+            elif len(ops.shape(m)) < len(ops.shape(x)):
+                m = ops.logical_or(ops.expand_dims(m, -1), ops.zeros_like(x, dtype="bool"))
+            masks.append(m)
+        return ops.any(ops.concatenate(masks, axis=self.axis), axis=-1)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kfront import ops
-from kfront.backends.common import tree
+from kfront.backends.common import keras_mask, tree
 from kfront.layers.input_layer import InputLayer, KerasTensor
 from kfront.layers.layer import Layer, unique_name
 from kfront.models.model import Model
@@ -100,6 +100,7 @@ class Functional(Model):
         for node in self._nodes:
             arg = lookup(values, node.inputs)
             args, kwargs = lookup(values, (node.args, node.kwargs))
+            _attach_masks(lookup(masks, (node.args, node.kwargs), lambda t: None), (args, kwargs))
             prev_mask = lookup(masks, node.inputs, lambda t: None)
             if kwargs.get("mask") is None:  # Keras records mask=None in a node's kwargs
                 kwargs.pop("mask", None)
@@ -163,6 +164,14 @@ class Functional(Model):
         return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
                 "input_layers": tree.unflatten(*_specs(self._inputs_struct, io_config)),
                 "output_layers": tree.unflatten(*_specs(self._outputs_struct, io_config))}
+
+
+def _attach_masks(masks, values) -> None:
+    """Attach the propagated masks of a call's other tensor arguments to their values, where
+    ``Layer.__call__`` reads them (``<argument>_mask=``, as in Keras 3)."""
+    for m, v in zip(tree.flatten(masks)[0], tree.flatten(values)[0]):
+        if m is not None and keras_mask.get_keras_mask(v) is None:
+            keras_mask.set_keras_mask(v, m)
 
 
 def _specs(struct, fn):
