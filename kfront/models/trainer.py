@@ -544,7 +544,7 @@ class Trainer:
                     self._flush_metrics(pending)  # batches left by a stop from outside
                     logs = self._logs()
                 if val_batches is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._evaluate_batches(val_batches)
+                    val_logs = self._evaluate_batches(val_batches, callback_list)
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
@@ -575,39 +575,74 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto",
                  sample_weight=None, steps=None, callbacks=None, return_dict: bool = False):
         """Loss and metrics on the data (any kind ``fit`` takes): a scalar, a list
-        ``[loss, *metrics]``, or a dict."""
+        ``[loss, *metrics]``, or a dict. ``callbacks`` get ``on_test_begin``, each batch's
+        ``on_test_batch_begin`` / ``on_test_batch_end`` and ``on_test_end`` (as in Keras 3,
+        which also calls them for the validation inside ``fit``); ``verbose`` shows a
+        progress bar.
+
+        Example:
+            >>> import numpy as np, kfront
+            >>> from kfront import callbacks, layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(1, use_bias=False)])
+            >>> m.compile(optimizer="sgd", loss="mse")
+            >>> seen = []
+            >>> hook = callbacks.LambdaCallback(
+            ...     on_test_batch_end=lambda batch, logs: seen.append(batch))
+            >>> m.evaluate(np.ones((4, 3)), np.zeros((4, 1)), batch_size=2, verbose=0,
+            ...            callbacks=[hook]) >= 0
+            True
+            >>> seen
+            [0, 1]
+        """
+        from kfront import callbacks as cb
         self._assert_compiled("evaluate")
         adapter = get_data_adapter(x, y, sample_weight, batch_size=batch_size, what="evaluate")
+        batches = _EpochBatches(adapter, steps, "evaluate", 1)
+        verbose = 1 if verbose == "auto" else verbose
+        callback_list = callbacks if isinstance(callbacks, cb.CallbackList) else \
+            cb.CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                            epochs=1, steps=batches.steps)
         try:
-            logs = self._evaluate_batches(_EpochBatches(adapter, steps, "evaluate", 1))
+            logs = self._evaluate_batches(batches, callback_list)
         finally:
             adapter.close()
-        if verbose:
-            print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         if return_dict:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def _evaluate_batches(self, batches: "_EpochBatches") -> dict:
+    def _evaluate_batches(self, batches: "_EpochBatches", callback_list) -> dict:
+        """Loss and metrics over one pass of ``batches``, calling the test hooks of
+        ``callback_list``; metrics are flushed every batch only when a callback reads the
+        batch logs (a progress bar of ``evaluate`` does, not the silent one of ``fit``)."""
+        from kfront import callbacks as cb
         custom = _overrides(type(self), "test_step")
+        reads = custom or any(
+            cb._implements(c, "on_test_batch_end") and not (
+                isinstance(c, cb.ProgbarLogger) and c._called_in_fit) for c in callback_list)
+        flush_every = 1 if reads else _FLUSH_EVERY
         self.reset_metrics()
         pending: list = []
         logs = {}
-        for _, (x, y, sw) in batches.epoch():
+        callback_list.on_test_begin()
+        for step, (x, y, sw) in batches.epoch():
+            callback_list.on_test_batch_begin(step)
             if custom:
                 logs = self._custom_step(self.test_step, x, y, sw)
-                continue
-            if self._compiled_metrics is None:
-                self._resolve_metrics(y, self._probe_output(x))
-                self.reset_metrics()
-            pending.append(self._run_batch(self._test_batch, x, y, sw))
-            if len(pending) >= _FLUSH_EVERY:
-                self._flush_metrics(pending, keep=1)
-        if custom:
-            return logs
-        self._flush_metrics(pending)
-        return self._logs()
+            else:
+                if self._compiled_metrics is None:
+                    self._resolve_metrics(y, self._probe_output(x))
+                    self.reset_metrics()
+                pending.append(self._run_batch(self._test_batch, x, y, sw))
+                if len(pending) >= flush_every:
+                    self._flush_metrics(pending, keep=0 if reads else 1)
+                    logs = self._logs()
+            callback_list.on_test_batch_end(step, logs)
+        if not custom:
+            self._flush_metrics(pending)
+            logs = self._logs()
+        callback_list.on_test_end(logs)
+        return logs
 
     # --------------------------------------------------------------------------- predict
     def predict(self, x, batch_size: int | None = None, verbose="auto", steps=None,

@@ -379,11 +379,25 @@ def take(x, indices, axis=None):
 
 
 def take_along_axis(x, indices, axis=None):
-    """numpy.take_along_axis."""
+    """numpy.take_along_axis, as a batched ``tf.gather`` over ``axis`` moved last (static
+    transposes only: ``tnp.take_along_axis`` builds a ``cond`` whose gradient XLA rejects)."""
     x = _tensor(x, "take_along_axis")
     if axis is None:
         x, axis = tf.reshape(x, [-1]), 0
-    return tnp.take_along_axis(x, _indices(indices, tf.shape(x)[axis], "take_along_axis"), axis)
+    rank = x.shape.rank
+    indices = _indices(indices, tf.shape(x)[axis], "take_along_axis")
+    if indices.shape.rank != rank:
+        raise ValueError(f"take_along_axis: indices must have the rank of x ({rank}), got "
+                         f"indices of shape {tuple(indices.shape)}")
+    axis %= rank
+    perm = [*range(axis), *range(axis + 1, rank), axis]
+    if axis != rank - 1:
+        x, indices = tf.transpose(x, perm), tf.transpose(indices, perm)
+    batch = tf.broadcast_dynamic_shape(tf.shape(x)[:-1], tf.shape(indices)[:-1])
+    x = tf.broadcast_to(x, tf.concat([batch, tf.shape(x)[-1:]], 0))
+    indices = tf.broadcast_to(indices, tf.concat([batch, tf.shape(indices)[-1:]], 0))
+    out = tf.gather(x, indices, batch_dims=rank - 1)
+    return out if axis == rank - 1 else tf.transpose(out, np.argsort(perm))
 
 
 def one_hot(x, num_classes, axis=-1, dtype=None):
