@@ -40,6 +40,11 @@ class Trainer:
         """
         from kfront import losses, optimizers
         self.optimizer = optimizers.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer \
+                and not isinstance(self.optimizer, optimizers.LossScaleOptimizer):
+            # as Keras: float16 gradients underflow without a loss scale
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer,
+                                                           name="loss_scale_optimizer")
         self.loss = loss
         if loss is not None:  # unknown names fail here; "ce" is resolved from shapes later
             _map_outputs(loss, lambda s: None if _is_shape_dependent(s) else losses.get(s))
