@@ -209,6 +209,7 @@ def test_zero_grad_and_train_eval(torch):
     # as in Keras, calls take ``training`` from their argument, not from the flag
     x = torch.from_numpy(X)
     np.testing.assert_array_equal(model(x).detach(), model.eval()(x).detach())
+    np.testing.assert_array_equal(model.forward(x).detach(), model(x).detach())
     assert not np.allclose(model(x, training=True).detach(), model(x).detach())
 
 
