@@ -23,3 +23,16 @@ from kfront.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
 from kfront.applications import densenet, xception
 from kfront.applications.densenet import DenseNet121, DenseNet169, DenseNet201
 from kfront.applications.xception import Xception
+from kfront.applications import inception_resnet_v2, inception_v3
+from kfront.applications.inception_resnet_v2 import InceptionResNetV2
+from kfront.applications.inception_v3 import InceptionV3
+from kfront.applications import convnext
+from kfront.applications.convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall,
+                                          ConvNeXtTiny, ConvNeXtXLarge)
+from kfront.applications import efficientnet_v2
+from kfront.applications.efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1,
+                                                 EfficientNetV2B2, EfficientNetV2B3,
+                                                 EfficientNetV2L, EfficientNetV2M,
+                                                 EfficientNetV2S)
+from kfront.applications import nasnet
+from kfront.applications.nasnet import NASNetLarge, NASNetMobile

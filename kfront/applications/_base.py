@@ -168,10 +168,72 @@ def fetch(file_name: str, origin: str, file_hash: str | None = None) -> str:
 
 
 def load_weights(model, path: str) -> None:
-    """Load a weights file; legacy ``.h5`` files (Keras's ImageNet files) match layers by
-    name."""
-    legacy = path.endswith((".h5", ".hdf5")) and not path.endswith(".weights.h5")
-    if legacy:
-        model.load_weights(path, by_name=True)
+    """Load a weights file. A legacy ``.h5`` file (Keras's ImageNet files are such) is read by
+    topology as Keras reads it: its layers with weights, in file order, go to the model's
+    layers with weights in Keras's layer order (``keras_layer_order``), since many layers of
+    these models have generated names."""
+    if path.endswith((".h5", ".hdf5")) and not path.endswith(".weights.h5"):
+        _load_legacy_h5(model, path)
     else:
         model.load_weights(path)
+
+
+def keras_layer_order(model) -> list:
+    """The model's layers in the order Keras's ``Functional.layers`` lists them: by
+    decreasing depth from the outputs, ties in the order a depth-first walk from the outputs
+    first meets them."""
+    first_seen, post_order, done = {}, [], set()
+
+    def visit(tensor):
+        node = tensor._keras_history[0]
+        if id(node) in done:
+            return
+        first_seen.setdefault(node.layer, len(first_seen))
+        if id(tensor) not in {id(t) for t in model.inputs}:
+            for parent in node.dependencies:
+                visit(parent)
+        done.add(id(node))
+        post_order.append(node)
+
+    for output in model.outputs:
+        visit(output)
+    node_depth, layer_depth = {}, {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(node.layer, 0))
+        layer_depth[node.layer] = node_depth[id(node)] = depth
+        for parent in node.dependencies:
+            pid = id(parent._keras_history[0])
+            node_depth[pid] = max(depth + 1, node_depth.get(pid, 0))
+    ordered = sorted(layer_depth, key=lambda layer: (-layer_depth[layer], first_seen[layer]))
+    shown = set(map(id, model.layers))
+    return [layer for layer in ordered if id(layer) in shown]
+
+
+def _load_legacy_h5(model, path: str) -> None:
+    import h5py
+    import numpy as np
+
+    from kfront.saving.legacy_h5 import load_attributes
+    with h5py.File(path, "r") as f:
+        group = f["model_weights"] if "model_weights" in f else f
+        entries = []
+        for name in load_attributes(group, "layer_names", path):
+            weight_names = load_attributes(group[name], "weight_names", path)
+            if weight_names:
+                entries.append((name, [np.asarray(group[name][w]) for w in weight_names]))
+    ours = [layer for layer in keras_layer_order(model) if layer.weights]
+    if len(ours) != len(entries):
+        raise ValueError(f"Weight file {path!r} has {len(entries)} layers with weights, but "
+                         f'model "{model.name}" has {len(ours)}: it was saved from another '
+                         "architecture or configuration")
+    plan = []
+    for layer, (name, values) in zip(ours, entries):
+        variables = list(layer.trainable_weights) + list(layer.non_trainable_weights)
+        shapes = [tuple(v.shape) for v in variables]
+        if [tuple(a.shape) for a in values] != shapes:
+            raise ValueError(f"Weight file {path!r}: layer {name!r} holds shapes "
+                             f"{[tuple(a.shape) for a in values]}, but layer {layer.name!r} of "
+                             f'model "{model.name}" expects {shapes}')
+        plan.extend(zip(variables, values))
+    for variable, value in plan:
+        variable.assign(value)

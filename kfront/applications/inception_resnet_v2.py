@@ -1,0 +1,150 @@
+"""InceptionResNetV2 (``keras.applications.inception_resnet_v2``).
+
+Example:
+    >>> from kfront.applications import inception_resnet_v2 as irv2
+    >>> m = irv2.InceptionResNetV2(weights=None, include_top=False, input_shape=(75, 75, 3))
+    >>> m.output_shape
+    (None, 1, 1, 1536)
+"""
+from __future__ import annotations
+
+from kfront import layers
+from kfront.applications import _base
+from kfront.applications.imagenet_utils import decoder, preprocessor
+
+BASE_WEIGHT_URL = _base.KERAS_APPS + "inception_resnet_v2/"
+WEIGHTS_HASHES = ("e693bd0210a403b3192acc6073ad2e96", "d19885ff4a710c122648d3b5c3b684e4")
+
+
+class CustomScaleLayer(layers.Layer):
+    """``inputs[0] + inputs[1] * scale``: the scaled residual of an Inception-ResNet block.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront.applications.inception_resnet_v2 import CustomScaleLayer
+        >>> CustomScaleLayer(0.5)([np.ones(2), np.ones(2)]).tolist()
+        [1.5, 1.5]
+    """
+
+    def __init__(self, scale: float, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "scale": self.scale}
+
+    def call(self, inputs):
+        return inputs[0] + inputs[1] * self.scale
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0])
+
+
+def conv2d_bn(x, filters: int, kernel_size, strides: int = 1, padding: str = "same",
+              activation="relu", use_bias: bool = False, name: str | None = None):
+    """Conv2D, then (without bias) BatchNormalization with no scale, then the activation."""
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=use_bias,
+                      name=name)(x)
+    if not use_bias:
+        x = layers.BatchNormalization(axis=_base.bn_axis(), scale=False,
+                                      name=None if name is None else f"{name}_bn")(x)
+    if activation is not None:
+        x = layers.Activation(activation, name=None if name is None else f"{name}_ac")(x)
+    return x
+
+
+def _chain(x, convs):
+    for filters, kernel, *rest in convs:
+        x = conv2d_bn(x, filters, kernel, *rest)
+    return x
+
+
+# the branches of each block type: lists of (filters, kernel[, strides, padding]) chains
+_BLOCKS = {
+    "block35": [[(32, 1)], [(32, 1), (32, 3)], [(32, 1), (48, 3), (64, 3)]],
+    "block17": [[(192, 1)], [(128, 1), (160, [1, 7]), (192, [7, 1])]],
+    "block8": [[(192, 1)], [(192, 1), (224, [1, 3]), (256, [3, 1])]],
+}
+
+
+def inception_resnet_block(x, scale: float, block_type: str, block_idx: int,
+                           activation="relu"):
+    """An Inception-ResNet block: branches, concatenation, 1x1 conv, scaled residual."""
+    if block_type not in _BLOCKS:
+        raise ValueError('Unknown Inception-ResNet block type. Expects "block35", "block17" or '
+                         f'"block8", but got: {block_type}')
+    block_name = f"{block_type}_{block_idx}"
+    axis = _base.bn_axis()
+    mixed = layers.Concatenate(axis=axis, name=f"{block_name}_mixed")(
+        [_chain(x, chain) for chain in _BLOCKS[block_type]])
+    up = conv2d_bn(mixed, x.shape[axis], 1, activation=None, use_bias=True,
+                   name=f"{block_name}_conv")
+    x = CustomScaleLayer(scale)([x, up])
+    if activation is not None:
+        x = layers.Activation(activation, name=f"{block_name}_ac")(x)
+    return x
+
+
+def InceptionResNetV2(include_top: bool = True, weights="imagenet", input_tensor=None,
+                      input_shape=None, pooling=None, classes: int = 1000,
+                      classifier_activation="softmax", name: str = "inception_resnet_v2"):
+    """InceptionResNetV2 (Szegedy et al., 2016) as a functional model, optionally with ImageNet
+    weights; default input 299x299, at least 75x75.
+
+    Args:
+        include_top: Whether to include the classifier.
+        weights: ``None``, ``"imagenet"`` or the path of a weights file.
+        input_tensor: A symbolic tensor to use as the model's input.
+        input_shape: The input shape without the batch size when ``include_top=False``.
+        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
+        classes: The number of classes of the classifier.
+        classifier_activation: The classifier's activation (``None`` gives logits).
+        name: The model's name.
+
+    Example:
+        >>> from kfront.applications import InceptionResNetV2
+        >>> InceptionResNetV2(weights=None, include_top=False,
+        ...                   input_shape=(75, 75, 3)).count_params()
+        54336736
+    """
+    _base.check_weights(weights, include_top, classes)
+    input_shape = _base.obtain_input_shape(input_shape, 299, 75, include_top, weights)
+    img_input = _base.image_input(input_tensor, input_shape)
+    axis = _base.bn_axis()
+    x = _chain(img_input, [(32, 3, 2, "valid"), (32, 3, 1, "valid"), (64, 3)])
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = _chain(x, [(80, 1, 1, "valid"), (192, 3, 1, "valid")])
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = layers.Concatenate(axis=axis, name="mixed_5b")(
+        [_chain(x, [(96, 1)]), _chain(x, [(48, 1), (64, 5)]),
+         _chain(x, [(64, 1), (96, 3), (96, 3)]),
+         conv2d_bn(layers.AveragePooling2D(3, strides=1, padding="same")(x), 64, 1)])
+    for block_idx in range(1, 11):
+        x = inception_resnet_block(x, scale=0.17, block_type="block35", block_idx=block_idx)
+    x = layers.Concatenate(axis=axis, name="mixed_6a")(
+        [_chain(x, [(384, 3, 2, "valid")]), _chain(x, [(256, 1), (256, 3), (384, 3, 2, "valid")]),
+         layers.MaxPooling2D(3, strides=2, padding="valid")(x)])
+    for block_idx in range(1, 21):
+        x = inception_resnet_block(x, scale=0.1, block_type="block17", block_idx=block_idx)
+    x = layers.Concatenate(axis=axis, name="mixed_7a")(
+        [_chain(x, [(256, 1), (384, 3, 2, "valid")]), _chain(x, [(256, 1), (288, 3, 2, "valid")]),
+         _chain(x, [(256, 1), (288, 3), (320, 3, 2, "valid")]),
+         layers.MaxPooling2D(3, strides=2, padding="valid")(x)])
+    for block_idx in range(1, 10):
+        x = inception_resnet_block(x, scale=0.2, block_type="block8", block_idx=block_idx)
+    x = inception_resnet_block(x, scale=1.0, activation=None, block_type="block8", block_idx=10)
+    x = conv2d_bn(x, 1536, 1, name="conv_7b")
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = _base.dense_top(x, classes, classifier_activation, weights)
+    else:
+        x = _base.pooled(x, pooling)
+    fname = ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels"
+             f"{'' if include_top else '_notop'}.h5")
+    return _base.build_model(img_input, input_tensor, x, name, weights,
+                             (fname, BASE_WEIGHT_URL + fname,
+                              WEIGHTS_HASHES[0 if include_top else 1]))
+
+
+preprocess_input = preprocessor("tf")
+decode_predictions = decoder()
