@@ -48,3 +48,7 @@ __all__ += ["visualization"]
 from kfront import applications  # noqa: E402
 
 __all__ += ["applications"]
+
+from kfront import wrappers  # noqa: E402
+
+__all__ += ["wrappers"]

@@ -60,6 +60,14 @@ class Model(Trainer, Layer):
         from kfront.layers.quantized import quantize_model
         quantize_model(self, mode, config, filters, **kwargs)
 
+    def __getstate__(self) -> dict:
+        """Pickle without the cached train/test/predict step functions (local closures,
+        rebuilt on first use), so that a model that has run fit or predict pickles."""
+        state = dict(super().__getstate__() or {})
+        if "_compiled_fns" in state:
+            state["_compiled_fns"] = {}
+        return state
+
     @property
     def layers(self) -> list:
         """The model's direct sublayers, in the order they were set."""

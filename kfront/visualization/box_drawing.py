@@ -6,10 +6,9 @@ import numpy as np
 from kfront import config, ops
 from kfront.utils.bounding_boxes import convert_format
 
-try:
-    import cv2
-except ImportError:  # optional: pip install opencv-python
-    cv2 = None
+from kfront.visualization._optional import LAZY, resolve
+
+cv2 = LAZY  # OpenCV, optional (pip install opencv-python), imported on first use
 
 __all__ = ["draw_bounding_boxes"]
 
@@ -40,6 +39,7 @@ def draw_bounding_boxes(images, bounding_boxes: dict, bounding_box_format: str,
         >>> out.shape, out.dtype.name  # doctest: +SKIP
         ((1, 32, 32, 3), 'uint8')
     """
+    cv2 = resolve(globals(), "cv2", "cv2")
     if cv2 is None:
         raise ImportError("The `draw_bounding_boxes` function requires the `cv2` package "
                           " (OpenCV). Please install it with `pip install opencv-python`.")

@@ -9,10 +9,9 @@ from kfront.visualization import image_gallery as _gallery
 from kfront.visualization.box_drawing import draw_bounding_boxes
 from kfront.visualization.mask_drawing import draw_segmentation_masks
 
-try:
-    from matplotlib import patches
-except ImportError:  # optional: pip install matplotlib
-    patches = None
+from kfront.visualization._optional import LAZY, resolve
+
+patches = LAZY  # matplotlib.patches, optional (pip install matplotlib), imported on first use
 
 __all__ = ["plot_bounding_box_gallery", "plot_segmentation_mask_gallery"]
 
@@ -48,6 +47,7 @@ def plot_bounding_box_gallery(images, bounding_box_format: str, y_true=None, y_p
         >>> visualization.plot_bounding_box_gallery(  # doctest: +SKIP
         ...     np.zeros((1, 8, 8, 3)), "xyxy", y_true=boxes, path="boxes.png")
     """
+    patches = resolve(globals(), "patches", "matplotlib.patches")
     if patches is None:
         raise ImportError("The `plot_bounding_box_gallery` function requires the  `matplotlib` "
                           "package. Please install it with  `pip install matplotlib`.")

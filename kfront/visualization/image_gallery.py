@@ -7,10 +7,9 @@ import numpy as np
 
 from kfront import config, ops
 
-try:
-    import matplotlib.pyplot as plt
-except ImportError:  # optional: pip install matplotlib
-    plt = None
+from kfront.visualization._optional import LAZY, resolve
+
+plt = LAZY  # matplotlib.pyplot, optional (pip install matplotlib), imported on first use
 
 __all__ = ["plot_image_gallery", "transform_value_range"]
 
@@ -41,6 +40,7 @@ def plot_image_gallery(images, y_true=None, y_pred=None, label_map: dict | None 
         >>> visualization.plot_image_gallery(np.zeros((4, 8, 8, 3)),  # doctest: +SKIP
         ...                                  path="gallery.png")
     """
+    plt = resolve(globals(), "plt", "matplotlib.pyplot")
     if plt is None:
         raise ImportError("The `plot_image_gallery` function requires the `matplotlib` "
                           "package. Please install it with `pip install matplotlib`.")

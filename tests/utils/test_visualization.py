@@ -163,3 +163,13 @@ def test_missing_opencv_and_matplotlib_raise_keras_messages(monkeypatch):
         visualization.plot_bounding_box_gallery(IMAGES, "xyxy")
     with pytest.raises(ImportError, match="plot_image_gallery"):
         visualization.plot_segmentation_mask_gallery(IMAGES, 2, y_true=MASKS)
+
+
+def test_optional_packages_load_on_first_use():
+    import json  # noqa: PLC0415
+
+    from kfront.visualization._optional import LAZY, resolve  # noqa: PLC0415
+    namespace = {"absent": LAZY, "present": LAZY}
+    assert resolve(namespace, "absent", "no_such_module_for_kfront") is None
+    assert namespace["absent"] is None
+    assert resolve(namespace, "present", "json") is json is namespace["present"]
