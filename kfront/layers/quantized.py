@@ -67,12 +67,10 @@ def _as_config(config):
 
 
 def _round_bfloat16(x):
-    """``x`` rounded to bfloat16 and back (Keras rounds a float32 bias so for float8 Dense)."""
-    magnitude = ops.abs(x)
-    exponent = ops.floor(ops.log2(ops.maximum(magnitude, 2.0 ** -126)))
-    exponent = ops.where(ops.less(magnitude, ops.power(2.0, exponent)), exponent - 1, exponent)
-    step = ops.cast(ops.power(2.0, ops.maximum(exponent, -126.0) - 7), ops.dtype(x))
-    return ops.multiply(ops.round(ops.divide(x, step)), step)
+    """``x`` rounded to bfloat16 and back (Keras rounds a float32 bias so for float8 layers);
+    magnitudes below 2**-100 keep that exponent's step (frameworks flush bfloat16's own
+    smallest exponents to zero)."""
+    return q._round_to_format(x, 7, -100)
 
 
 def _straight_through_qdq(x, scale, quantized_dtype: str, compute_dtype: str):
@@ -82,6 +80,19 @@ def _straight_through_qdq(x, scale, quantized_dtype: str, compute_dtype: str):
         return (q.quantize_and_dequantize(value, scale, quantized_dtype, compute_dtype),
                 lambda upstream: upstream)
     return qdq(x)
+
+
+def _dequantize_channels(unpacked, scale, embedding: bool, dtype: str):
+    if embedding:
+        scale = ops.expand_dims(scale, -1)
+    return ops.divide(ops.cast(unpacked, dtype), scale)
+
+
+def _dequantize_groups(unpacked, scale, zero, g_idx, axis: int, dtype: str):
+    groups = ops.cast(g_idx, "int32")
+    scale = ops.take(scale, groups, axis=axis)
+    zero = ops.take(ops.cast(zero, ops.dtype(scale)), groups, axis=axis)
+    return ops.cast(ops.multiply(ops.subtract(ops.cast(unpacked, dtype), zero), scale), dtype)
 
 
 class QuantizedLayerMixin:
@@ -434,17 +445,16 @@ class QuantizedLayerMixin:
         """The float weight an int4 layer holds: per channel ``q / scale``; in groups
         ``(q - zero) * scale`` with each row's (Dense) or column's (Embedding) group."""
         name = self._quantized_name
-        unpacked = ops.cast(self._unpacked(), self.compute_dtype)
+        unpacked = self._unpacked()
         scale = ops.convert_to_tensor(getattr(self, f"{name}_scale"))
+        embedding = self._quantization_kind == "embedding"
         if self._int4_block is None:
-            if self._quantization_kind == "embedding":
-                scale = ops.expand_dims(scale, -1)
-            return ops.divide(unpacked, scale)
-        zero = ops.cast(ops.convert_to_tensor(getattr(self, f"{name}_zero")), ops.dtype(scale))
-        groups = ops.cast(ops.convert_to_tensor(self.g_idx), "int32")
-        axis = 0 if self._quantization_kind != "embedding" else -1
-        scale, zero = ops.take(scale, groups, axis=axis), ops.take(zero, groups, axis=axis)
-        return ops.cast(ops.multiply(ops.subtract(unpacked, zero), scale), self.compute_dtype)
+            return B.composite(_dequantize_channels, unpacked, scale, embedding=embedding,
+                               dtype=self.compute_dtype)
+        return B.composite(_dequantize_groups, unpacked, scale,
+                           ops.convert_to_tensor(getattr(self, f"{name}_zero")),
+                           ops.convert_to_tensor(self.g_idx), axis=-1 if embedding else 0,
+                           dtype=self.compute_dtype)
 
     def _embedding_call(self, inputs, mode):
         ids = inputs

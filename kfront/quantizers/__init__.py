@@ -42,7 +42,6 @@ def serialize(quantizer) -> dict | None:
     cls = type(quantizer)
     builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
     config = quantizer.get_config()
-    config = {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
     if builtin:
         return {"module": "keras.quantizers", "class_name": cls.__name__, "config": config,
                 "registered_name": None}

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from kfront import ops
+from kfront.backends import B
 
 _EPSILON = 1e-7  # keras.config.epsilon() when Keras's defaults are evaluated
 _FLOAT8 = {  # name: (largest finite value, mantissa bits, smallest normal exponent)
@@ -72,7 +73,13 @@ def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype: str = "int8",
         out = np.clip(np.round(np.multiply(x, scale)), value_range[0], value_range[1])
         return (ops.convert_to_tensor(out.astype(dtype)),
                 ops.convert_to_tensor(scale, dtype=original))
-    inputs = ops.convert_to_tensor(inputs)
+    # one compiled program on JAX (B.composite), as eager JAX compiles each op on its own
+    return B.composite(_abs_max_quantize, ops.convert_to_tensor(inputs),
+                       axis=tuple(axis) if isinstance(axis, list) else axis,
+                       value_range=tuple(value_range), dtype=dtype, epsilon=epsilon)
+
+
+def _abs_max_quantize(inputs, axis, value_range, dtype, epsilon):
     scale = ops.divide(value_range[1],
                        ops.add(ops.max(ops.abs(inputs), axis=axis, keepdims=True), epsilon))
     scale = ops.cast(scale, ops.dtype(inputs))
@@ -277,18 +284,25 @@ def compute_float8_amax_history(x, amax_history):
     return ops.scatter_update(ops.roll(amax_history, shift=-1), [[0]], ops.reshape(amax, [1]))
 
 
-def _round_to_float8(x, quantized_dtype: str):
-    """``x`` (already within the format's range) rounded to the nearest value of a float8
-    format, ties to even, subnormals included: what a cast to that format gives."""
-    _, mantissa_bits, min_exponent = _FLOAT8[quantized_dtype]
+def _round_to_format(x, mantissa_bits: int, min_exponent: int):
+    """``x`` rounded to the nearest value with ``mantissa_bits`` stored mantissa bits and
+    exponents from ``min_exponent`` (below it: that exponent's fixed step, as subnormals), ties
+    to even: what a cast to such a float format gives for values within its range."""
     magnitude = ops.abs(x)
     tiny = ops.cast(2.0 ** min_exponent, ops.dtype(x))
     exponent = ops.floor(ops.log2(ops.maximum(magnitude, tiny)))
-    # log2 may round up just below a power of two: correct the exponent exactly
+    # log2 may be off by one next to a power of two: correct the exponent exactly
     exponent = ops.where(ops.less(magnitude, ops.power(2.0, exponent)), exponent - 1, exponent)
+    exponent = ops.where(ops.greater_equal(magnitude, ops.power(2.0, exponent + 1)),
+                         exponent + 1, exponent)
     exponent = ops.maximum(exponent, float(min_exponent))
     step = ops.cast(ops.power(2.0, exponent - mantissa_bits), ops.dtype(x))
     return ops.multiply(ops.round(ops.divide(x, step)), step)
+
+
+def _round_to_float8(x, quantized_dtype: str):
+    _, mantissa_bits, min_exponent = _FLOAT8[quantized_dtype]
+    return _round_to_format(x, mantissa_bits, min_exponent)
 
 
 def quantize_and_dequantize(inputs, scale, quantized_dtype: str, compute_dtype: str):
@@ -306,9 +320,15 @@ def quantize_and_dequantize(inputs, scale, quantized_dtype: str, compute_dtype: 
     if quantized_dtype not in _FLOAT8:
         raise ValueError(f"quantize_and_dequantize: quantized_dtype must be one of "
                          f"{sorted(_FLOAT8)}, got {quantized_dtype!r}")
+    return B.composite(_quantize_and_dequantize, ops.convert_to_tensor(inputs),
+                       ops.convert_to_tensor(scale), quantized_dtype=quantized_dtype,
+                       compute_dtype=compute_dtype)
+
+
+def _quantize_and_dequantize(inputs, scale, quantized_dtype, compute_dtype):
     dtype_max = _FLOAT8[quantized_dtype][0]
-    scale = ops.cast(ops.convert_to_tensor(scale), compute_dtype)
-    x = ops.divide(ops.cast(ops.convert_to_tensor(inputs), compute_dtype), scale)
+    scale = ops.cast(scale, compute_dtype)
+    x = ops.divide(ops.cast(inputs, compute_dtype), scale)
     x = _round_to_float8(ops.clip(x, -dtype_max, dtype_max), quantized_dtype)
     return ops.multiply(x, scale)
 
@@ -361,8 +381,12 @@ def unpack_int4(packed, orig_len: int, axis: int = 0, dtype: str = "int8"):
     if got not in ("int8", "uint8"):
         raise TypeError(f"Expected int8 or uint8 tensor for unpacking, got {got}")
     packed = ops.convert_to_tensor(packed)
-    rank = len(ops.shape(packed))
-    axis = axis % rank
+    return B.composite(_unpack_int4, packed, orig_len=int(orig_len),
+                       axis=axis % len(ops.shape(packed)), dtype=dtype, packed_dtype=got)
+
+
+def _unpack_int4(packed, orig_len, axis, dtype, packed_dtype):
+    got = packed_dtype
     x = ops.moveaxis(packed, axis, 0) if axis else packed
     mask = ops.convert_to_tensor(np.array(0x0F, got))
     low = ops.bitwise_and(x, mask)
