@@ -10,6 +10,10 @@ mapped is restored too. The other backends' Variables own their storage (a ``tf.
 torch ``Parameter``, a NumPy buffer): the values are assigned in and the old ones assigned back,
 so the results are the stateful ones, but gradients do not flow from the mapped values (use the
 framework's tape on the Variables, or ``kfront.ops.value_and_grad``, there).
+
+Random layers (Dropout, noise) draw on the host outside kfront's own compiled steps: under a
+user's ``jax.jit`` their draws are compiled in as constants, the same at every call (Keras keeps
+a seed state among the non-trainable variables; kfront's ``SeedGenerator`` has none yet).
 """
 from __future__ import annotations
 
