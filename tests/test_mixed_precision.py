@@ -79,6 +79,8 @@ def test_layer_policies_and_autocast(keras, global_policy_restored):
     assert layers.Dense(2).dtype_policy == dtype_policies.DTypePolicy("mixed_bfloat16")
     assert layers.Dense(2, dtype="float64").compute_dtype == "float64"
     assert mixed_precision.global_policy().name == "mixed_bfloat16"
+    inputs = kfront.Input((3,))  # inputs stay floatx(), as Keras's; layers after them do not
+    assert (inputs.dtype, layers.Dense(2)(inputs).dtype) == ("float32", "bfloat16")
     mixed_precision.set_global_policy("float32")
     dense.dtype_policy = "float16"
     assert (dense.compute_dtype, dense.dtype) == ("float16", "float16")

@@ -130,7 +130,9 @@ class InputLayer(Layer):
         for flag in ("ragged", "optional"):  # Keras 3 config keys; only False is supported
             if kwargs.pop(flag, False):
                 raise ValueError(f"InputLayer: {flag}=True is not supported by kfront")
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        from kfront import config
+        # as Keras: an input is floatx() unless given, whatever the global (mixed) policy
+        super().__init__(name=name, dtype=config.floatx() if dtype is None else dtype, **kwargs)
         if batch_shape is None:
             if shape is None:
                 raise ValueError("Input: give `shape` (without the batch size) or `batch_shape`")
