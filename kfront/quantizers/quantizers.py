@@ -62,7 +62,7 @@ def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype: str = "int8",
         >>> from kfront.quantizers import abs_max_quantize
         >>> q, s = abs_max_quantize(np.array([[0.5], [-1.0]], "float32"), axis=0)
         >>> q.ravel().tolist(), round(float(s.ravel()[0]), 3)
-        ([64, -127], 127.0)
+        ([63, -127], 127.0)
     """
     if to_numpy:
         original = ops.standardize_dtype(ops.dtype(inputs))
@@ -203,7 +203,7 @@ def fake_quant_with_min_max_vars(inputs, min_vals, max_vals, num_bits: int = 8,
         >>> from kfront.quantizers import fake_quant_with_min_max_vars
         >>> y = fake_quant_with_min_max_vars(np.array([0.0, 0.3, 2.0], "float32"), 0.0, 1.0,
         ...                                  num_bits=2)
-        >>> np.round(np.asarray(y), 4).tolist()
+        >>> [round(float(v), 4) for v in np.asarray(y)]
         [0.0, 0.3333, 1.0]
     """
     inputs = ops.convert_to_tensor(inputs)
@@ -258,8 +258,8 @@ def compute_float8_scale(amax, scale, dtype_max, margin: int = 0):
 
     Example:
         >>> from kfront.quantizers import compute_float8_scale
-        >>> float(compute_float8_scale(4.0, 1.0, 448.0)) == 4.0 / 448.0
-        True
+        >>> round(float(compute_float8_scale(4.0, 1.0, 448.0)) * 448.0, 5)
+        4.0
     """
     amax = ops.convert_to_tensor(amax, "float32")
     scale = ops.reciprocal(ops.convert_to_tensor(scale, "float32"))
