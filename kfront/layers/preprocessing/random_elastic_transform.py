@@ -40,7 +40,11 @@ class RandomElasticTransform(BaseRandomImageLayer):
                  seed: int | None = None, data_format: str | None = None, **kwargs):
         super().__init__(seed, data_format, **kwargs)
         self.factor = factor_range(self.who, factor, (0, 1))
-        self.scale = factor_range(self.who + " (scale)", scale, (0, 1))
+        try:
+            self.scale = factor_range(self.who, scale, (0, 1))
+        except ValueError:
+            raise ValueError(f"{self.who}: scale must be a number or a pair of numbers in "
+                             f"[0, 1], got {scale!r}") from None
         if interpolation not in INTERPOLATIONS:
             raise ValueError(f"{self.who}: interpolation must be one of {INTERPOLATIONS}, got "
                              f"{interpolation!r}")
@@ -75,7 +79,7 @@ class RandomElasticTransform(BaseRandomImageLayer):
         size = int(6 * 0.05 * self.scale[1] * min(height, width)) | 1
         noise = ops.multiply(random.normal((2 * batch, height, width, 1), dtype=self.dtype,
                                            seed=self.generator), sigma)
-        offset = ops.convert_to_tensor(np.arange(size, dtype=self.dtype) - (size - 1) / 2)
+        offset = ops.cast(np.arange(size, dtype="float32") - (size - 1) / 2, self.dtype)
         kernel = ops.exp(ops.multiply(-0.5, ops.square(ops.divide(offset, sigma))))
         kernel = ops.divide(kernel, ops.sum(kernel))
         # the separable Gaussian blur, zero padded ("same"), as Keras's gaussian_blur
