@@ -117,7 +117,16 @@ def _forward_cases(lib):
         "conv2d": (lambda: L.Conv2D(3, 3, padding="same", dtype="mixed_float16"), (2, 6, 6, 2)),
         "lstm": (lambda: L.LSTM(4, return_sequences=True, dtype="mixed_float16"), (2, 5, 3)),
         "layernorm": (lambda: L.LayerNormalization(dtype="mixed_float16"), (3, 6)),
+        "batchnorm": (lambda: L.BatchNormalization(dtype="mixed_float16"), (4, 3)),
+        "embedding": (lambda: L.Embedding(6, 3, dtype="mixed_float16"), (2, 3)),
+        "attention": (lambda: L.MultiHeadAttention(2, 3, dtype="mixed_float16"), (2, 3, 4)),
     }
+
+
+def _call(layer, name, x):
+    if name == "embedding":
+        x = (np.abs(x) * 2).astype("int32") % 6
+    return layer(x, x) if name == "attention" else layer(x)
 
 
 @pytest.fixture(scope="module")
@@ -128,10 +137,12 @@ def keras_forward(keras):
     for name, (make, shape) in _forward_cases(keras).items():
         layer = make()
         x = rng.normal(size=shape).astype("float32")
-        layer(x)
+        _call(layer, name, x)
         weights = [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in layer.weights]
+        if name == "batchnorm":
+            weights[-1] = np.abs(weights[-1])  # a moving variance
         layer.set_weights(weights)
-        y = layer(x)
+        y = _call(layer, name, x)
         assert keras.ops.convert_to_numpy(y).dtype == np.float16
         out[name] = (x, weights, keras.ops.convert_to_numpy(y))
     return out
@@ -141,9 +152,9 @@ def test_mixed_float16_forward_equals_keras(backend, keras_forward):
     for name, (make, _) in _forward_cases(kfront).items():
         x, weights, expected = keras_forward[name]
         layer = make()
-        layer(x)
+        _call(layer, name, x)
         layer.set_weights(weights)
-        y = layer(x)
+        y = _call(layer, name, x)
         assert ops.dtype(y) == "float16", name
         assert all(w.dtype == "float32" for w in layer.weights), name
         np.testing.assert_allclose(ops.convert_to_numpy(y).astype("float32"),

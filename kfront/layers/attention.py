@@ -302,7 +302,7 @@ class _HeadsAttention(_MultiInput, Layer):
                       activation=None) -> EinsumDense:
         layer = EinsumDense(equation, output_shape=output_shape,
                             bias_axes=bias_axes if self._use_bias else None, name=name,
-                            activation=activation, dtype=self.dtype,
+                            activation=activation, dtype=self.dtype_policy,
                             kernel_initializer=initializers.get(
                                 initializers.serialize(self._kernel_initializer)),
                             bias_initializer=initializers.get(
