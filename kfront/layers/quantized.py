@@ -359,14 +359,13 @@ class QuantizedLayerMixin:
         q_kernel = (self._unpacked() if mode == "int4"
                     else ops.convert_to_tensor(getattr(self, self._quantized_name)))
         scale = ops.convert_to_tensor(self.kernel_scale)
-        float_kernel = self._kernel_from(q_kernel, scale)
         quantizer = self.inputs_quantizer
         rank = len(ops.shape(inputs))
 
         @ops.custom_gradient
         def product(x):
-            def grad(upstream):
-                return self._inputs_gradient(upstream, float_kernel, rank)
+            def grad(upstream):  # through the dequantized kernel, made only when needed
+                return self._inputs_gradient(upstream, self._kernel_from(q_kernel, scale), rank)
             if quantizer:
                 qx, x_scale = quantizer(x, axis=self._input_reduced_axes(x))
                 y = ops.cast(self._int_product(qx, q_kernel), compute)
