@@ -114,11 +114,11 @@ f("amin", TIES, axis=0)
 f("logsumexp", np.array([[1e4, 0.0, -1e4], [-np.inf, -np.inf, 0.0]]), axis=1,
   ref=lambda x, axis: np.array([1e4, 0.0]))
 for axis in [None, 0, 1, -1]:
-    for name in ["argmax", "argmin"]:
-        f(name, TIES, axis=axis)
+    for name in ["argmax", "argmin"]:  # int32 indices, as Keras's
+        f(name, TIES, axis=axis, ref=lambda x, _n=name, **k: getattr(np, _n)(x, **k).astype("int32"))
     f("cumsum", A, axis=axis)
-f("argmax", TIES, axis=1, keepdims=True)
-f("argmin", TIES, axis=None, keepdims=True)
+f("argmax", TIES, axis=1, keepdims=True, ref=lambda x, **k: np.argmax(x, **k).astype("int32"))
+f("argmin", TIES, axis=None, keepdims=True, ref=lambda x, **k: np.argmin(x, **k).astype("int32"))
 
 f("reshape", X3, (6, -1))
 f("transpose", X3)

@@ -45,7 +45,7 @@ def relu6(x):
 
 def sigmoid(x):
     """1 / (1 + exp(-x)), computed without overflow."""
-    return B.sigmoid(x)
+    return B.sigmoid(_float_tensor(x))
 
 
 def softplus(x):
@@ -55,7 +55,7 @@ def softplus(x):
 
 def softsign(x):
     """x / (1 + |x|)."""
-    return B.softsign(x)
+    return B.softsign(_float_tensor(x))
 
 
 def silu(x):

@@ -9,8 +9,74 @@ Example:
 """
 from __future__ import annotations
 
+from functools import lru_cache as _lru_cache
+
+from kfront import config as _config
 from kfront.backends import B
 from kfront.backends.common import dtypes as _dtypes
+
+# ------------------------------------------------------------------- Keras's dtype rules, once
+# The backends compute in their framework's promotion (NumPy and torch widen int32 + float32 to
+# float64); these helpers give the ops Keras 3's result dtypes: JAX-style promotion with Python
+# scalars weak, integers and bools into float-valued ops as floatx, small integers summed in 32 bits.
+
+_SCALARS = (bool, int, float)
+_promotion = _lru_cache(maxsize=None)(_dtypes.result_type)
+
+
+def _dtype(x) -> str:
+    d = getattr(x, "dtype", None)
+    return B.dtype(B.convert_to_tensor(x)) if d is None else _dtypes.standardize_dtype(d)
+
+
+def _is_inexact(dtype: str) -> bool:
+    return dtype.startswith(("float", "bfloat", "complex"))
+
+
+def _as(x, dtype: str):
+    return x if _dtype(x) == dtype else B.cast(x, dtype)
+
+
+def _promote(x1, x2, *extra):
+    """``x1, x2`` in Keras's result dtype of both (and of ``extra`` types such as ``float``); a
+    Python scalar stays a scalar when the tensor's dtype already holds it (the backends keep it
+    weak), two scalars become tensors of their weak result (int32 / floatx)."""
+    d1 = getattr(x1, "dtype", None)
+    if d1 is not None and not extra and d1 == getattr(x2, "dtype", None):
+        return x1, x2
+    s1, s2 = type(x1) in _SCALARS, type(x2) in _SCALARS
+    if s1 and s2:
+        dtype = _promotion(type(x1), type(x2), *extra)
+        return B.convert_to_tensor(x1, dtype=dtype), B.convert_to_tensor(x2, dtype=dtype)
+    if s1 or s2:
+        tensor = x2 if s1 else x1
+        d = _dtype(tensor)
+        dtype = _promotion(d, type(x1 if s1 else x2), *extra)
+        if dtype == d:
+            return x1, x2
+        return (x1, B.cast(x2, dtype)) if s1 else (B.cast(x1, dtype), x2)
+    d1, d2 = _dtype(x1), _dtype(x2)
+    if d1 == d2 and not extra:
+        return x1, x2
+    dtype = _promotion(d1, d2, *extra)
+    return (x1 if d1 == dtype else B.cast(x1, dtype)), (x2 if d2 == dtype else B.cast(x2, dtype))
+
+
+def _floating(x):
+    """``x`` itself when float or complex, else (integers, bools) cast to floatx, as Keras's
+    float-valued ops do."""
+    if type(x) in _SCALARS:
+        return B.convert_to_tensor(x, dtype=_config.floatx())
+    return x if _is_inexact(_dtype(x)) else B.cast(x, _config.floatx())
+
+
+def _widened(x):
+    """``x`` for a sum: bools and 8/16-bit integers in 32 bits (Keras's accumulator)."""
+    d = _dtype(x)
+    if d in ("bool", "int8", "int16"):
+        return B.cast(x, "int32")
+    return B.cast(x, "uint32") if d in ("uint8", "uint16") else x
+
 
 # ---------------------------------------------------------------- elementwise, unary: (...) -> (...)
 
@@ -30,52 +96,52 @@ absolute = abs
 
 def exp(x):
     """e**x, elementwise. (...) -> (...)."""
-    return B.exp(x)
+    return B.exp(_floating(x))
 
 
 def expm1(x):
     """e**x - 1, elementwise (accurate near 0). (...) -> (...)."""
-    return B.expm1(x)
+    return B.expm1(_floating(x))
 
 
 def log(x):
     """Natural log, elementwise (x > 0). (...) -> (...)."""
-    return B.log(x)
+    return B.log(_floating(x))
 
 
 def log1p(x):
     """log(1 + x), elementwise (x > -1). (...) -> (...)."""
-    return B.log1p(x)
+    return B.log1p(_floating(x))
 
 
 def sqrt(x):
     """Square root, elementwise (x >= 0). (...) -> (...)."""
-    return B.sqrt(x)
+    return B.sqrt(_floating(x))
 
 
 def square(x):
     """x**2, elementwise. (...) -> (...)."""
-    return B.square(x)
+    return B.square(_as(x, "int32") if _dtype(x) == "bool" else x)
 
 
 def reciprocal(x):
-    """1 / x, elementwise. (...) -> (...)."""
-    return B.reciprocal(x)
+    """1 / x, elementwise (integers give floatx). (...) -> (...)."""
+    return B.reciprocal(_floating(x))
 
 
 def sin(x):
     """Sine, elementwise. (...) -> (...)."""
-    return B.sin(x)
+    return B.sin(_floating(x))
 
 
 def cos(x):
     """Cosine, elementwise. (...) -> (...)."""
-    return B.cos(x)
+    return B.cos(_floating(x))
 
 
 def tanh(x):
     """Hyperbolic tangent, elementwise. (...) -> (...)."""
-    return B.tanh(x)
+    return B.tanh(_floating(x))
 
 
 def sign(x):
@@ -85,12 +151,12 @@ def sign(x):
 
 def floor(x):
     """Largest integer <= x (no gradient). (...) -> (...)."""
-    return B.floor(x)
+    return B.floor(_floating(x))
 
 
 def ceil(x):
     """Smallest integer >= x (no gradient). (...) -> (...)."""
-    return B.ceil(x)
+    return B.ceil(_floating(x))
 
 
 def round(x, decimals=0):
@@ -127,22 +193,22 @@ def logical_not(x):
 
 def add(x1, x2):
     """x1 + x2. broadcast(x1, x2) -> broadcast shape."""
-    return B.add(x1, x2)
+    return B.add(*_promote(x1, x2))
 
 
 def subtract(x1, x2):
     """x1 - x2. broadcast(x1, x2) -> broadcast shape."""
-    return B.subtract(x1, x2)
+    return B.subtract(*_promote(x1, x2))
 
 
 def multiply(x1, x2):
     """x1 * x2. broadcast(x1, x2) -> broadcast shape."""
-    return B.multiply(x1, x2)
+    return B.multiply(*_promote(x1, x2))
 
 
 def divide(x1, x2):
-    """x1 / x2 (true division). broadcast(x1, x2) -> broadcast shape."""
-    return B.divide(x1, x2)
+    """x1 / x2 (true division; integers give floatx). broadcast(x1, x2) -> broadcast shape."""
+    return B.divide(*_promote(x1, x2, float))
 
 
 true_divide = divide
@@ -150,27 +216,29 @@ true_divide = divide
 
 def power(x1, x2):
     """x1 ** x2. broadcast(x1, x2) -> broadcast shape."""
-    return B.power(x1, x2)
+    return B.power(*_promote(x1, x2))
 
 
 def maximum(x1, x2):
     """Elementwise max; the gradient goes to x1 on ties. broadcast(x1, x2) -> broadcast shape."""
-    return B.maximum(x1, x2)
+    return B.maximum(*_promote(x1, x2))
 
 
 def minimum(x1, x2):
     """Elementwise min; the gradient goes to x1 on ties. broadcast(x1, x2) -> broadcast shape."""
-    return B.minimum(x1, x2)
+    return B.minimum(*_promote(x1, x2))
 
 
 def mod(x1, x2):
     """x1 % x2 with the sign of x2; gradients 1 and -floor(x1 / x2). broadcast(x1, x2) -> broadcast."""
-    return B.mod(x1, x2)
+    x1, x2 = _promote(*(B.convert_to_tensor(x, dtype=_promotion(type(x))) if type(x) in _SCALARS
+                        else x for x in (x1, x2)))  # as Keras's mod: scalars are not weak here
+    return B.mod(*((_as(x1, "int32"), _as(x2, "int32")) if _dtype(x1) == "bool" else (x1, x2)))
 
 
 def floor_divide(x1, x2):
     """x1 // x2 (no gradient). broadcast(x1, x2) -> broadcast shape."""
-    return B.floor_divide(x1, x2)
+    return B.floor_divide(*_promote(x1, x2))
 
 
 def equal(x1, x2):
@@ -225,7 +293,7 @@ def clip(x, x_min, x_max):
 
 def where(condition, x1, x2):
     """x1 where condition else x2. broadcast(condition, x1, x2) -> broadcast shape."""
-    return B.where(condition, x1, x2)
+    return B.where(condition, *_promote(x1, x2))
 
 
 # ------------------------------------------------------------------------------ linear algebra
@@ -252,12 +320,13 @@ def tensordot(x1, x2, axes=2):
 
 def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (int, tuple or None for all). (...) -> reduced shape."""
-    return B.sum(x, axis=axis, keepdims=keepdims)
+    x = _widened(x)
+    return _as(B.sum(x, axis=axis, keepdims=keepdims), _dtype(x))
 
 
 def mean(x, axis=None, keepdims=False):
-    """Mean over ``axis``. (...) -> reduced shape."""
-    return B.mean(x, axis=axis, keepdims=keepdims)
+    """Mean over ``axis`` (integers and bools give floatx). (...) -> reduced shape."""
+    return B.mean(_floating(x), axis=axis, keepdims=keepdims)
 
 
 def max(x, axis=None, keepdims=False, initial=None):
@@ -286,27 +355,31 @@ def amin(x, axis=None, keepdims=False):
 
 def var(x, axis=None, keepdims=False):
     """Population variance over ``axis``. (...) -> reduced shape."""
-    return B.var(x, axis=axis, keepdims=keepdims)
+    return B.var(_floating(x), axis=axis, keepdims=keepdims)
 
 
 def std(x, axis=None, keepdims=False):
     """Population standard deviation over ``axis``. (...) -> reduced shape."""
-    return B.std(x, axis=axis, keepdims=keepdims)
+    return B.std(_floating(x), axis=axis, keepdims=keepdims)
 
 
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) over ``axis``, computed stably. (...) -> reduced shape."""
-    return B.logsumexp(x, axis=axis, keepdims=keepdims)
+    return B.logsumexp(_floating(x), axis=axis, keepdims=keepdims)
 
 
 def argmax(x, axis=None, keepdims=False):
-    """Index of the maximum along ``axis`` (first on ties). (...) -> reduced shape, int."""
-    return B.argmax(x, axis=axis, keepdims=keepdims)
+    """Index of the maximum along ``axis`` (first on ties; no gradient). (...) -> reduced
+    shape, int32."""
+    return _as(B.argmax(_as(x, "int32") if _dtype(x) == "bool" else x, axis=axis, keepdims=keepdims),
+               "int32")
 
 
 def argmin(x, axis=None, keepdims=False):
-    """Index of the minimum along ``axis`` (first on ties). (...) -> reduced shape, int."""
-    return B.argmin(x, axis=axis, keepdims=keepdims)
+    """Index of the minimum along ``axis`` (first on ties; no gradient). (...) -> reduced
+    shape, int32."""
+    return _as(B.argmin(_as(x, "int32") if _dtype(x) == "bool" else x, axis=axis, keepdims=keepdims),
+               "int32")
 
 
 def any(x, axis=None, keepdims=False):
@@ -320,9 +393,11 @@ def all(x, axis=None, keepdims=False):
 
 
 def cumsum(x, axis=None, dtype=None):
-    """Cumulative sum along ``axis`` (flattened if None), in ``dtype`` when given.
-    (...) -> (...) or (size,)."""
-    return B.cumsum(x if dtype is None else B.cast(x, dtype), axis=axis)
+    """Cumulative sum along ``axis`` (flattened if None), in ``dtype`` when given (bools:
+    int32; other dtypes kept). (...) -> (...) or (size,)."""
+    if dtype is None:
+        dtype = "int32" if _dtype(x) == "bool" else _dtype(x)
+    return _as(B.cumsum(_as(x, B.standardize_dtype(dtype)), axis=axis), B.standardize_dtype(dtype))
 
 
 # -------------------------------------------------------------------------------------- shapes

@@ -101,7 +101,17 @@ add = _binary("add", tf.add, np.add)
 subtract = _binary("subtract", tf.subtract, np.subtract)
 multiply = _binary("multiply", tf.multiply, np.multiply)
 divide = _binary("divide", tf.divide, np.true_divide)
-power = _binary("power", tf.pow, np.power)
+
+
+def _pow(x1, x2):
+    """tf.pow; the unsigned 8/16-bit integers its kernel lacks are raised in int32 (same result
+    modulo 2**bits)."""
+    if x1.dtype in (tf.uint8, tf.uint16):
+        return tf.cast(tf.pow(tf.cast(x1, tf.int32), tf.cast(x2, tf.int32)), x1.dtype)
+    return tf.pow(x1, x2)
+
+
+power = _binary("power", _pow, np.power)
 maximum = _binary("maximum", tf.maximum, np.maximum)
 minimum = _binary("minimum", tf.minimum, np.minimum)
 mod = _binary("mod", tf.math.floormod, np.mod)
