@@ -64,7 +64,8 @@ class RandAugment(BaseRandomImageLayer):
     per batch among RandomShear, RandomTranslation, RandomRotation, RandomBrightness,
     RandomColorDegeneration, RandomContrast, RandomSharpness, RandomPosterization,
     Solarization, AutoContrast and Equalization is applied, each with strength ``factor``
-    (in [0, 1]; a number ``f`` means ``[0, f]``) and pixels in ``value_range``. Inputs pass
+    (in [0, 1]; a number ``f`` means ``[0, f]``) and pixels in ``value_range``; an
+    augmentation chosen twice draws its parameters again (Keras's reuses them). Inputs pass
     unchanged at inference.
 
     Example:
