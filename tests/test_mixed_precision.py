@@ -84,6 +84,10 @@ def test_layer_policies_and_autocast(keras, global_policy_restored):
     mixed_precision.set_global_policy("float32")
     dense.dtype_policy = "float16"
     assert (dense.compute_dtype, dense.dtype) == ("float16", "float16")
+    policy_map = dtype_policies.DTypePolicyMap("float32", {"head": "mixed_bfloat16"})
+    assert [(layer.compute_dtype, layer.dtype) for layer in
+            (layers.Dense(1, name="head", dtype=policy_map), layers.Dense(1, dtype=policy_map))] \
+        == [("bfloat16", "float32"), ("float32", "float32")]
 
     class Echo(layers.Layer):
         def call(self, x, y):

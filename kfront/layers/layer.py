@@ -499,18 +499,23 @@ class Layer(_BackendLayer):
     @dtype_policy.setter
     def dtype_policy(self, value) -> None:
         from kfront import dtype_policies
-        self._dtype_policy = dtype_policies.get(value)
-        self._dtype = self._dtype_policy.compute_dtype  # the compute dtype, used by subclasses
+        policy = dtype_policies.get(value)
+        self._dtype_policy = policy
+        if isinstance(policy, dtype_policies.DTypePolicyMap):
+            # Keras looks up the layer's path; kfront its name
+            policy = dtype_policies.get(policy[self.name])
+        self._dtype = policy.compute_dtype  # the compute dtype, used by subclasses
+        self._variable_dtype = policy.variable_dtype
 
     @property
     def dtype(self) -> str:
         """The dtype of the layer's weights (alias of ``variable_dtype``, as Keras)."""
-        return self._dtype_policy.variable_dtype
+        return self._variable_dtype
 
     @property
     def variable_dtype(self) -> str:
         """The dtype of the layer's weights."""
-        return self._dtype_policy.variable_dtype
+        return self._variable_dtype
 
     @property
     def compute_dtype(self) -> str:
@@ -558,7 +563,7 @@ def _autocast_scope(layer):
             return AutocastScope(None)
         if current.dtype != compute:
             return AutocastScope(compute)
-    elif compute != layer._dtype_policy.variable_dtype:
+    elif compute != layer._variable_dtype:
         return AutocastScope(compute)
     return contextlib.nullcontext()
 
