@@ -2,6 +2,8 @@
 1-D convolution kernels; ``kfront.initializers`` re-exports it."""
 from __future__ import annotations
 
+import numpy as np
+
 from kfront import ops
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.initializers import Initializer, _shape_tuple
@@ -44,6 +46,10 @@ class STFT(Initializer):
             raise ValueError("STFT initializer: shape must be (frame_length, input_channels, "
                              f"fft_length // 2 + 1), got {shape}")
         frame_length, channels, fft_bins = shape
+        if self.window is not None and not isinstance(self.window, str) and (
+                np.shape(self.window) != (frame_length,)):
+            raise ValueError(f"STFT initializer: the window must have shape ({frame_length},) "
+                             f"(the frame length), got {np.shape(self.window)}")
         kernel = stft_kernel(self.side, self.window, self.scaling, self.periodic,
                              frame_length, fft_bins)
         kernel = ops.convert_to_tensor(kernel.astype("float64"))

@@ -3,6 +3,7 @@ the optional ``pydot`` package and Graphviz's ``dot`` program) and ``get_source_
 from __future__ import annotations
 
 import os
+import sys
 
 from kfront import tree
 
@@ -43,6 +44,13 @@ def get_source_inputs(tensor) -> list:
 def _require_pydot(who: str) -> None:
     if pydot is None:
         raise ImportError(f"You must install pydot (`pip install pydot`) for {who} to work.")
+
+
+def _in_notebook() -> bool:
+    """Whether an IPython shell runs the code (``plot_model`` then prints what is missing, as
+    Keras does; Keras tests whether IPython was imported, which importing Keras itself does)."""
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and getattr(ipython, "get_ipython", lambda: None)() is not None
 
 
 def _graphviz_available() -> bool:
@@ -248,10 +256,16 @@ def plot_model(model, to_file: str = "model.png", show_shapes: bool = False,
         >>> kfront.utils.plot_model(model, to_file="model.svg")  # doctest: +SKIP
     """
     _check_built(model)
-    _require_pydot("`plot_model`")
-    if not _graphviz_available():
-        raise ImportError("You must install graphviz (see instructions at "
-                          "https://graphviz.gitlab.io/download/) for `plot_model` to work.")
+    missing = ("You must install pydot (`pip install pydot`) for `plot_model` to work."
+               if pydot is None else
+               "You must install graphviz (see instructions at "
+               "https://graphviz.gitlab.io/download/) for `plot_model` to work."
+               if not _graphviz_available() else None)
+    if missing is not None:
+        if _in_notebook():
+            print(missing)
+            return None
+        raise ImportError(missing)
     _check_kwargs(kwargs)
     dot = model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype,
                        show_layer_names=show_layer_names, rankdir=rankdir,

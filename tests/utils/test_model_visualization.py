@@ -92,12 +92,15 @@ def test_model_to_dot_errors_and_plot_model(tmp_path, monkeypatch):
         assert "<svg" in (tmp_path / "m.svg").read_text()
 
 
-def test_without_pydot_the_message_is_keras(monkeypatch):
+def test_without_pydot_the_message_is_keras(monkeypatch, capsys):
     monkeypatch.setattr(model_visualization, "pydot", None)
     model = build_models(kfront)["seq"]
     for fn, who in ((utils.model_to_dot, "model_to_dot"), (utils.plot_model, "plot_model")):
         with pytest.raises(ImportError, match=f"You must install pydot.*{who}"):
             fn(model)
+    monkeypatch.setattr(model_visualization, "_in_notebook", lambda: True)
+    assert utils.plot_model(model) is None  # in IPython: printed, as Keras does
+    assert "You must install pydot" in capsys.readouterr().out
 
 
 def test_get_source_inputs(keras):
