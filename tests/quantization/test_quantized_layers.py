@@ -110,7 +110,10 @@ def test_quantized_layers_equal_keras_native(keras_quantized):
 def test_quantized_layers_equal_keras_adapters(backend, keras_quantized):
     if backend == "numpy":
         pytest.skip("the native engine runs every case in the test above")
-    for name in ADAPTER_CASES:
+    # eager JAX compiles every new op and shape: fewer cases there
+    names = ADAPTER_CASES if backend != "jax" else ("dense-int8", "embedding-int4",
+                                                    "dense-float8")
+    for name in names:
         _check_case(name, keras_quantized, check_grad=name == "dense-int8")
 
 
@@ -132,7 +135,8 @@ def test_model_quantize_filters_and_warnings(keras):
                                   module.layers.Dropout(0.1), module.layers.Dense(3, name="b")])
     for filters, quantized in ((None, {"a", "b"}), ("^a$", {"a"}), (["b"], {"b"}),
                                (lambda layer: layer.name == "a", {"a"})):
-        for module in (kfront, keras):
+        for module in (kfront, keras) if filters is None or isinstance(filters, list) \
+                else (kfront,):
             model = build(module)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
