@@ -60,6 +60,12 @@ def _top_k_indices(xp, x, k):
     n = x.shape[-1]
     if k == 0 or 2 * k > n or xp.isnan(x).any():
         return xp.argsort(-x, axis=-1, kind="stable")[..., :k]
+    root = math.isqrt(n)
+    width = next((w for w in range(root, root // 2, -1) if n % w == 0), None)
+    if n >= 512 and width and 4 * k <= n // width:
+        idx = _top_k_by_blocks(xp, x.reshape(-1, n), k, width)
+        if idx is not None:
+            return idx.reshape(x.shape[:-1] + (k,))
     kth = -xp.partition(-x, k - 1, axis=-1)[..., k - 1:k]
     above, tie = x > kth, x == kth
     need = k - xp.sum(above, axis=-1, keepdims=True)
@@ -67,6 +73,22 @@ def _top_k_indices(xp, x, k):
     idx = xp.nonzero(chosen.reshape(-1, n))[1].reshape(x.shape[:-1] + (k,))
     order = xp.argsort(-xp.take_along_axis(x, idx, axis=-1), axis=-1, kind="stable")
     return xp.take_along_axis(idx, order, axis=-1)
+
+
+def _top_k_by_blocks(xp, rows, k, width):
+    """Top-k of long rows (R, n) without partitioning them whole: the k largest entries lie in
+    the k blocks (of ``width`` entries, ``width`` dividing n) with the largest maxima, so only
+    those k * width entries are searched. None when a tie at the k-th value could reach outside those blocks."""
+    grid = rows.reshape(len(rows), width, -1)  # block b: entries b, b + m, b + 2m, ... (SIMD max)
+    maxima = grid.max(axis=1)
+    chosen = xp.sort(xp.argpartition(-maxima, k - 1, axis=-1)[:, :k], axis=-1)
+    candidates = xp.take_along_axis(grid, chosen[:, None, :], axis=2).reshape(len(rows), -1)
+    best = _top_k_indices(xp, candidates, k)  # candidates are in index order: ties stay right
+    kth = xp.take_along_axis(candidates, best[:, -1:], axis=-1)
+    # a block left out has its maximum <= kth; one equal to it may hold a lower-index tie
+    if (xp.sum(maxima >= kth, axis=-1) > k).any():
+        return None
+    return (best // k) * grid.shape[2] + xp.take_along_axis(chosen, best % k, axis=-1)
 
 
 @primitive
