@@ -316,7 +316,7 @@ class Layer(_BackendLayer):
         if not _CALL_DEPTH[0]:  # an outermost call: losses are those of this call only
             for layer in self._layers_flat():
                 layer._own_losses.clear()
-            keras_mask.retain_only(tree.flatten((inputs, args, kwargs))[0])
+            keras_mask.retain_only((inputs, args, kwargs))
         _CALL_DEPTH[0] += 1
         try:
             with _autocast_scope(self):
@@ -335,10 +335,12 @@ class Layer(_BackendLayer):
         ``mask=`` when the inputs are the only tensor argument, else each ``<name>_mask=`` of
         ``call`` for its tensor argument ``<name>``; returns the mask the outputs' mask is
         computed from (``mask=`` if given, else the first argument's)."""
-        tensor_args = {name: v for name, v in zip(_call_params(type(self))[2:], args)
-                       if _has_tensors(v)}
-        tensor_args.update((k, v) for k, v in kwargs.items()
-                           if k != "mask" and not k.endswith("_mask") and _has_tensors(v))
+        tensor_args = {}
+        if args or not all(isinstance(v, _PLAIN) for v in kwargs.values()):
+            tensor_args = {name: v for name, v in zip(_call_params(type(self))[2:], args)
+                           if _has_tensors(v)}
+            tensor_args.update((k, v) for k, v in kwargs.items()
+                               if k != "mask" and not k.endswith("_mask") and _has_tensors(v))
         if not tensor_args:
             if self._call_has_mask and kwargs.get("mask") is None and input_masks is not None:
                 kwargs["mask"] = input_masks
@@ -356,6 +358,8 @@ class Layer(_BackendLayer):
     def _set_mask_metadata(self, inputs, outputs, previous_mask) -> None:
         """Attach ``compute_mask(inputs, previous_mask)`` to the outputs (as Keras does)
         unless every output carries a mask already."""
+        if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
+            return  # the default passes the (absent) mask on
         flat = tree.flatten(outputs)[0]
         if all(keras_mask.get_keras_mask(o) is not None for o in flat):
             return
@@ -651,8 +655,13 @@ def _has_tensors(value) -> bool:
     return any(B.is_tensor(t) or isinstance(t, B.Variable) for t in tree.flatten(value)[0])
 
 
+_PLAIN = (type(None), bool, int, float, str)
+
+
 def _attached_masks(inputs):
     """The ``_keras_mask`` of each tensor of ``inputs`` in its structure; ``None`` if none."""
+    if not isinstance(inputs, (list, tuple, dict)):
+        return keras_mask.get_keras_mask(inputs)
     leaves, spec = tree.flatten(inputs)
     masks = [keras_mask.get_keras_mask(x) for x in leaves]
     if all(m is None for m in masks):

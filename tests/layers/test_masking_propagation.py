@@ -173,3 +173,33 @@ def test_several_positional_build_by_name():
     assert seen == {"x": (None, 3), "y": (None, 5)}
     with pytest.raises(ValueError, match="z_shape"):
         Wrong()(a, b)
+
+
+def test_subclassed_model_propagates_masks_in_training(backend):
+    """Keras's masking guide: a subclassed model calls Embedding(mask_zero) then LSTM eagerly;
+    the mask rides on the tensors also while gradients are recorded (fit), so the first step's
+    loss equals the Sequential model's (which passes masks explicitly)."""
+    class Tagger(kfront.Model):
+        def __init__(self):
+            super().__init__()
+            self.embed = layers.Embedding(6, 3, mask_zero=True)
+            self.lstm = layers.LSTM(2)
+
+        def call(self, x):
+            return self.lstm(self.embed(x))
+
+    seq = kfront.Sequential([layers.Input((4,), dtype="int32"),
+                             layers.Embedding(6, 3, mask_zero=True), layers.LSTM(2)])
+    sub = Tagger()
+    sub(IDS_A)
+    sub.set_weights(seq.get_weights())
+    target = np.ones((3, 2), "float32")
+    losses = []
+    for model in (seq, sub):
+        model.compile(optimizer="sgd", loss="mse")
+        losses.append(model.train_on_batch(IDS_A, target))
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6)
+    unmasked = kfront.Sequential([layers.Input((4,), dtype="int32"), layers.Embedding(6, 3),
+                                  layers.LSTM(2)])
+    unmasked.set_weights(seq.get_weights())
+    assert np.abs(_np(unmasked(IDS_A)) - _np(seq(IDS_A))).max() > 1e-4  # the mask matters

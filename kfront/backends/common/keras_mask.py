@@ -40,12 +40,9 @@ def set_keras_mask(x, mask) -> None:
 
 def get_keras_mask(x):
     """The mask attached to ``x``, or ``None``."""
-    if x is None or isinstance(x, (int, float, bool, str)):
-        return None
-    try:
-        return getattr(x, ATTR)
-    except AttributeError:
-        pass
+    mask = getattr(x, ATTR, None)
+    if mask is not None or not (_by_id or _held):
+        return mask
     key = id(x)
     if key in _by_id:
         return _by_id[key]
@@ -54,8 +51,10 @@ def get_keras_mask(x):
 
 
 def retain_only(tensors) -> None:
-    """Forget the held masks (see the module docstring) except those of ``tensors``."""
+    """Forget the held masks (see the module docstring) except those of the tensors in the
+    (nested) ``tensors``."""
     if _held:
-        keep = {id(t) for t in tensors}
+        from kfront.backends.common import tree
+        keep = {id(t) for t in tree.flatten(tensors)[0]}
         for key in [k for k in _held if k not in keep]:
             del _held[key]
