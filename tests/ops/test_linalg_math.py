@@ -287,3 +287,18 @@ def test_names_and_dtypes(backend):
     assert ops.dtype(ops.linalg.norm(np.array([3, 4], "int32"))) == "float32"
     values, indices = ops.top_k(np.array([3, 1, 2], "int32"), 2)
     assert ops.dtype(values) == "int32" and ops.dtype(indices) == "int32"
+
+
+def test_top_k_of_long_rows_equals_a_stable_sort(backend):
+    """Long rows take the native engine's block search; ties keep the lower index first."""
+    data = np.random.default_rng(7)
+    rows = data.normal(size=(6, 4096)).astype("float32")
+    rows[0, [5, 3000, 4095]] = 50.0  # a tie at the top, across blocks
+    rows[1] = np.where(np.arange(4096) % 7 == 0, 1.0, 0.0)  # ties everywhere
+    rows[2, 1::64] = rows[2].max() + 1  # every block's maximum is tied
+    ints = data.integers(0, 40, size=(3, 1024)).astype("int32")
+    for x, k in [(rows, 10), (rows, 1), (ints, 8)]:
+        values, indices = ops.top_k(x, k)
+        want = np.argsort(-x, axis=-1, kind="stable")[:, :k]
+        np.testing.assert_array_equal(ops.convert_to_numpy(indices), want)
+        np.testing.assert_array_equal(ops.convert_to_numpy(values), np.take_along_axis(x, want, -1))
