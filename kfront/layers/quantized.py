@@ -8,7 +8,8 @@ the quantized computation.
   (on the native engine a float32 BLAS GEMM over slices of at most 1024 along the contraction,
   which is exact: see ``kfront/backends/numpy/quantized.py``), then is de-scaled.
 - ``int4``: two values per byte along the output axis; ``block_size`` groups with zero points
-  (default 128) or one scale per channel. Dense and Embedding.
+  (default 128) or one scale per channel (EinsumDense: on its kernel flattened to 2D, as
+  Keras).
 - ``float8``: inputs and kernel quantize-dequantized through float8_e4m3fn with their scales
   (Dense and EinsumDense). kfront keeps the scales and amax histories as non-trainable
   weights and does not update them in training (Keras overwrites them with their gradients).
@@ -112,7 +113,7 @@ class QuantizedLayerMixin:
             cls._quantization_kind = kind
             cls._quantized_name = "embeddings" if kind == "embedding" else "kernel"
             cls._supported_modes = {"dense": ("int8", "int4", "float8"),
-                                    "einsum": ("int8", "float8"),
+                                    "einsum": ("int8", "int4", "float8"),
                                     "embedding": ("int8", "int4")}[kind]
 
     def __init__(self, *args, quantization_config=None, **kwargs):
@@ -164,6 +165,10 @@ class QuantizedLayerMixin:
                 "'float8'.")
         if mode not in self._supported_modes:
             raise self._quantization_mode_error(mode)
+        if (mode == "int4" and self._quantization_kind == "einsum"
+                and config.activation_quantizer is not None):
+            raise NotImplementedError(f"Layer {type(self).__name__}: int4 with an activation "
+                                      "quantizer is not implemented in kfront for EinsumDense")
         self.quantization_config = config
         source = self.dtype_policy.name
         if mode == "int4":
@@ -272,6 +277,12 @@ class QuantizedLayerMixin:
                                                           scale_dtype,
                                                           values.get(f"{name}_scale")))
         else:
+            self._kernel_shape = shape
+            if kind == "einsum":  # Keras's int4 EinsumDense: the kernel flattened to 2D,
+                reduced = self._weight_reduced_axes(shape)  # (reduced axes, the others)
+                rows = math.prod(shape[i] for i in reduced)
+                shape = (rows, math.prod(shape) // rows)
+                w = None if w is None else w.reshape(shape)
             self._int4_build(shape, config, w, scale_dtype)
         self._is_quantized = True
 
@@ -448,12 +459,14 @@ class QuantizedLayerMixin:
         scale = ops.convert_to_tensor(getattr(self, f"{name}_scale"))
         embedding = self._quantization_kind == "embedding"
         if self._int4_block is None:
-            return B.composite(_dequantize_channels, unpacked, scale, embedding=embedding,
-                               dtype=self.compute_dtype)
-        return B.composite(_dequantize_groups, unpacked, scale,
-                           ops.convert_to_tensor(getattr(self, f"{name}_zero")),
-                           ops.convert_to_tensor(self.g_idx), axis=-1 if embedding else 0,
-                           dtype=self.compute_dtype)
+            kernel = B.composite(_dequantize_channels, unpacked, scale, embedding=embedding,
+                                 dtype=self.compute_dtype)
+        else:
+            kernel = B.composite(_dequantize_groups, unpacked, scale,
+                                 ops.convert_to_tensor(getattr(self, f"{name}_zero")),
+                                 ops.convert_to_tensor(self.g_idx),
+                                 axis=-1 if embedding else 0, dtype=self.compute_dtype)
+        return ops.reshape(kernel, self._kernel_shape)
 
     def _embedding_call(self, inputs, mode):
         ids = inputs

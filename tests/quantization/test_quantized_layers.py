@@ -38,6 +38,10 @@ CASES = {
                                                         "bias_axes": "e"}, X3, "int8", None),
     "einsum-int8-2d": ("EinsumDense", ("ab,bc->ac",), {"output_shape": 5, "bias_axes": "c"}, X2,
                        "int8", None),
+    "einsum-int4": ("EinsumDense", ("abc,cde->abde",), {"output_shape": (3, 4, 5),
+                                                        "bias_axes": "e"}, X3, "int4", None),
+    "einsum-int4-channel": ("EinsumDense", ("ab,bc->ac",), {"output_shape": 5}, X2, "int4",
+                            lambda q: q.Int4QuantizationConfig(block_size=None)),
     "einsum-float8": ("EinsumDense", ("abc,cd->abd",), {"output_shape": (None, 5)}, X3, "float8",
                       None),
 }
@@ -179,10 +183,6 @@ def test_quantize_errors_as_keras(keras):
     emb(IDS % 5)
     with pytest.raises(NotImplementedError, match=r"Expected one of \('int8', 'int4'\)"):
         emb.quantize("float8")
-    einsum = layers.EinsumDense("ab,bc->ac", output_shape=3)
-    einsum(X2)
-    with pytest.raises(NotImplementedError, match="Received: quantization_mode=int4"):
-        einsum.quantize("int4")
     rev = layers.ReversibleEmbedding(5, 2)
     rev(IDS % 5)
     with pytest.raises(NotImplementedError, match="ReversibleEmbedding does not have a "

@@ -10,9 +10,9 @@ import pytest
 import kfront
 
 IDS = np.array([[1, 2, 3], [9, 0, 4]])
-MODES = {  # mode: the layers of the model (EinsumDense has no int4 in kfront)
+MODES = {  # mode: the layers of the model
     "int8": ("embedding", "einsum", "dense"),
-    "int4": ("embedding", "dense"),
+    "int4": ("embedding", "einsum", "dense"),
     "float8": ("embedding", "einsum", "dense"),
 }
 
