@@ -153,3 +153,24 @@ def test_max_num_bounding_boxes(backend):
     with pytest.raises(KeyError, match="MaxNumBoundingBoxes.*unsupported"):
         layer({"images": images, "bounding_boxes": {"boxes": boxes, "labels": labels,
                                                     "scores": labels}})
+
+
+def test_slow_adapt_shows_a_progress_bar(monkeypatch, capsys):
+    """adapt over batches that take a while shows Keras's progress bar; a fast adapt stays quiet."""
+    import time
+
+    from kfront.layers.preprocessing import _encoding
+
+    def slow_batches():
+        for i in range(3):
+            time.sleep(0.05)
+            yield np.full((2, 3), float(i), "float32")
+
+    layers.Normalization().adapt(slow_batches())
+    assert capsys.readouterr().out == ""
+    monkeypatch.setattr(_encoding, "PROGRESS_AFTER_S", 0.0)
+    layer = layers.Normalization()
+    layer.adapt(slow_batches())
+    out = capsys.readouterr().out
+    assert "3/Unknown" in out and "/batch" in out, out
+    np.testing.assert_allclose(ops.convert_to_numpy(layer.mean), [[1.0, 1.0, 1.0]])

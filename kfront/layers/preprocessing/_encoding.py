@@ -2,6 +2,8 @@
 the checks of ``output_mode`` / ``sparse``."""
 from __future__ import annotations
 
+import time
+
 from kfront import ops
 
 
@@ -69,12 +71,32 @@ def batches(who: str, data):
                         f"got {type(data).__name__}")
     else:
         out = []
+        progress = _SlowProgress(len(data) if hasattr(data, "__len__") else None)
         for batch in data:
             if isinstance(batch, tuple):
                 batch = batch[0]
             out.append(ops.convert_to_numpy(batch) if hasattr(batch, "shape") else batch)
+            progress.step(len(out))
     import numpy as np
     if not out or all(np.size(b) == 0 for b in out):
         raise ValueError(f"{who}.adapt: received empty data (no samples); pass a non-empty "
                          "array or iterable of batches")
     return out
+
+
+PROGRESS_AFTER_S = 3.0
+
+
+class _SlowProgress:
+    """A Keras progress bar that appears only once reading the batches has taken
+    ``PROGRESS_AFTER_S`` seconds (fast adapts stay silent, long ones show where they are)."""
+
+    def __init__(self, target: int | None):
+        self.target, self.start, self.bar = target, time.perf_counter(), None
+
+    def step(self, done: int) -> None:
+        if self.bar is None and time.perf_counter() - self.start >= PROGRESS_AFTER_S:
+            from kfront.utils.progbar import Progbar
+            self.bar = Progbar(self.target, unit_name="batch")
+        if self.bar is not None:
+            self.bar.update(done)
