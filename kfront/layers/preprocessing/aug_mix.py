@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kfront import ops, random
-from kfront.layers.preprocessing.rand_augment import apply_one_of, augmentation_layers
+from kfront.layers.preprocessing.rand_augment import augmentation_layers
 from kfront.layers.preprocessing.random_image import (BaseRandomImageLayer, factor_range,
                                                       value_range_pair)
 
@@ -22,8 +22,9 @@ class AugMix(BaseRandomImageLayer):
     with Dirichlet(``alpha``) weights, and the mix is blended with the image by a
     Beta(``alpha``, ``alpha``) weight, then clipped to ``value_range``. ``all_ops=False``
     leaves out RandomBrightness, RandomColorDegeneration, RandomContrast and
-    RandomSharpness. Draws are seeded (Keras draws the chains with Python's unseeded
-    ``random``). Inputs pass unchanged at inference.
+    RandomSharpness. As Keras (Python's ``random``), the chains are drawn on the host, so
+    only their augmentations run, and inside a compiled step they stay as drawn when it
+    was traced; here the draws are seeded by ``seed``. Inputs pass unchanged at inference.
 
     Example:
         >>> import numpy as np
@@ -61,14 +62,15 @@ class AugMix(BaseRandomImageLayer):
         chain_weights = ops.divide(gamma, ops.sum(gamma))
         image_weight = random.beta((), self.alpha, self.alpha, dtype=self.dtype,
                                    seed=self.generator)
+        # each step: one of the augmentations, or none (index len(augmentations))
+        chains = self.generator.next().integers(0, len(self.augmentations) + 1,
+                                                (self.num_chains, self.chain_depth))
         mixed = ops.zeros_like(images)
-        for chain in range(self.num_chains):
-            # index len(augmentations): no augmentation at that step
-            steps = random.randint((self.chain_depth,), 0, len(self.augmentations) + 1,
-                                   seed=self.generator)
+        for chain, steps in enumerate(chains):
             augmented = images
-            for step in range(self.chain_depth):
-                augmented = apply_one_of(self.augmentations, steps[step], augmented)
+            for step in steps:
+                if step < len(self.augmentations):
+                    augmented = self.augmentations[step].augment(augmented)
             mixed = ops.add(mixed, ops.multiply(augmented, chain_weights[chain]))
         images = ops.add(ops.multiply(image_weight, images),
                          ops.multiply(ops.subtract(1.0, image_weight), mixed))
