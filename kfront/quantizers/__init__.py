@@ -35,13 +35,20 @@ ALL_OBJECTS_DICT.update({re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", cls.__name__).lowe
                          for cls in ALL_OBJECTS})
 
 
-def serialize(quantizer) -> dict | None:
-    """The Keras config of a quantizer or quantization config (``None`` stays ``None``)."""
-    if quantizer is None:
+def serialize(initializer) -> dict | None:
+    """The Keras config of a quantizer or quantization config (``None`` stays ``None``); the
+    argument is named ``initializer`` as in Keras.
+
+    Example:
+        >>> from kfront import quantizers
+        >>> quantizers.serialize(quantizers.Float8QuantizationConfig())["config"]
+        {}
+    """
+    if initializer is None:
         return None
-    cls = type(quantizer)
+    cls = type(initializer)
     builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-    config = quantizer.get_config()
+    config = initializer.get_config()
     if builtin:
         return {"module": "keras.quantizers", "class_name": cls.__name__, "config": config,
                 "registered_name": None}
@@ -51,7 +58,14 @@ def serialize(quantizer) -> dict | None:
 
 
 def deserialize(config, custom_objects: dict | None = None):
-    """A quantizer or quantization config from its Keras config."""
+    """A quantizer or quantization config from its Keras config.
+
+    Example:
+        >>> from kfront import quantizers
+        >>> config = quantizers.serialize(quantizers.AbsMaxQuantizer(axis=0))
+        >>> quantizers.deserialize(config).axis
+        (0,)
+    """
     if config is None:
         return None
     if not isinstance(config, dict) or "class_name" not in config:
@@ -76,7 +90,13 @@ def deserialize(config, custom_objects: dict | None = None):
 
 
 def get(identifier, **kwargs):
-    """A quantizer from a name, a config dict, a class or an instance (``None`` stays)."""
+    """A quantizer from a name, a config dict, a class or an instance (``None`` stays).
+
+    Example:
+        >>> from kfront import quantizers
+        >>> type(quantizers.get("AbsMaxQuantizer", axis=0)).__name__
+        'AbsMaxQuantizer'
+    """
     if identifier is None:
         return None
     if isinstance(identifier, dict):
