@@ -147,6 +147,8 @@ class ReversibleEmbedding(Embedding):
             raise ValueError(f'ReversibleEmbedding "{self.name}": reverse=True expects vectors '
                              f"of size {self.output_dim} on the last axis, got inputs of shape "
                              f"{tuple(ops.shape(inputs))}")
+        if self.quantization_mode:
+            return self.quantized_reverse_call(inputs)
         kernel = (ops.transpose(self.embeddings) if self.tie_weights
                   else self.reverse_embeddings)
         if self.reverse_dtype is not None:

@@ -101,20 +101,24 @@ class QuantizedLayerMixin:
     ``Layer`` in the bases): ``quantize``, ``quantization_mode``, ``dtype_policy``, building a
     quantized layer from its config, the quantized call and Keras's saving order."""
 
+    _quantizable_name = "Dense"  # the class quantize() accepts (not its subclasses)
     _quantized_name = "kernel"  # the weight quantization replaces
     _quantization_kind = "dense"  # "dense", "einsum" or "embedding"
     _supported_modes: tuple = ("int8", "int4", "float8")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        kind = {"Dense": "dense", "EinsumDense": "einsum", "Embedding": "embedding"}.get(
-            cls.__name__)
+        kind = {"Dense": "dense", "EinsumDense": "einsum", "Embedding": "embedding",
+                "ReversibleEmbedding": "embedding"}.get(cls.__name__)
         if kind is not None:
+            cls._quantizable_name = cls.__name__
             cls._quantization_kind = kind
             cls._quantized_name = "embeddings" if kind == "embedding" else "kernel"
             cls._supported_modes = {"dense": ("int8", "int4", "float8"),
                                     "einsum": ("int8", "int4", "float8"),
                                     "embedding": ("int8", "int4")}[kind]
+            if cls.__name__ == "ReversibleEmbedding":
+                cls._supported_modes = ("int8",)
 
     def __init__(self, *args, quantization_config=None, **kwargs):
         self._is_quantized = False
@@ -155,7 +159,7 @@ class QuantizedLayerMixin:
         config = validate_and_resolve_config(mode, config)
         mode = config.mode
         self._check_quantize_args(mode, self.compute_dtype)
-        if type_check and type(self).__name__ != self._quantizable_class_name():
+        if type_check and type(self).__name__ != self._quantizable_name:
             raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` "
                                       "method implemented.")
         if mode in ("gptq", "awq"):
@@ -178,10 +182,6 @@ class QuantizedLayerMixin:
             name = f"{mode}_from_{source}"
         self._layer_policy_property().fset(self, _get_quantized_dtype_policy_by_str(name))
         self._quantized_build(mode, config, self._float_values())
-
-    def _quantizable_class_name(self) -> str:
-        return {"dense": "Dense", "einsum": "EinsumDense",
-                "embedding": "Embedding"}[self._quantization_kind]
 
     def _check_quantize_args(self, mode: str, compute_dtype: str) -> None:
         if not self.built:
@@ -257,10 +257,13 @@ class QuantizedLayerMixin:
                 setattr(self, var_name, self._constant(shape, var_name, "float32", value))
             self._is_quantized = True
             return
+        reverse = self._untied_reverse_weight()
+        reverse_values = None if reverse is None or weights is None else reverse.numpy()
         shape = self._replace_float_weight()
         w = None if weights is None else np.asarray(weights)
         self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(
-            config, q.AbsMaxQuantizer() if mode == "int8" and kind != "embedding" else None)
+            config, q.AbsMaxQuantizer() if mode == "int8" and (
+                kind != "embedding" or self._quantizable_name == "ReversibleEmbedding") else None)
         reduce_axes = self._weight_reduced_axes(shape)
         values = {}
         if mode == "int8":
@@ -276,6 +279,8 @@ class QuantizedLayerMixin:
             setattr(self, f"{name}_scale", self._constant(scale_shape, f"{name}_scale",
                                                           scale_dtype,
                                                           values.get(f"{name}_scale")))
+            if reverse is not None:  # ReversibleEmbedding(tie_weights=False)
+                self._int8_reverse_build(reverse, reverse_values, config, scale_dtype)
         else:
             self._kernel_shape = shape
             if kind == "einsum":  # Keras's int4 EinsumDense: the kernel flattened to 2D,
@@ -285,6 +290,48 @@ class QuantizedLayerMixin:
                 w = None if w is None else w.reshape(shape)
             self._int4_build(shape, config, w, scale_dtype)
         self._is_quantized = True
+
+    def _untied_reverse_weight(self):
+        if self._quantizable_name != "ReversibleEmbedding" or self.tie_weights:
+            return None
+        return self.reverse_embeddings
+
+    def _int8_reverse_build(self, reverse, values, config, scale_dtype) -> None:
+        """ReversibleEmbedding's separate ``reverse_embeddings`` (output_dim, input_dim) in
+        int8 with one scale per vocabulary entry (Keras's)."""
+        for group in (self._trainable_weights, self._non_trainable_weights):
+            group[:] = [v for v in group if v is not reverse]
+        shape = tuple(reverse.shape)
+        quantized = scale = None
+        if values is not None:
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, q.AbsMaxQuantizer(axis=0))
+            quantized, scale = (ops.convert_to_numpy(v) for v in quantizer(values,
+                                                                           to_numpy=True))
+        self.reverse_embeddings = self._constant(shape, "reverse_embeddings", "int8", quantized)
+        self.reverse_embeddings_scale = self._constant((shape[1],), "reverse_embeddings_scale",
+                                                       scale_dtype, scale)
+
+    def quantized_reverse_call(self, inputs):
+        """ReversibleEmbedding's logits ``inputs @ embeddings.T`` in int8 (Keras's
+        ``_int8_call(reverse=True)``), soft cap included."""
+        if self.tie_weights:
+            kernel = ops.transpose(ops.convert_to_tensor(self.embeddings))
+            scale = ops.convert_to_tensor(self.embeddings_scale)
+        else:
+            kernel = ops.convert_to_tensor(self.reverse_embeddings)
+            scale = ops.convert_to_tensor(self.reverse_embeddings_scale)
+        compute = self.compute_dtype
+        if self.inputs_quantizer:
+            qx, x_scale = self.inputs_quantizer(inputs)
+            logits = ops.cast(B.quantized_matmul(qx, kernel), compute)
+            logits = ops.divide(logits, ops.multiply(x_scale, scale))
+        else:
+            logits = ops.divide(ops.matmul(inputs, ops.cast(kernel, compute)), scale)
+        if self.logit_soft_cap is not None:
+            cap = self.logit_soft_cap
+            logits = ops.multiply(ops.tanh(ops.divide(logits, cap)), cap)
+        return logits
 
     def _int4_build(self, shape, config, w, scale_dtype) -> None:
         name = self._quantized_name
@@ -509,7 +556,8 @@ class QuantizedLayerMixin:
         if mode in (None, "float8"):
             return mine
         name = self._quantized_name
-        order = [name, "bias", f"{name}_scale", f"{name}_zero", "g_idx"]
+        order = [name, "bias", f"{name}_scale", f"{name}_zero", "g_idx", "reverse_embeddings",
+                 "reverse_embeddings_scale"]
         by_name = {v.name: v for v in mine}
         return [by_name[n] for n in order if n in by_name]
 

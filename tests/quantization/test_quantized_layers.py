@@ -185,9 +185,15 @@ def test_quantize_errors_as_keras(keras):
         emb.quantize("float8")
     rev = layers.ReversibleEmbedding(5, 2)
     rev(IDS % 5)
-    with pytest.raises(NotImplementedError, match="ReversibleEmbedding does not have a "
-                                                  "`quantize` method"):
-        rev.quantize("int8")
+    with pytest.raises(NotImplementedError, match=r"Expected one of \('int8',\)"):
+        rev.quantize("int4")
+
+    class MyDense(layers.Dense):
+        pass
+    mine = MyDense(2)
+    mine(X2)
+    with pytest.raises(NotImplementedError, match="MyDense does not have a `quantize` method"):
+        mine.quantize("int8")
     with pytest.raises(NotImplementedError, match="Conv2D does not have a `quantize`"):
         layers.Conv2D(2, 3).quantize("int8")
     with pytest.raises(ValueError, match="compute_dtype='float16'"):
@@ -208,3 +214,28 @@ def test_setting_a_quantized_policy_quantizes(keras):
         fresh = layers.Dense(3)
         fresh(X2)
         fresh.dtype_policy = "gptq/4/128_from_float32"
+
+
+def test_reversible_embedding_int8_equals_keras(keras):
+    vectors = RNG.normal(size=(2, 3, 6)).astype("float32")
+    for tie, cap in ((True, None), (False, 3.0)):
+        theirs = keras.layers.ReversibleEmbedding(10, 6, tie_weights=tie, logit_soft_cap=cap)
+        ours = layers.ReversibleEmbedding(10, 6, tie_weights=tie, logit_soft_cap=cap)
+        theirs(IDS)
+        ours(IDS)
+        ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+        theirs.quantize("int8")
+        ours.quantize("int8")
+        assert [(v.path.split("/")[-1], tuple(v.shape)) for v in theirs.weights] == \
+            [(v.name, tuple(v.shape)) for v in ours.weights]
+        for a, b in zip(theirs.weights, ours.weights):
+            np.testing.assert_array_equal(np.asarray(a), b.numpy())
+        np.testing.assert_allclose(ops.convert_to_numpy(ours(IDS)), np.asarray(theirs(IDS)),
+                                   rtol=1e-6)
+        np.testing.assert_allclose(ops.convert_to_numpy(ours(vectors, reverse=True)),
+                                   np.asarray(theirs(vectors, reverse=True)), rtol=1e-5,
+                                   atol=1e-6)
+        store = {}
+        theirs.save_own_variables(store)
+        assert [tuple(np.shape(v)) for v in store.values()] == \
+            [tuple(v.shape) for v in ours._variables_in_saving_order()]
