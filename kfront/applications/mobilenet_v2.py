@@ -3,7 +3,7 @@
 Example:
     >>> from kfront.applications import mobilenet_v2
     >>> mobilenet_v2.MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3)).name
-    'mobilenetv2_1.00_224'
+    'mobilenetv2_1.00_32'
 """
 from __future__ import annotations
 

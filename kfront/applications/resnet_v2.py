@@ -33,8 +33,9 @@ def ResNet101V2(include_top: bool = True, weights="imagenet", input_tensor=None,
     """ResNet101V2 (He et al., 2016); arguments as for ``ResNet50``.
 
     Example:
+        >>> import inspect
         >>> from kfront.applications import ResNet101V2
-        >>> ResNet101V2(weights=None, include_top=False, input_shape=(32, 32, 3)).name
+        >>> inspect.signature(ResNet101V2).parameters["name"].default
         'resnet101v2'
     """
     return resnet.build((3, 4, 23, 3), True, "resnet101v2", include_top, weights, input_tensor,
@@ -47,8 +48,9 @@ def ResNet152V2(include_top: bool = True, weights="imagenet", input_tensor=None,
     """ResNet152V2 (He et al., 2016); arguments as for ``ResNet50``.
 
     Example:
+        >>> import inspect
         >>> from kfront.applications import ResNet152V2
-        >>> ResNet152V2(weights=None, include_top=False, input_shape=(32, 32, 3)).name
+        >>> inspect.signature(ResNet152V2).parameters["name"].default
         'resnet152v2'
     """
     return resnet.build((3, 8, 36, 3), True, "resnet152v2", include_top, weights, input_tensor,
