@@ -2,12 +2,12 @@
 
 Data parallelism runs on existing engines, never a home-made one: ``torch.distributed`` (gloo
 on CPU) for the torch backend and for the native engine (its gradients are all-reduced through
-torch's gloo as NumPy-backed tensors). Each process takes its shard of every global batch,
-gradients are averaged across processes before the optimizer step, so the weights stay
-identical. Launch with ``torchrun`` (or set ``MASTER_ADDR``/``MASTER_PORT``/``RANK``/
-``WORLD_SIZE``, or Keras's ``KERAS_DISTRIBUTION_*`` variables) and call ``initialize()``.
-JAX and TensorFlow multi-process training is not done (``initialize`` says what to use).
-``ModelParallel`` is not done.
+torch's gloo as NumPy-backed tensors), ``jax.distributed`` (gloo CPU collectives) for JAX and
+``MultiWorkerMirroredStrategy``'s collective ops for TensorFlow. Each process takes its shard
+of every global batch, gradients are averaged across processes before the optimizer step, so
+the weights stay identical. Launch with ``torchrun`` (or set ``MASTER_ADDR``/``MASTER_PORT``/
+``RANK``/``WORLD_SIZE``, or Keras's ``KERAS_DISTRIBUTION_*`` variables) and call
+``initialize()``. ``ModelParallel`` is not done.
 
 Example:
     >>> from kfront import distribution
@@ -92,9 +92,13 @@ def initialize(job_addresses: str | None = None, num_processes: int | None = Non
     environment variable (``KERAS_DISTRIBUTION_JOB_ADDRESSES``, ``..._NUM_PROCESSES``,
     ``..._PROCESS_ID``), then to torchrun's (``MASTER_ADDR:MASTER_PORT``, ``WORLD_SIZE``,
     ``RANK``). ``job_addresses``: comma-separated ``host:port``; the first is the coordinator.
-    The torch backend and the native engine join a ``torch.distributed`` gloo group (the
-    timeout, in seconds, from ``KFRONT_DISTRIBUTION_TIMEOUT``, default 300: a dead peer makes
-    the others fail after it). JAX and TensorFlow raise NotImplementedError.
+    The torch backend and the native engine join a ``torch.distributed`` gloo group; JAX calls
+    ``jax.distributed.initialize`` (CPU collectives through gloo); TensorFlow starts a
+    ``MultiWorkerMirroredStrategy`` worker (its ``TF_CONFIG`` lists one address per process:
+    ``job_addresses`` gives them all, or one ``host:port`` means ``host:port+i`` for process
+    ``i``). The timeout, in seconds, comes from ``KFRONT_DISTRIBUTION_TIMEOUT`` (default 300):
+    a dead peer makes the others fail after it. Call it before any other work of the
+    framework (JAX and TensorFlow set up their runtimes here).
 
     Example:
         >>> from kfront import distribution
@@ -125,12 +129,12 @@ def initialize(job_addresses: str | None = None, num_processes: int | None = Non
     if not isinstance(process_id, int) or not 0 <= process_id < num_processes:
         raise ValueError(f"initialize: `process_id` must be in [0, {num_processes}) for "
                          f"num_processes={num_processes}, got {process_id!r}")
-    coordinator = str(job_addresses).split(",")[0].strip()
-    if ":" not in coordinator:
+    addresses = [a.strip() for a in str(job_addresses).split(",")]
+    if not all(re.fullmatch(r"[^:\s]+:\d+", a) for a in addresses):
         raise ValueError("initialize: `job_addresses` must be 'host:port[,host:port...]', "
                          f"got {job_addresses!r}")
     timeout = float(os.environ.get("KFRONT_DISTRIBUTION_TIMEOUT", "300"))
-    _hooks().initialize(coordinator, num_processes, process_id, timeout)
+    _hooks().initialize(addresses, num_processes, process_id, timeout)
     _STATE["initialized"] = True
 
 
@@ -321,9 +325,9 @@ class _Distribution:
 
 class DataParallel(_Distribution):
     """Data parallelism: the model replicated on every device, each global batch split along
-    its first axis. Across processes (after ``initialize()``, torch backend or native engine)
-    ``fit`` gives each process its shard of every batch and averages the gradients before the
-    optimizer step; in one process it changes nothing.
+    its first axis. Across processes (after ``initialize()``) ``fit`` gives each process its
+    shard of every batch and averages the gradients before the optimizer step; in one process
+    it changes nothing.
 
     Args:
         device_mesh: a 1-D ``DeviceMesh`` (its axis is the batch axis).
@@ -392,16 +396,32 @@ def shard_batch(x, y, sample_weight) -> tuple:
     return tree.map_structure(lambda a: None if a is None else a[part], (x, y, sample_weight))
 
 
+def reduces_in_step() -> bool:
+    """Trainer hook: can the gradients be averaged inside the (compiled) train step? Not on
+    JAX across processes: its collective is a separate jitted call (``reduce_after_step``)."""
+    return _data_parallel_processes() == 1 or _hooks().REDUCES_IN_STEP
+
+
 def all_reduce_gradients(loss_and_grads):
     """Trainer hook: ``loss_and_grads`` (returning ``(out, grads)``) with its gradients averaged
-    across processes under a multi-process ``DataParallel`` (unchanged otherwise)."""
-    if _data_parallel_processes() == 1:
+    across processes under a multi-process ``DataParallel`` where the backend averages inside
+    the step (torch, native engine, TensorFlow); unchanged otherwise."""
+    if _data_parallel_processes() == 1 or not _hooks().REDUCES_IN_STEP:
         return loss_and_grads
 
     def reduced(*args):
         out, grads = loss_and_grads(*args)
         return out, _hooks().all_reduce_mean(list(grads))
     return reduced
+
+
+def reduce_after_step(grads: list) -> list:
+    """Trainer hook: the gradients a compiled step returned, averaged across processes where
+    the backend cannot average inside the step (JAX under a multi-process ``DataParallel``);
+    unchanged otherwise."""
+    if reduces_in_step():
+        return grads
+    return _hooks().all_reduce_mean(list(grads))
 
 
 class ModelParallel(_Distribution):

@@ -357,7 +357,7 @@ class Trainer:
             optimizer._advance(raw_step, assign=False)
             return loss, y_pred
         (loss, y_pred), grads = self._run_compiled("train", loss_and_grads, x, y, sample_weight)
-        optimizer.apply(grads, variables)
+        optimizer.apply(distribution_lib.reduce_after_step(grads), variables)
         return loss, y_pred
 
     def _fuses_update(self, variables) -> bool:
@@ -367,7 +367,7 @@ class Trainer:
         if "fuses_update" not in fns:
             if not (self.built and variables):
                 return False
-            fns["fuses_update"] = (self._use_jit()
+            fns["fuses_update"] = (self._use_jit() and distribution_lib.reduces_in_step()
                                    and self.optimizer._can_update_in_graph(variables))
         return fns["fuses_update"]
 

@@ -58,10 +58,8 @@ def test_scope_devices_and_initialize(backend, monkeypatch):
     monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "2")
     with pytest.raises(ValueError, match=r"process_id.*\[0, 2\).*got 2"):
         dist.initialize("127.0.0.1:1")
-    if backend in ("jax", "tensorflow"):
-        monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "0")
-        with pytest.raises(NotImplementedError, match="torch backend"):
-            dist.initialize("127.0.0.1:1")
+    with pytest.raises(ValueError, match="host:port"):
+        dist.initialize("127.0.0.1", 2, 0)
 
 
 def test_shard_and_mismatch_errors(monkeypatch):

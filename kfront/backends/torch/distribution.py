@@ -17,11 +17,16 @@ def list_devices(device_type: str | None) -> list[str]:
     return [f"cpu:{i}" for i in range(process_count())]
 
 
-def initialize(coordinator: str, num_processes: int, process_id: int, timeout: float) -> None:
-    """Join the gloo process group whose rank 0 listens at ``coordinator`` (``host:port``)."""
+# the all-reduce runs inside the train step (see kfront.distribution)
+REDUCES_IN_STEP = True
+
+
+def initialize(addresses: list[str], num_processes: int, process_id: int,
+               timeout: float) -> None:
+    """Join the gloo process group whose rank 0 listens at ``addresses[0]`` (``host:port``)."""
     if dist.is_initialized():
         raise RuntimeError("initialize: this process already joined a torch.distributed group")
-    dist.init_process_group("gloo", init_method=f"tcp://{coordinator}", world_size=num_processes,
+    dist.init_process_group("gloo", init_method=f"tcp://{addresses[0]}", world_size=num_processes,
                             rank=process_id, timeout=datetime.timedelta(seconds=timeout))
 
 

@@ -1,0 +1,115 @@
+"""Two processes on loopback train the seed MLP with examples/distributed_mlp.py on JAX
+(``jax.distributed``, gloo CPU collectives) and TensorFlow (MultiWorkerMirroredStrategy's
+collective ops), launched through Keras's ``KERAS_DISTRIBUTION_*`` variables: a dead process
+makes the other fail in bounded time, only process 0 writes the backup, BackupAndRestore
+resumes, and the pair ends with the weights of one process trained on the whole batch."""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import kfront
+from kfront import distribution as dist
+from conformance.support import require
+from distribution.test_multiprocess import ARGS, ROOT, SCRIPT, _finish, _free_port
+
+# what the surviving process reports when its peer died in a gradient all-reduce
+DEATH_MESSAGES = {"jax": "all-reduce across 2 processes failed",
+                  "tensorflow": "Collective ops is aborted by"}
+
+
+def _launch(backend: str, out, world: int, extra=(), port: int = 0) -> list:
+    """``world`` processes of the example through KERAS_DISTRIBUTION_* (``world=0``: one
+    process, no distribution); TensorFlow's workers listen at ``port`` and ``port + 1``."""
+    procs = []
+    for rank in range(max(world, 1)):
+        env = {**os.environ, "KFRONT_BACKEND": backend, "PYTHONPATH": str(ROOT),
+               "KFRONT_DISTRIBUTION_TIMEOUT": "20", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        for var in ("WORLD_SIZE", "RANK", "MASTER_ADDR", "TF_CONFIG",
+                    "KERAS_DISTRIBUTION_JOB_ADDRESSES", "KERAS_DISTRIBUTION_NUM_PROCESSES",
+                    "KERAS_DISTRIBUTION_PROCESS_ID"):
+            env.pop(var, None)
+        if world:
+            env.update(KERAS_DISTRIBUTION_JOB_ADDRESSES=f"127.0.0.1:{port}",
+                       KERAS_DISTRIBUTION_NUM_PROCESSES=str(world),
+                       KERAS_DISTRIBUTION_PROCESS_ID=str(rank))
+        procs.append(subprocess.Popen([sys.executable, SCRIPT, "--out", str(out), *ARGS,
+                                       *extra], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True))
+    return procs
+
+
+def _two_free_ports() -> int:
+    """A port whose successor is free too (TensorFlow's second worker)."""
+    for _ in range(20):
+        port = _free_port()
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no two consecutive free ports")
+
+
+@pytest.mark.parametrize("name", ["jax", "tensorflow"])
+def test_death_backup_resume_and_match_one_process(name, tmp_path):
+    """Rank 1 dies as epoch 2 begins: rank 0 fails by itself with a clear error in bounded time,
+    having written the backup alone; a new pair resumes from it (epoch 1 only) and ends with
+    the weights of one process trained on the whole batch (1e-5)."""
+    require(name)
+    start = time.monotonic()
+    backup = tmp_path / "backup"
+    one = _launch(name, tmp_path / "one.npz", 0)
+    dying = _launch(name, tmp_path / "two.npz", 2,
+                    ["--backup", str(backup), "--die-at-epoch", "1"], port=_two_free_ports())
+    (code0, _, err0), (code1, _, _) = _finish(dying, timeout=120)
+    assert code1 == 3  # rank 1 exited
+    assert code0 not in (0, -9), err0[-2000:]  # rank 0 failed by itself, not killed
+    assert DEATH_MESSAGES[name] in err0, err0[-3000:]
+    assert time.monotonic() - start < 120
+    assert sorted(p.name for p in backup.iterdir()) == ["latest.weights.h5",
+                                                        "training_metadata.json"]
+    resumed = _launch(name, tmp_path / "two.npz", 2, ["--backup", str(backup)],
+                      port=_two_free_ports())
+    results = _finish(one + resumed)
+    for code, out, err in results:
+        assert code == 0, f"{out}\n{err[-3000:]}"
+    for _, out, _ in results[1:]:
+        assert "trained epochs [1]" in out  # resumed from the backup of epoch 0
+    assert not backup.exists()  # rank 0 deleted it at the end
+    ref, got = np.load(tmp_path / "one.npz"), np.load(tmp_path / "two.npz")
+    assert len(ref.files) == len(got.files) == 6
+    for k in ref.files:
+        np.testing.assert_allclose(got[k], ref[k], rtol=0, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("name", ["jax", "tensorflow"])
+def test_batch_that_does_not_divide_and_where_gradients_are_averaged(name, monkeypatch):
+    """In-process, the process count faked: a global batch that does not divide is an error
+    naming both numbers; JAX averages after its compiled step (the fused update is off),
+    TensorFlow inside it. TensorFlow needs one address per process."""
+    require(name)
+    kfront.config.set_backend(name)
+    try:
+        monkeypatch.setattr(dist, "_process_count", lambda: 2)
+        monkeypatch.setattr(dist, "_process_index", lambda: 0)
+        with dist.DataParallel(devices=["cpu:0", "cpu:1"]).scope():
+            assert dist.reduces_in_step() is (name == "tensorflow")
+            model = kfront.Sequential([kfront.layers.Input((2,)), kfront.layers.Dense(1)])
+            model.compile(optimizer="sgd", loss="mse")
+            x, y = np.ones((6, 2), "float32"), np.ones((6, 1), "float32")
+            with pytest.raises(ValueError, match=r"batch size 3 does not divide across the 2 "
+                                                 r"processes; use a batch size that is a "
+                                                 r"multiple of 2"):
+                model.fit(x, y, batch_size=3, epochs=1, verbose=0)
+        if name == "tensorflow":
+            from kfront.backends.tensorflow import distribution as hooks
+            with pytest.raises(ValueError, match=r"one address per process: got 3 addresses"):
+                hooks.initialize(["h:1", "h:2", "h:3"], 2, 0, 10.0)
+    finally:
+        kfront.config.set_backend("numpy")
