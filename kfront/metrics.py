@@ -30,7 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from kfront import config, losses, ops
+from kfront import config, losses, metrics_stateless, ops
+from kfront.metrics_stateless import _MIRROR
 from kfront.utils.registry import Registry
 from kfront.losses import (binary_crossentropy, binary_focal_crossentropy,  # noqa: F401
                            categorical_crossentropy, categorical_focal_crossentropy,
@@ -369,8 +370,50 @@ class Metric:
 
     @property
     def variables(self) -> list:
-        """The variables made by ``add_variable``."""
-        return [v for v, _ in self.__dict__.get("_metric_variables", ())]
+        """The state Variables: those made by ``add_variable``; for ``Sum``, ``Mean`` and
+        ``MeanMetricWrapper`` metrics, Variables mirroring the host state (``total``,
+        ``count``), whose assigned values the next ``update_state`` / ``result`` takes back
+        (see ``kfront.metrics_stateless``)."""
+        made = self.__dict__.get("_metric_variables")
+        if made:
+            return [v for v, _ in made]
+        if metrics_stateless._kind(self) is not None:
+            return metrics_stateless.mirror_variables(self)
+        return []
+
+    def stateless_update_state(self, metric_variables, *args, **kwargs) -> list:
+        """The values of ``variables`` after ``update_state(*args, **kwargs)`` starting from
+        ``metric_variables``, leaving the metric unchanged (traceable by ``jax.jit``).
+
+        Example:
+            >>> from kfront import metrics, ops
+            >>> m = metrics.Mean()
+            >>> state = m.stateless_update_state(m.variables, [1.0, 3.0])
+            >>> float(ops.convert_to_numpy(m.stateless_result(state))), m.result()
+            (2.0, 0.0)
+        """
+        return metrics_stateless.stateless_update_state(self, metric_variables, *args, **kwargs)
+
+    def stateless_result(self, metric_variables):
+        """``result()`` computed from ``metric_variables`` (values of ``variables``).
+
+        Example:
+            >>> from kfront import metrics, ops
+            >>> m = metrics.Sum()
+            >>> float(ops.convert_to_numpy(m.stateless_result([5.0])))
+            5.0
+        """
+        return metrics_stateless.stateless_result(self, metric_variables)
+
+    def stateless_reset_state(self) -> list:
+        """The values of ``variables`` after ``reset_state()``, leaving the metric unchanged.
+
+        Example:
+            >>> from kfront import metrics, ops
+            >>> [float(ops.convert_to_numpy(v)) for v in metrics.Mean().stateless_reset_state()]
+            [0.0, 0.0]
+        """
+        return metrics_stateless.stateless_reset_state(self)
 
     def __call__(self, *args, **kwargs) -> float:
         """``update_state(*args, **kwargs)`` then ``result()``."""
@@ -404,6 +447,8 @@ class Sum(Metric):
         self.reset_state()
 
     def update_state(self, values, sample_weight=None) -> None:
+        if _MIRROR in self.__dict__:
+            metrics_stateless.pull(self)
         values, _ = _reduce_to_samplewise_values(_host(values), _host(sample_weight), np.sum)
         self.total += float(np.sum(values))
 
@@ -411,6 +456,8 @@ class Sum(Metric):
         self.total = 0.0
 
     def result(self) -> float:
+        if _MIRROR in self.__dict__:
+            metrics_stateless.pull(self)
         return float(self.total)
 
 
@@ -429,6 +476,8 @@ class Mean(Metric):
         self.reset_state()
 
     def update_state(self, values, sample_weight=None) -> None:
+        if _MIRROR in self.__dict__:
+            metrics_stateless.pull(self)
         values, sample_weight = _reduce_to_samplewise_values(_host(values), _host(sample_weight),
                                                              np.mean)
         self.total += float(np.sum(values))
@@ -444,6 +493,8 @@ class Mean(Metric):
         self.count = 0.0
 
     def result(self) -> float:
+        if _MIRROR in self.__dict__:
+            metrics_stateless.pull(self)
         return float(self.total / self.count) if self.count else 0.0
 
 
