@@ -324,7 +324,7 @@ class QuantizedLayerMixin:
         compute = self.compute_dtype
         if self.inputs_quantizer:
             qx, x_scale = self.inputs_quantizer(inputs)
-            logits = ops.cast(B.quantized_matmul(qx, kernel), compute)
+            logits = B.quantized_matmul(qx, kernel, dtype=compute)
             logits = ops.divide(logits, ops.multiply(x_scale, scale))
         else:
             logits = ops.divide(ops.matmul(inputs, ops.cast(kernel, compute)), scale)
@@ -426,7 +426,7 @@ class QuantizedLayerMixin:
                 return self._inputs_gradient(upstream, self._kernel_from(q_kernel, scale), rank)
             if quantizer:
                 qx, x_scale = quantizer(x, axis=self._input_reduced_axes(x))
-                y = ops.cast(self._int_product(qx, q_kernel), compute)
+                y = self._int_product(qx, q_kernel)
                 y = ops.divide(y, ops.multiply(self._align_input_scale(x_scale), scale))
             else:
                 y = ops.divide(self._product(x, ops.cast(q_kernel, compute)), scale)
@@ -478,14 +478,15 @@ class QuantizedLayerMixin:
         return einsum2(self.equation, x, kernel)
 
     def _int_product(self, qx, q_kernel):
-        """The exact int32 product of int8 inputs and kernel."""
+        """The exact integer product of int8 inputs and kernel, in the compute dtype."""
         if self._quantization_kind == "dense":
-            return B.quantized_matmul(qx, q_kernel)
+            return B.quantized_matmul(qx, q_kernel, dtype=self.compute_dtype)
         # einsum: int8 products summed in a float type whose mantissa holds the sum exactly
         k = math.prod(ops.shape(q_kernel)[self._einsum_specs()[1].index(c)]
                       for c in self._einsum_reduced())
         exact = "float32" if k * 2 ** 14 < 2 ** 24 else "float64"
-        return ops.cast(self._product(ops.cast(qx, exact), ops.cast(q_kernel, exact)), "int32")
+        return ops.cast(self._product(ops.cast(qx, exact), ops.cast(q_kernel, exact)),
+                        self.compute_dtype)
 
     def _inputs_gradient(self, upstream, float_kernel, rank: int):
         if self._quantization_kind == "dense":

@@ -8,8 +8,8 @@ from kfront.backends.jax.core import convert_to_tensor
 __all__ = ["quantized_matmul"]
 
 
-def quantized_matmul(x, y):
-    """``x @ y`` for int8 ``x`` (..., K) and ``y`` (K, N), exactly, as int32 (XLA's int8
-    dot with an int32 accumulator)."""
+def quantized_matmul(x, y, dtype="int32"):
+    """``x @ y`` for int8 ``x`` (..., K) and ``y`` (K, N), exactly (XLA's int8 dot with an
+    int32 accumulator), as ``dtype``."""
     return jnp.matmul(convert_to_tensor(x), convert_to_tensor(y),
-                      preferred_element_type=jnp.int32)
+                      preferred_element_type=jnp.int32).astype(dtype)

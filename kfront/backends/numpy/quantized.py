@@ -19,19 +19,22 @@ EXACT_K = 1024
 
 
 @primitive
-def quantized_matmul(x, y):
-    """``x @ y`` for int8 ``x`` (..., K) and int8 ``y`` (K, N), exactly, as int32 (no
-    gradient: the quantized layers give theirs with ``custom_gradient``)."""
+def quantized_matmul(x, y, dtype="int32"):
+    """``x @ y`` for int8 ``x`` (..., K) and int8 ``y`` (K, N), exactly, as ``dtype`` (the
+    integer result cast; no gradient: the quantized layers give theirs with
+    ``custom_gradient``). A float32 ``dtype`` takes the GEMM's result as it is."""
     xp = get_xp(x)
     k = x.shape[-1]
     xf, yf = x.astype(xp.float32), y.astype(xp.float32)
     if k <= EXACT_K:
-        out = blas.gemm(xf, yf).astype(xp.int32)
+        out = blas.gemm(xf, yf)
+        out = out if dtype == "float32" else out.astype(dtype)
     else:
         out = xp.zeros(x.shape[:-1] + y.shape[1:], xp.int32)
         for s in range(0, k, EXACT_K):
             out += blas.gemm(xp.ascontiguousarray(xf[..., s:s + EXACT_K]),
                              yf[s:s + EXACT_K]).astype(xp.int32)
+        out = out.astype(dtype, copy=False)
 
     def vjp(g, needs):
         return None, None

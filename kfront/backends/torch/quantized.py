@@ -8,7 +8,7 @@ from kfront.backends.torch.core import convert_to_tensor
 __all__ = ["quantized_matmul"]
 
 
-def quantized_matmul(x, y):
-    """``x @ y`` for int8 ``x`` (..., K) and ``y`` (K, N), exactly, as int32."""
+def quantized_matmul(x, y, dtype="int32"):
+    """``x @ y`` for int8 ``x`` (..., K) and ``y`` (K, N), exactly (int32), as ``dtype``."""
     x, y = convert_to_tensor(x), convert_to_tensor(y)
-    return torch.matmul(x.to(torch.int32), y.to(torch.int32))
+    return torch.matmul(x.to(torch.int32), y.to(torch.int32)).to(getattr(torch, dtype))
