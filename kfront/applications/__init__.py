@@ -36,3 +36,16 @@ from kfront.applications.efficientnet_v2 import (EfficientNetV2B0, EfficientNetV
                                                  EfficientNetV2S)
 from kfront.applications import nasnet
 from kfront.applications.nasnet import NASNetLarge, NASNetMobile
+
+__all__ = ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
+           "DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1",
+           "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
+           "EfficientNetB6", "EfficientNetB7", "EfficientNetV2B0", "EfficientNetV2B1",
+           "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2L", "EfficientNetV2M",
+           "EfficientNetV2S", "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2",
+           "MobileNetV3Large", "MobileNetV3Small", "NASNetLarge", "NASNetMobile", "ResNet101",
+           "ResNet101V2", "ResNet152", "ResNet152V2", "ResNet50", "ResNet50V2", "VGG16", "VGG19",
+           "Xception", "convnext", "densenet", "efficientnet", "efficientnet_v2",
+           "imagenet_utils", "inception_resnet_v2", "inception_v3", "mobilenet", "mobilenet_v2",
+           "mobilenet_v3", "nasnet", "resnet", "resnet50", "resnet_v2", "vgg16", "vgg19",
+           "xception"]

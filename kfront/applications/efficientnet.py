@@ -149,8 +149,8 @@ def EfficientNet(width_coefficient: float, depth_coefficient: float, default_siz
             if j > 0:
                 args["strides"], args["filters_in"] = 1, args["filters_out"]
             kwargs = {k: v for k, v in args.items() if k != "repeats"}
-            x = block(x, activation, drop_connect_rate * b / blocks, name=f"block{i + 1}{chr(j + 97)}_",
-                      **kwargs)
+            x = block(x, activation, drop_connect_rate * b / blocks,
+                      name=f"block{i + 1}{chr(j + 97)}_", **kwargs)
             b += 1
     x = layers.Conv2D(round_filters(1280, width_coefficient, depth_divisor), 1, padding="same",
                       use_bias=False, kernel_initializer=CONV_KERNEL_INITIALIZER,

@@ -142,7 +142,7 @@ def decode_predictions(preds, top: int = 5) -> list:
         >>> imagenet_utils.decode_predictions(np.zeros((1, 10)))
         Traceback (most recent call last):
         ...
-        ValueError: `decode_predictions` expects a batch of predictions (i.e. a 2D array of shape (samples, 1000)). Received array with shape: (1, 10)
+        ValueError: `decode_predictions` expects a batch of predictions ... shape: (1, 10)
     """
     if len(preds.shape) != 2 or preds.shape[1] != 1000:
         raise ValueError("`decode_predictions` expects a batch of predictions (i.e. a 2D array "

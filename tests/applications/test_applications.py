@@ -19,15 +19,14 @@ SMALL = {"include_top": False, "input_shape": [32, 32, 3]}
 # (function, kwargs) built on both sides and compared layer by layer: at least one function of
 # each builder, on a small input, with include_top, pooling, alpha and minimalistic variants
 SPECS = [
-    ("ResNet50", {"input_shape": [32, 32, 3], "classes": 7}), ("ResNet101", SMALL),
-    ("ResNet152", SMALL), ("ResNet50V2", {**SMALL, "pooling": "avg"}), ("ResNet101V2", SMALL),
-    ("ResNet152V2", SMALL), ("VGG16", {**SMALL, "pooling": "max"}), ("VGG19", SMALL),
+    ("ResNet50", {"input_shape": [32, 32, 3], "classes": 7}),
+    ("ResNet50V2", {**SMALL, "pooling": "avg"}), ("VGG16", {**SMALL, "pooling": "max"}),
+    ("VGG19", SMALL),
     ("MobileNet", {"input_shape": [32, 32, 3], "alpha": 0.5}),
     ("MobileNetV2", {"input_shape": [32, 32, 3], "alpha": 1.4}),
     ("MobileNetV3Small", {"input_shape": [32, 32, 3]}),
     ("MobileNetV3Large", {**SMALL, "minimalistic": True, "alpha": 0.75}),
-    ("DenseNet121", {"input_shape": [32, 32, 3]}), ("DenseNet169", SMALL),
-    ("DenseNet201", SMALL), ("Xception", {"input_shape": [71, 71, 3]}),
+    ("DenseNet121", {"input_shape": [32, 32, 3]}), ("Xception", {"input_shape": [71, 71, 3]}),
     ("InceptionV3", {"input_shape": [75, 75, 3], "include_top": False, "pooling": "avg"}),
     ("InceptionResNetV2", {"input_shape": [75, 75, 3]}),
     ("EfficientNetB0", {"input_shape": [32, 32, 3]}),
@@ -48,6 +47,11 @@ BUILDER_VARIANTS = {
                               "ConvNeXtXLarge"]),
     "nasnet": ("NASNet", ["NASNetLarge"]),
 }
+# The deeper ResNets and DenseNets: the stacks (Keras: stack_residual_blocks_v1/v2 with
+# filters, blocks, stride, name) and dense blocks (Keras: dense_block, whose conv blocks are
+# ``{name}_block{i}`` with growth rate 32) they are made of
+STACK_VARIANTS = ["ResNet101", "ResNet152", "ResNet101V2", "ResNet152V2", "DenseNet169",
+                  "DenseNet201"]
 
 NAMES = sorted({fn for fn, _ in SPECS})
 MODULES = ["convnext", "densenet", "efficientnet", "efficientnet_v2", "imagenet_utils",
@@ -102,7 +106,7 @@ def _summary(model) -> dict:
 
 
 def test_every_model_function_matches_keras_layers(keras_processes):
-    covered = NAMES + [fn for _, fns in BUILDER_VARIANTS.values() for fn in fns]
+    covered = NAMES + STACK_VARIANTS + [fn for _, fns in BUILDER_VARIANTS.values() for fn in fns]
     assert sorted(covered) == sorted(n for n in dir(apps) if n[0].isupper())  # all 40
     ours = [_summary(getattr(apps, fn)(weights=None, **kwargs)) for fn, kwargs in SPECS]
     theirs = _keras_summaries(keras_processes)
@@ -137,6 +141,54 @@ def test_large_variants_pass_keras_builder_arguments(keras, monkeypatch):
             mine = _builder_arguments(monkeypatch, ours, builder, fn)
             keras_args = _builder_arguments(monkeypatch, theirs, builder, fn)
             assert mine == keras_args and mine, fn
+
+
+def _calls(monkeypatch, module, names, fn, **kwargs) -> list:
+    """(function, arguments but the input) of each call ``fn`` makes to ``module.<names>``,
+    which return their input unchanged instead of building layers."""
+    import inspect
+    seen = []
+    for name in names:
+        real = getattr(module, name)
+
+        def record(*args, _name=name, _real=real, **kw):
+            bound = inspect.signature(_real).bind(*args, **kw)
+            bound.apply_defaults()
+            arguments = dict(bound.arguments)
+            seen.append((_name, {k: v for k, v in list(arguments.items())[1:]}))
+            return args[0]
+
+        monkeypatch.setattr(module, name, record)
+    fn(weights=None, **kwargs)
+    monkeypatch.undo()
+    return seen
+
+
+def test_deep_resnets_and_densenets_have_keras_stacks(keras, monkeypatch):
+    ka, small = keras.applications, {"include_top": False, "input_shape": (32, 32, 3)}
+    kres, kdense = _keras_module(keras, "resnet"), _keras_module(keras, "densenet")
+    for fn in STACK_VARIANTS:
+        if fn.startswith("ResNet"):
+            version = "v2" if fn.endswith("V2") else "v1"
+            theirs = _calls(monkeypatch, kres, [f"stack_residual_blocks_{version}"],
+                            getattr(ka, fn), **small)
+            ours = _calls(monkeypatch, apps.resnet, [f"stack_{version}"], getattr(apps, fn),
+                          **small)
+            assert [tuple(a.values()) for _, a in ours] == [
+                tuple(a.values()) for _, a in theirs] and ours, fn
+        else:
+            theirs = _calls(monkeypatch, kdense, ["dense_block", "transition_block"],
+                            getattr(ka, fn), **small)
+            ours = _calls(monkeypatch, apps.densenet, ["_conv_block", "_transition_block"],
+                          getattr(apps, fn), **small)
+            expected = []
+            for name, args in theirs:
+                if name == "dense_block":
+                    expected += [(32, f"{args['name']}_block{i + 1}")
+                                 for i in range(args["blocks"])]
+                else:
+                    expected.append((args["reduction"], args["name"]))
+            assert [tuple(a.values()) for _, a in ours] == expected and expected, fn
 
 
 def test_names_and_signatures_match_keras(keras):
@@ -229,7 +281,8 @@ def test_keras_weight_files_load(keras, keras_models, tmp_path):
 # -------------------------------------------------------------------- ImageNet weight files
 def _keras_module(keras, name):
     import importlib
-    return importlib.import_module(f"keras.src.applications.{'resnet' if name == 'resnet50' else name}")
+    name = "resnet" if name == "resnet50" else name
+    return importlib.import_module(f"keras.src.applications.{name}")
 
 
 def test_weight_file_table_matches_keras(keras):
@@ -245,9 +298,9 @@ def test_weight_file_table_matches_keras(keras):
                 assert getattr(ours, const) == getattr(theirs, const), (module, const)
         source = inspect.getsource(theirs)
         # hashes Keras writes inline in its functions
-        for value in getattr(ours, "WEIGHTS_HASHES", {}).values() if isinstance(
-                getattr(ours, "WEIGHTS_HASHES", None), dict) else [getattr(ours, "WEIGHTS_HASHES", ())]:
-            for h in value:
+        hashes = getattr(ours, "WEIGHTS_HASHES", ())
+        for pair in hashes.values() if isinstance(hashes, dict) else [hashes]:
+            for h in pair:
                 assert h in source, (module, h)
 
 
