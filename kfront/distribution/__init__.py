@@ -424,6 +424,41 @@ def reduce_after_step(grads: list) -> list:
     return _hooks().all_reduce_mean(list(grads))
 
 
+def average_gradients(grads: list) -> list:
+    """Custom-step hook: ``grads`` (``None`` entries kept) averaged across processes under a
+    multi-process ``DataParallel``; unchanged otherwise."""
+    if _data_parallel_processes() == 1:
+        return grads
+    out = list(grads)
+    present = [i for i, g in enumerate(out) if g is not None]
+    for i, g in zip(present, _hooks().all_reduce_mean([out[i] for i in present])):
+        out[i] = g
+    return out
+
+
+@contextlib.contextmanager
+def averaging_apply(model):
+    """Custom-step hook: inside, ``apply`` (and so ``apply_gradients``) of ``model``'s
+    optimizers averages its gradients across processes first, under a multi-process
+    ``DataParallel`` (a user's ``train_step`` run eagerly)."""
+    if _data_parallel_processes() == 1:
+        yield
+        return
+    from kfront.optimizers.base_optimizer import Optimizer
+    optimizers = []
+    for value in [getattr(model, "optimizer", None), *vars(model).values()]:
+        if isinstance(value, Optimizer) and value not in optimizers:
+            optimizers.append(value)
+    for opt in optimizers:
+        opt.__dict__["apply"] = (lambda grads, trainable_variables=None, _apply=opt.apply:
+                                 _apply(average_gradients(list(grads)), trainable_variables))
+    try:
+        yield
+    finally:
+        for opt in optimizers:
+            opt.__dict__.pop("apply", None)
+
+
 class ModelParallel(_Distribution):
     """Keras 3's model parallelism (variables sharded by a ``LayoutMap``): not done in kfront."""
 

@@ -31,6 +31,7 @@ import warnings
 import numpy as np
 
 from kfront import config, ops
+from kfront import distribution as distribution_lib
 from kfront.backends import B
 from kfront.backends.common import tree
 
@@ -71,11 +72,11 @@ class CompiledStep:
         self.trace: dict = {}  # what the latest trace left on the host (see _traced)
 
     def __call__(self, data):
-        if self.eager or not self.model._use_jit():
-            return self.step(data)
+        if self.eager or not self.model._use_jit() or not distribution_lib.reduces_in_step():
+            return self._eager(data)  # JAX across processes: its all-reduce is not traceable
         self.calls += 1
         if self.calls == 1:
-            return self.step(data)  # builds optimizer slots, resolves compiled metrics
+            return self._eager(data)  # builds optimizer slots, resolves compiled metrics
         optimizers = self._optimizers() if self.step.__name__ == "train_step" else []
         if any(not opt._can_update_in_graph(opt._trainable_variables) for opt in optimizers):
             return self._give_up("an optimizer updates outside a compiled step (clipping, "
@@ -114,7 +115,13 @@ class CompiledStep:
                       f"cannot be compiled ({reason}). Pass run_eagerly=True to compile() to "
                       "silence this warning.", RuntimeWarning, stacklevel=4)
         self.eager = True
-        return self.step(data)
+        return self._eager(data)
+
+    def _eager(self, data):
+        """The step run eagerly; across processes (a multi-process ``DataParallel``) its
+        ``optimizer.apply`` averages the gradients first."""
+        with distribution_lib.averaging_apply(self.model):
+            return self.step(data)
 
     def _optimizers(self) -> list:
         """The model's optimizer and every built Optimizer among its attributes."""
@@ -212,7 +219,7 @@ class _Recorder:
             raise _CannotCompile(f"optimizer {opt.name!r} updates other variables than those "
                                  "it was built with, or gets None gradients")
         self.applied.append(opt)
-        opt._update_in_graph(grads, variables, hyper)
+        opt._update_in_graph(distribution_lib.average_gradients(grads), variables, hyper)
 
 
 def _placeholders(metric, result):

@@ -3,6 +3,7 @@
 collective ops), launched through Keras's ``KERAS_DISTRIBUTION_*`` variables: a dead process
 makes the other fail in bounded time, only process 0 writes the backup, BackupAndRestore
 resumes, and the pair ends with the weights of one process trained on the whole batch."""
+import contextlib
 import os
 import socket
 import subprocess
@@ -113,3 +114,54 @@ def test_batch_that_does_not_divide_and_where_gradients_are_averaged(name, monke
                 hooks.initialize(["h:1", "h:2", "h:3"], 2, 0, 10.0)
     finally:
         kfront.config.set_backend("numpy")
+
+
+class CustomStep(kfront.Model):
+    """A user's train_step through ops.value_and_grad and optimizer.apply_gradients."""
+
+    def train_step(self, data):
+        x, y = data
+
+        def loss_fn(_):
+            return self.compute_loss(y=y, y_pred=self(x, training=True))
+        loss, grads = kfront.ops.value_and_grad(loss_fn)(self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return {"loss": loss}
+
+
+def test_gradients_pass_the_all_reduce_once_per_step(backend, monkeypatch):
+    """In-process, two processes faked and the all-reduce replaced by one that zeroes the
+    gradients and counts its calls: the built-in step and a user's train_step (compiled on
+    TensorFlow, eager elsewhere; eager across processes on JAX) send every step's gradients
+    through it once, so SGD leaves the weights unchanged; without DataParallel they change."""
+    calls = []
+    real = dist._hooks()
+
+    class Hooks:
+        REDUCES_IN_STEP = real.REDUCES_IN_STEP
+
+        @staticmethod
+        def all_reduce_mean(grads):
+            calls.append(len(grads))
+            return [kfront.ops.multiply(g, 0.0) for g in grads]
+
+    monkeypatch.setattr(dist, "_process_count", lambda: 2)
+    monkeypatch.setattr(dist, "_process_index", lambda: 0)
+    monkeypatch.setattr(dist, "_hooks", lambda: Hooks)
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    for cls in (kfront.Model, CustomStep):
+        for parallel in (True, False):
+            inputs = kfront.Input((3,))
+            model = cls(inputs, kfront.layers.Dense(1)(inputs))
+            model.compile(optimizer="sgd", loss="mse")
+            before = [np.array(w) for w in model.get_weights()]
+            calls.clear()
+            with dist.DataParallel(devices=["cpu:0", "cpu:1"]).scope() if parallel \
+                    else contextlib.nullcontext():
+                model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+            same = all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+            assert same is parallel, (cls.__name__, parallel)
+            # 2 gradients (kernel, bias) per step, 4 steps; TensorFlow: per trace (in-graph)
+            expected = 4 * [2] if parallel and backend != "tensorflow" else calls
+            assert calls == expected and set(calls) <= {2} and bool(calls) is parallel, \
+                (cls.__name__, calls)
