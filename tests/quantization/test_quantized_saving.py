@@ -47,6 +47,8 @@ def keras_files(keras, tmp_path_factory):
 
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_keras_quantized_files_load_in_kfront(backend, keras_files, mode):
+    if backend != "numpy" and mode != "int4":  # int4 has every kind of quantized variable
+        pytest.skip("the adapters load the int4 file (int8, float32 and zero-point variables)")
     folder, expected = keras_files[mode]
     model = kfront.saving.load_model(folder / f"{mode}.keras")
     assert model.layers[-1].dtype_policy.name == keras_policy_name(mode)
