@@ -519,6 +519,14 @@ class MeanMetricWrapper(Mean):
         if _is_loss(fn):
             self._direction = "down"
 
+    def __getstate__(self) -> dict:
+        """Pickle without the host evaluator (a closure, rebuilt from ``fn`` on unpickling)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_evaluate"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._evaluate = _host_evaluator(self._fn)
+
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         values = self._evaluate(_host(y_true), _host(y_pred), **self._fn_kwargs)
         super().update_state(values, sample_weight=sample_weight)

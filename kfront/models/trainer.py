@@ -519,6 +519,7 @@ class Trainer:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
+                _set_module_mode(self, training=True)
                 adapter.on_epoch_begin()
                 last = None if steps is None else steps - 1
                 for step, (bx, by, bsw) in batches.epoch():
@@ -543,6 +544,7 @@ class Trainer:
                     if self.stop_training:
                         break
                 adapter.on_epoch_end()
+                _set_module_mode(self, training=False)
                 if batches.ran_out:
                     self.stop_training = True
                 if not custom:
@@ -601,6 +603,7 @@ class Trainer:
         """
         from kfront import callbacks as cb
         self._assert_compiled("evaluate")
+        _set_module_mode(self, training=False)
         adapter = get_data_adapter(x, y, sample_weight, batch_size=batch_size, what="evaluate")
         batches = _EpochBatches(adapter, steps, "evaluate", 1)
         verbose = 1 if verbose == "auto" else verbose
@@ -655,6 +658,7 @@ class Trainer:
         """Model outputs for the data (any kind ``fit`` takes; targets are ignored) as numpy
         arrays (a list or dict of them for several outputs)."""
         from kfront.utils.data_utils import pack_x_y_sample_weight
+        _set_module_mode(self, training=False)
         adapter = get_data_adapter(x, batch_size=batch_size, shuffle=False, what="predict")
         custom = _overrides(type(self), "predict_step")
         outs = []
@@ -807,6 +811,16 @@ def _as_tensors(data):
     leaves, spec = tree.flatten(data)
     return tree.unflatten(spec, [None if v is None else ops.convert_to_tensor(v)
                                  for v in leaves])
+
+
+def _set_module_mode(model, training: bool) -> None:
+    """On torch, where a Model is a ``torch.nn.Module``: ``model.train()`` while ``fit`` runs
+    its batches, ``model.eval()`` for validation, ``evaluate`` and ``predict``, as Keras's torch
+    trainer does (layers still take ``training`` from their call argument)."""
+    from kfront import backends
+    base = getattr(backends.load(backends.active_name()), "layer_base", None)
+    if base is not None and isinstance(model, base):
+        model.train(training)
 
 
 def _overrides(cls, method: str) -> bool:

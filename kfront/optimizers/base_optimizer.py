@@ -280,6 +280,25 @@ class Optimizer:
         self._fast_path = f is not None and issubclass(f, u)
         self.built = True
 
+    def __getstate__(self) -> dict:
+        """Pickle without the tables keyed by variable identity (``id``), which
+        ``__setstate__`` rebuilds from the unpickled variables, so that a model unpickled
+        after training can train again."""
+        state = dict(self.__dict__)
+        state.pop("_trainable_variables_indices", None)
+        state.pop("_exclude_from_weight_decay", None)
+        state.pop("_exclude_from_weight_decay_cache", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "_trainable_variables" in state:
+            self._trainable_variables_indices = {
+                id(v): i for i, v in enumerate(self._trainable_variables)}
+        if "_exclude_from_weight_decay_vars" in state:
+            self._exclude_from_weight_decay = {id(v) for v in
+                                               self._exclude_from_weight_decay_vars}
+
     def _var_key(self, variable) -> int:
         return id(variable)
 
@@ -692,7 +711,8 @@ class Optimizer:
         if self.built:
             raise ValueError(f"{self.name}: `exclude_from_weight_decay()` can only be configured "
                              f"before the optimizer is built.")
-        self._exclude_from_weight_decay = {id(v) for v in (var_list or [])}
+        self._exclude_from_weight_decay_vars = list(var_list or [])
+        self._exclude_from_weight_decay = {id(v) for v in self._exclude_from_weight_decay_vars}
         self._exclude_from_weight_decay_pattern = (
             re.compile("|".join(set(var_names))) if var_names else None)
         self._exclude_from_weight_decay_cache: dict = {}
