@@ -52,3 +52,7 @@ __all__ += ["applications"]
 from kfront import wrappers  # noqa: E402
 
 __all__ += ["wrappers"]
+
+from kfront import export  # noqa: E402
+
+__all__ += ["export"]

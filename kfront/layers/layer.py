@@ -29,11 +29,16 @@ def snake_case(name: str) -> str:
 
 
 class InputSpec:
-    """What a layer accepts: ``ndim`` / ``min_ndim`` and fixed sizes of some ``axes``."""
+    """What a layer accepts: ``ndim`` / ``min_ndim`` and fixed sizes of some ``axes``; a full
+    ``shape`` (which sets ``ndim``) and ``name`` describe an exported endpoint's inputs."""
 
     def __init__(self, ndim: int | None = None, min_ndim: int | None = None,
-                 axes: dict | None = None, dtype=None, allow_last_axis_squeeze=False, name=None):
+                 axes: dict | None = None, dtype=None, allow_last_axis_squeeze=False, name=None,
+                 shape=None):
         self.ndim, self.min_ndim, self.axes, self.dtype = ndim, min_ndim, axes or {}, dtype
+        self.shape, self.name = None if shape is None else tuple(shape), name
+        if shape is not None:
+            self.ndim = len(shape)
 
 
 def _check_spec(layer, spec: InputSpec, shape: tuple, index: int = 0) -> None:
@@ -404,6 +409,9 @@ class Layer(_BackendLayer):
         autocast = self.autocast and self._dtype in _FLOATS
         out = []
         for x in leaves:
+            if isinstance(x, np.ndarray) and x.dtype.kind in "USO":
+                out.append(x)  # text stays a NumPy array (only host layers take it), no policy
+                continue
             if not (B.is_tensor(x) or isinstance(x, B.Variable) or type(x).__name__ == "Tensor"):
                 x = ops.convert_to_tensor(x)
             if autocast:
@@ -483,11 +491,20 @@ class Layer(_BackendLayer):
         config), ``None`` when it was built without one."""
         if self._build_shapes is None:
             return None
+        several = self.__dict__.get("_build_shapes_dict") or {}
+        if len(several) > 1:  # built from several tensor arguments: Keras's shapes_dict
+            return {"shapes_dict": {k: _shape_lists(v) for k, v in several.items()}}
         return {"input_shape": _shape_lists(self._build_shapes)}
 
     def build_from_config(self, config: dict) -> None:
         """Build from ``get_build_config()`` output, so the weights exist before loading."""
         shape = (config or {}).get("input_shape")
+        if shape is None and len((config or {}).get("shapes_dict") or ()) > 1 \
+                and not self.built and len(inspect.signature(self.build).parameters) > 1:
+            from kfront.layers.input_layer import build_from_shapes_dict
+            build_from_shapes_dict(self, {k: _shape_tuples(v)
+                                          for k, v in config["shapes_dict"].items()})
+            return
         if shape is None and "shapes_dict" in (config or {}):
             shapes = list(config["shapes_dict"].values())
             shape = shapes[0] if len(shapes) == 1 else shapes

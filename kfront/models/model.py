@@ -191,6 +191,33 @@ class Model(Trainer, Layer):
         from kfront.saving.serialization_lib import serialize_keras_object
         return json.dumps(serialize_keras_object(self), **kwargs)
 
+    def export(self, filepath, format: str = "tf_saved_model", verbose: bool | None = None,
+               input_signature=None, **kwargs) -> None:
+        """Export the model's forward pass for inference as a TensorFlow SavedModel whose
+        endpoint ``serve`` (also ``serving_default``) computes it; ``tf.saved_model.load``
+        reloads it without kfront. ``input_signature``: a list of ``InputSpec`` /
+        ``KerasTensor`` / tensor structures, one per argument (default: the model's inputs).
+        On the numpy, torch and jax backends the model is rebuilt on TensorFlow from its
+        config and weights. Formats "onnx", "openvino", "litert" and "torch" are not
+        supported (see ``kfront.export.ExportArchive`` for custom endpoints).
+
+        Example:
+            >>> import tempfile, kfront
+            >>> from kfront import layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+            >>> m.export(tempfile.mkdtemp(), verbose=False)
+        """
+        formats = ("tf_saved_model", "onnx", "openvino", "litert", "torch")
+        if format not in formats:
+            raise ValueError(f"Unrecognized format={format}. Supported formats are: "
+                             f"{list(formats)}.")
+        if format != "tf_saved_model":
+            raise NotImplementedError(f'Model.export(format="{format}") is not supported by '
+                                      'kfront; use format="tf_saved_model"')
+        from kfront.export import export_saved_model
+        export_saved_model(self, filepath, verbose=verbose, input_signature=input_signature,
+                           **kwargs)
+
 
 def _functional_arguments(args, kwargs) -> bool:
     """Keras's test for ``Model(inputs, outputs)`` arguments."""
