@@ -93,7 +93,7 @@ def test_functions_beyond_a_tracked_call(backend, tmp_path):
         return
     # on TensorFlow any function traces, untracked variables included (as Keras)
     archive.add_endpoint("twice", lambda x: model(x, training=False) * 2, input_signature=spec)
-    traced = tf.function(lambda x: model(x) + 1.0)
+    traced = tf.function(lambda x: model(x) + 1.0, autograph=False)  # autograph: slow
     traced(tf.constant(X))
     archive.add_endpoint("plus_one", traced)
     archive.write_out(tmp_path / "fns", verbose=False)
