@@ -42,8 +42,8 @@ def _transition_block(x, reduction: float, name: str):
     return layers.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)
 
 
-def build(blocks: tuple, weights_name: str, include_top: bool, weights, input_tensor,
-          input_shape, pooling, classes: int, classifier_activation, name: str):
+def _build(blocks: tuple, weights_name: str, include_top: bool, weights, input_tensor,
+           input_shape, pooling, classes: int, classifier_activation, name: str):
     """A DenseNet with ``blocks`` conv blocks in each of its four dense blocks."""
     if not _base.channels_last():
         raise ValueError("DenseNet does not support the `channels_first` image data format. "
@@ -98,8 +98,8 @@ def DenseNet121(include_top: bool = True, weights="imagenet", input_tensor=None,
         >>> DenseNet121(weights=None, include_top=False, input_shape=(32, 32, 3)).count_params()
         7037504
     """
-    return build((6, 12, 24, 16), "densenet121", include_top, weights, input_tensor,
-                 input_shape, pooling, classes, classifier_activation, name)
+    return _build((6, 12, 24, 16), "densenet121", include_top, weights, input_tensor,
+                  input_shape, pooling, classes, classifier_activation, name)
 
 
 def DenseNet169(include_top: bool = True, weights="imagenet", input_tensor=None,
@@ -113,8 +113,8 @@ def DenseNet169(include_top: bool = True, weights="imagenet", input_tensor=None,
         >>> inspect.signature(DenseNet169).parameters["name"].default
         'densenet169'
     """
-    return build((6, 12, 32, 32), "densenet169", include_top, weights, input_tensor,
-                 input_shape, pooling, classes, classifier_activation, name)
+    return _build((6, 12, 32, 32), "densenet169", include_top, weights, input_tensor,
+                  input_shape, pooling, classes, classifier_activation, name)
 
 
 def DenseNet201(include_top: bool = True, weights="imagenet", input_tensor=None,
@@ -128,8 +128,8 @@ def DenseNet201(include_top: bool = True, weights="imagenet", input_tensor=None,
         >>> inspect.signature(DenseNet201).parameters["name"].default
         'densenet201'
     """
-    return build((6, 12, 48, 32), "densenet201", include_top, weights, input_tensor,
-                 input_shape, pooling, classes, classifier_activation, name)
+    return _build((6, 12, 48, 32), "densenet201", include_top, weights, input_tensor,
+                  input_shape, pooling, classes, classifier_activation, name)
 
 
 preprocess_input = preprocessor("torch")

@@ -53,7 +53,13 @@ IMAGENET_STDDEV_RGB = [0.229, 0.224, 0.225]
 
 
 def round_filters(filters: float, width_coefficient: float, divisor: int = 8) -> int:
-    """``filters`` scaled by the width coefficient, rounded to a multiple of ``divisor``."""
+    """``filters`` scaled by the width coefficient, rounded to a multiple of ``divisor``.
+
+    Example:
+        >>> from kfront.applications.efficientnet import round_filters
+        >>> round_filters(32, 1.1), round_filters(1280, 2.0)
+        (32, 2560)
+    """
     filters *= width_coefficient
     new_filters = max(divisor, int(filters + divisor / 2) // divisor * divisor)
     if new_filters < 0.9 * filters:
@@ -64,7 +70,15 @@ def round_filters(filters: float, width_coefficient: float, divisor: int = 8) ->
 def block(inputs, activation="swish", drop_rate: float = 0.0, name: str = "",
           filters_in: int = 32, filters_out: int = 16, kernel_size: int = 3, strides: int = 1,
           expand_ratio: int = 1, se_ratio: float = 0.0, id_skip: bool = True):
-    """One inverted residual block (MBConv) with squeeze-and-excitation."""
+    """One inverted residual block (MBConv) with squeeze-and-excitation.
+
+    Example:
+        >>> from kfront import layers
+        >>> from kfront.applications.efficientnet import block
+        >>> block(layers.Input((8, 8, 16)), filters_in=16, filters_out=16, se_ratio=0.25,
+        ...       name="b_").shape
+        (None, 8, 8, 16)
+    """
     axis = _base.bn_axis()
     filters = filters_in * expand_ratio
     x = inputs

@@ -59,7 +59,13 @@ DEFAULT_BLOCKS_ARGS = {
 
 def round_filters(filters: float, width_coefficient: float, min_depth: int,
                   depth_divisor: int) -> int:
-    """``filters`` scaled by the width coefficient, rounded to a multiple of the divisor."""
+    """``filters`` scaled by the width coefficient, rounded to a multiple of the divisor.
+
+    Example:
+        >>> from kfront.applications.efficientnet_v2 import round_filters
+        >>> round_filters(32, 1.2, 8, 8)
+        40
+    """
     filters *= width_coefficient
     minimum = min_depth or depth_divisor
     return int(max(minimum, int(filters + depth_divisor / 2) // depth_divisor * depth_divisor))

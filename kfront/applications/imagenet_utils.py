@@ -160,7 +160,13 @@ def decode_predictions(preds, top: int = 5) -> list:
 
 def decoder():
     """The ``decode_predictions`` a model module re-exports (Keras's modules all decode with
-    the ImageNet class index)."""
+    the ImageNet class index).
+
+    Example:
+        >>> from kfront.applications import imagenet_utils
+        >>> imagenet_utils.decoder().__name__
+        'decode_predictions'
+    """
     def decode(preds, top: int = 5) -> list:
         return decode_predictions(preds, top=top)
     decode.__doc__ = decode_predictions.__doc__

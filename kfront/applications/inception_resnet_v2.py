@@ -42,7 +42,14 @@ class CustomScaleLayer(layers.Layer):
 
 def conv2d_bn(x, filters: int, kernel_size, strides: int = 1, padding: str = "same",
               activation="relu", use_bias: bool = False, name: str | None = None):
-    """Conv2D, then (without bias) BatchNormalization with no scale, then the activation."""
+    """Conv2D, then (without bias) BatchNormalization with no scale, then the activation.
+
+    Example:
+        >>> from kfront import layers
+        >>> from kfront.applications.inception_resnet_v2 import conv2d_bn
+        >>> conv2d_bn(layers.Input((8, 8, 3)), 4, 3, strides=2, padding="valid").shape
+        (None, 3, 3, 4)
+    """
     x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=use_bias,
                       name=name)(x)
     if not use_bias:
@@ -69,7 +76,14 @@ _BLOCKS = {
 
 def inception_resnet_block(x, scale: float, block_type: str, block_idx: int,
                            activation="relu"):
-    """An Inception-ResNet block: branches, concatenation, 1x1 conv, scaled residual."""
+    """An Inception-ResNet block: branches, concatenation, 1x1 conv, scaled residual.
+
+    Example:
+        >>> from kfront import layers
+        >>> from kfront.applications.inception_resnet_v2 import inception_resnet_block
+        >>> inception_resnet_block(layers.Input((5, 5, 320)), 0.17, "block35", 1).shape
+        (None, 5, 5, 320)
+    """
     if block_type not in _BLOCKS:
         raise ValueError('Unknown Inception-ResNet block type. Expects "block35", "block17" or '
                          f'"block8", but got: {block_type}')

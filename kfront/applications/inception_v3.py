@@ -21,7 +21,14 @@ WEIGHTS_HASHES = ("9a0d58056eeedaa3f26cb7ebd46da564", "bcbd6486424b2319ff4ef7d52
 
 def conv2d_bn(x, filters: int, num_row: int, num_col: int, padding: str = "same",
               strides=(1, 1), name: str | None = None):
-    """Conv2D (no bias), BatchNormalization (no scale) and ReLU."""
+    """Conv2D (no bias), BatchNormalization (no scale) and ReLU.
+
+    Example:
+        >>> from kfront import layers
+        >>> from kfront.applications.inception_v3 import conv2d_bn
+        >>> conv2d_bn(layers.Input((8, 8, 3)), 4, 1, 7).shape
+        (None, 8, 8, 4)
+    """
     x = layers.Conv2D(filters, (num_row, num_col), strides=strides, padding=padding,
                       use_bias=False, name=None if name is None else f"{name}_conv")(x)
     x = layers.BatchNormalization(axis=_base.bn_axis(), scale=False,

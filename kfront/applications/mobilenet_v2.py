@@ -23,7 +23,13 @@ _BLOCKS = ((16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6
 
 
 def make_divisible(v: float, divisor: int = 8, min_value: int | None = None) -> int:
-    """``v`` rounded to a multiple of ``divisor``, never below 90% of ``v`` (Keras's rule)."""
+    """``v`` rounded to a multiple of ``divisor``, never below 90% of ``v`` (Keras's rule).
+
+    Example:
+        >>> from kfront.applications.mobilenet_v2 import make_divisible
+        >>> make_divisible(32 * 0.35), make_divisible(1280 * 1.4)
+        (16, 1792)
+    """
     min_value = divisor if min_value is None else min_value
     new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
     return new_v + divisor if new_v < 0.9 * v else new_v

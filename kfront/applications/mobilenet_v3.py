@@ -127,9 +127,9 @@ def _input_shape(input_shape, input_tensor):
     return tuple(input_shape)
 
 
-def build(blocks: tuple, last_point_ch: int, model_type: str, input_shape, alpha: float,
-          minimalistic: bool, include_top: bool, weights, input_tensor, classes: int, pooling,
-          dropout_rate: float, classifier_activation, include_preprocessing: bool, name: str):
+def _build(blocks: tuple, last_point_ch: int, model_type: str, input_shape, alpha: float,
+           minimalistic: bool, include_top: bool, weights, input_tensor, classes: int, pooling,
+           dropout_rate: float, classifier_activation, include_preprocessing: bool, name: str):
     """A MobileNetV3 from its table of inverted residual ``blocks``."""
     _base.check_weights(weights, include_top, classes)
     input_shape = _input_shape(input_shape, input_tensor)
@@ -215,9 +215,9 @@ def MobileNetV3Small(input_shape=None, alpha: float = 1.0, minimalistic: bool = 
         >>> MobileNetV3Small(weights=None, input_shape=(32, 32, 3)).output_shape
         (None, 1000)
     """
-    return build(_SMALL, 1024, "small", input_shape, alpha, minimalistic, include_top, weights,
-                 input_tensor, classes, pooling, dropout_rate, classifier_activation,
-                 include_preprocessing, name)
+    return _build(_SMALL, 1024, "small", input_shape, alpha, minimalistic, include_top, weights,
+                  input_tensor, classes, pooling, dropout_rate, classifier_activation,
+                  include_preprocessing, name)
 
 
 def MobileNetV3Large(input_shape=None, alpha: float = 1.0, minimalistic: bool = False,
@@ -233,9 +233,9 @@ def MobileNetV3Large(input_shape=None, alpha: float = 1.0, minimalistic: bool = 
         ...                  input_shape=(32, 32, 3)).name
         'MobileNetV3Large'
     """
-    return build(_LARGE, 1280, "large", input_shape, alpha, minimalistic, include_top, weights,
-                 input_tensor, classes, pooling, dropout_rate, classifier_activation,
-                 include_preprocessing, name)
+    return _build(_LARGE, 1280, "large", input_shape, alpha, minimalistic, include_top, weights,
+                  input_tensor, classes, pooling, dropout_rate, classifier_activation,
+                  include_preprocessing, name)
 
 
 preprocess_input = preprocessor(None)

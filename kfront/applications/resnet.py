@@ -62,7 +62,7 @@ def _block_v2(x, filters: int, stride: int = 1, conv_shortcut: bool = False, nam
     return layers.Add(name=f"{name}_out")([shortcut, x])
 
 
-def stack_v1(x, filters: int, blocks: int, stride1: int = 2, name: str = ""):
+def _stack_v1(x, filters: int, blocks: int, stride1: int = 2, name: str = ""):
     """A stack of ``blocks`` bottleneck blocks (ResNet v1); the first one strides."""
     x = _block_v1(x, filters, stride=stride1, name=f"{name}_block1")
     for i in range(2, blocks + 1):
@@ -70,7 +70,7 @@ def stack_v1(x, filters: int, blocks: int, stride1: int = 2, name: str = ""):
     return x
 
 
-def stack_v2(x, filters: int, blocks: int, stride1: int = 2, name: str = ""):
+def _stack_v2(x, filters: int, blocks: int, stride1: int = 2, name: str = ""):
     """A stack of ``blocks`` pre-activation blocks (ResNet v2); the last one strides."""
     x = _block_v2(x, filters, conv_shortcut=True, name=f"{name}_block1")
     for i in range(2, blocks):
@@ -78,8 +78,8 @@ def stack_v2(x, filters: int, blocks: int, stride1: int = 2, name: str = ""):
     return _block_v2(x, filters, stride=stride1, name=f"{name}_block{blocks}")
 
 
-def build(depths: tuple, preact: bool, weights_name: str, include_top: bool, weights,
-          input_tensor, input_shape, pooling, classes: int, classifier_activation, name: str):
+def _build(depths: tuple, preact: bool, weights_name: str, include_top: bool, weights,
+           input_tensor, input_shape, pooling, classes: int, classifier_activation, name: str):
     """A ResNet (v1 when ``preact`` is False, else v2) with ``depths`` blocks per stage."""
     _base.check_weights(weights, include_top, classes)
     input_shape = _base.obtain_input_shape(input_shape, 224, 32, include_top, weights)
@@ -93,9 +93,9 @@ def build(depths: tuple, preact: bool, weights_name: str, include_top: bool, wei
     for stage, (filters, blocks) in enumerate(zip((64, 128, 256, 512), depths)):
         stage_name = f"conv{stage + 2}"
         if preact:
-            x = stack_v2(x, filters, blocks, stride1=1 if stage == 3 else 2, name=stage_name)
+            x = _stack_v2(x, filters, blocks, stride1=1 if stage == 3 else 2, name=stage_name)
         else:
-            x = stack_v1(x, filters, blocks, stride1=1 if stage == 0 else 2, name=stage_name)
+            x = _stack_v1(x, filters, blocks, stride1=1 if stage == 0 else 2, name=stage_name)
     if preact:
         x = layers.Activation("relu", name="post_relu")(_bn("post_bn")(x))
     if include_top:
@@ -131,8 +131,8 @@ def ResNet50(include_top: bool = True, weights="imagenet", input_tensor=None, in
         >>> ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3)).count_params()
         23587712
     """
-    return build((3, 4, 6, 3), False, "resnet50", include_top, weights, input_tensor,
-                 input_shape, pooling, classes, classifier_activation, name)
+    return _build((3, 4, 6, 3), False, "resnet50", include_top, weights, input_tensor,
+                  input_shape, pooling, classes, classifier_activation, name)
 
 
 def ResNet101(include_top: bool = True, weights="imagenet", input_tensor=None, input_shape=None,
@@ -146,8 +146,8 @@ def ResNet101(include_top: bool = True, weights="imagenet", input_tensor=None, i
         >>> inspect.signature(ResNet101).parameters["name"].default
         'resnet101'
     """
-    return build((3, 4, 23, 3), False, "resnet101", include_top, weights, input_tensor,
-                 input_shape, pooling, classes, classifier_activation, name)
+    return _build((3, 4, 23, 3), False, "resnet101", include_top, weights, input_tensor,
+                  input_shape, pooling, classes, classifier_activation, name)
 
 
 def ResNet152(include_top: bool = True, weights="imagenet", input_tensor=None, input_shape=None,
@@ -161,8 +161,8 @@ def ResNet152(include_top: bool = True, weights="imagenet", input_tensor=None, i
         >>> inspect.signature(ResNet152).parameters["name"].default
         'resnet152'
     """
-    return build((3, 8, 36, 3), False, "resnet152", include_top, weights, input_tensor,
-                 input_shape, pooling, classes, classifier_activation, name)
+    return _build((3, 8, 36, 3), False, "resnet152", include_top, weights, input_tensor,
+                  input_shape, pooling, classes, classifier_activation, name)
 
 
 preprocess_input = preprocessor("caffe")

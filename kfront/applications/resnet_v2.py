@@ -23,8 +23,8 @@ def ResNet50V2(include_top: bool = True, weights="imagenet", input_tensor=None,
         >>> ResNet50V2(weights=None, include_top=False, input_shape=(32, 32, 3)).count_params()
         23564800
     """
-    return resnet.build((3, 4, 6, 3), True, "resnet50v2", include_top, weights, input_tensor,
-                        input_shape, pooling, classes, classifier_activation, name)
+    return resnet._build((3, 4, 6, 3), True, "resnet50v2", include_top, weights, input_tensor,
+                         input_shape, pooling, classes, classifier_activation, name)
 
 
 def ResNet101V2(include_top: bool = True, weights="imagenet", input_tensor=None,
@@ -38,8 +38,8 @@ def ResNet101V2(include_top: bool = True, weights="imagenet", input_tensor=None,
         >>> inspect.signature(ResNet101V2).parameters["name"].default
         'resnet101v2'
     """
-    return resnet.build((3, 4, 23, 3), True, "resnet101v2", include_top, weights, input_tensor,
-                        input_shape, pooling, classes, classifier_activation, name)
+    return resnet._build((3, 4, 23, 3), True, "resnet101v2", include_top, weights, input_tensor,
+                         input_shape, pooling, classes, classifier_activation, name)
 
 
 def ResNet152V2(include_top: bool = True, weights="imagenet", input_tensor=None,
@@ -53,8 +53,8 @@ def ResNet152V2(include_top: bool = True, weights="imagenet", input_tensor=None,
         >>> inspect.signature(ResNet152V2).parameters["name"].default
         'resnet152v2'
     """
-    return resnet.build((3, 8, 36, 3), True, "resnet152v2", include_top, weights, input_tensor,
-                        input_shape, pooling, classes, classifier_activation, name)
+    return resnet._build((3, 8, 36, 3), True, "resnet152v2", include_top, weights, input_tensor,
+                         input_shape, pooling, classes, classifier_activation, name)
 
 
 preprocess_input = preprocessor("tf")

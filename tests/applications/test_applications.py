@@ -172,7 +172,7 @@ def test_deep_resnets_and_densenets_have_keras_stacks(keras, monkeypatch):
             version = "v2" if fn.endswith("V2") else "v1"
             theirs = _calls(monkeypatch, kres, [f"stack_residual_blocks_{version}"],
                             getattr(ka, fn), **small)
-            ours = _calls(monkeypatch, apps.resnet, [f"stack_{version}"], getattr(apps, fn),
+            ours = _calls(monkeypatch, apps.resnet, [f"_stack_{version}"], getattr(apps, fn),
                           **small)
             assert [tuple(a.values()) for _, a in ours] == [
                 tuple(a.values()) for _, a in theirs] and ours, fn
