@@ -51,9 +51,9 @@ class Dense(QuantizedLayerMixin, Layer):
                      if self.use_bias else None)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         if self.quantization_mode:
-            x = self.quantized_call(inputs)
+            x = self.quantized_call(inputs, training=training)
         else:
             x = ops.matmul(inputs, self.kernel)
         if self.bias is not None:

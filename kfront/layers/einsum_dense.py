@@ -191,7 +191,7 @@ class EinsumDense(QuantizedLayerMixin, Layer):
 
     def call(self, inputs, training=None):
         if self.quantization_mode:
-            x = self.quantized_call(inputs)
+            x = self.quantized_call(inputs, training=training)
         else:
             x = einsum2(self.equation, inputs, self.kernel)
         if self.bias is not None:

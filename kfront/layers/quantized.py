@@ -12,7 +12,9 @@ the quantized computation.
   Keras).
 - ``float8``: inputs and kernel quantize-dequantized through float8_e4m3fn with their scales
   (Dense and EinsumDense). kfront keeps the scales and amax histories as non-trainable
-  weights and does not update them in training (Keras overwrites them with their gradients).
+  weights; in training the inputs' and kernel's are updated in the forward pass with Keras's
+  delayed-scaling rule (Keras overwrites them with their "gradients"); the output-gradient
+  scale and history are not updated.
 - ``gptq`` / ``awq``: the configs and policies exist; ``quantize`` raises NotImplementedError.
 
 Example:
@@ -403,14 +405,14 @@ class QuantizedLayerMixin:
         return [c for c in w_spec if c in in_spec and c not in out_spec]
 
     # ---- calls ---------------------------------------------------------------------------------
-    def quantized_call(self, inputs):
+    def quantized_call(self, inputs, training=None):
         """The layer's output in its quantization mode (before bias and activation for Dense
         and EinsumDense, which ``call`` adds)."""
         mode = self.quantization_mode
         if self._quantization_kind == "embedding":
             return self._embedding_call(inputs, mode)
         if mode == "float8":
-            return self._float8_product(inputs)
+            return self._float8_product(inputs, training)
         if mode == "int4" and self.inputs_quantizer is None:
             return self._product(inputs, self._dequantized_kernel())
         compute = self.compute_dtype
@@ -527,14 +529,28 @@ class QuantizedLayerMixin:
         scale = ops.take(ops.convert_to_tensor(self.embeddings_scale), ids, axis=0)
         return ops.divide(rows, ops.expand_dims(scale, -1))
 
-    def _float8_product(self, inputs):
+    def _float8_product(self, inputs, training=None):
         compute = self.compute_dtype
+        kernel_value = ops.convert_to_tensor(self.kernel)
         x = _straight_through_qdq(inputs, ops.convert_to_tensor(self.inputs_scale),
                                   "float8_e4m3fn", compute)
-        kernel = _straight_through_qdq(ops.convert_to_tensor(self.kernel),
-                                       ops.convert_to_tensor(self.kernel_scale),
+        kernel = _straight_through_qdq(kernel_value, ops.convert_to_tensor(self.kernel_scale),
                                        "float8_e4m3fn", compute)
+        if training:  # delayed scaling: the next step's scales from the amax histories
+            for prefix, value in (("inputs", inputs), ("kernel", kernel_value)):
+                self._update_float8_scale(prefix, ops.stop_gradient(value))
         return self._product(x, kernel)
+
+    def _update_float8_scale(self, prefix: str, value) -> None:
+        """Keras's float8 training update of ``<prefix>_scale`` and ``<prefix>_amax_history``
+        (Keras delivers them as gradients that overwrite the variables; kfront assigns them
+        in the forward pass, as BatchNormalization its statistics). The output-gradient
+        scale is not updated."""
+        scale, history = getattr(self, f"{prefix}_scale"), getattr(self, f"{prefix}_amax_history")
+        old_scale, old_history = ops.convert_to_tensor(scale), ops.convert_to_tensor(history)
+        scale.assign(q.compute_float8_scale(ops.max(old_history, axis=0), old_scale,
+                                            q._FLOAT8["float8_e4m3fn"][0]))
+        history.assign(q.compute_float8_amax_history(value, old_history))
 
     def _bias_for_call(self):
         """The bias as ``call`` adds it (a float8 layer rounds a float32 bias to bfloat16 and

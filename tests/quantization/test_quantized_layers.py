@@ -239,3 +239,25 @@ def test_reversible_embedding_int8_equals_keras(keras):
         theirs.save_own_variables(store)
         assert [tuple(np.shape(v)) for v in store.values()] == \
             [tuple(v.shape) for v in ours._variables_in_saving_order()]
+
+
+def test_float8_training_updates_scales_as_keras(keras):
+    """Delayed scaling: after two SGD steps the inputs' and kernel's scales and amax histories
+    equal Keras's (the kernel's to the output-gradient rounding kfront does not apply)."""
+    x = np.random.RandomState(0).randn(8, 6).astype("float32") * 3
+    y = np.random.RandomState(1).randn(8, 3).astype("float32")
+    theirs = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])
+    ours = kfront.Sequential([layers.Input((6,)), layers.Dense(3)])
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    for model, lib in ((theirs, keras), (ours, kfront)):
+        model.quantize("float8")
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    a, b = theirs.layers[0], ours.layers[0]
+    np.testing.assert_allclose(b.inputs_scale.numpy(), np.asarray(a.inputs_scale), rtol=1e-6)
+    np.testing.assert_allclose(b.inputs_amax_history.numpy(), np.asarray(a.inputs_amax_history),
+                               rtol=1e-6)
+    np.testing.assert_allclose(b.kernel_scale.numpy(), np.asarray(a.kernel_scale), rtol=1e-6)
+    np.testing.assert_allclose(b.kernel_amax_history.numpy(), np.asarray(a.kernel_amax_history),
+                               rtol=1e-2)
+    assert b.inputs_amax_history.numpy()[0] == pytest.approx(np.abs(x[4:]).max())
