@@ -18,6 +18,7 @@ Example:
 """
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
@@ -43,6 +44,20 @@ def _tensorboard_protos():
                           "TensorFlow): `pip install tensorboard` or `pip install "
                           f"kfront[tensorboard]`. Import failed with: {error}") from error
     return event_pb2, summary_pb2, tensor_pb2, types_pb2, RecordWriter
+
+
+def _png(image: np.ndarray) -> bytes:
+    """``image`` (height, width, 1 | 3 | 4 channels of uint8) encoded as PNG by Pillow."""
+    try:
+        from PIL import Image
+    except ImportError as error:
+        raise ImportError("TensorBoard(write_images=True) encodes images with Pillow: `pip "
+                          "install pillow` or `pip install kfront[image]`. Import failed with: "
+                          f"{error}") from error
+    mode = {1: "L", 3: "RGB", 4: "RGBA"}[image.shape[-1]]
+    buffer = io.BytesIO()
+    Image.fromarray(image[..., 0] if mode == "L" else image, mode=mode).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 class EventFileWriter:
@@ -109,6 +124,29 @@ class EventFileWriter:
         self._add(self._summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=metadata),
                   step)
 
+    def add_images(self, tag: str, images, step: int, max_outputs: int = 3) -> None:
+        """Images ``(k, height, width, channels)`` (1, 3 or 4 channels) as ``tf.summary.image``
+        writes them: floats taken in [0, 1] (scaled by 255.5 and clipped, as
+        ``tf.image.convert_image_dtype``), the first ``max_outputs`` encoded as PNG (Pillow,
+        the ``image`` extra) in a string tensor ``[width, height, png...]`` for the ``images``
+        plugin."""
+        images = np.asarray(images)
+        if images.ndim != 4 or images.shape[-1] not in (1, 3, 4):
+            raise ValueError(f"add_images: expected images of shape (k, height, width, "
+                             f"channels) with 1, 3 or 4 channels; got shape {images.shape}")
+        if images.dtype != np.uint8:
+            images = np.clip(images.astype("float64") * 255.5, 0, 255).astype(np.uint8)
+        pngs = [_png(image) for image in images[:max_outputs]]
+        tensor = self._tensor_pb2.TensorProto(
+            dtype=self._types_pb2.DT_STRING,
+            string_val=[str(images.shape[2]).encode(), str(images.shape[1]).encode(), *pngs])
+        tensor.tensor_shape.dim.add(size=2 + len(pngs))
+        metadata = self._summary_pb2.SummaryMetadata(
+            plugin_data=self._summary_pb2.SummaryMetadata.PluginData(plugin_name="images"),
+            data_class=self._summary_pb2.DATA_CLASS_BLOB_SEQUENCE)
+        self._add(self._summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=metadata),
+                  step)
+
     def flush(self) -> None:
         self._records.flush()
 
@@ -139,12 +177,17 @@ class TensorBoard(Callback):
         log_dir: folder of the run.
         histogram_freq: epochs between weight histograms (0: none).
         write_graph: write the model's config for the Graphs tab.
-        write_images: not supported (NotImplementedError when True).
+        write_images: with the histograms, write each weight as an image
+            ``<weight.path>/image`` (biases as a row, kernels transposed to be wide,
+            3-D kernels one image per channel), as Keras; needs Pillow.
         write_steps_per_second: log ``batch_steps_per_second`` / ``epoch_steps_per_second``.
         update_freq: ``"epoch"``, ``"batch"`` (every batch) or an integer number of batches.
         profile_batch: must be 0 (profiling is not supported).
-        embeddings_freq: must be 0 (the embedding projector is not supported).
-        embeddings_metadata: unused (embeddings are not supported).
+        embeddings_freq: epochs between saves of the weights for the embedding projector
+            (``log_dir/train/keras_embedding.ckpt-<epoch>.weights.h5``); when set,
+            ``log_dir/projector_config.pbtxt`` names each ``Embedding`` layer, as Keras 3.
+        embeddings_metadata: a metadata file for every embedding, or a dict from
+            ``Embedding`` layer names to metadata files.
 
     Example:
         >>> import tempfile, numpy as np
@@ -171,12 +214,13 @@ class TensorBoard(Callback):
         if not isinstance(histogram_freq, int) or histogram_freq < 0:
             raise ValueError("TensorBoard: `histogram_freq` should be a non-negative integer. "
                              f"Received: histogram_freq={histogram_freq!r}")
-        for name, value in (("write_images", write_images), ("profile_batch", profile_batch),
-                            ("embeddings_freq", embeddings_freq)):
-            if value:
-                raise NotImplementedError(f"TensorBoard: `{name}` is not supported by kfront "
-                                          f"(received {name}={value!r}); leave it at its "
-                                          "default.")
+        if profile_batch:
+            raise NotImplementedError("TensorBoard: `profile_batch` is not supported by kfront "
+                                      f"(received profile_batch={profile_batch!r}); leave it at "
+                                      "its default.")
+        if not isinstance(embeddings_freq, int) or embeddings_freq < 0:
+            raise ValueError("TensorBoard: `embeddings_freq` should be a non-negative integer. "
+                             f"Received: embeddings_freq={embeddings_freq!r}")
         self.log_dir = str(log_dir)
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
@@ -204,6 +248,35 @@ class TensorBoard(Callback):
                                  "config": model.get_config()}, default=str)
             self._writer("train").add_text_tensor("keras", config, step=0,
                                                   plugin_name="graph_keras_model", content=b"1")
+        if self.embeddings_freq:
+            self._configure_embeddings()
+
+    def _configure_embeddings(self) -> None:
+        """``log_dir/projector_config.pbtxt`` for the projector plugin, as Keras 3 writes it."""
+        _tensorboard_protos()  # the clear error when tensorboard is missing
+        from google.protobuf import text_format
+        from tensorboard.plugins.projector import projector_config_pb2
+
+        from kfront.layers import Embedding
+        config = projector_config_pb2.ProjectorConfig()
+        metadata = self.embeddings_metadata
+        unused = dict(metadata) if isinstance(metadata, dict) else {}
+        for layer in self.model.layers:
+            if isinstance(layer, Embedding):
+                embedding = config.embeddings.add()
+                # Keras's name: that of the first weights of a TF checkpoint
+                embedding.tensor_name = \
+                    "layer_with_weights-0/embeddings/.ATTRIBUTES/VARIABLE_VALUE"
+                if isinstance(metadata, str):
+                    embedding.metadata_path = metadata
+                elif layer.name in unused:
+                    embedding.metadata_path = unused.pop(layer.name)
+        if unused:
+            raise ValueError("TensorBoard: unrecognized `Embedding` layer names passed to the "
+                             f"`embeddings_metadata` argument: {list(unused)}")
+        os.makedirs(self.log_dir, exist_ok=True)
+        with open(os.path.join(self.log_dir, "projector_config.pbtxt"), "w") as f:
+            f.write(text_format.MessageToString(config))
 
     def _close_writers(self) -> None:
         for writer in self._writers.values():
@@ -285,6 +358,10 @@ class TensorBoard(Callback):
                     writer.add_scalar(f"epoch_{name}", value, epoch)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._log_weights(epoch)
+        if self.embeddings_freq and epoch % self.embeddings_freq == 0:
+            os.makedirs(os.path.join(self.log_dir, "train"), exist_ok=True)
+            self.model.save_weights(os.path.join(
+                self.log_dir, "train", f"keras_embedding.ckpt-{epoch}.weights.h5"))
         for writer in self._writers.values():
             writer.flush()
 
@@ -294,4 +371,27 @@ class TensorBoard(Callback):
         for layer in self.model.layers:
             for weight in layer.weights:
                 name = str(getattr(weight, "path", weight.name)).replace(":", "_")
-                writer.add_histogram(f"{name}/histogram", ops.convert_to_numpy(weight), epoch)
+                value = ops.convert_to_numpy(weight)
+                writer.add_histogram(f"{name}/histogram", value, epoch)
+                if self.write_images:
+                    image = _weight_image(value)
+                    if image is not None:
+                        writer.add_images(f"{name}/image", image, epoch)
+
+
+def _weight_image(w: np.ndarray) -> np.ndarray | None:
+    """A weight as Keras's ``TensorBoard._log_weight_as_image`` shows it, ``(k, h, w, c)``
+    images, or None where it shows none."""
+    from kfront import config
+    w = np.squeeze(w)
+    if w.ndim == 1:  # a bias: one column
+        w = w.reshape(1, w.shape[0], 1, 1)
+    elif w.ndim == 2:  # a dense kernel, wider than tall
+        if w.shape[0] > w.shape[1]:
+            w = w.T
+        w = w.reshape(1, w.shape[0], w.shape[1], 1)
+    elif w.ndim == 3:  # a 1-D convolution kernel: one image per (last-axis) channel
+        if config.image_data_format() == "channels_last":
+            w = np.transpose(w, (2, 0, 1))
+        w = w.reshape(w.shape[0], w.shape[1], w.shape[2], 1)
+    return w if w.ndim == 4 and w.shape[-1] in (1, 3, 4) else None
