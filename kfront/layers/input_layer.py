@@ -132,7 +132,11 @@ class InputLayer(Layer):
                 raise ValueError(f"InputLayer: {flag}=True is not supported by kfront")
         from kfront import config
         # as Keras: an input is floatx() unless given, whatever the global (mixed) policy
-        super().__init__(name=name, dtype=config.floatx() if dtype is None else dtype, **kwargs)
+        string = dtype == "string"  # no dtype policy holds strings: set directly, as Keras
+        super().__init__(name=name, dtype=config.floatx() if dtype is None or string else dtype,
+                         **kwargs)
+        if string:
+            self._dtype = "string"
         if batch_shape is None:
             if shape is None:
                 raise ValueError("Input: give `shape` (without the batch size) or `batch_shape`")

@@ -409,6 +409,9 @@ class Layer(_BackendLayer):
         autocast = self.autocast and self._dtype in _FLOATS
         out = []
         for x in leaves:
+            if isinstance(x, np.ndarray) and x.dtype.kind in "USO":
+                out.append(x)  # text stays a NumPy array (only host layers take it), no policy
+                continue
             if not (B.is_tensor(x) or isinstance(x, B.Variable) or type(x).__name__ == "Tensor"):
                 x = ops.convert_to_tensor(x)
             if autocast:

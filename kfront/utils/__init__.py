@@ -19,6 +19,7 @@ from kfront.utils.dataset_utils import (audio_dataset_from_directory,
                                         image_dataset_from_directory, split_dataset,
                                         text_dataset_from_directory,
                                         timeseries_dataset_from_array)
+from kfront.utils.feature_space import FeatureSpace
 from kfront.utils.file_utils import get_file
 from kfront.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from kfront.utils.model_visualization import get_source_inputs, model_to_dot, plot_model
@@ -29,7 +30,7 @@ from kfront.utils.random_seed import set_random_seed
 from kfront.utils.sequence_utils import pad_sequences
 
 __all__ = ["Config", "bounding_boxes", "get_source_inputs", "legacy", "model_to_dot", "plot_model",
-           "CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img",
+           "CustomObjectScope", "FeatureSpace", "Progbar", "PyDataset", "Sequence", "array_to_img",
            "audio_dataset_from_directory",
            "clear_session",
            "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
