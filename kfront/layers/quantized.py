@@ -13,8 +13,8 @@ the quantized computation.
 - ``float8``: inputs and kernel quantize-dequantized through float8_e4m3fn with their scales
   (Dense and EinsumDense). kfront keeps the scales and amax histories as non-trainable
   weights; in training the inputs' and kernel's are updated in the forward pass with Keras's
-  delayed-scaling rule (Keras overwrites them with their "gradients"); the output-gradient
-  scale and history are not updated.
+  delayed-scaling rule (Keras overwrites them with their "gradients"); output gradients go
+  back through float8_e5m2 with their scale, which (with its history) is not updated.
 - ``gptq`` / ``awq``: the configs and policies exist; ``quantize`` raises NotImplementedError.
 
 Example:
@@ -539,7 +539,13 @@ class QuantizedLayerMixin:
         if training:  # delayed scaling: the next step's scales from the amax histories
             for prefix, value in (("inputs", inputs), ("kernel", kernel_value)):
                 self._update_float8_scale(prefix, ops.stop_gradient(value))
-        return self._product(x, kernel)
+        grad_scale = ops.convert_to_tensor(self.outputs_grad_scale)
+
+        @ops.custom_gradient
+        def outputs(y):  # the output gradient goes back through float8_e5m2 (Keras's)
+            return y, lambda upstream: q.quantize_and_dequantize(upstream, grad_scale,
+                                                                 "float8_e5m2", compute)
+        return outputs(self._product(x, kernel))
 
     def _update_float8_scale(self, prefix: str, value) -> None:
         """Keras's float8 training update of ``<prefix>_scale`` and ``<prefix>_amax_history``
