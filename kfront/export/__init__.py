@@ -224,21 +224,25 @@ class ExportArchive:
 
     def _rebuild_on_tensorflow(self, layer):
         from kfront.saving import serialization_lib
-        config = serialization_lib.serialize_keras_object(layer)
-        build_config = layer.get_build_config()
+        advice = (f"exporting from the {_backends.active_name()!r} backend rebuilds "
+                  f"{type(layer).__name__} {layer.name!r} on TensorFlow from its config: give "
+                  "it a get_config() that rebuilds it, or export on the TensorFlow backend "
+                  "(KFRONT_BACKEND=tensorflow)")
         weights = layer.get_weights()
-        with self._on_tensorflow():
-            twin = serialization_lib.deserialize_keras_object(
-                config, custom_objects=_classes_in(layer))
-            if not twin.built and build_config is not None:
-                twin.build_from_config(build_config)
-            if len(twin.weights) != len(weights):
-                raise NotImplementedError(
-                    f"ExportArchive: {type(layer).__name__} {layer.name!r} rebuilt on "
-                    f"TensorFlow from its config has {len(twin.weights)} weights, not "
-                    f"{len(weights)}; give it a get_config() that rebuilds it, or export on "
-                    "the TensorFlow backend")
-            twin.set_weights(weights)
+        try:
+            config = serialization_lib.serialize_keras_object(layer)
+            build_config = layer.get_build_config()
+            with self._on_tensorflow():
+                twin = serialization_lib.deserialize_keras_object(
+                    config, custom_objects=_classes_in(layer))
+                if not twin.built and build_config is not None:
+                    twin.build_from_config(build_config)
+                if len(twin.weights) != len(weights):
+                    raise ValueError(f"the rebuilt one has {len(twin.weights)} weights, not "
+                                     f"{len(weights)}")
+                twin.set_weights(weights)
+        except (TypeError, ValueError, NotImplementedError) as e:
+            raise NotImplementedError(f"ExportArchive: {advice} ({e})") from e
         return twin
 
     @contextlib.contextmanager

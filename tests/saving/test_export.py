@@ -79,6 +79,29 @@ def test_export_archive_two_endpoints_and_a_variable_collection(backend, tmp_pat
     assert len(loaded.variables) == 4
 
 
+class NeedsArgument(kfront.Model):
+    def __init__(self, make_layer):  # a function argument: not rebuildable from its config
+        super().__init__()
+        self.dense = make_layer()
+
+    def call(self, x):
+        return self.dense(x)
+
+
+def test_a_model_that_cannot_be_rebuilt_on_tensorflow(backend, tmp_path):
+    model = NeedsArgument(lambda: layers.Dense(2))
+    expected = numpy_of(model(X))
+    if backend == "tensorflow":
+        model.export(tmp_path / "m", verbose=False)  # traced directly, no rebuild
+        loaded = tf.saved_model.load(str(tmp_path / "m"))
+        np.testing.assert_allclose(loaded.serve(X).numpy(), expected, rtol=1e-5, atol=1e-5)
+        return
+    with pytest.raises(NotImplementedError, match=f"'{backend}' backend rebuilds NeedsArgument"):
+        model.export(tmp_path / "m")
+    assert kfront.config.backend() == backend  # given back after the failure
+    np.testing.assert_allclose(numpy_of(model(X)), expected, rtol=1e-6)
+
+
 def test_functions_beyond_a_tracked_call(backend, tmp_path):
     model = functional()
     spec = [layers.InputSpec(shape=(None, 3), dtype="float32")]
