@@ -70,11 +70,16 @@ class ExportArchive:
     def track(self, resource) -> None:
         """Track a built layer or model: its variables become the archive's ``variables``
         (reachable on the reloaded object). Off the TensorFlow backend it is rebuilt on
-        TensorFlow now, with the weights it has now."""
+        TensorFlow now, with the weights it has now. A TensorFlow trackable (a
+        ``tf.lookup`` table an endpoint uses) is saved with the endpoints."""
         from kfront.layers.layer import Layer
+        if not isinstance(resource, Layer) and self._tf.is_trackable(resource):
+            self._writer.track_resource(resource)  # e.g. a tf.lookup table an endpoint uses
+            return
         if not isinstance(resource, Layer):
-            raise ValueError("Invalid resource type. Expected a Keras `Layer` or `Model`. "
-                             f"Received object {resource!r} of type '{type(resource)}'.")
+            raise ValueError("Invalid resource type. Expected a Keras `Layer` or `Model` or a "
+                             "TensorFlow `Trackable` object. Received object "
+                             f"{resource!r} of type '{type(resource)}'.")
         if not resource.built:
             raise ValueError("The layer provided has not yet been built. It must be built "
                              "before export.")

@@ -119,11 +119,20 @@ def test_functions_beyond_a_tracked_call(backend, tmp_path):
     traced = tf.function(lambda x: model(x) + 1.0, autograph=False)  # autograph: slow
     traced(tf.constant(X))
     archive.add_endpoint("plus_one", traced)
+    # a TensorFlow lookup table preprocessing the model's inputs, tracked with it
+    table = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+        tf.constant(["a", "b"]), tf.constant([1.0, 2.0])), default_value=0.0)
+    archive.track(table)
+    archive.add_endpoint("looked_up", lambda s: model(tf.tile(table.lookup(s), [1, 3])),
+                         input_signature=[tf.TensorSpec((None, 1), tf.string)])
     archive.write_out(tmp_path / "fns", verbose=False)
     loaded = tf.saved_model.load(str(tmp_path / "fns"))
     expected = numpy_of(model(X))
     np.testing.assert_allclose(loaded.twice(X).numpy(), 2 * expected, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(loaded.plus_one(X).numpy(), expected + 1, rtol=1e-5, atol=1e-5)
+    ones = np.full((1, 3), 2.0, "float32")
+    np.testing.assert_allclose(loaded.looked_up(tf.constant([["b"]])).numpy(),
+                               numpy_of(model(ones)), rtol=1e-5, atol=1e-5)
 
 
 @pytest.fixture(scope="module")

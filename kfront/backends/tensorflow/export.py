@@ -29,6 +29,12 @@ class SavedModelWriter:
             (self.root.trainable_variables if tv.trainable
              else self.root.non_trainable_variables).append(tv)
 
+    def track_resource(self, resource) -> None:
+        """Keep a TensorFlow trackable (a lookup table...) an endpoint uses."""
+        if not hasattr(self.root, "_misc_assets"):
+            self.root._misc_assets = []
+        self.root._misc_assets.append(resource)
+
     def add_traced(self, name: str, fn, signature) -> tf.types.experimental.GenericFunction:
         """Trace ``fn`` over ``signature`` (a structure of ``tensor_spec`` leaves) now, so
         that every variable it reads is captured while its backend is active."""
@@ -71,6 +77,10 @@ def is_function(fn) -> bool:
 
 def traced_count(fn) -> int:
     return len(fn._list_all_concrete_functions())
+
+
+def is_trackable(x) -> bool:
+    return isinstance(x, tf.__internal__.tracking.Trackable)
 
 
 def is_tensor_spec(x) -> bool:
