@@ -65,27 +65,10 @@ def _several_positional(layer, inputs, args, kwargs):
     tensors += [(k, v) for k, v in kwargs.items() if k not in names[:len(tensors)]]
     shapes = {f"{n}_shape": _map(lambda t: t.shape, v) for n, v in tensors
               if all(isinstance(t, KerasTensor) for t in tree.flatten(v)[0])}
-    first = next(iter(shapes.values()))
-
-    def by_name(fn):
-        params = [p for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_ONLY)]
-        if len(params) == 1:
-            return fn(first)
-        missing = [p.name for p in params if p.name not in shapes and p.default is p.empty]
-        if missing:
-            raise ValueError(f'Layer "{layer.name}": {fn.__name__}() takes {missing}, which '
-                             f"name no tensor argument of call(); expected names among "
-                             f"{sorted(shapes)}")
-        return fn(**{p.name: shapes[p.name] for p in params if p.name in shapes})
-
     if not layer.built:
-        layer._build_shapes = first
-        if _overrides(type(layer), "build"):
-            by_name(layer.build)
-        layer.built = True
+        build_from_shapes_dict(layer, shapes)
     if _overrides(type(layer), "compute_output_shape"):
-        return by_name(layer.compute_output_shape)
+        return _call_by_shape_names(layer, layer.compute_output_shape, shapes)
     runs = []
     for fill in (2, 3):
         def zeros(t):
@@ -99,6 +82,30 @@ def _several_positional(layer, inputs, args, kwargs):
     out = [tuple(a if a == b else None for a, b in zip(ops.shape(x), ops.shape(y)))
            for x, y in zip(o2, o3)]
     return tree.unflatten(ospec, out) if ospec is not None else out[0]
+
+
+def build_from_shapes_dict(layer, shapes: dict) -> None:
+    """Build ``layer`` from ``{"<call argument>_shape": shape}`` (Keras's ``shapes_dict``)."""
+    from kfront.layers.layer import _overrides
+    layer._build_shapes = next(iter(shapes.values()))
+    layer._build_shapes_dict = dict(shapes)
+    if _overrides(type(layer), "build"):
+        _call_by_shape_names(layer, layer.build, shapes)
+    layer.built = True
+
+
+def _call_by_shape_names(layer, fn, shapes: dict):
+    """``fn`` (``build`` / ``compute_output_shape``) given the first shape when it takes one
+    argument, else each ``<call argument>_shape`` by name (Keras 3's rule)."""
+    params = [p for p in inspect.signature(fn).parameters.values()
+              if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_ONLY)]
+    if len(params) == 1:
+        return fn(next(iter(shapes.values())))
+    missing = [p.name for p in params if p.name not in shapes and p.default is p.empty]
+    if missing:
+        raise ValueError(f'Layer "{layer.name}": {fn.__name__}() takes {missing}, which name no '
+                         f"tensor argument of call(); expected names among {sorted(shapes)}")
+    return fn(**{p.name: shapes[p.name] for p in params if p.name in shapes})
 
 
 def _map(fn, struct):

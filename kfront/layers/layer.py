@@ -491,11 +491,20 @@ class Layer(_BackendLayer):
         config), ``None`` when it was built without one."""
         if self._build_shapes is None:
             return None
+        several = self.__dict__.get("_build_shapes_dict") or {}
+        if len(several) > 1:  # built from several tensor arguments: Keras's shapes_dict
+            return {"shapes_dict": {k: _shape_lists(v) for k, v in several.items()}}
         return {"input_shape": _shape_lists(self._build_shapes)}
 
     def build_from_config(self, config: dict) -> None:
         """Build from ``get_build_config()`` output, so the weights exist before loading."""
         shape = (config or {}).get("input_shape")
+        if shape is None and len((config or {}).get("shapes_dict") or ()) > 1 \
+                and not self.built and len(inspect.signature(self.build).parameters) > 1:
+            from kfront.layers.input_layer import build_from_shapes_dict
+            build_from_shapes_dict(self, {k: _shape_tuples(v)
+                                          for k, v in config["shapes_dict"].items()})
+            return
         if shape is None and "shapes_dict" in (config or {}):
             shapes = list(config["shapes_dict"].values())
             shape = shapes[0] if len(shapes) == 1 else shapes

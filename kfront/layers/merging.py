@@ -122,7 +122,32 @@ class Average(Merge):
         return ops.divide(functools.reduce(ops.add, xs), len(xs))
 
 
-class Maximum(Merge):
+class _MaskedExtremum(Merge):
+    """``Maximum`` / ``Minimum``: with masks, masked entries do not take part (Keras 3's
+    ``_apply_merge_op_and_or_mask``: an entry masked in one input takes the other's value)."""
+
+    _op = None
+
+    def call(self, inputs, mask=None):
+        inputs = self._check_count(inputs)
+        masks = [None] * len(inputs) if mask is None else list(mask)
+        out, out_mask = None, None
+        for x, m in zip(inputs, masks):
+            if m is not None:
+                m = ops.broadcast_to(ops.expand_dims(m, -1), ops.shape(x))
+            if out is None:
+                out, out_mask = x, m
+                continue
+            if m is not None:
+                x = ops.where(m, x, out)
+            if out_mask is not None:
+                out = ops.where(out_mask, out, x)
+            out_mask = None if m is None or out_mask is None else ops.logical_or(out_mask, m)
+            out = self._op(out, x)
+        return out
+
+
+class Maximum(_MaskedExtremum):
     """Elementwise maximum of the inputs.
 
     Example:
@@ -132,10 +157,10 @@ class Maximum(Merge):
         [[3.0, 5.0]]
     """
 
-    _merge = _fold(ops.maximum)
+    _op = staticmethod(ops.maximum)
 
 
-class Minimum(Merge):
+class Minimum(_MaskedExtremum):
     """Elementwise minimum of the inputs.
 
     Example:
@@ -145,7 +170,7 @@ class Minimum(Merge):
         [[1.0, 2.0]]
     """
 
-    _merge = _fold(ops.minimum)
+    _op = staticmethod(ops.minimum)
 
 
 class Concatenate(Merge):

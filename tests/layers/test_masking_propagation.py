@@ -3,6 +3,8 @@ every input's mask propagating in a Functional model (merges, attention), and la
 with several positional symbolic tensors. Outputs and masks are compared with real Keras."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -29,12 +31,13 @@ def _masked_graph(lib):
     ed = lib.layers.Embedding(6, 3, mask_zero=True, name="emb_d")(b)
     merged = [lib.layers.Concatenate(axis=1)([ea, eb]), lib.layers.Add()([ea, eb]),
               lib.layers.Attention()([ea, eb]),
-              lib.layers.MultiHeadAttention(num_heads=1, key_dim=2, name="mha")(ec, ed)]
+              lib.layers.MultiHeadAttention(num_heads=1, key_dim=2, name="mha")(ec, ed),
+              lib.layers.Maximum()([ea, eb]), lib.layers.Minimum()([ea, eb])]
     outs = [lib.layers.LSTM(2, name=f"lstm_{i}")(m) for i, m in enumerate(merged)]
     return lib.Model([a, b], outs + [ea])
 
 
-WEIGHTED = ["emb_a", "emb_b", "emb_c", "emb_d", "mha"] + [f"lstm_{i}" for i in range(4)]
+WEIGHTED = ["emb_a", "emb_b", "emb_c", "emb_d", "mha"] + [f"lstm_{i}" for i in range(6)]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +88,8 @@ def test_functional_every_input_mask(backend, keras_results):
     for name, weights in zip(WEIGHTED, keras_results["weights"]):
         model.get_layer(name).set_weights(weights)
     outs = model([IDS_A, IDS_B])
-    for name, got, want in zip(["concatenate", "add", "attention", "mha", "embedding"], outs,
+    for name, got, want in zip(["concatenate", "add", "attention", "mha", "maximum", "minimum",
+                                "embedding"], outs,
                                keras_results["outs"]):
         np.testing.assert_allclose(_np(got), want, atol=1e-5, err_msg=name)
     np.testing.assert_array_equal(_np(get_keras_mask(outs[-1])), keras_results["emb_mask"])
@@ -152,27 +156,56 @@ def test_several_positional_tensors(backend, tmp_path):
     kfront.saving.get_custom_objects().pop("ScaleBy")
 
 
-def test_several_positional_build_by_name():
-    """``build(x_shape, y_shape)`` gets each tensor's shape by its call argument's name, and a
-    wrong name is a clear error."""
-    seen = {}
+def _bilinear(lib):
+    class Bilinear(lib.layers.Layer):
+        """``x W y`` per row: ``build(x_shape, y_shape)`` sizes W from both inputs."""
 
-    class Pair(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+
         def build(self, x_shape, y_shape):
-            seen.update(x=x_shape, y=y_shape)
+            self.w = self.add_weight(shape=(x_shape[-1], y_shape[-1]), name="w")
 
         def call(self, x, y):
-            return ops.concatenate([x, y], axis=-1)
+            return lib.ops.sum(lib.ops.multiply(lib.ops.matmul(x, self.w), y), axis=-1,
+                               keepdims=True)
+    return Bilinear
 
-    class Wrong(Pair):
+
+def test_several_positional_build_by_name(tmp_path):
+    """``build(x_shape, y_shape)`` gets each tensor's shape by its call argument's name; the
+    build config is Keras's ``shapes_dict``, and .keras files load both ways; a build argument
+    naming no call argument is a clear error."""
+    import keras
+    Bilinear, KBilinear = _bilinear(kfront), _bilinear(keras)
+
+    def graph(lib, cls):
+        a, b = lib.layers.Input((3,), name="in_a"), lib.layers.Input((5,), name="in_b")
+        return lib.Model([a, b], cls(name="bilinear")(a, b))
+
+    model, kmodel = graph(kfront, Bilinear), graph(keras, KBilinear)
+    assert model.output_shape == (None, 1)
+    assert [json.loads(json.dumps(m.get_layer("bilinear").get_build_config()))
+            for m in (model, kmodel)] == \
+        [{"shapes_dict": {"x_shape": [None, 3], "y_shape": [None, 5]}}] * 2  # as saved
+    x = [np.linspace(-1, 1, 6, dtype="float32").reshape(2, 3), np.ones((2, 5), "float32")]
+    path = str(tmp_path / "bilinear.keras")
+    model.save(path)
+    loaded = kfront.saving.load_model(path, custom_objects={"Bilinear": Bilinear})
+    np.testing.assert_allclose(_np(loaded(x)), _np(model(x)), rtol=1e-6)
+    kloaded = keras.saving.load_model(path, custom_objects={"Bilinear": KBilinear})
+    np.testing.assert_allclose(np.asarray(kloaded(x)), _np(model(x)), rtol=1e-5)
+    kpath = str(tmp_path / "keras_bilinear.keras")
+    kmodel.save(kpath)
+    from_keras = kfront.saving.load_model(kpath, custom_objects={"Bilinear": Bilinear})
+    np.testing.assert_allclose(_np(from_keras(x)), np.asarray(kmodel(x)), rtol=1e-5)
+
+    class Wrong(Bilinear):
         def build(self, x_shape, z_shape):
             pass
 
-    a, b = layers.Input((3,)), layers.Input((5,))
-    assert Pair()(a, b).shape == (None, 8)
-    assert seen == {"x": (None, 3), "y": (None, 5)}
     with pytest.raises(ValueError, match="z_shape"):
-        Wrong()(a, b)
+        Wrong()(*graph(kfront, Bilinear).inputs)
 
 
 def test_subclassed_model_propagates_masks_in_training(backend):
