@@ -187,3 +187,25 @@ def test_errors():
     # nothing to adapt: usable at once, as Keras
     plain = FeatureSpace({"a": "float", "b": FeatureSpace.string_hashed(4)})
     assert np.asarray(plain({"a": np.ones(2), "b": np.array(["x", "y"])})).shape == (2, 5)
+
+
+def test_keras_file(tmp_path):
+    """``save`` writes Keras's layout (config, the Normalization's mean/variance/count under
+    ``preprocessors/normalization``); the file reads back in kfront (config, then weights) and
+    in Keras's ``load_model``."""
+    from kfront.saving import deserialize_keras_object
+    from kfront.saving.keras_archive import load_weights
+    fs = _space("concat")
+    fs.adapt(_data())
+    path = str(tmp_path / "fs.keras")
+    fs.save(path)
+    import json
+    import zipfile
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))
+    expected = _np(fs(_probe("concat")))
+    again = deserialize_keras_object(config, custom_objects={"FeatureSpace": FeatureSpace})
+    load_weights(again, path)
+    _assert_same(_np(again(_probe("concat"))), expected)
+    theirs = keras.saving.load_model(path, custom_objects={"FeatureSpace":
+                                                            keras.utils.FeatureSpace})
+    _assert_same(np.asarray(theirs(_probe("concat"))), expected)
