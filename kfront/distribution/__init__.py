@@ -424,6 +424,21 @@ def reduce_after_step(grads: list) -> list:
     return _hooks().all_reduce_mean(list(grads))
 
 
+@contextlib.contextmanager
+def collective_errors():
+    """Trainer hook: under a multi-process ``DataParallel``, a collective that failed inside a
+    compiled step (TensorFlow: a peer died or the collective timed out) is re-raised as a
+    RuntimeError saying so (the eager all-reduces raise it themselves)."""
+    if _data_parallel_processes() == 1:
+        yield
+        return
+    try:
+        yield
+    except _hooks().COLLECTIVE_ERRORS as err:
+        raise RuntimeError(f"DataParallel: the gradient all-reduce across {_process_count()} "
+                           f"processes failed (a process died or timed out): {err}") from err
+
+
 def average_gradients(grads: list) -> list:
     """Custom-step hook: ``grads`` (``None`` entries kept) averaged across processes under a
     multi-process ``DataParallel``; unchanged otherwise."""

@@ -394,7 +394,8 @@ class Trainer:
                 return fn(*args)
             fns[name] = B.compile_stateful(fn, self.variables if state is None else state,
                                            self._use_jit())
-        return fns[name](*args)
+        with distribution_lib.collective_errors():  # a dead peer inside a compiled step
+            return fns[name](*args)
 
     def _use_jit(self) -> bool | str:
         """How to compile the steps: ``False`` (eagerly), ``True`` (the backend's compiler:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from kfront.backends.torch.distribution import (REDUCES_IN_STEP, all_reduce_mean_torch,
-                                                initialize, list_devices, process_count,
-                                                process_index)
+from kfront.backends.torch.distribution import (COLLECTIVE_ERRORS, REDUCES_IN_STEP,
+                                                all_reduce_mean_torch, initialize, list_devices,
+                                                process_count, process_index)
 
-__all__ = ["REDUCES_IN_STEP", "all_reduce_mean", "initialize", "list_devices", "process_count",
-           "process_index"]
+__all__ = ["COLLECTIVE_ERRORS", "REDUCES_IN_STEP", "all_reduce_mean", "initialize",
+           "list_devices", "process_count", "process_index"]
 
 
 def all_reduce_mean(grads: list) -> list:

@@ -11,6 +11,8 @@ import tensorflow as tf
 
 # the all-reduce runs inside the (compiled) train step (see kfront.distribution)
 REDUCES_IN_STEP = True
+# what a failed collective (dead peer, timeout) raises from a compiled step
+COLLECTIVE_ERRORS = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError)
 _JOB: dict = {"count": 1, "index": 0, "timeout": 0.0, "strategy": None, "instance": 0}
 
 

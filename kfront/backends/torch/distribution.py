@@ -19,6 +19,8 @@ def list_devices(device_type: str | None) -> list[str]:
 
 # the all-reduce runs inside the train step (see kfront.distribution)
 REDUCES_IN_STEP = True
+# the all-reduce raises its own clear error (see all_reduce_mean)
+COLLECTIVE_ERRORS = ()
 
 
 def initialize(addresses: list[str], num_processes: int, process_id: int,
