@@ -174,6 +174,10 @@ def test_endpoints_and_signatures_equal_keras(keras_exports, tmp_path):
             assert signatures_of(ours) == signatures_of(theirs), name
             np.testing.assert_allclose(ours.serve(X).numpy(), theirs.serve(X).numpy(),
                                        rtol=1e-5, atol=1e-5)
+            # and kfront's TFSMLayer serves it as a layer
+            reloaded = layers.TFSMLayer(str(tmp_path / name), call_endpoint="serve")
+            np.testing.assert_allclose(numpy_of(reloaded(X)), theirs.serve(X).numpy(),
+                                       rtol=1e-5, atol=1e-5)
     finally:
         kfront.config.set_backend("numpy")
 
