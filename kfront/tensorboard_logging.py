@@ -18,12 +18,14 @@ Example:
 """
 from __future__ import annotations
 
+import importlib
 import io
 import itertools
 import json
 import os
 import socket
 import time
+import warnings
 
 import numpy as np
 
@@ -182,7 +184,10 @@ class TensorBoard(Callback):
             3-D kernels one image per channel), as Keras; needs Pillow.
         write_steps_per_second: log ``batch_steps_per_second`` / ``epoch_steps_per_second``.
         update_freq: ``"epoch"``, ``"batch"`` (every batch) or an integer number of batches.
-        profile_batch: must be 0 (profiling is not supported).
+        profile_batch: the batch, or the pair ``(start, stop)`` of batches (counted from 1
+            over the whole ``fit``), to profile with the backend's profiler into
+            ``log_dir/train/plugins/profile/``; 0: none. JAX and TensorFlow only (as Keras);
+            no op graph is exported with the trace.
         embeddings_freq: epochs between saves of the weights for the embedding projector
             (``log_dir/train/keras_embedding.ckpt-<epoch>.weights.h5``); when set,
             ``log_dir/projector_config.pbtxt`` names each ``Embedding`` layer, as Keras 3.
@@ -214,10 +219,18 @@ class TensorBoard(Callback):
         if not isinstance(histogram_freq, int) or histogram_freq < 0:
             raise ValueError("TensorBoard: `histogram_freq` should be a non-negative integer. "
                              f"Received: histogram_freq={histogram_freq!r}")
-        if profile_batch:
-            raise NotImplementedError("TensorBoard: `profile_batch` is not supported by kfront "
-                                      f"(received profile_batch={profile_batch!r}); leave it at "
-                                      "its default.")
+        self._start_batch, self._stop_batch = _profile_range(profile_batch)
+        self._profiler = None
+        if self._stop_batch:
+            from kfront import config
+            if config.backend() not in ("jax", "tensorflow"):
+                raise ValueError(f"TensorBoard: profiling is not available with the "
+                                 f"{config.backend()} backend (only jax and tensorflow). "
+                                 f"Received: profile_batch={profile_batch} (must be 0)")
+            self._profiler = importlib.import_module(
+                f"kfront.backends.{config.backend()}.profiler")
+        self._profiler_started = False
+        self._batch_trace_context = None
         if not isinstance(embeddings_freq, int) or embeddings_freq < 0:
             raise ValueError("TensorBoard: `embeddings_freq` should be a non-negative integer. "
                              f"Received: embeddings_freq={embeddings_freq!r}")
@@ -308,7 +321,24 @@ class TensorBoard(Callback):
         self._global_train_batch = 0
 
     def on_train_end(self, logs=None):
+        self._stop_profiler()
         self._close_writers()
+
+    def _start_profiler(self) -> None:
+        try:
+            self._profiler.start_trace(os.path.join(self.log_dir, "train"))
+            self._profiler_started = True
+        except Exception as error:  # as Keras: a profiler failure does not stop training
+            warnings.warn(f"TensorBoard: failed to start the profiler: {error}", stacklevel=2)
+
+    def _stop_profiler(self) -> None:
+        if not self._profiler_started:
+            return
+        self._profiler_started = False
+        try:
+            self._profiler.stop_trace(save=True)
+        except Exception as error:
+            warnings.warn(f"TensorBoard: failed to stop the profiler: {error}", stacklevel=2)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.write_steps_per_second:
@@ -319,8 +349,19 @@ class TensorBoard(Callback):
         self._global_train_batch += 1
         if self.write_steps_per_second:
             self._batch_start_time = time.time()
+        if self._profiler is not None:
+            if self._global_train_batch == self._start_batch:
+                self._start_profiler()
+            if self._profiler_started:
+                self._batch_trace_context = self._profiler.start_batch_trace(batch)
 
     def on_train_batch_end(self, batch, logs=None):
+        if self._profiler_started:
+            if self._batch_trace_context is not None:
+                self._profiler.stop_batch_trace(self._batch_trace_context)
+                self._batch_trace_context = None
+            if self._global_train_batch >= self._stop_batch:
+                self._stop_profiler()
         if self.update_freq == "epoch" or self._global_train_batch % self.update_freq:
             return
         writer, step = self._writer("train"), self._global_train_batch
@@ -377,6 +418,30 @@ class TensorBoard(Callback):
                     image = _weight_image(value)
                     if image is not None:
                         writer.add_images(f"{name}/image", image, epoch)
+
+
+def _profile_range(profile_batch) -> tuple:
+    """Keras's ``profile_batch``: 0 (off), a batch, or a pair / ``"start,stop"`` string of the
+    first and last (1-based) batches to profile."""
+    message = ("TensorBoard: `profile_batch` must be a non-negative integer or a pair of "
+               "positive integers (or a comma separated string of them), the first and last "
+               f"batches to profile. Received: profile_batch={profile_batch!r}")
+    value = profile_batch
+    if isinstance(value, str):
+        try:
+            value = [int(v) for v in value.split(",")]
+        except ValueError:
+            raise ValueError(message) from None
+    if isinstance(value, int) and not isinstance(value, bool):
+        start = stop = value
+    elif (isinstance(value, (tuple, list)) and len(value) == 2
+          and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        start, stop = value
+    else:
+        raise ValueError(message)
+    if start < 0 or stop < start or (stop and not start):
+        raise ValueError(message)
+    return start, stop
 
 
 def _weight_image(w: np.ndarray) -> np.ndarray | None:

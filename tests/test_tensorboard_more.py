@@ -81,9 +81,27 @@ def test_weight_images_and_embeddings(backend, tmp_path):
         np.testing.assert_array_equal(got, want)
 
 
+def test_profile_batch(backend, tmp_path):
+    if backend not in ("jax", "tensorflow"):
+        with pytest.raises(ValueError, match=f"profiling is not available with the {backend} "
+                                             "backend.*profile_batch=2"):
+            TensorBoard(str(tmp_path), profile_batch=2)
+        return
+    model = kfront.Sequential([kfront.Input((5,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    tb = TensorBoard(str(tmp_path), profile_batch="2,3")
+    model.fit(X.astype("float32"), Y, epochs=1, batch_size=2, verbose=0, callbacks=[tb])
+    assert not tb._profiler_started
+    runs = os.listdir(tmp_path / "train" / "plugins" / "profile")
+    assert len(runs) == 1
+    traces = os.listdir(tmp_path / "train" / "plugins" / "profile" / runs[0])
+    assert any(f.endswith(".xplane.pb") for f in traces), traces
+
+
 def test_arguments_checked(tmp_path):
-    with pytest.raises(NotImplementedError, match="TensorBoard: `profile_batch`"):
-        TensorBoard(str(tmp_path), profile_batch=2)
+    for bad in (-1, (3, 2), (0, 2), "a,b", 1.5, (1, 2, 3)):
+        with pytest.raises(ValueError, match="`profile_batch` must be a non-negative integer"):
+            TensorBoard(str(tmp_path), profile_batch=bad)
     with pytest.raises(ValueError, match="`embeddings_freq`.*-1"):
         TensorBoard(str(tmp_path), embeddings_freq=-1)
     tb = TensorBoard(str(tmp_path), embeddings_freq=1, embeddings_metadata={"nope": "m.tsv"})
