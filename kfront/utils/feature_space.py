@@ -265,7 +265,7 @@ class FeatureSpace(Layer):
                          for cross in self.crosses}
         self.encoded_features = None
         self.one_hot_encoders: dict = {}
-        self.concat = layers.Concatenate(axis=-1)
+        self.concat = layers.Concatenate(axis=-1) if output_mode == "concat" else None
         self._is_adapted = False
         self._sublayers_built = False
 
@@ -334,6 +334,8 @@ class FeatureSpace(Layer):
                                  f"number of samples; got shapes "
                                  f"{ {k: a.shape for k, a in arrays.items()} }")
             n = lengths.pop()
+            if all(a.ndim == 1 for a in arrays.values()):  # scalar samples, batched by 32
+                return [{k: a[i:i + 32] for k, a in arrays.items()} for i in range(0, n, 32)]
             return [{k: a[i] for k, a in arrays.items()} for i in range(n)]
         if is_tf_dataset(dataset):
             elements = dataset.as_numpy_iterator()
@@ -405,7 +407,7 @@ class FeatureSpace(Layer):
         return {cross.name: self.crossers[cross.name]([features[n] for n in cross.feature_names])
                 for cross in self.crosses}
 
-    def _cardinality(self, name: str, spec, dtype: str) -> int:
+    def _cardinality(self, name: str, dtype: str) -> int:
         """The number of values a one-hot feature or cross takes (Keras's rules)."""
         preprocessor = self.preprocessors.get(name) or self.crossers.get(name)
         known = (layers.IntegerLookup, layers.StringLookup, layers.CategoryEncoding,
@@ -432,10 +434,9 @@ class FeatureSpace(Layer):
         out = {}
         for name in names:
             feature = values[name]
-            dtype = _dtype_name(feature)
             if not self._sublayers_built and specs[name].output_mode == "one_hot":
                 self.one_hot_encoders[name] = layers.CategoryEncoding(
-                    num_tokens=self._cardinality(name, specs[name], dtype),
+                    num_tokens=self._cardinality(name, _dtype_name(feature)),
                     output_mode="multi_hot")
             if name in self.one_hot_encoders:
                 feature = self.one_hot_encoders[name](feature)
