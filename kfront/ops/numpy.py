@@ -425,6 +425,11 @@ def swapaxes(x, axis1, axis2):
 
 def expand_dims(x, axis):
     """Insert a size-1 axis at ``axis`` (int or tuple). (...) -> (..., 1, ...)."""
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    rank = len(B.shape(x)) + len(axes)
+    if [a for a in axes if not -rank <= a < rank]:  # (``any`` is this module's op)
+        raise ValueError(f"expand_dims: `axis`={axis} is out of range for the result's rank "
+                         f"{rank}; expected integers in [{-rank}, {rank})")
     return B.expand_dims(x, axis)
 
 

@@ -31,6 +31,7 @@ import numpy
 
 from kfront.backends import B
 from kfront.backends.common import tree
+from kfront.ops.errors import clear_error
 
 
 class KerasTensor:
@@ -286,7 +287,13 @@ def _wrap(fn, op_name: str, module: str):
     @functools.wraps(fn)
     def op(*args, **kwargs):
         if not _symbolic(args, kwargs):
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except Exception as e:  # a backend's complaint: re-raised naming the op (errors.py)
+                clear = clear_error(op_name, signature, args, kwargs, e)
+                if clear is None:
+                    raise
+                raise clear from e
         call_args, config = _split(fn, signature, args, kwargs)
         return _op_class(fn, op_name, module)(**config)(*call_args)
     return op

@@ -21,6 +21,9 @@ def _axes(axis, ndim):
         return tuple(range(ndim))
     if isinstance(axis, int):
         axis = (axis,)
+    for a in axis:  # (this module's any / max are ops)
+        if not -ndim <= a < (ndim or 1):
+            raise ValueError(f"axis {axis} is out of range for a tensor of rank {ndim}")
     return tuple(a % ndim for a in axis) if ndim else ()
 
 

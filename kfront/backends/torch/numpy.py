@@ -108,6 +108,9 @@ def _axes(axis, ndim):
         return tuple(range(ndim))
     if isinstance(axis, int):
         axis = (axis,)
+    for a in axis:  # (this module's any / max are ops)
+        if not -ndim <= a < (ndim or 1):
+            raise ValueError(f"axis {axis} is out of range for a tensor of rank {ndim}")
     return tuple(a % ndim for a in axis) if ndim else ()
 
 
@@ -419,6 +422,8 @@ def take(x, indices, axis=None):
     idx = indices if isinstance(indices, int) else _int_indices(indices, "take")
     if axis is None:
         return x.reshape(-1)[idx]
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} is out of range for a tensor of rank {x.ndim}")
     return x[(slice(None),) * (axis % x.ndim) + (idx,)]
 
 
