@@ -126,11 +126,6 @@ def test_arguments_checked(tmp_path):
         TensorBoard(str(tmp_path), update_freq="step")
     with pytest.raises(ValueError, match="TensorBoard: `histogram_freq`.*-1"):
         TensorBoard(str(tmp_path), histogram_freq=-1)
-    for kwarg in ("write_images", "profile_batch", "embeddings_freq"):
-        with pytest.raises(NotImplementedError, match=f"TensorBoard: `{kwarg}`"):
-            TensorBoard(str(tmp_path), **{kwarg: 1})
-    with pytest.raises(NotImplementedError):
-        TensorBoard(str(tmp_path), write_images=True)
 
 
 def test_epoch_update_freq_reads_no_batch_logs(tmp_path):
