@@ -5,8 +5,9 @@ Run two processes on loopback with torch's launcher (torch backend or the native
     KFRONT_BACKEND=torch torchrun --nproc_per_node=2 examples/distributed_mlp.py
     KFRONT_BACKEND=numpy torchrun --nproc_per_node=2 examples/distributed_mlp.py
 
-or set Keras's variables per process (KERAS_DISTRIBUTION_JOB_ADDRESSES=127.0.0.1:29500,
-KERAS_DISTRIBUTION_NUM_PROCESSES=2, KERAS_DISTRIBUTION_PROCESS_ID=0 / 1). Without them it
+or, on any backend (JAX and TensorFlow need this form), start one process per rank with Keras's
+variables (KERAS_DISTRIBUTION_JOB_ADDRESSES=127.0.0.1:29500, KERAS_DISTRIBUTION_NUM_PROCESSES=2,
+KERAS_DISTRIBUTION_PROCESS_ID=0 / 1; TensorFlow: process i listens on port + i). Without them it
 trains in one process on the whole batch, which ends with the same weights. Each process takes
 its half of every global batch; the gradients are averaged across processes before each step.
 Options: ``--out FILE.npz`` (rank 0 saves the final weights), ``--batch-size``, ``--epochs``,

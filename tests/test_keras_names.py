@@ -39,10 +39,20 @@ MODULES = {m: m for m in (
     "regularizers", "saving", "tree", "utils", "visualization", "wrappers")}
 
 # "module.name" -> why kfront does not provide it
-EXCEPTIONS: dict[str, str] = {}
+EXCEPTIONS: dict[str, str] = {
+    "callbacks.OrbaxCheckpoint": "Keras's bridge to JAX's Orbax checkpoint manager "
+                                 "(ocp.training.Checkpointer): it needs orbax-checkpoint and its 11 "
+                                 "dependencies (tensorstore...); kfront's ModelCheckpoint and "
+                                 "BackupAndRestore checkpoint on every backend in Keras's formats",
+}
 
 # "module.name" -> why kfront's parameters differ from Keras's
-SIGNATURE_EXCEPTIONS: dict[str, str] = {}
+SIGNATURE_EXCEPTIONS: dict[str, str] = {
+    "callbacks.OrbaxCheckpoint": "Keras's bridge to JAX's Orbax checkpoint manager "
+                                 "(ocp.training.Checkpointer): it needs orbax-checkpoint and its 11 "
+                                 "dependencies (tensorstore...); kfront's ModelCheckpoint and "
+                                 "BackupAndRestore checkpoint on every backend in Keras's formats",
+}
 
 NOT_YET: dict[str, set[str]] = {
     'activations': set(),
