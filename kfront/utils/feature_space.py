@@ -6,7 +6,10 @@ Keras runs a FeatureSpace through TensorFlow on every backend; kfront's preproce
 run on the host (NumPy), so a FeatureSpace needs no TensorFlow: it adapts on a dict of arrays,
 a list or generator of dict batches, a ``kfront.utils.PyDataset`` of dicts, or a
 ``tf.data.Dataset`` (read through ``as_numpy_iterator``, TensorFlow never imported here), and
-returns the active backend's tensors.
+returns the active backend's tensors. For the same reason a model built on ``get_inputs()``
+runs its preprocessing eagerly: call it, or compile it with ``run_eagerly=True`` for
+``predict`` / ``fit`` on the jax and tensorflow backends (their compiled steps cannot hold
+host lookups); train on the FeatureSpace's outputs, as keras-io's example does.
 
 Example:
     >>> import numpy as np
