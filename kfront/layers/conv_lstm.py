@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from kfront import activations, constraints, initializers, ops, regularizers
-from kfront.layers.convolutional import (normalize_data_format, normalize_padding,
-                                         normalize_tuple, window_output_shape)
+from kfront.layers.convolutional import (_explicit_arguments, normalize_data_format,
+                                         normalize_padding, normalize_tuple,
+                                         window_output_shape)
 from kfront.layers.layer import Layer
 from kfront.layers.rnn_generic import RNN
 
@@ -202,8 +203,16 @@ class ConvLSTM1D(ConvLSTM):
         (2, 5, 6, 4)
     """
 
-    def __init__(self, filters, kernel_size, **kwargs):
-        super().__init__(1, filters, kernel_size, **kwargs)
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, **kwargs):
+        super().__init__(1, **_explicit_arguments(locals()))
 
 
 class ConvLSTM2D(ConvLSTM):
@@ -216,8 +225,16 @@ class ConvLSTM2D(ConvLSTM):
         (2, 6, 6, 4)
     """
 
-    def __init__(self, filters, kernel_size, **kwargs):
-        super().__init__(2, filters, kernel_size, **kwargs)
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, **kwargs):
+        super().__init__(2, **_explicit_arguments(locals()))
 
 
 class ConvLSTM3D(ConvLSTM):
@@ -230,5 +247,13 @@ class ConvLSTM3D(ConvLSTM):
         (1, 2, 2, 2, 2)
     """
 
-    def __init__(self, filters, kernel_size, **kwargs):
-        super().__init__(3, filters, kernel_size, **kwargs)
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, **kwargs):
+        super().__init__(3, **_explicit_arguments(locals()))

@@ -63,6 +63,12 @@ def window_output_shape(layer, input_shape, window, strides, padding, dilation=N
                                                                  input_shape[-1])
 
 
+def _explicit_arguments(frame_locals: dict) -> dict:
+    """A public layer's ``__init__`` arguments (its ``locals()``) as keywords for its base."""
+    skip = ("self", "__class__", "kwargs")
+    return {**{k: v for k, v in frame_locals.items() if k not in skip}, **frame_locals["kwargs"]}
+
+
 class _Conv(Layer):
     """What every convolution layer shares: geometry, bias, activation and their config."""
 
@@ -220,10 +226,13 @@ class Conv1D(BaseConv):
         (2, 10, 4)
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, groups=1, **kwargs):
-        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, **kwargs)
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, groups=1,
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(1, **_explicit_arguments(locals()))
 
 
 class Conv2D(BaseConv):
@@ -236,10 +245,13 @@ class Conv2D(BaseConv):
         (2, 24, 24, 32)
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), groups=1, **kwargs):
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, **kwargs)
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1), groups=1,
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(2, **_explicit_arguments(locals()))
 
 
 class Conv3D(BaseConv):
@@ -253,9 +265,12 @@ class Conv3D(BaseConv):
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
-                 data_format=None, dilation_rate=(1, 1, 1), groups=1, **kwargs):
-        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, **kwargs)
+                 data_format=None, dilation_rate=(1, 1, 1), groups=1,
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(3, **_explicit_arguments(locals()))
 
 
 class BaseConvTranspose(_KernelConv):
@@ -317,10 +332,13 @@ class Conv1DTranspose(BaseConvTranspose):
         (2, 11, 4)
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
-                 data_format=None, dilation_rate=1, **kwargs):
-        super().__init__(1, filters, kernel_size, strides, padding, output_padding, data_format,
-                         dilation_rate, **kwargs)
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=1,
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(1, **_explicit_arguments(locals()))
 
 
 class Conv2DTranspose(BaseConvTranspose):
@@ -335,9 +353,12 @@ class Conv2DTranspose(BaseConvTranspose):
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 output_padding=None, data_format=None, dilation_rate=(1, 1), **kwargs):
-        super().__init__(2, filters, kernel_size, strides, padding, output_padding, data_format,
-                         dilation_rate, **kwargs)
+                 output_padding=None, data_format=None, dilation_rate=(1, 1),
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(2, **_explicit_arguments(locals()))
 
 
 class Conv3DTranspose(BaseConvTranspose):
@@ -352,9 +373,12 @@ class Conv3DTranspose(BaseConvTranspose):
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
-                 output_padding=None, data_format=None, dilation_rate=(1, 1, 1), **kwargs):
-        super().__init__(3, filters, kernel_size, strides, padding, output_padding, data_format,
-                         dilation_rate, **kwargs)
+                 data_format=None, output_padding=None, dilation_rate=(1, 1, 1),
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(3, **_explicit_arguments(locals()))
 
 
 class _DepthwiseBase(_Conv):
@@ -419,9 +443,12 @@ class DepthwiseConv1D(BaseDepthwiseConv):
     """
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
-                 data_format=None, dilation_rate=1, **kwargs):
-        super().__init__(1, kernel_size, depth_multiplier, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate, **kwargs)
+                 data_format=None, dilation_rate=1,
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(1, **_explicit_arguments(locals()))
 
 
 class DepthwiseConv2D(BaseDepthwiseConv):
@@ -435,9 +462,12 @@ class DepthwiseConv2D(BaseDepthwiseConv):
     """
 
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
-                 data_format=None, dilation_rate=(1, 1), **kwargs):
-        super().__init__(2, kernel_size, depth_multiplier, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate, **kwargs)
+                 data_format=None, dilation_rate=(1, 1),
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(2, **_explicit_arguments(locals()))
 
 
 class BaseSeparableConv(_DepthwiseBase):
@@ -491,11 +521,15 @@ class SeparableConv1D(BaseSeparableConv):
         (2, 6, 4)
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, depth_multiplier=1, **kwargs):
-        super().__init__(1, filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         depth_multiplier=depth_multiplier, **kwargs)
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, depth_multiplier=1,
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(1, **_explicit_arguments(locals()))
 
 
 class SeparableConv2D(BaseSeparableConv):
@@ -508,8 +542,12 @@ class SeparableConv2D(BaseSeparableConv):
         (2, 6, 6, 4)
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), depth_multiplier=1, **kwargs):
-        super().__init__(2, filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         depth_multiplier=depth_multiplier, **kwargs)
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1), depth_multiplier=1,
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(2, **_explicit_arguments(locals()))

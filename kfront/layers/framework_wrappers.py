@@ -106,7 +106,8 @@ class JaxLayer(Layer):
         >>> kfront.config.set_backend("numpy")
     """
 
-    def __init__(self, call_fn, init_fn=None, params=None, state=None, seed=None, **kwargs):
+    def __init__(self, call_fn, init_fn=None, params=None, state=None, seed=None,
+                 native_serialization_platforms=None, **kwargs):
         self._support = _support(type(self).__name__, "jax")
         super().__init__(**kwargs)
         if init_fn is None and params is None:
@@ -116,6 +117,8 @@ class JaxLayer(Layer):
         if init_fn is not None:
             _fn_params(init_fn, "init_fn", allowed)
         self.call_fn, self.init_fn, self.seed = call_fn, init_fn, seed
+        # Keras uses it only for jax2tf on the tensorflow backend; kfront runs JaxLayer on jax
+        self.jax2tf_native_serialization_platforms = native_serialization_platforms
         self._params, self._state = params, state
         self._rng_count = 0
 

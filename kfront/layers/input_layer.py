@@ -128,15 +128,17 @@ def _keras_tensors(shapes, dtype, name):
 class InputLayer(Layer):
     """The layer behind ``Input``: it holds the input shape and passes data through."""
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, name=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
-        for flag in ("ragged", "optional"):  # Keras 3 config keys; only False is supported
-            if kwargs.pop(flag, False):
-                raise ValueError(f"InputLayer: {flag}=True is not supported by kfront")
+        _not_supported(sparse=sparse, ragged=ragged, optional=optional)
+        if input_tensor is not None:
+            raise NotImplementedError("InputLayer: input_tensor= (wrapping an existing "
+                                      "KerasTensor) is not supported by kfront yet; give `shape` "
+                                      "or `batch_shape`")
         from kfront import config
         # as Keras: an input is floatx() unless given, whatever the global (mixed) policy
         string = dtype == "string"  # no dtype policy holds strings: set directly, as Keras
@@ -164,8 +166,16 @@ class InputLayer(Layer):
                 "ragged": False, "name": self.name, "optional": False}
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
-          tensor=None) -> KerasTensor:
+def _not_supported(**flags) -> None:
+    """Input flags kfront does not support yet must keep their default (False / None)."""
+    for flag, value in flags.items():
+        if value:
+            raise NotImplementedError(f"InputLayer: {flag}={value!r} is not supported by kfront "
+                                      f"yet; leave it False")
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+          name=None, tensor=None, optional=False) -> KerasTensor:
     """A symbolic input of ``shape`` (without the batch dimension) for functional models.
 
     Example:
@@ -174,6 +184,7 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
         >>> x.shape
         (None, 784)
     """
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
-                       name=name)
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       ragged=ragged, batch_shape=batch_shape, input_tensor=tensor,
+                       optional=optional, name=name)
     return layer.output

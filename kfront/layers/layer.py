@@ -29,13 +29,17 @@ def snake_case(name: str) -> str:
 
 
 class InputSpec:
-    """What a layer accepts: ``ndim`` / ``min_ndim`` and fixed sizes of some ``axes``; a full
-    ``shape`` (which sets ``ndim``) and ``name`` describe an exported endpoint's inputs."""
+    """What a layer accepts: ``ndim`` / ``max_ndim`` / ``min_ndim`` and fixed sizes of some
+    ``axes``; a full ``shape`` (which sets ``ndim``) and ``name`` describe an exported
+    endpoint's inputs; ``optional`` inputs may be ``None``."""
 
-    def __init__(self, ndim: int | None = None, min_ndim: int | None = None,
-                 axes: dict | None = None, dtype=None, allow_last_axis_squeeze=False, name=None,
-                 shape=None):
+    def __init__(self, dtype=None, shape=None, ndim: int | None = None,
+                 max_ndim: int | None = None, min_ndim: int | None = None,
+                 axes: dict | None = None, allow_last_axis_squeeze=False, name=None,
+                 optional: bool = False):
         self.ndim, self.min_ndim, self.axes, self.dtype = ndim, min_ndim, axes or {}, dtype
+        self.max_ndim, self.optional = max_ndim, optional
+        self.allow_last_axis_squeeze = allow_last_axis_squeeze
         self.shape, self.name = None if shape is None else tuple(shape), name
         if shape is not None:
             self.ndim = len(shape)
@@ -43,8 +47,11 @@ class InputSpec:
 
 def _check_spec(layer, spec: InputSpec, shape: tuple, index: int = 0) -> None:
     head = f'Input {index} of layer "{layer.name}" is incompatible with the layer:'
-    if spec.ndim is not None and len(shape) != spec.ndim:
+    if spec.ndim is not None and not spec.allow_last_axis_squeeze and len(shape) != spec.ndim:
         raise ValueError(f"{head} expected ndim={spec.ndim}, found ndim={len(shape)}. "
+                         f"Full shape received: {shape}")
+    if spec.max_ndim is not None and len(shape) > spec.max_ndim:
+        raise ValueError(f"{head} expected max_ndim={spec.max_ndim}, found ndim={len(shape)}. "
                          f"Full shape received: {shape}")
     if spec.min_ndim is not None and len(shape) < spec.min_ndim:
         raise ValueError(f"{head} expected min_ndim={spec.min_ndim}, found ndim={len(shape)}. "
@@ -428,7 +435,7 @@ class Layer(_BackendLayer):
         specs = spec if isinstance(spec, (list, tuple)) else [spec]
         flat = tree.flatten(inputs)[0]
         for i, (s, x) in enumerate(zip(specs, flat)):
-            if s is not None:
+            if s is not None and not (x is None and s.optional):
                 _check_spec(self, s, tuple(ops.shape(x)), i)
 
     def compute_output_shape(self, input_shape):

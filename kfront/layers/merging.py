@@ -296,8 +296,20 @@ def _functional(cls):
     return merge
 
 
-add, subtract, multiply, average, maximum, minimum, concatenate = map(
-    _functional, (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate))
+add, subtract, multiply, average, maximum, minimum = map(
+    _functional, (Add, Subtract, Multiply, Average, Maximum, Minimum))
+
+
+def concatenate(inputs, axis: int = -1, **kwargs):
+    """Functional form of ``Concatenate``: ``Concatenate(axis, **kwargs)(inputs)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import layers
+        >>> layers.concatenate([np.ones((2, 3)), np.ones((2, 1))], axis=1).shape
+        (2, 4)
+    """
+    return Concatenate(axis=axis, **kwargs)(inputs)
 
 
 def dot(inputs, axes=-1, **kwargs):

@@ -54,8 +54,10 @@ class MaxPooling1D(BasePooling):
         (2, 4, 3)
     """
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(1, ops.max_pool, pool_size, strides, padding, data_format, **kwargs)
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None,
+                 **kwargs):
+        super().__init__(1, ops.max_pool, pool_size, strides, padding, data_format,
+                         name=name, **kwargs)
 
 
 class MaxPooling2D(BasePooling):
@@ -69,8 +71,9 @@ class MaxPooling2D(BasePooling):
     """
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
-        super().__init__(2, ops.max_pool, pool_size, strides, padding, data_format, **kwargs)
+                 name=None, **kwargs):
+        super().__init__(2, ops.max_pool, pool_size, strides, padding, data_format,
+                         name=name, **kwargs)
 
 
 class AveragePooling1D(BasePooling):
@@ -83,8 +86,10 @@ class AveragePooling1D(BasePooling):
         (2, 3, 3)
     """
 
-    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(1, ops.average_pool, pool_size, strides, padding, data_format, **kwargs)
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None,
+                 **kwargs):
+        super().__init__(1, ops.average_pool, pool_size, strides, padding, data_format,
+                         name=name, **kwargs)
 
 
 class AveragePooling2D(BasePooling):
@@ -97,9 +102,10 @@ class AveragePooling2D(BasePooling):
         (2, 3, 3, 3)
     """
 
-    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None,
+                 **kwargs):
         super().__init__(2, ops.average_pool, pool_size, strides, padding, data_format,
-                         **kwargs)
+                         name=name, **kwargs)
 
 
 class MaxPooling3D(BasePooling):
@@ -113,8 +119,9 @@ class MaxPooling3D(BasePooling):
     """
 
     def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
-        super().__init__(3, ops.max_pool, pool_size, strides, padding, data_format, **kwargs)
+                 name=None, **kwargs):
+        super().__init__(3, ops.max_pool, pool_size, strides, padding, data_format,
+                         name=name, **kwargs)
 
 
 class AveragePooling3D(BasePooling):
@@ -127,10 +134,10 @@ class AveragePooling3D(BasePooling):
         (2, 2, 2, 2, 1)
     """
 
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None,
                  **kwargs):
         super().__init__(3, ops.average_pool, pool_size, strides, padding, data_format,
-                         **kwargs)
+                         name=name, **kwargs)
 
 
 class BaseGlobalPooling(Layer):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from kfront import activations, constraints, initializers, ops, regularizers
 from kfront.backends import B
 from kfront.backends.common.random import SeedGenerator
+from kfront.layers.convolutional import _explicit_arguments
 from kfront.layers.layer import InputSpec, Layer, _check_spec
 
 # the activations every backend's scan ops accept (see kfront/ops/rnn.py)
@@ -162,8 +163,14 @@ class SimpleRNNCell(_RNNCell):
         ((2, 4), 1)
     """
 
-    def __init__(self, units: int, activation="tanh", **kwargs):
-        super().__init__(units, activation=activation, recurrent_activation="linear", **kwargs)
+    def __init__(self, units: int, activation="tanh", use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, seed: int | None = None,
+                 **kwargs):
+        super().__init__(recurrent_activation="linear", **_explicit_arguments(locals()))
 
     def _scan(self, x, states, mask, rdrop, **flags):
         return ops.simple_rnn(x, states[0], self.kernel, self.recurrent_kernel, self.bias, mask,
@@ -191,8 +198,17 @@ class LSTMCell(_RNNCell):
     gates = 4
     state_count = 2
 
-    def __init__(self, units: int, unit_forget_bias: bool = True, **kwargs):
-        super().__init__(units, **kwargs)
+    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias: bool = True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias: bool = True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, seed: int | None = None,
+                 **kwargs):
+        args = _explicit_arguments(locals())
+        del args["unit_forget_bias"]
+        super().__init__(**args)
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def _bias_initializer(self):
@@ -229,8 +245,16 @@ class GRUCell(_RNNCell):
 
     gates = 3
 
-    def __init__(self, units: int, reset_after: bool = True, **kwargs):
-        super().__init__(units, **kwargs)
+    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias: bool = True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 reset_after: bool = True, seed: int | None = None, **kwargs):
+        args = _explicit_arguments(locals())
+        del args["reset_after"]
+        super().__init__(**args)
         self.reset_after = bool(reset_after)
 
     def _bias_shape(self) -> tuple:

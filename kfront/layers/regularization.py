@@ -50,8 +50,8 @@ class SpatialDropout1D(BaseSpatialDropout):
         True
     """
 
-    def __init__(self, rate, seed=None, **kwargs):
-        super().__init__(1, rate, "channels_last", seed, **kwargs)
+    def __init__(self, rate, seed=None, name=None, dtype=None):
+        super().__init__(1, rate, "channels_last", seed, name=name, dtype=dtype)
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -69,8 +69,8 @@ class SpatialDropout2D(BaseSpatialDropout):
         (2, 4, 4, 3)
     """
 
-    def __init__(self, rate, data_format=None, seed=None, **kwargs):
-        super().__init__(2, rate, data_format, seed, **kwargs)
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None):
+        super().__init__(2, rate, data_format, seed, name=name, dtype=dtype)
 
 
 class SpatialDropout3D(BaseSpatialDropout):
@@ -83,8 +83,8 @@ class SpatialDropout3D(BaseSpatialDropout):
         (2, 3, 3, 3, 2)
     """
 
-    def __init__(self, rate, data_format=None, seed=None, **kwargs):
-        super().__init__(3, rate, data_format, seed, **kwargs)
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None):
+        super().__init__(3, rate, data_format, seed, name=name, dtype=dtype)
 
 
 class GaussianNoise(Layer):

@@ -25,9 +25,10 @@ class MaxNumBoundingBoxes(Layer):
         [[1.0, -1.0, -1.0], [1.0, -1.0, -1.0]]
     """
 
-    def __init__(self, max_number: int, fill_value: int = -1,
-                 bounding_box_format: str | None = None, data_format: str | None = None,
-                 **kwargs):
+    def __init__(self, max_number: int, fill_value: int = -1, **kwargs):
+        # as Keras, the image-preprocessing keywords come through **kwargs
+        bounding_box_format = kwargs.pop("bounding_box_format", None)
+        data_format = kwargs.pop("data_format", None)
         super().__init__(**kwargs)
         self.max_number, self.fill_value = int(max_number), int(fill_value)
         self.bounding_box_format = bounding_box_format
