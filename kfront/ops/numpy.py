@@ -291,8 +291,15 @@ def clip(x, x_min, x_max):
     return B.clip(x, x_min, x_max)
 
 
-def where(condition, x1, x2):
-    """x1 where condition else x2. broadcast(condition, x1, x2) -> broadcast shape."""
+def where(condition, x1=None, x2=None):
+    """x1 where condition else x2. broadcast(condition, x1, x2) -> broadcast shape. Without
+    ``x1`` and ``x2``: ``nonzero(condition)``, the indices of the true entries (eager only)."""
+    if (x1 is None) != (x2 is None):
+        given = "x1" if x2 is None else "x2"
+        raise ValueError(f"where: `x1` and `x2` must both be None (to get the indices of the "
+                         f"true entries) or both be given; got only `{given}`")
+    if x1 is None:
+        return nonzero(condition)  # noqa: F405  (from kfront.ops.arrays, imported below)
     return B.where(condition, *_promote(x1, x2))
 
 
