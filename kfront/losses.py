@@ -1387,8 +1387,8 @@ def serialize(loss) -> dict | None:
     raise ValueError(f"Cannot serialize {loss!r}: expected a kfront Loss or a loss function")
 
 
-def deserialize(config, custom_objects: dict | None = None):
-    """A ``Loss`` or loss function from ``serialize``'s output (or a name).
+def deserialize(name, custom_objects: dict | None = None):
+    """A ``Loss`` or loss function from ``serialize``'s output ``name`` (a config or a name).
 
     Example:
         >>> from kfront import losses
@@ -1397,12 +1397,13 @@ def deserialize(config, custom_objects: dict | None = None):
     """
     from kfront.saving.object_registration import visible_objects
     objects = dict(ALL_OBJECTS_DICT, **visible_objects(custom_objects))
-    if isinstance(config, str):
-        if config not in objects:
-            raise _REGISTRY.unknown(config, objects)
-        return objects[config]
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not interpret serialized loss: {config!r}")
+    if isinstance(name, str):
+        if name not in objects:
+            raise _REGISTRY.unknown(name, objects)
+        return objects[name]
+    if not isinstance(name, dict) or "class_name" not in name:
+        raise ValueError(f"Could not interpret serialized loss: {name!r}")
+    config = name  # Keras's parameter name for a config dict too
     class_name, inner = config["class_name"], config.get("config", {})
     if class_name == "function":
         key = inner if isinstance(inner, str) else config.get("registered_name")
