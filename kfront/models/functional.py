@@ -32,18 +32,16 @@ class Functional(Model):
                 raise TypeError(f'Model "{self.name}": inputs and outputs must be symbolic tensors '
                                 f"from layers.Input and layer calls, got {type(t).__name__}")
         self._nodes = _nodes_between(self._inputs, self._outputs, self.name)
-        layers = []
-        for node in self._nodes:
-            if node.layer not in layers:
-                layers.append(node.layer)
-        self._all_layers = [t._keras_history[0].layer for t in self._inputs] + layers
-        self._sublayers = layers
+        self._all_layers = _keras_layer_order(self._inputs, outputs)
+        self._sublayers = [layer for layer in self._all_layers
+                           if not isinstance(layer, InputLayer)]
         self.built = True
 
     @property
     def layers(self) -> list:
-        """The layers, inputs first; operations recorded as layers (``NotEqual`` of a
-        propagated mask) are not listed, as in Keras."""
+        """The layers in Keras's order (by decreasing depth from the outputs, see
+        ``_keras_layer_order``); operations recorded as layers (``NotEqual`` of a propagated
+        mask) are not listed, as in Keras."""
         return [layer for layer in self._all_layers if not getattr(layer, "_is_operation", False)]
 
     @property
@@ -279,3 +277,69 @@ def _nodes_between(inputs, outputs, name):
         nodes[node.id] = node
         stack.extend(node.dependencies)
     return [nodes[k] for k in sorted(nodes)]
+
+
+def _keras_leaves(struct) -> list:
+    """The symbolic tensors of ``struct`` in the order Keras's ``tree.flatten`` gives them
+    (dict keys sorted)."""
+    if isinstance(struct, KerasTensor):
+        return [struct]
+    if isinstance(struct, dict):
+        return [t for key in sorted(struct) for t in _keras_leaves(struct[key])]
+    if isinstance(struct, (list, tuple)):
+        return [t for item in struct for t in _keras_leaves(item)]
+    return []
+
+
+def _keras_layer_order(inputs: list, outputs) -> list:
+    """The graph's layers (InputLayers and operations included) in the order of Keras 3's
+    ``map_graph`` (keras/src/ops/function.py): a depth-first walk from the outputs records
+    each node after its parents and each layer's first visit; a node's depth is the longest
+    path from it to an output (a shared layer takes the largest depth of its nodes); layers
+    are sorted by decreasing depth, ties by first visit. Unused InputLayers come last."""
+    input_ids = {id(t) for t in inputs}
+    first_visit, by_id, post_order, done = {}, {}, [], set()
+
+    def parents(node) -> list:
+        return _keras_leaves(((node.inputs, *node.args), node.kwargs))
+
+    def enter(tensor):
+        node = tensor._keras_history[0]
+        if id(node) in done:
+            return None
+        if not isinstance(node.layer, InputLayer) and id(tensor) in input_ids:
+            done.add(id(node))  # an intermediate tensor given as input: outside the graph
+            return None
+        first_visit.setdefault(id(node.layer), len(first_visit))
+        by_id[id(node.layer)] = node.layer
+        return node
+
+    for output in _keras_leaves(outputs):  # iterative, so that deep graphs do not recurse
+        node = enter(output)
+        frames = [] if node is None else [(node, iter(parents(node)))]
+        while frames:
+            node, todo = frames[-1]
+            for tensor in todo:
+                parent = enter(tensor)
+                if parent is not None:
+                    frames.append((parent, iter(parents(parent))))
+                    break
+            else:
+                frames.pop()
+                done.add(id(node))
+                post_order.append(node)
+    in_graph = {id(node) for node in post_order}
+    node_depth, layer_depth = {}, {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        for tensor in parents(node):
+            parent = tensor._keras_history[0]
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for tensor in inputs:  # inputs no output depends on
+        layer = tensor._keras_history[0].layer
+        if isinstance(layer, InputLayer) and id(layer) not in layer_depth:
+            layer_depth[id(layer)], first_visit[id(layer)], by_id[id(layer)] = 0, -1, layer
+    order = sorted(layer_depth, key=lambda key: (-layer_depth[key], first_visit[key]))
+    return [by_id[key] for key in order]
