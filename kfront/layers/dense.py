@@ -19,11 +19,16 @@ class Dense(QuantizedLayerMixin, Layer):
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, quantization_config=None,
-                 **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
         super().__init__(quantization_config=quantization_config, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f'Dense "{self.name}": units must be a positive int, got {units!r}')
+        if lora_rank:
+            raise NotImplementedError(f'Dense "{self.name}": LoRA (lora_rank={lora_rank!r}) is '
+                                      "not supported by kfront yet; leave lora_rank=None")
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias

@@ -155,13 +155,16 @@ class EinsumDense(QuantizedLayerMixin, Layer):
     def __init__(self, equation: str, output_shape, activation=None, bias_axes: str | None = None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, lora_rank=None, lora_alpha=None, quantization_config=None,
-                 **kwargs):
-        kwargs.pop("gptq_unpacked_column_size", None)
+                 bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
         super().__init__(quantization_config=quantization_config, **kwargs)
         if lora_rank:
             raise NotImplementedError(f'EinsumDense "{self.name}": LoRA (lora_rank) is not '
                                       "supported by kfront")
+        if gptq_unpacked_column_size:
+            raise NotImplementedError(f'EinsumDense "{self.name}": GPTQ-packed kernels '
+                                      f"(gptq_unpacked_column_size={gptq_unpacked_column_size!r})"
+                                      " are not supported by kfront; leave it None")
         self.equation = equation
         self.partial_output_shape = ((output_shape,) if isinstance(output_shape, int)
                                      else tuple(output_shape))

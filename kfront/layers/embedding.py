@@ -38,7 +38,8 @@ class Embedding(QuantizedLayerMixin, Layer):
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero: bool = False,
-                 weights=None, lora_rank=None, quantization_config=None, **kwargs):
+                 weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
         super().__init__(quantization_config=quantization_config, **kwargs)
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(value, (int, np.integer)) or value <= 0:
@@ -47,6 +48,8 @@ class Embedding(QuantizedLayerMixin, Layer):
         if lora_rank is not None:
             raise NotImplementedError(f'Embedding "{self.name}": LoRA (lora_rank) is not '
                                       "supported by kfront yet")
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
