@@ -144,6 +144,38 @@ def dense_top(x, classes: int, classifier_activation, weights, **kwargs):
                         **kwargs)(x)
 
 
+def head(x, include_top: bool, pooling, classes: int, classifier_activation, weights,
+         pool_names: tuple = ("avg_pool", "max_pool"), top_pool_name: str | None = "avg_pool",
+         dropout: float = 0.0, **dense_kwargs):
+    """The ending of most models: with the top, global average pooling (``top_pool_name``),
+    ``Dropout(dropout)`` named ``top_dropout`` when ``dropout > 0``, then the ``predictions``
+    classifier (``dense_kwargs`` go to its ``Dense``); without it, the ``pooling`` named
+    ``pool_names`` (average, max)."""
+    if not include_top:
+        return pooled(x, pooling, *pool_names)
+    x = layers.GlobalAveragePooling2D(name=top_pool_name)(x)
+    if dropout > 0:
+        x = layers.Dropout(dropout, name="top_dropout")(x)
+    return dense_top(x, classes, classifier_activation, weights, **dense_kwargs)
+
+
+def weights_file(base_url: str, file_name: str, hashes: tuple, include_top: bool) -> tuple:
+    """``(file name, URL, hash)`` of Keras's ImageNet file ``file_name`` under ``base_url``;
+    ``hashes`` is (with the top, without)."""
+    return file_name, base_url + file_name, hashes[0 if include_top else 1]
+
+
+def tf_kernels_file(weights_name: str, include_top: bool) -> str:
+    """The name of the Keras file of a model whose files are named
+    ``{weights_name}_weights_tf_dim_ordering_tf_kernels[_notop].h5``."""
+    return f"{weights_name}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
+
+
+def model_file(name: str, include_top: bool) -> str:
+    """The name of the Keras file of a model whose files are named ``{name}[_notop].h5``."""
+    return name + (".h5" if include_top else "_notop.h5")
+
+
 def build_model(img_input, input_tensor, x, name: str, weights, imagenet_file=None):
     """The ``Functional`` model from the input to ``x``, with its weights loaded.
 
@@ -155,9 +187,9 @@ def build_model(img_input, input_tensor, x, name: str, weights, imagenet_file=No
     inputs = source_inputs(input_tensor) if input_tensor is not None else img_input
     model = Functional(inputs, x, name=name)
     if weights == "imagenet" and imagenet_file is not None:
-        load_weights(model, fetch(*imagenet_file))
+        model.load_weights(fetch(*imagenet_file))
     elif weights is not None and weights != "imagenet":
-        load_weights(model, os.fspath(weights))
+        model.load_weights(os.fspath(weights))
     return model
 
 
@@ -167,73 +199,7 @@ def fetch(file_name: str, origin: str, file_hash: str | None = None) -> str:
     return get_file(file_name, origin, cache_subdir="models", file_hash=file_hash)
 
 
-def load_weights(model, path: str) -> None:
-    """Load a weights file. A legacy ``.h5`` file (Keras's ImageNet files are such) is read by
-    topology as Keras reads it: its layers with weights, in file order, go to the model's
-    layers with weights in Keras's layer order (``keras_layer_order``), since many layers of
-    these models have generated names."""
-    if path.endswith((".h5", ".hdf5")) and not path.endswith(".weights.h5"):
-        _load_legacy_h5(model, path)
-    else:
-        model.load_weights(path)
-
-
 def keras_layer_order(model) -> list:
-    """The model's layers in the order Keras's ``Functional.layers`` lists them: by
-    decreasing depth from the outputs, ties in the order a depth-first walk from the outputs
-    first meets them."""
-    first_seen, post_order, done = {}, [], set()
-
-    def visit(tensor):
-        node = tensor._keras_history[0]
-        if id(node) in done:
-            return
-        first_seen.setdefault(node.layer, len(first_seen))
-        if id(tensor) not in {id(t) for t in model.inputs}:
-            for parent in node.dependencies:
-                visit(parent)
-        done.add(id(node))
-        post_order.append(node)
-
-    for output in model.outputs:
-        visit(output)
-    node_depth, layer_depth = {}, {}
-    for node in reversed(post_order):
-        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(node.layer, 0))
-        layer_depth[node.layer] = node_depth[id(node)] = depth
-        for parent in node.dependencies:
-            pid = id(parent._keras_history[0])
-            node_depth[pid] = max(depth + 1, node_depth.get(pid, 0))
-    ordered = sorted(layer_depth, key=lambda layer: (-layer_depth[layer], first_seen[layer]))
-    shown = set(map(id, model.layers))
-    return [layer for layer in ordered if id(layer) in shown]
-
-
-def _load_legacy_h5(model, path: str) -> None:
-    import h5py
-    import numpy as np
-
-    from kfront.saving.legacy_h5 import load_attributes
-    with h5py.File(path, "r") as f:
-        group = f["model_weights"] if "model_weights" in f else f
-        entries = []
-        for name in load_attributes(group, "layer_names", path):
-            weight_names = load_attributes(group[name], "weight_names", path)
-            if weight_names:
-                entries.append((name, [np.asarray(group[name][w]) for w in weight_names]))
-    ours = [layer for layer in keras_layer_order(model) if layer.weights]
-    if len(ours) != len(entries):
-        raise ValueError(f"Weight file {path!r} has {len(entries)} layers with weights, but "
-                         f'model "{model.name}" has {len(ours)}: it was saved from another '
-                         "architecture or configuration")
-    plan = []
-    for layer, (name, values) in zip(ours, entries):
-        variables = list(layer.trainable_weights) + list(layer.non_trainable_weights)
-        shapes = [tuple(v.shape) for v in variables]
-        if [tuple(a.shape) for a in values] != shapes:
-            raise ValueError(f"Weight file {path!r}: layer {name!r} holds shapes "
-                             f"{[tuple(a.shape) for a in values]}, but layer {layer.name!r} of "
-                             f'model "{model.name}" expects {shapes}')
-        plan.extend(zip(variables, values))
-    for variable, value in plan:
-        variable.assign(value)
+    """The model's layers in Keras's order: ``Functional.layers`` is in that order now (see
+    ``kfront.models.functional._keras_layer_order``); kept for ``tests/applications``."""
+    return list(model.layers)

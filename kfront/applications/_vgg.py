@@ -2,7 +2,33 @@
 from __future__ import annotations
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
+
+
+def weights_paths(weights_name: str) -> tuple:
+    """Keras's ``WEIGHTS_PATH`` and ``WEIGHTS_PATH_NO_TOP`` of a VGG module.
+
+    Example:
+        >>> from kfront.applications import _vgg
+        >>> _vgg.weights_paths("vgg16")[1].rsplit("/", 1)[-1]
+        'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5'
+    """
+    return tuple(f"{_base.KERAS_APPS}{weights_name}/{_base.tf_kernels_file(weights_name, top)}"
+                 for top in (True, False))
+
+
+def variant(module: str, public_name: str, convs_per_block: tuple, hashes: tuple,
+            params: int):
+    """The public function of one VGG: ``convs_per_block`` convolutions in each block."""
+    weights_name = public_name.lower()
+
+    def model(**kwargs):
+        return build(convs_per_block, weights_name, hashes, **kwargs)
+
+    about = (f"{public_name} (Simonyan & Zisserman, 2014) as a functional model, optionally "
+             f"with ImageNet weights: {sum(convs_per_block)} 3x3 convolutions in five blocks, "
+             "then (with the top) three fully connected layers.")
+    return _variants.variant(module, public_name, model, weights_name, about, params=params)
 
 
 def build(convs_per_block: tuple, weights_name: str, hashes: tuple, include_top: bool, weights,
@@ -24,8 +50,7 @@ def build(convs_per_block: tuple, weights_name: str, hashes: tuple, include_top:
         x = _base.dense_top(x, classes, classifier_activation, weights)
     else:
         x = _base.pooled(x, pooling)
-    top = "" if include_top else "_notop"
-    file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{top}.h5"
-    imagenet = (file_name, f"{_base.KERAS_APPS}{weights_name}/{file_name}",
-                hashes[0 if include_top else 1])
+    imagenet = _base.weights_file(f"{_base.KERAS_APPS}{weights_name}/",
+                                  _base.tf_kernels_file(weights_name, include_top), hashes,
+                                  include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from kfront import initializers, layers, ops, random
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 
 BASE_WEIGHTS_PATH = _base.KERAS_APPS + "convnext/"
@@ -189,110 +189,34 @@ def ConvNeXt(depths, projection_dims, drop_path_rate: float = 0.0,
                              f'"{weights_name}". When using imagenet weights, model name must '
                              'contain the weights variant (e.g., "convnext_'
                              f'{weights_name.split("convnext_")[-1]}").')
-        file_name = name + (".h5" if include_top else "_notop.h5")
-        imagenet = (file_name, BASE_WEIGHTS_PATH + file_name,
-                    WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+        imagenet = _base.weights_file(BASE_WEIGHTS_PATH, _base.model_file(name, include_top),
+                                      WEIGHTS_HASHES[weights_name], include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 
-def _variant(size: str, include_top, include_preprocessing, weights, input_tensor, input_shape,
-             pooling, classes, classifier_activation, name):
+def _variant(size: str, public_suffix: str, params: int | None = None):
+    public_name, weights_name = f"ConvNeXt{public_suffix}", f"convnext_{size}"
     config = MODEL_CONFIGS[size]
-    return ConvNeXt(weights_name=f"convnext_{size}", depths=config["depths"],
-                    projection_dims=config["projection_dims"], drop_path_rate=0.0,
-                    layer_scale_init_value=1e-6, default_size=config["default_size"], name=name,
-                    include_top=include_top, include_preprocessing=include_preprocessing,
-                    weights=weights, input_tensor=input_tensor, input_shape=input_shape,
-                    pooling=pooling, classes=classes,
-                    classifier_activation=classifier_activation)
+
+    def build(**kwargs):
+        return ConvNeXt(weights_name=weights_name, depths=config["depths"],
+                        projection_dims=config["projection_dims"], drop_path_rate=0.0,
+                        layer_scale_init_value=1e-6, default_size=config["default_size"],
+                        **kwargs)
+
+    about = (f"{public_name} (Liu et al., 2022) as a functional model, optionally with "
+             "ImageNet weights (channels_last only): stages of "
+             f"{config['depths']} blocks of widths {config['projection_dims']}. It takes "
+             "images with values in [0, 255].")
+    return _variants.variant(__name__, public_name, build, weights_name, about,
+                             _variants.PREPROCESSING_SECOND, params)
 
 
-def ConvNeXtTiny(include_top: bool = True, include_preprocessing: bool = True,
-                 weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                 classes: int = 1000, classifier_activation="softmax",
-                 name: str = "convnext_tiny"):
-    """ConvNeXtTiny (Liu et al., 2022) as a functional model, optionally with ImageNet
-    weights (channels_last only). It takes images with values in [0, 255].
-
-    Args:
-        include_top: Whether to include the classifier head.
-        include_preprocessing: Normalize the input with ImageNet's mean and variance inside.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        input_shape: The input shape without the batch size (at least 32x32) when
-            ``include_top=False``.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        name: The model's name.
-
-    Example:
-        >>> from kfront.applications import ConvNeXtTiny
-        >>> ConvNeXtTiny(weights=None, include_top=False, input_shape=(32, 32, 3)).count_params()
-        27820128
-    """
-    return _variant("tiny", include_top, include_preprocessing, weights, input_tensor,
-                    input_shape, pooling, classes, classifier_activation, name)
-
-
-def ConvNeXtSmall(include_top: bool = True, include_preprocessing: bool = True,
-                  weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                  classes: int = 1000, classifier_activation="softmax",
-                  name: str = "convnext_small"):
-    """ConvNeXtSmall (Liu et al., 2022); arguments as for ``ConvNeXtTiny``.
-
-    Example:
-        >>> from kfront.applications import ConvNeXtSmall
-        >>> ConvNeXtSmall.__name__
-        'ConvNeXtSmall'
-    """
-    return _variant("small", include_top, include_preprocessing, weights, input_tensor,
-                    input_shape, pooling, classes, classifier_activation, name)
-
-
-def ConvNeXtBase(include_top: bool = True, include_preprocessing: bool = True,
-                 weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                 classes: int = 1000, classifier_activation="softmax",
-                 name: str = "convnext_base"):
-    """ConvNeXtBase (Liu et al., 2022); arguments as for ``ConvNeXtTiny``.
-
-    Example:
-        >>> from kfront.applications import ConvNeXtBase
-        >>> ConvNeXtBase.__name__
-        'ConvNeXtBase'
-    """
-    return _variant("base", include_top, include_preprocessing, weights, input_tensor,
-                    input_shape, pooling, classes, classifier_activation, name)
-
-
-def ConvNeXtLarge(include_top: bool = True, include_preprocessing: bool = True,
-                  weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                  classes: int = 1000, classifier_activation="softmax",
-                  name: str = "convnext_large"):
-    """ConvNeXtLarge (Liu et al., 2022); arguments as for ``ConvNeXtTiny``.
-
-    Example:
-        >>> from kfront.applications import ConvNeXtLarge
-        >>> ConvNeXtLarge.__name__
-        'ConvNeXtLarge'
-    """
-    return _variant("large", include_top, include_preprocessing, weights, input_tensor,
-                    input_shape, pooling, classes, classifier_activation, name)
-
-
-def ConvNeXtXLarge(include_top: bool = True, include_preprocessing: bool = True,
-                   weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                   classes: int = 1000, classifier_activation="softmax",
-                   name: str = "convnext_xlarge"):
-    """ConvNeXtXLarge (Liu et al., 2022); arguments as for ``ConvNeXtTiny``.
-
-    Example:
-        >>> from kfront.applications import ConvNeXtXLarge
-        >>> ConvNeXtXLarge.__name__
-        'ConvNeXtXLarge'
-    """
-    return _variant("xlarge", include_top, include_preprocessing, weights, input_tensor,
-                    input_shape, pooling, classes, classifier_activation, name)
+ConvNeXtTiny = _variant("tiny", "Tiny", 27820128)
+ConvNeXtSmall = _variant("small", "Small")
+ConvNeXtBase = _variant("base", "Base")
+ConvNeXtLarge = _variant("large", "Large")
+ConvNeXtXLarge = _variant("xlarge", "XLarge")
 
 
 preprocess_input = preprocessor(None)

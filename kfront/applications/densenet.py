@@ -9,7 +9,7 @@ Example:
 from __future__ import annotations
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 
 BASE_WEIGHTS_PATH = _base.KERAS_APPS + "densenet/"
@@ -64,72 +64,31 @@ def _build(blocks: tuple, weights_name: str, include_top: bool, weights, input_t
             x = _transition_block(x, 0.5, name=f"pool{stage + 2}")
     x = layers.BatchNormalization(axis=_base.bn_axis(), epsilon=_EPS, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = _base.dense_top(x, classes, classifier_activation, weights)
-    else:
-        x = _base.pooled(x, pooling, "avg_pool", "max_pool")
-    top = "" if include_top else "_notop"
-    file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{top}.h5"
-    imagenet = (file_name, BASE_WEIGHTS_PATH + file_name,
-                WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+    x = _base.head(x, include_top, pooling, classes, classifier_activation, weights)
+    file_name = _base.tf_kernels_file(weights_name, include_top)
+    imagenet = _base.weights_file(BASE_WEIGHTS_PATH, file_name, WEIGHTS_HASHES[weights_name],
+                                  include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 
-def DenseNet121(include_top: bool = True, weights="imagenet", input_tensor=None,
-                input_shape=None, pooling=None, classes: int = 1000,
-                classifier_activation="softmax", name: str = "densenet121"):
-    """DenseNet121 (Huang et al., 2016) as a functional model, optionally with ImageNet
-    weights (channels_last only).
+def _variant(public_name: str, blocks: tuple, about: str, params: int | None = None):
+    weights_name = public_name.lower()
 
-    Args:
-        include_top: Whether to include the classifier.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        input_shape: The input shape without the batch size (at least 32x32) when
-            ``include_top=False``.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        name: The model's name.
+    def build(**kwargs):
+        return _build(blocks, weights_name, **kwargs)
 
-    Example:
-        >>> from kfront.applications import DenseNet121
-        >>> DenseNet121(weights=None, include_top=False, input_shape=(32, 32, 3)).count_params()
-        7037504
-    """
-    return _build((6, 12, 24, 16), "densenet121", include_top, weights, input_tensor,
-                  input_shape, pooling, classes, classifier_activation, name)
+    return _variants.variant(__name__, public_name, build, weights_name, about, params=params)
 
 
-def DenseNet169(include_top: bool = True, weights="imagenet", input_tensor=None,
-                input_shape=None, pooling=None, classes: int = 1000,
-                classifier_activation="softmax", name: str = "densenet169"):
-    """DenseNet169 (Huang et al., 2016); arguments as for ``DenseNet121``.
-
-    Example:
-        >>> import inspect
-        >>> from kfront.applications import DenseNet169
-        >>> inspect.signature(DenseNet169).parameters["name"].default
-        'densenet169'
-    """
-    return _build((6, 12, 32, 32), "densenet169", include_top, weights, input_tensor,
-                  input_shape, pooling, classes, classifier_activation, name)
-
-
-def DenseNet201(include_top: bool = True, weights="imagenet", input_tensor=None,
-                input_shape=None, pooling=None, classes: int = 1000,
-                classifier_activation="softmax", name: str = "densenet201"):
-    """DenseNet201 (Huang et al., 2016); arguments as for ``DenseNet121``.
-
-    Example:
-        >>> import inspect
-        >>> from kfront.applications import DenseNet201
-        >>> inspect.signature(DenseNet201).parameters["name"].default
-        'densenet201'
-    """
-    return _build((6, 12, 48, 32), "densenet201", include_top, weights, input_tensor,
-                  input_shape, pooling, classes, classifier_activation, name)
+DenseNet121 = _variant("DenseNet121", (6, 12, 24, 16),
+                       "DenseNet121 (Huang et al., 2016) as a functional model, optionally with "
+                       "ImageNet weights (channels_last only).", 7037504)
+DenseNet169 = _variant("DenseNet169", (6, 12, 32, 32),
+                       "DenseNet169 (Huang et al., 2016), as ``DenseNet121`` with 32 and 32 conv "
+                       "blocks in dense blocks 3 and 4.")
+DenseNet201 = _variant("DenseNet201", (6, 12, 48, 32),
+                       "DenseNet201 (Huang et al., 2016), as ``DenseNet121`` with 48 and 32 conv "
+                       "blocks in dense blocks 3 and 4.")
 
 
 preprocess_input = preprocessor("torch")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/keras-applications/"
@@ -171,174 +171,37 @@ def EfficientNet(width_coefficient: float, depth_coefficient: float, default_siz
                       name="top_conv")(x)
     x = layers.BatchNormalization(axis=axis, name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        x = _base.dense_top(x, classes, classifier_activation, weights,
-                            kernel_initializer=DENSE_KERNEL_INITIALIZER)
-    else:
-        x = _base.pooled(x, pooling, "avg_pool", "max_pool")
+    x = _base.head(x, include_top, pooling, classes, classifier_activation, weights,
+                   dropout=dropout_rate, kernel_initializer=DENSE_KERNEL_INITIALIZER)
     imagenet = None
     if weights == "imagenet":
-        file_name = name + (".h5" if include_top else "_notop.h5")
-        imagenet = (file_name, BASE_WEIGHTS_PATH + file_name,
-                    WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+        imagenet = _base.weights_file(BASE_WEIGHTS_PATH, _base.model_file(name, include_top),
+                                      WEIGHTS_HASHES[weights_name], include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 
-def EfficientNetB0(include_top: bool = True, weights="imagenet", input_tensor=None,
-                   input_shape=None, pooling=None, classes: int = 1000,
-                   classifier_activation="softmax", name: str = "efficientnetb0"):
-    """EfficientNetB0 (Tan & Le, 2019) as a functional model, optionally with ImageNet
-    weights. It takes images with values in [0, 255].
+def _variant(index: int, width: float, depth: float, size: int, dropout: float,
+             params: int | None = None):
+    public_name, weights_name = f"EfficientNetB{index}", f"b{index}"
 
-    Args:
-        include_top: Whether to include the classifier.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        input_shape: The input shape without the batch size (at least 32x32) when
-            ``include_top=False``.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        name: The model's name.
+    def build(**kwargs):
+        return EfficientNet(width, depth, size, dropout, weights_name=weights_name, **kwargs)
 
-    Example:
-        >>> from kfront.applications import EfficientNetB0
-        >>> EfficientNetB0(weights=None, include_top=False, input_shape=(32, 32, 3)).count_params()
-        4049571
-    """
-    return EfficientNet(1.0, 1.0, 224, 0.2, name=name, include_top=include_top, weights=weights,
-                        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                        classes=classes, classifier_activation=classifier_activation,
-                        weights_name="b0")
+    about = (f"{public_name} (Tan & Le, 2019) as a functional model, optionally with "
+             f"ImageNet weights; default input {size}x{size}. It takes images with values in "
+             "[0, 255].")
+    return _variants.variant(__name__, public_name, build, f"efficientnet{weights_name}", about,
+                             params=params)
 
 
-def EfficientNetB1(include_top: bool = True, weights="imagenet", input_tensor=None,
-                   input_shape=None, pooling=None, classes: int = 1000,
-                   classifier_activation="softmax", name: str = "efficientnetb1"):
-    """EfficientNetB1 (Tan & Le, 2019), default input 240x240; arguments as for
-    ``EfficientNetB0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetB1
-        >>> import inspect
-        >>> inspect.signature(EfficientNetB1).parameters["name"].default
-        'efficientnetb1'
-    """
-    return EfficientNet(1.0, 1.1, 240, 0.2, name=name, include_top=include_top, weights=weights,
-                        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                        classes=classes, classifier_activation=classifier_activation,
-                        weights_name="b1")
-
-
-def EfficientNetB2(include_top: bool = True, weights="imagenet", input_tensor=None,
-                   input_shape=None, pooling=None, classes: int = 1000,
-                   classifier_activation="softmax", name: str = "efficientnetb2"):
-    """EfficientNetB2 (Tan & Le, 2019), default input 260x260; arguments as for
-    ``EfficientNetB0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetB2
-        >>> import inspect
-        >>> inspect.signature(EfficientNetB2).parameters["name"].default
-        'efficientnetb2'
-    """
-    return EfficientNet(1.1, 1.2, 260, 0.3, name=name, include_top=include_top, weights=weights,
-                        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                        classes=classes, classifier_activation=classifier_activation,
-                        weights_name="b2")
-
-
-def EfficientNetB3(include_top: bool = True, weights="imagenet", input_tensor=None,
-                   input_shape=None, pooling=None, classes: int = 1000,
-                   classifier_activation="softmax", name: str = "efficientnetb3"):
-    """EfficientNetB3 (Tan & Le, 2019), default input 300x300; arguments as for
-    ``EfficientNetB0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetB3
-        >>> import inspect
-        >>> inspect.signature(EfficientNetB3).parameters["name"].default
-        'efficientnetb3'
-    """
-    return EfficientNet(1.2, 1.4, 300, 0.3, name=name, include_top=include_top, weights=weights,
-                        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                        classes=classes, classifier_activation=classifier_activation,
-                        weights_name="b3")
-
-
-def EfficientNetB4(include_top: bool = True, weights="imagenet", input_tensor=None,
-                   input_shape=None, pooling=None, classes: int = 1000,
-                   classifier_activation="softmax", name: str = "efficientnetb4"):
-    """EfficientNetB4 (Tan & Le, 2019), default input 380x380; arguments as for
-    ``EfficientNetB0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetB4
-        >>> import inspect
-        >>> inspect.signature(EfficientNetB4).parameters["name"].default
-        'efficientnetb4'
-    """
-    return EfficientNet(1.4, 1.8, 380, 0.4, name=name, include_top=include_top, weights=weights,
-                        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                        classes=classes, classifier_activation=classifier_activation,
-                        weights_name="b4")
-
-
-def EfficientNetB5(include_top: bool = True, weights="imagenet", input_tensor=None,
-                   input_shape=None, pooling=None, classes: int = 1000,
-                   classifier_activation="softmax", name: str = "efficientnetb5"):
-    """EfficientNetB5 (Tan & Le, 2019), default input 456x456; arguments as for
-    ``EfficientNetB0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetB5
-        >>> import inspect
-        >>> inspect.signature(EfficientNetB5).parameters["name"].default
-        'efficientnetb5'
-    """
-    return EfficientNet(1.6, 2.2, 456, 0.4, name=name, include_top=include_top, weights=weights,
-                        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                        classes=classes, classifier_activation=classifier_activation,
-                        weights_name="b5")
-
-
-def EfficientNetB6(include_top: bool = True, weights="imagenet", input_tensor=None,
-                   input_shape=None, pooling=None, classes: int = 1000,
-                   classifier_activation="softmax", name: str = "efficientnetb6"):
-    """EfficientNetB6 (Tan & Le, 2019), default input 528x528; arguments as for
-    ``EfficientNetB0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetB6
-        >>> import inspect
-        >>> inspect.signature(EfficientNetB6).parameters["name"].default
-        'efficientnetb6'
-    """
-    return EfficientNet(1.8, 2.6, 528, 0.5, name=name, include_top=include_top, weights=weights,
-                        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                        classes=classes, classifier_activation=classifier_activation,
-                        weights_name="b6")
-
-
-def EfficientNetB7(include_top: bool = True, weights="imagenet", input_tensor=None,
-                   input_shape=None, pooling=None, classes: int = 1000,
-                   classifier_activation="softmax", name: str = "efficientnetb7"):
-    """EfficientNetB7 (Tan & Le, 2019), default input 600x600; arguments as for
-    ``EfficientNetB0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetB7
-        >>> import inspect
-        >>> inspect.signature(EfficientNetB7).parameters["name"].default
-        'efficientnetb7'
-    """
-    return EfficientNet(2.0, 3.1, 600, 0.5, name=name, include_top=include_top, weights=weights,
-                        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                        classes=classes, classifier_activation=classifier_activation,
-                        weights_name="b7")
+EfficientNetB0 = _variant(0, 1.0, 1.0, 224, 0.2, 4049571)
+EfficientNetB1 = _variant(1, 1.0, 1.1, 240, 0.2)
+EfficientNetB2 = _variant(2, 1.1, 1.2, 260, 0.3)
+EfficientNetB3 = _variant(3, 1.2, 1.4, 300, 0.3)
+EfficientNetB4 = _variant(4, 1.4, 1.8, 380, 0.4)
+EfficientNetB5 = _variant(5, 1.6, 2.2, 456, 0.4)
+EfficientNetB6 = _variant(6, 1.8, 2.6, 528, 0.5)
+EfficientNetB7 = _variant(7, 2.0, 3.1, 600, 0.5)
 
 
 preprocess_input = preprocessor(None)

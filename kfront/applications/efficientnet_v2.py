@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from kfront import initializers, layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.efficientnet import CONV_KERNEL_INITIALIZER, DENSE_KERNEL_INITIALIZER
 from kfront.applications.imagenet_utils import decoder, preprocessor
 
@@ -183,167 +183,38 @@ def EfficientNetV2(width_coefficient: float, depth_coefficient: float, default_s
             b += 1
     x = _conv(rounded(1280), 1, "top_conv")(x)
     x = _bn_act(x, "top_bn", bn_momentum, activation, "top_activation")
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        x = _base.dense_top(x, classes, classifier_activation, weights,
-                            kernel_initializer=DENSE_KERNEL_INITIALIZER,
-                            bias_initializer=initializers.Constant(0.0))
-    else:
-        x = _base.pooled(x, pooling, "avg_pool", "max_pool")
+    x = _base.head(x, include_top, pooling, classes, classifier_activation, weights,
+                   dropout=dropout_rate, kernel_initializer=DENSE_KERNEL_INITIALIZER,
+                   bias_initializer=initializers.Constant(0.0))
     imagenet = None
     if weights == "imagenet":
-        file_name = name + (".h5" if include_top else "_notop.h5")
-        imagenet = (file_name, BASE_WEIGHTS_PATH + file_name,
-                    WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+        imagenet = _base.weights_file(BASE_WEIGHTS_PATH, _base.model_file(name, include_top),
+                                      WEIGHTS_HASHES[weights_name], include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 
-def EfficientNetV2B0(include_top: bool = True, weights="imagenet", input_tensor=None,
-                     input_shape=None, pooling=None, classes: int = 1000,
-                     classifier_activation="softmax", include_preprocessing: bool = True,
-                     name: str = "efficientnetv2-b0"):
-    """EfficientNetV2B0 (Tan & Le, 2021) as a functional model, optionally with ImageNet
-    weights. It takes images with values in [0, 255].
+def _variant(suffix: str, width: float, depth: float, size: int, params: int | None = None):
+    public_name, default_name = f"EfficientNetV2{suffix}", f"efficientnetv2-{suffix.lower()}"
+    weights_name = suffix.lower() if suffix[0] == "B" else f"-{suffix.lower()}"
 
-    Args:
-        include_top: Whether to include the classifier.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        input_shape: The input shape without the batch size (at least 32x32) when
-            ``include_top=False``.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        include_preprocessing: Rescale (and for B0-B3 normalize) the input inside.
-        name: The model's name.
+    def build(**kwargs):
+        return EfficientNetV2(width_coefficient=width, depth_coefficient=depth,
+                              default_size=size, weights_name=weights_name, **kwargs)
 
-    Example:
-        >>> from kfront.applications import EfficientNetV2B0
-        >>> EfficientNetV2B0(weights=None, include_top=False,
-        ...                  input_shape=(32, 32, 3)).count_params()
-        5919312
-    """
-    return EfficientNetV2(width_coefficient=1.0, depth_coefficient=1.0, default_size=224,
-                          name=name, include_top=include_top, weights=weights,
-                          input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                          classes=classes, classifier_activation=classifier_activation,
-                          include_preprocessing=include_preprocessing, weights_name="b0")
+    about = (f"{public_name} (Tan & Le, 2021) as a functional model, optionally with "
+             f"ImageNet weights; default input {size}x{size}. It takes images with values in "
+             "[0, 255].")
+    return _variants.variant(__name__, public_name, build, default_name, about,
+                             _variants.PREPROCESSING_LAST, params)
 
 
-def EfficientNetV2B1(include_top: bool = True, weights="imagenet", input_tensor=None,
-                     input_shape=None, pooling=None, classes: int = 1000,
-                     classifier_activation="softmax", include_preprocessing: bool = True,
-                     name: str = "efficientnetv2-b1"):
-    """EfficientNetV2B1 (Tan & Le, 2021), default input 240x240; arguments as for
-    ``EfficientNetV2B0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetV2B1
-        >>> EfficientNetV2B1.__name__
-        'EfficientNetV2B1'
-    """
-    return EfficientNetV2(width_coefficient=1.0, depth_coefficient=1.1, default_size=240,
-                          name=name, include_top=include_top, weights=weights,
-                          input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                          classes=classes, classifier_activation=classifier_activation,
-                          include_preprocessing=include_preprocessing, weights_name="b1")
-
-
-def EfficientNetV2B2(include_top: bool = True, weights="imagenet", input_tensor=None,
-                     input_shape=None, pooling=None, classes: int = 1000,
-                     classifier_activation="softmax", include_preprocessing: bool = True,
-                     name: str = "efficientnetv2-b2"):
-    """EfficientNetV2B2 (Tan & Le, 2021), default input 260x260; arguments as for
-    ``EfficientNetV2B0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetV2B2
-        >>> EfficientNetV2B2.__name__
-        'EfficientNetV2B2'
-    """
-    return EfficientNetV2(width_coefficient=1.1, depth_coefficient=1.2, default_size=260,
-                          name=name, include_top=include_top, weights=weights,
-                          input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                          classes=classes, classifier_activation=classifier_activation,
-                          include_preprocessing=include_preprocessing, weights_name="b2")
-
-
-def EfficientNetV2B3(include_top: bool = True, weights="imagenet", input_tensor=None,
-                     input_shape=None, pooling=None, classes: int = 1000,
-                     classifier_activation="softmax", include_preprocessing: bool = True,
-                     name: str = "efficientnetv2-b3"):
-    """EfficientNetV2B3 (Tan & Le, 2021), default input 300x300; arguments as for
-    ``EfficientNetV2B0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetV2B3
-        >>> EfficientNetV2B3.__name__
-        'EfficientNetV2B3'
-    """
-    return EfficientNetV2(width_coefficient=1.2, depth_coefficient=1.4, default_size=300,
-                          name=name, include_top=include_top, weights=weights,
-                          input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                          classes=classes, classifier_activation=classifier_activation,
-                          include_preprocessing=include_preprocessing, weights_name="b3")
-
-
-def EfficientNetV2S(include_top: bool = True, weights="imagenet", input_tensor=None,
-                    input_shape=None, pooling=None, classes: int = 1000,
-                    classifier_activation="softmax", include_preprocessing: bool = True,
-                    name: str = "efficientnetv2-s"):
-    """EfficientNetV2S (Tan & Le, 2021), default input 384x384; arguments as for
-    ``EfficientNetV2B0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetV2S
-        >>> EfficientNetV2S.__name__
-        'EfficientNetV2S'
-    """
-    return EfficientNetV2(width_coefficient=1.0, depth_coefficient=1.0, default_size=384,
-                          name=name, include_top=include_top, weights=weights,
-                          input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                          classes=classes, classifier_activation=classifier_activation,
-                          include_preprocessing=include_preprocessing, weights_name="-s")
-
-
-def EfficientNetV2M(include_top: bool = True, weights="imagenet", input_tensor=None,
-                    input_shape=None, pooling=None, classes: int = 1000,
-                    classifier_activation="softmax", include_preprocessing: bool = True,
-                    name: str = "efficientnetv2-m"):
-    """EfficientNetV2M (Tan & Le, 2021), default input 480x480; arguments as for
-    ``EfficientNetV2B0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetV2M
-        >>> EfficientNetV2M.__name__
-        'EfficientNetV2M'
-    """
-    return EfficientNetV2(width_coefficient=1.0, depth_coefficient=1.0, default_size=480,
-                          name=name, include_top=include_top, weights=weights,
-                          input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                          classes=classes, classifier_activation=classifier_activation,
-                          include_preprocessing=include_preprocessing, weights_name="-m")
-
-
-def EfficientNetV2L(include_top: bool = True, weights="imagenet", input_tensor=None,
-                    input_shape=None, pooling=None, classes: int = 1000,
-                    classifier_activation="softmax", include_preprocessing: bool = True,
-                    name: str = "efficientnetv2-l"):
-    """EfficientNetV2L (Tan & Le, 2021), default input 480x480; arguments as for
-    ``EfficientNetV2B0``.
-
-    Example:
-        >>> from kfront.applications import EfficientNetV2L
-        >>> EfficientNetV2L.__name__
-        'EfficientNetV2L'
-    """
-    return EfficientNetV2(width_coefficient=1.0, depth_coefficient=1.0, default_size=480,
-                          name=name, include_top=include_top, weights=weights,
-                          input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                          classes=classes, classifier_activation=classifier_activation,
-                          include_preprocessing=include_preprocessing, weights_name="-l")
+EfficientNetV2B0 = _variant("B0", 1.0, 1.0, 224, 5919312)
+EfficientNetV2B1 = _variant("B1", 1.0, 1.1, 240)
+EfficientNetV2B2 = _variant("B2", 1.1, 1.2, 260)
+EfficientNetV2B3 = _variant("B3", 1.2, 1.4, 300)
+EfficientNetV2S = _variant("S", 1.0, 1.0, 384)
+EfficientNetV2M = _variant("M", 1.0, 1.0, 480)
+EfficientNetV2L = _variant("L", 1.0, 1.0, 480)
 
 
 preprocess_input = preprocessor(None)

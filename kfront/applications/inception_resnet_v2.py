@@ -148,11 +148,8 @@ def InceptionResNetV2(include_top: bool = True, weights="imagenet", input_tensor
         x = inception_resnet_block(x, scale=0.2, block_type="block8", block_idx=block_idx)
     x = inception_resnet_block(x, scale=1.0, activation=None, block_type="block8", block_idx=10)
     x = conv2d_bn(x, 1536, 1, name="conv_7b")
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = _base.dense_top(x, classes, classifier_activation, weights)
-    else:
-        x = _base.pooled(x, pooling)
+    x = _base.head(x, include_top, pooling, classes, classifier_activation, weights,
+                   pool_names=(None, None))
     fname = ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels"
              f"{'' if include_top else '_notop'}.h5")
     return _base.build_model(img_input, input_tensor, x, name, weights,

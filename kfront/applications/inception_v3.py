@@ -105,11 +105,8 @@ def InceptionV3(include_top: bool = True, weights="imagenet", input_tensor=None,
         dbl = _chain(x, [(448, 1, 1), (384, 3, 3)])
         dbl = _mixed([conv2d_bn(dbl, 384, 1, 3), conv2d_bn(dbl, 384, 3, 1)], None)
         x = _mixed([branch1x1, branch3x3, dbl, _avg_branch(x, 192)], f"mixed{9 + i}")
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = _base.dense_top(x, classes, classifier_activation, weights)
-    else:
-        x = _base.pooled(x, pooling)
+    x = _base.head(x, include_top, pooling, classes, classifier_activation, weights,
+                   pool_names=(None, None))
     url = WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP
     imagenet = (url.rsplit("/", 1)[1], url, WEIGHTS_HASHES[0 if include_top else 1])
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)

@@ -129,11 +129,8 @@ def MobileNetV2(input_shape=None, alpha: float = 1.0, include_top: bool = True,
     last = make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
     x = layers.Conv2D(last, kernel_size=1, use_bias=False, name="Conv_1")(x)
     x = layers.ReLU(6.0, name="out_relu")(_bn("Conv_1_bn")(x))
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        x = _base.dense_top(x, classes, classifier_activation, weights)
-    else:
-        x = _base.pooled(x, pooling)
+    x = _base.head(x, include_top, pooling, classes, classifier_activation, weights,
+                   pool_names=(None, None), top_pool_name=None)
     if name is None:
         name = f"mobilenetv2_{alpha:0.2f}_{rows}"
     top = "" if include_top else "_no_top"

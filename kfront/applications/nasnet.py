@@ -178,11 +178,8 @@ def NASNet(input_shape=None, penultimate_filters: int = 4032, num_blocks: int = 
             block_id = f"{stage * num_blocks + i + (1 if stage else 0)}"
             x, p = _normal_a_cell(x, p, width, block_id=block_id)
     x = layers.Activation("relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        x = _base.dense_top(x, classes, classifier_activation, weights)
-    else:
-        x = _base.pooled(x, pooling)
+    x = _base.head(x, include_top, pooling, classes, classifier_activation, weights,
+                   pool_names=(None, None), top_pool_name=None)
     imagenet = None
     if weights == "imagenet":
         if default_size not in WEIGHT_FILES:

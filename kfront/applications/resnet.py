@@ -10,7 +10,7 @@ Example:
 from __future__ import annotations
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 
 BASE_WEIGHTS_PATH = _base.KERAS_APPS + "resnet/"
@@ -98,71 +98,40 @@ def _build(depths: tuple, preact: bool, weights_name: str, include_top: bool, we
             x = _stack_v1(x, filters, blocks, stride1=1 if stage == 0 else 2, name=stage_name)
     if preact:
         x = layers.Activation("relu", name="post_relu")(_bn("post_bn")(x))
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = _base.dense_top(x, classes, classifier_activation, weights)
-    else:
-        x = _base.pooled(x, pooling, "avg_pool", "max_pool")
-    top = "" if include_top else "_notop"
-    file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{top}.h5"
-    imagenet = (file_name, BASE_WEIGHTS_PATH + file_name,
-                WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+    x = _base.head(x, include_top, pooling, classes, classifier_activation, weights)
+    file_name = _base.tf_kernels_file(weights_name, include_top)
+    imagenet = _base.weights_file(BASE_WEIGHTS_PATH, file_name, WEIGHTS_HASHES[weights_name],
+                                  include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 
-def ResNet50(include_top: bool = True, weights="imagenet", input_tensor=None, input_shape=None,
-             pooling=None, classes: int = 1000, classifier_activation="softmax",
-             name: str = "resnet50"):
-    """ResNet50 (He et al., 2015) as a functional model, optionally with ImageNet weights.
-
-    Args:
-        include_top: Whether to include the classifier (global pooling and Dense).
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        input_shape: The input shape without the batch size (at least 32x32) when
-            ``include_top=False``.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        name: The model's name.
+def variant(module: str, public_name: str, depths: tuple, preact: bool, about: str,
+            params: int | None = None):
+    """The public function of one ResNet (``resnet`` and ``resnet_v2``): ``depths`` blocks
+    per stage, pre-activation (v2) when ``preact``.
 
     Example:
-        >>> from kfront.applications import ResNet50
-        >>> ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3)).count_params()
+        >>> from kfront.applications import resnet
+        >>> f = resnet.variant(__name__, "ResNet50", (3, 4, 6, 3), False, "ResNet50.")
+        >>> f(weights=None, include_top=False, input_shape=(32, 32, 3)).count_params()
         23587712
     """
-    return _build((3, 4, 6, 3), False, "resnet50", include_top, weights, input_tensor,
-                  input_shape, pooling, classes, classifier_activation, name)
+    weights_name = public_name.lower()
+
+    def build(**kwargs):
+        return _build(depths, preact, weights_name, **kwargs)
+
+    return _variants.variant(module, public_name, build, weights_name, about, params=params)
 
 
-def ResNet101(include_top: bool = True, weights="imagenet", input_tensor=None, input_shape=None,
-              pooling=None, classes: int = 1000, classifier_activation="softmax",
-              name: str = "resnet101"):
-    """ResNet101 (He et al., 2015); arguments as for :func:`ResNet50`.
-
-    Example:
-        >>> import inspect
-        >>> from kfront.applications import ResNet101
-        >>> inspect.signature(ResNet101).parameters["name"].default
-        'resnet101'
-    """
-    return _build((3, 4, 23, 3), False, "resnet101", include_top, weights, input_tensor,
-                  input_shape, pooling, classes, classifier_activation, name)
-
-
-def ResNet152(include_top: bool = True, weights="imagenet", input_tensor=None, input_shape=None,
-              pooling=None, classes: int = 1000, classifier_activation="softmax",
-              name: str = "resnet152"):
-    """ResNet152 (He et al., 2015); arguments as for :func:`ResNet50`.
-
-    Example:
-        >>> import inspect
-        >>> from kfront.applications import ResNet152
-        >>> inspect.signature(ResNet152).parameters["name"].default
-        'resnet152'
-    """
-    return _build((3, 8, 36, 3), False, "resnet152", include_top, weights, input_tensor,
-                  input_shape, pooling, classes, classifier_activation, name)
+ResNet50 = variant(__name__, "ResNet50", (3, 4, 6, 3), False,
+                   "ResNet50 (He et al., 2015) as a functional model, optionally with ImageNet "
+                   "weights.", 23587712)
+ResNet101 = variant(__name__, "ResNet101", (3, 4, 23, 3), False,
+                    "ResNet101 (He et al., 2015), as ``ResNet50`` with 23 blocks in stage 4.")
+ResNet152 = variant(__name__, "ResNet152", (3, 8, 36, 3), False,
+                    "ResNet152 (He et al., 2015), as ``ResNet50`` with 8 and 36 blocks in stages "
+                    "3 and 4.")
 
 
 preprocess_input = preprocessor("caffe")

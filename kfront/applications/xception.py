@@ -82,11 +82,8 @@ def Xception(include_top: bool = True, weights="imagenet", input_tensor=None, in
     x = layers.Activation("relu", name="block14_sepconv1_act")(x)
     x = _sepconv(x, 2048, "block14_sepconv2")
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = _base.dense_top(x, classes, classifier_activation, weights)
-    else:
-        x = _base.pooled(x, pooling)
+    x = _base.head(x, include_top, pooling, classes, classifier_activation, weights,
+                   pool_names=(None, None))
     imagenet = ((WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP).rsplit("/", 1)[1],
                 WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP,
                 WEIGHTS_HASHES[0 if include_top else 1])
