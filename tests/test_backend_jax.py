@@ -97,7 +97,7 @@ def test_default_dtypes_follow_kfront_rules(on_jax):
     assert ops.zeros((2,)).dtype == "float32" and ops.arange(3).dtype == "int32"
     x = ops.ones((2,), dtype="float32")
     assert ops.add(x, 1.5).dtype == "float32" and ops.multiply(x, np.float64(2)).dtype == "float64"
-    assert ops.add(np.ones(2, "int32"), x).dtype == "float64"  # NumPy's promotion, not JAX's
+    assert ops.add(np.ones(2, "int32"), x).dtype == "float32"  # Keras's promotion, not NumPy's
     assert ops.dtype(kfront.random.normal((2,), dtype="float64", seed=0)) == "float64"
 
 
