@@ -308,6 +308,9 @@ def where(condition, x1=None, x2=None):
 
 def matmul(x1, x2):
     """Matrix product, batched and broadcast. (..., n, k), (..., k, m) -> (..., n, m); 1-D as NumPy."""
+    x1, x2 = _promote(x1, x2)
+    if _dtype(x1) == "int8":  # as Keras: int8 products accumulate in int32
+        x1, x2 = B.cast(x1, "int32"), B.cast(x2, "int32")
     return B.matmul(x1, x2)
 
 

@@ -20,6 +20,7 @@ ARGS = {"int32": np.arange(1, 4, dtype="int32"), "float32": np.linspace(0.5, 1.5
         "py_int": 2, "py_float": 1.5}
 BINARY = ["add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum",
           "mod", "floor_divide"]
+MATMUL_ARGS = ["int8", "uint8", "int32", "float32", "float16"]
 UNARY = ["exp", "expm1", "log", "log1p", "sqrt", "sin", "cos", "tanh", "floor", "ceil", "square",
          "reciprocal", "sum", "mean", "var", "std", "argmax", "argmin", "cumsum", "logsumexp",
          "sigmoid", "softsign"]
@@ -34,6 +35,9 @@ def _cases():
     for name in UNARY:
         for a in tensors:
             yield f"{name}({a})", name, (ARGS[a],)
+    for a in MATMUL_ARGS:  # int8 products in int32
+        for b in MATMUL_ARGS:
+            yield f"matmul({a}, {b})", "matmul", (ARGS[a][None, :], ARGS[b][:, None])
     for a in ARGS:  # where promotes its two branches as add does
         yield f"where(bool, {a}, float32)", "where", (ARGS["bool"], ARGS[a], ARGS["float32"])
 

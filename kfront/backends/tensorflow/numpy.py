@@ -146,7 +146,10 @@ def matmul(a, b):
     a, b = _promote(np.multiply, (a, b), what="matmul")
     a2 = a[None, :] if a.shape.rank == 1 else a
     b2 = b[:, None] if b.shape.rank == 1 else b
-    out = tf.linalg.matmul(a2, b2)
+    if a.dtype in (tf.int8, tf.uint8, tf.int16, tf.uint16):  # no TF kernel: int32, cast back
+        out = tf.cast(tf.linalg.matmul(tf.cast(a2, tf.int32), tf.cast(b2, tf.int32)), a.dtype)
+    else:
+        out = tf.linalg.matmul(a2, b2)
     if b.shape.rank == 1:
         out = out[..., 0]  # (..., n, 1) -> (..., n)
     if a.shape.rank == 1:
