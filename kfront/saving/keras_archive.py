@@ -272,7 +272,8 @@ def _model_from_config(config: dict, custom_objects, compile: bool, safe_mode, f
         raise _bad(filepath, f"invalid model config in config.json: {type(e).__name__}: {e}") \
             from None
     from kfront.models.model import Model
-    if not isinstance(model, Model):
+    from kfront.utils.feature_space import FeatureSpace
+    if not isinstance(model, (Model, FeatureSpace)):  # Keras saves a FeatureSpace like a model
         raise _bad(filepath, f"config.json describes a {type(model).__name__}, not a model")
     return model
 

@@ -47,7 +47,7 @@ _CATEGORY_OF_PACKAGE = {
     "losses": "keras.losses", "metrics": "keras.metrics", "activations": "keras.activations",
     "initializers": "keras.initializers", "regularizers": "keras.regularizers",
     "constraints": "keras.constraints", "dtype_policies": "keras.dtype_policies",
-    "saving": "keras",
+    "saving": "keras", "utils": "keras.utils",
 }
 _FUNCTION_TABLES = ("keras.activations", "keras.losses", "keras.metrics")
 _shared = threading.local()
@@ -67,6 +67,7 @@ def builtin_objects() -> dict:
     from kfront.layers import op_layers
     from kfront.ops import symbolic
     from kfront.optimizers import schedules
+    from kfront.utils.feature_space import FeatureSpace
     layer_classes = {name: obj for name, obj in vars(layers).items()
                      if inspect.isclass(obj) and issubclass(obj, layers.Layer)
                      and obj is not layers.Layer}
@@ -82,6 +83,7 @@ def builtin_objects() -> dict:
         "keras.dtype_policies": dtype_policies.all_objects(),
         "keras.models": model_classes,
         "keras.layers": layer_classes,
+        "keras.utils": {"FeatureSpace": FeatureSpace},  # a Layer Keras saves as a model
         "keras.optimizers": optimizer_classes,
         "keras.optimizers.schedules": schedule_classes,
         "keras.losses": dict(losses.ALL_OBJECTS_DICT),

@@ -210,9 +210,12 @@ def test_keras_file(tmp_path):
     again = deserialize_keras_object(config, custom_objects={"FeatureSpace": FeatureSpace})
     load_weights(again, path)
     _assert_same(_np(again(_probe("concat"))), expected)
-    theirs = keras.saving.load_model(path, custom_objects={"FeatureSpace":
-                                                            keras.utils.FeatureSpace})
+    theirs = keras.saving.load_model(path)  # saved under keras.utils, as Keras saves it
     _assert_same(np.asarray(theirs(_probe("concat"))), expected)
+    import kfront
+    ours = kfront.saving.load_model(path)
+    assert isinstance(ours, FeatureSpace)
+    _assert_same(_np(ours(_probe("concat"))), expected)
 
 
 def test_custom_feature_equals_keras():
