@@ -12,9 +12,10 @@ __all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]
 
 def masked_softmax(x, mask, axes: tuple):
     """Softmax of ``x`` over ``axes`` where the boolean ``mask`` (broadcastable, or None) is
-    True; masked entries get -1e9 before and 0 after, as Keras's ``Softmax`` layer."""
+    True; masked entries get -1e9 (-3e4 in float16, which -1e9 would overflow) before and 0
+    after, as Keras's ``Softmax`` layer."""
     if mask is not None:
-        x = ops.where(mask, x, -1e9)
+        x = ops.where(mask, x, -3e4 if ops.standardize_dtype(x.dtype) == "float16" else -1e9)
     if len(axes) == 1:
         out = ops.softmax(x, axis=axes[0])
     else:

@@ -107,7 +107,8 @@ class Attention(Layer):
             c = causal_mask(shape[-2], shape[-1])
             score_mask = c if score_mask is None else ops.logical_and(score_mask, c)
         if score_mask is not None:
-            scores = ops.where(score_mask, scores, ops.subtract(scores, 1e9))
+            big = 65504.0 if ops.standardize_dtype(scores.dtype) == "float16" else 1e9  # as Keras
+            scores = ops.where(score_mask, scores, ops.subtract(scores, big))
         weights = ops.softmax(scores, axis=-1)
         if training and self.dropout > 0:
             weights = ops.dropout(weights, self.dropout, seed=self.seed_generator)
