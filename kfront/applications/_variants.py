@@ -13,8 +13,8 @@ _PARAMETERS = {
                                           "the model."),
     "weights": ("imagenet", Any, '``None``, ``"imagenet"`` or the path of a weights file.'),
     "input_tensor": (None, Any, "A symbolic tensor to use as the model's input."),
-    "input_shape": (None, Any, "The input shape without the batch size (at least 32x32) "
-                               "when ``include_top=False``."),
+    "input_shape": (None, Any, "The input shape without the batch size (at least "
+                               "{size}) when ``include_top=False``."),
     "pooling": (None, Any, '``None``, ``"avg"`` or ``"max"`` global pooling when '
                            "``include_top=False``."),
     "classes": (1000, int, "The number of classes of the classifier."),
@@ -28,9 +28,10 @@ PREPROCESSING_SECOND = ("include_top", "include_preprocessing") + STANDARD[1:]
 PREPROCESSING_LAST = STANDARD + ("include_preprocessing",)
 
 
-def _docstring(public_name: str, default_name: str, about: str, order: tuple,
-               params: int | None) -> str:
-    args = "\n".join(f"    {p}: {_PARAMETERS[p][2]}" for p in order)
+def _docstring(public_name: str, default_name, about: str, specs: dict, params: int | None,
+               min_size: int) -> str:
+    size = f"{min_size}x{min_size}"
+    args = "\n".join(f"    {p}: {spec[2].replace('{size}', size)}" for p, spec in specs.items())
     if params is None:
         example = (f"    >>> import inspect\n"
                    f"    >>> from kfront.applications import {public_name}\n"
@@ -39,19 +40,22 @@ def _docstring(public_name: str, default_name: str, about: str, order: tuple,
     else:
         example = (f"    >>> from kfront.applications import {public_name}\n"
                    f"    >>> m = {public_name}(weights=None, include_top=False, "
-                   f"input_shape=(32, 32, 3))\n"
-                   f"    >>> m.name, m.count_params()\n"
-                   f"    ({default_name!r}, {params})")
-    return (f"{about}\n\nArgs:\n{args}\n    name: The model's name.\n\nReturns:\n"
+                   f"input_shape=({min_size}, {min_size}, 3))\n"
+                   f"    >>> m.count_params()\n"
+                   f"    {params}")
+    return (f"{about}\n\nArgs:\n{args}\n\nReturns:\n"
             f"    A ``Functional`` model.\n\nExample:\n{example}\n")
 
 
-def variant(module: str, public_name: str, build: Callable[..., Any], default_name: str,
-            about: str, order: tuple = STANDARD, params: int | None = None) -> Callable:
+def variant(module: str, public_name: str, build: Callable[..., Any], default_name: str | None,
+            about: str, order: tuple = STANDARD, params: int | None = None,
+            min_size: int = 32, extra: dict | None = None) -> Callable:
     """The public model function ``module.public_name``: Keras's parameters ``order`` and
     ``name`` (default ``default_name``), passed by keyword to ``build``. Its docstring starts
-    with ``about``; its example shows ``params`` (the parameter count without the top at
-    32x32) or, when ``None``, the default name. The example runs with ``module``'s doctests.
+    with ``about``; its example shows ``params`` (the parameter count without the top, at the
+    smallest input: ``min_size`` square) or, when ``None``, the default name. The example runs
+    with ``module``'s doctests. ``extra`` gives (default, annotation, description) of the
+    parameters of ``order`` that are not the common ones, or replaces a common one's.
 
     Example:
         >>> from kfront.applications._variants import variant
@@ -59,12 +63,12 @@ def variant(module: str, public_name: str, build: Callable[..., Any], default_na
         >>> f.__name__, f(), f(name="other")
         ('Toy', 'toy', 'other')
     """
+    specs = {p: (extra or {}).get(p) or _PARAMETERS[p] for p in order}
+    specs["name"] = (extra or {}).get("name") or (default_name, str, "The model's name.")
     signature = inspect.Signature(
-        [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                           default=_PARAMETERS[p][0], annotation=_PARAMETERS[p][1])
-         for p in order]
-        + [inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                             default=default_name, annotation=str)])
+        [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default,
+                           annotation=annotation)
+         for p, (default, annotation, _) in specs.items()])
 
     def model(*args, **kwargs):
         try:
@@ -77,7 +81,7 @@ def variant(module: str, public_name: str, build: Callable[..., Any], default_na
     model.__signature__ = signature
     model.__name__ = model.__qualname__ = public_name
     model.__module__ = module
-    model.__doc__ = _docstring(public_name, default_name, about, order, params)
+    model.__doc__ = _docstring(public_name, default_name, about, specs, params, min_size)
     # doctest finds only functions defined in the module itself: ``__test__`` names the rest
     owner = sys.modules.get(module)
     if owner is not None and module != __name__:

@@ -9,7 +9,7 @@ Example:
 from __future__ import annotations
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 
 BASE_WEIGHT_URL = _base.KERAS_APPS + "inception_resnet_v2/"
@@ -99,28 +99,8 @@ def inception_resnet_block(x, scale: float, block_type: str, block_idx: int,
     return x
 
 
-def InceptionResNetV2(include_top: bool = True, weights="imagenet", input_tensor=None,
-                      input_shape=None, pooling=None, classes: int = 1000,
-                      classifier_activation="softmax", name: str = "inception_resnet_v2"):
-    """InceptionResNetV2 (Szegedy et al., 2016) as a functional model, optionally with ImageNet
-    weights; default input 299x299, at least 75x75.
-
-    Args:
-        include_top: Whether to include the classifier.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        input_shape: The input shape without the batch size when ``include_top=False``.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        name: The model's name.
-
-    Example:
-        >>> from kfront.applications import InceptionResNetV2
-        >>> InceptionResNetV2(weights=None, include_top=False,
-        ...                   input_shape=(75, 75, 3)).count_params()
-        54336736
-    """
+def _build(include_top: bool, weights, input_tensor, input_shape, pooling, classes: int,
+           classifier_activation, name: str):
     _base.check_weights(weights, include_top, classes)
     input_shape = _base.obtain_input_shape(input_shape, 299, 75, include_top, weights)
     img_input = _base.image_input(input_tensor, input_shape)
@@ -155,6 +135,12 @@ def InceptionResNetV2(include_top: bool = True, weights="imagenet", input_tensor
     return _base.build_model(img_input, input_tensor, x, name, weights,
                              (fname, BASE_WEIGHT_URL + fname,
                               WEIGHTS_HASHES[0 if include_top else 1]))
+
+
+InceptionResNetV2 = _variants.variant(
+    __name__, "InceptionResNetV2", _build, "inception_resnet_v2",
+    "InceptionResNetV2 (Szegedy et al., 2016) as a functional model, optionally with ImageNet "
+    "weights; default input 299x299, at least 75x75.", params=54336736, min_size=75)
 
 
 preprocess_input = preprocessor("tf")

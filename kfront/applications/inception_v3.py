@@ -9,7 +9,7 @@ Example:
 from __future__ import annotations
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 
 WEIGHTS_PATH = (_base.KERAS_APPS + "inception_v3/"
@@ -54,27 +54,8 @@ def _mixed(branches, name: str | None):
     return layers.concatenate(branches, axis=_base.bn_axis(), name=name)
 
 
-def InceptionV3(include_top: bool = True, weights="imagenet", input_tensor=None,
-                input_shape=None, pooling=None, classes: int = 1000,
-                classifier_activation="softmax", name: str = "inception_v3"):
-    """InceptionV3 (Szegedy et al., 2015) as a functional model, optionally with ImageNet
-    weights; default input 299x299, at least 75x75.
-
-    Args:
-        include_top: Whether to include the classifier.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        input_shape: The input shape without the batch size when ``include_top=False``.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        name: The model's name.
-
-    Example:
-        >>> from kfront.applications import InceptionV3
-        >>> InceptionV3(weights=None, include_top=False, input_shape=(75, 75, 3)).count_params()
-        21802784
-    """
+def _build(include_top: bool, weights, input_tensor, input_shape, pooling, classes: int,
+           classifier_activation, name: str):
     _base.check_weights(weights, include_top, classes)
     input_shape = _base.obtain_input_shape(input_shape, 299, 75, include_top, weights)
     img_input = _base.image_input(input_tensor, input_shape)
@@ -110,6 +91,12 @@ def InceptionV3(include_top: bool = True, weights="imagenet", input_tensor=None,
     url = WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP
     imagenet = (url.rsplit("/", 1)[1], url, WEIGHTS_HASHES[0 if include_top else 1])
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
+
+
+InceptionV3 = _variants.variant(
+    __name__, "InceptionV3", _build, "inception_v3",
+    "InceptionV3 (Szegedy et al., 2015) as a functional model, optionally with ImageNet "
+    "weights; default input 299x299, at least 75x75.", params=21802784, min_size=75)
 
 
 preprocess_input = preprocessor("tf")

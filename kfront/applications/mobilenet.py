@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 
 BASE_WEIGHT_PATH = _base.KERAS_APPS + "mobilenet/"
@@ -44,31 +44,8 @@ def _depthwise_block(x, filters: int, alpha: float, depth_multiplier: int, strid
     return layers.ReLU(6.0, name=f"conv_pw_{block_id}_relu")(x)
 
 
-def MobileNet(input_shape=None, alpha: float = 1.0, depth_multiplier: int = 1,
-              dropout: float = 1e-3, include_top: bool = True, weights="imagenet",
-              input_tensor=None, pooling=None, classes: int = 1000,
-              classifier_activation="softmax", name: str | None = None):
-    """MobileNet (Howard et al., 2017) as a functional model, optionally with ImageNet weights.
-
-    Args:
-        input_shape: The input shape without the batch size (at least 32x32).
-        alpha: Width multiplier of every layer (ImageNet weights: 0.25, 0.5, 0.75 or 1.0).
-        depth_multiplier: Depth multiplier of the depthwise convolutions.
-        dropout: Dropout rate before the classifier.
-        include_top: Whether to include the classifier.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        name: The model's name (default ``mobilenet_{alpha:0.2f}_{rows}``).
-
-    Example:
-        >>> from kfront.applications import MobileNet
-        >>> MobileNet(weights=None, include_top=False, input_shape=(32, 32, 3),
-        ...           alpha=0.25).count_params()
-        218544
-    """
+def _build(input_shape, alpha: float, depth_multiplier: int, dropout: float, include_top: bool,
+           weights, input_tensor, pooling, classes: int, classifier_activation, name):
     _base.check_weights(weights, include_top, classes)
     input_shape = _base.obtain_input_shape(input_shape, _rows(input_shape, (128, 160, 192, 224)),
                                            32, include_top, weights)
@@ -107,6 +84,19 @@ def MobileNet(input_shape=None, alpha: float = 1.0, depth_multiplier: int = 1,
     file_name = f"mobilenet_{alpha_text}_{rows}_tf{'' if include_top else '_no_top'}.h5"
     return _base.build_model(img_input, input_tensor, x, name, weights,
                              (file_name, BASE_WEIGHT_PATH + file_name, None))
+
+
+MobileNet = _variants.variant(
+    __name__, "MobileNet", _build, None,
+    "MobileNet (Howard et al., 2017) as a functional model, optionally with ImageNet weights.",
+    ("input_shape", "alpha", "depth_multiplier", "dropout") + _variants.STANDARD[:3]
+    + _variants.STANDARD[4:], params=3228864,
+    extra={"alpha": (1.0, float, "Width multiplier of every layer (ImageNet weights: 0.25, "
+                                 "0.5, 0.75 or 1.0)."),
+           "depth_multiplier": (1, int, "Depth multiplier of the depthwise convolutions."),
+           "dropout": (1e-3, float, "Dropout rate before the classifier."),
+           "name": (None, "str | None", "The model's name (default "
+                                        "``mobilenet_{alpha:0.2f}_{rows}``).")})
 
 
 preprocess_input = preprocessor("tf")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 from kfront.applications.mobilenet import _rows
 
@@ -75,28 +75,8 @@ def _default_size(input_shape, input_tensor) -> int:
     return _rows(input_shape, (96, 128, 160, 192, 224))
 
 
-def MobileNetV2(input_shape=None, alpha: float = 1.0, include_top: bool = True,
-                weights="imagenet", input_tensor=None, pooling=None, classes: int = 1000,
-                classifier_activation="softmax", name: str | None = None):
-    """MobileNetV2 (Sandler et al., 2018) as a functional model, optionally with ImageNet
-    weights.
-
-    Args:
-        input_shape: The input shape without the batch size (at least 32x32).
-        alpha: Width multiplier (ImageNet weights: 0.35, 0.5, 0.75, 1.0, 1.3 or 1.4).
-        include_top: Whether to include the classifier.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        name: The model's name (default ``mobilenetv2_{alpha:0.2f}_{rows}``).
-
-    Example:
-        >>> from kfront.applications import MobileNetV2
-        >>> MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
-        (None, 1, 1, 1280)
-    """
+def _build(input_shape, alpha: float, include_top: bool, weights, input_tensor, pooling,
+           classes: int, classifier_activation, name):
     _base.check_weights(weights, include_top, classes)
     if input_shape is not None and input_tensor is not None:
         if not _base.is_keras_tensor(input_tensor):
@@ -137,6 +117,17 @@ def MobileNetV2(input_shape=None, alpha: float = 1.0, include_top: bool = True,
     file_name = f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}{top}.h5"
     return _base.build_model(img_input, input_tensor, x, name, weights,
                              (file_name, BASE_WEIGHT_PATH + file_name, None))
+
+
+MobileNetV2 = _variants.variant(
+    __name__, "MobileNetV2", _build, None,
+    "MobileNetV2 (Sandler et al., 2018) as a functional model, optionally with ImageNet "
+    "weights.", ("input_shape", "alpha") + _variants.STANDARD[:3] + _variants.STANDARD[4:],
+    params=2257984,
+    extra={"alpha": (1.0, float, "Width multiplier (ImageNet weights: 0.35, 0.5, 0.75, 1.0, "
+                                 "1.3 or 1.4)."),
+           "name": (None, "str | None", "The model's name (default "
+                                        "``mobilenetv2_{alpha:0.2f}_{rows}``).")})
 
 
 preprocess_input = preprocessor("tf")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 from kfront.applications.mobilenet_v2 import make_divisible
 
@@ -188,54 +188,29 @@ def _build(blocks: tuple, last_point_ch: int, model_type: str, input_shape, alph
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 
-def MobileNetV3Small(input_shape=None, alpha: float = 1.0, minimalistic: bool = False,
-                     include_top: bool = True, weights="imagenet", input_tensor=None,
-                     classes: int = 1000, pooling=None, dropout_rate: float = 0.2,
-                     classifier_activation="softmax", include_preprocessing: bool = True,
-                     name: str = "MobileNetV3Small"):
-    """MobileNetV3Small (Howard et al., 2019) as a functional model, optionally with ImageNet
-    weights. It takes images with values in [0, 255].
+def _variant(size: str, blocks: tuple, last_point_ch: int, params: int | None = None):
+    public_name = f"MobileNetV3{size.capitalize()}"
 
-    Args:
-        input_shape: The input shape without the batch size (at least 32x32).
-        alpha: Width multiplier (ImageNet weights: 0.75 or 1.0; 1.0 when minimalistic).
-        minimalistic: Use 3x3 kernels, ReLU and no squeeze-excite.
-        include_top: Whether to include the classifier.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        classes: The number of classes of the classifier.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        dropout_rate: Dropout rate before the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        include_preprocessing: Rescale the input from [0, 255] to [-1, 1] inside.
-        name: The model's name.
+    def build(**kwargs):
+        return _build(blocks, last_point_ch, size, **kwargs)
 
-    Example:
-        >>> from kfront.applications import MobileNetV3Small
-        >>> MobileNetV3Small(weights=None, input_shape=(32, 32, 3)).output_shape
-        (None, 1000)
-    """
-    return _build(_SMALL, 1024, "small", input_shape, alpha, minimalistic, include_top, weights,
-                  input_tensor, classes, pooling, dropout_rate, classifier_activation,
-                  include_preprocessing, name)
+    about = (f"{public_name} (Howard et al., 2019) as a functional model, optionally with "
+             "ImageNet weights. It takes images with values in [0, 255].")
+    order = ("input_shape", "alpha", "minimalistic", "include_top", "weights", "input_tensor",
+             "classes", "pooling", "dropout_rate", "classifier_activation",
+             "include_preprocessing")
+    extra = {"alpha": (1.0, float, "Width multiplier (ImageNet weights: 0.75 or 1.0; 1.0 when "
+                                   "minimalistic)."),
+             "minimalistic": (False, bool, "Use 3x3 kernels, ReLU and no squeeze-excite."),
+             "dropout_rate": (0.2, float, "Dropout rate before the classifier."),
+             "include_preprocessing": (True, bool, "Rescale the input from [0, 255] to [-1, 1] "
+                                                   "inside.")}
+    return _variants.variant(__name__, public_name, build, public_name, about, order, params,
+                             extra=extra)
 
 
-def MobileNetV3Large(input_shape=None, alpha: float = 1.0, minimalistic: bool = False,
-                     include_top: bool = True, weights="imagenet", input_tensor=None,
-                     classes: int = 1000, pooling=None, dropout_rate: float = 0.2,
-                     classifier_activation="softmax", include_preprocessing: bool = True,
-                     name: str = "MobileNetV3Large"):
-    """MobileNetV3Large (Howard et al., 2019); arguments as for ``MobileNetV3Small``.
-
-    Example:
-        >>> from kfront.applications import MobileNetV3Large
-        >>> MobileNetV3Large(weights=None, include_top=False, minimalistic=True,
-        ...                  input_shape=(32, 32, 3)).name
-        'MobileNetV3Large'
-    """
-    return _build(_LARGE, 1280, "large", input_shape, alpha, minimalistic, include_top, weights,
-                  input_tensor, classes, pooling, dropout_rate, classifier_activation,
-                  include_preprocessing, name)
+MobileNetV3Small = _variant("small", _SMALL, 1024, 939120)
+MobileNetV3Large = _variant("large", _LARGE, 1280)
 
 
 preprocess_input = preprocessor(None)

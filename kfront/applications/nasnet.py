@@ -9,7 +9,7 @@ Example:
 from __future__ import annotations
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 
 BASE_WEIGHTS_PATH = _base.KERAS_APPS + "nasnet/"
@@ -189,50 +189,31 @@ def NASNet(input_shape=None, penultimate_filters: int = 4032, num_blocks: int = 
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 
-def NASNetMobile(input_shape=None, include_top: bool = True, weights="imagenet",
-                 input_tensor=None, pooling=None, classes: int = 1000,
-                 classifier_activation="softmax", name: str = "nasnet_mobile"):
-    """NASNet-A Mobile (Zoph et al., 2017) as a functional model, optionally with ImageNet
-    weights; default input 224x224 (also without the top).
+def _variant(size: str, default_size: int, penultimate_filters: int, num_blocks: int,
+             stem_block_filters: int, skip_reduction: bool, about: str,
+             params: int | None = None):
+    public_name = f"NASNet{size}"
 
-    Args:
-        input_shape: The input shape without the batch size (at least 32x32).
-        include_top: Whether to include the classifier.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        name: The model's name.
+    def build(input_shape, include_top: bool, **kwargs):
+        if size == "Mobile" and not include_top and input_shape is None:  # as Keras
+            input_shape = (224, 224, 3)
+        return NASNet(input_shape, penultimate_filters=penultimate_filters,
+                      num_blocks=num_blocks, stem_block_filters=stem_block_filters,
+                      skip_reduction=skip_reduction, filter_multiplier=2,
+                      include_top=include_top, default_size=default_size, **kwargs)
 
-    Example:
-        >>> from kfront.applications import NASNetMobile
-        >>> NASNetMobile(weights=None, include_top=False, input_shape=(32, 32, 3)).count_params()
-        4269716
-    """
-    if not include_top and input_shape is None:
-        input_shape = (224, 224, 3)
-    return NASNet(input_shape, penultimate_filters=1056, num_blocks=4, stem_block_filters=32,
-                  skip_reduction=False, filter_multiplier=2, include_top=include_top,
-                  weights=weights, input_tensor=input_tensor, pooling=pooling, classes=classes,
-                  default_size=224, classifier_activation=classifier_activation, name=name)
+    return _variants.variant(__name__, public_name, build, f"nasnet_{size.lower()}", about,
+                             ("input_shape",) + _variants.STANDARD[:3] + _variants.STANDARD[4:],
+                             params)
 
 
-def NASNetLarge(input_shape=None, include_top: bool = True, weights="imagenet",
-                input_tensor=None, pooling=None, classes: int = 1000,
-                classifier_activation="softmax", name: str = "nasnet_large"):
-    """NASNet-A Large (Zoph et al., 2017); default input 331x331; arguments as for
-    ``NASNetMobile``.
-
-    Example:
-        >>> from kfront.applications import NASNetLarge
-        >>> NASNetLarge.__name__
-        'NASNetLarge'
-    """
-    return NASNet(input_shape, penultimate_filters=4032, num_blocks=6, stem_block_filters=96,
-                  skip_reduction=True, filter_multiplier=2, include_top=include_top,
-                  weights=weights, input_tensor=input_tensor, pooling=pooling, classes=classes,
-                  default_size=331, classifier_activation=classifier_activation, name=name)
+NASNetMobile = _variant("Mobile", 224, 1056, 4, 32, False,
+                        "NASNet-A Mobile (Zoph et al., 2017) as a functional model, optionally "
+                        "with ImageNet weights; default input 224x224 (also without the top).",
+                        4269716)
+NASNetLarge = _variant("Large", 331, 4032, 6, 96, True,
+                       "NASNet-A Large (Zoph et al., 2017) as a functional model, optionally "
+                       "with ImageNet weights; default input 331x331.")
 
 
 preprocess_input = preprocessor("tf")

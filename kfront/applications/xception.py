@@ -8,7 +8,7 @@ Example:
 from __future__ import annotations
 
 from kfront import layers
-from kfront.applications import _base
+from kfront.applications import _base, _variants
 from kfront.applications.imagenet_utils import decoder, preprocessor
 
 WEIGHTS_PATH = (_base.KERAS_APPS + "xception/xception_weights_tf_dim_ordering_tf_kernels.h5")
@@ -40,27 +40,8 @@ def _entry_block(x, filters: tuple, block: int, first_relu: bool):
     return layers.add([x, residual])
 
 
-def Xception(include_top: bool = True, weights="imagenet", input_tensor=None, input_shape=None,
-             pooling=None, classes: int = 1000, classifier_activation="softmax",
-             name: str = "xception"):
-    """Xception (Chollet, 2017) as a functional model, optionally with ImageNet weights;
-    default input 299x299, at least 71x71.
-
-    Args:
-        include_top: Whether to include the classifier.
-        weights: ``None``, ``"imagenet"`` or the path of a weights file.
-        input_tensor: A symbolic tensor to use as the model's input.
-        input_shape: The input shape without the batch size when ``include_top=False``.
-        pooling: ``None``, ``"avg"`` or ``"max"`` global pooling when ``include_top=False``.
-        classes: The number of classes of the classifier.
-        classifier_activation: The classifier's activation (``None`` gives logits).
-        name: The model's name.
-
-    Example:
-        >>> from kfront.applications import Xception
-        >>> Xception(weights=None, include_top=False, input_shape=(71, 71, 3)).count_params()
-        20861480
-    """
+def _build(include_top: bool, weights, input_tensor, input_shape, pooling, classes: int,
+           classifier_activation, name: str):
     _base.check_weights(weights, include_top, classes)
     input_shape = _base.obtain_input_shape(input_shape, 299, 71, include_top, weights)
     img_input = _base.image_input(input_tensor, input_shape)
@@ -88,6 +69,12 @@ def Xception(include_top: bool = True, weights="imagenet", input_tensor=None, in
                 WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP,
                 WEIGHTS_HASHES[0 if include_top else 1])
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
+
+
+Xception = _variants.variant(
+    __name__, "Xception", _build, "xception",
+    "Xception (Chollet, 2017) as a functional model, optionally with ImageNet weights; default "
+    "input 299x299, at least 71x71.", params=20861480, min_size=71)
 
 
 preprocess_input = preprocessor("tf")
