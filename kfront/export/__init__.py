@@ -45,9 +45,11 @@ class ExportArchive:
         >>> archive.write_out(tempfile.mkdtemp(), verbose=False)
     """
 
-    def __init__(self, format: str = "saved_model"):
+    def __init__(self, format: str = "saved_model", **kwargs):
         if format != "saved_model":
             raise ValueError(f"Unsupported format: {format}")
+        if kwargs:
+            raise TypeError(f"ExportArchive: unexpected keyword arguments {sorted(kwargs)}")
         self._tf = _tf_export()
         self._writer = self._tf.SavedModelWriter()
         self._endpoint_names: list = []

@@ -102,7 +102,7 @@ def serialize(layer: Layer) -> dict:
     return serialize_keras_object(layer)
 
 
-def deserialize(config: dict, custom_objects: dict | None = None, safe_mode: bool = True) -> Layer:
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
     """A layer from its Keras 3 config (``keras.layers.deserialize``); the class must be a
     kfront layer, registered, or in ``custom_objects``.
 
@@ -112,7 +112,7 @@ def deserialize(config: dict, custom_objects: dict | None = None, safe_mode: boo
         2
     """
     from kfront.saving.serialization_lib import deserialize_keras_object
-    layer = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    layer = deserialize_keras_object(config, custom_objects=custom_objects)
     if not isinstance(layer, Layer):
         raise ValueError(f"layers.deserialize: the config describes a {type(layer).__name__}, "
                          "not a layer")
