@@ -120,6 +120,7 @@ def keras_models(keras):
         out[name] = dict(model=km, names=[layer.name for layer in km.layers],
                          shapes=[tuple(w.shape) for w in km.weights],
                          paths=[w.path for w in km.weights], weights=km.get_weights(),
+                         config=km.get_config(),
                          xs=xs, y=_predict(km, xs))
     return out
 
@@ -132,6 +133,13 @@ def test_layers_and_weights_in_keras_order(keras_models):
             assert [w.path for w in fm.weights] == ref["paths"], name
         assert [tuple(w.shape) for w in fm.weights] == ref["shapes"], name
         assert [tuple(w.shape) for w in fm.get_weights()] == ref["shapes"], name
+        # get_config lists the layers in that order too, and Keras's config (with its
+        # tuples, not through JSON) rebuilds a model in that order
+        assert ([layer["name"] for layer in fm.get_config()["layers"]]
+                == [layer["name"] for layer in ref["config"]["layers"]]) or name == "auto_names"
+        rebuilt = kfront.Model.from_config(ref["config"])
+        assert [layer.name for layer in rebuilt.layers] == [
+            layer.name for layer in ref["model"].layers], name
     # inputs need not come first: a shallow input sits at its depth
     assert [layer.name for layer in _NS["shared"](kfront).layers][:3] == ["x2", "x1", "pre"]
     # the order is not the order of the calls

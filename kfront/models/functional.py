@@ -217,7 +217,7 @@ def functional_from_config(cls, config: dict, custom_objects: dict | None = None
     def resolve(value):
         if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
             return tensor(value["config"]["keras_history"])
-        if isinstance(value, list):
+        if isinstance(value, (list, tuple)):  # tuples: a config straight from Keras
             return [resolve(v) for v in value]
         if isinstance(value, dict) and not ("class_name" in value and "config" in value):
             return {k: resolve(v) for k, v in value.items()}
