@@ -165,10 +165,12 @@ def weights_file(base_url: str, file_name: str, hashes: tuple, include_top: bool
     return file_name, base_url + file_name, hashes[0 if include_top else 1]
 
 
-def tf_kernels_file(weights_name: str, include_top: bool) -> str:
-    """The name of the Keras file of a model whose files are named
-    ``{weights_name}_weights_tf_dim_ordering_tf_kernels[_notop].h5``."""
-    return f"{weights_name}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
+def keras_apps_file(folder: str, weights_name: str, hashes: tuple, include_top: bool) -> tuple:
+    """``(file name, URL, hash)`` of Keras's ImageNet file ``KERAS_APPS/{folder}/{weights_name}
+    _weights_tf_dim_ordering_tf_kernels[_notop].h5`` (the older models' naming)."""
+    file_name = (f"{weights_name}_weights_tf_dim_ordering_tf_kernels"
+                 f"{'' if include_top else '_notop'}.h5")
+    return weights_file(f"{KERAS_APPS}{folder}/", file_name, hashes, include_top)
 
 
 def model_file(name: str, include_top: bool) -> str:

@@ -13,7 +13,7 @@ def weights_paths(weights_name: str) -> tuple:
         >>> _vgg.weights_paths("vgg16")[1].rsplit("/", 1)[-1]
         'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5'
     """
-    return tuple(f"{_base.KERAS_APPS}{weights_name}/{_base.tf_kernels_file(weights_name, top)}"
+    return tuple(_base.keras_apps_file(weights_name, weights_name, (None, None), top)[1]
                  for top in (True, False))
 
 
@@ -50,7 +50,5 @@ def build(convs_per_block: tuple, weights_name: str, hashes: tuple, include_top:
         x = _base.dense_top(x, classes, classifier_activation, weights)
     else:
         x = _base.pooled(x, pooling)
-    imagenet = _base.weights_file(f"{_base.KERAS_APPS}{weights_name}/",
-                                  _base.tf_kernels_file(weights_name, include_top), hashes,
-                                  include_top)
+    imagenet = _base.keras_apps_file(weights_name, weights_name, hashes, include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)

@@ -65,9 +65,8 @@ def _build(blocks: tuple, weights_name: str, include_top: bool, weights, input_t
     x = layers.BatchNormalization(axis=_base.bn_axis(), epsilon=_EPS, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
     x = _base.head(x, include_top, pooling, classes, classifier_activation, weights)
-    file_name = _base.tf_kernels_file(weights_name, include_top)
-    imagenet = _base.weights_file(BASE_WEIGHTS_PATH, file_name, WEIGHTS_HASHES[weights_name],
-                                  include_top)
+    imagenet = _base.keras_apps_file("densenet", weights_name, WEIGHTS_HASHES[weights_name],
+                                     include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 

@@ -130,18 +130,15 @@ def _build(include_top: bool, weights, input_tensor, input_shape, pooling, class
     x = conv2d_bn(x, 1536, 1, name="conv_7b")
     x = _base.head(x, include_top, pooling, classes, classifier_activation, weights,
                    pool_names=(None, None))
-    fname = ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels"
-             f"{'' if include_top else '_notop'}.h5")
     return _base.build_model(img_input, input_tensor, x, name, weights,
-                             (fname, BASE_WEIGHT_URL + fname,
-                              WEIGHTS_HASHES[0 if include_top else 1]))
+                             _base.keras_apps_file("inception_resnet_v2", "inception_resnet_v2",
+                                                   WEIGHTS_HASHES, include_top))
 
 
 InceptionResNetV2 = _variants.variant(
     __name__, "InceptionResNetV2", _build, "inception_resnet_v2",
     "InceptionResNetV2 (Szegedy et al., 2016) as a functional model, optionally with ImageNet "
     "weights; default input 299x299, at least 75x75.", params=54336736, min_size=75)
-
 
 preprocess_input = preprocessor("tf")
 decode_predictions = decoder()

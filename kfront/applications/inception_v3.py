@@ -88,16 +88,15 @@ def _build(include_top: bool, weights, input_tensor, input_shape, pooling, class
         x = _mixed([branch1x1, branch3x3, dbl, _avg_branch(x, 192)], f"mixed{9 + i}")
     x = _base.head(x, include_top, pooling, classes, classifier_activation, weights,
                    pool_names=(None, None))
-    url = WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP
-    imagenet = (url.rsplit("/", 1)[1], url, WEIGHTS_HASHES[0 if include_top else 1])
-    return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
+    return _base.build_model(img_input, input_tensor, x, name, weights,
+                             _base.keras_apps_file("inception_v3", "inception_v3",
+                                                   WEIGHTS_HASHES, include_top))
 
 
 InceptionV3 = _variants.variant(
     __name__, "InceptionV3", _build, "inception_v3",
     "InceptionV3 (Szegedy et al., 2015) as a functional model, optionally with ImageNet "
     "weights; default input 299x299, at least 75x75.", params=21802784, min_size=75)
-
 
 preprocess_input = preprocessor("tf")
 decode_predictions = decoder()

@@ -99,9 +99,8 @@ def _build(depths: tuple, preact: bool, weights_name: str, include_top: bool, we
     if preact:
         x = layers.Activation("relu", name="post_relu")(_bn("post_bn")(x))
     x = _base.head(x, include_top, pooling, classes, classifier_activation, weights)
-    file_name = _base.tf_kernels_file(weights_name, include_top)
-    imagenet = _base.weights_file(BASE_WEIGHTS_PATH, file_name, WEIGHTS_HASHES[weights_name],
-                                  include_top)
+    imagenet = _base.keras_apps_file("resnet", weights_name, WEIGHTS_HASHES[weights_name],
+                                     include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 

@@ -65,17 +65,15 @@ def _build(include_top: bool, weights, input_tensor, input_shape, pooling, class
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
     x = _base.head(x, include_top, pooling, classes, classifier_activation, weights,
                    pool_names=(None, None))
-    imagenet = ((WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP).rsplit("/", 1)[1],
-                WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP,
-                WEIGHTS_HASHES[0 if include_top else 1])
-    return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
+    return _base.build_model(img_input, input_tensor, x, name, weights,
+                             _base.keras_apps_file("xception", "xception", WEIGHTS_HASHES,
+                                                   include_top))
 
 
 Xception = _variants.variant(
     __name__, "Xception", _build, "xception",
     "Xception (Chollet, 2017) as a functional model, optionally with ImageNet weights; default "
     "input 299x299, at least 71x71.", params=20861480, min_size=71)
-
 
 preprocess_input = preprocessor("tf")
 decode_predictions = decoder()
