@@ -144,6 +144,20 @@ def dense_top(x, classes: int, classifier_activation, weights, **kwargs):
                         **kwargs)(x)
 
 
+def conv_bn(x, filters: int, kernel_size, strides, padding: str, names: tuple,
+            use_bias: bool = False, activation="relu"):
+    """Conv2D, then (without bias) BatchNormalization with no scale, then the activation (none
+    for ``None``), named ``names`` (conv, batch norm, activation): the Inception models' unit."""
+    conv_name, bn_name, act_name = names
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=use_bias,
+                      name=conv_name)(x)
+    if not use_bias:
+        x = layers.BatchNormalization(axis=bn_axis(), scale=False, name=bn_name)(x)
+    if activation is not None:
+        x = layers.Activation(activation, name=act_name)(x)
+    return x
+
+
 def head(x, include_top: bool, pooling, classes: int, classifier_activation, weights,
          pool_names: tuple = ("avg_pool", "max_pool"), top_pool_name: str | None = "avg_pool",
          dropout: float = 0.0, **dense_kwargs):
@@ -173,9 +187,11 @@ def keras_apps_file(folder: str, weights_name: str, hashes: tuple, include_top: 
     return weights_file(f"{KERAS_APPS}{folder}/", file_name, hashes, include_top)
 
 
-def model_file(name: str, include_top: bool) -> str:
-    """The name of the Keras file of a model whose files are named ``{name}[_notop].h5``."""
-    return name + (".h5" if include_top else "_notop.h5")
+def named_file(base_url: str, name: str, hashes: tuple, include_top: bool) -> tuple:
+    """``(file name, URL, hash)`` of Keras's ImageNet file named after the model,
+    ``{name}[_notop].h5`` (the newer models' naming)."""
+    return weights_file(base_url, name + (".h5" if include_top else "_notop.h5"), hashes,
+                        include_top)
 
 
 def build_model(img_input, input_tensor, x, name: str, weights, imagenet_file=None):

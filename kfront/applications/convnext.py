@@ -189,8 +189,8 @@ def ConvNeXt(depths, projection_dims, drop_path_rate: float = 0.0,
                              f'"{weights_name}". When using imagenet weights, model name must '
                              'contain the weights variant (e.g., "convnext_'
                              f'{weights_name.split("convnext_")[-1]}").')
-        imagenet = _base.weights_file(BASE_WEIGHTS_PATH, _base.model_file(name, include_top),
-                                      WEIGHTS_HASHES[weights_name], include_top)
+        imagenet = _base.named_file(BASE_WEIGHTS_PATH, name, WEIGHTS_HASHES[weights_name],
+                                    include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 

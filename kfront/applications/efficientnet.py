@@ -175,8 +175,8 @@ def EfficientNet(width_coefficient: float, depth_coefficient: float, default_siz
                    dropout=dropout_rate, kernel_initializer=DENSE_KERNEL_INITIALIZER)
     imagenet = None
     if weights == "imagenet":
-        imagenet = _base.weights_file(BASE_WEIGHTS_PATH, _base.model_file(name, include_top),
-                                      WEIGHTS_HASHES[weights_name], include_top)
+        imagenet = _base.named_file(BASE_WEIGHTS_PATH, name, WEIGHTS_HASHES[weights_name],
+                                    include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 

@@ -188,8 +188,8 @@ def EfficientNetV2(width_coefficient: float, depth_coefficient: float, default_s
                    bias_initializer=initializers.Constant(0.0))
     imagenet = None
     if weights == "imagenet":
-        imagenet = _base.weights_file(BASE_WEIGHTS_PATH, _base.model_file(name, include_top),
-                                      WEIGHTS_HASHES[weights_name], include_top)
+        imagenet = _base.named_file(BASE_WEIGHTS_PATH, name, WEIGHTS_HASHES[weights_name],
+                                    include_top)
     return _base.build_model(img_input, input_tensor, x, name, weights, imagenet)
 
 

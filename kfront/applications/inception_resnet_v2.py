@@ -50,14 +50,8 @@ def conv2d_bn(x, filters: int, kernel_size, strides: int = 1, padding: str = "sa
         >>> conv2d_bn(layers.Input((8, 8, 3)), 4, 3, strides=2, padding="valid").shape
         (None, 3, 3, 4)
     """
-    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=use_bias,
-                      name=name)(x)
-    if not use_bias:
-        x = layers.BatchNormalization(axis=_base.bn_axis(), scale=False,
-                                      name=None if name is None else f"{name}_bn")(x)
-    if activation is not None:
-        x = layers.Activation(activation, name=None if name is None else f"{name}_ac")(x)
-    return x
+    names = (None, None, None) if name is None else (name, f"{name}_bn", f"{name}_ac")
+    return _base.conv_bn(x, filters, kernel_size, strides, padding, names, use_bias, activation)
 
 
 def _chain(x, convs):

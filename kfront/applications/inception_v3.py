@@ -29,11 +29,8 @@ def conv2d_bn(x, filters: int, num_row: int, num_col: int, padding: str = "same"
         >>> conv2d_bn(layers.Input((8, 8, 3)), 4, 1, 7).shape
         (None, 8, 8, 4)
     """
-    x = layers.Conv2D(filters, (num_row, num_col), strides=strides, padding=padding,
-                      use_bias=False, name=None if name is None else f"{name}_conv")(x)
-    x = layers.BatchNormalization(axis=_base.bn_axis(), scale=False,
-                                  name=None if name is None else f"{name}_bn")(x)
-    return layers.Activation("relu", name=name)(x)
+    names = (None, None, None) if name is None else (f"{name}_conv", f"{name}_bn", name)
+    return _base.conv_bn(x, filters, (num_row, num_col), strides, padding, names)
 
 
 def _chain(x, convs):
