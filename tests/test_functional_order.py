@@ -84,11 +84,17 @@ def with_ops(K):  # operations on symbolic tensors count in the depths, not in .
     a = K.ops.relu(L.Dense(3, name="a")(x))
     b = L.Dense(3, name="b1")(L.Dense(2, name="b0")(x))
     return K.Model(x, L.Dense(2, name="head")(K.ops.concatenate([a, b], axis=-1)))
+
+def unused_input(K):  # an input no output reads sits at depth 0, before that depth's layers
+    L = K.layers
+    x1, x2, x3 = L.Input((3,), name="x1"), L.Input((2,), name="x2"), L.Input((3,), name="x3")
+    d = L.Dense(2, name="d")(L.Dense(3, name="c")(x1))
+    return K.Model([x1, x2, x3], [d, L.Dense(2, name="e")(x3)])
 '''
 _NS: dict = {}
 exec(GRAPHS + KERAS3_GRAPHS, _NS)
 NAMES = ["two_branches", "diamond", "resnet_block", "shared", "nested", "inception"]
-ALL = NAMES + ["with_ops", "auto_names"]
+ALL = NAMES + ["with_ops", "unused_input", "auto_names"]
 
 
 def _inputs(model, seed: int = 0) -> list:
@@ -142,6 +148,8 @@ def test_layers_and_weights_in_keras_order(keras_models):
             layer.name for layer in ref["model"].layers], name
     # inputs need not come first: a shallow input sits at its depth
     assert [layer.name for layer in _NS["shared"](kfront).layers][:3] == ["x2", "x1", "pre"]
+    assert [layer.name for layer in _NS["unused_input"](kfront).layers] == [
+        "x1", "c", "x3", "x2", "d", "e"]
     # the order is not the order of the calls
     assert [layer.name for layer in _NS["diamond"](kfront).layers] == [
         "x", "stem", "b2a", "b1", "b2b", "add", "head"]
