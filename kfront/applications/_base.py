@@ -114,6 +114,15 @@ def image_input(input_tensor, input_shape):
     return input_tensor
 
 
+def model_input(input_tensor, input_shape, default_size: int, min_size: int,
+                include_top: bool, weights, classes: int) -> tuple:
+    """The start of every model: Keras's argument checks, then ``(input tensor, input
+    shape)`` (``obtain_input_shape``, ``image_input``)."""
+    check_weights(weights, include_top, classes)
+    input_shape = obtain_input_shape(input_shape, default_size, min_size, include_top, weights)
+    return image_input(input_tensor, input_shape), input_shape
+
+
 def source_inputs(tensor) -> list:
     """The ``Input`` tensors that ``tensor`` was computed from (``get_source_inputs``)."""
     found, seen, stack = [], set(), [tensor]

@@ -34,9 +34,8 @@ def variant(module: str, public_name: str, convs_per_block: tuple, hashes: tuple
 def build(convs_per_block: tuple, weights_name: str, hashes: tuple, include_top: bool, weights,
           input_tensor, input_shape, pooling, classes: int, classifier_activation, name: str):
     """A VGG net with ``convs_per_block`` 3x3 convolutions in each of its five blocks."""
-    _base.check_weights(weights, include_top, classes)
-    input_shape = _base.obtain_input_shape(input_shape, 224, 32, include_top, weights)
-    img_input = _base.image_input(input_tensor, input_shape)
+    img_input, _ = _base.model_input(input_tensor, input_shape, 224, 32, include_top,
+                                     weights, classes)
     x = img_input
     for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block), 1):
         for i in range(1, convs + 1):

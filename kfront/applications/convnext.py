@@ -140,9 +140,8 @@ def ConvNeXt(depths, projection_dims, drop_path_rate: float = 0.0,
         raise ValueError("ConvNeXt does not support the `channels_first` image data format. "
                          "Switch to `channels_last` by editing your local config file at "
                          "~/.keras/keras.json")
-    _base.check_weights(weights, include_top, classes)
-    input_shape = _base.obtain_input_shape(input_shape, default_size, 32, include_top, weights)
-    img_input = _base.image_input(input_tensor, input_shape)
+    img_input, input_shape = _base.model_input(input_tensor, input_shape, default_size, 32,
+                                               include_top, weights, classes)
     x = img_input
     if include_preprocessing and input_shape[-1] == 3:
         x = layers.Normalization(mean=[0.485 * 255, 0.456 * 255, 0.406 * 255],

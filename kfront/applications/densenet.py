@@ -49,9 +49,8 @@ def _build(blocks: tuple, weights_name: str, include_top: bool, weights, input_t
         raise ValueError("DenseNet does not support the `channels_first` image data format. "
                          "Switch to `channels_last` by editing your local config file at "
                          "~/.keras/keras.json")
-    _base.check_weights(weights, include_top, classes)
-    input_shape = _base.obtain_input_shape(input_shape, 224, 32, include_top, weights)
-    img_input = _base.image_input(input_tensor, input_shape)
+    img_input, _ = _base.model_input(input_tensor, input_shape, 224, 32, include_top,
+                                     weights, classes)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
     x = _bn_relu(x, "conv1")

@@ -132,9 +132,8 @@ def EfficientNet(width_coefficient: float, depth_coefficient: float, default_siz
     """
     if blocks_args == "default":
         blocks_args = DEFAULT_BLOCKS_ARGS
-    _base.check_weights(weights, include_top, classes)
-    input_shape = _base.obtain_input_shape(input_shape, default_size, 32, include_top, weights)
-    img_input = _base.image_input(input_tensor, input_shape)
+    img_input, _ = _base.model_input(input_tensor, input_shape, default_size, 32, include_top,
+                                     weights, classes)
     axis = _base.bn_axis()
 
     def repeats_of(args) -> int:

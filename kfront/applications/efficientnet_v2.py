@@ -147,9 +147,8 @@ def EfficientNetV2(width_coefficient: float, depth_coefficient: float, default_s
                                   else weights_name or "-b0")
     if blocks_args == "default":
         blocks_args = DEFAULT_BLOCKS_ARGS[variant]
-    _base.check_weights(weights, include_top, classes)
-    input_shape = _base.obtain_input_shape(input_shape, default_size, 32, include_top, weights)
-    img_input = _base.image_input(input_tensor, input_shape)
+    img_input, input_shape = _base.model_input(input_tensor, input_shape, default_size, 32,
+                                               include_top, weights, classes)
     axis = _base.bn_axis()
     x = img_input
     if include_preprocessing:

@@ -95,9 +95,8 @@ def inception_resnet_block(x, scale: float, block_type: str, block_idx: int,
 
 def _build(include_top: bool, weights, input_tensor, input_shape, pooling, classes: int,
            classifier_activation, name: str):
-    _base.check_weights(weights, include_top, classes)
-    input_shape = _base.obtain_input_shape(input_shape, 299, 75, include_top, weights)
-    img_input = _base.image_input(input_tensor, input_shape)
+    img_input, _ = _base.model_input(input_tensor, input_shape, 299, 75, include_top,
+                                     weights, classes)
     axis = _base.bn_axis()
     x = _chain(img_input, [(32, 3, 2, "valid"), (32, 3, 1, "valid"), (64, 3)])
     x = layers.MaxPooling2D(3, strides=2)(x)

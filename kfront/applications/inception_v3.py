@@ -53,9 +53,8 @@ def _mixed(branches, name: str | None):
 
 def _build(include_top: bool, weights, input_tensor, input_shape, pooling, classes: int,
            classifier_activation, name: str):
-    _base.check_weights(weights, include_top, classes)
-    input_shape = _base.obtain_input_shape(input_shape, 299, 75, include_top, weights)
-    img_input = _base.image_input(input_tensor, input_shape)
+    img_input, _ = _base.model_input(input_tensor, input_shape, 299, 75, include_top,
+                                     weights, classes)
     valid2 = ((2, 2), "valid")
     x = _chain(img_input, [(32, 3, 3, *valid2), (32, 3, 3, (1, 1), "valid"), (64, 3, 3)])
     x = layers.MaxPooling2D((3, 3), strides=(2, 2))(x)

@@ -81,9 +81,8 @@ def _stack_v2(x, filters: int, blocks: int, stride1: int = 2, name: str = ""):
 def _build(depths: tuple, preact: bool, weights_name: str, include_top: bool, weights,
            input_tensor, input_shape, pooling, classes: int, classifier_activation, name: str):
     """A ResNet (v1 when ``preact`` is False, else v2) with ``depths`` blocks per stage."""
-    _base.check_weights(weights, include_top, classes)
-    input_shape = _base.obtain_input_shape(input_shape, 224, 32, include_top, weights)
-    img_input = _base.image_input(input_tensor, input_shape)
+    img_input, _ = _base.model_input(input_tensor, input_shape, 224, 32, include_top,
+                                     weights, classes)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
     if not preact:

@@ -42,9 +42,8 @@ def _entry_block(x, filters: tuple, block: int, first_relu: bool):
 
 def _build(include_top: bool, weights, input_tensor, input_shape, pooling, classes: int,
            classifier_activation, name: str):
-    _base.check_weights(weights, include_top, classes)
-    input_shape = _base.obtain_input_shape(input_shape, 299, 71, include_top, weights)
-    img_input = _base.image_input(input_tensor, input_shape)
+    img_input, _ = _base.model_input(input_tensor, input_shape, 299, 71, include_top,
+                                     weights, classes)
     x = layers.Conv2D(32, (3, 3), strides=(2, 2), use_bias=False, name="block1_conv1")(img_input)
     x = layers.Activation("relu", name="block1_conv1_act")(_bn(x, "block1_conv1_bn"))
     x = layers.Conv2D(64, (3, 3), use_bias=False, name="block1_conv2")(x)
