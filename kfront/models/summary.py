@@ -53,7 +53,9 @@ def _layer_rows(model):
     if isinstance(model, Functional):
         rows = []
         for layer in model._all_layers:  # operations on KerasTensors too, as Keras
-            outs = [t.shape for n in model._nodes if n.layer is layer for t in n.flat_outputs]
+            # as Keras: the shapes of the layer's last call (a shared layer's last)
+            calls = layer.__dict__.get("_inbound_nodes") or [None]
+            outs = [t.shape for t in (calls[-1].flat_outputs if calls[-1] else [])]
             if not outs and hasattr(layer, "batch_shape"):
                 outs = [layer.batch_shape]
             rows.append((layer, outs[0] if len(outs) == 1 else outs or None))
