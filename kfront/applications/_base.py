@@ -26,6 +26,14 @@ def bn_axis() -> int:
     return 3 if channels_last() else 1
 
 
+def require_channels_last(family: str) -> None:
+    """Keras's error for the models built only for ``channels_last`` images."""
+    if not channels_last():
+        raise ValueError(f"{family} does not support the `channels_first` image data format. "
+                         "Switch to `channels_last` by editing your local config file at "
+                         "~/.keras/keras.json")
+
+
 def check_weights(weights, include_top: bool, classes: int) -> None:
     """Keras's checks of ``weights`` and ``classes``."""
     if not (weights in {"imagenet", None} or (isinstance(weights, (str, os.PathLike))

@@ -136,10 +136,7 @@ def ConvNeXt(depths, projection_dims, drop_path_rate: float = 0.0,
         (None, 1, 1, 32)
     """
     from kfront.models import Sequential
-    if not _base.channels_last():
-        raise ValueError("ConvNeXt does not support the `channels_first` image data format. "
-                         "Switch to `channels_last` by editing your local config file at "
-                         "~/.keras/keras.json")
+    _base.require_channels_last("ConvNeXt")
     img_input, input_shape = _base.model_input(input_tensor, input_shape, default_size, 32,
                                                include_top, weights, classes)
     x = img_input

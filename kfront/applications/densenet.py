@@ -45,10 +45,7 @@ def _transition_block(x, reduction: float, name: str):
 def _build(blocks: tuple, weights_name: str, include_top: bool, weights, input_tensor,
            input_shape, pooling, classes: int, classifier_activation, name: str):
     """A DenseNet with ``blocks`` conv blocks in each of its four dense blocks."""
-    if not _base.channels_last():
-        raise ValueError("DenseNet does not support the `channels_first` image data format. "
-                         "Switch to `channels_last` by editing your local config file at "
-                         "~/.keras/keras.json")
+    _base.require_channels_last("DenseNet")
     img_input, _ = _base.model_input(input_tensor, input_shape, 224, 32, include_top,
                                      weights, classes)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)

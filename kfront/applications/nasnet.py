@@ -147,10 +147,7 @@ def NASNet(input_shape=None, penultimate_filters: int = 4032, num_blocks: int = 
         ...        include_top=False).output_shape
         (None, 1, 1, 96)
     """
-    if not _base.channels_last():
-        raise ValueError("NASNet does not support the `channels_first` image data format. "
-                         "Switch to `channels_last` by editing your local config file at "
-                         "~/.keras/keras.json")
+    _base.require_channels_last("NASNet")
     _base.check_weights(weights, include_top, classes)
     if isinstance(input_shape, tuple) and None in input_shape and weights == "imagenet":
         raise ValueError("When specifying the input shape of a NASNet and loading `ImageNet` "
