@@ -9,8 +9,8 @@ from typing import Any, Callable
 # parameter: (default, annotation, description); ``name``'s default is the variant's
 _PARAMETERS = {
     "include_top": (True, bool, "Whether to include the classifier head."),
-    "include_preprocessing": (True, bool, "Whether to rescale and normalize the input inside "
-                                          "the model."),
+    "include_preprocessing": (True, bool, "Whether the model preprocesses (rescales or "
+                                          "normalizes) its [0, 255] input inside."),
     "weights": ("imagenet", Any, '``None``, ``"imagenet"`` or the path of a weights file.'),
     "input_tensor": (None, Any, "A symbolic tensor to use as the model's input."),
     "input_shape": (None, Any, "The input shape without the batch size (at least "
@@ -60,8 +60,12 @@ def variant(module: str, public_name: str, build: Callable[..., Any], default_na
     Example:
         >>> from kfront.applications._variants import variant
         >>> f = variant(__name__, "Toy", lambda **kw: kw["name"], "toy", "A toy.")
-        >>> f.__name__, f(), f(name="other")
-        ('Toy', 'toy', 'other')
+        >>> f.__name__, f(), f(name="other"), f(True, "imagenet", None, None, None, 10)
+        ('Toy', 'toy', 'other', 'toy')
+        >>> f(*range(9))
+        Traceback (most recent call last):
+        ...
+        TypeError: Toy(): too many positional arguments
     """
     specs = {p: (extra or {}).get(p) or _PARAMETERS[p] for p in order}
     specs["name"] = (extra or {}).get("name") or (default_name, str, "The model's name.")
@@ -70,7 +74,7 @@ def variant(module: str, public_name: str, build: Callable[..., Any], default_na
                            annotation=annotation)
          for p, (default, annotation, _) in specs.items()])
 
-    def model(*args, **kwargs):
+    def model(*args: Any, **kwargs: Any):
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as e:
