@@ -59,23 +59,9 @@ SIGNATURE_EXCEPTIONS: dict[str, str] = {
 
 NOT_YET: dict[str, set[str]] = {
     'activations': set(),
-    'applications': {
-        'ConvNeXtBase', 'ConvNeXtLarge', 'ConvNeXtSmall', 'ConvNeXtTiny', 'ConvNeXtXLarge',
-        'DenseNet121', 'DenseNet169', 'DenseNet201', 'EfficientNetB0', 'EfficientNetB1',
-        'EfficientNetB2', 'EfficientNetB3', 'EfficientNetB4', 'EfficientNetB5', 'EfficientNetB6',
-        'EfficientNetB7', 'EfficientNetV2B0', 'EfficientNetV2B1', 'EfficientNetV2B2',
-        'EfficientNetV2B3', 'EfficientNetV2L', 'EfficientNetV2M', 'EfficientNetV2S',
-        'InceptionResNetV2', 'InceptionV3', 'MobileNet', 'MobileNetV2', 'MobileNetV3Large',
-        'MobileNetV3Small', 'NASNetLarge', 'NASNetMobile', 'ResNet101', 'ResNet101V2', 'ResNet152',
-        'ResNet152V2', 'ResNet50', 'ResNet50V2', 'VGG16', 'VGG19', 'Xception', 'convnext',
-        'densenet', 'efficientnet', 'efficientnet_v2', 'imagenet_utils', 'inception_resnet_v2',
-        'inception_v3', 'mobilenet', 'mobilenet_v2', 'mobilenet_v3', 'nasnet', 'resnet', 'resnet50',
-        'resnet_v2', 'vgg16', 'vgg19', 'xception'
-    },
+    'applications': set(),
     'backend': set(),
-    'callbacks': {
-        'OrbaxCheckpoint'
-    },
+    'callbacks': set(),
     'config': set(),
     'constraints': set(),
     'datasets': set(),
@@ -88,27 +74,13 @@ NOT_YET: dict[str, set[str]] = {
     'datasets.mnist': set(),
     'datasets.reuters': set(),
     'distribution': set(),
-    'dtype_policies': {
-        'AWQDTypePolicy', 'DTypePolicyMap', 'FloatDTypePolicy', 'GPTQDTypePolicy',
-        'Int4DTypePolicy', 'QuantizedDTypePolicy', 'QuantizedFloat8DTypePolicy', 'deserialize',
-        'get'
-    },
-    'export': {
-        'ExportArchive'
-    },
-    'initializers': {
-        'STFT', 'STFTInitializer', 'stft'
-    },
-    'layers': {
-        'AugMix', 'ContrastLimitedAdaptiveHistogramEqualization', 'RandAugment',
-        'RandomElasticTransform'
-    },
+    'dtype_policies': set(),
+    'export': set(),
+    'initializers': set(),
+    'layers': set(),
     'losses': set(),
     'metrics': set(),
-    'mixed_precision': {
-        'DTypePolicy', 'LossScaleOptimizer', 'Policy', 'dtype_policy', 'global_policy',
-        'set_dtype_policy', 'set_global_policy'
-    },
+    'mixed_precision': set(),
     'models': set(),
     'ops': set(),
     'ops.image': set(),
@@ -121,56 +93,19 @@ NOT_YET: dict[str, set[str]] = {
     'preprocessing': set(),
     'preprocessing.image': set(),
     'preprocessing.sequence': set(),
-    'quantizers': {
-        'AWQConfig', 'AbsMaxQuantizer', 'Float8QuantizationConfig', 'GPTQConfig',
-        'Int4QuantizationConfig', 'Int8QuantizationConfig', 'QuantizationConfig', 'Quantizer',
-        'abs_max_quantize', 'abs_max_quantize_grouped_with_zero_point',
-        'compute_float8_amax_history', 'compute_float8_scale', 'deserialize',
-        'fake_quant_with_min_max_vars', 'get', 'pack_int4', 'quantize_and_dequantize', 'serialize',
-        'unpack_int4'
-    },
+    'quantizers': set(),
     'random': set(),
     'regularizers': set(),
     'saving': set(),
     'tree': set(),
-    'utils': {
-        'Config', 'FeatureSpace', 'bounding_boxes', 'get_source_inputs', 'legacy', 'model_to_dot',
-        'plot_model'
-    },
-    'utils.bounding_boxes': {
-        'affine_transform', 'clip_to_image_size', 'compute_ciou', 'compute_iou', 'convert_format',
-        'crop', 'decode_deltas_to_boxes', 'encode_box_to_deltas', 'pad'
-    },
-    'utils.legacy': {
-        'deserialize_keras_object', 'serialize_keras_object'
-    },
-    'visualization': {
-        'draw_bounding_boxes', 'draw_segmentation_masks', 'plot_bounding_box_gallery',
-        'plot_image_gallery', 'plot_segmentation_mask_gallery'
-    },
-    'wrappers': {
-        'SKLearnClassifier', 'SKLearnRegressor', 'SKLearnTransformer'
-    },
+    'utils': set(),
+    'utils.bounding_boxes': set(),
+    'utils.legacy': set(),
+    'visualization': set(),
+    'wrappers': set(),
 }
 
-SIGNATURE_DIFFS_NOT_YET: set[str] = {
-    'callbacks.ProgbarLogger', 'dtype_policies.serialize', 'layers.AveragePooling1D',
-    'layers.AveragePooling2D', 'layers.AveragePooling3D', 'layers.AvgPool1D', 'layers.AvgPool2D',
-    'layers.AvgPool3D', 'layers.Conv1D', 'layers.Conv1DTranspose', 'layers.Conv2D',
-    'layers.Conv2DTranspose', 'layers.Conv3D', 'layers.Conv3DTranspose', 'layers.ConvLSTM1D',
-    'layers.ConvLSTM2D', 'layers.ConvLSTM3D', 'layers.Convolution1D',
-    'layers.Convolution1DTranspose', 'layers.Convolution2D', 'layers.Convolution2DTranspose',
-    'layers.Convolution3D', 'layers.Convolution3DTranspose', 'layers.Dense',
-    'layers.DepthwiseConv1D', 'layers.DepthwiseConv2D', 'layers.EinsumDense', 'layers.Embedding',
-    'layers.GRUCell', 'layers.Input', 'layers.InputLayer', 'layers.InputSpec', 'layers.JaxLayer',
-    'layers.LSTMCell', 'layers.LayerNormalization', 'layers.MaxNumBoundingBoxes',
-    'layers.MaxPool1D', 'layers.MaxPool2D', 'layers.MaxPool3D', 'layers.MaxPooling1D',
-    'layers.MaxPooling2D', 'layers.MaxPooling3D', 'layers.SeparableConv1D',
-    'layers.SeparableConv2D', 'layers.SeparableConvolution1D', 'layers.SeparableConvolution2D',
-    'layers.SimpleRNNCell', 'layers.SpatialDropout1D', 'layers.SpatialDropout2D',
-    'layers.SpatialDropout3D', 'layers.concatenate', 'layers.deserialize', 'losses.deserialize',
-    'models.Sequential', 'ops.numpy.where', 'ops.where', 'optimizers.Optimizer'
-}
+SIGNATURE_DIFFS_NOT_YET: set[str] = set()
 
 
 def keras_modules(keras) -> dict[str, types.ModuleType]:
