@@ -233,8 +233,3 @@ def fetch(file_name: str, origin: str, file_hash: str | None = None) -> str:
     from kfront.utils.file_utils import get_file
     return get_file(file_name, origin, cache_subdir="models", file_hash=file_hash)
 
-
-def keras_layer_order(model) -> list:
-    """The model's layers in Keras's order: ``Functional.layers`` is in that order now (see
-    ``kfront.models.functional._keras_layer_order``); kept for ``tests/applications``."""
-    return list(model.layers)

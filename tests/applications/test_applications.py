@@ -236,8 +236,7 @@ def keras_models(keras):
 
 
 def _copy_from_keras(ours, theirs) -> None:
-    from kfront.applications._base import keras_layer_order
-    mine = [layer for layer in keras_layer_order(ours) if layer.weights]
+    mine = [layer for layer in ours.layers if layer.weights]  # Keras's order, as Keras's
     keras_layers = [layer for layer in theirs.layers if layer.weights]
     assert [type(a).__name__ for a in mine] == [type(b).__name__ for b in keras_layers]
     for a, b in zip(mine, keras_layers):
