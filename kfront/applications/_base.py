@@ -232,4 +232,3 @@ def fetch(file_name: str, origin: str, file_hash: str | None = None) -> str:
     """Keras's weight file from the cache, downloaded first when it is not there."""
     from kfront.utils.file_utils import get_file
     return get_file(file_name, origin, cache_subdir="models", file_hash=file_hash)
-
