@@ -22,8 +22,25 @@ rsqrt = _unary("rsqrt", torch.rsqrt)
 
 
 def top_k(x, k, sorted=True):
+    """torch.topk, with Keras's (TensorFlow's) order of ties: lower index first, NaN last. One
+    extra value tells whether a tie at the k-th value reaches past the k taken; only then (or
+    with NaNs) are the rows sorted whole."""
     x = to_tensor(x, "top_k")
-    idx = torch.argsort(-x, dim=-1, stable=True)[..., :k]
+    if k == 0 or k >= x.shape[-1] or x.dtype == torch.bool:
+        idx = torch.argsort(-x.to(torch.int8) if x.dtype == torch.bool else -x, dim=-1,
+                            stable=True)[..., :k]
+        return torch.take_along_dim(x, idx, dim=-1), idx.to(torch.int32)
+    values, idx = torch.topk(x.detach(), k + 1, dim=-1)
+    redo = values[..., k - 1] == values[..., k]  # a tie at the k-th value may reach past k
+    if x.is_floating_point():  # torch.topk ranks NaN first: such rows are sorted whole
+        redo = redo | torch.isnan(values).any(dim=-1)
+    values, idx = values[..., :k], idx[..., :k]
+    order = torch.argsort(idx, dim=-1)  # equal values: lower index first
+    idx, values = idx.gather(-1, order), values.gather(-1, order)
+    idx = idx.gather(-1, torch.argsort(-values, dim=-1, stable=True))
+    if bool(redo.any()):
+        idx = torch.where(redo[..., None], torch.argsort(-x.detach(), dim=-1, stable=True)[..., :k],
+                          idx)
     return torch.take_along_dim(x, idx, dim=-1), idx.to(torch.int32)
 
 
