@@ -416,7 +416,7 @@ class Layer(_BackendLayer):
         autocast = self.autocast and self._dtype in _FLOATS
         out = []
         for x in leaves:
-            if isinstance(x, np.ndarray) and x.dtype.kind in "USO":
+            if type(x) is np.ndarray and x.dtype.kind in "USO":  # (type: torch.compile-safe)
                 out.append(x)  # text stays a NumPy array (only host layers take it), no policy
                 continue
             if not (B.is_tensor(x) or isinstance(x, B.Variable) or type(x).__name__ == "Tensor"):

@@ -131,7 +131,8 @@ class QuantizedLayerMixin:
     @property
     def quantization_mode(self) -> str | None:
         """The quantization mode of this layer, ``None`` if not quantized."""
-        return getattr(self.dtype_policy, "quantization_mode", None)
+        # the policy the base property keeps (a plain attribute: torch.compile traces it)
+        return getattr(self._dtype_policy, "quantization_mode", None)
 
     def _layer_policy_property(self):
         return getattr(super(QuantizedLayerMixin, type(self)), "dtype_policy")
