@@ -1,4 +1,8 @@
-"""Shared pieces of the benchmark suites: timing, the bundled digits, suite entry point."""
+"""Shared pieces of the benchmark suites: timing, the bundled digits, suite entry point.
+
+``KFRONT_BENCH_QUICK=1`` shrinks the data and epochs of the suites that read ``quick`` (mlp,
+cnn, lstm, overhead, inference): a smoke run that checks every case runs, not a measurement.
+"""
 from __future__ import annotations
 
 import json
@@ -7,6 +11,12 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QUICK = os.environ.get("KFRONT_BENCH_QUICK") == "1"
+
+
+def quick(full, small):
+    """``small`` under ``KFRONT_BENCH_QUICK=1``, else ``full``."""
+    return small if QUICK else full
 
 
 def digits(flat: bool = True, repeat: int = 1):
@@ -45,6 +55,12 @@ def fit_case(lib_name: str, backend: str, build, x, y, batch: int, epochs: int,
     model.compile(optimizer=lib.optimizers.Adam(), loss=loss, metrics=["acc"])
     return timed(lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0), len(x), epochs,
                  first_step=lambda: model.train_on_batch(x[:batch], y[:batch]))
+
+
+def first_step_ratios(backends=("jax", "tensorflow")) -> list:
+    """``RATIOS`` entries for the time to first step (the compile time on compiled backends):
+    kfront no slower than Keras 3 on the same backend (Keras / kfront >= 1.0)."""
+    return [(f"kfront-{b}", f"keras-{b}", 1.0, "first_step_s") for b in backends]
 
 
 def library_cases(fit, backends=("numpy", "torch", "tensorflow", "jax")) -> dict:

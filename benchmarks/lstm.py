@@ -6,11 +6,11 @@ Cases: kfront on each backend (``fit``) and real Keras 3 on the same backends. R
 """
 from __future__ import annotations
 
-from common import fit_case, library_cases, main
+from common import first_step_ratios, fit_case, library_cases, main, quick
 
 TITLE = "Embedding(20000,128)+LSTM(128)+Dense(1), seq 80, Adam, batch 32"
-VOCAB, STEPS, UNITS, BATCH, EPOCHS = 20000, 80, 128, 32, 2
-SAMPLES = 1600  # per epoch
+VOCAB, STEPS, UNITS, BATCH, EPOCHS = 20000, 80, 128, 32, quick(2, 1)
+SAMPLES = quick(1600, 96)  # per epoch
 
 
 def _data():
@@ -34,9 +34,10 @@ def fit(lib_name, backend):
 
 CASES = library_cases(fit)
 RATIOS = [("kfront-numpy", "keras-torch", 1.0),
-          ("kfront-torch", "keras-torch", 1.5),
-          ("kfront-tensorflow", "keras-tensorflow", 1.0),
-          ("kfront-jax", "keras-jax", 1.0)]
+          ("kfront-torch", "keras-torch", 2.0),
+          ("kfront-tensorflow", "keras-tensorflow", 1.2),
+          ("kfront-jax", "keras-jax", 1.2),
+          *first_step_ratios()]
 
 if __name__ == "__main__":
     main(CASES)

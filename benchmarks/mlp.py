@@ -1,22 +1,33 @@
 """MLP 784-256-256-10, Adam, batch 100, float32, on the bundled MNIST digits: training samples/s.
 
-Cases: kfront on each backend (``fit``), real Keras 3 on the same backends, and hand-written
-NumPy and PyTorch loops of the same model. Run with ``python benchmarks/run.py mlp``.
+Cases: kfront on each backend (``fit``), real Keras 3 on the same backends, hand-written NumPy
+and PyTorch loops of the same model, and ``gemm-peak``: this machine's float32 GEMM peak (the
+best of a few ``GEMM_N``-square NumPy matmuls with NumPy's default BLAS threads, in a process
+without kfront), from which the kfront-numpy step's share of that peak is derived (FLOPs per
+sample: 2 x MACs forward + 4 x MACs backward of the Dense layers). Run with
+``python benchmarks/run.py mlp``.
 """
 from __future__ import annotations
 
-from common import digits, fit_case, library_cases, main, timed
+import time
+
+from common import digits, first_step_ratios, fit_case, library_cases, main, quick, timed
 
 TITLE = "MLP 784-256-256-10, Adam, batch 100"
-BATCH, EPOCHS = 100, 3
-REPEAT_DATA = 3  # 12,000 samples per epoch (the 4,000 bundled digits three times)
+EXTRAS = {"first_step_s": "first step {:.2f} s", "gflops": "{:.1f} GFLOP/s"}
+UNITS = (784, 256, 256, 10)
+BATCH, EPOCHS = 100, quick(3, 1)
+REPEAT_DATA = quick(3, 1)  # 12,000 samples per epoch: the 4,000 bundled digits three times
+GEMM_N, GEMM_CALLS = 2048, 5
+MACS_PER_SAMPLE = sum(a * b for a, b in zip(UNITS, UNITS[1:]))
+FLOPS_PER_SAMPLE = 2 * MACS_PER_SAMPLE + 4 * MACS_PER_SAMPLE  # forward + backward
 
 
 def build(lib):
     layers = lib.layers
-    return lib.Sequential([layers.Input((784,)), layers.Dense(256, activation="relu"),
-                           layers.Dense(256, activation="relu"),
-                           layers.Dense(10, activation="softmax")])
+    return lib.Sequential([layers.Input(UNITS[:1]),
+                           *(layers.Dense(u, activation="relu") for u in UNITS[1:-1]),
+                           layers.Dense(UNITS[-1], activation="softmax")])
 
 
 def fit(lib_name, backend):
@@ -24,14 +35,28 @@ def fit(lib_name, backend):
     return fit_case(lib_name, backend, build, x, y, BATCH, EPOCHS)
 
 
+def gemm_peak() -> dict:
+    """Float32 GFLOP/s of the fastest of ``GEMM_CALLS`` square NumPy matmuls after a warm-up."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((GEMM_N, GEMM_N), dtype=np.float32) for _ in range(2))
+    out = np.empty_like(a)
+    np.matmul(a, b, out=out)
+    best = float("inf")
+    for _ in range(GEMM_CALLS):
+        t = time.perf_counter()
+        np.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - t)
+    return {"gflops": 2 * GEMM_N ** 3 / best / 1e9}
+
+
 def numpy_handwritten():
     """Forward, backward and Adam written out by hand with in-place NumPy ops."""
     import numpy as np
     x, y = digits(repeat=REPEAT_DATA)
     rng = np.random.default_rng(0)
-    sizes = [(784, 256), (256, 256), (256, 10)]
     params = []
-    for fan_in, fan_out in sizes:
+    for fan_in, fan_out in zip(UNITS, UNITS[1:]):
         lim = np.sqrt(6 / (fan_in + fan_out))
         params += [rng.uniform(-lim, lim, (fan_in, fan_out)).astype("float32"),
                    np.zeros(fan_out, "float32")]
@@ -94,12 +119,27 @@ def torch_handwritten():
     return timed(epoch, len(x), EPOCHS)
 
 
+def derived(med: dict) -> list:
+    """The GFLOP/s of each NumPy training step and its share of the measured GEMM peak."""
+    peak = med.get("gemm-peak", {}).get("gflops")
+    rows = []
+    for case in ("kfront-numpy", "numpy-handwritten"):
+        rate = med.get(case, {}).get("samples_per_s")
+        if peak and rate:
+            gflops = rate * FLOPS_PER_SAMPLE / 1e9
+            rows.append(("share of float32 GEMM peak", case, f"{gflops:.1f} GFLOP/s",
+                         "gemm-peak", f"{peak:.1f} GFLOP/s", f"{gflops / peak:.1%}"))
+    return rows
+
+
 CASES = {**library_cases(fit), "numpy-handwritten": numpy_handwritten,
-         "torch-handwritten": torch_handwritten}
-RATIOS = [("kfront-numpy", "numpy-handwritten", 0.85),
+         "torch-handwritten": torch_handwritten, "gemm-peak": gemm_peak}
+RATIOS = [("kfront-numpy", "numpy-handwritten", 1.0),
           ("kfront-torch", "keras-torch", 2.0),
-          ("kfront-tensorflow", "keras-tensorflow", 1.0),
-          ("kfront-jax", "keras-jax", 1.0)]
+          ("kfront-tensorflow", "keras-tensorflow", 1.2),
+          ("kfront-jax", "keras-jax", 1.2),
+          *first_step_ratios()]
+DERIVED = derived
 
 if __name__ == "__main__":
     main(CASES)

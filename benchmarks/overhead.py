@@ -1,13 +1,14 @@
 """Per-step framework overhead: a tiny model (Dense 8->8, batch 8, SGD, MSE) where compute is
 negligible, kfront's ``fit`` on each backend against a hand-written loop in that framework.
-``python benchmarks/run.py overhead``; microseconds per step = 8e6 / samples_per_s.
+``python benchmarks/run.py overhead``; microseconds per step = 8e6 / samples_per_s. (Against
+Keras 3's ``fit`` on the same backend: ``inference.py``.)
 """
 from __future__ import annotations
 
-from common import main, timed
+from common import main, quick, timed
 
 TITLE = "Tiny model (Dense 8->8, batch 8, SGD): per-step overhead"
-BATCH, STEPS, EPOCHS = 8, 200, 3
+BATCH, STEPS, EPOCHS = 8, quick(200, 50), quick(3, 1)
 
 
 def _data():
@@ -17,14 +18,15 @@ def _data():
     return x, (x @ rng.normal(size=(8, 8))).astype("float32")
 
 
-def kfront_fit(backend):
+def tiny_fit(lib_name: str, backend: str) -> dict:
+    """``fit`` samples/s of the tiny model on kfront or Keras 3 with ``backend``."""
     import os
-    os.environ["KFRONT_BACKEND"] = backend
-    import kfront
-    from kfront import layers
+    os.environ["KFRONT_BACKEND" if lib_name == "kfront" else "KERAS_BACKEND"] = backend
+    lib = __import__(lib_name)
+    layers = lib.layers
     x, y = _data()
-    model = kfront.Sequential([layers.Input((8,)), layers.Dense(8)])
-    model.compile(optimizer=kfront.optimizers.SGD(0.01), loss="mse")
+    model = lib.Sequential([layers.Input((8,)), layers.Dense(8)])
+    model.compile(optimizer=lib.optimizers.SGD(0.01), loss="mse")
     return timed(lambda: model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0),
                  len(x), EPOCHS, first_step=lambda: model.train_on_batch(x[:BATCH], y[:BATCH]))
 
@@ -111,11 +113,11 @@ def jax_handwritten():
 
 
 CASES = {
-    "kfront-numpy": lambda: kfront_fit("numpy"), "numpy-handwritten": numpy_handwritten,
-    "kfront-torch": lambda: kfront_fit("torch"), "torch-handwritten": torch_handwritten,
-    "kfront-tensorflow": lambda: kfront_fit("tensorflow"),
+    "kfront-numpy": lambda: tiny_fit("kfront", "numpy"), "numpy-handwritten": numpy_handwritten,
+    "kfront-torch": lambda: tiny_fit("kfront", "torch"), "torch-handwritten": torch_handwritten,
+    "kfront-tensorflow": lambda: tiny_fit("kfront", "tensorflow"),
     "tensorflow-handwritten": tensorflow_handwritten,
-    "kfront-jax": lambda: kfront_fit("jax"), "jax-handwritten": jax_handwritten,
+    "kfront-jax": lambda: tiny_fit("kfront", "jax"), "jax-handwritten": jax_handwritten,
 }
 # no targets: printed so that each backend's overhead over its own hand-written loop is visible
 RATIOS = [(f"kfront-{b}", f"{b}-handwritten", None)
