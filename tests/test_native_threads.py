@@ -72,26 +72,73 @@ def test_native_engine_runs_openblas_on_one_thread():
     assert blas.take_over() is True
 
 
-@pytest.mark.parametrize("shapes", [((300, 70), (70, 40)), ((40, 70), (70, 300)),
-                                    ((3, 50, 70), (70, 60)), ((70, 300), (70, 40), "T")],
-                         ids=["rows", "columns", "batched", "transposed"])
-def test_gemm_splits_the_product_over_the_threads(monkeypatch, shapes):
+def _gemm_setup(monkeypatch):
     from kfront.backends.numpy import blas
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=shapes[0]).astype("float32")
-    a = a.T if len(shapes) > 2 else a
-    b = rng.normal(size=shapes[1]).astype("float32")
     monkeypatch.setitem(blas._state, "pinned", True)
     monkeypatch.setitem(threads._pool, "n", 3)
     monkeypatch.setattr(blas, "_MIN_MACS", 1)
     monkeypatch.setattr(blas, "_MIN_SIDE", 8)
+    monkeypatch.setattr(blas, "_plans", {})
+    return blas
+
+
+@pytest.mark.parametrize("shapes", [((300, 70), (70, 40)), ((40, 70), (70, 300)),
+                                    ((3, 50, 70), (70, 60)), ((70, 300), (70, 40), "T")],
+                         ids=["rows", "columns", "batched", "transposed"])
+def test_gemm_splits_the_product_over_the_threads(monkeypatch, shapes):
+    blas = _gemm_setup(monkeypatch)
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=shapes[0]).astype("float32")
+    a = a.T if len(shapes) > 2 else a
+    b = rng.normal(size=shapes[1]).astype("float32")
     calls = []
-    real = threads.parallel
-    monkeypatch.setattr(threads, "parallel", lambda fn, n, work, **kw: (
-        calls.append(kw["pieces"]), real(fn, n, work, **kw)))
+    real = threads.run_pieces
+    monkeypatch.setattr(threads, "run_pieces", lambda fn, n, pieces, k: (
+        calls.append((pieces, k)), real(fn, n, pieces, k)))
     out = blas.gemm(a, b)
-    assert calls and calls[0] == 3  # split in three, one piece per thread
+    assert calls and calls[0] == (3, 3)  # split in three, one piece per thread
     # (the BLAS may round a piece differently from the whole: its kernels depend on the shapes)
     np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-5)
-    np.testing.assert_array_equal(out, blas.gemm(a, b))  # and the same bits every time
+    for _ in range(blas._TRIALS + 1):  # measured, then settled: the same bits every time
+        np.testing.assert_array_equal(out, blas.gemm(a, b))
+    assert blas._plans and all(p in (blas._WHOLE, blas._SPLIT) for p in blas._plans.values())
     assert blas.gemm(a[..., :3], b[:3]).shape == (*a.shape[:-1], b.shape[1])
+
+
+def test_gemm_split_is_measured_and_kept_only_when_it_pays_and_rounds_alike(monkeypatch):
+    import time
+    blas = _gemm_setup(monkeypatch)
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(64, 32)), rng.normal(size=(32, 48))
+    real = blas._split
+    monkeypatch.setattr(blas, "_split", lambda a, b: (time.sleep(0.01), real(a, b))[1])
+    for _ in range(blas._TRIALS):
+        blas.gemm(a, b)
+    assert list(blas._plans.values()) == [blas._WHOLE]  # the split was slower: one call
+    monkeypatch.setattr(blas, "_plans", {})
+    monkeypatch.setattr(blas, "_split", lambda a, b: real(a, b) + 1e-12)  # other bits
+    out = blas.gemm(a, b)
+    assert list(blas._plans.values()) == [blas._SPLIT]  # kept as before, so runs repeat
+    np.testing.assert_array_equal(out, blas.gemm(a, b))
+
+
+def test_threading_of_a_kernel_is_measured_then_settled(monkeypatch):
+    import time
+    monkeypatch.setitem(threads._pool, "n", 2)
+    monkeypatch.setattr(threads, "_choice", {})
+    out = np.zeros(1 << 20)
+
+    def waits(a, b):  # pieces that wait without the GIL overlap: the pool wins
+        time.sleep(0.003)
+        out[a:b] += 1
+
+    def holds_the_gil(a, b):  # pieces of pure Python cannot overlap: one thread wins
+        sum(range(30000))
+        out[a:b] += 1
+    calls = 2 * threads._TRIALS + 2
+    for _ in range(calls):
+        threads.parallel(waits, out.size, 1 << 21)
+        threads.parallel(holds_the_gil, out.size, 1 << 21)
+    assert {k[0].co_name: v for k, v in threads._choice.items()} == {"waits": 2,
+                                                                     "holds_the_gil": 1}
+    assert (out == 2 * calls).all()  # every call covered the range once

@@ -7,9 +7,11 @@ right after a GEMM ran ~2x slower than on idle CPUs here. So once the native eng
 activated in a process where kfront has several threads, OpenBLAS runs on ONE thread
 (``take_over``, for the rest of the process: NumPy code outside kfront then gets one BLAS
 thread too), and ``gemm`` splits large products by rows or columns of the output over kfront's
-threads instead: the same speed for the GEMMs, none of the spinning. As with OpenBLAS's own
-threads, the split can change the rounding of some output elements (the BLAS picks its kernels
-by the shapes it gets); the result does not depend on timing. Linux only (the library is found
+threads instead: the same speed for the GEMMs, none of the spinning. Whether a product of a
+given shape is split is measured at its first calls (``_measure``), not guessed; a split is
+kept only if it pays and gives the whole product's bits, or (the BLAS picks its kernels by the
+shapes it gets, so a piece may round differently) if it was the rule before measuring: the
+result never depends on timing. Linux only (the library is found
 in ``/proc/self/maps``), OpenBLAS only; ``KFRONT_NUM_THREADS=1`` leaves the BLAS alone.
 
 Example:
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
+import time
 
 import numpy
 
@@ -79,6 +82,45 @@ def gemm(a, b):
     side = max(m, n)
     if m * n * k < _MIN_MACS or side < 2 * _MIN_SIDE or k != b.shape[0]:
         return a @ b
+    key = (m, n, k, a.dtype, b.dtype, a.strides, b.strides)
+    plan = _plans.get(key)
+    if plan is _WHOLE:
+        return a @ b
+    if plan is _SPLIT:
+        return _split(a, b)
+    return _measure(key, plan, a, b)
+
+
+_WHOLE, _SPLIT = "whole", "split"
+_TRIALS = 3  # timed calls of each way before a shape's plan is settled
+_plans: dict = {}  # (shapes, dtypes, strides) -> _WHOLE | _SPLIT, or [whole, split] timings
+
+
+def _measure(key, times, a, b):
+    """A product whose plan is not settled: both ways, timed. Splitting is chosen only if it
+    is faster by a margin AND gives the whole product's bits (the BLAS may round a piece
+    differently: then the split stays, as before measuring, so that runs repeat exactly)."""
+    start = time.perf_counter()
+    whole = a @ b
+    middle = time.perf_counter()
+    split = _split(a, b)
+    end = time.perf_counter()
+    if times is None:
+        if not numpy.array_equal(whole, split):
+            _plans[key] = _SPLIT
+            return split
+        times = _plans[key] = [[], []]
+    times[0].append(middle - start)
+    times[1].append(end - middle)
+    if len(times[0]) >= _TRIALS:
+        _plans[key] = _SPLIT if min(times[1]) < threads.MARGIN * min(times[0]) else _WHOLE
+    return split
+
+
+def _split(a, b):
+    """``a @ b`` by rows or columns of the output, one piece per thread."""
+    m, n = a.shape[0], b.shape[1]
+    side = max(m, n)
     out = numpy.empty((m, n), numpy.result_type(a, b))
     if m >= n:
         def part(s, e):
@@ -86,5 +128,6 @@ def gemm(a, b):
     else:
         def part(s, e):
             numpy.matmul(a, b[:, s:e], out=out[:, s:e])
-    threads.parallel(part, side, m * n * k, pieces=min(threads.num_threads(), side // _MIN_SIDE))
+    pieces = min(threads.num_threads(), side // _MIN_SIDE)
+    threads.run_pieces(part, side, pieces, pieces)
     return out

@@ -11,6 +11,11 @@ piece differently). A kernel called from inside a piece runs in that piece's thr
 ``KFRONT_NUM_THREADS`` sets the number of threads (default: the CPUs
 this process may use, at most 8); 1 turns the pool off.
 
+Whether a kernel runs threaded is measured, not guessed: the first calls of each kernel at each
+size alternate between one thread and the pool (``_TRIALS`` timed calls each), and the faster
+settles it for the rest of the process. Both give the same bits (pieces never share an output
+element), so the choice never changes a result. ``blas.gemm`` measures its splits itself.
+
 Example:
     >>> import numpy as np
     >>> from kfront.backends.numpy import threads
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -32,6 +38,9 @@ _MIN_WORK = 1 << 16  # elements below which threads cost more than they save
 _PIECE_WORK = 1 << 18  # elements touched per piece: a piece's arrays fit a core's L2 cache
 _pool: dict = {}
 _inside = threading.local()  # set while a thread runs its share of a parallel call
+_TRIALS = 3  # timed calls per option before a kernel's threading at a size is settled
+MARGIN = 0.9  # the pool must take under this share of one thread's time to be chosen
+_choice: dict = {}  # (kernel, n, work, pieces) -> threads it settled on, or [one, pool] times
 
 
 def num_threads() -> int:
@@ -56,6 +65,33 @@ def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy,
         return
     pieces = min(n, max(1, work // _PIECE_WORK if pieces is None else pieces))
     k = min(num_threads(), pieces, max(1, work // _MIN_WORK))
+    if k > 1:
+        key = (getattr(fn, "__code__", fn), n, work, pieces)
+        settled = _choice.get(key)
+        if type(settled) is int:
+            k = settled
+        else:
+            _measure(key, settled, fn, n, pieces, k)
+            return
+    run_pieces(fn, n, pieces, k)
+
+
+def _measure(key, times, fn, n: int, pieces: int, k: int) -> None:
+    """One timed call of a kernel whose threading is not settled yet: on one thread or on
+    ``k``, whichever has fewer timings; settle once both have ``_TRIALS``."""
+    if times is None:
+        times = _choice[key] = [[], []]
+    pool = len(times[1]) < len(times[0])
+    start = time.perf_counter()
+    run_pieces(fn, n, pieces, k if pool else 1)
+    times[pool].append(time.perf_counter() - start)
+    if len(times[1]) >= _TRIALS:
+        _choice[key] = k if min(times[1]) < MARGIN * min(times[0]) else 1
+
+
+def run_pieces(fn: Callable[[int, int], None], n: int, pieces: int, k: int) -> None:
+    """``fn`` over ``pieces`` equal pieces of ``range(n)``, shared by ``k`` threads (one: the
+    pieces one after the other); no measuring."""
     bounds = [n * i // pieces for i in range(pieces + 1)]
 
     def run(t: int) -> None:  # thread t's share of the pieces, one after the other
@@ -76,3 +112,4 @@ def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy,
     run(0)
     for f in futures:
         f.result()
+
