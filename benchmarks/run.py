@@ -87,9 +87,9 @@ def measure(name: str, suite, cases: list[str], repeats: int) -> dict[str, dict[
                       if isinstance(v, (int, float)) and not isinstance(v, bool)}
             for key, value in values.items():
                 runs[case].setdefault(key, []).append(value)
-            if values:
-                key = metric(suite) if metric(suite) in values else next(iter(values))
-                shown.append(f"{case} {describe(suite, key)[1].format(values[key])}")
+            key = metric(suite) if metric(suite) in values else next(iter(values), None)
+            shown.append(f"{case} {describe(suite, key)[1].format(values[key])}" if key
+                         else f"{case} failed")
         print(f"{name} repeat {r + 1}/{repeats}: " + ", ".join(shown), flush=True)
     return {c: {k: statistics.median(v) for k, v in keys.items()} for c, keys in runs.items()}
 
@@ -141,10 +141,9 @@ def print_suite(suite, med: dict, cases: list[str], rows: list[tuple], repeats: 
     print(f"\n{suite.TITLE} — {unit}, median of {repeats} fresh-process runs")
     width = max(28, *map(len, cases))
     for c in cases:
-        if med[c]:
-            main_value = number.format(med[c][key]) if key in med[c] else ""
-            shown = "".join(f"   {extras[k].format(v)}" for k, v in med[c].items() if k in extras)
-            print(f"  {c:<{width}} {main_value:>12}{shown}")
+        main_value = number.format(med[c][key]) if key in med[c] else "" if med[c] else "failed"
+        shown = "".join(f"   {extras[k].format(v)}" for k, v in med[c].items() if k in extras)
+        print(f"  {c:<{width}} {main_value:>12}{shown}")
     if rows:
         print("\n" + text_table([r[1:] for r in rows], COLUMNS[1:]))
 
