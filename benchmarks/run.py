@@ -203,6 +203,7 @@ def main() -> None:
     if args.suite == "all" and args.cases:
         parser.error("--cases needs one suite, not 'all'")
     sys.path.insert(0, HERE)
+    from common import QUICK
     rows, titles = [], []
     for name in ALL if args.suite == "all" else (args.suite,):
         suite = importlib.import_module(name)
@@ -219,7 +220,7 @@ def main() -> None:
     head = machine() + [f"Medians of {args.repeats} fresh-process runs per case, cases "
                         "alternating. Ratio: case / reference, for times reference / case "
                         "(above 1: the case is better)."]
-    if os.environ.get("KFRONT_BENCH_QUICK") == "1":
+    if QUICK:
         head.append("KFRONT_BENCH_QUICK=1: a smoke run on shrunk data, not a measurement.")
     if args.suite == "all":
         below = sum(r[-1] in ("BELOW TARGET", "ABOVE TARGET", "MISSING") for r in rows)
