@@ -229,7 +229,8 @@ def main() -> None:
               else "\nall targets met")
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write("\n\n".join(["\n".join(head), markdown_table(rows, COLUMNS),
+            f.write("\n\n".join(["\n".join(f"- {line}" for line in head),
+                                 markdown_table(rows, COLUMNS),
                                  "\n".join(f"- {t}" for t in titles)]) + "\n")
 
 
