@@ -140,5 +140,3 @@ def test_bad_input():
         layers.TextVectorization(vocabulary=["a"])(np.array([["a b", "c"]]))
     with pytest.raises(ValueError, match="IntegerLookup.*max_tokens"):
         layers.IntegerLookup(max_tokens=1)
-    with pytest.raises(NotImplementedError, match="StringLookup.*FarmHash"):
-        layers.StringLookup(vocabulary=["a"], num_oov_indices=2)(["b"])

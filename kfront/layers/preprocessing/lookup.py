@@ -17,6 +17,7 @@ from kfront import config, ops
 from kfront.layers.layer import Layer
 from kfront.layers.preprocessing._encoding import (batches, check_not_sparse,
                                                    check_output_mode, encode)
+from kfront.layers.preprocessing._fingerprint import fingerprint64, siphash
 
 __all__ = ["StringLookup", "IntegerLookup"]
 
@@ -55,11 +56,19 @@ class IndexLookup(Layer):
             raise ValueError(f"{who}: pad_to_max_tokens=True needs max_tokens")
         if num_oov_indices < 0:
             raise ValueError(f"{who}: num_oov_indices must be >= 0, got {num_oov_indices}")
-        if oov_method != "floormod":
-            raise NotImplementedError(f'{who}: oov_method={oov_method!r} is not supported; '
-                                      'use "floormod"')
+        if oov_method not in ("floormod", "farmhash"):
+            raise ValueError(f'{who}: oov_method must be "floormod" or "farmhash", got '
+                             f"{oov_method!r}")
         if salt is not None:
-            raise NotImplementedError(f"{who}: salt (farmhash OOV buckets) is not supported")
+            if vocabulary_dtype != "string" and oov_method != "farmhash":
+                raise ValueError(f'{who}: salt can only be used with oov_method="farmhash", '
+                                 f"got oov_method={oov_method!r}")
+            if isinstance(salt, (tuple, list)) and len(salt) == 2:
+                salt = [int(v) for v in salt]
+            elif isinstance(salt, (int, np.integer)) and not isinstance(salt, bool):
+                salt = [int(salt), int(salt)]
+            else:
+                raise ValueError(f"{who}: salt must be an int or a pair of ints, got {salt!r}")
         output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
         check_output_mode(who, output_mode, ("int", "one_hot", "multi_hot", "count", "tf_idf"))
         if invert and output_mode != "int":
@@ -264,13 +273,25 @@ class IndexLookup(Layer):
                                  f"the vocabulary; found {values[oov][:5].tolist()}")
         elif self.num_oov_indices == 1:
             indices[oov] = self._oov_start_index()
-        elif self._string:
-            raise NotImplementedError(f"{self.who}: num_oov_indices > 1 hashes strings with "
-                                      "FarmHash, which kfront does not provide; use 0 or 1")
         else:
-            indices[oov] = np.mod(values[oov], self.num_oov_indices) + self._oov_start_index()
+            indices[oov] = self._oov_buckets(values[oov]) + self._oov_start_index()
         indices[masked] = 0 if self.output_mode == "int" else np.iinfo("int64").max
         return indices
+
+    def _oov_buckets(self, values: np.ndarray) -> np.ndarray:
+        """OOV bucket (0 .. num_oov_indices - 1) of each out-of-vocabulary value, as Keras:
+        integers ``value mod n`` ("floormod"); strings, and integers with "farmhash" (as their
+        decimal text, ``tf.strings.as_string``), FarmHash ``Fingerprint64 mod n``
+        (``tf.strings.to_hash_bucket_fast``), or SipHash-2-4 keyed by ``salt``
+        (``to_hash_bucket_strong``)."""
+        n = self.num_oov_indices
+        if not self._string and self.oov_method == "floormod":
+            return np.mod(values, n)
+        data = [(v if self._string else str(int(v))).encode("utf-8") for v in values.tolist()]
+        if self.salt is not None:
+            key = (self.salt[0], self.salt[1])
+            return np.asarray([siphash(key, d) % n for d in data], "int64")
+        return np.asarray([fingerprint64(d) % n for d in data], "int64")
 
     def _invert(self, indices: np.ndarray):
         vocab = np.asarray(self.get_vocabulary(), dtype=str if self._string else "int64")
@@ -314,6 +335,9 @@ class StringLookup(IndexLookup):
     """Maps strings to integer indices: ``[mask_token]`` (if set) at 0, then
     ``num_oov_indices`` OOV indices, then the vocabulary; ``output_mode`` ``"int"``,
     ``"one_hot"``, ``"multi_hot"``, ``"count"`` or ``"tf_idf"``; ``invert=True`` maps back.
+    With several OOV indices an unknown string goes to bucket ``Fingerprint64(s) mod n``
+    (FarmHash, as Keras's ``tf.strings.to_hash_bucket_fast``), or SipHash-2-4 keyed by
+    ``salt``; computed in pure Python, Keras's buckets without TensorFlow.
 
     Example:
         >>> from kfront import layers, ops
@@ -344,7 +368,9 @@ class StringLookup(IndexLookup):
 
 class IntegerLookup(IndexLookup):
     """Maps integers to contiguous indices (same layout and modes as ``StringLookup``; OOV
-    values spread over ``num_oov_indices`` buckets by ``value mod num_oov_indices``).
+    values spread over ``num_oov_indices`` buckets by ``value mod num_oov_indices`` with
+    ``oov_method="floormod"``, or by FarmHash ``Fingerprint64`` of the value's decimal text with
+    ``"farmhash"`` (SipHash-2-4 keyed by ``salt`` when given), as Keras).
 
     Example:
         >>> import numpy as np
