@@ -77,7 +77,9 @@ def numpy_handwritten() -> dict:
 CASES = {**{f"{lib}-{b}": (lambda lib=lib, b=b: case(lib, b))
             for b in BACKENDS for lib in ("kfront", "keras")},
          "numpy-handwritten": numpy_handwritten}
-RATIOS = [("kfront-numpy", "numpy-handwritten", 1.0, "fit_step_us"),
+# Keras has no numpy trainer: kfront-numpy's fit step is shown against the hand-written loop of
+# a few NumPy calls (framework overhead made visible), without a target
+RATIOS = [("kfront-numpy", "numpy-handwritten", None, "fit_step_us"),
           *((f"kfront-{b}", f"keras-{b}", 1.0, "fit_step_us") for b in BACKENDS[1:]),
           *((f"kfront-{b}", f"keras-{b}", 1.0, key) for b in BACKENDS
             for key in ("predict_samples_per_s", "predict_on_batch_us"))]
