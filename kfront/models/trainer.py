@@ -668,13 +668,16 @@ class Trainer:
                 for _, (bx, _, _) in _EpochBatches(adapter, steps, "predict", 1).epoch():
                     out = (self.predict_step(_as_tensors(pack_x_y_sample_weight(bx)))
                            if custom else self._predict_batch(bx))
-                    outs.append([ops.convert_to_numpy(t) for t in tree.flatten(out)[0]])
+                    # kept on the device until the end: the device runs ahead of Python
+                    # instead of waiting for each batch's copy to the host
+                    outs.append(tree.flatten(out)[0])
         finally:
             adapter.close()
         if not outs:
             raise ValueError("predict: the data gave no batches")
         spec = tree.flatten(out)[1]
-        joined = [np.concatenate(parts) for parts in zip(*outs)]
+        joined = [np.concatenate([ops.convert_to_numpy(t) for t in parts])
+                  for parts in zip(*outs)]
         return tree.unflatten(spec, joined) if spec is not None else joined[0]
 
     # ----------------------------------------------------------------------- on_batch
@@ -706,10 +709,15 @@ class Trainer:
         return self._on_batch_result(self._logs(), return_dict)
 
     def predict_on_batch(self, x):
-        """Model outputs for one batch, as numpy arrays."""
+        """Model outputs for one batch, as numpy arrays: ``predict_step`` (a user's, or the
+        built-in one, compiled as in ``predict``: one compiled call per input shape)."""
         x = data_utils.to_arrays(x, "x")
-        with B.no_grad():
-            y = self(x, training=False)
+        if _overrides(type(self), "predict_step"):
+            from kfront.utils.data_utils import pack_x_y_sample_weight
+            with B.no_grad():
+                y = self.predict_step(_as_tensors(pack_x_y_sample_weight(x)))
+        else:
+            y = self._predict_batch(x)
         leaves, spec = tree.flatten(y)
         out = [ops.convert_to_numpy(t) for t in leaves]
         return tree.unflatten(spec, out) if spec is not None else out[0]

@@ -7,19 +7,29 @@ from typing import Callable, Sequence
 import jax
 import numpy
 
+from kfront.backends.common import random as _random
 from kfront.backends.common.random import SeedStream
 from kfront.backends.jax import core, random
+
+
+_NEXT_KEY = numpy.array([0, 1], numpy.uint32)  # the next call's key: its counting word + 1
 
 
 def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Callable:
     """A callable with ``fn``'s signature and effects, compiled with ``jax.jit`` if ``jit``.
 
     The compiled function is pure: it takes the values of ``variables``, ``fn``'s arguments and
-    a PRNG key fresh each call, binds the variables to the traced values while ``fn`` runs
-    (``fn`` may call ``variables_value_and_grad`` and ``assign`` them, e.g. BatchNorm
-    statistics), and returns ``fn``'s outputs and the variables' new values, which the returned
-    callable writes back. Random ops inside draw from the key. The old values are donated:
-    an array read from a Variable before the call is invalid after it (as in Keras).
+    a PRNG key, binds the variables to the traced values while ``fn`` runs (``fn`` may call
+    ``variables_value_and_grad`` and ``assign`` them, e.g. BatchNorm statistics), and returns
+    ``fn``'s outputs, the variables' new values, which the returned callable writes back, and
+    the next call's key. Random ops inside draw from the key (each op folds in its own
+    number). The key stays on the device between calls, as Keras's SeedGenerator state: two
+    random words from kfront's global generator, drawn at the first call and again after
+    ``set_random_seed`` replaced that generator (seeded runs repeat), the second word counting
+    the calls (threefry keys differing in one word give unrelated streams). A fresh host key
+    per call cost ~30 us of dispatch on CPU, a ``jax.random.split`` in the graph a loop of
+    XLA kernels. The old values are donated: an array read from a Variable before the call is
+    invalid after it (as in Keras).
     """
     if not jit:
         return fn
@@ -35,19 +45,23 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Call
         if stray:
             raise RuntimeError(f"compile_stateful: {fn.__name__} assigned traced values to "
                                f"Variables that were not passed to compile_stateful: {stray}")
-        return out, [updates.get(v, x) for v, x in zip(variables, values)]
+        return out, [updates.get(v, x) for v, x in zip(variables, values)], key + _NEXT_KEY
 
     # every value goes out again (updated or not), so the old buffers are donated: XLA writes
     # the new weights and slots in place instead of allocating them (as Keras's train step)
     donating, plain = jax.jit(pure, donate_argnums=0), jax.jit(pure)
     seeds = SeedStream()
+    keys = {"parent": None, "key": None}
 
     @functools.wraps(fn)
     def call(*args):
-        key = seeds.next().astype(numpy.uint32)
+        parent = _random.generator(None)
+        if parent is not keys["parent"]:
+            keys["parent"], keys["key"] = parent, jax.numpy.asarray(
+                seeds.next().astype(numpy.uint32))
         values = [v._value for v in variables]
         shared = len({id(x) for x in values}) < len(values)  # one buffer cannot go twice
-        out, new = (plain if shared else donating)(values, key, args)
+        out, new, keys["key"] = (plain if shared else donating)(values, keys["key"], args)
         for v, x in zip(variables, new):
             v._value = x
         return out
