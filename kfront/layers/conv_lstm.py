@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from kfront import activations, constraints, initializers, ops, regularizers
+from kfront.backends.common.random import SeedGenerator
 from kfront.layers.convolutional import (_explicit_arguments, normalize_data_format,
                                          normalize_padding, normalize_tuple,
                                          window_output_shape)
@@ -33,9 +34,6 @@ class ConvLSTMCell(Layer):
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         who = f'ConvLSTM{rank}D "{self.name}"'
-        if dropout or recurrent_dropout:
-            raise NotImplementedError(f"{who}: dropout and recurrent_dropout are not supported "
-                                      "by kfront's ConvLSTM yet; use 0")
         self.rank, self.filters = rank, filters
         self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size", who)
         self.strides = normalize_tuple(strides, rank, "strides", who)
@@ -57,7 +55,10 @@ class ConvLSTMCell(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.recurrent_constraint = constraints.get(recurrent_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout, self.recurrent_dropout, self.seed = dropout, recurrent_dropout, seed
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        self.seed, self.seed_generator = seed, SeedGenerator(seed)
+        self._masks = None  # (input masks, recurrent masks) drawn for the running sequence
         self.state_size = -1  # states are feature maps; see get_initial_state
 
     def build(self, input_shape):
@@ -102,17 +103,40 @@ class ConvLSTMCell(Layer):
         shape = self._state_shape(batch_size)
         return [ops.zeros(shape, self._dtype), ops.zeros(shape, self._dtype)]
 
+    def dropout_masks(self, input_shape, state_shape, training) -> tuple:
+        """(4 input masks or None, 4 recurrent masks or None), one per gate (i, f, c, o), as
+        Keras's ``DropoutRNNCell``: ``dropout(ones)`` of a step input's and of ``h``'s shape,
+        drawn only in training with a rate strictly between 0 and 1."""
+        def draw(shape, rate):
+            if not training or not 0.0 < rate < 1.0:
+                return None
+            ones = ops.ones(tuple(shape), self._dtype)
+            return [ops.dropout(ones, rate, seed=self.seed_generator) for _ in range(4)]
+        return draw(input_shape, self.dropout), draw(state_shape, self.recurrent_dropout)
+
+    def _gate_inputs(self, x, masks):
+        """``x`` unchanged, or its 4 masked copies side by side on the channel axis: a
+        convolution with 4 groups then gives each gate its own masked input (Keras's 4 convs)."""
+        if masks is None:
+            return x
+        axis = 1 if self.data_format == "channels_first" else -1
+        return ops.concatenate([ops.multiply(x, m) for m in masks], axis=axis)
+
     def call(self, inputs, states, training=False):
         h, c = states[0], states[1]
-        z = ops.conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                     data_format=self.data_format, dilation_rate=self.dilation_rate)
+        # masks drawn once per sequence by ConvLSTM.call; a lone step draws its own
+        drop, rdrop = self._masks or self.dropout_masks(ops.shape(inputs), ops.shape(h),
+                                                        training)
+        z = ops.conv(self._gate_inputs(inputs, drop), self.kernel, strides=self.strides,
+                     padding=self.padding, data_format=self.data_format,
+                     dilation_rate=self.dilation_rate)
         if self.bias is not None:
             shape = ((1, 4 * self.filters) + (1,) * self.rank
                      if self.data_format == "channels_first"
                      else (1,) * (self.rank + 1) + (4 * self.filters,))
             z = ops.add(z, ops.reshape(self.bias, shape))
-        z = ops.add(z, ops.conv(h, self.recurrent_kernel, strides=1, padding="same",
-                                data_format=self.data_format))
+        z = ops.add(z, ops.conv(self._gate_inputs(h, rdrop), self.recurrent_kernel, strides=1,
+                                padding="same", data_format=self.data_format))
         axis = 1 if self.data_format == "channels_first" else -1
         zi, zf, zc, zo = ops.split(z, 4, axis=axis)
         i, f = self.recurrent_activation(zi), self.recurrent_activation(zf)
@@ -168,6 +192,20 @@ class ConvLSTM(RNN):
         if cell is not None and name in _CELL_ARGS and name in cell.__dict__:
             return cell.__dict__[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        """As ``RNN.call``; in training the dropout masks are drawn once for the whole sequence
+        (from its first step and the state's shape), as Keras does."""
+        cell = self.cell
+        if training and (0.0 < cell.dropout < 1.0 or 0.0 < cell.recurrent_dropout < 1.0):
+            shape = ops.shape(sequences)
+            cell._masks = cell.dropout_masks((shape[0], *shape[2:]),
+                                             cell._state_shape(shape[0]), training)
+        try:
+            return super().call(sequences, initial_state=initial_state, mask=mask,
+                                training=training)
+        finally:
+            cell._masks = None
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         batch, steps = sequences_shape[0], sequences_shape[1]

@@ -150,8 +150,6 @@ def test_conv_lstm_gradients_and_errors():
     x = RNG.normal(size=(1, 3, 3, 2))
     layer(x)
     _check_grads(lambda a: layer(a), x)
-    with pytest.raises(NotImplementedError, match="ConvLSTM2D.*dropout"):
-        layers.ConvLSTM2D(2, 2, dropout=0.1)
     with pytest.raises(ValueError, match="strides.*dilation"):
         layers.ConvLSTM2D(2, 2, strides=2, dilation_rate=2)
 
