@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kfront import activations, config, constraints, initializers, ops, regularizers
 from kfront.layers.layer import InputSpec, Layer
+from kfront.layers.lora import LoraMixin, lora_weight
 
 __all__ = ["Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv1D",
            "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "Conv3D", "Conv3DTranspose"]
@@ -173,12 +174,14 @@ class _KernelConv(_Conv):
                 "kernel_constraint": constraints.serialize(self.kernel_constraint)}
 
 
-class BaseConv(_KernelConv):
+class BaseConv(LoraMixin, _KernelConv):
     """N-D convolution layer: ``activation(conv(inputs, kernel) + bias)``; kernel shape
-    ``(*kernel_size, in_channels // groups, filters)``."""
+    ``(*kernel_size, in_channels // groups, filters)``. ``lora_rank`` / ``enable_lora`` adapt
+    the kernel with LoRA (``kfront/layers/lora.py``), as Keras's ``BaseConv``."""
 
     def __init__(self, rank: int, filters: int, kernel_size, strides=1, padding="valid",
-                 data_format=None, dilation_rate=1, groups: int = 1, **kwargs):
+                 data_format=None, dilation_rate=1, groups: int = 1, lora_rank=None,
+                 lora_alpha=None, **kwargs):
         if rank == 1:
             self._paddings = ("valid", "same", "causal")
         super().__init__(rank, filters, kernel_size, strides=strides, padding=padding,
@@ -187,6 +190,9 @@ class BaseConv(_KernelConv):
             raise ValueError(f'{type(self).__name__} "{self.name}": groups must be a positive '
                              f"int dividing filters ({filters}), got {groups!r}")
         self.groups = groups
+        self._init_lora(lora_rank, lora_alpha)
+
+    kernel = lora_weight("kernel")
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -196,6 +202,8 @@ class BaseConv(_KernelConv):
                              f"({self.groups}); input shape {tuple(input_shape)}")
         self._add_kernel((*self.kernel_size, channels // self.groups, self.filters))
         self._add_bias(self.filters)
+        self.built = True
+        self._build_lora()
 
     def call(self, inputs):
         self.compute_output_shape(ops.shape(inputs))  # clear error when the input is too small
@@ -213,7 +221,7 @@ class BaseConv(_KernelConv):
         return self._spatial_output(input_shape, self.filters)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "groups": self.groups}
+        return {**super().get_config(), "groups": self.groups, **self._lora_config()}
 
 
 class Conv1D(BaseConv):

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from kfront import activations, constraints, initializers, ops, regularizers
 from kfront.layers.layer import InputSpec, Layer
+from kfront.layers.lora import LoraMixin, lora_weight
 from kfront.layers.quantized import QuantizedLayerMixin
 
 
-class Dense(QuantizedLayerMixin, Layer):
+class Dense(LoraMixin, QuantizedLayerMixin, Layer):
     """Densely connected layer; kernel shape ``(input_dim, units)``, applied on the last axis.
+    ``lora_rank`` / ``enable_lora`` adapt the kernel with LoRA (``kfront/layers/lora.py``).
 
     Example:
         >>> import numpy as np
@@ -24,11 +26,7 @@ class Dense(QuantizedLayerMixin, Layer):
         super().__init__(quantization_config=quantization_config, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f'Dense "{self.name}": units must be a positive int, got {units!r}')
-        if lora_rank:
-            raise NotImplementedError(f'Dense "{self.name}": LoRA (lora_rank={lora_rank!r}) is '
-                                      "not supported by kfront yet; leave lora_rank=None")
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self._init_lora(lora_rank, lora_alpha)
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -41,6 +39,8 @@ class Dense(QuantizedLayerMixin, Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
+
+    kernel = lora_weight("kernel")
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
@@ -55,6 +55,8 @@ class Dense(QuantizedLayerMixin, Layer):
                                      constraint=self.bias_constraint, name="bias")
                      if self.use_bias else None)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
+        self.built = True
+        self._build_lora()
 
     def call(self, inputs, training=None):
         if self.quantization_mode:
@@ -76,4 +78,5 @@ class Dense(QuantizedLayerMixin, Layer):
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                **self._lora_config()}

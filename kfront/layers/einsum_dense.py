@@ -7,6 +7,7 @@ import string
 
 from kfront import activations, constraints, initializers, ops, regularizers
 from kfront.layers.layer import InputSpec, Layer
+from kfront.layers.lora import LoraMixin, lora_weight
 from kfront.layers.quantized import QuantizedLayerMixin
 
 __all__ = ["EinsumDense", "einsum2"]
@@ -139,10 +140,11 @@ def _analyze(equation: str, bias_axes, input_shape, partial_output_shape, who: s
     return kernel_shape, bias_shape, out_shape
 
 
-class EinsumDense(QuantizedLayerMixin, Layer):
+class EinsumDense(LoraMixin, QuantizedLayerMixin, Layer):
     """A dense layer computing ``einsum(equation, inputs, kernel) + bias`` (Keras's
     ``EinsumDense``): ``output_shape`` is the output without its batch axis (``None`` for axes
-    the input gives), ``bias_axes`` the output letters that get a bias.
+    the input gives), ``bias_axes`` the output letters that get a bias. ``lora_rank`` /
+    ``enable_lora`` adapt the kernel with LoRA (``kfront/layers/lora.py``).
 
     Example:
         >>> import numpy as np
@@ -158,9 +160,6 @@ class EinsumDense(QuantizedLayerMixin, Layer):
                  bias_constraint=None, lora_rank=None, lora_alpha=None,
                  gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
         super().__init__(quantization_config=quantization_config, **kwargs)
-        if lora_rank:
-            raise NotImplementedError(f'EinsumDense "{self.name}": LoRA (lora_rank) is not '
-                                      "supported by kfront")
         if gptq_unpacked_column_size:
             raise NotImplementedError(f'EinsumDense "{self.name}": GPTQ-packed kernels '
                                       f"(gptq_unpacked_column_size={gptq_unpacked_column_size!r})"
@@ -176,8 +175,10 @@ class EinsumDense(QuantizedLayerMixin, Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.lora_rank, self.lora_alpha = lora_rank, lora_alpha
+        self._init_lora(lora_rank, lora_alpha)
         self.supports_masking = True
+
+    kernel = lora_weight("kernel")
 
     def build(self, input_shape):
         kernel_shape, bias_shape, self.full_output_shape = _analyze(
@@ -191,6 +192,8 @@ class EinsumDense(QuantizedLayerMixin, Layer):
                      self.add_weight(shape=bias_shape, initializer=self.bias_initializer,
                                      regularizer=self.bias_regularizer,
                                      constraint=self.bias_constraint, name="bias"))
+        self.built = True
+        self._build_lora()
 
     def call(self, inputs, training=None):
         if self.quantization_mode:
@@ -215,4 +218,5 @@ class EinsumDense(QuantizedLayerMixin, Layer):
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                **self._lora_config()}

@@ -5,6 +5,7 @@ import numpy as np
 
 from kfront import constraints, initializers, ops, regularizers
 from kfront.layers.layer import Layer
+from kfront.layers.lora import LoraMixin, lora_weight
 from kfront.layers.quantized import QuantizedLayerMixin
 
 __all__ = ["Embedding", "ReversibleEmbedding"]
@@ -18,13 +19,14 @@ def _concrete(x):
         return None
 
 
-class Embedding(QuantizedLayerMixin, Layer):
+class Embedding(LoraMixin, QuantizedLayerMixin, Layer):
     """Maps ids in ``[0, input_dim)`` to ``output_dim``-vectors: ``(...) -> (..., output_dim)``.
 
     Ids must be integers (floats holding whole numbers are accepted and cast, as Keras does);
     ids out of range are a ValueError whenever their values are known (eager calls). With
     ``mask_zero=True``, id 0 is padding: ``compute_mask`` gives ``ids != 0`` and ``input_dim``
-    must count it.
+    must count it. ``lora_rank`` / ``enable_lora`` adapt the embeddings with LoRA
+    (``lora_embeddings_a`` / ``_b``; ``kfront/layers/lora.py``).
 
     Example:
         >>> import numpy as np
@@ -45,11 +47,7 @@ class Embedding(QuantizedLayerMixin, Layer):
             if not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f'Embedding "{self.name}": {arg} must be a positive int, got '
                                  f"{value!r}")
-        if lora_rank is not None:
-            raise NotImplementedError(f'Embedding "{self.name}": LoRA (lora_rank) is not '
-                                      "supported by kfront yet")
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self._init_lora(lora_rank, lora_alpha)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
@@ -61,6 +59,9 @@ class Embedding(QuantizedLayerMixin, Layer):
             self.build()
             self.set_weights(weights if isinstance(weights, list) else [weights])
 
+    _lora_target, _lora_prefix = "embeddings", "lora_embeddings"
+    embeddings = lora_weight("embeddings")
+
     def build(self, input_shape=None):
         self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                           initializer=self.embeddings_initializer,
@@ -68,6 +69,7 @@ class Embedding(QuantizedLayerMixin, Layer):
                                           constraint=self.embeddings_constraint,
                                           name="embeddings")
         self.built = True
+        self._build_lora()
 
     def _ids(self, inputs):
         dtype = ops.dtype(inputs)
@@ -107,7 +109,7 @@ class Embedding(QuantizedLayerMixin, Layer):
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "mask_zero": self.mask_zero}
+                "mask_zero": self.mask_zero, **self._lora_config()}
 
 
 class ReversibleEmbedding(Embedding):

@@ -197,7 +197,7 @@ class Layer(_BackendLayer):
     def trainable_weights(self) -> list:
         if not self.trainable:
             return []
-        out = list(self._trainable_weights)
+        out = [w for w in self._trainable_weights if w.trainable]  # (LoRA freezes its kernel)
         for layer in self._sublayers:
             out.extend(w for w in layer.trainable_weights if w not in out)
         return out
@@ -206,7 +206,8 @@ class Layer(_BackendLayer):
     def non_trainable_weights(self) -> list:
         if not self.trainable:
             return self.weights
-        out = list(self._non_trainable_weights)
+        out = [w for w in self._trainable_weights if not w.trainable]
+        out.extend(self._non_trainable_weights)
         for layer in self._sublayers:
             out.extend(w for w in layer.non_trainable_weights if w not in out)
         return out
@@ -283,7 +284,7 @@ class Layer(_BackendLayer):
             out.extend(layer._own_losses)
             for w in layer._trainable_weights:
                 reg = getattr(w, "regularizer", None)
-                if reg is not None:
+                if reg is not None and w.trainable:
                     out.append(reg(w))
         return out
 

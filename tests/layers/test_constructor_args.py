@@ -38,11 +38,9 @@ def test_explicit_constructor_arguments_reach_the_layer():
         layers.SpatialDropout1D(0.5, trainable=False)  # as Keras: no **kwargs
 
 
-def test_lora_and_gptq_arguments_not_supported_raise():
-    for make in (lambda: layers.Dense(2, lora_rank=2),
-                 lambda: layers.Embedding(3, 2, lora_rank=2),
-                 lambda: layers.EinsumDense("ab,bc->ac", 2, gptq_unpacked_column_size=4),
+def test_gptq_arguments_not_supported_raise():  # LoRA: tests/layers/test_lora.py
+    for make in (lambda: layers.EinsumDense("ab,bc->ac", 2, gptq_unpacked_column_size=4),
                  lambda: layers.LayerNormalization(rms_scaling=True)):
-        with pytest.raises(NotImplementedError, match="lora_rank|gptq|rms_scaling"):
+        with pytest.raises(NotImplementedError, match="gptq|rms_scaling"):
             make()
     assert layers.Dense(2, lora_alpha=3.0).lora_alpha == 3.0
