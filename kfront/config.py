@@ -15,6 +15,7 @@ import json
 import os
 
 from kfront import backends as _backends
+from kfront.backends.common import host as _host
 
 BACKENDS = _backends.NAMES
 
@@ -66,6 +67,40 @@ def set_backend(backend: str) -> None:
         >>> kfront.config.set_backend("numpy")
     """
     _backends.activate(backend)
+
+
+def host_settings() -> dict:
+    """The settings of this process that kfront changed for speed, each with ``changed``,
+    ``value`` (what it is now) and ``off`` (how to keep kfront from changing it):
+    ``"malloc"`` (glibc keeps freed memory, set when a backend is activated),
+    ``"openblas_threads"`` (OpenBLAS on one thread, by the native engine) and
+    ``"worker_threads"`` (the native engine's kernels on a thread pool).
+    ``KFRONT_HOST_TUNING=0`` before ``import kfront`` turns them all off.
+
+    Example:
+        >>> import kfront
+        >>> settings = kfront.config.host_settings()
+        >>> sorted(settings)
+        ['malloc', 'openblas_threads', 'worker_threads']
+        >>> sorted(settings["malloc"])
+        ['changed', 'off', 'value']
+    """
+    return _host.settings()
+
+
+def disable_host_tuning() -> None:
+    """Undo kfront's changes to the process's settings and make no more: OpenBLAS gets back
+    its thread count, the native engine's kernels run on one thread, and glibc's default
+    malloc thresholds are set again (``KFRONT_HOST_TUNING=0`` before ``import kfront`` avoids
+    the changes altogether, ``mallopt`` included).
+
+    Example:
+        >>> import kfront
+        >>> kfront.config.disable_host_tuning()  # doctest: +SKIP
+        >>> kfront.config.host_settings()["worker_threads"]["changed"]  # doctest: +SKIP
+        False
+    """
+    _host.disable()
 
 
 def floatx() -> str:

@@ -12,7 +12,8 @@ given shape is split is measured at its first calls (``_measure``), not guessed;
 kept only if it pays and gives the whole product's bits, or (the BLAS picks its kernels by the
 shapes it gets, so a piece may round differently) if it was the rule before measuring: the
 result never depends on timing. Linux only (the library is found
-in ``/proc/self/maps``), OpenBLAS only; ``KFRONT_NUM_THREADS=1`` leaves the BLAS alone.
+in ``/proc/self/maps``), OpenBLAS only; ``KFRONT_NUM_THREADS=1`` or ``KFRONT_HOST_TUNING=0``
+leaves the BLAS alone (``release`` gives OpenBLAS back its own thread count).
 
 Example:
     >>> import numpy as np
@@ -61,9 +62,29 @@ def _set_openblas_threads(n: int) -> bool:
         for name in _SETTERS:
             setter = getattr(lib, name, None)
             if setter is not None:
+                getter = getattr(lib, name.replace("_set_", "_get_"), None)
+                if getter is not None:
+                    _state.setdefault("before", getter())
                 setter(ctypes.c_int(n))
                 return True
     return False
+
+
+def release() -> None:
+    """Give OpenBLAS back the thread count it had before ``take_over`` (and never take it
+    over later)."""
+    if _state.get("pinned") and "before" in _state:
+        _set_openblas_threads(_state["before"])
+    _state["pinned"] = False
+
+
+def host_setting() -> dict:
+    """This setting's entry of ``host.settings()``."""
+    if not _state.get("pinned"):
+        return {"changed": False, "value": "OpenBLAS's own thread count"}
+    before = f" (it had {_state['before']})" if "before" in _state else ""
+    return {"changed": True, "value": f"OpenBLAS runs on 1 thread{before}, for all the "
+            "process's NumPy code; kfront splits large products over its own threads"}
 
 
 def gemm(a, b):

@@ -9,7 +9,8 @@ inside its loops, so they run at once. Results are identical to one call, since 
 share an output element (the GEMM splits of ``blas.py`` run here too; the BLAS may round a
 piece differently). A kernel called from inside a piece runs in that piece's thread.
 ``KFRONT_NUM_THREADS`` sets the number of threads (default: the CPUs
-this process may use, at most 8); 1 turns the pool off.
+this process may use, at most 8); 1 turns the pool off, as does ``KFRONT_HOST_TUNING=0``
+(``kfront/backends/common/host.py``).
 
 Whether a kernel runs threaded is measured, not guessed: the first calls of each kernel at each
 size alternate between one thread and the pool (``_TRIALS`` timed calls each), and the faster
@@ -34,6 +35,8 @@ from typing import Callable
 
 import numpy
 
+from kfront.backends.common import host
+
 _MIN_WORK = 1 << 16  # elements below which threads cost more than they save
 _PIECE_WORK = 1 << 18  # elements touched per piece: a piece's arrays fit a core's L2 cache
 _pool: dict = {}
@@ -49,7 +52,7 @@ def num_threads() -> int:
         env = os.environ.get("KFRONT_NUM_THREADS")
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
             os.cpu_count() or 1)
-        _pool["n"] = max(1, int(env)) if env else min(cpus, 8)
+        _pool["n"] = (max(1, int(env)) if env else min(cpus, 8)) if host.enabled() else 1
     return _pool["n"]
 
 
@@ -93,6 +96,12 @@ def run_pieces(fn: Callable[[int, int], None], n: int, pieces: int, k: int) -> N
     """``fn`` over ``pieces`` equal pieces of ``range(n)``, shared by ``k`` threads (one: the
     pieces one after the other); no measuring."""
     bounds = [n * i // pieces for i in range(pieces + 1)]
+    if getattr(_inside, "yes", False):
+        # called from a piece (a GEMM split inside one of col2im's): every piece in this
+        # thread, since pool threads waiting on the pool's other threads can deadlock
+        for i in range(pieces):
+            fn(bounds[i], bounds[i + 1])
+        return
 
     def run(t: int) -> None:  # thread t's share of the pieces, one after the other
         _inside.yes = True
@@ -113,3 +122,20 @@ def run_pieces(fn: Callable[[int, int], None], n: int, pieces: int, k: int) -> N
     for f in futures:
         f.result()
 
+
+def release() -> None:
+    """Run the kernels on one thread from now on and stop the pool's threads."""
+    _pool["n"] = 1
+    executor = _pool.pop("executor", None)
+    if executor is not None:
+        executor.shutdown()
+
+
+def host_setting() -> dict:
+    """This setting's entry of ``host.settings()``."""
+    n = num_threads()
+    if n == 1:
+        return {"changed": False, "value": "the native engine's kernels run on one thread"}
+    started = "running" if "executor" in _pool else "started at the first large kernel"
+    return {"changed": True, "value": f"the native engine's kernels run on {n} threads (a pool "
+            f"of {n - 1} more, {started})"}
