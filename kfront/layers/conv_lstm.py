@@ -104,23 +104,29 @@ class ConvLSTMCell(Layer):
         return [ops.zeros(shape, self._dtype), ops.zeros(shape, self._dtype)]
 
     def dropout_masks(self, input_shape, state_shape, training) -> tuple:
-        """(4 input masks or None, 4 recurrent masks or None), one per gate (i, f, c, o), as
-        Keras's ``DropoutRNNCell``: ``dropout(ones)`` of a step input's and of ``h``'s shape,
-        drawn only in training with a rate strictly between 0 and 1."""
+        """(input mask or None, recurrent mask or None) as Keras's ``DropoutRNNCell``: four
+        ``dropout(ones)`` masks, one per gate (i, f, c, o), of a step input's and of ``h``'s
+        shape, here side by side on the channel axis; drawn only in training with a rate
+        strictly between 0 and 1."""
         def draw(shape, rate):
             if not training or not 0.0 < rate < 1.0:
                 return None
             ones = ops.ones(tuple(shape), self._dtype)
-            return [ops.dropout(ones, rate, seed=self.seed_generator) for _ in range(4)]
+            return ops.concatenate([ops.dropout(ones, rate, seed=self.seed_generator)
+                                    for _ in range(4)], axis=self._channel_axis)
         return draw(input_shape, self.dropout), draw(state_shape, self.recurrent_dropout)
 
-    def _gate_inputs(self, x, masks):
-        """``x`` unchanged, or its 4 masked copies side by side on the channel axis: a
-        convolution with 4 groups then gives each gate its own masked input (Keras's 4 convs)."""
-        if masks is None:
+    @property
+    def _channel_axis(self) -> int:
+        return 1 if self.data_format == "channels_first" else -1
+
+    def _gate_inputs(self, x, mask):
+        """``x`` unchanged, or 4 copies side by side on the channel axis times the 4 gates'
+        masks: a convolution with 4 groups then gives each gate its own masked input (Keras's 4
+        convolutions)."""
+        if mask is None:
             return x
-        axis = 1 if self.data_format == "channels_first" else -1
-        return ops.concatenate([ops.multiply(x, m) for m in masks], axis=axis)
+        return ops.multiply(ops.concatenate([x] * 4, axis=self._channel_axis), mask)
 
     def call(self, inputs, states, training=False):
         h, c = states[0], states[1]
@@ -137,8 +143,7 @@ class ConvLSTMCell(Layer):
             z = ops.add(z, ops.reshape(self.bias, shape))
         z = ops.add(z, ops.conv(self._gate_inputs(h, rdrop), self.recurrent_kernel, strides=1,
                                 padding="same", data_format=self.data_format))
-        axis = 1 if self.data_format == "channels_first" else -1
-        zi, zf, zc, zo = ops.split(z, 4, axis=axis)
+        zi, zf, zc, zo = ops.split(z, 4, axis=self._channel_axis)
         i, f = self.recurrent_activation(zi), self.recurrent_activation(zf)
         c = ops.add(ops.multiply(f, c), ops.multiply(i, self.activation(zc)))
         h = ops.multiply(self.recurrent_activation(zo), self.activation(c))
