@@ -336,7 +336,7 @@ class Trainer:
                 return optimizer.scale_loss(loss), (loss, y_pred)
             (_, (loss, y_pred)), grads = B.variables_value_and_grad(loss_fn, variables,
                                                                    has_aux=True)
-            return (loss, y_pred), grads
+            return (loss, self._metric_outputs_of(y_pred)), grads
         loss_and_grads = distribution_lib.all_reduce_gradients(loss_and_grads)
 
         if self._fuses_update(variables):
@@ -375,7 +375,8 @@ class Trainer:
         """Loss and outputs on a batch, without updating weights."""
         def test_fn(x, y, sample_weight):
             y_pred = self(x, training=False)
-            return self.compute_loss(x, y, y_pred, sample_weight, training=False), y_pred
+            return (self.compute_loss(x, y, y_pred, sample_weight, training=False),
+                    self._metric_outputs_of(y_pred))
         with B.no_grad():
             return self._run_compiled("test", test_fn, x, y, sample_weight)
 
@@ -429,14 +430,25 @@ class Trainer:
         loss, y_pred = step_fn(x, y, sw)
         return loss, y, y_pred, sw, len(tree.flatten(x)[0][0])
 
+    def _metric_outputs_of(self, y_pred):
+        """A step's outputs as the step returns them: ``y_pred`` where the metrics read it
+        (compiled metrics, per-output losses), else ``None`` (a compiled step then hands
+        back one output less per call)."""
+        return y_pred if self._compiled_metrics or self._output_loss_trackers else None
+
     def _flush_metrics(self, pending: list, keep: int = 0) -> float:
         """Update the metrics with the pending batches (oldest first) but the newest ``keep``,
-        which the device may still be computing; returns the last updated batch's loss."""
-        loss_value = 0.0
-        for batch in pending[:len(pending) - keep]:
-            loss_value = self._update_metrics(*batch)
-        del pending[:len(pending) - keep]
-        return loss_value
+        which the device may still be computing; returns the last updated batch's loss. The
+        loss tracker takes the batches' losses in one update."""
+        done = pending[:len(pending) - keep]
+        del pending[:len(done)]
+        if not done:
+            return 0.0
+        losses = np.array([float(ops.convert_to_numpy(loss)) for loss, *_ in done])
+        self._loss_tracker.update_state(losses, sample_weight=np.array([n for *_, n in done]))
+        for _, y, y_pred, sw, _ in done:
+            self._update_output_metrics(y, y_pred, sw)
+        return float(losses[-1])
 
     def _probe_output(self, x):
         with B.no_grad():
