@@ -70,7 +70,8 @@ def trained(tmp_path_factory):
         env={**base, **env, "KFRONT_BACKEND": "numpy"}, stderr=subprocess.PIPE, text=True)
         for i, (name, (floatx, env)) in enumerate(_RUNS.items())}
     for name, proc in procs.items():
-        assert proc.wait(timeout=600) == 0, f"{name}: {proc.stderr.read()[-3000:]}"
+        err = proc.communicate(timeout=600)[1]
+        assert proc.returncode == 0, f"{name}: {err[-3000:]}"
     return {name: dict(np.load(folder / f"{i}.npz")) for i, name in enumerate(_RUNS)}
 
 
