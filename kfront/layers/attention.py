@@ -253,9 +253,10 @@ class _HeadsAttention(_MultiInput, Layer):
                 raise ValueError(f"MultiHeadAttention: {arg} must be a positive int, got "
                                  f"{val!r}")
         super().__init__(**kwargs)
-        if flash_attention:
-            raise NotImplementedError(f'MultiHeadAttention "{self.name}": flash_attention=True '
-                                      "is not supported by kfront")
+        if flash_attention and dropout > 0:
+            raise ValueError(f'{type(self).__name__} "{self.name}": dropout is not supported '
+                             "when flash attention is enabled (as in Keras); set dropout=0.0 to "
+                             f"use flash_attention=True, got dropout={dropout!r}")
         if sliding_window is not None and (not isinstance(sliding_window, int)
                                            or sliding_window <= 0):
             raise ValueError(f'MultiHeadAttention "{self.name}": sliding_window must be None or '
@@ -406,7 +407,8 @@ class _HeadsAttention(_MultiInput, Layer):
         if (not return_scores and self._dropout == 0 and len(ops.shape(query)) == 4
                 and ops.shape(query)[-1] == ops.shape(value)[-1]):
             return ops.dot_product_attention(query, key, value, mask=mask,
-                                             scale=self._inverse_sqrt_key_dim), None
+                                             scale=self._inverse_sqrt_key_dim,
+                                             flash_attention=self._flash_attention), None
         query = ops.multiply(query, self._inverse_sqrt_key_dim)
         scores = masked_softmax(einsum2(self._dot_product_equation, key, query), mask,
                                 self._norm_axes)
@@ -417,6 +419,10 @@ class _HeadsAttention(_MultiInput, Layer):
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores: bool = False, training=None,
              use_causal_mask: bool = False):
+        if self._flash_attention and return_attention_scores:
+            raise ValueError(f'{type(self).__name__} "{self.name}": return_attention_scores=True '
+                             "is not supported when flash attention is enabled (as in Keras); "
+                             "create the layer with flash_attention=None or False to get scores")
         key = value if key is None else key
         q_dim = ops.shape(query)[-1]
         if self._query_dense.kernel.shape[0] != q_dim:
@@ -474,6 +480,12 @@ class MultiHeadAttention(_HeadsAttention):
     Call: ``layer(query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
     attention_mask=None, return_attention_scores=False, training=None,
     use_causal_mask=False)``; boolean masks, ``attention_mask`` of shape ``(B, T, S)``.
+
+    ``flash_attention=True`` gives the same values as ``False`` on every backend: flash
+    attention is exact attention computed in blocks, and kfront runs each backend's fused
+    kernel where it has one (see ``ops.dot_product_attention``), where Keras 3.15 raises on a
+    machine without a flash kernel (any CPU). As Keras, it refuses ``dropout > 0`` and
+    ``return_attention_scores=True`` (ValueError). Also for ``GroupQueryAttention``.
 
     Example:
         >>> import numpy as np

@@ -263,8 +263,16 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale: float 
     ``bias`` broadcasts to (B, N, T, S) and is added to the logits; ``mask`` (boolean, True =
     attend) broadcasts to (B, N, T, S); ``is_causal`` also masks keys after each query (the lower
     triangle of (T, S)); masked logits become a large negative, so a fully masked row attends
-    uniformly, as Keras. ``scale`` defaults to 1 / sqrt(H). ``flash_attention=True`` and
-    ``attn_logits_soft_cap`` (JAX on TPU only in Keras) are refused with a ValueError.
+    uniformly, as Keras. ``scale`` defaults to 1 / sqrt(H). ``attn_logits_soft_cap`` (JAX on
+    TPU only in Keras) is refused with a ValueError.
+
+    ``flash_attention`` (None, False or True) never changes the values: flash attention is
+    exact attention computed in blocks, and every backend already takes its fused kernel where
+    it has one (torch's ``scaled_dot_product_attention`` without a mask, which picks its flash
+    kernel where the hardware allows; ``jax.nn.dot_product_attention`` below float64, cuDNN's
+    on a GPU); TensorFlow and the native engine have no flash kernel and compute the same
+    attention directly. Keras 3.15 raises for ``True`` where no flash kernel can run (every
+    backend on a CPU); kfront computes the attention instead.
 
     Example:
         >>> import numpy as np
@@ -277,9 +285,9 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale: float 
     if attn_logits_soft_cap is not None:
         raise ValueError(f"{op}: `attn_logits_soft_cap` is only supported by Keras on JAX with a "
                          f"TPU; set attn_logits_soft_cap=None (got {attn_logits_soft_cap!r})")
-    if flash_attention:
-        raise ValueError(f"{op}: flash attention is not supported by kfront's "
-                         f"{B.NAME!r} backend; pass flash_attention=None or False")
+    if flash_attention not in (None, True, False):
+        raise TypeError(f"{op}: `flash_attention` must be None, True or False; got "
+                        f"{flash_attention!r}")
     query, key, value = (B.convert_to_tensor(a) for a in (query, key, value))
     shapes = {n: tuple(B.shape(a)) for n, a in (("query", query), ("key", key), ("value", value))}
     for name, shp in shapes.items():
