@@ -60,7 +60,7 @@ class Dense(LoraMixin, QuantizedLayerMixin, Layer):
 
     def call(self, inputs, training=None):
         if self.quantization_mode:
-            x = self.quantized_call(inputs, training=training)
+            x = self._lora_output(inputs, self.quantized_call(inputs, training=training))
         else:
             x = ops.matmul(inputs, self.kernel)
         if self.bias is not None:

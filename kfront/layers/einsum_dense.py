@@ -197,7 +197,7 @@ class EinsumDense(LoraMixin, QuantizedLayerMixin, Layer):
 
     def call(self, inputs, training=None):
         if self.quantization_mode:
-            x = self.quantized_call(inputs, training=training)
+            x = self._lora_output(inputs, self.quantized_call(inputs, training=training))
         else:
             x = einsum2(self.equation, inputs, self.kernel)
         if self.bias is not None:

@@ -90,7 +90,8 @@ class Embedding(LoraMixin, QuantizedLayerMixin, Layer):
 
     def call(self, inputs):
         if self.quantization_mode:
-            return self.quantized_call(self._ids(inputs))
+            ids = self._ids(inputs)
+            return self._lora_output(ids, self.quantized_call(ids))
         return ops.take(self.embeddings, self._ids(inputs), axis=0)
 
     def compute_mask(self, inputs, mask=None):

@@ -16,7 +16,16 @@ and ``A``, ``B`` to zeros (Keras's ``load_own_variables``).
 
 Keras 3.15.1's ``Dense`` and ``Embedding`` built with ``lora_rank`` drop ``lora_alpha`` (they
 use ``lora_alpha=lora_rank``; later Keras passes it on, as ``EinsumDense`` and ``Conv`` do):
-kfront always uses the ``lora_alpha`` given. LoRA on a quantized layer is not implemented.
+kfront always uses the ``lora_alpha`` given.
+
+On an ``int8`` or ``int4`` quantized layer (QLoRA, either order: ``quantize`` then
+``enable_lora`` or the reverse, which quantizes the frozen weight without the update) the
+quantized product gets ``(lora_alpha / rank) * (x @ A) @ B`` added (Keras's ``_int8_call``);
+saving re-quantizes the merged weight ``dequantized W + update`` (new weight, scale and zero
+point), as Keras does; there ``kernel`` stays the quantized variable. ``float8`` layers have no
+LoRA (Keras's ``_float8_call`` raises).
+
+After enabling LoRA on a compiled model, compile it again (as after changing ``trainable``).
 
 Example:
     >>> import numpy as np
@@ -34,6 +43,8 @@ from __future__ import annotations
 
 from kfront import initializers, ops
 from kfront.backends.common import variables as _variables
+
+_LORA_QUANTIZATION = (None, "int8", "int4")  # the modes LoRA works with
 
 __all__ = ["LoraMixin", "lora_weight"]
 
@@ -60,7 +71,8 @@ def lora_weight(name: str) -> property:
         if variable is None:
             raise AttributeError(f'{type(self).__name__} "{self.name}" has no `{name}` yet: '
                                  "build the layer (call it once) first")
-        if not self.__dict__.get("lora_enabled", False):
+        if not self.__dict__.get("lora_enabled", False) or getattr(self, "quantization_mode",
+                                                                     None):
             return variable
         a, b = (getattr(self, f"{self._lora_prefix}_{s}") for s in "ab")
         delta = ops.multiply(ops.matmul(a, b), self.lora_alpha / self.lora_rank)
@@ -73,20 +85,20 @@ def lora_weight(name: str) -> property:
 
 
 class _MergedWeight:
-    """What saving and loading see in the adapted weight's slot of a LoRA layer: saving reads
-    the merged weight (in the variable's dtype), loading assigns the variable and zeroes ``A``
-    and ``B``, as Keras's ``save_own_variables`` / ``load_own_variables``."""
+    """What saving and loading see in a LoRA layer's slot of ``variable`` (the adapted weight,
+    or a quantized layer's weight, scale or zero point): saving reads the value with the LoRA
+    update merged (``merged()``, in the variable's dtype), loading assigns the variable and
+    zeroes ``A`` and ``B``, as Keras's ``save_own_variables`` / ``load_own_variables``."""
 
-    def __init__(self, layer):
-        self._layer = layer
-        self._variable = layer.__dict__[f"_{layer._lora_target}"]
-        self.name, self.path = self._variable.name, self._variable.path
-        self.shape, self.dtype = tuple(self._variable.shape), self._variable.dtype
+    def __init__(self, layer, variable, merged):
+        self._layer, self._variable, self._merged = layer, variable, merged
+        self.name, self.path = variable.name, variable.path
+        self.shape, self.dtype = tuple(variable.shape), variable.dtype
         self.trainable = False
 
     @property
     def value(self):
-        return ops.cast(getattr(self._layer, self._layer._lora_target), self.dtype)
+        return ops.cast(self._merged(), self.dtype)
 
     def numpy(self):
         return ops.convert_to_numpy(self.value)
@@ -137,10 +149,11 @@ class LoraMixin:
             if isinstance(lora_rank, bool) or not isinstance(lora_rank, int) or lora_rank < 0:
                 raise ValueError(f"{who}: lora_rank must be a positive int or None, got "
                                  f"{lora_rank!r}")
-            if lora_rank and getattr(self, "quantization_mode", None):
-                raise NotImplementedError(f"{who}: LoRA on a quantized layer (dtype policy "
-                                          f"{self.dtype_policy.name!r}) is not implemented in "
-                                          "kfront")
+            mode = getattr(self, "quantization_mode", None)
+            if lora_rank and mode not in _LORA_QUANTIZATION:
+                raise NotImplementedError(f"{who}: LoRA on a layer quantized in mode {mode!r} "
+                                          "is not implemented (only 'int8' and 'int4', as "
+                                          "Keras)")
         _check_alpha(who, lora_alpha)
         self.lora_rank = lora_rank
         self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
@@ -176,14 +189,15 @@ class LoraMixin:
         if self.lora_enabled:
             raise ValueError(f"{who}: LoRA is already enabled (rank {self.lora_rank}); it can "
                              "be enabled only once per layer")
-        if getattr(self, "quantization_mode", None):
-            raise NotImplementedError(f"{who}: LoRA on a quantized layer (mode "
-                                      f"{self.quantization_mode!r}) is not implemented in "
-                                      "kfront")
+        mode = getattr(self, "quantization_mode", None)
+        if mode not in _LORA_QUANTIZATION:
+            raise NotImplementedError(f"{who}: LoRA on a layer quantized in mode {mode!r} is "
+                                      "not implemented (only 'int8' and 'int4', as Keras)")
         _check_rank(who, rank, "rank")
         _check_alpha(who, lora_alpha)
         variable = self.__dict__[f"_{target}"]
-        shape = tuple(variable.shape)
+        packed = mode == "int4" and self._is_quantized  # (built from a config: not yet)
+        shape = tuple(self._kernel_shape if packed else variable.shape)
         a = self.add_weight(shape=shape[:-1] + (rank,), initializer=initializers.get(a_initializer),
                             dtype="float32", regularizer=self._lora_regularizer,
                             name=f"{self._lora_prefix}_a")
@@ -201,25 +215,98 @@ class LoraMixin:
     def _lora_variables(self) -> tuple:
         return tuple(getattr(self, f"{self._lora_prefix}_{s}") for s in "ab")
 
+    def _float_values(self):
+        # quantize() after enable_lora quantizes the frozen weight alone (as Keras)
+        return ops.convert_to_numpy(self.__dict__[f"_{self._lora_target}"])
+
     def quantize(self, mode=None, type_check: bool = True, config=None) -> None:
-        """Quantize the layer (see ``kfront/layers/quantized.py``); not with LoRA enabled."""
-        if self.lora_enabled:
+        """Quantize the layer (see ``kfront/layers/quantized.py``); with LoRA enabled, the
+        frozen weight is quantized and the LoRA weights stay (``int8`` and ``int4``)."""
+        wanted = mode if mode is not None else getattr(config, "mode", None)
+        if self.lora_enabled and wanted not in _LORA_QUANTIZATION:
             raise NotImplementedError(f'{type(self).__name__} "{self.name}": quantizing a '
-                                      "layer with LoRA enabled is not implemented in kfront")
+                                      f"layer with LoRA enabled in mode {wanted!r} is not "
+                                      "implemented (only 'int8' and 'int4', as Keras)")
         super().quantize(mode, type_check=type_check, config=config)
 
-    def _variables_in_saving_order(self) -> list:
-        """Keras's saved variables: the merged weight in place of the frozen one, no LoRA
-        weights (a quantized layer's own order otherwise)."""
-        parent = getattr(super(), "_variables_in_saving_order", None)
+    def _maybe_build(self, shapes) -> None:
+        super()._maybe_build(shapes)  # (a quantized layer's variables are made after build)
+        if self.lora_enabled and getattr(self, "quantization_mode", None):
+            _initialize_now([slot._variable for slot in self._variables_in_saving_order()
+                             if isinstance(slot, _MergedWeight)])
+
+    def _lora_output(self, inputs, outputs):
+        """A quantized layer's ``outputs`` for ``inputs`` (ids for an Embedding) plus the LoRA
+        path ``(lora_alpha / rank) * (inputs @ A) @ B`` (Keras's int8 and int4 calls)."""
         if not self.lora_enabled:
-            if parent is not None:
-                return parent()
-            return list(self._trainable_weights) + list(self._non_trainable_weights)
-        variable, lora = self.__dict__[f"_{self._lora_target}"], self._lora_variables()
-        own = list(self._trainable_weights) + list(self._non_trainable_weights)
-        return [_MergedWeight(self) if v is variable else v for v in own
-                if not any(v is w for w in lora)]
+            return outputs
+        a, b = self._lora_variables()
+        kind = self._quantization_kind
+        if kind == "embedding":
+            h = ops.take(a, inputs, axis=0)
+        elif kind == "einsum":
+            h = ops.einsum(self.equation, inputs, a)
+        else:
+            h = ops.matmul(inputs, a)
+        update = ops.multiply(ops.matmul(h, b), self.lora_alpha / self.lora_rank)
+        return ops.cast(ops.add(outputs, update), self.compute_dtype)
+
+    def _merged_float_weight(self):
+        """The adapted weight in float: the (dequantized) frozen weight plus the update."""
+        variable, (a, b) = self.__dict__[f"_{self._lora_target}"], self._lora_variables()
+        mode = self.quantization_mode
+        if mode == "int4":
+            base = self._dequantized_kernel()
+        elif mode == "int8":
+            q = ops.convert_to_tensor(variable)
+            scale = ops.convert_to_tensor(getattr(self, f"{self._lora_target}_scale"))
+            base = (ops.divide(ops.cast(q, self.compute_dtype), ops.expand_dims(scale, -1))
+                    if self._quantization_kind == "embedding" else self._kernel_from(q, scale))
+        else:
+            base = variable
+        delta = ops.multiply(ops.matmul(a, b), self.lora_alpha / self.lora_rank)
+        return ops.cast(ops.add(base, delta), self.compute_dtype)
+
+    def _requantized(self) -> dict:
+        """The quantized variables' values (by name) for the merged weight, quantized as
+        ``quantize`` did this layer (Keras re-quantizes the merged weight when saving)."""
+        merged = ops.convert_to_numpy(self._merged_float_weight())
+        config = {k: v for k, v in self.get_config().items()
+                  if k not in ("lora_rank", "lora_alpha", "dtype", "quantization_config")}
+        clone = type(self).from_config({**config, "dtype": self.dtype_policy._source_name})
+        shapes = self._build_shapes
+        if shapes is None and self._quantization_kind == "dense":  # built by build() itself
+            shapes = (None, self._lora_variables()[0].shape[0])
+        clone._maybe_build(shapes)
+        clone.__dict__[f"_{self._lora_target}"].assign(merged)
+        clone._layer_policy_property().fset(clone, self.dtype_policy)
+        clone._quantized_build(self.quantization_mode, self.quantization_config, merged)
+        return {v.name: v.numpy() for v in clone.weights}
+
+    def _variables_in_saving_order(self) -> list:
+        """Keras's saved variables: the merged weight in place of the frozen one (a quantized
+        layer: its weight, scale and zero point re-quantized), no LoRA weights."""
+        parent = getattr(super(), "_variables_in_saving_order", None)
+        own = parent() if parent is not None else \
+            list(self._trainable_weights) + list(self._non_trainable_weights)
+        if not self.lora_enabled:
+            return own
+        lora = self._lora_variables()
+        own = [v for v in own if not any(v is w for w in lora)]
+        target = self._lora_target
+        if not getattr(self, "quantization_mode", None):
+            variable = self.__dict__[f"_{target}"]
+            return [_MergedWeight(self, v, lambda: getattr(self, target)) if v is variable
+                    else v for v in own]
+        cache: dict = {}
+
+        def value(name):
+            if not cache:
+                cache.update(self._requantized())
+            return cache[name]
+        names = (target, f"{target}_scale", f"{target}_zero")
+        return [_MergedWeight(self, v, lambda n=v.name: value(n)) if v.name in names else v
+                for v in own]
 
     def _lora_config(self) -> dict:
         """Keras's config keys (only when a rank is set)."""

@@ -1,8 +1,9 @@
 """LoRA (``lora_rank`` / ``enable_lora``) of Dense, EinsumDense, Embedding and Conv against real
 Keras 3: the same weights give the same outputs and adapted kernels on every backend; weight
-order, trainable lists and config keys as Keras's; a LoRA model trains only its LoRA weights
-(and biases) on every backend; ``.keras`` and ``.weights.h5`` files go both ways (the merged
-kernel saved, the LoRA weights zeroed on loading, as Keras); bad input."""
+order, trainable lists and config keys as Keras's; the same on int8 / int4 quantized layers
+(QLoRA, both orders), with the re-quantized merged weights Keras saves; a LoRA model trains only
+its LoRA weights (and biases) on every backend; ``.keras`` and ``.weights.h5`` files go both
+ways (the merged kernel saved, the LoRA weights zeroed on loading, as Keras); bad input."""
 from __future__ import annotations
 
 import h5py
@@ -70,6 +71,66 @@ def test_lora_layers_match_keras(backend, keras_lora):
                                    err_msg=name)
 
 
+Q_CASES = {"dense": (lambda L: L.Dense(6), X2), "einsum": (lambda L: L.EinsumDense(
+    "ab,bc->ac", 6, bias_axes="c"), X2), "embedding": (lambda L: L.Embedding(5, 6), IDS)}
+# (layer, mode, LoRA enabled before quantizing): each layer, mode and order once
+Q_MODES = [(name, mode, lora_first) for name in Q_CASES
+           for mode, lora_first in (("int8", False), ("int4", True))]
+
+
+def _qlora(L, name, mode, lora_first, weights=None, lora=None):
+    """A layer of ``Q_CASES[name]`` with ``weights`` (random ones by default), quantized in
+    ``mode`` and with LoRA enabled (in that order or the other), its LoRA weights set to
+    ``lora`` (random by default)."""
+    make, x = Q_CASES[name]
+    layer = make(L)
+    layer(x)
+    if weights is None:
+        weights = [RNG.normal(size=w.shape).astype("float32") for w in layer.weights]
+    layer.set_weights(weights)
+    for step in ((lambda: layer.enable_lora(2, lora_alpha=3.0), lambda: layer.quantize(mode))
+                 if lora_first else
+                 (lambda: layer.quantize(mode), lambda: layer.enable_lora(2, lora_alpha=3.0))):
+        step()
+    variables = [v for v in layer.weights if "lora" in v.path]
+    if lora is None:
+        lora = [RNG.normal(size=v.shape).astype("float32") for v in variables]
+    for variable, value in zip(variables, lora):
+        variable.assign(value)
+    return layer, x, weights, lora
+
+
+@pytest.fixture(scope="module")
+def keras_qlora(keras):
+    """Per (layer, mode, order): the float weights, LoRA values, Keras's outputs, weight
+    names and what Keras saves (``save_own_variables``)."""
+    out = {}
+    for case in Q_MODES:
+        layer, x, weights, lora = _qlora(keras.layers, *case)
+        store: dict = {}
+        layer.save_own_variables(store)
+        out[case] = {"weights": weights, "lora": lora, "y": np.asarray(layer(x)),
+                     "names": (_names(layer.weights), _names(layer.trainable_weights)),
+                     "saved": [np.asarray(store[str(i)]) for i in range(len(store))]}
+    return out
+
+
+def test_qlora_matches_keras(backend, keras_qlora):
+    for case, expected in keras_qlora.items():
+        layer, x, _, _ = _qlora(layers, *case, weights=expected["weights"],
+                                lora=expected["lora"])
+        assert (_names(layer.weights), _names(layer.trainable_weights)) == expected["names"], \
+            case
+        np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), expected["y"], atol=1e-5,
+                                   err_msg=str(case))
+        saved = [np.asarray(ops.convert_to_numpy(v.value))
+                 for v in layer._variables_in_saving_order()]
+        assert len(saved) == len(expected["saved"]), case
+        for ours, theirs in zip(saved, expected["saved"]):
+            np.testing.assert_allclose(ours.astype("float64"), theirs.astype("float64"),
+                                       rtol=1e-6, atol=1e-6, err_msg=str(case))
+
+
 def test_lora_rank_at_construction_and_config_round_trip(keras):
     # EinsumDense and Conv keep lora_alpha in Keras 3.15.1; Dense and Embedding drop it there
     # (a Keras bug, fixed later): kfront keeps it for all
@@ -110,12 +171,13 @@ def _model():
 def test_a_lora_model_trains_only_its_lora_weights(backend):
     kfront.utils.set_random_seed(1)
     model = _model()
+    model.layers[1].quantize("int8")  # QLoRA on the second layer
     for layer in model.layers:
         layer.enable_lora(2)
     frozen = [layer._kernel.numpy() for layer in model.layers]
     lora_b = [layer.lora_kernel_b.numpy() for layer in model.layers]
     model.compile(optimizer="adam", loss="mse")
-    assert len(model.trainable_weights) == 6 and len(model.non_trainable_weights) == 2
+    assert len(model.trainable_weights) == 6 and len(model.non_trainable_weights) == 3
     x = RNG.normal(size=(16, 4)).astype("float32")
     y = RNG.normal(size=(16, 2)).astype("float32")
     before = model.evaluate(x, y, verbose=0)
@@ -178,6 +240,15 @@ def test_saved_files_go_both_ways_with_keras(keras, tmp_path):
     again = kfront.saving.load_model(tmp_path / "ours.keras")
     np.testing.assert_allclose(_lora_predictions(again, x),
                                _lora_predictions(ours, x), atol=1e-5)
+    # QLoRA: the re-quantized merged kernel loads the same in Keras and in kfront
+    ours.quantize("int4")
+    ours.save(tmp_path / "q.keras")
+    theirs, back = keras.models.load_model(tmp_path / "q.keras"), \
+        kfront.saving.load_model(tmp_path / "q.keras")
+    assert back.layers[0].quantization_mode == theirs.layers[0].quantization_mode == "int4"
+    np.testing.assert_allclose(_lora_predictions(back, x), theirs.predict(x, verbose=0),
+                               atol=1e-5)
+    assert not np.any(back.layers[1].lora_kernel_b.numpy())
 
 
 def test_bad_input():
@@ -197,17 +268,17 @@ def test_bad_input():
     with pytest.raises(ValueError, match="already enabled"):
         dense.enable_lora(2)
     with pytest.raises(NotImplementedError, match="quantizing a layer with LoRA"):
-        dense.quantize("int8")
+        dense.quantize("float8")
     constrained = layers.Conv2D(2, 2, kernel_constraint="non_neg")
     constrained(X4)
     with pytest.raises(ValueError, match="incompatible with kernel_constraint"):
         constrained.enable_lora(2)
     quantized = layers.Dense(2)
     quantized(X2)
-    quantized.quantize("int8")
-    with pytest.raises(NotImplementedError, match="LoRA on a quantized layer"):
+    quantized.quantize("float8")
+    with pytest.raises(NotImplementedError, match="LoRA on a layer quantized in mode 'float8'"):
         quantized.enable_lora(2)
-    with pytest.raises(NotImplementedError, match="LoRA on a quantized layer"):
-        layers.Dense(2, lora_rank=2, dtype="int8_from_float32")
+    with pytest.raises(NotImplementedError, match="LoRA on a layer quantized in mode 'float8'"):
+        layers.Dense(2, lora_rank=2, dtype="float8_from_float32")
     with pytest.raises(TypeError, match="lora_rank"):
         layers.Conv2DTranspose(2, 2, lora_rank=2)  # as Keras: only Conv1D/2D/3D have LoRA
