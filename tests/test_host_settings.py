@@ -117,3 +117,14 @@ def test_settings_read_in_this_process():
     for entry in settings.values():
         assert sorted(entry) == ["changed", "off", "value"]
         assert isinstance(entry["changed"], bool) and "KFRONT_HOST_TUNING=0" in entry["off"]
+
+
+def test_the_switch_reads_its_environment_variable(monkeypatch):
+    from kfront.backends.common import host
+    for value, enabled in [("0", False), ("off", False), ("False", False), ("1", True),
+                           ("", True), ("yes", True)]:
+        monkeypatch.setenv("KFRONT_HOST_TUNING", value)
+        assert host._from_environment() is enabled, value
+    monkeypatch.setenv("KFRONT_HOST_TUNING", "maybe")
+    with pytest.raises(ValueError, match="KFRONT_HOST_TUNING must be 0 .* got 'maybe'"):
+        host._from_environment()

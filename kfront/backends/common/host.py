@@ -29,7 +29,17 @@ import os
 import sys
 
 SWITCH = "KFRONT_HOST_TUNING"
-_state = {"enabled": os.environ.get(SWITCH) != "0"}
+
+
+def _from_environment() -> bool:
+    value = os.environ.get(SWITCH, "1").strip().lower()
+    if value not in ("0", "1", "false", "true", "off", "on", "no", "yes", ""):
+        raise ValueError(f"{SWITCH} must be 0 (kfront leaves the process's malloc, OpenBLAS and "
+                         f"thread settings alone) or 1 (the default), got {value!r}")
+    return value not in ("0", "false", "off", "no")
+
+
+_state = {"enabled": _from_environment()}
 # the native engine's modules: untouched settings until the native engine is loaded
 _NATIVE = {"worker_threads": "kfront.backends.numpy.threads",
            "openblas_threads": "kfront.backends.numpy.blas"}
