@@ -63,7 +63,8 @@ def _check_alpha(who: str, alpha) -> None:
 def lora_weight(name: str) -> property:
     """The layer attribute ``name`` (``"kernel"``, ``"embeddings"``): the variable itself, or
     the adapted weight ``W + (lora_alpha / lora_rank) * A @ B`` once LoRA is enabled (Keras's
-    ``kernel`` property). Assigning sets the variable."""
+    ``kernel`` property; a quantized layer's stays its quantized variable). Assigning sets the
+    variable."""
     private = f"_{name}"
 
     def get(self):
@@ -74,9 +75,7 @@ def lora_weight(name: str) -> property:
         if not self.__dict__.get("lora_enabled", False) or getattr(self, "quantization_mode",
                                                                      None):
             return variable
-        a, b = (getattr(self, f"{self._lora_prefix}_{s}") for s in "ab")
-        delta = ops.multiply(ops.matmul(a, b), self.lora_alpha / self.lora_rank)
-        return ops.cast(ops.add(variable, delta), self.compute_dtype)
+        return ops.cast(ops.add(variable, self._lora_delta()), self.compute_dtype)
 
     def set(self, value) -> None:
         setattr(self, private, value)
@@ -94,14 +93,10 @@ class _MergedWeight:
         self._layer, self._variable, self._merged = layer, variable, merged
         self.name, self.path = variable.name, variable.path
         self.shape, self.dtype = tuple(variable.shape), variable.dtype
-        self.trainable = False
 
     @property
     def value(self):
         return ops.cast(self._merged(), self.dtype)
-
-    def numpy(self):
-        return ops.convert_to_numpy(self.value)
 
     def assign(self, value) -> None:
         self._variable.assign(value)
@@ -167,7 +162,7 @@ class LoraMixin:
                     a_initializer="he_uniform", b_initializer="zeros") -> None:
         """Freeze the layer's weight and train a rank-``rank`` update ``A @ B`` scaled by
         ``lora_alpha / rank`` (``lora_alpha`` defaults to ``rank``). The layer must be built,
-        have no constraint on that weight, and not be quantized; LoRA is enabled once.
+        have no constraint on that weight, and be float, int8 or int4; LoRA is enabled once.
 
         Example:
             >>> import numpy as np
@@ -215,6 +210,11 @@ class LoraMixin:
     def _lora_variables(self) -> tuple:
         return tuple(getattr(self, f"{self._lora_prefix}_{s}") for s in "ab")
 
+    def _lora_delta(self):
+        """The update ``(lora_alpha / rank) * A @ B`` in the weight's shape."""
+        a, b = self._lora_variables()
+        return ops.multiply(ops.matmul(a, b), self.lora_alpha / self.lora_rank)
+
     def _float_values(self):
         # quantize() after enable_lora quantizes the frozen weight alone (as Keras)
         return ops.convert_to_numpy(self.__dict__[f"_{self._lora_target}"])
@@ -251,26 +251,19 @@ class LoraMixin:
         update = ops.multiply(ops.matmul(h, b), self.lora_alpha / self.lora_rank)
         return ops.cast(ops.add(outputs, update), self.compute_dtype)
 
-    def _merged_float_weight(self):
-        """The adapted weight in float: the (dequantized) frozen weight plus the update."""
-        variable, (a, b) = self.__dict__[f"_{self._lora_target}"], self._lora_variables()
-        mode = self.quantization_mode
-        if mode == "int4":
+    def _requantized(self) -> dict:
+        """The quantized variables' values (by name) for the merged weight ``dequantized W +
+        update``, quantized as ``quantize`` did this layer (Keras re-quantizes it when
+        saving)."""
+        if self.quantization_mode == "int4":
             base = self._dequantized_kernel()
-        elif mode == "int8":
-            q = ops.convert_to_tensor(variable)
+        else:  # int8
+            q = ops.convert_to_tensor(self.__dict__[f"_{self._lora_target}"])
             scale = ops.convert_to_tensor(getattr(self, f"{self._lora_target}_scale"))
             base = (ops.divide(ops.cast(q, self.compute_dtype), ops.expand_dims(scale, -1))
                     if self._quantization_kind == "embedding" else self._kernel_from(q, scale))
-        else:
-            base = variable
-        delta = ops.multiply(ops.matmul(a, b), self.lora_alpha / self.lora_rank)
-        return ops.cast(ops.add(base, delta), self.compute_dtype)
-
-    def _requantized(self) -> dict:
-        """The quantized variables' values (by name) for the merged weight, quantized as
-        ``quantize`` did this layer (Keras re-quantizes the merged weight when saving)."""
-        merged = ops.convert_to_numpy(self._merged_float_weight())
+        merged = ops.convert_to_numpy(ops.cast(ops.add(base, self._lora_delta()),
+                                               self.compute_dtype))
         config = {k: v for k, v in self.get_config().items()
                   if k not in ("lora_rank", "lora_alpha", "dtype", "quantization_config")}
         clone = type(self).from_config({**config, "dtype": self.dtype_policy._source_name})
@@ -278,7 +271,6 @@ class LoraMixin:
         if shapes is None and self._quantization_kind == "dense":  # built by build() itself
             shapes = (None, self._lora_variables()[0].shape[0])
         clone._maybe_build(shapes)
-        clone.__dict__[f"_{self._lora_target}"].assign(merged)
         clone._layer_policy_property().fset(clone, self.dtype_policy)
         clone._quantized_build(self.quantization_mode, self.quantization_config, merged)
         return {v.name: v.numpy() for v in clone.weights}
