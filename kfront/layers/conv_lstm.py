@@ -161,7 +161,12 @@ class ConvLSTMCell(Layer):
 
 
 class ConvLSTM(RNN):
-    """Runs a ``ConvLSTMCell`` over (batch, time, *spatial, channels) inputs."""
+    """Runs a ``ConvLSTMCell`` over (batch, time, *spatial, channels) inputs.
+
+    ``dropout`` / ``recurrent_dropout`` act in training only, as Keras's: for each sequence
+    four masks (one per gate i, f, c, o) on the step inputs and four on ``h``, drawn once and
+    kept for every step. The masks come from kfront's seeded stream (``seed``; the same masks
+    on every backend when eager), not Keras's, so only their distribution matches Keras."""
 
     def __init__(self, rank: int, filters: int, kernel_size, strides=1, padding="valid",
                  data_format=None, dilation_rate=1, activation="tanh",
