@@ -107,13 +107,14 @@ class ConvLSTMCell(Layer):
         """(input mask or None, recurrent mask or None) as Keras's ``DropoutRNNCell``: four
         ``dropout(ones)`` masks, one per gate (i, f, c, o), of a step input's and of ``h``'s
         shape, here side by side on the channel axis; drawn only in training with a rate
-        strictly between 0 and 1."""
+        strictly between 0 and 1 (one draw of the four side by side)."""
         def draw(shape, rate):
             if not training or not 0.0 < rate < 1.0:
                 return None
-            ones = ops.ones(tuple(shape), self._dtype)
-            return ops.concatenate([ops.dropout(ones, rate, seed=self.seed_generator)
-                                    for _ in range(4)], axis=self._channel_axis)
+            shape = list(shape)
+            shape[self._channel_axis] *= 4
+            return ops.dropout(ops.ones(tuple(shape), self._dtype), rate,
+                               seed=self.seed_generator)
         return draw(input_shape, self.dropout), draw(state_shape, self.recurrent_dropout)
 
     @property
