@@ -193,8 +193,9 @@ def set_dtype_policy(policy) -> None:
 
 
 def enable_flash_attention() -> None:
-    """Ask ``ops.dot_product_attention`` for flash attention where the backend has it."""
-    _settings["flash_attention"] = True
+    """Let ``ops.dot_product_attention`` use flash attention where it can (the default). As in
+    Keras, this resets the flag to ``None`` ("each call decides"), not to ``True``."""
+    _settings["flash_attention"] = None
 
 
 def disable_flash_attention() -> None:
@@ -203,7 +204,8 @@ def disable_flash_attention() -> None:
 
 
 def is_flash_attention_enabled():
-    """``True``/``False`` once set, ``None`` (let each call decide) by default.
+    """``False`` once disabled, ``None`` (let each call decide) by default and after
+    ``enable_flash_attention()``, as Keras's.
 
     Example:
         >>> import kfront

@@ -112,10 +112,16 @@ def test_interactive_logging_routes_progress_to_the_logger(capsys, caplog):
 def test_flags_toggle_like_keras(keras):
     for name in ("flash_attention", "traceback_filtering"):
         before = getattr(config, f"is_{name}_enabled")()
-        assert before == getattr(keras.config, f"is_{name}_enabled")()
-        getattr(config, f"disable_{name}")()
-        assert getattr(config, f"is_{name}_enabled")() is False
-        getattr(config, f"enable_{name}")()
-        assert getattr(config, f"is_{name}_enabled")() is True
-        config._settings[name] = before
+        keras_before = getattr(keras.config, f"is_{name}_enabled")()
+        assert before == keras_before
+        try:
+            for switch in ("disable", "enable", "disable"):
+                getattr(config, f"{switch}_{name}")()
+                getattr(keras.config, f"{switch}_{name}")()
+                assert (getattr(config, f"is_{name}_enabled")()
+                        == getattr(keras.config, f"is_{name}_enabled")()), (name, switch)
+        finally:
+            config._settings[name] = before
+            getattr(keras.config, f"{'enable' if keras_before is not False else 'disable'}"
+                                  f"_{name}")()
     assert config.is_nnx_enabled() is False
