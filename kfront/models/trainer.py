@@ -722,7 +722,16 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """Model outputs for one batch, as numpy arrays: ``predict_step`` (a user's, or the
-        built-in one, compiled as in ``predict``: one compiled call per input shape)."""
+        built-in one, compiled as in ``predict``: one compiled call per input shape).
+
+        Example:
+            >>> import numpy as np, kfront
+            >>> from kfront import layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2, use_bias=False,
+            ...     kernel_initializer="ones")])
+            >>> m.predict_on_batch(np.ones((4, 3), "float32")).tolist()[0]
+            [3.0, 3.0]
+        """
         x = data_utils.to_arrays(x, "x")
         if _overrides(type(self), "predict_step"):
             from kfront.utils.data_utils import pack_x_y_sample_weight

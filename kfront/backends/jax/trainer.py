@@ -8,9 +8,7 @@ import jax
 import numpy
 
 from kfront.backends.common import random as _random
-from kfront.backends.common.random import SeedStream
 from kfront.backends.jax import core, random
-
 
 _NEXT_KEY = numpy.array([0, 1], numpy.uint32)  # the next call's key: its counting word + 1
 
@@ -50,7 +48,7 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Call
     # every value goes out again (updated or not), so the old buffers are donated: XLA writes
     # the new weights and slots in place instead of allocating them (as Keras's train step)
     donating, plain = jax.jit(pure, donate_argnums=0), jax.jit(pure)
-    seeds = SeedStream()
+    seeds = _random.SeedStream()
     keys = {"parent": None, "key": None}
 
     @functools.wraps(fn)
