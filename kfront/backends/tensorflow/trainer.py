@@ -10,7 +10,7 @@ from kfront.backends.common import random as _common
 from kfront.backends.tensorflow import random as krandom
 
 _ARRAYS = (np.ndarray, np.generic)
-_SPECS = (tf.SparseTensor, tf.RaggedTensor, tf.Variable)
+_COMPOSITES = (tf.SparseTensor, tf.RaggedTensor)
 _SCALARS = (bool, int, float, str)
 
 
@@ -56,8 +56,8 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Call
 
 def _tensors(x) -> tuple:
     """``x`` with its arrays as tensors, and its signature (hashable): the structure, each
-    tensor's shape and dtype, a sparse or ragged tensor's or a Variable's type spec, None or
-    a Python scalar by value; ``None`` for a leaf of any other kind (then ``tf.function``
+    tensor's shape and dtype, a sparse or ragged tensor's type spec, None or a Python scalar
+    by value; ``None`` for a leaf of any other kind (a Variable...: then ``tf.function``
     matches the call itself)."""
     if isinstance(x, (list, tuple)):
         pairs = [_tensors(v) for v in x]
@@ -74,7 +74,7 @@ def _tensors(x) -> tuple:
         x = tf.convert_to_tensor(x)
     if isinstance(x, tf.Tensor):
         return x, (tuple(x.shape), x.dtype)
-    if isinstance(x, _SPECS):
+    if isinstance(x, _COMPOSITES):
         return x, tf.type_spec_from_value(x)
     if x is None or isinstance(x, _SCALARS):
         return x, (type(x), x)
