@@ -23,6 +23,7 @@ def test_layer_suites_pass_on_backend(name):
     require(name)
     env = dict(os.environ, KFRONT_BACKEND=name, TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "-k", "not gradient", *[os.path.join(TESTS, s) for s in SUITES]],
+                           "-n", "0", "-k", "not gradient",
+                           *[os.path.join(TESTS, s) for s in SUITES]],
                           capture_output=True, text=True, env=env, timeout=900)
     assert proc.returncode == 0, f"layer tests on {name}:\n{proc.stdout[-4000:]}"
