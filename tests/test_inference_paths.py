@@ -116,3 +116,21 @@ def test_random_ops_in_compiled_steps_are_fresh_each_call_and_seeded(backend):
     np.testing.assert_allclose(predicted, np.full((8, 3), 6.0))  # no dropout in inference
     second, _ = losses()
     assert first == second
+
+
+def test_predict_calls_the_predict_hooks_with_each_batch_outputs(backend):
+    model = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+    x = np.arange(15, dtype="float32").reshape(5, 3)
+    seen = []
+    hook = kfront.callbacks.LambdaCallback(
+        on_predict_begin=lambda logs: seen.append("begin"),
+        on_predict_batch_begin=lambda batch, logs: seen.append(("batch", batch)),
+        on_predict_batch_end=lambda batch, logs: seen.append(logs["outputs"]),
+        on_predict_end=lambda logs: seen.append("end"))
+    out = model.predict(x, batch_size=2, verbose=0, callbacks=[hook])
+    assert seen[0] == "begin" and seen[-1] == "end"
+    assert [s for s in seen if isinstance(s, tuple)] == [("batch", 0), ("batch", 1),
+                                                         ("batch", 2)]
+    batches = [s for s in seen if isinstance(s, np.ndarray)]
+    np.testing.assert_allclose(np.concatenate(batches), out, rtol=1e-6)
+    assert [len(b) for b in batches] == [2, 2, 1]

@@ -669,27 +669,55 @@ class Trainer:
     def predict(self, x, batch_size: int | None = None, verbose="auto", steps=None,
                 callbacks=None):
         """Model outputs for the data (any kind ``fit`` takes; targets are ignored) as numpy
-        arrays (a list or dict of them for several outputs)."""
+        arrays (a list or dict of them for several outputs). ``callbacks`` get
+        ``on_predict_begin``, each batch's ``on_predict_batch_begin`` /
+        ``on_predict_batch_end`` (logs ``{"outputs": ...}``, as Keras 3) and
+        ``on_predict_end``. ``verbose`` is accepted; kfront shows no progress bar here yet.
+
+        Example:
+            >>> import numpy as np, kfront
+            >>> from kfront import callbacks, layers
+            >>> m = kfront.Sequential([layers.Input((3,)), layers.Dense(2)])
+            >>> seen = []
+            >>> hook = callbacks.LambdaCallback(
+            ...     on_predict_batch_end=lambda batch, logs: seen.append(logs["outputs"].shape))
+            >>> m.predict(np.ones((5, 3)), batch_size=2, verbose=0, callbacks=[hook]).shape
+            (5, 2)
+            >>> seen
+            [(2, 2), (2, 2), (1, 2)]
+        """
+        from kfront import callbacks as cb
         from kfront.utils.data_utils import pack_x_y_sample_weight
         _set_module_mode(self, training=False)
         adapter = get_data_adapter(x, batch_size=batch_size, shuffle=False, what="predict")
+        batches = _EpochBatches(adapter, steps, "predict", 1)
+        # (no progress bar yet: Keras 3 shows one unless verbose=0)
+        callback_list = callbacks if isinstance(callbacks, cb.CallbackList) else \
+            cb.CallbackList(callbacks, model=self, verbose=verbose, epochs=1,
+                            steps=batches.steps)
+        hooked = any(cb._implements(c, "on_predict_batch_end") for c in callback_list)
         custom = _overrides(type(self), "predict_step")
         outs = []
         try:
+            callback_list.on_predict_begin()
             with B.no_grad():
-                for _, (bx, _, _) in _EpochBatches(adapter, steps, "predict", 1).epoch():
+                for step, (bx, _, _) in batches.epoch():
+                    callback_list.on_predict_batch_begin(step)
                     out = (self.predict_step(_as_tensors(pack_x_y_sample_weight(bx)))
                            if custom else self._predict_batch(bx))
                     # kept on the device until the end: the device runs ahead of Python
                     # instead of waiting for each batch's copy to the host
-                    outs.append(tree.flatten(out)[0])
+                    flat, spec = tree.flatten(out)
+                    outs.append(flat)
+                    callback_list.on_predict_batch_end(step, {"outputs": tree.unflatten(
+                        spec, [ops.convert_to_numpy(t) for t in flat]) if hooked else None})
         finally:
             adapter.close()
         if not outs:
             raise ValueError("predict: the data gave no batches")
-        spec = tree.flatten(out)[1]
         joined = [np.concatenate([ops.convert_to_numpy(t) for t in parts])
                   for parts in zip(*outs)]
+        callback_list.on_predict_end()
         return tree.unflatten(spec, joined) if spec is not None else joined[0]
 
     # ----------------------------------------------------------------------- on_batch
