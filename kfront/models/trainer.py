@@ -451,8 +451,18 @@ class Trainer:
         return float(losses[-1])
 
     def _probe_output(self, x):
+        """The model's outputs on one sample, for their structure and shapes: abstractly
+        where the backend can trace shapes (``output_spec``) and the model is built, else
+        eagerly."""
+        x = data_utils.take(x, slice(0, 1))
+        spec = getattr(B, "output_spec", None)
+        if spec is not None and self.built:
+            try:
+                return spec(lambda x: self(x, training=False), x)
+            except Exception:  # a model whose call needs concrete values: run it
+                pass
         with B.no_grad():
-            return self(data_utils.take(x, slice(0, 1)), training=False)
+            return self(x, training=False)
 
     def _check_loss(self, loss_value: float, epoch: int, step: int) -> None:
         """Stop training (with a warning) once the loss is NaN or infinite."""

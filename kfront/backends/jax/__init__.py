@@ -46,7 +46,7 @@ from kfront.backends.jax.optimizers import optimizer_kernels  # noqa: E402
 from kfront.backends.jax.convolution import (average_pool, conv, conv_transpose,  # noqa: E402
                                              depthwise_conv, max_pool, separable_conv)
 from kfront.backends.jax.rnn import gru, lstm, simple_rnn  # noqa: E402
-from kfront.backends.jax.trainer import compile_stateful  # noqa: E402
+from kfront.backends.jax.trainer import compile_stateful, output_spec  # noqa: E402
 
 Tensor = jax.Array
 
@@ -59,21 +59,20 @@ __all__ = sorted([
     "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",
     "argmin", "binary_crossentropy", "broadcast_to", "cast", "categorical_crossentropy", "ceil",
     "clip", "compile_stateful", "concatenate", "convert_to_numpy", "convert_to_tensor", "cos",
-    "cumsum", "device_module", "divide", "dot",
-    "dot_product_attention", "dropout", "dtype", "elu", "equal", "exp",
-    "expand_dims", "expm1", "exponential", "eye", "flip", "floor", "floor_divide", "full",
-    "gelu", "getitem", "greater", "greater_equal", "hard_sigmoid", "is_tensor", "isfinite",
+    "cumsum", "device_module", "divide", "dot", "dot_product_attention", "dropout", "dtype", "elu",
+    "equal", "exp", "expand_dims", "expm1", "exponential", "eye", "flip", "floor", "floor_divide",
+    "full", "gelu", "getitem", "greater", "greater_equal", "hard_sigmoid", "is_tensor", "isfinite",
     "isnan", "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid", "log_softmax",
     "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "mod", "moveaxis", "multiply", "negative", "no_grad",
-    "not_equal", "one_hot", "ones", "ones_like", "optimizer_kernels", "pad", "power", "random",
-    "reciprocal", "relu", "relu6", "repeat", "reshape", "round", "selu", "shape", "sigmoid",
-    "sigmoid_cross_entropy", "sign", "silu", "sin", "size", "softmax", "softmax_cross_entropy",
-    "softplus", "softsign", "sparse_categorical_crossentropy", "sparse_softmax_cross_entropy",
-    "split", "sqrt", "square", "squeeze", "stack", "standardize_dtype", "std", "stop_gradient",
-    "subtract", "sum", "swapaxes", "swish", "take", "take_along_axis", "tanh", "tensordot",
-    "tile", "transpose", "unstack", "value_and_grad", "var", "variables_value_and_grad", "where",
-    "zeros", "zeros_like",
+    "not_equal", "one_hot", "ones", "ones_like", "optimizer_kernels", "output_spec", "pad",
+    "power", "random", "reciprocal", "relu", "relu6", "repeat", "reshape", "round", "selu",
+    "shape", "sigmoid", "sigmoid_cross_entropy", "sign", "silu", "sin", "size", "softmax",
+    "softmax_cross_entropy", "softplus", "softsign", "sparse_categorical_crossentropy",
+    "sparse_softmax_cross_entropy", "split", "sqrt", "square", "squeeze", "stack",
+    "standardize_dtype", "std", "stop_gradient", "subtract", "sum", "swapaxes", "swish", "take",
+    "take_along_axis", "tanh", "tensordot", "tile", "transpose", "unstack", "value_and_grad",
+    "var", "variables_value_and_grad", "where", "zeros", "zeros_like",
     # convolution and pooling (convolution.py), recurrent scans (rnn.py)
     "average_pool", "conv", "conv_transpose", "depthwise_conv", "max_pool", "separable_conv",
     "gru", "lstm", "simple_rnn",

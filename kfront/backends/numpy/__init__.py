@@ -7,12 +7,13 @@ from kfront.backends.numpy.engine import Tensor
 from kfront.backends.numpy.gradients import (GradientTape, no_grad, stop_gradient, value_and_grad,
                                              variables_value_and_grad)
 from kfront.backends.numpy.optimizers import optimizer_kernels
+from kfront.backends.common.outputs import output_spec
 from kfront.backends.numpy.trainer import compile_stateful
 
 _OWN = ["NAME", "Variable", "Tensor", "GradientTape", "no_grad", "stop_gradient",
         "value_and_grad", "variables_value_and_grad", "cast", "convert_to_numpy",
         "convert_to_tensor", "device_module", "dtype", "is_tensor", "shape", "standardize_dtype",
-        "optimizer_kernels", "compile_stateful"]
+        "optimizer_kernels", "compile_stateful", "output_spec"]
 _MODULES = {"numpy": numpy, "nn": nn, "rnn": rnn, "math": math, "linalg": linalg}
 _public = {k: getattr(m, k) for m in (numpy, nn, rnn, math, linalg) for k in dir(m)
            if not k.startswith("_") and callable(getattr(m, k)) and k not in ("primitive",

@@ -34,6 +34,7 @@ from kfront.backends.tensorflow.math import (erf, erfc, erfinv, extract_sequence
                                              segment_min, segment_prod, segment_sum, top_k)
 from kfront.backends.tensorflow.optimizers import optimizer_kernels
 from kfront.backends.tensorflow.rnn import gru, lstm, simple_rnn
+from kfront.backends.common.outputs import output_spec  # noqa: E402
 from kfront.backends.tensorflow.trainer import compile_stateful
 
 Tensor = tf.Tensor
@@ -42,6 +43,7 @@ __all__ = [
     "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",
     "argmin", "binary_crossentropy", "broadcast_to", "cast", "categorical_crossentropy", "ceil",
     "clip", "compile_stateful", "concatenate", "convert_to_numpy", "convert_to_tensor", "cos",
+    "output_spec",
     "cumsum", "device_module", "divide", "dot",
     "dot_product_attention", "dropout", "dtype", "elu", "equal", "exp",
     "expand_dims", "expm1", "exponential", "eye", "flip", "floor", "floor_divide", "full",

@@ -33,6 +33,7 @@ from kfront.backends.torch.math import (erf, erfc, erfinv, extract_sequences, ff
                                         segment_prod, segment_sum, top_k)
 from kfront.backends.torch.optimizers import optimizer_kernels
 from kfront.backends.torch.rnn import gru, lstm, simple_rnn
+from kfront.backends.common.outputs import output_spec  # noqa: E402
 from kfront.backends.torch.trainer import compile_stateful
 from kfront.backends.torch.module import TorchLayerBase as layer_base  # noqa: F401
 
@@ -40,6 +41,7 @@ __all__ = [
     "GradientTape", "NAME", "Tensor", "Variable", "abs", "add", "all", "any", "arange", "argmax",
     "argmin", "average_pool", "binary_crossentropy", "broadcast_to", "cast",
     "categorical_crossentropy", "ceil", "clip", "compile_stateful", "concatenate", "conv",
+    "output_spec",
     "conv_transpose", "convert_to_numpy", "convert_to_tensor", "cos", "cumsum", "depthwise_conv",
     "device_module", "divide", "dot",
     "dot_product_attention", "dropout", "dtype", "elu", "equal", "exp", "expand_dims",
