@@ -71,5 +71,8 @@ def output_spec(fn: Callable, *args):
     """The outputs of ``fn(*args)`` as ``jax.ShapeDtypeStruct`` leaves, traced abstractly
     (``jax.eval_shape``): the trainer needs only their structure and shapes to resolve losses
     and metrics before the first compiled step, and running the model eagerly for that
-    compiled a small XLA program per op (about half of the first step's time)."""
-    return jax.eval_shape(fn, *args)
+    compiled a small XLA program per op (about half of the first step's time). Variables the
+    trace assigns (a JaxLayer's state) are restored, and random ops draw from a throwaway key,
+    so nothing traced escapes and the global random stream is untouched."""
+    with core.state_scope(), random.key_scope(jax.numpy.zeros(2, jax.numpy.uint32)):
+        return jax.eval_shape(fn, *args)
