@@ -682,7 +682,8 @@ class Trainer:
         arrays (a list or dict of them for several outputs). ``callbacks`` get
         ``on_predict_begin``, each batch's ``on_predict_batch_begin`` /
         ``on_predict_batch_end`` (logs ``{"outputs": ...}``, as Keras 3) and
-        ``on_predict_end``. ``verbose`` is accepted; kfront shows no progress bar here yet.
+        ``on_predict_end``. ``verbose``: ``"auto"`` or 1 show Keras's progress bar, 2 one line
+        at the end, 0 nothing.
 
         Example:
             >>> import numpy as np, kfront
@@ -701,11 +702,13 @@ class Trainer:
         _set_module_mode(self, training=False)
         adapter = get_data_adapter(x, batch_size=batch_size, shuffle=False, what="predict")
         batches = _EpochBatches(adapter, steps, "predict", 1)
-        # (no progress bar yet: Keras 3 shows one unless verbose=0)
         callback_list = callbacks if isinstance(callbacks, cb.CallbackList) else \
-            cb.CallbackList(callbacks, model=self, verbose=verbose, epochs=1,
-                            steps=batches.steps)
-        hooked = any(cb._implements(c, "on_predict_batch_end") for c in callback_list)
+            cb.CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                            epochs=1, steps=batches.steps)
+        # outputs go to the host for callbacks reading them (the progress bar does not)
+        hooked = any(cb._implements(c, "on_predict_batch_end", cb.ProgbarLogger
+                                    if isinstance(c, cb.ProgbarLogger) else cb.Callback)
+                     for c in callback_list)
         custom = _overrides(type(self), "predict_step")
         outs = []
         try:

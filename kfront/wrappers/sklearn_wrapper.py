@@ -164,6 +164,7 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         >>> import kfront
         >>> from kfront import layers
         >>> from kfront.wrappers import SKLearnClassifier
+        >>> kfront.config.disable_interactive_logging()  # predict's progress bars: to the log
         >>> def make_model(X, y):
         ...     model = kfront.Sequential([kfront.Input((X.shape[1],)),
         ...                                layers.Dense(y.shape[1], activation="softmax")])
@@ -214,6 +215,7 @@ class SKLearnRegressor(RegressorMixin, SKLBase):
         >>> import kfront
         >>> from kfront import layers
         >>> from kfront.wrappers import SKLearnRegressor
+        >>> kfront.config.disable_interactive_logging()  # predict's progress bars: to the log
         >>> def make_model(X, y):
         ...     model = kfront.Sequential([kfront.Input((X.shape[1],)), layers.Dense(1)])
         ...     model.compile(loss="mse", optimizer="sgd")
@@ -242,6 +244,7 @@ class SKLearnTransformer(TransformerMixin, SKLBase):
         >>> import kfront
         >>> from kfront import layers
         >>> from kfront.wrappers import SKLearnTransformer
+        >>> kfront.config.disable_interactive_logging()  # predict's progress bars: to the log
         >>> def make_model(X, y):
         ...     model = kfront.Sequential([kfront.Input((X.shape[1],)), layers.Dense(1)])
         ...     model.compile(loss="mse", optimizer="sgd")
