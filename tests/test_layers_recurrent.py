@@ -202,11 +202,6 @@ def test_lstm_on_2d_input_names_layer_ndim_and_shape():
         layer(np.ones((2, 5), "float32"))
 
 
-def test_unsupported_activation_is_a_clear_error():
-    with pytest.raises(NotImplementedError, match=r'LSTMCell "lstm_cell".*gelu'):
-        layers.LSTM(3, activation="gelu")
-
-
 def test_dropout_trains_and_is_identity_in_inference():
     layer = layers.LSTM(4, dropout=0.5, recurrent_dropout=0.5, seed=1)
     run = lambda training: ops.convert_to_numpy(layer(X, training=training))  # noqa: E731

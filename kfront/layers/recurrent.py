@@ -3,8 +3,10 @@
 A cell holds the weights (Keras's layout: ``kernel`` (features, G*units), ``recurrent_kernel``
 (units, G*units), ``bias``) and the recurrence; the layer runs it over whole sequences with ONE
 fused scan op (``kfront.ops.lstm`` / ``gru`` / ``simple_rnn``), so training costs one input GEMM
-for all timesteps and one recurrent GEMM per step. Dropout is variational, as Keras: one input
-mask and one recurrent mask per sequence, shared by all timesteps.
+for all timesteps and one recurrent GEMM per step. Activations the fused kernels lack (``gelu``,
+``silu``, a user function...) run the same recurrence step by step through ``ops.scan``.
+Dropout is variational, as Keras: one input mask and one recurrent mask per sequence, shared by
+all timesteps.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from kfront.backends.common.random import SeedGenerator
 from kfront.layers.convolutional import _explicit_arguments
 from kfront.layers.layer import InputSpec, Layer, _check_spec
 
-# the activations every backend's scan ops accept (see kfront/ops/rnn.py)
+# the activations every backend's fused scan ops accept (see kfront/ops/rnn.py); others run
+# through the generic ``ops.scan`` path
 _SCAN_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear", "softsign", "softplus",
                      "elu", "exponential")
 _CELL_ATTRS = ("units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias",
@@ -30,7 +33,9 @@ class _RNNCell(Layer):
     """Weights, initializers, regularizers, constraints and dropout shared by the cells.
 
     ``gates`` is G, the number of ``units``-wide blocks in the kernels; subclasses implement
-    ``_scan(x, states, mask, recurrent_dropout_mask, **flags)`` with their op.
+    ``_scan(x, states, mask, recurrent_dropout_mask, **flags)`` with their fused op and
+    ``_step(z, states, recurrent_dropout_mask)`` (one timestep from the input projection ``z``)
+    for the generic path.
     """
 
     gates = 1
@@ -65,16 +70,14 @@ class _RNNCell(Layer):
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
         self.seed_generator = SeedGenerator(seed)
-        self._act = self._scan_activation(self.activation, "activation")
-        self._ract = self._scan_activation(self.recurrent_activation, "recurrent_activation")
 
-    def _scan_activation(self, fn, role: str) -> str:
-        name = activations.serialize(fn)
-        if name not in _SCAN_ACTIVATIONS:
-            raise NotImplementedError(f'{type(self).__name__} "{self.name}": {role}={name!r} is '
-                                      f"not supported by the fused recurrent kernels; use one of "
-                                      f"{_SCAN_ACTIVATIONS}")
-        return name
+    @property
+    def _fused_activations(self) -> tuple | None:
+        """``(activation, recurrent_activation)`` names for the fused kernels, or None when
+        one of them is not a built-in the kernels have (the generic path runs instead)."""
+        names = tuple(next((n for n in _SCAN_ACTIVATIONS if fn is activations.get(n)), None)
+                      for fn in (self.activation, self.recurrent_activation))
+        return None if None in names else names
 
     @property
     def state_size(self) -> list:
@@ -124,7 +127,49 @@ class _RNNCell(Layer):
         drop, rdrop = self.dropout_masks(sequences, training)
         if drop is not None:
             sequences = ops.multiply(sequences, drop)
-        return list(self._scan(sequences, list(states), mask, rdrop, **flags))
+        fused = self._fused_activations
+        if fused is None:
+            return self._generic_scan(sequences, list(states), mask, rdrop, **flags)
+        return list(self._scan(sequences, list(states), mask, rdrop, *fused, **flags))
+
+    def _biases(self) -> tuple:
+        """(input-side bias, recurrent-side bias); either may be None."""
+        return self.bias, None
+
+    def _generic_scan(self, x, states, mask, rdrop, return_sequences=False, go_backwards=False,
+                      zero_output_for_mask=False) -> list:
+        """The fused ops' recurrence with any activations: the input projection of every
+        timestep in one GEMM, then ``_step`` per timestep through ``ops.scan`` (time-major);
+        the same mask, ``go_backwards`` and dropout semantics as ``kfront.ops.lstm``."""
+        if go_backwards:
+            x = ops.flip(x, axis=1)
+            mask = None if mask is None else ops.flip(mask, axis=1)
+        z = ops.matmul(x, self.kernel)
+        bias = self._biases()[0]
+        z = ops.transpose(z if bias is None else ops.add(z, bias), (1, 0, 2))
+        states = [ops.convert_to_tensor(s) for s in states]
+
+        def step(carry, inputs):
+            if mask is None:
+                new = self._step(inputs, carry, rdrop)
+                return new, new[0] if return_sequences else None
+            (old, prev), (zt, mt) = carry, inputs
+            new = self._step(zt, old, rdrop)
+            out = ops.where(mt, new[0], ops.zeros_like(prev) if zero_output_for_mask else prev)
+            return ([ops.where(mt, n, s) for n, s in zip(new, old)], out), (
+                out if return_sequences else None)
+
+        if mask is None:
+            states, ys = ops.scan(step, states, z)
+            last = states[0]
+        else:
+            mask = ops.expand_dims(ops.transpose(ops.cast(mask, "bool")), -1)
+            (states, last), ys = ops.scan(step, (states, ops.zeros_like(states[0])), (z, mask))
+        return [ops.transpose(ys, (1, 0, 2)) if return_sequences else last, *states]
+
+    def _read_h(self, h, rdrop):
+        """The previous ``h`` as the recurrent kernel reads it (recurrent dropout applied)."""
+        return h if rdrop is None else ops.multiply(h, rdrop)
 
     def call(self, inputs, states, training=False):
         """One step: ``(output, new_states)`` from inputs (B, D) and a list of states (B, u)."""
@@ -172,9 +217,13 @@ class SimpleRNNCell(_RNNCell):
                  **kwargs):
         super().__init__(recurrent_activation="linear", **_explicit_arguments(locals()))
 
-    def _scan(self, x, states, mask, rdrop, **flags):
+    def _scan(self, x, states, mask, rdrop, act, ract, **flags):
         return ops.simple_rnn(x, states[0], self.kernel, self.recurrent_kernel, self.bias, mask,
-                              activation=self._act, recurrent_dropout_mask=rdrop, **flags)
+                              activation=act, recurrent_dropout_mask=rdrop, **flags)
+
+    def _step(self, z, states, rdrop) -> list:
+        h = self._read_h(states[0], rdrop)
+        return [self.activation(ops.add(z, ops.matmul(h, self.recurrent_kernel)))]
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -221,10 +270,18 @@ class LSTMCell(_RNNCell):
                                     base((2 * u,), dtype=dtype)], axis=0)
         return init
 
-    def _scan(self, x, states, mask, rdrop, **flags):
+    def _scan(self, x, states, mask, rdrop, act, ract, **flags):
         return ops.lstm(x, states[0], states[1], self.kernel, self.recurrent_kernel, self.bias,
-                        mask, activation=self._act, recurrent_activation=self._ract,
+                        mask, activation=act, recurrent_activation=ract,
                         recurrent_dropout_mask=rdrop, **flags)
+
+    def _step(self, z, states, rdrop) -> list:
+        h, c = states
+        a = ops.add(z, ops.matmul(self._read_h(h, rdrop), self.recurrent_kernel))
+        i, f, g, o = ops.split(a, 4, axis=-1)
+        ract = self.recurrent_activation
+        c = ops.add(ops.multiply(ract(f), c), ops.multiply(ract(i), self.activation(g)))
+        return [ops.multiply(ract(o), self.activation(c)), c]
 
     def get_config(self) -> dict:
         return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
@@ -260,10 +317,33 @@ class GRUCell(_RNNCell):
     def _bias_shape(self) -> tuple:
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
-    def _scan(self, x, states, mask, rdrop, **flags):
+    def _scan(self, x, states, mask, rdrop, act, ract, **flags):
         return ops.gru(x, states[0], self.kernel, self.recurrent_kernel, self.bias, mask,
-                       activation=self._act, recurrent_activation=self._ract,
+                       activation=act, recurrent_activation=ract,
                        reset_after=self.reset_after, recurrent_dropout_mask=rdrop, **flags)
+
+    def _biases(self) -> tuple:
+        if self.bias is None or not self.reset_after:
+            return self.bias, None
+        return tuple(ops.unstack(self.bias, axis=0))
+
+    def _step(self, z, states, rdrop) -> list:
+        h = states[0]
+        hp = self._read_h(h, rdrop)
+        xz, xr, xh = ops.split(z, 3, axis=-1)
+        ract = self.recurrent_activation
+        if self.reset_after:
+            rec = ops.matmul(hp, self.recurrent_kernel)
+            bias = self._biases()[1]
+            rz, rr, rh = ops.split(rec if bias is None else ops.add(rec, bias), 3, axis=-1)
+            zg, r = ract(ops.add(xz, rz)), ract(ops.add(xr, rr))
+            hh = self.activation(ops.add(xh, ops.multiply(r, rh)))
+        else:
+            kz, kr, kh = ops.split(self.recurrent_kernel, 3, axis=-1)
+            zg = ract(ops.add(xz, ops.matmul(hp, kz)))
+            r = ract(ops.add(xr, ops.matmul(hp, kr)))
+            hh = self.activation(ops.add(xh, ops.matmul(ops.multiply(r, hp), kh)))
+        return [ops.add(ops.multiply(zg, h), ops.multiply(ops.subtract(1.0, zg), hh))]
 
     def get_config(self) -> dict:
         return {**super().get_config(), "reset_after": self.reset_after}

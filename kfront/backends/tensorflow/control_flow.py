@@ -87,7 +87,9 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
                     zip(tree.flatten(new_carry)[0], init_flat)]
         ys = [tf.zeros_like(c) for c in carry] if y_none else tree.flatten(y)[0]
         return i + 1, new_flat, [a.write(step, convert_to_tensor(v)) for a, v in zip(arrays, ys)]
-    _, carry, arrays = tf.while_loop(lambda i, c, a: i < n, body, (0, init_flat, arrays))
+    # maximum_iterations: XLA needs the bound to differentiate the loop (its gradient's stacks)
+    _, carry, arrays = tf.while_loop(lambda i, c, a: i < n, body, (0, init_flat, arrays),
+                                     maximum_iterations=n)
     return carry_of(carry), tree.unflatten(y_spec, [a.stack() for a in arrays])
 
 
