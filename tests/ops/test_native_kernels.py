@@ -102,3 +102,26 @@ def test_resize_kernel_gradient():
             lambda *a: ops.image.resize(a[0], a[1], interpolation=a[2], antialias=a[3]),
             _generic_resize)]
         np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-14)
+
+
+def test_stacked_gemm_and_einsum_layouts():
+    from kfront.backends.numpy import blas
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(6, 3, 70, 50)).astype("float32"), rng.normal(size=(6, 3, 50, 40))
+    b = b.astype("float32")
+    out = np.empty((6, 70, 3, 40), "float32").transpose(0, 2, 1, 3)  # a strided target
+    assert blas.gemm(a, b, out=out) is out
+    np.testing.assert_array_equal(out, np.matmul(a, b))  # same BLAS calls, same bits
+    np.testing.assert_array_equal(blas.gemm(a, b), np.matmul(a, b))
+    # the transformer block's contractions: equal to numpy's, written in the output's layout
+    x, w, kv = (rng.normal(size=s).astype("float32") for s in ((2, 9, 16), (16, 4, 8),
+                                                              (2, 7, 4, 8)))
+    q = ops.einsum("btd,dnh->btnh", x, w)
+    scores = ops.einsum("btnh,bsnh->bnts", q, kv)
+    mixed = ops.einsum("bnts,bsnh->btnh", scores, kv)
+    for got, spec, args in ((q, "btd,dnh->btnh", (x, w)),
+                            (scores, "btnh,bsnh->bnts", (ops.convert_to_numpy(q), kv)),
+                            (mixed, "bnts,bsnh->btnh", (ops.convert_to_numpy(scores), kv))):
+        got = ops.convert_to_numpy(got)
+        np.testing.assert_allclose(got, np.einsum(spec, *args), rtol=1e-5, atol=1e-5)
+    assert ops.convert_to_numpy(mixed).flags.c_contiguous

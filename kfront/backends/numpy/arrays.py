@@ -14,8 +14,10 @@ __all__ = ["argsort", "einsum", "searchsorted", "sort", "view"]
 
 # ---------------------------------------------------------------------------------- einsum
 def _pair(xp, sa, a, sb, b, so):
-    """``einsum(sa,sb->so)`` of two operands as ONE (batched) GEMM: batch indices first, free
-    indices of ``a`` as rows, of ``b`` as columns, shared indices contracted."""
+    """``einsum(sa,sb->so)`` of two operands as ONE (batched) GEMM: batch indices first (kept
+    as separate axes, so that transposed views need no copy), free indices of ``a`` as rows,
+    of ``b`` as columns, shared indices contracted; a batched product is written straight into
+    the output's layout where that is a view of it."""
     only_a = [i for i, c in enumerate(sa) if c not in sb and c not in so]
     only_b = [i for i, c in enumerate(sb) if c not in sa and c not in so]
     if only_a:
@@ -30,11 +32,17 @@ def _pair(xp, sa, a, sb, b, so):
 
     def n(cs):
         return int(numpy.prod([size[c] for c in cs], dtype="int64"))
-    a2 = a.transpose([sa.index(c) for c in batch + fa + con]).reshape(n(batch), n(fa), n(con))
-    b2 = b.transpose([sb.index(c) for c in batch + con + fb]).reshape(n(batch), n(con), n(fb))
-    r = blas.gemm(a2[0], b2[0])[None] if not batch else xp.matmul(a2, b2)
+    lead = [size[c] for c in batch]
+    a2 = a.transpose([sa.index(c) for c in batch + fa + con]).reshape(lead + [n(fa), n(con)])
+    b2 = b.transpose([sb.index(c) for c in batch + con + fb]).reshape(lead + [n(con), n(fb)])
     got = batch + fa + fb
-    r = r.reshape([size[c] for c in got])
+    if batch and xp is numpy:
+        out = numpy.empty([size[c] for c in so], numpy.result_type(a, b))
+        target = out.transpose([so.index(c) for c in got]).reshape(lead + [n(fa), n(fb)])
+        if numpy.may_share_memory(target, out):
+            blas.gemm(a2, b2, out=target)
+            return out
+    r = blas.gemm(a2, b2).reshape([size[c] for c in got])
     return r.transpose([got.index(c) for c in so])
 
 

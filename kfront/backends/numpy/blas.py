@@ -87,17 +87,44 @@ def host_setting() -> dict:
             "process's NumPy code; kfront splits large products over its own threads"}
 
 
-def gemm(a, b):
-    """``a @ b``; for NumPy arrays, a 2-D ``b`` and an ``a`` of rank >= 2 (leading axes batched),
-    split over the worker threads when ``take_over`` pinned the BLAS."""
-    if (not _state.get("pinned") or type(a) is not numpy.ndarray
-            or type(b) is not numpy.ndarray or b.ndim != 2 or a.ndim < 2
-            or threads.num_threads() == 1):
-        return a @ b
+def gemm(a, b, out=None):
+    """``a @ b`` (into ``out`` if given); for NumPy arrays split over the worker threads when
+    ``take_over`` pinned the BLAS: a 2-D ``b`` times an ``a`` of rank >= 2 (leading axes
+    batched) by rows or columns of the output, and stacks of matrices with the same leading
+    axes by the first of them (each matrix is one BLAS call either way: the same bits)."""
+    if type(a) is not numpy.ndarray or type(b) is not numpy.ndarray:
+        return a @ b if out is None else _into(out, a @ b)
+    if (not _state.get("pinned") or a.ndim < 2 or b.ndim < 2 or threads.num_threads() == 1
+            or (b.ndim > 2 and (a.shape[:-2] != b.shape[:-2] or a.shape[0] == 1))
+            or (a.ndim > 2 and b.ndim == 2 and not a.flags.c_contiguous)):
+        return numpy.matmul(a, b, out=out)
+    if b.ndim > 2:
+        return _stacked(a, b, out)
     if a.ndim > 2:
-        if not a.flags.c_contiguous:
-            return a @ b
-        return gemm(a.reshape(-1, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[1])
+        flat = _matrix(a.reshape(-1, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[1])
+        return flat if out is None else _into(out, flat)
+    return _matrix(a, b) if out is None else _into(out, _matrix(a, b))
+
+
+def _into(out, y):
+    out[...] = y
+    return out
+
+
+def _stacked(a, b, out):
+    """Stacks of matrices (same leading axes), the first axis split over the threads."""
+    if out is None:
+        out = numpy.empty(a.shape[:-1] + b.shape[-1:], numpy.result_type(a, b))
+
+    def part(s, e):
+        numpy.matmul(a[s:e], b[s:e], out=out[s:e])
+    threads.parallel(part, len(out), a.size + b.size + out.size,
+                     pieces=min(len(out), threads.num_threads()))
+    return out
+
+
+def _matrix(a, b):
+    """``a @ b`` of two matrices, split by rows or columns where the measured plan says so."""
     m, k = a.shape
     n = b.shape[1]
     side = max(m, n)
