@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from kfront import ops
+from kfront.ops.image import RESIZE_INTERPOLATIONS
 from kfront.layers.convolutional import normalize_data_format
 from kfront.layers.layer import InputSpec, Layer
 
@@ -363,21 +364,37 @@ class UpSampling1D(_UpSampling):
 
 
 class UpSampling2D(_UpSampling):
-    """Nearest-neighbour upsampling of height and width by ``size``.
+    """Upsampling of height and width by ``size``: rows and columns repeated
+    (``interpolation="nearest"``), or the images resized with ``ops.image.resize`` by
+    ``"bilinear"``, ``"bicubic"``, ``"lanczos3"``, ``"lanczos5"`` or ``"area"``.
 
     Example:
         >>> import numpy as np
         >>> from kfront import layers
         >>> layers.UpSampling2D((2, 3))(np.ones((2, 4, 4, 1), "float32")).shape
         (2, 8, 12, 1)
+        >>> x = np.array([0.0, 4.0], "float32").reshape(1, 1, 2, 1)
+        >>> layers.UpSampling2D((1, 2), interpolation="bilinear")(x)[0, 0, :, 0].tolist()
+        [0.0, 1.0, 3.0, 4.0]
     """
 
-    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+    def __init__(self, size=(2, 2), data_format=None, interpolation: str = "nearest",
+                 **kwargs):
         super().__init__(2, size, data_format, **kwargs)
-        if interpolation != "nearest":
-            raise NotImplementedError(f'{self._who}: interpolation={interpolation!r} is not '
-                                      f'supported yet; only "nearest"')
-        self.interpolation = interpolation
+        if (not isinstance(interpolation, str)
+                or interpolation.lower() not in RESIZE_INTERPOLATIONS):
+            raise ValueError(f"{self._who}: interpolation must be one of "
+                             f"{RESIZE_INTERPOLATIONS}, got {interpolation!r}")
+        self.interpolation = interpolation.lower()
+
+    def call(self, inputs):
+        if self.interpolation == "nearest":
+            return super().call(inputs)
+        shape = ops.shape(inputs)
+        height, width = (shape[ax] * s for ax, s in zip(self._spatial_axes, self.size))
+        return ops.image.resize(inputs, (height, width),
+                                interpolation=self.interpolation,
+                                data_format=self.data_format)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "size": self.size, "interpolation": self.interpolation}
