@@ -192,8 +192,8 @@ def test_reshaping_errors():
         layers.Cropping2D(2, name="crop")(np.ones((1, 4, 4, 1), "float32"))
     with pytest.raises(ValueError, match="permutation"):
         layers.Permute((1, 3))
-    with pytest.raises(NotImplementedError, match="bilinear"):
-        layers.UpSampling2D(interpolation="bilinear")
+    with pytest.raises(ValueError, match="interpolation.*'trilinear'"):
+        layers.UpSampling2D(interpolation="trilinear")
     with pytest.raises(ValueError, match=r'"rv".*expected ndim=2'):
         layers.RepeatVector(2, name="rv")(np.ones((1, 2, 3), "float32"))
 
