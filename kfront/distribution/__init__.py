@@ -7,7 +7,16 @@ torch's gloo as NumPy-backed tensors), ``jax.distributed`` (gloo CPU collectives
 of every global batch, gradients are averaged across processes before the optimizer step, so
 the weights stay identical. Launch with ``torchrun`` (or set ``MASTER_ADDR``/``MASTER_PORT``/
 ``RANK``/``WORLD_SIZE``, or Keras's ``KERAS_DISTRIBUTION_*`` variables) and call
-``initialize()``. ``ModelParallel`` is not done.
+``initialize()``.
+
+On JAX in one process with several local devices (GPUs, or CPU devices forced with
+``XLA_FLAGS=--xla_force_host_platform_device_count=N``) the arrays themselves are laid out, as
+in Keras 3: each Variable gets a ``jax.sharding.NamedSharding`` when its layer creates it
+(``ModelParallel``: the ``LayoutMap`` entry its path matches, else replicated; ``DataParallel``:
+replicated), optimizer slots take their variable's layout, every batch ``fit``, ``evaluate``
+and ``predict`` run is split along the mesh's batch axis, and ``jax.jit`` partitions the
+compiled step (XLA inserts the collectives). ``ModelParallel`` exists on JAX only (Keras 3's
+other backends ignore its layouts; kfront raises).
 
 Example:
     >>> from kfront import distribution
@@ -199,6 +208,14 @@ class DeviceMesh:
         """The devices, a NumPy array of strings shaped like the mesh."""
         return self._devices
 
+    @property
+    def backend_mesh(self):
+        """The backend's mesh object: a ``jax.sharding.Mesh`` on JAX (made once); the other
+        backends have none (NotImplementedError)."""
+        if "_backend_mesh" not in self.__dict__:
+            self._backend_mesh = _layout_hooks("DeviceMesh.backend_mesh").to_backend_mesh(self)
+        return self._backend_mesh
+
     def __repr__(self) -> str:
         return f"<DeviceMesh shape={self.shape}, axis_names={self.axis_names}>"
 
@@ -237,14 +254,27 @@ class TensorLayout:
                                  f"axis_names {device_mesh.axis_names}")
         self._device_mesh = device_mesh
 
+    @property
+    def backend_layout(self):
+        """The backend's sharding: a ``jax.sharding.NamedSharding`` on JAX (made once); the
+        other backends have none (NotImplementedError)."""
+        if "_backend_layout" not in self.__dict__:
+            hooks = _layout_hooks("TensorLayout.backend_layout")
+            if self._device_mesh is None:
+                raise ValueError(f"TensorLayout.backend_layout: the layout {self._axes} has no "
+                                 "device_mesh; set one first")
+            self._backend_layout = hooks.to_backend_layout(self)
+        return self._backend_layout
+
     def __repr__(self) -> str:
         return f"<TensorLayout axes={self.axes}, device_mesh={self.device_mesh}>"
 
 
 class LayoutMap(MutableMapping):
     """A dict from variable-path regexes to ``TensorLayout`` (or axes tuples); a lookup by a
-    variable's path returns the layout of the one key that matches it (``re.search``), or
-    ``None``.
+    variable's path returns the layout of the key equal to it, else of the one key whose regex
+    matches the whole path (``re.fullmatch``, as Keras 3.15), else ``None``; two matching keys
+    are a ValueError naming both.
 
     Example:
         >>> from kfront.distribution import DeviceMesh, LayoutMap
@@ -261,7 +291,7 @@ class LayoutMap(MutableMapping):
     def __getitem__(self, key: str):
         if key in self._layouts:
             return self._layouts[key]
-        matches = [k for k in self._layouts if re.search(k, key)]
+        matches = [k for k in self._layouts if re.fullmatch(k, key)]
         if len(matches) > 1:
             raise ValueError(f"LayoutMap: path {key!r} matches several keys {matches}; "
                              "make the keys more specific")
@@ -326,8 +356,9 @@ class _Distribution:
 class DataParallel(_Distribution):
     """Data parallelism: the model replicated on every device, each global batch split along
     its first axis. Across processes (after ``initialize()``) ``fit`` gives each process its
-    shard of every batch and averages the gradients before the optimizer step; in one process
-    it changes nothing.
+    shard of every batch and averages the gradients before the optimizer step. In one process
+    on JAX the variables are replicated on the mesh's devices and each batch is split over
+    them (``jax.jit`` partitions the step); on the other backends one process changes nothing.
 
     Args:
         device_mesh: a 1-D ``DeviceMesh`` (its axis is the batch axis).
@@ -363,9 +394,21 @@ class DataParallel(_Distribution):
         return TensorLayout([self.batch_dim_name] + [None] * (len(data_shape) - 1),
                             self.device_mesh)
 
+    @property
+    def num_model_replicas(self) -> int:
+        """How many copies of the model train at once: the mesh's device count."""
+        return int(self.device_mesh.devices.size)
+
     def get_variable_layout(self, variable) -> TensorLayout:
-        """Variables are replicated."""
+        """The variable's own layout where it has one (``variable._layout``), else replicated."""
+        layout = getattr(variable, "_layout", None)
+        if layout is not None:
+            return layout
         return TensorLayout([None] * len(variable.shape), self.device_mesh)
+
+    def get_tensor_layout(self, path: str) -> None:
+        """Intermediate tensors keep their layout under data parallelism (``None``)."""
+        return None
 
     def __repr__(self) -> str:
         return f"<DataParallel device_mesh={self.device_mesh}>"
@@ -475,17 +518,206 @@ def averaging_apply(model):
 
 
 class ModelParallel(_Distribution):
-    """Keras 3's model parallelism (variables sharded by a ``LayoutMap``): not done in kfront."""
+    """Model parallelism as Keras 3 (JAX backend only): each variable laid out on the
+    ``LayoutMap``'s mesh by the entry its path matches (unmatched ones replicated; optimizer
+    slots as their variable), each batch split along ``batch_dim_name``; ``jax.jit`` partitions
+    the train step. Variables get their layout when their layer creates them, so build the
+    model inside ``scope()`` or after ``set_distribution``. On one process with several local
+    devices; across processes (after ``initialize()``) it is not done.
+
+    Args:
+        layout_map: a ``LayoutMap`` (its ``device_mesh`` is the distribution's mesh).
+        batch_dim_name: the mesh axis that splits the batch (default: the mesh's first axis).
+        auto_shard_dataset: kept for Keras compatibility (kfront splits each batch).
+        device_mesh: Keras 3's deprecated keyword, accepted and ignored (the layout map's mesh
+            is used), as in Keras 3.15.
+
+    Example:
+        >>> import kfront
+        >>> from kfront import distribution
+        >>> mesh = distribution.DeviceMesh((1, 1), ["batch", "model"], devices=["cpu:0"])
+        >>> layout_map = distribution.LayoutMap(mesh)
+        >>> layout_map[".*dense.*kernel"] = (None, "model")
+        >>> kfront.config.backend()  # ModelParallel runs on JAX: KFRONT_BACKEND=jax
+        'numpy'
+        >>> distribution.ModelParallel(layout_map=layout_map)
+        Traceback (most recent call last):
+        ...
+        NotImplementedError: ModelParallel: ...the active backend is 'numpy'...
+    """
 
     def __init__(self, *, layout_map: LayoutMap | None = None, batch_dim_name: str | None = None,
                  auto_shard_dataset: bool = True, **kwargs: Any) -> None:
-        raise NotImplementedError("ModelParallel is not implemented in kfront; use "
-                                  "DataParallel, or Keras 3 on JAX for model parallelism")
+        kwargs.pop("device_mesh", None)  # Keras 3.15 drops it too
+        if kwargs:
+            raise TypeError(f"ModelParallel: unexpected keyword argument(s) {sorted(kwargs)}; "
+                            "it takes layout_map, batch_dim_name and auto_shard_dataset")
+        from kfront import config
+        if not hasattr(_hooks(), "to_backend_layout"):
+            raise NotImplementedError(
+                "ModelParallel: sharding variables across devices runs on the JAX backend only "
+                "(as in Keras 3, whose TensorFlow and torch backends ignore the layouts); the "
+                f"active backend is {config.backend()!r}. Use KFRONT_BACKEND=jax, or "
+                "DataParallel")
+        if _process_count() > 1:
+            raise NotImplementedError(
+                f"ModelParallel: across processes (a job of {_process_count()} processes) it "
+                "is not done in kfront; use one process with several local devices, or "
+                "DataParallel")
+        if layout_map is None:
+            raise ValueError("ModelParallel: `layout_map` is required (a LayoutMap)")
+        if not isinstance(layout_map, LayoutMap):
+            raise ValueError("ModelParallel: `layout_map` must be a LayoutMap, got "
+                             f"{type(layout_map).__name__}")
+        mesh = layout_map.device_mesh
+        batch_dim_name = batch_dim_name or mesh.axis_names[0]
+        if batch_dim_name not in mesh.axis_names:
+            raise ValueError(f"ModelParallel: `batch_dim_name` {batch_dim_name!r} is not one of "
+                             f"the mesh's axis_names {mesh.axis_names}")
+        super().__init__(mesh, batch_dim_name, auto_shard_dataset)
+        self._layout_map = layout_map
+
+    @property
+    def num_model_replicas(self) -> int:
+        """How many copies of the model train at once: the size of the batch axis."""
+        return int(self.device_mesh.shape[self.device_mesh.axis_names.index(
+            self.batch_dim_name)])
+
+    def get_data_layout(self, data_shape: Sequence[int]) -> TensorLayout:
+        """The layout of a batch: split along the first axis over the batch mesh axis."""
+        return TensorLayout([self.batch_dim_name] + [None] * (len(data_shape) - 1),
+                            self.device_mesh)
+
+    def get_variable_layout(self, variable) -> TensorLayout:
+        """The variable's own layout (``variable._layout``), else the ``LayoutMap``'s for its
+        path, else replicated."""
+        layout = getattr(variable, "_layout", None)
+        if layout is None:
+            layout = self._layout_map[variable.path]
+        if layout is None:
+            layout = TensorLayout([None] * len(variable.shape), self.device_mesh)
+        return layout
+
+    def get_tensor_layout(self, path: str) -> TensorLayout | None:
+        """The ``LayoutMap``'s layout for an intermediate tensor's ``path`` (or ``None``)."""
+        return self._layout_map[path]
+
+    def __repr__(self) -> str:
+        return f"<ModelParallel device_mesh={self.device_mesh}>"
+
+
+# ------------------------------------------- laying arrays out on a mesh (JAX, one process)
+def _layout_hooks(what: str):
+    """The active backend's hooks if it lays arrays out on a mesh (JAX), else a
+    NotImplementedError naming ``what`` and the backend."""
+    hooks = _hooks()
+    if not hasattr(hooks, "to_backend_layout"):
+        from kfront import config
+        raise NotImplementedError(f"{what}: only the JAX backend lays arrays out on a device "
+                                  f"mesh; the active backend is {config.backend()!r}")
+    return hooks
+
+
+def _laying_out() -> _Distribution | None:
+    """The active distribution where its arrays are laid out on its mesh (JAX in one
+    process), else ``None``."""
+    value = _STATE["distribution"]
+    if value is None or _process_count() > 1 or not hasattr(_hooks(), "to_backend_layout"):
+        return None
+    return value
+
+
+def _place(value, layout: TensorLayout, what: str, owner: _Distribution | None = None):
+    """``value`` (an array, or a traced one) laid out by ``layout``, after checking that its
+    rank matches and its sharded axes divide across their mesh axes."""
+    shape = tuple(np.shape(value))
+    if len(layout.axes) != len(shape):
+        raise ValueError(f"{what}: the layout {layout.axes} has {len(layout.axes)} axes but the "
+                         f"value has shape {shape}")
+    mesh = layout.device_mesh
+    for i, axis in enumerate(layout.axes):
+        if axis is None:
+            continue
+        count = mesh.shape[mesh.axis_names.index(axis)]
+        if shape[i] % count:
+            if owner is not None and i == 0 and axis == owner.batch_dim_name:
+                raise ValueError(f"{type(owner).__name__}: the batch size {shape[0]} does not "
+                                 f"divide across the {count} devices of the mesh's {axis!r} "
+                                 f"axis; use a batch size that is a multiple of {count}")
+            raise ValueError(f"{what}: axis {i} of shape {shape} (size {shape[i]}) does not "
+                             f"divide across the {count} devices of mesh axis {axis!r}")
+    return _hooks().distribute_tensor(value, layout.backend_layout)
+
+
+def distribute_variable(variable) -> None:
+    """Layer hook (``add_weight``): under a distribution that lays arrays out (JAX), place a
+    new variable by ``get_variable_layout`` (its path decides under ``ModelParallel``) and
+    remember the layout in ``variable._layout``; nothing otherwise."""
+    value = _laying_out()
+    if value is None:
+        return
+    layout = value.get_variable_layout(variable)
+    variable._value = _place(variable._value, layout, f"variable {variable.path!r}")
+    variable._layout = layout
+
+
+def distribute_state(variables: Sequence, optimizers: Sequence = ()) -> None:
+    """Trainer hook, before a step is compiled: under a distribution that lays arrays out,
+    every variable of ``variables`` placed by its layout (variables made before the
+    distribution was set, optimizer slots: the layout of the variable they belong to, as
+    Keras's ``add_variable_from_reference``)."""
+    value = _laying_out()
+    if value is None:
+        return
+    owners = {}
+    for opt in optimizers:
+        for v, slots in zip(getattr(opt, "_trainable_variables", ()),
+                            getattr(opt, "_slots", ())):
+            for slot in slots or ():
+                if slot is not None and tuple(slot.shape) == tuple(v.shape):
+                    owners[id(slot)] = v
+    for variable in variables:
+        layout = getattr(variable, "_layout", None)
+        if layout is None and id(variable) in owners:
+            layout = getattr(owners[id(variable)], "_layout", None)
+        if layout is None:
+            layout = value.get_variable_layout(variable)
+        variable._value = _place(variable._value, layout, f"variable {variable.path!r}")
+        variable._layout = layout
+
+
+def keep_layouts(variables: Sequence) -> None:
+    """Layer hook (``set_weights``): the variables that carry a layout (``_layout``), put
+    back on it after an assignment from the host (as Keras's ``assign`` keeps the layout;
+    a compiled step also puts them back)."""
+    for variable in variables:
+        layout = getattr(variable, "_layout", None)
+        if layout is not None:
+            variable._value = _hooks().distribute_tensor(variable._value, layout.backend_layout)
+
+
+def distribute_data(data):
+    """Trainer hook: a batch (any nest of arrays) laid out by the distribution's data layout
+    (split along the first axis over the batch mesh axis) where the
+    distribution lays arrays out (JAX), unchanged otherwise. A batch that does not divide
+    across the batch axis is a ValueError naming both numbers."""
+    value = _laying_out()
+    if value is None:
+        return data
+    from kfront import tree
+
+    def place(a):  # scalars (a step's hyperparameters) stay as they are: jit replicates them
+        if a is None or not np.ndim(a):
+            return a
+        return _place(a, value.get_data_layout(np.shape(a)), "a batch", value)
+    return tree.map_structure(place, data)
 
 
 def distribute_tensor(tensor, layout: TensorLayout):
-    """``tensor`` laid out by ``layout``. On kfront's engines (one device per process) every
-    tensor already lives whole on its process's device, so this returns it unchanged.
+    """``tensor`` laid out by ``layout``: on JAX in one process, placed with the layout's
+    ``NamedSharding`` (``jax.device_put``; inside a traced function a sharding constraint);
+    elsewhere (one device per process) every tensor already lives whole on its process's
+    device, so this returns it unchanged.
 
     Example:
         >>> import numpy as np
@@ -497,7 +729,11 @@ def distribute_tensor(tensor, layout: TensorLayout):
     if not isinstance(layout, TensorLayout):
         raise ValueError("distribute_tensor: `layout` must be a TensorLayout, got "
                          f"{type(layout).__name__}")
-    return tensor
+    if _process_count() > 1 or not hasattr(_hooks(), "to_backend_layout"):
+        return tensor
+    if layout.device_mesh is None:
+        raise ValueError(f"distribute_tensor: the layout {layout.axes} has no device_mesh")
+    return _place(tensor, layout, "distribute_tensor")
 
 
 def distribution() -> _Distribution | None:
@@ -512,13 +748,14 @@ def distribution() -> _Distribution | None:
 
 
 def set_distribution(value: _Distribution | None) -> None:
-    """Make ``value`` (a ``DataParallel``, or ``None``) the active distribution.
+    """Make ``value`` (a ``DataParallel``, a ``ModelParallel``, or ``None``) the active
+    distribution.
 
     Example:
         >>> from kfront import distribution
         >>> distribution.set_distribution(None)
     """
     if value is not None and not isinstance(value, _Distribution):
-        raise ValueError("set_distribution: expected a DataParallel or None, got "
-                         f"{type(value).__name__}")
+        raise ValueError("set_distribution: expected a DataParallel, a ModelParallel or "
+                         f"None, got {type(value).__name__}")
     _STATE["distribution"] = value

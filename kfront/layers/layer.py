@@ -9,6 +9,7 @@ import re
 import numpy as np
 
 from kfront import backends as _backends
+from kfront import distribution as _distribution
 from kfront import ops
 from kfront.backends import B
 from kfront.backends.common import keras_mask, tree
@@ -167,6 +168,7 @@ class Layer(_BackendLayer):
                          constraint=constraints.get(constraint),
                          autocast=kwargs.pop("autocast", True))
         var.path = f"{self.name}/{name}"
+        _distribution.distribute_variable(var)  # its layout on a device mesh (JAX), if any
         var.regularizer = regularizers.get(regularizer)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
         return var
@@ -269,6 +271,7 @@ class Layer(_BackendLayer):
                 raise ValueError(f'Layer "{self.name}": weight {var.path} has shape {var.shape}, '
                                  f"the value given has shape {value.shape}")
             var.assign(value)
+        _distribution.keep_layouts(own)  # back on their device mesh (JAX), if laid out
 
     def count_params(self) -> int:
         if not self.built:

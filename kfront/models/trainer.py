@@ -390,11 +390,13 @@ class Trainer:
         model runs eagerly once, so that its weights exist before compiling). ``state``: the
         Variables ``fn`` reads or assigns (default: the model's)."""
         fns = self.__dict__.setdefault("_compiled_fns", {})
+        args = distribution_lib.distribute_data(args)  # split over a mesh's batch axis (JAX)
         if name not in fns:
             if not self.built or not self.variables:
                 return fn(*args)
-            fns[name] = B.compile_stateful(fn, self.variables if state is None else state,
-                                           self._use_jit())
+            state = self.variables if state is None else state
+            distribution_lib.distribute_state(state, [getattr(self, "optimizer", None)])
+            fns[name] = B.compile_stateful(fn, state, self._use_jit())
         with distribution_lib.collective_errors():  # a dead peer inside a compiled step
             return fns[name](*args)
 

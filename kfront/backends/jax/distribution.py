@@ -1,9 +1,12 @@
-"""Distribution hooks of the JAX backend: ``jax.distributed`` (CPU collectives through gloo).
+"""Distribution hooks of the JAX backend: ``jax.distributed`` (CPU collectives through gloo)
+and, in one process, meshes and shardings (``jax.sharding.Mesh`` / ``NamedSharding``).
 
 After ``initialize`` every process holds one CPU device of a global device list; the
 gradients are averaged by one jitted mean over a global array that stacks each process's flat
 gradients (one row per process), outside the compiled train step (a cross-process collective
-cannot run inside a single-device ``jax.jit``)."""
+cannot run inside a single-device ``jax.jit``). In one process ``kfront.distribution`` lays
+variables and batches out on a mesh of the local devices with the functions below, and
+``jax.jit`` partitions the compiled step."""
 from __future__ import annotations
 
 import functools
@@ -81,3 +84,43 @@ def all_reduce_mean(grads: list) -> list:
             out[i] = reduced[start:start + size].reshape(grads[i].shape)
             start += size
     return out
+
+
+# --------------------------------------------------------- meshes and shardings (one process)
+def _device(name: str):
+    """The JAX device that ``list_devices`` calls ``name`` (``"cpu:1"``, ``"gpu:0"``...)."""
+    kind, _, index = str(name).partition(":")
+    devices = {f"{d.platform}:{i}": d for i, d in enumerate(_devices_of(kind))}
+    key = f"{kind}:{index or 0}"
+    if key not in devices:
+        raise ValueError(f"DeviceMesh: device {name!r} is not one of JAX's devices "
+                         f"{sorted(devices)}")
+    return devices[key]
+
+
+def _devices_of(kind: str) -> list:
+    try:
+        return jax.devices(kind)
+    except RuntimeError:  # no such platform
+        return []
+
+
+def to_backend_mesh(device_mesh) -> Mesh:
+    """A kfront ``DeviceMesh`` as a ``jax.sharding.Mesh`` over the same devices and axes."""
+    devices = np.array([_device(d) for d in device_mesh.devices.ravel()], dtype=object)
+    return Mesh(devices.reshape(device_mesh.shape), tuple(device_mesh.axis_names))
+
+
+def to_backend_layout(layout) -> NamedSharding:
+    """A kfront ``TensorLayout`` (with its mesh) as a ``NamedSharding``."""
+    return NamedSharding(layout.device_mesh.backend_mesh, PartitionSpec(*layout.axes))
+
+
+def distribute_tensor(value, sharding: NamedSharding):
+    """``value`` placed with ``sharding`` (``jax.device_put``; unchanged where it already is;
+    a traced value gets a sharding constraint)."""
+    if isinstance(value, jax.core.Tracer):
+        return jax.lax.with_sharding_constraint(value, sharding)
+    if isinstance(value, jax.Array) and value.sharding.is_equivalent_to(sharding, value.ndim):
+        return value
+    return jax.device_put(value, sharding)

@@ -47,7 +47,14 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Call
 
     # every value goes out again (updated or not), so the old buffers are donated: XLA writes
     # the new weights and slots in place instead of allocating them (as Keras's train step)
-    donating, plain = jax.jit(pure, donate_argnums=0), jax.jit(pure)
+    # variables laid out on a device mesh (kfront.distribution sets ``_layout``) go in and come
+    # out with their shardings (Keras's state shardings); a value assigned meanwhile from the
+    # host is put back on its layout
+    laid = [getattr(getattr(v, "_layout", None), "backend_layout", None) for v in variables]
+    shardings = {"in_shardings": (laid, None, None), "out_shardings": (None, laid, None)} \
+        if any(s is not None for s in laid) else {}
+    donating = jax.jit(pure, donate_argnums=0, **shardings)
+    plain = jax.jit(pure, **shardings)
     seeds = _random.SeedStream()
     keys = {"parent": None, "key": None}
 
