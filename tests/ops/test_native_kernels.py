@@ -125,3 +125,23 @@ def test_stacked_gemm_and_einsum_layouts():
         got = ops.convert_to_numpy(got)
         np.testing.assert_allclose(got, np.einsum(spec, *args), rtol=1e-5, atol=1e-5)
     assert ops.convert_to_numpy(mixed).flags.c_contiguous
+
+
+def test_add_rows_gives_the_bits_of_add_at():
+    from kfront.backends.numpy.scatter import add_rows
+    rng = np.random.default_rng(6)
+    for index, shape in ((rng.integers(-50, 50, 400), (400, 7)),  # negative indices too
+                         (rng.integers(0, 3, 300), (300, 2, 3)),  # ~100 rounds: add.at itself
+                         (np.array([4, 1, 4]), (3, 5))):  # short: add.at itself
+        rows = rng.normal(size=shape).astype("float32")
+        want = np.zeros((50 if index.min() < 0 else 5,) + shape[1:], "float32")
+        np.add.at(want, index, rows)
+        np.testing.assert_array_equal(add_rows(np, len(want), index, rows), want)
+    # the embedding gradient (take along axis 0) goes through it
+    table, ids = rng.normal(size=(30, 4)), rng.integers(0, 30, (8, 16))
+    w = rng.normal(size=(8, 16, 4))
+    _, (grad,) = ops.value_and_grad(lambda t: ops.sum(ops.multiply(ops.take(t, ids, axis=0), w)),
+                                    argnums=(0,))(table)
+    want = np.zeros_like(table)
+    np.add.at(want, ids.reshape(-1), w.reshape(-1, 4))
+    np.testing.assert_array_equal(ops.convert_to_numpy(grad), want)

@@ -9,6 +9,7 @@ import math
 import numpy
 
 from kfront.backends.numpy.engine import elementwise, get_xp, primitive, raw
+from kfront.backends.numpy.scatter import add_rows
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -127,8 +128,7 @@ def segment_sum(data, segment_ids, num_segments):
     """Sums of the rows of ``data`` by segment (ids outside [0, num_segments) are dropped)."""
     xp = get_xp(data)
     keep, ids = _segment_index(xp, segment_ids, num_segments)
-    out = xp.zeros((num_segments,) + data.shape[1:], data.dtype)
-    xp.add.at(out, ids[keep], data[keep])
+    out = add_rows(xp, num_segments, ids[keep], data[keep])
 
     def vjp(g, needs):
         gd = xp.zeros_like(data)
