@@ -89,21 +89,37 @@ def host_setting() -> dict:
 
 def gemm(a, b, out=None):
     """``a @ b`` (into ``out`` if given); for NumPy arrays split over the worker threads when
-    ``take_over`` pinned the BLAS: a 2-D ``b`` times an ``a`` of rank >= 2 (leading axes
-    batched) by rows or columns of the output, and stacks of matrices with the same leading
-    axes by the first of them (each matrix is one BLAS call either way: the same bits)."""
+    ``take_over`` pinned the BLAS: one matrix (leading axes of size 1 dropped) times an ``a`` of
+    rank >= 2 (leading axes batched) by rows or columns of the output, and stacks of matrices
+    with the same leading axes by the first of them (each matrix is one BLAS call either way:
+    the same bits)."""
     if type(a) is not numpy.ndarray or type(b) is not numpy.ndarray:
         return a @ b if out is None else _into(out, a @ b)
-    if (not _state.get("pinned") or a.ndim < 2 or b.ndim < 2 or threads.num_threads() == 1
-            or (b.ndim > 2 and (a.shape[:-2] != b.shape[:-2] or a.shape[0] == 1))
-            or (a.ndim > 2 and b.ndim == 2 and not a.flags.c_contiguous)):
+    if (not _state.get("pinned") or a.ndim < 2 or b.ndim < 2 or threads.num_threads() == 1):
         return numpy.matmul(a, b, out=out)
+    if b.ndim > 2 and _single(b):  # one matrix with leading axes of size 1
+        lead = numpy.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        y = gemm(a.reshape(a.shape[-2:]) if _single(a) else a, b.reshape(b.shape[-2:]))
+        y = y.reshape(lead + y.shape[-2:])
+        return y if out is None else _into(out, y)
     if b.ndim > 2:
+        if a.shape[:-2] != b.shape[:-2] or a.shape[0] == 1:
+            return numpy.matmul(a, b, out=out)
         return _stacked(a, b, out)
     if a.ndim > 2:
-        flat = _matrix(a.reshape(-1, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[1])
-        return flat if out is None else _into(out, flat)
+        lead = a.shape[:-2]
+        if _single(a):
+            a = a.reshape(a.shape[-2:])  # (a view however a is laid out)
+        elif not a.flags.c_contiguous:
+            return numpy.matmul(a, b, out=out)
+        y = _matrix(a.reshape(-1, a.shape[-1]), b).reshape(*lead, a.shape[-2], b.shape[1])
+        return y if out is None else _into(out, y)
     return _matrix(a, b) if out is None else _into(out, _matrix(a, b))
+
+
+def _single(x) -> bool:
+    """Whether ``x``'s axes before its last two all have size 1."""
+    return all(s == 1 for s in x.shape[:-2])
 
 
 def _into(out, y):

@@ -156,7 +156,10 @@ def matmul(a, b):
             ga = blas.gemm(g2, xp.swapaxes(b2, -1, -2))
             ga = ga[..., 0, :] if a.ndim == 1 else ga
         if needs[1]:
-            gb = blas.gemm(xp.swapaxes(a2, -1, -2), g2)
+            if b2.ndim == 2 and a2.ndim > 2:  # one GEMM over all rows, not a sum of products
+                gb = blas.gemm(a2.reshape(-1, a2.shape[-1]).T, g2.reshape(-1, g2.shape[-1]))
+            else:
+                gb = blas.gemm(xp.swapaxes(a2, -1, -2), g2)
             gb = gb[..., :, 0] if b.ndim == 1 else gb
         return ga, gb
     return out, vjp
