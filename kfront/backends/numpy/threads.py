@@ -49,11 +49,22 @@ _choice: dict = {}  # (kernel, n, work, pieces) -> threads it settled on, or [on
 def num_threads() -> int:
     """Threads the kernels split their work across."""
     if "n" not in _pool:
-        env = os.environ.get("KFRONT_NUM_THREADS")
+        env = _env_threads()
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
             os.cpu_count() or 1)
-        _pool["n"] = (max(1, int(env)) if env else min(cpus, 8)) if host.enabled() else 1
+        _pool["n"] = (env or min(cpus, 8)) if host.enabled() else 1
     return _pool["n"]
+
+
+def _env_threads() -> int | None:
+    """``KFRONT_NUM_THREADS`` as a number of threads (None when unset or empty)."""
+    env = os.environ.get("KFRONT_NUM_THREADS", "").strip()
+    if not env:
+        return None
+    if not (env.isascii() and env.isdigit()) or int(env) < 1:
+        raise ValueError(f"KFRONT_NUM_THREADS must be a positive integer (the native engine's "
+                         f"worker threads; 1 turns them off), got {env!r}")
+    return int(env)
 
 
 def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy,
