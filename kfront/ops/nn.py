@@ -627,16 +627,10 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon: float | None
         v = B.cast(B.convert_to_tensor(v), dtype)
         return v if axes == (rank - 1,) else B.reshape(v, tuple(shape))
     gamma, beta = along(gamma), along(beta)
-    mean, variance = B.mean(x, axis=axes, keepdims=True), B.var(x, axis=axes, keepdims=True)
-    inv = B.rsqrt(B.add(variance, _const(eps, x)))
-    if rms_scaling:
-        return B.multiply(B.multiply(x, inv), gamma) if gamma is not None else B.multiply(x, inv)
-    if gamma is not None:
-        inv = B.multiply(inv, gamma)
-    shift = B.negative(B.multiply(mean, inv))
-    if beta is not None:
-        shift = B.add(shift, beta)
-    return B.add(B.multiply(x, inv), shift)
+    if not rms_scaling:  # one kernel per backend (torch's fused layer_norm, as Keras there)
+        return B.layer_normalization(x, gamma, beta, axes, float(eps))
+    inv = B.rsqrt(B.add(B.var(x, axis=axes, keepdims=True), _const(eps, x)))
+    return B.multiply(B.multiply(x, inv), gamma) if gamma is not None else B.multiply(x, inv)
 
 
 def rms_normalization(x, scale=None, axis=-1, epsilon: float | None = None):

@@ -84,6 +84,11 @@ CASES.update({
     "layer_normalization_axes": (
         lambda o, x, g: o.layer_normalization(x, gamma=g, axis=[1, 2], epsilon=0.01),
         [_u(-1, 1, 2, 3, 4), _u(0.5, 2, 3, 4)], True),
+    "layer_normalization_leading": (  # not the trailing axes: torch's composed path
+        lambda o, x, b: o.layer_normalization(x, beta=b, axis=0), [X, _u(-1, 1, 3)], True),
+    "layer_normalization_plain": (
+        lambda o, x: o.layer_normalization(x, axis=[0, 2], epsilon=0.1), [_u(-1, 1, 2, 3, 4)],
+        True),
     "rms_normalization": (lambda o, x, g: o.rms_normalization(x, g), [X, _u(0.5, 2, 4)], True),
     "rms_normalization_axis0": (lambda o, x: o.rms_normalization(x, axis=0, epsilon=0.1), [X],
                                 True),

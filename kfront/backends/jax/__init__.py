@@ -17,7 +17,7 @@ from kfront.backends.jax.gradients import (GradientTape, no_grad, stop_gradient,
                                            value_and_grad, variables_value_and_grad)
 from kfront.backends.jax.nn import (binary_crossentropy, categorical_crossentropy,  # noqa: E402
                                     dot_product_attention, dropout, elu, exponential, gelu,
-                                    hard_sigmoid, leaky_relu,
+                                    hard_sigmoid, layer_normalization, leaky_relu,
                                     log_sigmoid, log_softmax, relu, relu6, selu, sigmoid,
                                     sigmoid_cross_entropy, silu, softmax, softmax_cross_entropy,
                                     softplus, softsign, sparse_categorical_crossentropy,
@@ -62,7 +62,8 @@ __all__ = sorted([
     "cumsum", "device_module", "divide", "dot", "dot_product_attention", "dropout", "dtype", "elu",
     "equal", "exp", "expand_dims", "expm1", "exponential", "eye", "flip", "floor", "floor_divide",
     "full", "gelu", "getitem", "greater", "greater_equal", "hard_sigmoid", "is_tensor", "isfinite",
-    "isnan", "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid", "log_softmax",
+    "isnan", "layer_normalization", "leaky_relu", "less", "less_equal", "log", "log1p",
+    "log_sigmoid", "log_softmax",
     "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "mod", "moveaxis", "multiply", "negative", "no_grad",
     "not_equal", "one_hot", "ones", "ones_like", "optimizer_kernels", "output_spec", "pad",

@@ -216,3 +216,19 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=1.0):
     if mask is not None:
         logits = jnp.where(array(mask, "dot_product_attention"), logits, MASKED_LOGIT)
     return jnp.einsum("BNTS,BSNH->BTNH", jax.nn.softmax(logits, axis=-1), value)
+
+
+def layer_normalization(x, gamma=None, beta=None, axes=(-1,), epsilon=1e-3):
+    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` with the statistics over ``axes``
+    (non-negative, sorted); ``gamma`` / ``beta`` (or None) broadcast against ``x``. Keras's
+    operation order (``x * inv + (beta - mean * inv)``), which XLA fuses."""
+    x = array(x, "layer_normalization")
+    axes = tuple(axes)
+    mean = jnp.mean(x, axes, keepdims=True)
+    inv = jax.lax.rsqrt(jnp.var(x, axes, keepdims=True) + jnp.asarray(epsilon, x.dtype))
+    if gamma is not None:
+        inv = inv * array(gamma, "layer_normalization")
+    shift = -mean * inv
+    if beta is not None:
+        shift = shift + array(beta, "layer_normalization")
+    return x * inv + shift

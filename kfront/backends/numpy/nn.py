@@ -323,3 +323,43 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=1.0):
     extra = () if bias is None else (bias,)
     keep = None if mask is None else raw(mask)
     return _attention(query, key, value, *extra, keep=keep, scale=float(scale))
+
+
+@primitive
+def _layer_norm(x, *affine, scaled=True, centered=True, axes=(-1,), epsilon=1e-3):
+    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` over ``axes``; the backward is the
+    closed form (one pass over ``x``-sized arrays per term instead of a recorded composition)."""
+    xp = get_xp(x)
+    gamma = affine[0] if scaled else None
+    beta = affine[-1] if centered else None
+    mean = x.mean(axis=axes, keepdims=True)
+    xhat = x - mean
+    inv = 1 / xp.sqrt((xhat * xhat).mean(axis=axes, keepdims=True) + epsilon)
+    xhat *= inv
+    out = xhat * gamma if gamma is not None else xhat.copy()
+    if beta is not None:
+        out += beta
+
+    def vjp(g, needs):
+        gx = g * gamma if gamma is not None else g
+        dx = None
+        if needs[0]:
+            dx = gx - gx.mean(axis=axes, keepdims=True)
+            dx -= xhat * (gx * xhat).mean(axis=axes, keepdims=True)
+            dx *= inv
+        grads = [dx]
+        if gamma is not None:
+            grads.append(_sum_to(g * xhat, gamma.shape) if needs[1] else None)
+        if beta is not None:
+            grads.append(_sum_to(g, beta.shape) if needs[-1] else None)
+        return tuple(grads)
+    return out, vjp
+
+
+def layer_normalization(x, gamma=None, beta=None, axes=(-1,), epsilon=1e-3):
+    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` with the statistics over ``axes``
+    (non-negative, sorted); ``gamma`` / ``beta`` (or None) broadcast against ``x``
+    (``kfront.ops.layer_normalization`` checks the arguments and shapes them)."""
+    affine = tuple(v for v in (gamma, beta) if v is not None)
+    return _layer_norm(x, *affine, scaled=gamma is not None, centered=beta is not None,
+                       axes=tuple(axes), epsilon=float(epsilon))

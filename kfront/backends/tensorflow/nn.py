@@ -210,3 +210,20 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=1.0):
         logits = tf.where(op_input(mask, "dot_product_attention"), logits,
                           tf.constant(MASKED_LOGIT, logits.dtype))
     return tf.einsum("BNTS,BSNH->BTNH", tf.nn.softmax(logits, axis=-1), value)
+
+
+def layer_normalization(x, gamma=None, beta=None, axes=(-1,), epsilon=1e-3):
+    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` with the statistics over ``axes``
+    (non-negative, sorted); ``gamma`` / ``beta`` (or None) broadcast against ``x``. Keras's
+    operation order (``x * inv + (beta - mean * inv)``)."""
+    x = tf.convert_to_tensor(op_input(x, "layer_normalization"))
+    axes = list(axes)
+    mean = tf.reduce_mean(x, axes, keepdims=True)
+    variance = tf.reduce_mean(tf.math.squared_difference(x, mean), axes, keepdims=True)
+    inv = tf.math.rsqrt(variance + tf.constant(epsilon, x.dtype))
+    if gamma is not None:
+        inv = inv * tf.convert_to_tensor(op_input(gamma, "layer_normalization"))
+    shift = -mean * inv
+    if beta is not None:
+        shift = shift + tf.convert_to_tensor(op_input(beta, "layer_normalization"))
+    return x * inv + shift

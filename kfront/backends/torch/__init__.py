@@ -9,8 +9,9 @@ from kfront.backends.torch.gradients import (GradientTape, no_grad, stop_gradien
                                              variables_value_and_grad)
 from kfront.backends.torch.nn import (binary_crossentropy, categorical_crossentropy,
                                       dot_product_attention, dropout, elu,
-                                      exponential, gelu, hard_sigmoid, leaky_relu, log_sigmoid,
-                                      log_softmax, relu, relu6, selu, sigmoid,
+                                      exponential, gelu, hard_sigmoid, layer_normalization,
+                                      leaky_relu, log_sigmoid, log_softmax, relu, relu6, selu,
+                                      sigmoid,
                                       sigmoid_cross_entropy, silu, softmax, softmax_cross_entropy,
                                       softplus, softsign, sparse_categorical_crossentropy,
                                       sparse_softmax_cross_entropy, swish)
@@ -47,7 +48,8 @@ __all__ = [
     "dot_product_attention", "dropout", "dtype", "elu", "equal", "exp", "expand_dims",
     "expm1", "exponential", "eye", "flip", "floor", "floor_divide", "full", "gelu", "getitem",
     "greater", "greater_equal", "gru", "hard_sigmoid", "is_tensor", "isfinite", "isnan",
-    "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid", "log_softmax",
+    "layer_normalization", "leaky_relu", "less", "less_equal", "log", "log1p", "log_sigmoid",
+    "log_softmax",
     "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "lstm", "matmul",
     "max", "max_pool", "maximum", "mean", "min", "minimum", "mod", "moveaxis", "multiply",
     "negative", "no_grad", "not_equal", "one_hot", "ones", "ones_like", "optimizer_kernels",

@@ -173,3 +173,22 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=1.0):
     logits = torch.where(to_tensor(mask, "dot_product_attention"), logits,
                          torch.tensor(MASKED_LOGIT, dtype=logits.dtype))
     return torch.matmul(torch.softmax(logits, -1), v).transpose(1, 2)
+
+
+def layer_normalization(x, gamma=None, beta=None, axes=(-1,), epsilon=1e-3):
+    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` with the statistics over ``axes``
+    (non-negative, sorted); ``gamma`` / ``beta`` (or None) broadcast against ``x``. Over
+    trailing axes, torch's fused ``layer_norm`` kernel (forward and backward one pass each,
+    as Keras on torch); over others, the same formula in torch ops."""
+    x = _floating(to_tensor(x, "layer_normalization"))
+    gamma, beta = (None if v is None else to_tensor(v, "layer_normalization").to(x.dtype)
+                   for v in (gamma, beta))
+    axes = tuple(axes)
+    if axes == tuple(range(x.ndim - len(axes), x.ndim)):
+        tail = x.shape[x.ndim - len(axes):]
+        return F.layer_norm(x, tail, None if gamma is None else gamma.reshape(tail),
+                            None if beta is None else beta.reshape(tail), epsilon)
+    mean = torch.mean(x, axes, keepdim=True)
+    inv = torch.rsqrt(torch.var(x, axes, correction=0, keepdim=True) + epsilon)
+    out = (x - mean) * (inv if gamma is None else inv * gamma)
+    return out if beta is None else out + beta
