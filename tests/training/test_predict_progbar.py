@@ -18,7 +18,8 @@ VERBOSE = [0, 1, 2, "auto"]
 
 
 def _outputs(lib) -> dict:
-    """Printed text of predict / evaluate for each verbose, on 5 samples (3 batches) and 1."""
+    """Printed text of predict / evaluate for each verbose, on 5 samples (3 batches) and 1,
+    and from generators."""
     model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2, kernel_initializer="ones")])
     model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
     out = {}
@@ -32,6 +33,12 @@ def _outputs(lib) -> dict:
                     else:
                         model.evaluate(X[:n], Y[:n], batch_size=2, verbose=verbose)
                 out[what, verbose, n] = buf.getvalue()
+    for verbose in (1, 2):  # a generator: steps unknown until it ends ("1/Unknown" first)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            model.predict(((X[i:i + 2],) for i in range(0, 5, 2)), verbose=verbose)
+            model.evaluate(((X[i:i + 2], Y[i:i + 2]) for i in range(0, 5, 2)), verbose=verbose)
+        out["generator", verbose, None] = buf.getvalue()
     return out
 
 
@@ -64,7 +71,8 @@ def test_predict_and_evaluate_print_keras_progress_bar(backend, keras_outputs):
     what_printed = {key: bool(text) for key, text in ours.items()}
     assert what_printed == {key: key[1] != 0 for key in ours}  # silent only for verbose=0
     for key, text in ours.items():
-        if key[1] != 0:
-            assert text.endswith("\n") and text.count("\n") == 1, key  # one line per call
+        if key[1] != 0:  # one line per call (the generator's key: two calls)
+            assert text.endswith("\n") and text.count("\n") == 1 + (key[0] == "generator"), key
+    assert "1/Unknown" in ours["generator", 1, None]
     assert ours["predict", 2, 5] == "3/3 - 0s - 0s/step\n"
     assert ours["evaluate", 2, 1] == "1/1 - 0s - 0s/step - loss: 6.9041 - mae: 2.6270\n"
