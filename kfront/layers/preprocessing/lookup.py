@@ -10,6 +10,7 @@ are meant for data before ``fit`` or an eager model; they cannot run inside a co
 from __future__ import annotations
 
 import collections
+import os
 
 import numpy as np
 
@@ -91,9 +92,7 @@ class IndexLookup(Layer):
         self._tokens = None
         self.idf_weights = None
         self._frozen_vocab_size = frozen
-        if isinstance(vocabulary, str):
-            raise NotImplementedError(f"{who}: a vocabulary file path is not supported; pass "
-                                      "the vocabulary as a list")
+        self._has_input_vocabulary = vocabulary is not None
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
         self.built = True
@@ -118,13 +117,16 @@ class IndexLookup(Layer):
 
     # ---- vocabulary ----------------------------------------------------------------------
     def set_vocabulary(self, vocabulary, idf_weights=None) -> None:
-        """Set the vocabulary (list or array, with or without the leading mask/OOV tokens)
-        and, for ``"tf_idf"``, the matching ``idf_weights``."""
+        """Set the vocabulary (list or array, with or without the leading mask/OOV tokens, or
+        the path of a text file of one token per line) and, for ``"tf_idf"``, the matching
+        ``idf_weights``."""
         who = self.who
         if self.output_mode == "tf_idf" and idf_weights is None:
             raise ValueError(f'{who}: idf_weights must be set with output_mode="tf_idf"')
         if self.output_mode != "tf_idf" and idf_weights is not None:
             raise ValueError(f'{who}: idf_weights are used only with output_mode="tf_idf"')
+        if isinstance(vocabulary, (str, os.PathLike)):
+            return self._set_tokens(self._read_vocabulary_file(os.fspath(vocabulary)))
         vocabulary = self._as_tokens(vocabulary).reshape(-1)
         if vocabulary.size == 0:
             raise ValueError(f"{who}: cannot set an empty vocabulary")
@@ -156,6 +158,48 @@ class IndexLookup(Layer):
             back = (self.max_tokens - front[0] - len(idf)
                     if self.pad_to_max_tokens and self.max_tokens is not None else 0)
             self._set_idf(np.pad(idf, (front[0], back), constant_values=(front[1], 0)))
+
+    def _read_vocabulary_file(self, path: str) -> np.ndarray:
+        """The tokens of a vocabulary file as Keras reads it (TensorFlow's text-file table):
+        one token per line, a line ending at ``"\\n"`` or ``"\\r\\n"`` and nothing else
+        stripped, in UTF-8 (decimal integers for ``IntegerLookup``); line ``i`` is index
+        ``i`` after the mask and OOV indices; no line may be empty, and none repeated unless
+        ``invert=True``; special tokens in the file are ordinary tokens. A file is not read
+        while a model loads in safe mode."""
+        from kfront.saving import safety
+        who = self.who
+        if safety.in_safe_mode():
+            raise ValueError(f"{who}: loading the vocabulary file {path!r} from outside the "
+                             "model archive is disallowed in safe mode (it could read any "
+                             "file); if you trust the source, load with safe_mode=False")
+        if not os.path.isfile(path):
+            raise ValueError(f"{who}: the vocabulary file {path!r} does not exist")
+        if self.output_mode == "tf_idf":
+            raise ValueError(f'{who}: output_mode="tf_idf" cannot load its vocabulary from a '
+                             "file; pass the vocabulary and idf_weights as lists")
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")
+        if lines[-1] == b"":  # the file ends with a newline (or is empty)
+            lines.pop()
+        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+        tokens = []
+        for number, line in enumerate(lines, 1):
+            if not line:
+                raise ValueError(f"{who}: the vocabulary file {path!r} has an empty line (line "
+                                 f"{number}); write one token per line")
+            try:
+                tokens.append(line.decode(getattr(self, "encoding", "utf-8")) if self._string
+                              else int(line))
+            except ValueError as e:  # UnicodeDecodeError is one
+                expected = "text" if self._string else "an integer"
+                raise ValueError(f"{who}: line {number} of the vocabulary file {path!r} is not "
+                                 f"{expected}: {line[:50]!r}") from e
+        if not self.invert:
+            repeated = [t for t, c in collections.Counter(tokens).items() if c > 1]
+            if repeated:
+                raise ValueError(f"{who}: the vocabulary file {path!r} repeats "
+                                 f"{repeated[:5]}; make it unique")
+        return np.asarray(tokens, dtype=str if self._string else "int64")
 
     def _set_tokens(self, tokens: np.ndarray) -> None:
         self._tokens = tokens
@@ -189,7 +233,7 @@ class IndexLookup(Layer):
         """Learn the vocabulary (and document frequencies for ``"tf_idf"``) from ``data``: an
         array or list of tokens (rows are documents), or an iterable of such batches."""
         who = self.who
-        if self.input_vocabulary is not None:
+        if self._has_input_vocabulary:
             raise ValueError(f"{who}.adapt: the layer was given a vocabulary; adapt only a "
                              "layer created without one")
         if isinstance(data, (list, tuple, np.ndarray)) or ops.is_tensor(data):
@@ -337,14 +381,22 @@ class StringLookup(IndexLookup):
     ``"one_hot"``, ``"multi_hot"``, ``"count"`` or ``"tf_idf"``; ``invert=True`` maps back.
     With several OOV indices an unknown string goes to bucket ``Fingerprint64(s) mod n``
     (FarmHash, as Keras's ``tf.strings.to_hash_bucket_fast``), or SipHash-2-4 keyed by
-    ``salt``; computed in pure Python, Keras's buckets without TensorFlow.
+    ``salt``; computed in pure Python, Keras's buckets without TensorFlow. ``vocabulary`` is a
+    list or array, or the path of a text file of one token per line (read as Keras reads it,
+    without TensorFlow: see ``set_vocabulary``).
 
     Example:
+        >>> import os, tempfile
         >>> from kfront import layers, ops
         >>> layer = layers.StringLookup(vocabulary=["a", "b", "c"])
         >>> ops.convert_to_numpy(layer([["a", "c"], ["d", "b"]])).tolist()
         [[1, 3], [0, 2]]
         >>> layer.get_vocabulary()
+        ['[UNK]', 'a', 'b', 'c']
+        >>> path = os.path.join(tempfile.mkdtemp(), "vocab.txt")
+        >>> with open(path, "w", encoding="utf-8") as f:
+        ...     _ = f.write("a\\nb\\nc\\n")
+        >>> layers.StringLookup(vocabulary=path).get_vocabulary()
         ['[UNK]', 'a', 'b', 'c']
     """
 
@@ -370,7 +422,8 @@ class IntegerLookup(IndexLookup):
     """Maps integers to contiguous indices (same layout and modes as ``StringLookup``; OOV
     values spread over ``num_oov_indices`` buckets by ``value mod num_oov_indices`` with
     ``oov_method="floormod"``, or by FarmHash ``Fingerprint64`` of the value's decimal text with
-    ``"farmhash"`` (SipHash-2-4 keyed by ``salt`` when given), as Keras).
+    ``"farmhash"`` (SipHash-2-4 keyed by ``salt`` when given), as Keras). ``vocabulary`` may
+    be the path of a text file of one integer per line.
 
     Example:
         >>> import numpy as np

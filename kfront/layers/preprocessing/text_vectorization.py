@@ -92,7 +92,7 @@ class TextVectorization(Layer):
     def adapt(self, data, batch_size=None, steps: int | None = None) -> None:
         """Learn the vocabulary from strings: an array or list of ``str``, or an iterable of
         such batches."""
-        if self._lookup_layer.input_vocabulary is not None:
+        if self._lookup_layer._has_input_vocabulary:
             raise ValueError(f'TextVectorization "{self.name}".adapt: the layer was given a '
                              "vocabulary; adapt only a layer created without one")
         if isinstance(data, (list, tuple, np.ndarray, str)) or ops.is_tensor(data):
