@@ -68,8 +68,9 @@ def einsum2(equation: str, a, b):
             x = ops.transpose(x, perm)
         return ops.reshape(x, [_merged([size[c] for c in g]) for g in groups])
 
-    a = arrange(a, la, batch + fa + contract, (batch, fa, contract))
-    b = arrange(b, lb, batch + contract + fb, (batch, contract, fb))
+    lead = (batch,) if batch else ()  # no batch labels: a 2-D product (one GEMM, no bmm)
+    a = arrange(a, la, batch + fa + contract, (*lead, fa, contract))
+    b = arrange(b, lb, batch + contract + fb, (*lead, contract, fb))
     y = ops.reshape(ops.matmul(a, b), [size[c] if size[c] is not None else -1
                                        for c in batch + fa + fb])
     perm = [(batch + fa + fb).index(c) for c in out]
