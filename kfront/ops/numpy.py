@@ -14,6 +14,7 @@ from functools import lru_cache as _lru_cache
 from kfront import config as _config
 from kfront.backends import B
 from kfront.backends.common import dtypes as _dtypes
+from kfront.backends.common import padding as _padding
 
 # ------------------------------------------------------------------- Keras's dtype rules, once
 # The backends compute in their framework's promotion (NumPy and torch widen int32 + float32 to
@@ -287,8 +288,9 @@ def logical_xor(x1, x2):
 
 
 def clip(x, x_min, x_max):
-    """x limited to [x_min, x_max]; gradient 1 inside (bounds included), 0 outside. (...) -> (...)."""
-    return B.clip(x, x_min, x_max)
+    """x limited to [x_min, x_max] (bools as int32, as Keras); gradient 1 inside (bounds
+    included), 0 outside. (...) -> (...)."""
+    return B.clip(_as(x, "int32") if _dtype(x) == "bool" else x, x_min, x_max)
 
 
 def where(condition, x1=None, x2=None):
@@ -489,14 +491,94 @@ def flip(x, axis=None):
     return B.flip(x, axis=axis)
 
 
-def pad(x, pad_width, mode="constant", constant_values=None):
-    """Pad with a constant (``constant_values``, 0 when None); ``pad_width`` is
-    ((before, after),) per axis."""
+_PAD_MODES = ("constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum",
+              "reflect", "symmetric", "wrap", "empty", "circular")
+
+
+def pad(x, pad_width, mode: str = "constant", constant_values=None):
+    """Pad ``x`` as numpy.pad. ``pad_width``: an int, ``(before, after)``, ``(pad,)`` or one
+    such pair per axis. ``mode``: "constant" (``constant_values``, 0 when None), "reflect",
+    "symmetric", "edge", "wrap" ("circular", torch's name, is the same), "maximum", "minimum",
+    "mean", "median" (of the whole axis, rounded for integers), "linear_ramp" (from the edge
+    value to 0) or "empty" (unspecified values: zeros here). Every mode on every backend, pads
+    of any width (numpy's rule: Keras on TensorFlow and torch refuses to reflect wider than
+    the axis, and on torch pads "symmetric" as "edge"). Differentiable: a border entry's
+    gradient goes to the entries it was read or computed from. (..., n, ...) ->
+    (..., before + n + after, ...).
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> ops.convert_to_numpy(ops.pad(np.array([1.0, 2.0, 3.0]), (2, 1), mode="reflect"))
+        array([3., 2., 1., 2., 3., 2.])
+    """
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: `mode` must be one of {', '.join(map(repr, _PAD_MODES))}, got "
+                         f"mode={mode!r}")
     if constant_values is not None and mode != "constant":
         raise ValueError(f"pad: constant_values applies to mode='constant' only, got "
                          f"mode={mode!r} with constant_values={constant_values!r}")
-    return B.pad(x, pad_width, mode=mode,
+    if not hasattr(x, "shape"):
+        x = B.convert_to_tensor(x)
+    shape = B.shape(x)
+    widths = _padding.pad_widths(pad_width, len(shape))
+    mode = {"circular": "wrap", "empty": "constant"}.get(mode, mode)
+    _padding.check(shape, widths, mode, _PAD_MODES)
+    if mode not in _padding.BACKEND_MODES:
+        return B.composite(_pad_computed, x, widths=widths, mode=mode)
+    return B.pad(x, widths, mode=mode,
                  constant_values=0 if constant_values is None else constant_values)
+
+
+def _pad_computed(x, widths, mode: str):
+    """The modes whose borders are computed from the axis (a statistic, or a ramp from the
+    edge to 0), axis after axis as numpy.pad (an axis's statistic includes the borders of the
+    axes before it). Integers: mean and median rounded (half to even), ramps floored."""
+    dtype = _dtype(x)
+    for axis, (before, after) in enumerate(widths):
+        if not (before or after):
+            continue
+        shape = B.shape(x)
+        if mode == "linear_ramp":
+            left, right = _pad_ramps(x, axis, before, after, shape[axis], dtype)
+        else:
+            stat = _pad_statistic(x, axis, mode, dtype)
+            left, right = (B.broadcast_to(stat, shape[:axis] + (width,) + shape[axis + 1:])
+                           for width in (before, after))
+        x = B.concatenate([left, x, right], axis=axis)
+    return x
+
+
+def _pad_statistic(x, axis: int, mode: str, dtype: str):
+    if mode in ("maximum", "minimum"):
+        return (B.max if mode == "maximum" else B.min)(x, axis=axis, keepdims=True)
+    from kfront.ops.reductions import median
+    wide = x if _is_inexact(dtype) else B.cast(x, "float64")
+    stat = (median if mode == "median" else B.mean)(wide, axis=axis, keepdims=True)
+    if _is_inexact(dtype):
+        return stat
+    return B.cast(stat if dtype == "bool" else B.round(stat), dtype)
+
+
+def _pad_ramps(x, axis: int, before: int, after: int, size: int, dtype: str):
+    """numpy.linspace(0, edge, width, endpoint=False) before the axis and its reverse after,
+    computed as numpy does (in float64: ``k * (edge / width)``, or ``k / width * edge`` when
+    an edge value is 0)."""
+    ndim = len(B.shape(x))
+    wide = x if dtype == "float64" else B.cast(x, "float64")
+    ramps = []
+    for width, edge_at, steps in ((before, 0, range(before)),
+                                  (after, size - 1, range(after - 1, -1, -1))):
+        edge = B.take(wide, B.convert_to_tensor([edge_at], dtype="int32"), axis=axis)
+        k = B.reshape(B.convert_to_tensor(list(steps), dtype="float64"),
+                      [width if i == axis else 1 for i in range(ndim)])
+        div = float(width or 1)  # (an empty ramp: k is empty)
+        ramp = B.where(B.any(B.equal(edge, 0.0)), B.multiply(B.divide(k, div), edge),
+                       B.multiply(k, B.divide(edge, div)))
+        if not _is_inexact(dtype) and dtype != "bool":
+            ramp = B.floor(ramp)
+        ramps.append(B.cast(ramp, dtype))
+    return ramps
 
 
 def getitem(x, index):

@@ -4,7 +4,7 @@ from __future__ import annotations
 FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
 ALLOWED = FLOAT_TYPES + ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
                          "uint32", "uint64", "complex64", "complex128")
-_PY = {float: "float32", int: "int32", bool: "bool"}
+_PY = {float: "float32", bool: "bool"}
 
 
 _cache: dict = {}
@@ -15,6 +15,8 @@ def standardize_dtype(dtype) -> str:
     if dtype is None:
         from kfront import config
         return config.floatx()
+    if dtype is int or dtype is complex or (isinstance(dtype, str) and dtype == "int"):
+        return _python_number(dtype)
     try:
         return _cache[dtype]
     except (KeyError, TypeError):  # TypeError: an unhashable dtype-like
@@ -42,11 +44,20 @@ def _standardize(dtype) -> str:
     name = name.replace("torch.", "")
     if name == "float":
         name = "float32"
-    elif name == "int":  # as Keras (numpy's default integer)
-        name = "int64"
     if name not in ALLOWED:
         raise ValueError(f"Unknown dtype {dtype!r}: expected one of {', '.join(ALLOWED)}")
     return name
+
+
+def _python_number(dtype) -> str:
+    """The name of the Python types ``int`` (and the string "int") and ``complex`` as Keras's
+    on the framework: 64-bit on TensorFlow, 32-bit (complex64) on torch and JAX; the native
+    engine is compared with Keras on TensorFlow (and these are NumPy's defaults too)."""
+    from kfront import config
+    wide = config.backend() in ("tensorflow", "numpy")
+    if dtype is complex:
+        return "complex128" if wide else "complex64"
+    return "int64" if wide else "int32"
 
 
 def is_float(dtype) -> bool:

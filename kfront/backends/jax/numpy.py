@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy
 
+from kfront.backends.common import padding
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.common.variables import KVariable
 from kfront.backends.jax.core import array, promote
@@ -253,13 +254,14 @@ def flip(x, axis=None):
 
 
 def pad(x, pad_width, mode="constant", constant_values=0):
-    """Pad with a constant (the only mode, as on the native engine)."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not implemented on the jax backend; "
-                                  f"only 'constant'")
+    """numpy.pad in the native engine's modes: ``jnp.pad`` for "constant", a ``jnp.take`` per
+    padded axis for the index modes (the source positions of ``common.padding``)."""
     x = array(x, "pad")
-    pw = numpy.broadcast_to(numpy.asarray(pad_width), (x.ndim, 2))
-    return jnp.pad(x, [tuple(int(v) for v in p) for p in pw], constant_values=constant_values)
+    widths = padding.pad_widths(pad_width, x.ndim)
+    if mode == "constant":
+        return jnp.pad(x, widths, constant_values=constant_values)
+    return padding.gather_pad(x, x.shape, widths, mode,
+                              lambda t, index, axis: jnp.take(t, index, axis=axis))
 
 
 def _index(i):

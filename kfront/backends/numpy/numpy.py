@@ -11,6 +11,7 @@ import math
 
 import numpy
 
+from kfront.backends.common import padding
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.numpy import blas
 from kfront.backends.numpy.engine import elementwise, get_xp, primitive, raw
@@ -426,16 +427,38 @@ def flip(x, axis=None):
     return xp.flip(x, axis), lambda g, needs: (xp.flip(g, axis),)
 
 
-@primitive
 def pad(x, pad_width, mode="constant", constant_values=0):
+    """numpy.pad in mode "constant" (``constant_values``), "reflect", "symmetric", "edge" or
+    "wrap"; ``pad_width`` as numpy's (see ``kfront.backends.common.padding``)."""
+    return _pad(x, pad_width=pad_width, mode=mode, constant_values=constant_values)
+
+
+@primitive
+def _pad(x, pad_width, mode, constant_values):
+    """The gradient keeps the interior of ``g`` and, in an index mode, adds each border
+    position's gradient onto the source position it read (axis by axis: the padding is a
+    product of per-axis maps)."""
     xp = get_xp(x)
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not implemented on the numpy backend; "
-                                  f"only 'constant'")
-    pw = numpy.broadcast_to(numpy.asarray(pad_width), (x.ndim, 2))
-    out = xp.pad(x, [tuple(p) for p in pw], constant_values=constant_values)
-    idx = tuple(slice(int(lo), int(lo) + s) for (lo, _), s in zip(pw, x.shape))
-    return out, lambda g, needs: (g[idx],)
+    widths = padding.pad_widths(pad_width, x.ndim)
+    padding.check(x.shape, widths, mode)
+    if mode == "constant":
+        out = xp.pad(x, widths, constant_values=constant_values)
+    else:
+        out = xp.pad(x, widths, mode=mode)
+
+    def vjp(g, needs):
+        for axis, ((before, after), size) in enumerate(zip(widths, x.shape)):
+            if not (before or after):
+                continue
+            moved = xp.moveaxis(g, axis, 0)
+            gx = moved[before:before + size].copy()
+            if mode != "constant":
+                border = numpy.r_[0:before, before + size:before + size + after]
+                source = padding.source_indices(size, before, after, mode)[border]
+                xp.add.at(gx, xp.asarray(source), moved[xp.asarray(border)])
+            g = xp.moveaxis(gx, 0, axis)
+        return (g,)
+    return out, vjp
 
 
 def _index_raw(idx):

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from kfront.backends.common import padding
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.tensorflow.core import SCALAR_TYPES, op_input
 
@@ -192,8 +193,13 @@ def _reduction(name, tf_fn, np_fn, how="out"):
 
 sum = _reduction("sum", tf.reduce_sum, np.sum)
 mean = _reduction("mean", tf.reduce_mean, np.mean)
-max = _reduction("max", tf.reduce_max, np.max, "common")
-min = _reduction("min", tf.reduce_min, np.min, "common")
+def _bool_as(tf_fn, bool_fn):
+    """``tf_fn``, or ``bool_fn`` for bools (``tf.reduce_max`` / ``reduce_min`` refuse them)."""
+    return lambda x, **kw: (bool_fn if x.dtype == tf.bool else tf_fn)(x, **kw)
+
+
+max = _reduction("max", _bool_as(tf.reduce_max, tf.reduce_any), np.max, "common")
+min = _reduction("min", _bool_as(tf.reduce_min, tf.reduce_all), np.min, "common")
 var = _reduction("var", tf.math.reduce_variance, np.var)
 logsumexp = _reduction("logsumexp", tf.reduce_logsumexp, np.exp)
 any = _reduction("any", tf.reduce_any, np.any, "bool")
@@ -340,13 +346,14 @@ def flip(x, axis=None):
 
 
 def pad(x, pad_width, mode="constant", constant_values=0):
-    """numpy.pad, ``mode="constant"`` only (as the native engine)."""
+    """numpy.pad in the native engine's modes: ``tf.pad`` for "constant", a ``tf.gather`` per
+    padded axis for the index modes (any width, as numpy; ``tf.gather`` differentiates)."""
     x = _tensor(x, "pad")
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not implemented on the tensorflow "
-                                  f"backend; only 'constant'")
-    pw = np.broadcast_to(np.asarray(pad_width), (x.shape.rank, 2)).tolist()
-    return tf.pad(x, pw, constant_values=constant_values)
+    widths = padding.pad_widths(pad_width, x.shape.rank)
+    if mode == "constant":
+        return tf.pad(x, widths, constant_values=constant_values)
+    return padding.gather_pad(x, tuple(x.shape.as_list()), widths, mode,
+                              lambda t, index, axis: tf.gather(t, index, axis=axis))
 
 
 def _is_basic(idx) -> bool:

@@ -16,6 +16,7 @@ import math
 import numpy
 import torch
 
+from kfront.backends.common import padding
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.torch.core import _NAMES, cast, from_numpy, to_tensor, torch_dtype
 
@@ -251,13 +252,16 @@ min = _reduction("min", lambda x, d, k: torch.amin(x, d, k))
 var = _reduction("var", lambda x, d, k: torch.var(x, d, correction=0, keepdim=k), floating=True)
 std = _reduction("std", lambda x, d, k: torch.std(x, d, correction=0, keepdim=k), floating=True)
 logsumexp = _reduction("logsumexp", lambda x, d, k: torch.logsumexp(x, d, k), floating=True)
-any = _constant(_reduction("any", lambda x, d, k: torch.any(x, d, k) if d else x != 0))
-all = _constant(_reduction("all", lambda x, d, k: torch.all(x, d, k) if d else x != 0))
+# (torch.any / torch.all of uint8 give uint8)
+any = _constant(_reduction("any", lambda x, d, k: torch.any(x, d, k).bool() if d else x != 0))
+all = _constant(_reduction("all", lambda x, d, k: torch.all(x, d, k).bool() if d else x != 0))
 
 
 def _arg_reduction(name, f):
     def op(x, axis=None, keepdims=False):
         x = to_tensor(x, name)
+        if x.dtype == torch.bool:  # (torch's argmax / argmin refuse bools)
+            x = x.to(torch.uint8)
         return f(x, axis, keepdims).detach()
     op.__name__ = op.__qualname__ = name
     return op
@@ -368,13 +372,16 @@ def flip(x, axis=None):
 
 
 def pad(x, pad_width, mode="constant", constant_values=0):
+    """numpy.pad in the native engine's modes: ``F.pad`` for "constant", an ``index_select``
+    per padded axis for the index modes (any rank, dtype and width, as numpy)."""
     x = to_tensor(x, "pad")
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not implemented on the torch backend; "
-                                  f"only 'constant'")
-    pw = numpy.broadcast_to(numpy.asarray(pad_width), (x.ndim, 2))
-    flat = [int(v) for lo_hi in pw[::-1] for v in lo_hi]
-    return torch.nn.functional.pad(x, flat, value=constant_values)
+    widths = padding.pad_widths(pad_width, x.ndim)
+    if mode == "constant":
+        flat = [v for before_after in widths[::-1] for v in before_after]
+        return torch.nn.functional.pad(x, flat, value=constant_values)
+    return padding.gather_pad(
+        x, tuple(x.shape), widths, mode,
+        lambda t, index, axis: torch.index_select(t, axis, torch.tensor(index, device=t.device)))
 
 
 def _index_item(i):
