@@ -47,12 +47,10 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Call
 
     # every value goes out again (updated or not), so the old buffers are donated: XLA writes
     # the new weights and slots in place instead of allocating them (as Keras's train step)
-    # variables laid out on a device mesh (kfront.distribution sets ``_layout``) go in and come
-    # out with their shardings (Keras's state shardings); a value assigned meanwhile from the
-    # host is put back on its layout
+    # variables laid out on a device mesh (kfront.distribution sets ``_layout``) go in (see
+    # call) and come out with their layout's sharding, as Keras's state shardings
     laid = [getattr(getattr(v, "_layout", None), "backend_layout", None) for v in variables]
-    shardings = {"in_shardings": (laid, None, None), "out_shardings": (None, laid, None)} \
-        if any(s is not None for s in laid) else {}
+    shardings = {"out_shardings": (None, laid, None)} if any(laid) else {}
     donating = jax.jit(pure, donate_argnums=0, **shardings)
     plain = jax.jit(pure, **shardings)
     seeds = _random.SeedStream()
@@ -62,9 +60,13 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Call
     def call(*args):
         parent = _random.generator(None)
         if parent is not keys["parent"]:
-            keys["parent"], keys["key"] = parent, jax.numpy.asarray(
+            # (device_put: jnp.asarray compiled a conversion for it in the first step)
+            keys["parent"], keys["key"] = parent, jax.device_put(
                 seeds.next().astype(numpy.uint32))
         values = [v._value for v in variables]
+        if shardings:  # a value an eager update or the host moved goes back on its layout
+            values = [x if s is None or x.sharding == s else jax.device_put(x, s)
+                      for x, s in zip(values, laid)]
         shared = len({id(x) for x in values}) < len(values)  # one buffer cannot go twice
         out, new, keys["key"] = (plain if shared else donating)(values, keys["key"], args)
         for v, x in zip(variables, new):
@@ -81,5 +83,5 @@ def output_spec(fn: Callable, *args):
     compiled a small XLA program per op (about half of the first step's time). Variables the
     trace assigns (a JaxLayer's state) are restored, and random ops draw from a throwaway key,
     so nothing traced escapes and the global random stream is untouched."""
-    with core.state_scope(), random.key_scope(jax.numpy.zeros(2, jax.numpy.uint32)):
+    with core.state_scope(), random.key_scope(numpy.zeros(2, numpy.uint32)):
         return jax.eval_shape(fn, *args)
