@@ -164,6 +164,7 @@ class BatchNormalization(_Normalization):
                                ("renorm_stddev", stddev_init)):
                 setattr(self, name, self.add_weight(shape=shape, initializer=init,
                                                     trainable=False, name=name))
+        self.built = True  # a direct build() call too, as Keras
 
     def _moments(self, inputs, mask):
         """Batch mean and variance (kept dims), over the unmasked entries if ``mask``."""
@@ -284,12 +285,14 @@ class LayerNormalization(_Normalization):
         shape = self._resolve_axes(input_shape)
         # Keras's config reads the axes as a list once built
         self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
-        if not self.rms_scaling:
-            return self._add_gamma_beta(shape)
-        self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
-                                     regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint, name="gamma")
-        self.beta = None
+        if self.rms_scaling:
+            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, name="gamma")
+            self.beta = None
+        else:
+            self._add_gamma_beta(shape)
+        self.built = True  # a direct build() call too, as Keras
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rms_scaling": self.rms_scaling}

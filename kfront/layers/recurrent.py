@@ -110,6 +110,7 @@ class _RNNCell(Layer):
                                      regularizer=self.bias_regularizer,
                                      constraint=self.bias_constraint)
                      if self.use_bias else None)
+        self.built = True  # a direct build() call too, as Keras
 
     def dropout_masks(self, x, training) -> tuple:
         """(input mask (B, 1, D) or None, recurrent mask (B, units) or None) for this call."""
@@ -397,6 +398,7 @@ class _RNN(Layer):
                                  f"batch_input_shape), got input shape {input_shape}")
             self.states = [B.Variable(s, trainable=False, name="rnn_state")
                            for s in self.cell.get_initial_state(input_shape[0])]
+        self.built = True  # a direct build() call too, as Keras
 
     def reset_state(self) -> None:
         """Zero the states of a stateful layer."""

@@ -82,6 +82,7 @@ class StackedRNNCells(Layer):
             size = getattr(cell, "output_size", None)
             input_shape = (input_shape[0], _first_size(cell.state_size) if size is None
                            else size)
+        self.built = True  # a direct build() call too, as Keras
 
     def call(self, inputs, states, training=False):
         new_states = []
@@ -168,6 +169,7 @@ class RNN(_RNN):
             leaves, spec = tree.flatten(self.get_initial_state(sequences_shape[0]))
             self.states = tree.unflatten(spec, [B.Variable(s, trainable=False, name="rnn_state")
                                                 for s in leaves])
+        self.built = True  # a direct build() call too, as Keras
 
     def get_initial_state(self, batch_size) -> list:
         if isinstance(self.cell, _RNNCell):

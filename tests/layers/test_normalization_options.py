@@ -158,3 +158,8 @@ def test_errors_and_config_round_trip():
     assert config["renorm"] and config["renorm_clipping"] == {"dmax": 0.5}
     assert layers.BatchNormalization.from_config(config).get_config() == config
     assert layers.BatchNormalization().get_config()["renorm_clipping"] is None
+    for layer in (layers.BatchNormalization(renorm=True), layers.LayerNormalization()):
+        layer.build(BATCHES[0].shape)  # a direct build marks the layer built, as Keras
+        layer(BATCHES[0])
+        assert layer.built and len(layer.weights) == len({id(w) for w in layer.weights}) == (
+            7 if isinstance(layer, layers.BatchNormalization) else 2)

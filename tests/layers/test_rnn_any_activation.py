@@ -189,6 +189,11 @@ def test_stateful_cell_step_and_config(keras):
     half.reset_state()
     parts = [ops.convert_to_numpy(half(X[:, :2])), ops.convert_to_numpy(half(X[:, 2:]))]
     np.testing.assert_allclose(np.concatenate(parts, axis=1), out, atol=1e-6)
+    # a direct build marks the layer built (as Keras): calling it adds no weights
+    direct = layers.LSTM(2, activation="gelu")
+    direct.build(X.shape)
+    direct(X)
+    assert direct.built and len(direct.weights) == 3
     # one cell step equals the first step of the layer
     cell = whole.cell
     step, _ = cell(X[:, 0], [np.zeros((2, 3), "float32")])
