@@ -36,7 +36,7 @@ CASES = {  # name -> (layer factory (layers module, library), call kwargs)
     "gru-before-user": (lambda L, lib: L.GRU(3, activation=user_activation(lib),
                                              reset_after=False, return_state=True,
                                              zero_output_for_mask=True), {"mask": MASK}),
-    "simple-selu": (lambda L, lib: L.SimpleRNN(4, activation="selu", return_sequences=True),
+    "simple-gelu": (lambda L, lib: L.SimpleRNN(4, activation="gelu", return_sequences=True),
                     {}),
     "simple-user": (lambda L, lib: L.SimpleRNN(3, activation=user_activation(lib),
                                                use_bias=False, return_state=True),
