@@ -663,14 +663,16 @@ def distribute_variable(variable) -> None:
 
 def distribute_state(variables: Sequence, optimizers: Sequence = ()) -> None:
     """Trainer hook, before a step is compiled: under a distribution that lays arrays out,
-    every variable of ``variables`` placed by its layout (variables made before the
-    distribution was set, optimizer slots: the layout of the variable they belong to, as
-    Keras's ``add_variable_from_reference``)."""
+    every variable of ``variables`` and of the ``optimizers`` placed by its layout (variables
+    made before the distribution was set; optimizer slots: the layout of the variable they
+    belong to, as Keras's ``add_variable_from_reference``)."""
     value = _laying_out()
     if value is None:
         return
     owners = {}
+    variables = list(variables)
     for opt in optimizers:
+        variables.extend(getattr(opt, "variables", ()))
         for v, slots in zip(getattr(opt, "_trainable_variables", ()),
                             getattr(opt, "_slots", ())):
             for slot in slots or ():
@@ -686,10 +688,16 @@ def distribute_state(variables: Sequence, optimizers: Sequence = ()) -> None:
         variable._layout = layout
 
 
-def keep_layouts(variables: Sequence) -> None:
-    """Layer hook (``set_weights``): the variables that carry a layout (``_layout``), put
-    back on it after an assignment from the host (as Keras's ``assign`` keeps the layout;
-    a compiled step also puts them back)."""
+def keep_layouts(variables: Sequence, optimizers: Sequence = ()) -> None:
+    """Layer and trainer hook (``set_weights``, an optimizer update run eagerly): under a
+    distribution that lays arrays out, the variables (and the ``optimizers``' variables)
+    that carry a layout (``_layout``) put back on it after an assignment, as Keras's
+    ``assign`` keeps a variable's layout (a compiled step also puts them back)."""
+    if _laying_out() is None:
+        return
+    variables = list(variables)
+    for opt in optimizers:
+        variables.extend(getattr(opt, "variables", ()))
     for variable in variables:
         layout = getattr(variable, "_layout", None)
         if layout is not None:

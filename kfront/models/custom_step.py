@@ -98,6 +98,7 @@ class CompiledStep:
             state = list(self.model.variables)
             for opt in optimizers:
                 state.extend(opt.variables)
+            distribution_lib.distribute_state(state, optimizers)  # on a device mesh (JAX)
             self.compiled[key] = B.compile_stateful(
                 self._traced_fn(optimizers, fixed), state, self.model._use_jit())
             try:  # the first call traces: a step that cannot be traced runs eagerly

@@ -358,6 +358,7 @@ class Trainer:
             return loss, y_pred
         (loss, y_pred), grads = self._run_compiled("train", loss_and_grads, x, y, sample_weight)
         optimizer.apply(distribution_lib.reduce_after_step(grads), variables)
+        distribution_lib.keep_layouts(variables, [optimizer])  # eager update: back on the mesh
         return loss, y_pred
 
     def _fuses_update(self, variables) -> bool:
@@ -600,7 +601,9 @@ class Trainer:
         key = ("custom", step.__name__)
         if key not in fns:  # compiled as the built-in steps are (see custom_step.py)
             fns[key] = CompiledStep(self, step)
-        logs = fns[key](_as_tensors(pack_x_y_sample_weight(x, y, sw)))
+        data = distribution_lib.distribute_data(pack_x_y_sample_weight(x, y, sw))
+        logs = fns[key](_as_tensors(data))
+        distribution_lib.keep_layouts(self.variables, [getattr(self, "optimizer", None)])
         return {k: _to_float(v) for k, v in (logs or {}).items()}
 
     # -------------------------------------------------------------------------- evaluate

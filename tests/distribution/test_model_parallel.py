@@ -70,6 +70,7 @@ SCRIPT = textwrap.dedent(r'''
             res["evaluate"] = float(m.evaluate(x, y, batch_size=8, verbose=0))
             res["predict"] = max_diff([m.predict(x, batch_size=8, verbose=0)], [ref_pred])
             if name == "kfront":
+                kfront_mp = mp
                 kernel = m.layers[0].kernel.value
                 res["kernel_shards"] = sorted({tuple(s.data.shape)
                                                for s in kernel.addressable_shards})
@@ -90,6 +91,35 @@ SCRIPT = textwrap.dedent(r'''
         out[name] = res
     out["keras_diff"] = max_diff(out["kfront"]["weights"], out["keras"]["weights"])
     out["ref_evaluate"] = float(ref.evaluate(x, y, batch_size=8, verbose=0))
+
+    # a model built before the distribution was set, with BatchNormalization and an optimizer
+    # that updates outside the compiled step (clipnorm), and a user's compiled train_step
+    class Custom(kfront.Sequential):
+        def train_step(self, data):
+            x, y = data
+            loss, grads = kfront.ops.value_and_grad(lambda _: self.compute_loss(
+                y=y, y_pred=self(x, training=True)))(self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            return {"loss": loss}
+
+    def other(cls, clip):
+        kfront.utils.set_random_seed(2)
+        m = cls([layers.Input((12,)), layers.Dense(16), layers.BatchNormalization(),
+                 layers.Dense(4)])
+        # (SGD: Adam would blow the rounding noise of the first bias's zero gradient, ahead
+        # of BatchNormalization, up to a learning-rate-sized step)
+        m.compile(optimizer=kfront.optimizers.SGD(0.1, clipnorm=clip), loss="mse")
+        return m
+    out["other"] = []
+    for cls, clip in ((kfront.Sequential, 1.0), (Custom, None)):
+        plain = other(cls, clip)
+        plain.fit(x, y, **FIT)
+        m = other(cls, clip) if cls is kfront.Sequential else None
+        with kfront_mp.scope():
+            m = m or other(cls, clip)
+            m.fit(x, y, **FIT)
+        out["other"].append([max_diff(m.get_weights(), plain.get_weights()),
+                             specs(m.variables)])
 
     # DataParallel on 2 of the devices: variables replicated, each batch split in two
     dp = dist.DataParallel(devices=dist.list_devices()[:2])
@@ -172,6 +202,10 @@ def test_model_parallel_shards_and_trains_as_keras(run):
            "mesh's 'batch' axis" in ours["batch_error"]
     assert "(size 5) does not divide across the 2 devices of mesh axis 'model'" in \
            ours["shape_error"]
+    layouts = ["(None, 'model')", "('model',)"] + ["(None,)"] * 4 + ["(None, 'model')",
+                                                                    "('model',)"]
+    for diff, got in run["other"]:  # built outside the scope / BatchNorm, clipnorm / custom
+        assert diff < 1e-5 and got == layouts
 
 
 def test_data_parallel_and_distribute_tensor_on_local_devices(run):
