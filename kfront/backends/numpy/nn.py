@@ -276,8 +276,7 @@ def _attention(query, key, value, *bias, keep=None, scale=1.0):
 
     def forward(lo, hi):
         p = probs[lo:hi]
-        xp.matmul(q4[lo:hi], xp.swapaxes(k4[lo:hi], -1, -2), out=p)
-        p *= scale
+        xp.matmul(q4[lo:hi] * scale, xp.swapaxes(k4[lo:hi], -1, -2), out=p)  # (q: H < S)
         if bias:
             p += _batch_rows(bias[0], lo, hi)
         if drop is not None:
@@ -306,11 +305,14 @@ def _attention(query, key, value, *bias, keep=None, scale=1.0):
                 xp.copyto(gs, 0, where=_batch_rows(drop, lo, hi))
             if gb is not None:
                 gb[lo:hi] = gs
-            gs *= scale
             if gq is not None:
-                xp.matmul(gs, k4[lo:hi], out=xp.swapaxes(gq, 1, 2)[lo:hi])
+                gq4 = xp.swapaxes(gq, 1, 2)[lo:hi]
+                xp.matmul(gs, k4[lo:hi], out=gq4)
+                gq4 *= scale
             if gk is not None:
-                xp.matmul(xp.swapaxes(gs, -1, -2), q4[lo:hi], out=xp.swapaxes(gk, 1, 2)[lo:hi])
+                gk4 = xp.swapaxes(gk, 1, 2)[lo:hi]
+                xp.matmul(xp.swapaxes(gs, -1, -2), q4[lo:hi], out=gk4)
+                gk4 *= scale
         threads.parallel(backward, b, work, xp)
         return (gq, gk, gv, *((_sum_to(gb, bias[0].shape),) if bias else ()))
     return out, vjp
