@@ -688,6 +688,30 @@ def distribute_state(variables: Sequence, optimizers: Sequence = ()) -> None:
         variable._layout = layout
 
 
+def distribute_output(layer, outputs):
+    """Layer hook (``__call__``): a layer's outputs laid out by the distribution's
+    ``get_tensor_layout("<layer name>/output")`` where it gives one (a ``LayoutMap`` entry
+    under ``ModelParallel``, as Keras relayouts intermediate tensors); unchanged otherwise."""
+    value = _laying_out()
+    if value is None:
+        return outputs
+    layout = value.get_tensor_layout(f"{layer.name}/output")
+    if layout is None:
+        return outputs
+    from kfront import tree
+    mesh = layout.device_mesh
+
+    def place(t):  # a layout is a hint here: a tensor it does not divide (the trainer's
+        # one-sample probe of the outputs) stays as it is
+        shape = np.shape(t)
+        if len(shape) == len(layout.axes) and any(
+                a is not None and n % mesh.shape[mesh.axis_names.index(a)]
+                for a, n in zip(layout.axes, shape)):
+            return t
+        return _place(t, layout, f"the output of layer {layer.name!r}")
+    return tree.map_structure(place, outputs)
+
+
 def keep_layouts(variables: Sequence, optimizers: Sequence = ()) -> None:
     """Layer and trainer hook (``set_weights``, an optimizer update run eagerly): under a
     distribution that lays arrays out, the variables (and the ``optimizers``' variables)

@@ -339,6 +339,7 @@ class Layer(_BackendLayer):
                 outputs = self.call(inputs, *args, **kwargs)
         finally:
             _CALL_DEPTH[0] -= 1
+        outputs = _distribution.distribute_output(self, outputs)  # a LayoutMap's "<name>/output"
         if self.activity_regularizer is not None:
             self._own_losses.extend(_activity_loss(self.activity_regularizer, o)
                                     for o in tree.flatten(outputs)[0])

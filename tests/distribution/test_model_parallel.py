@@ -58,6 +58,7 @@ SCRIPT = textwrap.dedent(r'''
         lm = lib.LayoutMap(mesh)
         lm[".*dense.*kernel"] = (None, "model")
         lm[".*dense.*bias"] = ("model",)
+        lm["(.*/)?dense[^/]*/output"] = ("batch", "model")  # every Dense output relaid out
         mp = lib.ModelParallel(layout_map=lm, batch_dim_name="batch")
         with mp.scope():
             m = mlp(kfront if name == "kfront" else keras)
@@ -69,6 +70,7 @@ SCRIPT = textwrap.dedent(r'''
             res["weights"] = [w.tolist() for w in m.get_weights()]
             res["evaluate"] = float(m.evaluate(x, y, batch_size=8, verbose=0))
             res["predict"] = max_diff([m.predict(x, batch_size=8, verbose=0)], [ref_pred])
+            res["output"] = str(tuple(m.layers[0](x[:8]).sharding.spec))
             if name == "kfront":
                 kfront_mp = mp
                 kernel = m.layers[0].kernel.value
@@ -198,6 +200,7 @@ def test_model_parallel_shards_and_trains_as_keras(run):
     assert abs(ours["evaluate"] - run["ref_evaluate"]) < 1e-5
     assert abs(ours["evaluate"] - theirs["evaluate"]) < 1e-5
     assert ours["predict"] < 1e-5 and theirs["predict"] < 1e-5
+    assert ours["output"] == theirs["output"] == "('batch', 'model')"  # get_tensor_layout
     assert "ModelParallel: the batch size 3 does not divide across the 2 devices of the " \
            "mesh's 'batch' axis" in ours["batch_error"]
     assert "(size 5) does not divide across the 2 devices of mesh axis 'model'" in \
