@@ -298,12 +298,6 @@ class LayerNormalization(_Normalization):
         return {**super().get_config(), "rms_scaling": self.rms_scaling}
 
     def call(self, inputs):
-        if self.rms_scaling:
-            return ops.layer_normalization(inputs, self.gamma, axis=list(self._axes),
-                                           epsilon=self.epsilon, rms_scaling=True)
-        shape = ops.shape(inputs)
-        mean = ops.mean(inputs, axis=self._axes, keepdims=True)
-        variance = ops.mean(ops.square(ops.subtract(inputs, mean)), axis=self._axes,
-                            keepdims=True)
-        return _normalize(inputs, mean, variance, self._broadcast(self.gamma, shape),
-                          self._broadcast(self.beta, shape), self.epsilon)
+        # one kernel per backend (torch's fused layer_norm), as Keras's layer
+        return ops.layer_normalization(inputs, self.gamma, self.beta, axis=list(self._axes),
+                                       epsilon=self.epsilon, rms_scaling=self.rms_scaling)
