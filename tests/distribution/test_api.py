@@ -34,8 +34,6 @@ def test_mesh_layout_layoutmap_match_keras():
         dist.DeviceMesh((2, 2), ["batch"], devices=["cpu:0"] * 4)
     with pytest.raises(ValueError, match="'model' is not one of"):
         dist.TensorLayout(["model"], dist.DeviceMesh((1,), ["batch"], devices=["cpu:0"]))
-    with pytest.raises(NotImplementedError, match="ModelParallel"):
-        dist.ModelParallel(layout_map=lm)
 
 
 def test_scope_devices_and_initialize(backend, monkeypatch):
