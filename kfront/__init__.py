@@ -56,3 +56,31 @@ __all__ += ["wrappers"]
 from kfront import export  # noqa: E402
 
 __all__ += ["export"]
+
+from kfront.initializers import Initializer  # noqa: E402
+from kfront.layers import InputSpec, KerasTensor  # noqa: E402
+from kfront.losses import Loss  # noqa: E402
+from kfront.metrics import Metric  # noqa: E402
+from kfront.optimizers import Optimizer  # noqa: E402
+from kfront.regularizers import Regularizer  # noqa: E402
+
+__all__ += ["Initializer", "InputSpec", "KerasTensor", "Loss", "Metric", "Optimizer",
+            "Regularizer"]
+
+from kfront.backends.common.device_scope import device  # noqa: E402
+from kfront.backends.common.name_scope import name_scope  # noqa: E402
+from kfront.remat import RematScope, remat  # noqa: E402
+
+
+def version() -> str:
+    """kfront's version string (``keras.version()`` gives Keras's; this is kfront's own).
+
+    Example:
+        >>> import kfront
+        >>> kfront.version() == kfront.__version__
+        True
+    """
+    return __version__
+
+
+__all__ += ["RematScope", "device", "name_scope", "remat", "version"]

@@ -13,6 +13,8 @@ from kfront import distribution as _distribution
 from kfront import ops
 from kfront.backends import B
 from kfront.backends.common import keras_mask, tree
+from kfront.backends.common.name_scope import scoped
+from kfront.remat import call_rematerialized, current_remat_mode
 
 _uids: collections.Counter = collections.Counter()
 
@@ -129,6 +131,7 @@ class Layer(_BackendLayer):
         Layer.dtype_policy.fset(self, dtype)  # ``_dtype_policy``, ``_dtype`` (compute dtype)
         self.autocast = autocast
         self._convert_input_args = True  # False: inputs reach ``call`` as given (no autocast)
+        self._remat_mode = current_remat_mode()  # of the RematScope it was created in
         self.built = False
         self.input_spec: InputSpec | list | None = None
         self.supports_masking = False
@@ -167,7 +170,7 @@ class Layer(_BackendLayer):
         var = B.Variable(init, shape=shape, dtype=dtype, trainable=trainable, name=name,
                          constraint=constraints.get(constraint),
                          autocast=kwargs.pop("autocast", True))
-        var.path = f"{self.name}/{name}"
+        var.path = scoped(f"{self.name}/{name}")  # under the open kfront.name_scope
         _distribution.distribute_variable(var)  # its layout on a device mesh (JAX), if any
         var.regularizer = regularizers.get(regularizer)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
@@ -336,7 +339,11 @@ class Layer(_BackendLayer):
         _CALL_DEPTH[0] += 1
         try:
             with _autocast_scope(self):
-                outputs = self.call(inputs, *args, **kwargs)
+                if self._remat_mode is None:
+                    outputs = self.call(inputs, *args, **kwargs)
+                else:  # created inside a kfront.RematScope
+                    outputs = call_rematerialized(self, self._remat_mode, inputs, args, kwargs,
+                                                  _shapes_of(inputs))
         finally:
             _CALL_DEPTH[0] -= 1
         outputs = _distribution.distribute_output(self, outputs)  # a LayoutMap's "<name>/output"

@@ -12,6 +12,7 @@ import itertools
 import numpy as np
 
 from kfront import backends as _backends
+from kfront.backends.common.name_scope import scoped
 
 _uid = itertools.count()
 _deferred: list = []  # the open deferred_initialization() scopes' pending lists, innermost last
@@ -157,7 +158,7 @@ class KVariable:
             value = initializer
             dtype = dtype or _default_dtype(value, config.floatx())
         self.name = name or f"variable_{next(_uid)}"
-        self.path = self.name
+        self.path = scoped(self.name)  # under the open kfront.name_scope, as Keras
         self.trainable = bool(trainable)
         self.constraint = constraint
         self.autocast = bool(autocast)

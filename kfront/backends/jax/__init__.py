@@ -101,3 +101,8 @@ from kfront.backends.jax import quantized  # noqa: E402
 from kfront.backends.jax.quantized import *  # noqa: E402,F401,F403
 
 __all__ += quantized.__all__
+
+# kfront.device and kfront.remat hooks
+from kfront.backends.jax.core import device_scope, remat  # noqa: E402
+
+__all__ += ["device_scope", "remat"]

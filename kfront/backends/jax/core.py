@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy
 
+from kfront.backends.common.device_scope import missing as missing_device
 from kfront.backends.common.dtypes import foreign_framework, standardize_dtype
 from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype
 
@@ -224,3 +225,20 @@ def dtype(x) -> str:
 def device_module(x):
     """The array module of ``x``: ``jax.numpy``."""
     return jnp
+
+
+def device_scope(kind: str, index: int | None, name: str):
+    """JAX's device scope (``kfront.device``): ``jax.default_device`` of the ``index``-th
+    device of that kind."""
+    try:
+        devices = jax.devices(kind)
+    except RuntimeError as e:
+        raise missing_device(name, f"JAX: {e}") from None
+    if (index or 0) >= len(devices):
+        raise missing_device(name, f"JAX sees {len(devices)} {kind} device(s)")
+    return jax.default_device(devices[index or 0])
+
+
+def remat(f):
+    """``f`` recomputed in the backward: ``jax.checkpoint``."""
+    return jax.checkpoint(f)

@@ -1,8 +1,11 @@
 """Variables, conversion and dtypes on the native engine."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy
 
+from kfront.backends.common.device_scope import missing as missing_device
 from kfront.backends.common.dtypes import foreign_framework, standardize_dtype
 from kfront.backends.common.variables import KVariable
 from kfront.backends.numpy import engine
@@ -112,3 +115,31 @@ def dtype(x) -> str:
 def device_module(x):
     """The array module of ``x`` (``numpy`` or ``cupy``)."""
     return get_xp(engine.raw(x))
+
+
+def device_scope(kind: str, index: int | None, name: str):
+    """The native engine's device scope (``kfront.device``): the CPU is a no-op, a GPU is
+    CuPy's CUDA device ``index``."""
+    if kind == "cpu":
+        return contextlib.nullcontext()
+    if kind != "gpu":
+        raise missing_device(name, "the native engine runs on the CPU with NumPy or on a CUDA "
+                                   "GPU with CuPy")
+    try:
+        import cupy  # noqa: PLC0415  (GPU path only)
+    except ImportError:
+        raise RuntimeError(f"device({name!r}): the native engine runs on a GPU through CuPy, "
+                           f"which is not installed: pip install 'kfront[cupy]'") from None
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except cupy.cuda.runtime.CUDARuntimeError:
+        count = 0
+    if (index or 0) >= count:
+        raise missing_device(name, f"CuPy sees {count} CUDA device(s)")
+    return cupy.cuda.Device(index or 0)
+
+
+def remat(f):
+    """``f`` itself: the native engine keeps the intermediates for the backward instead of
+    recomputing them, which gives the same results and gradients as a rematerialized call."""
+    return f

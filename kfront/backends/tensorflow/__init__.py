@@ -88,3 +88,8 @@ from kfront.backends.tensorflow import quantized  # noqa: E402
 from kfront.backends.tensorflow.quantized import *  # noqa: E402,F401,F403
 
 __all__ += quantized.__all__
+
+# kfront.device and kfront.remat hooks
+from kfront.backends.tensorflow.core import device_scope, remat  # noqa: E402
+
+__all__ += ["device_scope", "remat"]

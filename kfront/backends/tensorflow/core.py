@@ -151,3 +151,14 @@ def _read(v: Variable, dtype=None, name=None, as_ref=False):
 # tf ops (e.g. ``tf_tensor * kfront_variable``) read kfront Variables instead of copying them
 # through ``__array__``, so that the read is recorded by tapes and traced by tf.function
 tf.register_tensor_conversion_function(Variable, _read)
+
+
+def device_scope(kind: str, index: int | None, name: str):
+    """TensorFlow's device scope (``kfront.device``): ``tf.device``, with TensorFlow's soft
+    placement (ops run on the CPU when the device is absent), as in Keras."""
+    return tf.device(f"/{kind.upper()}:{index or 0}")
+
+
+def remat(f):
+    """``f`` recomputed in the backward: ``tf.recompute_grad``."""
+    return tf.recompute_grad(f)

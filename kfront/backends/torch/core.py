@@ -7,9 +7,12 @@ tape watches it, the leaf tensor standing for it). Tensors of other frameworks a
 """
 from __future__ import annotations
 
+import functools
+
 import numpy
 import torch
 
+from kfront.backends.common.device_scope import missing as missing_device
 from kfront.backends.common.dtypes import ALLOWED, foreign_framework, standardize_dtype
 from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype
 
@@ -93,7 +96,8 @@ class Variable(KVariable):
     """
 
     def _convert(self, value, dtype):
-        t = convert_to_tensor(value, dtype).detach().clone(memory_format=torch.contiguous_format)
+        t = convert_to_tensor(value, dtype).detach().to(torch.get_default_device())  # kfront.device
+        t = t.clone(memory_format=torch.contiguous_format)
         if t.is_floating_point():
             return torch.nn.Parameter(t, requires_grad=self.trainable)
         return t
@@ -176,3 +180,28 @@ def dtype(x) -> str:
 def device_module(x):
     """The array module of ``x``: ``torch``."""
     return torch
+
+
+def device_scope(kind: str, index: int | None, name: str) -> torch.device:
+    """torch's device scope (``kfront.device``): ``torch.device``, the default device of the
+    tensors torch creates and of new kfront variables."""
+    if kind == "gpu":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (index or 0) >= count:
+            raise missing_device(name, f"torch sees {count} CUDA device(s)")
+        return torch.device("cuda", index or 0)
+    if kind != "cpu":
+        raise missing_device(name, f"torch has no {kind} device (only cpu and cuda)")
+    return torch.device("cpu" if index is None else f"cpu:{index}")
+
+
+def remat(f):
+    """``f`` recomputed in the backward (``torch.utils.checkpoint``, non-reentrant); torch's
+    random state is restored for the recomputation, kfront's host-side samples are not: keep
+    random draws out of ``f``."""
+    import torch.utils.checkpoint  # noqa: PLC0415
+
+    @functools.wraps(f)
+    def rematerialized(*args, **kwargs):
+        return torch.utils.checkpoint.checkpoint(f, *args, use_reentrant=False, **kwargs)
+    return rematerialized
