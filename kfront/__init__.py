@@ -84,3 +84,7 @@ def version() -> str:
 
 
 __all__ += ["RematScope", "device", "name_scope", "remat", "version"]
+
+from kfront import legacy  # noqa: E402
+
+__all__ += ["legacy"]

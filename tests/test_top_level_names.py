@@ -126,3 +126,16 @@ def test_remat_scope_trains_as_plain(backend):
     with pytest.raises(ValueError, match="RematScope: invalid mode 'x'"):
         kfront.RematScope("x")
     assert _model().layers[0]._remat_mode is None
+
+
+def test_legacy_saving_round_trips_keras_configs(keras):
+    from kfront.legacy.saving import deserialize_keras_object, serialize_keras_object
+    assert kfront.legacy.saving.serialize_keras_object is kfront.utils.legacy.serialize_keras_object
+    theirs = keras.legacy.saving.serialize_keras_object(keras.layers.Dense(3, name="d",
+                                                                           activation="relu"))
+    ours = serialize_keras_object(kfront.layers.Dense(3, name="d", activation="relu"))
+    assert ours == theirs
+    layer = deserialize_keras_object(theirs, module_objects={"Dense": kfront.layers.Dense})
+    assert (layer.units, layer.name, layer.get_config()["activation"]) == (3, "d", "relu")
+    with pytest.raises(ValueError, match="Unknown object: 'Nope'"):
+        deserialize_keras_object({"class_name": "Nope", "config": {}}, module_objects={})

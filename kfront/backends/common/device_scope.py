@@ -80,7 +80,7 @@ def device(device_name: str) -> DeviceScope:
         >>> import kfront
         >>> with kfront.device("cpu:0"):
         ...     x = kfront.ops.ones((2, 2))
-        >>> kfront.ops.convert_to_numpy(x).sum()
+        >>> float(kfront.ops.convert_to_numpy(x).sum())
         4.0
     """
     return DeviceScope(device_name)
