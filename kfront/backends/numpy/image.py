@@ -5,9 +5,9 @@ with its gradient rule next to its forward (the other image ops run through
 Example:
     >>> import numpy as np
     >>> from kfront.backends.numpy.image import resize_images
-    >>> x = np.arange(64, dtype="float32").reshape(1, 8, 8, 1)
-    >>> resize_images(x, (4, 4), "bilinear", False)[0, :2, :2, 0].tolist()
-    [[4.5, 6.5], [20.5, 22.5]]
+    >>> x = np.arange(256, dtype="float32").reshape(1, 16, 16, 1)
+    >>> resize_images(x, (8, 8), "bilinear", False)[0, :2, :2, 0].tolist()
+    [[8.5, 10.5], [40.5, 42.5]]
 """
 from __future__ import annotations
 
