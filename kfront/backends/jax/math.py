@@ -19,10 +19,10 @@ rsqrt = unary("rsqrt", jax.lax.rsqrt)
 
 def top_k(x, k, sorted=True):
     x = array(x, "top_k")
-    if x.dtype == jnp.bool_:
-        idx = jnp.argsort(~x, axis=-1, stable=True)[..., :k]
-    else:  # lax.top_k: lower index first on ties, as Keras (NaN: as jax.lax.top_k)
-        idx = jax.lax.top_k(jax.lax.stop_gradient(x), k)[1]
+    if x.dtype != jnp.bool_:  # lower index first on ties, as Keras (NaN: as jax.lax.top_k)
+        values, idx = jax.lax.top_k(x, k)  # its gradient flows to the chosen entries
+        return values, idx.astype(jnp.int32)
+    idx = jnp.argsort(~x, axis=-1, stable=True)[..., :k]
     return jnp.take_along_axis(x, idx, axis=-1), idx.astype(jnp.int32)
 
 
