@@ -132,6 +132,10 @@ def _reference(model_name, optimizer):
 @pytest.mark.parametrize("model_name", sorted(MODELS))
 def test_five_fit_steps_follow_the_native_float64_trajectory(backend, model_name, optimizer,
                                                              mode):
+    if backend == "torch" and mode == "jit" and (
+            sorted(OPTIMIZERS).index(optimizer) % len(MODELS) != sorted(MODELS).index(model_name)):
+        pytest.skip("torch jit: each optimizer setting is compiled on one of the three models "
+                    "(in rotation); a torch.compile of every pair costs ~7 CPU-minutes")
     initial, x, y, want = _reference(model_name, optimizer)
     activate(backend)
     x32 = x if x.dtype.kind == "i" else x.astype("float32")
