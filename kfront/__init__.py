@@ -88,3 +88,7 @@ __all__ += ["RematScope", "device", "name_scope", "remat", "version"]
 from kfront import legacy  # noqa: E402
 
 __all__ += ["legacy"]
+
+from kfront import distillation  # noqa: E402
+
+__all__ += ["distillation"]

@@ -82,7 +82,7 @@ SIGNATURE_EXCEPTIONS: dict[str, str] = {
 
 NOT_YET: dict[str, set[str]] = {
     '': {
-        'Function', 'distillation'
+        'Function'
     },
     'activations': set(),
     'applications': set(),
@@ -99,9 +99,7 @@ NOT_YET: dict[str, set[str]] = {
     'datasets.imdb': set(),
     'datasets.mnist': set(),
     'datasets.reuters': set(),
-    'distillation': {
-        'DistillationLoss', 'Distiller', 'FeatureDistillation', 'LogitsDistillation'
-    },
+    'distillation': set(),
     'distribution': set(),
     'dtype_policies': set(),
     'export': set(),
