@@ -145,3 +145,18 @@ def test_add_rows_gives_the_bits_of_add_at():
     want = np.zeros_like(table)
     np.add.at(want, ids.reshape(-1), w.reshape(-1, 4))
     np.testing.assert_array_equal(ops.convert_to_numpy(grad), want)
+
+
+def test_float32_erf_and_gelu_are_vectorized_and_accurate():
+    import math
+    x = np.concatenate([np.linspace(-6, 6, 4001), [0.0, 1e-30, -1e-8, np.inf, -np.inf]])
+    for dtype, rtol in (("float32", 1e-6), ("float16", 1e-3)):
+        exact = np.array([math.erf(v) for v in x.astype(dtype).astype("float64")])
+        got = ops.convert_to_numpy(ops.erf(x.astype(dtype)))
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, exact, rtol=rtol, atol=rtol * 1e-30)
+    assert np.isnan(ops.convert_to_numpy(ops.erf(np.array([np.nan], "float32"))))[0]
+    x = x[:4001].astype("float32")
+    gelu = ops.convert_to_numpy(ops.gelu(x, approximate=False))
+    exact = [0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in x.astype("float64")]
+    np.testing.assert_allclose(gelu, exact, rtol=1e-6, atol=1e-6)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 
-import numpy
-
 from kfront.backends.common.nn import MASKED_LOGIT
 from kfront.backends.numpy import numpy as knp
 from kfront.backends.numpy import threads
 from kfront.backends.numpy.engine import (Tensor, _check_arg, elementwise, get_xp, primitive, raw)
 from kfront.backends.numpy.engine import sum_to as _sum_to
+from kfront.backends.numpy.math import _special
 
 
 def _sigmoid(xp, x):
@@ -69,20 +68,13 @@ def selu(x):
     return knp.multiply(_elu(x, alpha=SELU_ALPHA), SELU_SCALE)
 
 
-def _erf(xp, x):
-    if xp is numpy:
-        return numpy.vectorize(math.erf, otypes=[x.dtype])(x)
-    from cupyx.scipy.special import erf  # noqa: PLC0415  (GPU path only)
-    return erf(x)
-
-
 _SQRT_2_PI = math.sqrt(2 / math.pi)
 
 
 def _gelu_fwd(xp, x, approximate):
     if approximate:
         return 0.5 * x * (1 + xp.tanh(_SQRT_2_PI * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1 + _erf(xp, x / math.sqrt(2)))
+    return 0.5 * x * (1 + _special(xp, "erf", x / math.sqrt(2)))
 
 
 def _gelu_grad(xp, x, g, approximate):
@@ -90,7 +82,7 @@ def _gelu_grad(xp, x, g, approximate):
         t = xp.tanh(_SQRT_2_PI * (x + 0.044715 * x ** 3))
         dt = (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
         return g * (0.5 * (1 + t) + 0.5 * x * dt)
-    cdf = 0.5 * (1 + _erf(xp, x / math.sqrt(2)))
+    cdf = 0.5 * (1 + _special(xp, "erf", x / math.sqrt(2)))
     return g * (cdf + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
 
 
