@@ -152,6 +152,14 @@ def _letters(n: int, skip: str = "") -> str:
 
 
 # ------------------------------------------------------------------------------ products
+def _product(subscripts: str, x1, x2):
+    """``einsum`` of two operands in their promoted dtype, as Keras's outer / inner / vdot:
+    int8 stays int8 (einsum and matmul accumulate int8 in int32)."""
+    y = einsum(subscripts, x1, x2)
+    dtype = _dtypes.result_type(B.dtype(x1), B.dtype(x2))
+    return y if B.dtype(y) == dtype else B.cast(y, dtype)
+
+
 def outer(x1, x2):
     """The outer product of the flattened ``x1`` (m elements) and ``x2`` (n): (m, n).
 
@@ -160,7 +168,7 @@ def outer(x1, x2):
         >>> ops.convert_to_numpy(ops.outer([1, 2], [3, 4])).tolist()
         [[3, 4], [6, 8]]
     """
-    return einsum("i,j->ij", ravel(x1), ravel(x2))
+    return _product("i,j->ij", ravel(x1), ravel(x2))
 
 
 def inner(x1, x2):
@@ -176,13 +184,13 @@ def inner(x1, x2):
     r1, r2 = len(B.shape(x1)), len(B.shape(x2))
     if r1 == 0 or r2 == 0:  # a scalar multiplies the other operand
         a, b = _letters(r1), _letters(r2)
-        return einsum(f"{a},{b}->{a or b}", x1, x2)
+        return _product(f"{a},{b}->{a or b}", x1, x2)
     if B.shape(x1)[-1] != B.shape(x2)[-1]:
         raise ValueError(f"inner: the last axes of `x1` and `x2` must have the same size; got "
                          f"shapes {B.shape(x1)} and {B.shape(x2)}")
     a = _letters(r1 - 1, "z")
     b = _letters(r2 - 1, a + "z")
-    return einsum(f"{a}z,{b}z->{a}{b}", x1, x2)
+    return _product(f"{a}z,{b}z->{a}{b}", x1, x2)
 
 
 def vdot(x1, x2):
@@ -197,7 +205,7 @@ def vdot(x1, x2):
     if B.shape(x1) != B.shape(x2):
         raise ValueError(f"vdot: `x1` and `x2` must have the same number of elements; got "
                          f"{B.shape(x1)[0]} and {B.shape(x2)[0]}")
-    return einsum("i,i->", x1, x2)
+    return _product("i,i->", x1, x2)
 
 
 def kron(x1, x2):
@@ -838,10 +846,11 @@ def digitize(x, bins):
 
 
 def bincount(x, weights=None, minlength: int = 0, sparse: bool = False):
-    """How often each value 0, 1, ... occurs in the non-negative int ``x`` (1-D; 2-D: one count
-    per row), or the sum of ``weights`` (x's shape) per value; length max(x) + 1, at least
-    ``minlength``. int32 counts, or the weights' dtype (bool and narrow ints: int32);
-    differentiable in ``weights``. The length is read on the host (eager only).
+    """How often each value 0, 1, ... occurs in the non-negative int or bool ``x`` (1-D; 2-D:
+    one count per row), or the sum of ``weights`` (x's shape) per value; length max(x) + 1, at
+    least ``minlength``. int32 counts, or the promoted dtype of ``x`` and the weights, as
+    Keras; differentiable in ``weights``. The length is read on the host (eager only). Floats
+    are refused, as by Keras on numpy, torch and JAX (Keras on TensorFlow truncates them).
 
     Example:
         >>> from kfront import ops
@@ -855,8 +864,9 @@ def bincount(x, weights=None, minlength: int = 0, sparse: bool = False):
     # host values straight from a host array: a tensor made of it may be traced (jax.jit)
     host = B.convert_to_numpy(x) if B.is_tensor(x) else numpy.asarray(x)
     x = _tensor(x)
-    if not B.dtype(x).startswith(("int", "uint")):
-        raise TypeError(f"bincount: `x` must be an integer tensor; got dtype {B.dtype(x)}")
+    if not B.dtype(x).startswith(("int", "uint", "bool")):
+        raise TypeError(f"bincount: `x` must be an integer or bool tensor; got dtype "
+                        f"{B.dtype(x)}")
     shape = B.shape(x)
     if len(shape) not in (1, 2):
         raise ValueError(f"bincount: `x` must be 1-D or 2-D; got shape {shape}")
@@ -870,16 +880,17 @@ def bincount(x, weights=None, minlength: int = 0, sparse: bool = False):
         if B.shape(w) != shape:
             raise ValueError(f"bincount: `weights` must have the shape of `x`, {shape}; got "
                              f"{B.shape(w)}")
-        dtype = B.dtype(w)
-        dtype = "int32" if dtype in _WIDE else dtype
-        w = B.cast(w, dtype)
+        dtype = _dtypes.result_type(B.dtype(x), B.dtype(w))
+        w = B.cast(w, _WIDE.get(dtype, dtype))
     ids = B.cast(x, "int32")
     if len(shape) == 2:
         rows = B.reshape(B.arange(0, shape[0], 1, dtype="int32"), (shape[0], 1))
         ids = B.reshape(B.add(ids, B.multiply(rows, length)), (-1,))
         out = B.segment_sum(B.reshape(w, (-1,)), ids, num_segments=shape[0] * length)
-        return B.reshape(out, (shape[0], length))
-    return B.segment_sum(w, ids, num_segments=length)
+        out = B.reshape(out, (shape[0], length))
+    else:
+        out = B.segment_sum(w, ids, num_segments=length)
+    return out if B.dtype(out) == dtype else B.cast(out, dtype)
 
 
 def histogram(x, bins: int = 10, range=None):

@@ -147,10 +147,7 @@ def matmul(a, b):
     a, b = _promote(np.multiply, (a, b), what="matmul")
     a2 = a[None, :] if a.shape.rank == 1 else a
     b2 = b[:, None] if b.shape.rank == 1 else b
-    if a.dtype in (tf.int8, tf.uint8, tf.int16, tf.uint16):  # no TF kernel: int32, cast back
-        out = tf.cast(tf.linalg.matmul(tf.cast(a2, tf.int32), tf.cast(b2, tf.int32)), a.dtype)
-    else:
-        out = tf.linalg.matmul(a2, b2)
+    out = _in_int32(tf.linalg.matmul, a2, b2)
     if b.shape.rank == 1:
         out = out[..., 0]  # (..., n, 1) -> (..., n)
     if a.shape.rank == 1:
@@ -165,7 +162,15 @@ def tensordot(a, b, axes=2):
         na, nb = a.shape.rank, b.shape.rank
         ax_a, ax_b = ([ax] if isinstance(ax, int) else list(ax) for ax in axes)
         axes = ([i % na for i in ax_a], [i % nb for i in ax_b])
-    return tf.tensordot(a, b, axes=axes)
+    return _in_int32(lambda x, y: tf.tensordot(x, y, axes=axes), a, b)
+
+
+def _in_int32(product, a, b):
+    """``product(a, b)`` of same-dtype operands; the dtypes TensorFlow has no product kernel
+    for (bool, 8- and 16-bit integers) computed in int32 and cast back, as Keras."""
+    if a.dtype in (tf.bool, tf.int8, tf.uint8, tf.int16, tf.uint16):
+        return tf.cast(product(tf.cast(a, tf.int32), tf.cast(b, tf.int32)), a.dtype)
+    return product(a, b)
 
 
 def dot(a, b):

@@ -209,14 +209,22 @@ def where(condition, x1, x2):
 
 # ------------------------------------------------------------------------- linear algebra
 def matmul(a, b):
-    return torch.matmul(*_operands(a, b))
+    return _bools_in_int32(torch.matmul, *_operands(a, b))
+
+
+def _bools_in_int32(product, a, b):
+    """``product(a, b)`` of same-dtype operands; bools (no torch kernel) in int32, cast back
+    (logical or of ands, as Keras's bool products)."""
+    if a.dtype == torch.bool:
+        return product(a.to(torch.int32), b.to(torch.int32)).to(torch.bool)
+    return product(a, b)
 
 
 def tensordot(a, b, axes=2):
     a, b = _operands(a, b)
     if not isinstance(axes, int):
         axes = tuple([x] if isinstance(x, int) else list(x) for x in axes)
-    return torch.tensordot(a, b, dims=axes)
+    return _bools_in_int32(lambda x, y: torch.tensordot(x, y, dims=axes), a, b)
 
 
 def dot(a, b):
