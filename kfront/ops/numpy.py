@@ -497,7 +497,9 @@ _PAD_MODES = ("constant", "edge", "linear_ramp", "maximum", "mean", "median", "m
 
 def pad(x, pad_width, mode: str = "constant", constant_values=None):
     """Pad ``x`` as numpy.pad. ``pad_width``: an int, ``(before, after)``, ``(pad,)`` or one
-    such pair per axis. ``mode``: "constant" (``constant_values``, 0 when None), "reflect",
+    such pair per axis. ``mode``: "constant" (``constant_values``, 0 when None; a scalar or
+    numpy's sequences: ``(before, after)`` or one such pair per axis, as Keras on numpy and
+    JAX, on every backend here), "reflect",
     "symmetric", "edge", "wrap" ("circular", torch's name, is the same), "maximum", "minimum",
     "mean", "median" (of the whole axis, rounded for integers), "linear_ramp" (from the edge
     value to 0) or "empty" (unspecified values: zeros here). Every mode on every backend, pads
@@ -526,8 +528,30 @@ def pad(x, pad_width, mode: str = "constant", constant_values=None):
     _padding.check(shape, widths, mode, _PAD_MODES)
     if mode not in _padding.BACKEND_MODES:
         return B.composite(_pad_computed, x, widths=widths, mode=mode)
+    if mode == "constant" and (isinstance(constant_values, (tuple, list))
+                               or getattr(constant_values, "ndim", 0) > 0):
+        return _pad_constants(x, widths, constant_values)
     return B.pad(x, widths, mode=mode,
                  constant_values=0 if constant_values is None else constant_values)
+
+
+def _pad_constants(x, widths, values):
+    """Constant padding with numpy's sequence forms of ``constant_values``: ``(c,)``,
+    ``(before, after)``, ``((before, after),)`` or one pair per axis; axis after axis as
+    numpy.pad (the corners take the later axis's value)."""
+    import numpy
+    try:
+        pairs = numpy.broadcast_to(numpy.asarray(values), (len(widths), 2)).tolist()
+    except ValueError:
+        raise ValueError(f"pad: `constant_values` must be a scalar, (before, after) or one "
+                         f"such pair per axis ({len(widths)} axes); got {values!r}") from None
+    none = [(0, 0)] * len(widths)
+    for axis, ((before, after), (v0, v1)) in enumerate(zip(widths, pairs)):
+        for width in ((before, 0), (0, after)) if v0 != v1 else ((before, after),):
+            if width != (0, 0):
+                x = B.pad(x, none[:axis] + [width] + none[axis + 1:], mode="constant",
+                          constant_values=v0 if width[0] else v1)
+    return x
 
 
 def _pad_computed(x, widths, mode: str):
