@@ -92,3 +92,7 @@ __all__ += ["legacy"]
 from kfront import distillation  # noqa: E402
 
 __all__ += ["distillation"]
+
+from kfront.function import Function  # noqa: E402
+
+__all__ += ["Function"]

@@ -81,9 +81,7 @@ SIGNATURE_EXCEPTIONS: dict[str, str] = {
 }
 
 NOT_YET: dict[str, set[str]] = {
-    '': {
-        'Function'
-    },
+    '': set(),
     'activations': set(),
     'applications': set(),
     'backend': set(),

@@ -139,3 +139,22 @@ def test_legacy_saving_round_trips_keras_configs(keras):
     assert (layer.units, layer.name, layer.get_config()["activation"]) == (3, "d", "relu")
     with pytest.raises(ValueError, match="Unknown object: 'Nope'"):
         deserialize_keras_object({"class_name": "Nope", "config": {}}, module_objects={})
+
+
+def _function_values(k, x):
+    a, b = k.Input((3,)), k.Input((3,))
+    fn = k.Function(inputs={"a": a, "b": b},
+                    outputs=[k.ops.sigmoid(a * b), k.ops.sum(a - b, axis=-1)])
+    assert len(fn.inputs) == 2 and len(fn.outputs) == 2
+    return [k.ops.convert_to_numpy(v) for v in fn({"a": x, "b": 2 * x})]
+
+
+def test_function_as_keras(backend, keras):
+    x = np.arange(6, dtype="float32").reshape(2, 3) / 6
+    for got, want in zip(_function_values(kfront, x), _function_values(keras, x)):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+    with pytest.raises(ValueError, match="`outputs` argument cannot be empty"):
+        kfront.Function(kfront.Input((2,)), [])
+    with pytest.raises(NotImplementedError, match="make the inputs with kfront.Input"):
+        t = kfront.KerasTensor((None, 2))
+        kfront.Function(t, ops.sigmoid(t))
