@@ -21,27 +21,40 @@ erfinv = _unary("erfinv", torch.special.erfinv)
 rsqrt = _unary("rsqrt", torch.rsqrt)
 
 
+def _descending(v: torch.Tensor) -> torch.Tensor:
+    """Indices that sort ``v`` along its last axis largest first, stably (equal values keep
+    their order), NaN last; no negation of unsigned or bool values (it would wrap)."""
+    if v.is_floating_point():
+        return torch.argsort(-v.detach(), dim=-1, stable=True)
+    v = v.detach().to(torch.uint8) if v.dtype == torch.bool else v.detach()
+    return torch.argsort(v, dim=-1, descending=True, stable=True)
+
+
 def top_k(x, k, sorted=True):
     """torch.topk, with Keras's (TensorFlow's) order of ties: lower index first, NaN last. One
     extra value tells whether a tie at the k-th value reaches past the k taken; only then (or
-    with NaNs) are the rows sorted whole."""
+    with NaNs) are the rows sorted whole; without ties torch's order stands. The values are
+    torch.topk's (their gradient flows to the chosen entries); no second gather from ``x``."""
     x = to_tensor(x, "top_k")
     if k == 0 or k >= x.shape[-1] or x.dtype == torch.bool:
-        idx = torch.argsort(-x.to(torch.int8) if x.dtype == torch.bool else -x, dim=-1,
-                            stable=True)[..., :k]
+        idx = _descending(x)[..., :k]
         return torch.take_along_dim(x, idx, dim=-1), idx.to(torch.int32)
-    values, idx = torch.topk(x.detach(), k + 1, dim=-1)
-    redo = values[..., k - 1] == values[..., k]  # a tie at the k-th value may reach past k
+    values, idx = torch.topk(x, k + 1, dim=-1)
+    tied = values[..., 1:] == values[..., :-1]
+    redo = tied[..., k - 1]  # a tie at the k-th value may reach past k
     if x.is_floating_point():  # torch.topk ranks NaN first: such rows are sorted whole
         redo = redo | torch.isnan(values).any(dim=-1)
     values, idx = values[..., :k], idx[..., :k]
+    if not bool((redo | tied.any(dim=-1)).any()):  # distinct values: torch's order is Keras's
+        return values, idx.to(torch.int32)
     order = torch.argsort(idx, dim=-1)  # equal values: lower index first
     idx, values = idx.gather(-1, order), values.gather(-1, order)
-    idx = idx.gather(-1, torch.argsort(-values, dim=-1, stable=True))
+    order = _descending(values)
+    idx, values = idx.gather(-1, order), values.gather(-1, order)
     if bool(redo.any()):
-        idx = torch.where(redo[..., None], torch.argsort(-x.detach(), dim=-1, stable=True)[..., :k],
-                          idx)
-    return torch.take_along_dim(x, idx, dim=-1), idx.to(torch.int32)
+        idx = torch.where(redo[..., None], _descending(x)[..., :k], idx)
+        values = torch.take_along_dim(x, idx, dim=-1)
+    return values, idx.to(torch.int32)
 
 
 def in_top_k(targets, predictions, k):
