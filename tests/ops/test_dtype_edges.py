@@ -39,6 +39,30 @@ def _cases(o):
     return out
 
 
+def _elementwise(o):
+    """Elementwise ops TensorFlow has no bool / narrow-int kernel for (Keras on TensorFlow
+    raises for some; on JAX and numpy they give numpy's results, the oracle here)."""
+    b, u8, i8 = _BOOLS, np.array([3, 0, 250], "uint8"), np.array([-7, 7, 100], "int8")
+    out = {f"{name}(bool)": getattr(o, name)(b, b.T)
+           for name in ("add", "multiply", "maximum", "minimum", "greater", "less_equal")}
+    out.update({f"{name}(uint8)": getattr(o, name)(u8) for name in ("abs", "negative", "sign")})
+    out["abs(bool)"], out["isfinite(bool)"] = o.abs(b), o.isfinite(b)
+    out["isnan(int8)"], out["isfinite(uint8)"] = o.isnan(i8), o.isfinite(u8)
+    for name in ("mod", "floor_divide"):
+        out[f"{name}(int8)"] = getattr(o, name)(i8, np.array([2, -3, 7], "int8"))
+        out[f"{name}(uint8)"] = getattr(o, name)(u8, np.array([2, 3, 7], "uint8"))
+    return out
+
+
+def test_narrow_elementwise_as_numpy(backend):
+    want, ours = _elementwise(np), _elementwise(ops)
+    wrong = [f"{k}: kfront {ops.dtype(ours[k])} {ops.convert_to_numpy(ours[k]).tolist()}, "
+             f"numpy {w.dtype} {w.tolist()}" for k, w in want.items()
+             if ops.dtype(ours[k]) != w.dtype or
+             (ops.convert_to_numpy(ours[k]) != w).any()]
+    assert not wrong, "\n".join(wrong)
+
+
 @pytest.fixture(scope="module")
 def keras_results(keras):
     return {k: (keras.backend.standardize_dtype(v.dtype), keras.ops.convert_to_numpy(v))

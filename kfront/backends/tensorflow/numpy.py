@@ -77,9 +77,26 @@ def _no_grad_sign(x):
     return tf.stop_gradient(tf.sign(x))  # the native engine gives sign no gradient at all
 
 
+_NARROW = (tf.bool, tf.int8, tf.uint8, tf.int16, tf.uint16)
+
+
+def _wider(tf_fn, dtypes=_NARROW, wide=tf.int32):
+    """``tf_fn`` for operands of ``dtypes`` (TensorFlow has no kernel for them: bool add,
+    uint8 abs, int8 floormod...) computed in ``wide``; a non-bool result cast back to the
+    operands' dtype (the same values, integers modulo 2**bits as numpy)."""
+    def fn(*args):
+        if args[0].dtype not in dtypes:
+            return tf_fn(*args)
+        out = tf_fn(*(tf.cast(a, wide) for a in args))
+        return out if out.dtype == tf.bool else tf.cast(out, args[0].dtype)
+    return fn
+
+
+_INTS = _NARROW + (tf.int32, tf.int64, tf.uint32, tf.uint64)
+
 # ---------------------------------------------------------------------------- elementwise
-negative = _unary("negative", tf.negative, np.negative)
-abs = _unary("abs", tf.abs, np.abs)
+negative = _unary("negative", _wider(tf.negative, (tf.uint8, tf.uint16)), np.negative)
+abs = _unary("abs", _wider(tf.abs, (tf.bool, tf.uint8, tf.uint16)), np.abs)
 exp = _unary("exp", tf.exp, np.exp)
 expm1 = _unary("expm1", tf.math.expm1, np.expm1)
 log = _unary("log", tf.math.log, np.log)
@@ -90,17 +107,17 @@ sin = _unary("sin", tf.sin, np.sin)
 cos = _unary("cos", tf.cos, np.cos)
 tanh = _unary("tanh", tf.tanh, np.tanh)
 reciprocal = _unary("reciprocal", tf.math.reciprocal, np.reciprocal)
-sign = _unary("sign", _no_grad_sign, np.sign)
+sign = _unary("sign", _wider(_no_grad_sign, (tf.uint8, tf.uint16)), np.sign)
 floor = _unary("floor", tf.floor, np.floor)
 ceil = _unary("ceil", tf.math.ceil, np.ceil)
 round = _unary("round", tf.round, np.round)
-isnan = _unary("isnan", tf.math.is_nan, np.isnan)
-isfinite = _unary("isfinite", tf.math.is_finite, np.isfinite)
+isnan = _unary("isnan", _wider(tf.math.is_nan, _INTS, tf.float32), np.isnan)
+isfinite = _unary("isfinite", _wider(tf.math.is_finite, _INTS, tf.float32), np.isfinite)
 logical_not = _unary("logical_not", tf.logical_not, np.logical_not, "bool")
 
-add = _binary("add", tf.add, np.add)
+add = _binary("add", _wider(tf.add, (tf.bool,)), np.add)
 subtract = _binary("subtract", tf.subtract, np.subtract)
-multiply = _binary("multiply", tf.multiply, np.multiply)
+multiply = _binary("multiply", _wider(tf.multiply, (tf.bool,)), np.multiply)
 divide = _binary("divide", tf.divide, np.true_divide)
 
 
@@ -113,16 +130,16 @@ def _pow(x1, x2):
 
 
 power = _binary("power", _pow, np.power)
-maximum = _binary("maximum", tf.maximum, np.maximum)
-minimum = _binary("minimum", tf.minimum, np.minimum)
-mod = _binary("mod", tf.math.floormod, np.mod)
-floor_divide = _binary("floor_divide", tf.math.floordiv, np.floor_divide)
+maximum = _binary("maximum", _wider(tf.maximum, (tf.bool,)), np.maximum)
+minimum = _binary("minimum", _wider(tf.minimum, (tf.bool,)), np.minimum)
+mod = _binary("mod", _wider(tf.math.floormod), np.mod)
+floor_divide = _binary("floor_divide", _wider(tf.math.floordiv), np.floor_divide)
 equal = _binary("equal", tf.equal, np.equal)
 not_equal = _binary("not_equal", tf.not_equal, np.not_equal)
-greater = _binary("greater", tf.greater, np.greater)
-greater_equal = _binary("greater_equal", tf.greater_equal, np.greater_equal)
-less = _binary("less", tf.less, np.less)
-less_equal = _binary("less_equal", tf.less_equal, np.less_equal)
+greater = _binary("greater", _wider(tf.greater, (tf.bool,)), np.greater)
+greater_equal = _binary("greater_equal", _wider(tf.greater_equal, (tf.bool,)), np.greater_equal)
+less = _binary("less", _wider(tf.less, (tf.bool,)), np.less)
+less_equal = _binary("less_equal", _wider(tf.less_equal, (tf.bool,)), np.less_equal)
 logical_and = _binary("logical_and", tf.logical_and, np.logical_and, "bool")
 logical_or = _binary("logical_or", tf.logical_or, np.logical_or, "bool")
 logical_xor = _binary("logical_xor", tf.math.logical_xor, np.logical_xor, "bool")

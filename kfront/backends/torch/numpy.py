@@ -129,7 +129,7 @@ def _unary(name, f, floating=False):
 
 
 negative = _unary("negative", torch.neg)
-abs = _unary("abs", torch.abs)
+abs = _unary("abs", lambda t: t if t.dtype == torch.bool else torch.abs(t))  # no bool kernel
 square = _unary("square", torch.square)
 exp = _unary("exp", torch.exp, floating=True)
 expm1 = _unary("expm1", torch.expm1, floating=True)
