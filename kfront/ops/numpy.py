@@ -215,9 +215,15 @@ def divide(x1, x2):
 true_divide = divide
 
 
+def _bools_as_int32(x1, x2):
+    """Promoted operands, two bools as int32: Keras's power / mod / floor_divide of bools are
+    int32 (numpy's int8)."""
+    return (_as(x1, "int32"), _as(x2, "int32")) if _dtype(x1) == "bool" else (x1, x2)
+
+
 def power(x1, x2):
     """x1 ** x2. broadcast(x1, x2) -> broadcast shape."""
-    return B.power(*_promote(x1, x2))
+    return B.power(*_bools_as_int32(*_promote(x1, x2)))
 
 
 def maximum(x1, x2):
@@ -234,12 +240,12 @@ def mod(x1, x2):
     """x1 % x2 with the sign of x2; gradients 1 and -floor(x1 / x2). broadcast(x1, x2) -> broadcast."""
     x1, x2 = _promote(*(B.convert_to_tensor(x, dtype=_promotion(type(x))) if type(x) in _SCALARS
                         else x for x in (x1, x2)))  # as Keras's mod: scalars are not weak here
-    return B.mod(*((_as(x1, "int32"), _as(x2, "int32")) if _dtype(x1) == "bool" else (x1, x2)))
+    return B.mod(*_bools_as_int32(x1, x2))
 
 
 def floor_divide(x1, x2):
     """x1 // x2 (no gradient). broadcast(x1, x2) -> broadcast shape."""
-    return B.floor_divide(*_promote(x1, x2))
+    return B.floor_divide(*_bools_as_int32(*_promote(x1, x2)))
 
 
 def equal(x1, x2):

@@ -91,6 +91,17 @@ def test_uint16_values(backend):
     assert ops.convert_to_numpy(ops.add(x, x))[0, 1] == wrapped
 
 
+def test_bool_arithmetic_in_int32(backend):
+    """power / floor_divide / mod of two bools give int32 as Keras on JAX (numpy: int8; Keras on
+    TensorFlow raises for power)."""
+    ones = np.ones((2, 2), bool)
+    for f in (ops.power, ops.floor_divide, ops.mod):
+        got = f(_BOOLS, ones)
+        assert ops.dtype(got) == "int32", f
+        assert ops.convert_to_numpy(got).tolist() == ([[1, 0], [0, 0]] if f is not ops.mod
+                                                      else [[0, 0], [0, 0]]), f
+
+
 def test_bincount_refuses_floats(backend):
     with pytest.raises(TypeError, match="bincount: `x` must be an integer or bool.*float32"):
         ops.bincount(np.array([1.0, 0.0], "float32"))
