@@ -865,7 +865,7 @@ def bincount(x, weights=None, minlength: int = 0, sparse: bool = False):
     host = B.convert_to_numpy(x) if B.is_tensor(x) else numpy.asarray(x)
     x = _tensor(x)
     if not B.dtype(x).startswith(("int", "uint", "bool")):
-        raise TypeError(f"bincount: `x` must be an integer or bool tensor; got dtype "
+        raise TypeError(f"bincount: `x` must be an integer tensor (or bool); got dtype "
                         f"{B.dtype(x)}")
     shape = B.shape(x)
     if len(shape) not in (1, 2):
