@@ -9,7 +9,7 @@ import math
 import numpy
 
 from kfront.backends.numpy.engine import elementwise, get_xp, primitive, raw
-from kfront.backends.numpy.scatter import add_rows
+from kfront.backends.numpy.scatter import add_rows as _add_rows
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -158,7 +158,7 @@ def segment_sum(data, segment_ids, num_segments):
     """Sums of the rows of ``data`` by segment (ids outside [0, num_segments) are dropped)."""
     xp = get_xp(data)
     keep, ids = _segment_index(xp, segment_ids, num_segments)
-    out = add_rows(xp, num_segments, ids[keep], data[keep])
+    out = _add_rows(xp, num_segments, ids[keep], data[keep])
 
     def vjp(g, needs):
         gd = xp.zeros_like(data)

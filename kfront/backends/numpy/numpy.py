@@ -15,7 +15,7 @@ from kfront.backends.common import padding
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.numpy import blas
 from kfront.backends.numpy.engine import elementwise, get_xp, primitive, raw
-from kfront.backends.numpy.scatter import add_rows
+from kfront.backends.numpy.scatter import add_rows as _add_rows
 
 
 def _axes(axis, ndim):
@@ -507,7 +507,7 @@ def take(x, indices, axis=None):
             return (gx.reshape(x.shape), None)
         ax = axis % x.ndim
         gm = xp.moveaxis(g.reshape(x.shape[:ax] + (indices.size,) + x.shape[ax + 1:]), ax, 0)
-        gx = add_rows(xp, x.shape[ax], indices.reshape(-1), gm)
+        gx = _add_rows(xp, x.shape[ax], indices.reshape(-1), gm)
         return (xp.moveaxis(gx, 0, ax), None)
     return out, vjp
 
