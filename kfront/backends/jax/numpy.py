@@ -20,6 +20,12 @@ from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.common.variables import KVariable
 from kfront.backends.jax.core import array, promote
 
+try:  # True outside any trace (jit, grad, vmap, eval_shape); JAX has no public equivalent
+    from jax._src.core import trace_state_clean as _trace_state_clean
+except ImportError:  # a JAX without it: always the path that is safe under a trace
+    def _trace_state_clean() -> bool:
+        return False
+
 
 def unary(name: str, f, differentiable: bool = True):
     """The op ``name``: ``f`` on its argument as a jax array (elementwise ops, activations)."""
@@ -303,16 +309,28 @@ def one_hot(x, num_classes, axis=-1, dtype=None):
 
 
 # --------------------------------------------------------------------------- creation
+def _filled(shape, fill_value, dtype):
+    """A new array of ``fill_value``. Outside any JAX trace it is made by NumPy and put on the
+    device (~1 ms) instead of ``jnp.full``, which compiles one XLA program per new shape
+    (~0.1 s each: an optimizer's first step builds a zero slot per variable shape). Inside a
+    trace it stays ``jnp.full``, so a large array never becomes a constant of the program."""
+    if _trace_state_clean():
+        return jax.device_put(numpy.full(shape, fill_value, dtype))
+    return jnp.full(shape, fill_value, dtype)
+
+
 def zeros(shape, dtype=None):
-    return jnp.zeros(shape, standardize_dtype(dtype))
+    return _filled(shape, 0, standardize_dtype(dtype))
 
 
 def ones(shape, dtype=None):
-    return jnp.ones(shape, standardize_dtype(dtype))
+    return _filled(shape, 1, standardize_dtype(dtype))
 
 
 def full(shape, fill_value, dtype=None):
-    return jnp.full(shape, fill_value, standardize_dtype(dtype))
+    if not isinstance(fill_value, (int, float, bool, numpy.generic)):  # a tensor: jnp broadcasts
+        return jnp.full(shape, fill_value, standardize_dtype(dtype))
+    return _filled(shape, fill_value, standardize_dtype(dtype))
 
 
 def zeros_like(x, dtype=None):
