@@ -4,7 +4,6 @@ sorted by NumPy, one under a gradient by the framework's stable sort. Both give 
 (NaN last, infinities, ties, every NumPy dtype) and the gradient routes ties as the native engine.
 """
 import numpy as np
-import pytest
 
 from kfront import ops
 
@@ -30,8 +29,6 @@ def test_sort_values_and_tie_gradients_on_both_paths(backend):
 
 
 def test_top_k_of_unsigned_zeros_and_ties(backend):
-    if backend == "numpy":  # _top_k_indices negates x: uint8 wraps (partition path)
-        pytest.xfail("native top_k of unsigned ints with ties negates them (wraps)")
     x = np.array([[0, 5, 3, 1, 0, 5], [2, 0, 0, 1, 7, 0]], "uint8")
     for k in (2, 4, 6):
         values, indices = ops.top_k(x, k)

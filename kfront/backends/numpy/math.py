@@ -89,21 +89,28 @@ def _top_k_indices(xp, x, k):
     """Indices of the ``k`` largest entries of the last axis, largest first, ties by lower index:
     a partition finds the k-th largest value, so only k entries per row are sorted."""
     n = x.shape[-1]
+    neg = _order_reversal(x)
     if k == 0 or 2 * k > n or xp.isnan(x).any():
-        return xp.argsort(-x, axis=-1, kind="stable")[..., :k]
+        return xp.argsort(neg(x), axis=-1, kind="stable")[..., :k]
     root = math.isqrt(n)
     width = next((w for w in range(root, root // 2, -1) if n % w == 0), None)
     if n >= 512 and width and 4 * k <= n // width:
         idx = _top_k_by_blocks(xp, x.reshape(-1, n), k, width)
         if idx is not None:
             return idx.reshape(x.shape[:-1] + (k,))
-    kth = -xp.partition(-x, k - 1, axis=-1)[..., k - 1:k]
+    kth = neg(xp.partition(neg(x), k - 1, axis=-1)[..., k - 1:k])
     above, tie = x > kth, x == kth
     need = k - xp.sum(above, axis=-1, keepdims=True)
     chosen = above | (tie & (xp.cumsum(tie, axis=-1) <= need))
     idx = xp.nonzero(chosen.reshape(-1, n))[1].reshape(x.shape[:-1] + (k,))
-    order = xp.argsort(-xp.take_along_axis(x, idx, axis=-1), axis=-1, kind="stable")
+    order = xp.argsort(neg(xp.take_along_axis(x, idx, axis=-1)), axis=-1, kind="stable")
     return xp.take_along_axis(idx, order, axis=-1)
+
+
+def _order_reversal(x):
+    """An involution of ``x``'s dtype that reverses its order: ``-x`` for floats, ``~x``
+    (``-x - 1``, or ``max - x`` unsigned) for integers and bools, where ``-x`` wraps."""
+    return (lambda a: ~a) if x.dtype.kind in "iub" else (lambda a: -a)
 
 
 def _top_k_by_blocks(xp, rows, k, width):
