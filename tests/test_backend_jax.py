@@ -322,6 +322,10 @@ def test_fit_seed_mlp_matches_native(on_jax):
     x = rng.uniform(0, 1, (300, 784)).astype("float32")
     y = np.eye(10, dtype="float32")[rng.integers(0, 10, 300)]
     kfront.config.set_backend("numpy")
+    # A fixed start: with some draws a ReLU pre-activation lands within float32 rounding of
+    # zero (|z| ~ 5e-8 at step 3 for seed 16), its sign differs between the two engines'
+    # summation orders, and Adam's early steps carry that flip to 1e-4 in every weight.
+    kfront.utils.set_random_seed(0)
     ref = _seed_mlp()
     init = ref.get_weights()
     ref_hist = ref.fit(x, y, batch_size=100, epochs=2, shuffle=False, verbose=0).history
