@@ -504,19 +504,26 @@ def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10, dtype=N
 
 
 def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axis: int = 0):
-    """``num`` values from ``start`` to ``stop`` in geometric progression (both nonzero, of one
-    sign); the ends are exact.
+    """``num`` values from ``start`` to ``stop`` in geometric progression; the ends are exact.
+    As numpy (and Keras on numpy): a zero ``start`` or ``stop`` given as a number or array is a
+    ValueError, and ends of opposite signs give NaN between them (Keras on TensorFlow and torch
+    gives a sequence ending at -stop, on JAX all NaN); a zero inside a backend tensor, which may
+    be traced, gives NaN between the ends.
 
     Example:
         >>> from kfront import ops
         >>> ops.convert_to_numpy(ops.geomspace(1, 8, 4)).tolist()
         [1.0, 2.0, 4.0, 8.0]
     """
+    import numpy
+    if any(not B.is_tensor(v) and numpy.any(numpy.asarray(v) == 0) for v in (start, stop)):
+        raise ValueError(f"geomspace: `start` and `stop` must be nonzero (a geometric sequence "
+                         f"cannot include zero); got start={start!r}, stop={stop!r}")
     start, stop = _tensor(start), _tensor(stop)
     work = _dtypes.result_type(B.dtype(start), B.dtype(stop), float)
     start, stop = B.cast(start, work), B.cast(stop, work)
-    sign = B.sign(start)
-    y = B.exp(linspace(B.log(B.abs(start)), B.log(B.abs(stop)), num, endpoint, axis=0))
+    sign = B.sign(start)  # log(stop * sign) is NaN where stop's sign differs, as numpy's
+    y = B.exp(linspace(B.log(B.abs(start)), B.log(B.multiply(stop, sign)), num, endpoint, axis=0))
     y = B.multiply(y, sign)
     if num > 0:
         idx = B.reshape(B.arange(0, num, 1, dtype="int32"), (num,) + (1,) * len(B.shape(y)[1:]))

@@ -87,20 +87,46 @@ def _float2(op: str, x1, x2):
     return _promoted(op, _real(op, "x1", x1), _real(op, "x2", x2), float)
 
 
-def _int1(op: str, x):
-    x = B.convert_to_tensor(x)
-    if not _is_int(B.dtype(x)):
-        raise TypeError(f"{op}: `x` must be an integer tensor; got dtype {B.dtype(x)}")
-    return x
-
-
-def _int2(op: str, x, y, names=("x", "y")):
+def _int2(op: str, x, y, names=("x", "y"), bools: bool = False):
+    """``x, y`` promoted, both integers (or bools, with ``bools``)."""
+    kinds = (int, bool) if bools else (int,)
     for arg, v in zip(names, (x, y)):
         dtype = _dtype_of(v)
-        if not (dtype is int or (isinstance(dtype, str) and _is_int(dtype))):
-            raise TypeError(f"{op}: `{arg}` must be an integer tensor; got dtype "
-                            f"{getattr(dtype, '__name__', dtype)}")
+        if not (dtype in kinds or (isinstance(dtype, str) and
+                                   (_is_int(dtype) or bools and dtype == "bool"))):
+            raise TypeError(f"{op}: `{arg}` must be an integer{' or bool' if bools else ''} "
+                            f"tensor; got dtype {getattr(dtype, '__name__', dtype)}")
     return _promoted(op, x, y, names=names)
+
+
+def _bitwise(op: str, integers, logical, x, y):
+    """``integers(x, y)`` of promoted integers; ``logical(x, y)`` (bool) of two bools, as Keras
+    on numpy, torch and JAX (TensorFlow has no bool bitwise kernel: Keras raises there). Python
+    scalars are not weak here, as Keras's (int8 | 2 is int32)."""
+    x, y = _int2(op, *(B.convert_to_tensor(v) if type(v) in _SCALARS else v for v in (x, y)),
+                 bools=True)
+    return logical(x, y) if B.dtype(x) == "bool" else integers(x, y)
+
+
+def _shift(op: str, integers, x, y):
+    """``integers(x, y)`` of promoted integers; two bools shift in int32 as Keras on JAX (Keras
+    on numpy gives numpy's int8, on TensorFlow and torch it raises), as kfront's power / mod of
+    bools; a bool and a Python int give int32 as Keras's result_type (numpy and torch: int64).
+    A Python ``y`` is weak, a Python ``x`` is not, as Keras's."""
+    x, y = _int2(op, B.convert_to_tensor(x) if type(x) in _SCALARS else x, y, bools=True)
+    if B.dtype(x) == "bool":
+        x, y = B.cast(x, "int32"), B.cast(y, "int32")
+    return integers(x, y)
+
+
+def _invert(op: str, x):
+    """~x of an integer tensor; ``logical_not`` of a bool one (as Keras on numpy, torch, JAX)."""
+    x = B.convert_to_tensor(x)
+    if B.dtype(x) == "bool":
+        return B.logical_not(x)
+    if not _is_int(B.dtype(x)):
+        raise TypeError(f"{op}: `x` must be an integer or bool tensor; got dtype {B.dtype(x)}")
+    return B.bitwise_not(x)
 
 
 # ------------------------------------------------------------------ float-valued, unary
@@ -426,7 +452,8 @@ def fmin(x1, x2):
 
 def fmod(x1, x2):
     """The remainder of x1 / x2 with the sign of x1 (C's fmod; ``mod`` takes x2's sign);
-    gradients 1 and -trunc(x1 / x2). broadcast(x1, x2) -> broadcast shape.
+    gradients 1 and -trunc(x1 / x2). Two bools give int32 and an integer divisor 0 gives 0, as
+    numpy on every backend (see ``_integer_division``). broadcast(x1, x2) -> broadcast shape.
 
     Example:
         >>> import numpy as np
@@ -434,8 +461,33 @@ def fmod(x1, x2):
         >>> ops.convert_to_numpy(ops.fmod(np.array([-7, 7], "int32"), 3))
         array([-1,  1], dtype=int32)
     """
-    return B.composite(_fmod, *_promoted("fmod", _real("fmod", "x1", x1),
-                                         _real("fmod", "x2", x2)))
+    x1, x2 = _promoted("fmod", _real("fmod", "x1", x1), _real("fmod", "x2", x2))
+    return _integer_division(lambda a, b: B.composite(_fmod, a, b), x1, x2)
+
+
+def _integer_division(f, x1, x2):
+    """``f(x1, x2)`` (floor_divide, mod, fmod) of promoted operands as numpy at the integer
+    edges, on every backend: two bools in int32 (as Keras; numpy gives int8), and 0 where an
+    integer divisor is 0 (numpy, and Keras on numpy; Keras on TensorFlow and torch raises, on
+    JAX floor_divide gives -1 or the unsigned maximum). Floats keep their inf / NaN."""
+    nonzero = type(x2) in _SCALARS and x2 != 0  # a Python divisor: nothing to guard
+    x1, x2 = (v if type(v) in _SCALARS else B.convert_to_tensor(v) for v in (x1, x2))
+    dtype = B.dtype(x2 if type(x1) in _SCALARS else x1)  # a Python scalar in the other's dtype
+    x1, x2 = _bools_as_int32(*(B.convert_to_tensor(v, dtype=dtype) if type(v) in _SCALARS
+                               else v for v in (x1, x2)))
+    if nonzero or not _is_int(B.dtype(x2)):
+        return f(x1, x2)
+    zero = B.equal(x2, B.zeros_like(x2))
+    out = f(x1, B.where(zero, B.ones_like(x2), x2))
+    return B.where(zero, B.zeros_like(out), out)
+
+
+def _bools_as_int32(x1, x2):
+    """Tensors of one dtype, two bools as int32: Keras's mod / fmod / floor_divide of bools are
+    int32 (numpy's int8)."""
+    if B.dtype(x1) == "bool":
+        return B.cast(x1, "int32"), B.cast(x2, "int32")
+    return x1, x2
 
 
 def _fmod(x1, x2):
@@ -505,7 +557,8 @@ def lcm(x1, x2):
 
 
 def bitwise_and(x, y):
-    """Bitwise AND of integers (no gradient). broadcast(x, y) -> broadcast shape.
+    """Bitwise AND of integers, logical AND of two bools (no gradient).
+    broadcast(x, y) -> broadcast shape.
 
     Example:
         >>> import numpy as np
@@ -513,11 +566,12 @@ def bitwise_and(x, y):
         >>> ops.convert_to_numpy(ops.bitwise_and(np.array([12]), np.array([10])))
         array([8])
     """
-    return B.bitwise_and(*_int2("bitwise_and", x, y))
+    return _bitwise("bitwise_and", B.bitwise_and, B.logical_and, x, y)
 
 
 def bitwise_or(x, y):
-    """Bitwise OR of integers (no gradient). broadcast(x, y) -> broadcast shape.
+    """Bitwise OR of integers, logical OR of two bools (no gradient).
+    broadcast(x, y) -> broadcast shape.
 
     Example:
         >>> import numpy as np
@@ -525,11 +579,12 @@ def bitwise_or(x, y):
         >>> ops.convert_to_numpy(ops.bitwise_or(np.array([12]), np.array([10])))
         array([14])
     """
-    return B.bitwise_or(*_int2("bitwise_or", x, y))
+    return _bitwise("bitwise_or", B.bitwise_or, B.logical_or, x, y)
 
 
 def bitwise_xor(x, y):
-    """Bitwise XOR of integers (no gradient). broadcast(x, y) -> broadcast shape.
+    """Bitwise XOR of integers, logical XOR of two bools (no gradient).
+    broadcast(x, y) -> broadcast shape.
 
     Example:
         >>> import numpy as np
@@ -537,11 +592,11 @@ def bitwise_xor(x, y):
         >>> ops.convert_to_numpy(ops.bitwise_xor(np.array([12]), np.array([10])))
         array([6])
     """
-    return B.bitwise_xor(*_int2("bitwise_xor", x, y))
+    return _bitwise("bitwise_xor", B.bitwise_xor, B.logical_xor, x, y)
 
 
 def bitwise_not(x):
-    """Bitwise NOT of integers, ~x (no gradient). (...) -> (...).
+    """Bitwise NOT of integers, ~x; logical NOT of bools (no gradient). (...) -> (...).
 
     Example:
         >>> import numpy as np
@@ -549,11 +604,12 @@ def bitwise_not(x):
         >>> ops.convert_to_numpy(ops.bitwise_not(np.array([0, 5], "int8")))
         array([-1, -6], dtype=int8)
     """
-    return B.bitwise_not(_int1("bitwise_not", x))
+    return _invert("bitwise_not", x)
 
 
 def bitwise_invert(x):
-    """Bitwise NOT of integers, as ``bitwise_not`` (no gradient). (...) -> (...).
+    """Bitwise NOT of integers (logical of bools), as ``bitwise_not`` (no gradient).
+    (...) -> (...).
 
     Example:
         >>> import numpy as np
@@ -561,11 +617,12 @@ def bitwise_invert(x):
         >>> ops.convert_to_numpy(ops.bitwise_invert(np.array([0], "int8")))
         array([-1], dtype=int8)
     """
-    return B.bitwise_not(_int1("bitwise_invert", x))
+    return _invert("bitwise_invert", x)
 
 
 def bitwise_left_shift(x, y):
-    """x shifted left by y bits (integers; no gradient). broadcast(x, y) -> broadcast shape.
+    """x shifted left by y bits (integers; two bools in int32; no gradient).
+    broadcast(x, y) -> broadcast shape.
 
     Example:
         >>> import numpy as np
@@ -573,7 +630,7 @@ def bitwise_left_shift(x, y):
         >>> ops.convert_to_numpy(ops.bitwise_left_shift(np.array([1, 3]), 2))
         array([ 4, 12])
     """
-    return B.bitwise_left_shift(*_int2("bitwise_left_shift", x, y))
+    return _shift("bitwise_left_shift", B.bitwise_left_shift, x, y)
 
 
 def left_shift(x, y):
@@ -585,12 +642,12 @@ def left_shift(x, y):
         >>> ops.convert_to_numpy(ops.left_shift(np.array([1]), 3))
         array([8])
     """
-    return B.bitwise_left_shift(*_int2("left_shift", x, y))
+    return _shift("left_shift", B.bitwise_left_shift, x, y)
 
 
 def bitwise_right_shift(x, y):
-    """x shifted right by y bits, arithmetic for signed integers (no gradient).
-    broadcast(x, y) -> broadcast shape.
+    """x shifted right by y bits, arithmetic for signed integers (two bools in int32; no
+    gradient). broadcast(x, y) -> broadcast shape.
 
     Example:
         >>> import numpy as np
@@ -598,7 +655,7 @@ def bitwise_right_shift(x, y):
         >>> ops.convert_to_numpy(ops.bitwise_right_shift(np.array([8, -8]), 2))
         array([ 2, -2])
     """
-    return B.bitwise_right_shift(*_int2("bitwise_right_shift", x, y))
+    return _shift("bitwise_right_shift", B.bitwise_right_shift, x, y)
 
 
 def right_shift(x, y):
@@ -610,7 +667,7 @@ def right_shift(x, y):
         >>> ops.convert_to_numpy(ops.right_shift(np.array([8]), 3))
         array([1])
     """
-    return B.bitwise_right_shift(*_int2("right_shift", x, y))
+    return _shift("right_shift", B.bitwise_right_shift, x, y)
 
 
 # ------------------------------------------------------------------ predicates (bool results)

@@ -15,6 +15,7 @@ from kfront import config as _config
 from kfront.backends import B
 from kfront.backends.common import dtypes as _dtypes
 from kfront.backends.common import padding as _padding
+from kfront.ops.elementwise import _integer_division
 
 # ------------------------------------------------------------------- Keras's dtype rules, once
 # The backends compute in their framework's promotion (NumPy and torch widen int32 + float32 to
@@ -215,15 +216,10 @@ def divide(x1, x2):
 true_divide = divide
 
 
-def _bools_as_int32(x1, x2):
-    """Promoted operands, two bools as int32: Keras's power / mod / floor_divide of bools are
-    int32 (numpy's int8)."""
-    return (_as(x1, "int32"), _as(x2, "int32")) if _dtype(x1) == "bool" else (x1, x2)
-
-
 def power(x1, x2):
-    """x1 ** x2. broadcast(x1, x2) -> broadcast shape."""
-    return B.power(*_bools_as_int32(*_promote(x1, x2)))
+    """x1 ** x2 (two bools give int32, as Keras). broadcast(x1, x2) -> broadcast shape."""
+    x1, x2 = _promote(x1, x2)
+    return B.power(*((_as(x1, "int32"), _as(x2, "int32")) if _dtype(x1) == "bool" else (x1, x2)))
 
 
 def maximum(x1, x2):
@@ -237,15 +233,19 @@ def minimum(x1, x2):
 
 
 def mod(x1, x2):
-    """x1 % x2 with the sign of x2; gradients 1 and -floor(x1 / x2). broadcast(x1, x2) -> broadcast."""
+    """x1 % x2 with the sign of x2; gradients 1 and -floor(x1 / x2). Two bools give int32 and an
+    integer divisor 0 gives 0, as numpy on every backend (Keras on TensorFlow and torch raises).
+    broadcast(x1, x2) -> broadcast shape."""
     x1, x2 = _promote(*(B.convert_to_tensor(x, dtype=_promotion(type(x))) if type(x) in _SCALARS
                         else x for x in (x1, x2)))  # as Keras's mod: scalars are not weak here
-    return B.mod(*_bools_as_int32(x1, x2))
+    return _integer_division(B.mod, x1, x2)
 
 
 def floor_divide(x1, x2):
-    """x1 // x2 (no gradient). broadcast(x1, x2) -> broadcast shape."""
-    return B.floor_divide(*_bools_as_int32(*_promote(x1, x2)))
+    """x1 // x2 (no gradient). Two bools give int32 and an integer divisor 0 gives 0, as numpy
+    on every backend (Keras on TensorFlow and torch raises, on JAX it gives -1).
+    broadcast(x1, x2) -> broadcast shape."""
+    return _integer_division(B.floor_divide, *_promote(x1, x2))
 
 
 def equal(x1, x2):

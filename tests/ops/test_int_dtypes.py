@@ -1,8 +1,9 @@
 """Result dtypes of the ops whose results are integers, or that reduce integers and bools, equal
 real Keras 3's (TensorFlow backend, in-process) on every backend: sums and products of narrow
 integers and bools in 32 bits, every index result (argmax, argsort, searchsorted, nonzero,
-unique, top_k...) int32, extrema, clip and any/all as Keras. ``tests/ops/test_dtype_rules.py``
-covers the binary ops and sum/mean/argmax/cumsum; 64-bit inputs are left out as there.
+unique, top_k...) int32, extrema, clip and any/all as Keras; bitwise ops, shifts and fmod of
+bools mixed with integers. ``tests/ops/test_dtype_rules.py`` covers the binary ops and
+sum/mean/argmax/cumsum; 64-bit inputs are left out as there.
 
 Also ``standardize_dtype`` of the Python types ``int`` / ``complex`` (and "int") as Keras's:
 64-bit on TensorFlow, 32-bit on the other backends.
@@ -18,6 +19,7 @@ from kfront import ops
 _VALUES = np.array([[3, 1, 2], [0, 2, 5]])
 DTYPES = ["bool", "int8", "int16", "int32", "uint8", "uint16", "float32"]
 _NON_NEGATIVE_INTS = ["int8", "int16", "int32", "uint8"]
+_INTS = ["bool", "int8", "int16", "int32", "uint8", "uint16"]
 _SEGMENTS = np.array([0, 0, 2, 2, 2, 0], "int32")  # segment 1 and 3 empty
 
 
@@ -76,6 +78,18 @@ OPS = {
     "bincount_bool_weights": (lambda o, x: o.bincount(o.reshape(x, (-1,)),
                                                       weights=np.ones(6, bool)),
                               _NON_NEGATIVE_INTS + ["bool"]),
+    # bitwise ops take bools mixed with integers (two bools: Keras on TensorFlow raises, see
+    # test_dtype_edges), shifts and fmod by a tensor of ones (Keras on TensorFlow raises for 0)
+    "bitwise_and_int8": (lambda o, x: o.bitwise_and(x, np.array(5, "int8")), _INTS),
+    "bitwise_or_pyint": (lambda o, x: o.bitwise_or(x, 2), _INTS),  # 2 is not weak: int32
+    "left_shift_pyint": (lambda o, x: o.left_shift(x, 1), _INTS),  # 1 is weak
+    "right_shift_of_pyint": (lambda o, x: o.right_shift(64, x), _INTS),
+    "bitwise_xor_uint8": (lambda o, x: o.bitwise_xor(np.array(6, "uint8"), x), _INTS),
+    "bitwise_not": (lambda o, x: o.bitwise_not(x), _INTS),
+    "left_shift_int8": (lambda o, x: o.left_shift(x, np.array(1, "int8")), _INTS),
+    "right_shift_of_int16": (lambda o, x: o.right_shift(np.array(64, "int16"), x), _INTS),
+    "fmod": (lambda o, x: o.fmod(x, o.ones_like(x)), DTYPES),
+    "fmod_int8": (lambda o, x: o.fmod(np.array(-7, "int8"), o.add(x, 1)), DTYPES),
 }
 OPS["bincount"] = (OPS["bincount"][0], _NON_NEGATIVE_INTS + ["bool"])
 
@@ -111,17 +125,22 @@ def keras_dtypes(keras):
     return _dtypes(keras.ops, keras.backend.standardize_dtype)
 
 
+def _held_by_torch(dtypes):
+    return None if dtypes is None else tuple("int64" if d == "uint32" else d for d in dtypes)
+
+
 def _as_tensor(f, o, x):
     return f(o, o.convert_to_tensor(x))
 
 
 def test_integer_result_dtypes_equal_keras(backend, keras_dtypes):
-    """On torch, which has no kernels for most uint16 ops, a uint16 tensor is int32 (as Keras on
-    torch holds it): its results have Keras's int32 dtypes."""
+    """On torch, which has no kernels for most uint16 / uint32 ops, a uint16 tensor is int32 and
+    a uint32 one int64 (as Keras on torch holds them): uint16 inputs give Keras's int32 results,
+    and Keras's uint32 results (sums of uint8) are int64."""
     ours = _dtypes(ops, kbackend.standardize_dtype, {"jax": _abstract, "torch": _as_tensor}.get(
         backend, lambda f, o, x: f(o, x)))
     if backend == "torch":
-        keras_dtypes = {label: keras_dtypes[label.replace("(uint16)", "(int32)")]
+        keras_dtypes = {label: _held_by_torch(keras_dtypes[label.replace("(uint16)", "(int32)")])
                         for label in keras_dtypes}
     wrong = [f"{label}: kfront {ours[label]}, Keras {theirs}"
              for label, theirs in keras_dtypes.items()

@@ -22,10 +22,12 @@ Tensor = torch.Tensor
 # standard name <-> torch dtype (unsigned types beyond uint8 exist only in recent torch)
 _TORCH = {n: getattr(torch, n) for n in ALLOWED if isinstance(getattr(torch, n, None), torch.dtype)}
 _NAMES = {d: n for n, d in _TORCH.items()}
-# torch has kernels for few uint16 ops (no add, max, argmax, clip...): as Keras's torch backend,
-# uint16 is held as int32 (same values), and so are ops' results. (uint32, the dtype of sums of
-# uint8 as Keras's, stays torch's: its sums and products work)
+# torch has kernels for few uint16 / uint32 ops (no add, max, argmax, clip, floor_divide...): as
+# Keras's torch backend, uint16 is held as int32 and uint32 as int64 (same values), and so are ops'
+# results (Keras's uint32 sums of uint8 are int64 here, as on Keras's torch backend). uint64,
+# which Keras's torch backend refuses, stays torch's.
 _TORCH["uint16"] = torch.int32
+_TORCH["uint32"] = torch.int64
 _torch_dtype_cache: dict = {}
 
 # gradient-tape state shared with gradients.py: the active tapes, and the leaf tensors standing
@@ -62,9 +64,9 @@ def _foreign_error(x, what: str) -> TypeError:
 
 def from_numpy(a: numpy.ndarray) -> torch.Tensor:
     """A numpy array as a torch tensor (shared memory when torch can use the buffer; uint16
-    as int32, copied)."""
-    if a.dtype == numpy.uint16:
-        a = a.astype(numpy.int32)
+    as int32 and uint32 as int64, copied)."""
+    if a.dtype == numpy.uint16 or a.dtype == numpy.uint32:
+        a = a.astype(numpy.int32 if a.dtype == numpy.uint16 else numpy.int64)
     elif not a.flags.writeable or any(s < 0 for s in a.strides):
         a = a.copy()
     return torch.from_numpy(a)
