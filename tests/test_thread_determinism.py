@@ -148,3 +148,45 @@ def test_a_gemm_gives_the_same_bits_before_and_after_its_plan_settles(monkeypatc
         first = blas.gemm(a, b)
         for _ in range(blas._TRIALS + 2):
             np.testing.assert_array_equal(blas.gemm(a, b), first, err_msg=str((m, k, n)))
+
+
+@pytest.mark.skipif(kfront.config.backend() != "numpy", reason="native-engine step modes")
+def test_blas_mode_keeps_a_models_bits(monkeypatch):
+    """The native trainer times each step function in both threading modes and keeps the
+    faster: an MLP (whose 100x784x256 product OpenBLAS's threads round differently, so it
+    stays on one BLAS thread) and a small CNN trained with Adam forced into either mode from
+    the first step end with the same bits, and the chooser settles after its trials."""
+    from kfront.backends.numpy import blas, threads, trainer
+    if not blas._state.get("pinned") or threads.num_threads() < 2:
+        pytest.skip("kfront leaves OpenBLAS alone here (one thread or host tuning off)")
+
+    def train(mode):
+        rng = np.random.default_rng(0)
+        weights = []
+        for model in (kfront.Sequential([L.Input((784,)), L.Dense(256, activation="relu"),
+                                         L.Dense(10, activation="softmax")]),
+                      kfront.Sequential([L.Input((8, 8, 2)), L.Conv2D(4, 3, activation="relu"),
+                                         L.MaxPooling2D(), L.Flatten(), L.Dense(3)])):
+            model.set_weights([rng.normal(scale=0.1, size=w.shape).astype("float32")
+                               for w in model.get_weights()])
+            model.compile(optimizer="adam", loss="mse")
+            shape = model.inputs[0].shape[1:]
+            x = rng.normal(size=(100, *shape)).astype("float32")
+            y = rng.normal(size=(100, model.outputs[0].shape[-1])).astype("float32")
+            model.train_on_batch(x, y)
+            step = model._compiled_fns["train"]
+            step.mode = mode
+            for _ in range(3):
+                model.train_on_batch(x, y)
+            weights += model.get_weights()
+        return weights
+    for a, b in zip(train("pool"), train("blas"), strict=True):
+        np.testing.assert_array_equal(a, b)
+    monkeypatch.setattr(trainer, "_WARM", 1)
+    monkeypatch.setattr(trainer, "_TRIALS", 2)
+    chooser = trainer.compile_stateful(lambda a: a @ a, [], False)
+    a = np.ones((200, 200), "float32")
+    for _ in range(6):
+        chooser(a)
+    assert chooser.mode in ("pool", "blas")
+    assert len(chooser.times["pool"]) == len(chooser.times["blas"]) == 2
