@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy
+
 from kfront.backends.common.nn import MASKED_LOGIT
 from kfront.backends.numpy import numpy as knp
 from kfront.backends.numpy import threads
@@ -18,7 +20,19 @@ def _sigmoid(xp, x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-relu = elementwise("relu", lambda xp, x: xp.maximum(x, 0), lambda xp, y, g: g * (y > 0), "y")
+@primitive
+def relu(x):
+    """max(x, 0); large float arrays (and their gradient) by rows on the worker threads."""
+    xp = get_xp(x)
+    x = xp.asarray(x)
+    if x.dtype.kind != "f":
+        y = xp.maximum(x, 0)
+    else:
+        y = knp._by_rows(lambda o, a: xp.maximum(a, 0, out=o), x.shape, x.dtype, x)
+    return y, lambda g, needs: (knp._by_rows(lambda o, d, v: xp.multiply(d, v > 0, out=o),
+                                             g.shape, g.dtype, g, y),)
+
+
 relu6 = elementwise("relu6", lambda xp, x: xp.clip(x, 0, 6),
                     lambda xp, x, g: g * ((x > 0) & (x < 6)), "x")
 _sigmoid_op = elementwise("sigmoid", _sigmoid, lambda xp, y, g: g * y * (1 - y), "y")
@@ -321,33 +335,80 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=1.0):
 
 @primitive
 def _layer_norm(x, *affine, scaled=True, centered=True, axes=(-1,), epsilon=1e-3):
-    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` over ``axes``; the backward is the
-    closed form (one pass over ``x``-sized arrays per term instead of a recorded composition)."""
+    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` over ``axes`` (moved last when they
+    are not), ``gamma`` / ``beta`` broadcasting over the normalized axes. Every pass runs on a
+    few rows at a time (cache-sized pieces spread over the worker threads); the backward is
+    the closed form, fused the same way, with the sums over rows for ``gamma`` and ``beta``
+    taken per fixed block of rows and added in order: the same bits on any number of
+    threads."""
     xp = get_xp(x)
-    gamma = affine[0] if scaled else None
-    beta = affine[-1] if centered else None
-    mean = x.mean(axis=axes, keepdims=True)
-    xhat = x - mean
-    inv = 1 / xp.sqrt((xhat * xhat).mean(axis=axes, keepdims=True) + epsilon)
-    xhat *= inv
-    out = xhat * gamma if gamma is not None else xhat.copy()
-    if beta is not None:
-        out += beta
+    axes = tuple(sorted(a % x.ndim for a in axes))
+    lead = tuple(a for a in range(x.ndim) if a not in axes)
+    perm = lead + axes
+    moved = x if perm == tuple(range(x.ndim)) else xp.transpose(x, perm)
+    normalized = tuple(1 if a in lead else n for a, n in enumerate(x.shape))
+    width = math.prod(normalized)
+    x2 = moved.reshape(-1, width)
+    rows = x2.shape[0]
+
+    def vector(v):  # gamma or beta as (width,), in the moved axes' order
+        try:
+            return xp.broadcast_to(v, normalized).reshape(width)
+        except ValueError:
+            raise ValueError(f"layer_normalization: gamma and beta must broadcast over the "
+                             f"normalized axes {axes} of an input of shape {x.shape}, got shape "
+                             f"{v.shape}") from None
+    gamma = vector(affine[0]) if scaled else None
+    beta = vector(affine[-1]) if centered else None
+    xhat = xp.empty((rows, width), x.dtype)
+    inv = xp.empty((rows, 1), x.dtype)
+    out = xp.empty((rows, width), x.dtype)
+
+    def forward(lo, hi):
+        xb, xh, o = x2[lo:hi], xhat[lo:hi], out[lo:hi]
+        xp.subtract(xb, xb.mean(axis=-1, keepdims=True), out=xh)
+        xp.multiply(xh, xh, out=o)
+        inv[lo:hi] = 1 / xp.sqrt(o.mean(axis=-1, keepdims=True) + epsilon)
+        xh *= inv[lo:hi]
+        if gamma is not None:
+            xp.multiply(xh, gamma, out=o)
+        else:
+            o[...] = xh
+        if beta is not None:
+            o += beta
+    threads.parallel(forward, rows, 3 * x.size, xp)
+
+    def unmoved(a):
+        a = a.reshape(moved.shape)
+        return a if moved is x else xp.transpose(a, numpy.argsort(perm))
 
     def vjp(g, needs):
-        gx = g * gamma if gamma is not None else g
-        dx = None
-        if needs[0]:
-            dx = gx - gx.mean(axis=axes, keepdims=True)
-            dx -= xhat * (gx * xhat).mean(axis=axes, keepdims=True)
-            dx *= inv
-        grads = [dx]
-        if gamma is not None:
-            grads.append(_sum_to(g * xhat, gamma.shape) if needs[1] else None)
-        if beta is not None:
-            grads.append(_sum_to(g, beta.shape) if needs[-1] else None)
+        g2 = (g if moved is x else xp.transpose(g, perm)).reshape(rows, width)
+        dx = xp.empty((rows, width), x.dtype) if needs[0] else None
+        per = knp._row_block(width)
+        blocks = -(-rows // per)
+        sums = [xp.empty((blocks, width), x.dtype) if v is not None and needs[i] else None
+                for v, i in ((gamma, 1), (beta, -1))]
+
+        def backward(lo, hi):  # blocks lo..hi of ``per`` rows each
+            r = slice(lo * per, hi * per)
+            gb, xh = g2[r], xhat[r]
+            for total, term in zip(sums, (gb * xh if sums[0] is not None else None, gb)):
+                if total is not None:  # (the sum of each block over its rows, in order)
+                    for j in range(lo, hi):
+                        xp.sum(term[(j - lo) * per:(j + 1 - lo) * per], axis=0, out=total[j])
+            if dx is not None:
+                gx = gb * gamma if gamma is not None else gb
+                d = xp.subtract(gx, gx.mean(axis=-1, keepdims=True), out=dx[r])
+                d -= xh * (gx * xh).mean(axis=-1, keepdims=True)
+                d *= inv[r]
+        threads.parallel(backward, blocks, 4 * x.size, xp)
+        grads = [None if dx is None else unmoved(dx)]
+        for v, total in zip(affine, [t for t, kept in zip(sums, (scaled, centered)) if kept]):
+            grads.append(None if total is None else
+                         _sum_to(total.sum(axis=0).reshape(normalized), v.shape))
         return tuple(grads)
-    return out, vjp
+    return unmoved(out), vjp
 
 
 def layer_normalization(x, gamma=None, beta=None, axes=(-1,), epsilon=1e-3):
