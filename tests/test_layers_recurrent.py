@@ -95,7 +95,8 @@ def test_bidirectional_matches_keras(keras, merge_mode, options, masked):
     theirs = keras.layers.Bidirectional(keras.layers.LSTM(4, **options), merge_mode=merge_mode)
     _assert_same(keras, ours, theirs, mask=MASK if masked else None)
     paths = [w.path for w in ours.weights]
-    assert [p.split("/")[0].split("_")[0] for p in paths] == ["forward"] * 3 + ["backward"] * 3
+    assert all(p.startswith(f"{ours.name}/") for p in paths)  # nested, as in Keras
+    assert [p.split("/")[1].split("_")[0] for p in paths] == ["forward"] * 3 + ["backward"] * 3
 
 
 def test_bidirectional_gru_backward_layer_matches_keras(keras):

@@ -690,12 +690,12 @@ def distribute_state(variables: Sequence, optimizers: Sequence = ()) -> None:
 
 def distribute_output(layer, outputs):
     """Layer hook (``__call__``): a layer's outputs laid out by the distribution's
-    ``get_tensor_layout("<layer name>/output")`` where it gives one (a ``LayoutMap`` entry
+    ``get_tensor_layout("<layer path>/output")`` where it gives one (a ``LayoutMap`` entry
     under ``ModelParallel``, as Keras relayouts intermediate tensors); unchanged otherwise."""
     value = _laying_out()
     if value is None:
         return outputs
-    layout = value.get_tensor_layout(f"{layer.name}/output")
+    layout = value.get_tensor_layout(f"{layer.path or layer.name}/output")
     if layout is None:
         return outputs
     from kfront import tree

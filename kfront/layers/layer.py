@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import inspect
 import re
 
@@ -13,7 +14,7 @@ from kfront import distribution as _distribution
 from kfront import ops
 from kfront.backends import B
 from kfront.backends.common import keras_mask, tree
-from kfront.backends.common.name_scope import scoped
+from kfront.backends.common.name_scope import current_path, name_scope
 from kfront.remat import call_rematerialized, current_remat_mode
 
 _uids: collections.Counter = collections.Counter()
@@ -110,6 +111,11 @@ class Layer(_BackendLayer):
         (2, 3)
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _wrap_build(cls.__dict__["build"])
+
     def __new__(cls, *args, **kwargs):
         _sync_layer_base()
         instance = super().__new__(cls)
@@ -133,6 +139,8 @@ class Layer(_BackendLayer):
         self._convert_input_args = True  # False: inputs reach ``call`` as given (no autocast)
         self._remat_mode = current_remat_mode()  # of the RematScope it was created in
         self.built = False
+        self._parent_path: str | None = None  # the name scope open at its first build or call
+        self._path: str | None = None
         self.input_spec: InputSpec | list | None = None
         self.supports_masking = False
         self._trainable_weights: list = []
@@ -167,10 +175,10 @@ class Layer(_BackendLayer):
                 else "zeros"
         init = initializers.get(initializer)
         name = name or f"variable_{len(self._trainable_weights) + len(self._non_trainable_weights)}"
-        var = B.Variable(init, shape=shape, dtype=dtype, trainable=trainable, name=name,
-                         constraint=constraints.get(constraint),
-                         autocast=kwargs.pop("autocast", True))
-        var.path = scoped(f"{self.name}/{name}")  # under the open kfront.name_scope
+        with self._open_name_scope():  # its path: "<parent scopes>/<layer name>/<name>"
+            var = B.Variable(init, shape=shape, dtype=dtype, trainable=trainable, name=name,
+                             constraint=constraints.get(constraint),
+                             autocast=kwargs.pop("autocast", True))
         _distribution.distribute_variable(var)  # its layout on a device mesh (JAX), if any
         var.regularizer = regularizers.get(regularizer)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
@@ -301,15 +309,29 @@ class Layer(_BackendLayer):
 
     # ---- building and calling ----------------------------------------------------------------
     def build(self, input_shape) -> None:
-        """Create weights for inputs of ``input_shape`` (batch dim included, may be None)."""
-        self.built = True
+        """Create weights for inputs of ``input_shape`` (batch dim included, may be None).
+
+        Every ``build`` (a subclass's too) runs inside the layer's name scope and, as in
+        Keras, leaves ``built`` True and the shape recorded for ``get_build_config``."""
 
     def _maybe_build(self, shapes) -> None:
         if self.built:
             return
         self._build_shapes = shapes
         self.build(shapes)
-        self.built = True
+
+    def _open_name_scope(self) -> name_scope:
+        """The layer's name scope (Keras's): the path open at its first use stays its parent,
+        so a layer built inside a model's build or call has the path ``"<model>/<layer>"``,
+        wherever it is called later."""
+        if self.__dict__.get("_parent_path") is None:
+            self._parent_path = current_path()
+        return name_scope(self.name, caller=self)
+
+    @property
+    def path(self) -> str | None:
+        """The layer's path, ``"<parent scopes>/<name>"`` (``None`` until it is built)."""
+        return self.__dict__.get("_path")
 
     def call(self, inputs, *args, **kwargs):
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
@@ -338,7 +360,7 @@ class Layer(_BackendLayer):
             keras_mask.retain_only((inputs, args, kwargs))
         _CALL_DEPTH[0] += 1
         try:
-            with _autocast_scope(self):
+            with self._call_scope(), _autocast_scope(self):
                 if self._remat_mode is None:
                     outputs = self.call(inputs, *args, **kwargs)
                 else:  # created inside a kfront.RematScope
@@ -353,6 +375,13 @@ class Layer(_BackendLayer):
         if self.supports_masking:
             self._set_mask_metadata(inputs, outputs, previous_mask)
         return outputs
+
+    def _call_scope(self):
+        """The layer's name scope while sublayers may still build in ``call`` (their
+        weights then get this layer's path as parent, as in Keras); no scope otherwise."""
+        if all(layer.built for layer in self._sublayers):
+            return contextlib.nullcontext()
+        return self._open_name_scope()
 
     def _populate_masks(self, input_masks, args, kwargs):
         """Keras 3's mask passing: the masks attached to the inputs (``_keras_mask``) fill
@@ -589,6 +618,35 @@ class Layer(_BackendLayer):
 
 
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
+
+
+def _wrap_build(build):
+    """``build`` as Keras runs it: in the layer's name scope, then ``built`` set and a single
+    input shape recorded (``get_build_config``); a ``super().build`` call inside passes
+    straight through."""
+    if getattr(build, "_kfront_build", False):
+        return build
+
+    @functools.wraps(build)
+    def build_wrapper(self, *args, **kwargs):
+        if self.__dict__.get("_in_build"):
+            return build(self, *args, **kwargs)
+        if len(args) == 1 and not kwargs:
+            self._build_shapes = args[0]
+        self.__dict__["_in_build"] = True
+        try:
+            with self._open_name_scope():
+                self._path = current_path()
+                build(self, *args, **kwargs)
+        finally:
+            self.__dict__["_in_build"] = False
+        self.built = True
+
+    build_wrapper._kfront_build = True
+    return build_wrapper
+
+
+Layer.build = _wrap_build(Layer.build)
 
 
 def _autocast_scope(layer):

@@ -388,8 +388,6 @@ class _RNN(Layer):
         input_shape = tuple(input_shape)
         _check_spec(self, self.input_spec, input_shape)
         self.cell._maybe_build((input_shape[0], input_shape[-1]))
-        for w in self.cell.weights:
-            w.path = f"{self.name}/{self.cell.name}/{w.name}"
         self.input_spec = InputSpec(ndim=3, axes={-1: input_shape[-1]})
         if self.stateful:
             if input_shape[0] is None:

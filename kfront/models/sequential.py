@@ -43,14 +43,14 @@ class Sequential(Model):
             if self._sublayers or self._input_layer is not None:
                 raise ValueError(f'Sequential "{self.name}": an Input must be the first layer')
             self._input_layer = layer
-            self._build_from(layer.batch_shape)
+            self.build(layer.batch_shape)
             return
         if any(existing is layer for existing in self._sublayers):
             raise ValueError(f'Sequential "{self.name}" already contains layer "{layer.name}"')
         self._sublayers.append(layer)
         shape = self._known_input_shape()
         if shape is not None:
-            self._build_from(shape, rebuild=True)
+            self.build(shape)
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
@@ -66,22 +66,19 @@ class Sequential(Model):
         first = self._sublayers[0] if self._sublayers else None
         return getattr(first, "_input_shape_arg", None)
 
-    def _build_from(self, input_shape, rebuild: bool = False) -> None:
-        shape = tuple(input_shape)
-        self._build_shapes = shape
+    def build(self, input_shape=None) -> None:
+        """Build every layer for inputs of ``input_shape`` (else the known input shape),
+        inside the model's name scope (weight paths ``"<model>/<layer>/<name>"``)."""
+        shape = input_shape or self._known_input_shape()
+        if shape is None:
+            raise ValueError(f'Sequential "{self.name}": give an input shape to build it')
+        shape = self._build_shapes = tuple(shape)
         self._output_shapes = []
         for layer in self._sublayers:
             if not layer.built:
                 layer._maybe_build(shape)
             shape = layer.compute_output_shape(shape)
             self._output_shapes.append(shape)
-        self.built = bool(self._sublayers) or self._input_layer is not None
-
-    def build(self, input_shape=None) -> None:
-        shape = input_shape or self._known_input_shape()
-        if shape is None:
-            raise ValueError(f'Sequential "{self.name}": give an input shape to build it')
-        self._build_from(shape)
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
@@ -91,7 +88,7 @@ class Sequential(Model):
 
     def __call__(self, inputs, *args, **kwargs):
         if not self.built and self._sublayers:
-            self._build_from((None,) + tuple(_shape(inputs)[1:]))
+            self.build((None,) + tuple(_shape(inputs)[1:]))
         return super().__call__(inputs, *args, **kwargs)
 
     def _check_inputs(self, inputs) -> None:

@@ -91,9 +91,10 @@ def _weight_names(layer, variables) -> list:
     """tf.keras 2 style names, ``<layer>/<path...>:0``, unique within the layer."""
     names, seen = [], set()
     for i, v in enumerate(variables):
-        path = str(getattr(v, "path", None) or v.name)
-        if path.split("/")[0] != layer.name:
-            path = f"{layer.name}/{path}"
+        parts = str(getattr(v, "path", None) or v.name).split("/")
+        # from the layer's own name on (a model's scopes before it are dropped)
+        parts = parts[parts.index(layer.name):] if layer.name in parts else [layer.name, *parts]
+        path = "/".join(parts)
         name = f"{path}:0"
         if name in seen:
             name = f"{path}_{i}:0"

@@ -314,10 +314,11 @@ class FeatureSpace(Layer):
                 if preprocessor.input_mean is not None:  # preset mean/variance
                     continue
             elif isinstance(preprocessor, layers.TextVectorization):
-                if preprocessor._lookup_layer.input_vocabulary is not None:
+                if preprocessor._has_input_vocabulary:  # (a vocabulary file's too)
                     continue
             elif getattr(preprocessor, "input_vocabulary", None) is not None:
-                continue  # a lookup given its vocabulary (kfront's configs carry adapted ones)
+                continue  # a lookup given its vocabulary (Keras would adapt it and fail; kfront's
+                # configs carry adapted vocabularies, which a FeatureSpace from_config keeps)
             if hasattr(preprocessor, "adapt"):
                 names.append(name)
         return names

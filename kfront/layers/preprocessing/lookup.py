@@ -46,7 +46,8 @@ class IndexLookup(Layer):
                  sparse=False, pad_to_max_tokens=False, oov_method="floormod", name=None,
                  salt=None, **kwargs):
         frozen = kwargs.pop("vocabulary_size", None)
-        kwargs.pop("has_input_vocabulary", None)
+        # Keras's hidden option (False: the vocabulary may be replaced by adapt)
+        has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         kwargs.pop("trainable", None)
         kwargs.pop("dtype", None)
         super().__init__(name=name, **kwargs)
@@ -92,7 +93,7 @@ class IndexLookup(Layer):
         self._tokens = None
         self.idf_weights = None
         self._frozen_vocab_size = frozen
-        self._has_input_vocabulary = vocabulary is not None
+        self._has_input_vocabulary = bool(has_input_vocabulary)  # not adaptable (Keras)
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
         self.built = True

@@ -49,7 +49,9 @@ class TextVectorization(Layer):
                  output_sequence_length: int | None = None, pad_to_max_tokens: bool = False,
                  vocabulary=None, idf_weights=None, sparse: bool = False, ragged: bool = False,
                  encoding: str = "utf-8", name: str | None = None, **kwargs):
-        kwargs.pop("has_input_vocabulary", None)
+        # Keras's hidden option (False: the vocabulary may be replaced by adapt)
+        self._has_input_vocabulary = bool(kwargs.pop("has_input_vocabulary",
+                                                     vocabulary is not None))
         vocabulary_size = kwargs.pop("vocabulary_size", None)
         super().__init__(name=name, **kwargs)
         who = f'TextVectorization "{self.name}"'
@@ -85,14 +87,15 @@ class TextVectorization(Layer):
         self._lookup_layer = StringLookup(
             max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
             pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
-            encoding=encoding, vocabulary_size=vocabulary_size, name=f"{self.name}_lookup")
+            encoding=encoding, vocabulary_size=vocabulary_size, name=f"{self.name}_lookup",
+            has_input_vocabulary=self._has_input_vocabulary)
         self.built = True
 
     # ---- vocabulary ----------------------------------------------------------------------
     def adapt(self, data, batch_size=None, steps: int | None = None) -> None:
         """Learn the vocabulary from strings: an array or list of ``str``, or an iterable of
         such batches."""
-        if self._lookup_layer._has_input_vocabulary:
+        if self._has_input_vocabulary:
             raise ValueError(f'TextVectorization "{self.name}".adapt: the layer was given a '
                              "vocabulary; adapt only a layer created without one")
         if isinstance(data, (list, tuple, np.ndarray, str)) or ops.is_tensor(data):
@@ -119,8 +122,9 @@ class TextVectorization(Layer):
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
 
     # ---- calling -------------------------------------------------------------------------
-    def _preprocess(self, inputs) -> list:
-        """Strings -> one list of tokens per string (or one token per string without split)."""
+    def _standardized(self, inputs) -> np.ndarray:
+        """The input strings after ``standardize`` (a last axis of size 1 dropped when they
+        are to be split)."""
         strings = host_array(inputs, True)
         if self._split is not None and strings.ndim > 1:
             if strings.shape[-1] != 1:
@@ -137,8 +141,13 @@ class TextVectorization(Layer):
                                  dtype=str).reshape(strings.shape)
         if callable(self._standardize):
             strings = host_array(self._standardize(strings), True)
+        return strings
+
+    def _preprocess(self, inputs) -> list:
+        """Strings -> one list of tokens per string (one token per string without split)."""
+        strings = self._standardized(inputs)
         if self._split is None:
-            return [[s] for s in strings.reshape(-1)] if strings.ndim else [[str(strings)]]
+            return [[s] for s in strings.reshape(-1)]
         if self._split == "whitespace":
             docs = [s.split() for s in strings]
         elif self._split == "character":
@@ -156,8 +165,14 @@ class TextVectorization(Layer):
 
     def call(self, inputs):
         lookup = self._lookup_layer
-        if self._split is None and self._output_mode == "int":
-            return lookup(host_array(inputs, True))
+        if self._split is None:  # the inputs are the tokens, the last axis a sequence (Keras)
+            strings = self._standardized(inputs)
+            if self._output_mode == "int":
+                return self._fit_length(lookup._lookup(strings))
+            lead = strings.shape[:-1]
+            rows = list(lookup._lookup(strings.reshape(-1, strings.shape[-1] if strings.ndim
+                                                       else 1)))
+            return ops.reshape(self._encode(rows), lead + (-1,))
         docs = self._preprocess(inputs)
         flat = np.asarray([t for doc in docs for t in doc], dtype=str)
         ids = lookup._lookup(flat) if len(flat) else np.zeros((0,), "int64")
@@ -173,6 +188,22 @@ class TextVectorization(Layer):
                 row = row[:length]
                 out[i, :len(row)] = row
             return ops.convert_to_tensor(out)
+        return self._encode(rows)
+
+    def _fit_length(self, ids: np.ndarray):
+        """Token ids of unsplit inputs with the last axis cut or zero-padded to
+        ``output_sequence_length`` (as Keras; unchanged without one)."""
+        length = self._output_sequence_length
+        if length is None or ids.ndim == 0:
+            return ops.convert_to_tensor(ids)
+        out = np.zeros(ids.shape[:-1] + (length,), "int64")
+        kept = ids[..., :length]
+        out[..., :kept.shape[-1]] = kept
+        return ops.convert_to_tensor(out)
+
+    def _encode(self, rows: list):
+        """One ``multi_hot`` / ``count`` / ``tf_idf`` vector per row of token ids."""
+        lookup = self._lookup_layer
         if lookup._tokens is None and not lookup.pad_to_max_tokens:
             raise RuntimeError(f'TextVectorization "{self.name}": output_mode='
                                f'"{self._output_mode}" needs a vocabulary: pass vocabulary= '
