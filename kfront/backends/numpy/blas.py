@@ -15,13 +15,6 @@ result never depends on timing. Linux only (the library is found
 in ``/proc/self/maps``), OpenBLAS only; ``KFRONT_NUM_THREADS=1`` or ``KFRONT_HOST_TUNING=0``
 leaves the BLAS alone (``release`` gives OpenBLAS back its own thread count).
 
-For small and mid-sized products the split loses to OpenBLAS's own threads (a pool thread's
-wake-up costs about as much as half such a GEMM), and a model made of them (an MLP) runs
-faster with OpenBLAS threaded and kfront's kernels on one thread. ``threads.blas_mode``
-selects that per compiled step (``trainer.py`` measures both): a two-dimensional product then
-runs on OpenBLAS's threads (``_threaded``) wherever that gives the bits it has out of the mode
-(checked once per shape and layout on random operands), else as outside it.
-
 Example:
     >>> import numpy as np
     >>> from kfront.backends.numpy import blas
@@ -73,7 +66,6 @@ def _set_openblas_threads(n: int) -> bool:
                 if getter is not None:
                     _state.setdefault("before", getter())
                 setter(ctypes.c_int(n))
-                _state["setter"] = setter
                 return True
     return False
 
@@ -105,8 +97,6 @@ def gemm(a, b, out=None):
         return a @ b if out is None else _into(out, a @ b)
     if (not _state.get("pinned") or a.ndim < 2 or b.ndim < 2 or threads.num_threads() == 1):
         return numpy.matmul(a, b, out=out)
-    if a.ndim == 2 and b.ndim == 2 and threads.in_blas_mode() and _threaded_ok(a, b):
-        return _threaded(a, b, out)
     if b.ndim > 2 and _single(b):  # one matrix with leading axes of size 1
         lead = numpy.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         y = gemm(a.reshape(a.shape[-2:]) if _single(a) else a, b.reshape(b.shape[-2:]))
@@ -125,32 +115,6 @@ def gemm(a, b, out=None):
         y = _matrix(a.reshape(-1, a.shape[-1]), b).reshape(*lead, a.shape[-2], b.shape[1])
         return y if out is None else _into(out, y)
     return _matrix(a, b) if out is None else _into(out, _matrix(a, b))
-
-
-def _threaded_ok(a, b) -> bool:
-    """Whether OpenBLAS on all the threads gives ``a @ b`` (this shape, dtypes and layout) the
-    bits it gets out of ``blas_mode`` (the whole product or the split, as ``_matrix`` runs
-    it): checked once on random operands laid out as the call's."""
-    key = (a.shape, b.shape, a.dtype, b.dtype, a.strides, b.strides)
-    ok = _threaded_plans.get(key)
-    if ok is None:
-        pa, pb = _probe(a), _probe(b)
-        usual = _split(pa, pb) if _splittable(pa, pb) else pa @ pb
-        ok = _threaded_plans[key] = bool(numpy.array_equal(_threaded(pa, pb, None), usual))
-    return ok
-
-
-def _threaded(a, b, out):
-    """``a @ b`` on OpenBLAS's own threads (the BLAS back on one thread after it)."""
-    setter = _state["setter"]
-    setter(ctypes.c_int(threads.num_threads()))
-    try:
-        return numpy.matmul(a, b, out=out)
-    finally:
-        setter(ctypes.c_int(1))
-
-
-_threaded_plans: dict = {}  # (shapes, dtypes, strides) -> OpenBLAS's threads keep the bits
 
 
 def _single(x) -> bool:
@@ -179,7 +143,8 @@ def _matrix(a, b):
     """``a @ b`` of two matrices, split by rows or columns where the measured plan says so."""
     m, k = a.shape
     n = b.shape[1]
-    if not _splittable(a, b):
+    side = max(m, n)
+    if m * n * k < _MIN_MACS or side < 2 * _MIN_SIDE or k != b.shape[0]:
         return a @ b
     key = (m, n, k, a.dtype, b.dtype, a.strides, b.strides)
     plan = _plans.get(key)
@@ -188,13 +153,6 @@ def _matrix(a, b):
     if plan is _SPLIT:
         return _split(a, b)
     return _measure(key, plan, a, b)
-
-
-def _splittable(a, b) -> bool:
-    """Whether ``_matrix`` considers splitting the product of matrices ``a`` and ``b``."""
-    m, k = a.shape
-    n = b.shape[1]
-    return m * n * k >= _MIN_MACS and max(m, n) >= 2 * _MIN_SIDE and k == b.shape[0]
 
 
 _WHOLE, _SPLIT = "whole", "split"

@@ -16,8 +16,6 @@ Whether a kernel runs threaded is measured, not guessed: the first calls of each
 size alternate between one thread and the pool (``_TRIALS`` timed calls each), and the faster
 settles it for the rest of the process. Both give the same bits (pieces never share an output
 element), so the choice never changes a result. ``blas.gemm`` measures its splits itself.
-Inside ``blas_mode()`` the kernels run on one thread and the GEMMs on OpenBLAS's threads
-instead (``blas.py``; the native trainer picks the faster mode per step, ``trainer.py``).
 
 Example:
     >>> import numpy as np
@@ -29,7 +27,6 @@ Example:
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
@@ -77,8 +74,7 @@ def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy,
     all of ``fn``'s passes), or on ``pieces`` equal pieces, spread over the worker threads.
     Small work, and CuPy arrays (whose kernels are parallel already), run as one ``fn(0, n)``
     here."""
-    if (xp is not numpy or work < _MIN_WORK or n <= 1 or getattr(_inside, "yes", False)
-            or _mode["blas"]):
+    if xp is not numpy or work < _MIN_WORK or n <= 1 or getattr(_inside, "yes", False):
         fn(0, n)  # (a kernel called from a piece runs in that piece's thread)
         return
     pieces = min(n, max(1, work // _PIECE_WORK if pieces is None else pieces))
@@ -92,27 +88,6 @@ def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy,
             _measure(key, settled, fn, n, pieces, k)
             return
     run_pieces(fn, n, pieces, k)
-
-
-_mode = {"blas": False}
-
-
-@contextlib.contextmanager
-def blas_mode(on: bool = True):
-    """Within it (when ``on``), ``parallel`` runs every kernel on the calling thread and
-    ``blas.gemm`` gives two-dimensional products to OpenBLAS's own threads where that keeps
-    their bits; the results are the same bits either way."""
-    before = _mode["blas"]
-    _mode["blas"] = on
-    try:
-        yield
-    finally:
-        _mode["blas"] = before
-
-
-def in_blas_mode() -> bool:
-    """Whether the caller runs inside ``blas_mode()``."""
-    return _mode["blas"]
 
 
 def _measure(key, times, fn, n: int, pieces: int, k: int) -> None:
