@@ -78,7 +78,6 @@ class Normalization(Layer):
                                                                  expanded),
                                                       self._broadcast_shape).astype(self.dtype))
                 for v in (self.input_mean, self.input_variance))
-        self.built = True
 
     def adapt(self, data) -> None:
         """Compute the mean and variance of ``data`` (an array, a tensor, or an iterable of
