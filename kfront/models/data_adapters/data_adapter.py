@@ -1,7 +1,9 @@
 """The adapter interface and the batch conventions shared by every adapter."""
 from __future__ import annotations
 
-from typing import Iterator
+import queue
+import threading
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -101,3 +103,44 @@ class BatchChecker:
 
 def _describe(spec, shapes) -> str:
     return str(shapes[0]) if spec is None else str(shapes)
+
+
+_END = object()
+
+
+def prefetched(make: Callable[[], Iterator], size: int = 4) -> Iterator:
+    """The items of ``make()``, read ahead by a background thread (at most ``size`` waiting),
+    in order; an error raised by ``make()``'s iterator is raised here at its place. The thread
+    stops when this iterator is closed or collected. A framework's pipeline (tf.data,
+    DataLoader) then runs while the step computes, instead of between steps."""
+    ready: queue.Queue = queue.Queue(size)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in make():
+                while not stop.is_set():
+                    try:
+                        ready.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        pass
+                if stop.is_set():
+                    return
+            ready.put((_END, None))
+        except BaseException as e:  # surfaces in the consumer, at this batch's place
+            ready.put((_END, e))
+
+    threading.Thread(target=produce, daemon=True, name="kfront-prefetch").start()
+    try:
+        while True:
+            item, error = ready.get()
+            if item is _END:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        while not ready.empty():  # unblock a producer waiting to put
+            ready.get_nowait()

@@ -1,11 +1,13 @@
 """``tf.data.Dataset`` and ``torch.utils.data.DataLoader``, on any backend. Neither framework is
 imported here: the objects are recognised by their classes' modules and read through their own
-methods (``as_numpy_iterator``; iteration and ``Tensor.numpy``), batch by batch."""
+methods (``as_numpy_iterator``; iteration and ``Tensor.numpy``), batch by batch, read ahead
+by a background thread (``prefetched``) so that the pipeline's work overlaps the steps."""
 from __future__ import annotations
 
+import itertools
 from typing import Iterator
 
-from kfront.models.data_adapters.data_adapter import BatchChecker, DataAdapter
+from kfront.models.data_adapters.data_adapter import BatchChecker, DataAdapter, prefetched
 
 
 def _has_base(x, module_prefix: str, names: tuple) -> bool:
@@ -34,8 +36,8 @@ class TFDatasetAdapter(DataAdapter):
         self.check = BatchChecker("tf.data.Dataset", what, class_weight)
 
     def get_numpy_iterator(self) -> Iterator[tuple]:
-        for i, batch in enumerate(self.dataset.as_numpy_iterator()):
-            yield self.check(i, batch)
+        return prefetched(lambda: map(self.check, itertools.count(),
+                                      self.dataset.as_numpy_iterator()))
 
 
 class TorchDataLoaderAdapter(DataAdapter):
@@ -51,5 +53,4 @@ class TorchDataLoaderAdapter(DataAdapter):
         self.check = BatchChecker("DataLoader", what, class_weight)
 
     def get_numpy_iterator(self) -> Iterator[tuple]:
-        for i, batch in enumerate(self.loader):
-            yield self.check(i, batch)
+        return prefetched(lambda: map(self.check, itertools.count(), self.loader))
