@@ -35,8 +35,7 @@ from kfront.backends.tensorflow.math import (erf, erfc, erfinv, extract_sequence
                                              segment_min, segment_prod, segment_sum, top_k)
 from kfront.backends.tensorflow.optimizers import optimizer_kernels
 from kfront.backends.tensorflow.rnn import gru, lstm, simple_rnn
-from kfront.backends.common.outputs import output_spec  # noqa: E402
-from kfront.backends.tensorflow.trainer import compile_stateful
+from kfront.backends.tensorflow.trainer import compile_stateful, output_spec
 
 Tensor = tf.Tensor
 

@@ -54,6 +54,21 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Call
     return call
 
 
+
+def output_spec(fn: Callable, *args):
+    """The outputs of ``fn(*args)`` as zeros of their traced shapes and dtypes: ``fn`` is traced
+    into a graph, never run. The trainer needs only the outputs' structure and shapes before
+    the first compiled step; running the model eagerly for that cost ~0.16-0.19 s of the
+    Embedding+LSTM model's first step (80 timesteps op by op). Random ops draw from a constant
+    seed; a trace that fails raises, and the trainer then runs ``fn`` eagerly."""
+    def traced(*args):
+        with krandom.graph_seed(tf.constant([0, 0], tf.int64)):
+            return fn(*args)
+    graph = tf.function(traced, autograph=False).get_concrete_function(*_tensors(args)[0])
+    return tf.nest.map_structure(
+        lambda t: tf.zeros(t.shape, t.dtype) if isinstance(t, tf.Tensor) else t,
+        graph.structured_outputs)
+
 def _tensors(x) -> tuple:
     """``x`` with its arrays as tensors, and its signature (hashable): the structure, each
     tensor's shape and dtype, a sparse or ragged tensor's type spec, None or a Python scalar
