@@ -99,7 +99,8 @@ def cast(x, dtype):
     x = get_xp(x).asarray(x)
     src = x.dtype
     out = x.astype(dtype, copy=False)
-    return out, lambda g, needs: (g.astype(src) if out.dtype.kind == "f" == src.kind else None,)
+    floats = out.dtype.kind == "f" == src.kind
+    return out, lambda g, needs: (g.astype(src, copy=False) if floats else None,)
 
 
 def shape(x) -> tuple:
