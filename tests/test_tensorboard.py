@@ -94,9 +94,10 @@ def test_event_files_read_back(runs, name):
     steps, values = zip(*_scalars(train, "batch_loss"))
     assert steps == tuple(range(1, 7))
     np.testing.assert_allclose(values, res["batches"], rtol=1e-6)
-    # weight histograms at every epoch; the last one summarises the final weights
-    assert tags["histograms"] == ["dense/kernel/histogram", "dense/bias/histogram",
-                                  "dense_1/kernel/histogram", "dense_1/bias/histogram"]
+    # weight histograms at every epoch, tagged by weight.path as Keras 3 (a Sequential's layers
+    # nest under its name); the last one summarises the final weights
+    assert tags["histograms"] == [f"sequential/{w}/histogram" for w in (
+        "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias")]
     for tag, weight in zip(tags["histograms"], res["weights"]):
         events = train.Histograms(tag)
         assert [e.step for e in events] == [0, 1]
