@@ -1,4 +1,4 @@
-"""The background read-ahead of tf.data / DataLoader batches keeps order, errors and stops."""
+"""The background read-ahead of tf.data batches keeps order, errors and stops."""
 from __future__ import annotations
 
 import threading
