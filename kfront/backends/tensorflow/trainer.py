@@ -54,7 +54,6 @@ def compile_stateful(fn: Callable, variables: Sequence, jit: bool | str) -> Call
     return call
 
 
-
 def output_spec(fn: Callable, *args):
     """The outputs of ``fn(*args)`` as zeros of their traced shapes and dtypes: ``fn`` is traced
     into a graph, never run. The trainer needs only the outputs' structure and shapes before
@@ -68,6 +67,7 @@ def output_spec(fn: Callable, *args):
     return tf.nest.map_structure(
         lambda t: tf.zeros(t.shape, t.dtype) if isinstance(t, tf.Tensor) else t,
         graph.structured_outputs)
+
 
 def _tensors(x) -> tuple:
     """``x`` with its arrays as tensors, and its signature (hashable): the structure, each
