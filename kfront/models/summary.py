@@ -16,12 +16,25 @@ def _rule(left, mid, right, fill):
     return left + mid.join(fill * w for w in _WIDTHS) + right
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Keras's (rich's) cell text: words wrapped onto lines, a word too long cut with '…'."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return [line if len(line) <= width else line[:width - 1] + "…" for line in lines]
+
+
 def _row(cells, sep="│", align=("<", "<", ">")):
-    parts = []
-    for text, width, a in zip(cells, _WIDTHS, align):
-        text = text if len(text) <= width - 2 else text[:width - 3] + "…"
-        parts.append(f" {text:{a}{width - 2}} ")
-    return sep + sep.join(parts) + sep
+    columns = [_wrap(text, width - 2) for text, width in zip(cells, _WIDTHS)]
+    rows = []
+    for i in range(max(len(c) for c in columns)):
+        parts = [f" {(c[i] if i < len(c) else ''):{a}{width - 2}} "
+                 for c, width, a in zip(columns, _WIDTHS, align)]
+        rows.append(sep + sep.join(parts) + sep)
+    return rows
 
 
 def _shape_text(shape) -> str:
@@ -73,7 +86,7 @@ def print_summary(model, line_length=None, print_fn=None) -> None:
     rows = _layer_rows(model)
     for i, (layer, shape) in enumerate(rows):
         params = f"{sum(w.size for w in layer.weights):,}" if layer.built else "0 (unbuilt)"
-        lines.append(_row((f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params)))
+        lines.extend(_row((f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params)))
         lines.append(_rule("├", "┼", "┤", "─") if i < len(rows) - 1 else _rule("└", "┴", "┘", "─"))
     if not rows:
         lines.append(_rule("└", "┴", "┘", "─"))

@@ -1,0 +1,27 @@
+"""What keras-io's core guides rely on, checked against Keras 3 (or Keras's documented behaviour).
+
+Each test is one behaviour a guide's code depends on, written small; the guides themselves are
+run outside the suite with only their imports changed."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kfront
+from kfront import layers
+
+
+def test_summary_wraps_long_layer_cells_as_keras(keras):
+    """A "name (Class)" cell wider than its column goes on two lines, as rich wraps it."""
+    def table(lib, print_fn):
+        model = lib.Sequential([lib.Input((4,)),
+                                lib.layers.Dense(2, name="global_average_pooling2d"),
+                                lib.layers.Dense(3, name="a_name_far_too_long_for_the_first_column")])
+        model.summary(print_fn=print_fn)
+
+    ours, theirs = [], []
+    table(kfront, ours.append)
+    table(keras, lambda text, **kw: theirs.extend(text.rstrip("\n").split("\n")))
+    rows = [line for line in ours if line.startswith("│")]
+    assert rows == [line for line in theirs if line.startswith("│")]
+    assert len(rows) == 4
