@@ -260,6 +260,40 @@ class Trainer:
                 logs[m.name] = _to_float(result)
         return logs
 
+    # ------------------------------------------------- tf.keras 2 spellings (kept by Keras 3)
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        """Deprecated tf.keras 2 spelling of ``compute_loss(None, y, y_pred, sample_weight)``,
+        kept as Keras 3 keeps it for the older "customizing fit" guides
+        (``regularization_losses`` is ignored: ``compute_loss`` adds the model's ``losses``)."""
+        warnings.warn("`model.compiled_loss()` is deprecated. Instead, use "
+                      "`model.compute_loss(x, y, y_pred, sample_weight, training)`.",
+                      stacklevel=2)
+        return self.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+    @property
+    def compiled_metrics(self):
+        """Deprecated tf.keras 2 object with ``update_state(y, y_pred, sample_weight=None)``;
+        as Keras 3's shim, it updates every metric of ``self.metrics``, giving a ``Mean``
+        (such as the loss tracker) the predictions alone."""
+        from kfront.metrics import Mean
+        model = self
+
+        class _CompiledMetrics:
+            def update_state(self, y, y_pred, sample_weight=None) -> None:
+                warnings.warn("`model.compiled_metrics()` is deprecated. Instead, use e.g. "
+                              "`for metric in self.metrics: metric.update_state(y, y_pred)`",
+                              stacklevel=2)
+                if model.compiled and model._compiled_metrics is None:
+                    model._resolve_metrics(y, y_pred)
+                compiled = model._compiled_metrics or []
+                for metric in model.metrics:
+                    if isinstance(metric, Mean) and not any(metric is m for m in compiled):
+                        metric.update_state(y_pred, sample_weight=sample_weight)
+                    else:
+                        metric.update_state(y, y_pred, sample_weight=sample_weight)
+
+        return _CompiledMetrics()
+
     def _update_metrics(self, loss, y, y_pred, sample_weight, batch_n) -> float:
         loss_value = float(ops.convert_to_numpy(loss))
         self._loss_tracker.update_state(loss_value, sample_weight=batch_n)

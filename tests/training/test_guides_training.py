@@ -1,0 +1,84 @@
+"""What keras-io's training-loop guides rely on, in our own words: each test is a pattern a
+guide uses that kfront once lacked or did differently from Keras 3 (tiny models, few steps)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kfront
+from kfront import layers, ops
+
+RNG = np.random.default_rng(7)
+X = RNG.normal(size=(24, 5)).astype("float32")
+Y = RNG.normal(size=(24, 2)).astype("float32")
+
+
+def _functional(cls=kfront.Model, seed=3):
+    kfront.utils.set_random_seed(seed)
+    inputs = kfront.Input((5,))
+    return cls(inputs, layers.Dense(2)(layers.Dense(4, activation="relu")(inputs)))
+
+
+class LegacySpellings(kfront.Model):
+    """A step written against tf.keras 2's ``compiled_loss`` / ``compiled_metrics``."""
+
+    def train_step(self, data):
+        x, y = data
+
+        def loss_fn(_):
+            y_pred = self(x, training=True)
+            return self.compiled_loss(y, y_pred, regularization_losses=self.losses), y_pred
+        (_, y_pred), grads = ops.value_and_grad(loss_fn, has_aux=True)(
+            self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+        self.compiled_metrics.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+@pytest.fixture(scope="module")
+def keras_legacy_history(keras):
+    """Keras 3 (TensorFlow) fitting the same model with the same step, tf.GradientTape inside."""
+    import tensorflow as tf
+
+    class KerasLegacy(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            self.compiled_metrics.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    inputs = keras.Input((5,))
+    model = KerasLegacy(inputs, keras.layers.Dense(2)(
+        keras.layers.Dense(4, activation="relu")(inputs)))
+    model.set_weights(_functional().get_weights())
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    with pytest.warns(UserWarning):
+        history = model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    return history, model.get_weights()
+
+
+@pytest.mark.filterwarnings("ignore:`model.compiled_")
+def test_compiled_loss_and_metrics_shims_train_as_keras(backend, keras_legacy_history):
+    history, keras_weights = keras_legacy_history
+    model = _functional(LegacySpellings)
+    model.compile(optimizer=kfront.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    logs = model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    assert set(logs) == {"loss", "mae"}
+    # as Keras 3's shim, compiled_metrics feeds the loss tracker (a Mean) the predictions
+    for key in ("loss", "mae"):
+        np.testing.assert_allclose(logs[key], history[key], rtol=1e-4)
+    for a, b in zip(model.get_weights(), keras_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_compiled_loss_warns_as_deprecated():
+    model = _functional()
+    model.compile(loss="mse")
+    with pytest.warns(UserWarning, match="compute_loss"):
+        loss = model.compiled_loss(Y, model(X))
+    np.testing.assert_allclose(float(ops.convert_to_numpy(loss)),
+                               np.mean((ops.convert_to_numpy(model(X)) - Y) ** 2), rtol=1e-5)
