@@ -72,8 +72,25 @@ class Functional(Model):
         shapes = [t.shape for t in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
+    def _flat_inputs(self, inputs) -> list:
+        """``inputs`` (or their masks) as a list in the order of ``self.inputs``: a dict is
+        matched by key, the model's input names unless its inputs were given as a dict (Keras's
+        rule, whatever the dict's order)."""
+        if not isinstance(inputs, dict):
+            return tree.flatten(inputs)[0]
+        struct = self._inputs_struct
+        if isinstance(struct, dict) and all(isinstance(t, KerasTensor) for t in struct.values()):
+            names = list(struct)
+        else:
+            names = [kt.name for kt in self._inputs]
+        missing = [name for name in names if name not in inputs]
+        if missing:
+            raise ValueError(f'Model "{self.name}" takes the inputs {names}; the dict given '
+                             f"has the keys {list(inputs)}, missing {missing}")
+        return [inputs[name] for name in names]
+
     def _check_inputs(self, inputs) -> None:
-        flat = tree.flatten(inputs)[0]
+        flat = self._flat_inputs(inputs)
         if len(flat) != len(self._inputs):
             raise ValueError(f'Model "{self.name}" expects {len(self._inputs)} input(s), got '
                              f"{len(flat)}")
@@ -85,9 +102,9 @@ class Functional(Model):
                                  f"layer: expected shape={kt.shape}, found shape={shape}")
 
     def call(self, inputs, training=None, mask=None):
-        values = {id(kt): x for kt, x in zip(self._inputs, tree.flatten(inputs)[0])}
+        values = {id(kt): x for kt, x in zip(self._inputs, self._flat_inputs(inputs))}
         masks = {} if mask is None else {id(kt): m for kt, m in zip(self._inputs,
-                                                                     tree.flatten(mask)[0])}
+                                                                     self._flat_inputs(mask))}
 
         def lookup(table, struct, constant=lambda t: t):
             """``struct`` with its symbolic tensors replaced by their entries in ``table``."""

@@ -25,3 +25,18 @@ def test_summary_wraps_long_layer_cells_as_keras(keras):
     rows = [line for line in ours if line.startswith("│")]
     assert rows == [line for line in theirs if line.startswith("│")]
     assert len(rows) == 4
+
+
+def test_dict_inputs_are_matched_by_input_name(backend):
+    """Functional API guide: fit and predict take a dict keyed by the Input names, in any order
+    (JAX hands a jitted step its dict with the keys sorted)."""
+    title = kfront.Input((3,), name="title")
+    body = kfront.Input((2,), name="body")
+    model = kfront.Model([title, body], layers.concatenate([title, layers.Dense(1)(body)]))
+    x = {"title": np.zeros((4, 3), "float32"), "body": np.ones((4, 2), "float32")}
+    out = kfront.ops.convert_to_numpy(model({"body": x["body"], "title": x["title"]}))
+    np.testing.assert_array_equal(out[:, :3], 0.0)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, np.zeros((4, 4), "float32"), batch_size=2, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"takes the inputs \['title', 'body'\].*missing \['body'\]"):
+        model({"title": x["title"], "tags": x["body"]})
