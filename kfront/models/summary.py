@@ -1,7 +1,10 @@
 """``Model.summary()``: Keras 3's table of layers, output shapes and parameter counts."""
 from __future__ import annotations
 
+# the columns' text widths in Keras's table on an 80-column console: a plain stack of layers,
+# and a functional graph with a "Connected to" column
 _WIDTHS = (33, 24, 15)
+_GRAPH_WIDTHS = (21, 19, 12, 19)
 
 
 def readable_memory_size(n_bytes: float) -> str:
@@ -12,8 +15,8 @@ def readable_memory_size(n_bytes: float) -> str:
     return f"{n_bytes:.2f} EB"
 
 
-def _rule(left, mid, right, fill):
-    return left + mid.join(fill * w for w in _WIDTHS) + right
+def _rule(left, mid, right, fill, widths=_WIDTHS):
+    return left + mid.join(fill * w for w in widths) + right
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -27,12 +30,12 @@ def _wrap(text: str, width: int) -> list[str]:
     return [line if len(line) <= width else line[:width - 1] + "…" for line in lines]
 
 
-def _row(cells, sep="│", align=("<", "<", ">")):
-    columns = [_wrap(text, width - 2) for text, width in zip(cells, _WIDTHS)]
+def _row(cells, widths=_WIDTHS, sep="│", align=("<", "<", ">", "<")):
+    columns = [_wrap(text, width - 2) for text, width in zip(cells, widths)]
     rows = []
     for i in range(max(len(c) for c in columns)):
         parts = [f" {(c[i] if i < len(c) else ''):{a}{width - 2}} "
-                 for c, width, a in zip(columns, _WIDTHS, align)]
+                 for c, width, a in zip(columns, widths, align)]
         rows.append(sep + sep.join(parts) + sep)
     return rows
 
@@ -76,20 +79,53 @@ def _layer_rows(model):
     return [(layer, getattr(layer, "_last_output_shape", None)) for layer in model.layers]
 
 
+def _graph_nodes(model):
+    """The calls of a functional model whose graph is not a plain chain (Keras then adds a
+    "Connected to" column), else ``None``: a chain has one input, one output, and every call
+    reads one tensor that no other call reads."""
+    from kfront.models.functional import Functional
+    if not isinstance(model, Functional):
+        return None
+    nodes = list(model._nodes)
+    readers = [id(t) for node in nodes for t in node.dependencies]
+    if (len(model._inputs) > 1 or len(model._outputs) > 1 or len(set(readers)) < len(readers)
+            or any(len(node.dependencies) != 1 for node in nodes)):
+        return nodes
+    return None
+
+
+def _connections(layer, nodes) -> str:
+    """Keras's "Connected to" cell: ``<layer>[<node index>][<tensor index>]`` per tensor read."""
+    cells = [f"{t._keras_history[0].layer.name}"
+             f"[{t._keras_history[0].layer._inbound_nodes.index(t._keras_history[0])}]"
+             f"[{t._keras_history[1]}]"
+             for node in layer.__dict__.get("_inbound_nodes", []) if node in nodes
+             for t in node.dependencies]
+    return ", ".join(cells) or "-"
+
+
 def print_summary(model, line_length=None, print_fn=None) -> None:
     print_fn = print_fn or print
-    lines = [f'Model: "{model.name}"', _rule("┏", "┳", "┓", "━"),
+    nodes = _graph_nodes(model)
+    header = ("Layer (type)", "Output Shape", "Param #")
+    widths = _WIDTHS
+    if nodes is not None:
+        header, widths = header + ("Connected to",), _GRAPH_WIDTHS
+    lines = [f'Model: "{model.name}"', _rule("┏", "┳", "┓", "━", widths),
              "┃" + "┃".join(f" {t:{a}{w - 2}} " for t, w, a in
-                            zip(("Layer (type)", "Output Shape", "Param #"), _WIDTHS,
-                                ("<", "<", ">"))) + "┃",
-             _rule("┡", "╇", "┩", "━")]
+                            zip(header, widths, ("<", "<", ">", "<"))) + "┃",
+             _rule("┡", "╇", "┩", "━", widths)]
     rows = _layer_rows(model)
     for i, (layer, shape) in enumerate(rows):
         params = f"{sum(w.size for w in layer.weights):,}" if layer.built else "0 (unbuilt)"
-        lines.extend(_row((f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params)))
-        lines.append(_rule("├", "┼", "┤", "─") if i < len(rows) - 1 else _rule("└", "┴", "┘", "─"))
+        cells = (f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params)
+        if nodes is not None:
+            cells += (_connections(layer, nodes),)
+        lines.extend(_row(cells, widths))
+        lines.append(_rule("├", "┼", "┤", "─", widths) if i < len(rows) - 1
+                     else _rule("└", "┴", "┘", "─", widths))
     if not rows:
-        lines.append(_rule("└", "┴", "┘", "─"))
+        lines.append(_rule("└", "┴", "┘", "─", widths))
     total = _weights_size(model.weights)
     trainable = _weights_size(model.trainable_weights)
     non_trainable = _weights_size(model.non_trainable_weights)

@@ -40,3 +40,20 @@ def test_dict_inputs_are_matched_by_input_name(backend):
     model.fit(x, np.zeros((4, 4), "float32"), batch_size=2, epochs=1, verbose=0)
     with pytest.raises(ValueError, match=r"takes the inputs \['title', 'body'\].*missing \['body'\]"):
         model({"title": x["title"], "tags": x["body"]})
+
+
+def test_summary_of_a_graph_lists_connections_as_keras(keras):
+    """A functional model that is not a plain chain gets Keras's "Connected to" column."""
+    def table(lib, print_fn):
+        inputs = lib.Input((6,), name="img")
+        hidden = lib.layers.Dense(6, name="dense_a")(inputs)
+        both = lib.layers.add([hidden, inputs])
+        chain = lib.Model(inputs, lib.layers.Dense(2, name="head")(hidden), name="chain")
+        lib.Model(inputs, both, name="residual").summary(print_fn=print_fn)
+        chain.summary(print_fn=print_fn)
+
+    ours, theirs = [], []
+    table(kfront, ours.append)
+    table(keras, lambda text, **kw: theirs.extend(text.rstrip("\n").split("\n")))
+    assert [line for line in ours if line[:1] in "│┃"] == [line for line in theirs if line[:1] in "│┃"]
+    assert any("│ dense_a[0][0],    │" in line for line in ours)
