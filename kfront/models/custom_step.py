@@ -11,9 +11,17 @@ treatment) with the host-side parts moved out of the trace:
   passed in as arguments, computed on the host before each call as the built-in step does;
 - a metric's ``update_state`` (and the model's ``compute_metrics``) is recorded: its tensor
   arguments become outputs of the compiled call, and the update runs on the host after it, in
-  the order the step made them;
+  the order the step made them. A ``Sum``, ``Mean`` or ``MeanMetricWrapper`` metric whose
+  function has a traceable twin (the accuracy family, kfront's losses) is instead updated in
+  the trace: the step computes what the batch adds to its ``total`` and ``count`` (float32
+  sums, as Keras's metric variables), and the host adds those numbers, all of a step's in one
+  array, instead of converting the batch's targets and outputs and evaluating the metric;
 - ``metric.result()`` and ``get_metrics_result()`` give placeholders, replaced in the returned
   logs by the results after those updates.
+
+``fit`` lets the host part of a few steps wait (``flush_every``; the progress bar without
+batch logs and no callback reading them): the device then runs ahead of Python, as in the
+built-in step, instead of waiting for each step's results.
 
 The first call runs eagerly (it builds the optimizers' slots and resolves the compiled
 metrics); the compiled function is traced on the second. A step that cannot be traced this way
@@ -30,7 +38,7 @@ import warnings
 
 import numpy as np
 
-from kfront import config, ops
+from kfront import config, losses, metrics_stateless, ops
 from kfront import distribution as distribution_lib
 from kfront.backends import B
 from kfront.backends.common import tree
@@ -70,9 +78,15 @@ class CompiledStep:
         self.eager = config.backend() not in ("jax", "tensorflow")
         self.compiled: dict = {}
         self.trace: dict = {}  # what the latest trace left on the host (see _traced)
+        self.pending: list = []  # (trace, outputs) of compiled calls whose host part waits
 
-    def __call__(self, data):
+    def __call__(self, data, flush_every: int = 1):
+        """The step's logs on ``data``; with ``flush_every`` > 1 the host part (metric
+        updates, logs) waits until that many steps are pending, and then runs for all but
+        the newest, whose results the device may still be computing: the logs of the newest
+        step processed, ``None`` when none was."""
         if self.eager or not self.model._use_jit() or not distribution_lib.reduces_in_step():
+            self.flush()
             return self._eager(data)  # JAX across processes: its all-reduce is not traceable
         self.calls += 1
         if self.calls == 1:
@@ -109,13 +123,27 @@ class CompiledStep:
             outputs = self.compiled[key](data, per_step)
         for opt in self.trace["applied"]:
             opt._advance(begun[id(opt)][0], assign=False)
-        return self._host_part(*outputs)
+        self.pending.append((self.trace, outputs))
+        if len(self.pending) < flush_every:
+            return None
+        return self.flush(keep=1 if flush_every > 1 else 0)
+
+    def flush(self, keep: int = 0) -> dict | None:
+        """Run the waiting host parts (oldest first) but the newest ``keep``; the logs of the
+        last one run (``None`` when none was)."""
+        done = self.pending[:len(self.pending) - keep]
+        del self.pending[:len(done)]
+        logs = None
+        for trace, (log_tensors, recorded) in done:
+            logs = self._host_part(trace, log_tensors, recorded)
+        return logs
 
     def _give_up(self, reason: str, data):
         warnings.warn(f'Model "{self.model.name}": {self.step.__name__} runs eagerly: it '
                       f"cannot be compiled ({reason}). Pass run_eagerly=True to compile() to "
                       "silence this warning.", RuntimeWarning, stacklevel=4)
         self.eager = True
+        self.flush()
         return self._eager(data)
 
     def _eager(self, data):
@@ -143,26 +171,35 @@ class CompiledStep:
                 logs = self.step(data)
             leaves, spec = tree.flatten(logs)
             is_tensor = [ops.is_tensor(x) for x in leaves]
+            tensors = list(recorder.tensors)
+            if recorder.added:  # every in-trace metric increment of the step in one array
+                tensors.append(ops.stack(recorder.added))
             self.trace = {"spec": spec, "is_tensor": is_tensor, "applied": recorder.applied,
                           "static": [None if t else x for x, t in zip(leaves, is_tensor)],
-                          "calls": recorder.calls}
-            return [x for x, t in zip(leaves, is_tensor) if t], recorder.tensors
+                          "calls": recorder.calls, "added": bool(recorder.added)}
+            return [x for x, t in zip(leaves, is_tensor) if t], tensors
         traced.__name__ = self.step.__name__
         return traced
 
-    def _host_part(self, log_tensors, recorded):
-        """Run the recorded host updates with the call's values, then build the logs."""
-        for fn, spec, static, positions in self.trace["calls"]:
+    @staticmethod
+    def _host_part(trace: dict, log_tensors, recorded):
+        """Run a call's recorded host updates with its values, then build its logs."""
+        added = np.asarray(recorded[-1]) if trace["added"] else None
+        for kind, *call in trace["calls"]:
+            if kind == "add":  # a metric updated in the trace: its state + the increments
+                metric, start, count = call
+                _add_to_state(metric, added[start:start + count])
+                continue
+            fn, spec, static, positions = call
             leaves = list(static)
             for i, j in positions:
                 leaves[i] = recorded[j]
             args, kwargs = tree.unflatten(spec, leaves)
             fn(*args, **kwargs)
         tensors = iter(log_tensors)
-        leaves = [next(tensors) if t else s
-                  for s, t in zip(self.trace["static"], self.trace["is_tensor"])]
+        leaves = [next(tensors) if t else s for s, t in zip(trace["static"], trace["is_tensor"])]
         leaves = [x.value() if isinstance(x, _Result) else x for x in leaves]
-        return tree.unflatten(self.trace["spec"], leaves) if self.trace["spec"] is not None \
+        return tree.unflatten(trace["spec"], leaves) if trace["spec"] is not None \
             else leaves[0]
 
 
@@ -170,8 +207,11 @@ class _Recorder:
     """Intercepts the host-side calls of a step while it is traced."""
 
     def __init__(self):
-        self.calls: list = []     # (fn, spec, static leaves, [(leaf index, tensor index)])
+        # ("call", fn, spec, static leaves, [(leaf index, tensor index)]) for a host call,
+        # ("add", metric, start, count) for increments at added[start:start + count]
+        self.calls: list = []
         self.tensors: list = []   # tensors the recorded calls take
+        self.added: list = []     # float32 scalars that in-trace metric updates add
         self.applied: list = []   # optimizers applied in the step
 
     def defer(self, fn, *args, **kwargs) -> None:
@@ -184,7 +224,21 @@ class _Recorder:
                 static.append(None)
             else:
                 static.append(x)
-        self.calls.append((fn, spec, static, positions))
+        self.calls.append(("call", fn, spec, static, positions))
+
+    def update(self, metric, update_state, *args, **kwargs) -> None:
+        """``metric.update_state(*args, **kwargs)`` in a trace: in the trace where the metric
+        has a traceable twin (its increments recorded), else on the host after the call."""
+        kind = _traced_kind(metric)
+        if kind is None:
+            return self.defer(update_state, *args, **kwargs)
+        zeros = [ops.zeros((), metric.dtype) for _ in metrics_stateless._state_names(kind)]
+        try:
+            increments = metrics_stateless._host_state_update(metric, kind, zeros, args, kwargs)
+        except Exception:  # noqa: BLE001 (the host update raises the user's errors)
+            return self.defer(update_state, *args, **kwargs)
+        self.calls.append(("add", metric, len(self.added), len(increments)))
+        self.added.extend(ops.cast(t, "float32") for t in increments)
 
     @contextlib.contextmanager
     def intercept(self, model, optimizers, hypers):
@@ -196,7 +250,7 @@ class _Recorder:
 
         for metric in model.metrics:
             patch(metric, "update_state",
-                  lambda *a, _f=metric.update_state, **k: self.defer(_f, *a, **k))
+                  lambda *a, _m=metric, _f=metric.update_state, **k: self.update(_m, _f, *a, **k))
             patch(metric, "result", lambda _m=metric, _r=metric.result: _placeholders(_m, _r))
         patch(model, "compute_metrics", lambda *a, _f=model.compute_metrics, **k: (
             self.defer(_f, *a, **k), model.get_metrics_result())[1])
@@ -221,6 +275,28 @@ class _Recorder:
                                  "it was built with, or gets None gradients")
         self.applied.append(opt)
         opt._update_in_graph(distribution_lib.average_gradients(grads), variables, hyper)
+
+
+def _traced_kind(metric) -> str | None:
+    """``"sum"``, ``"mean"`` or ``"wrapper"`` for a metric the trace can update (a
+    MeanMetricWrapper's function must have a traceable twin: the accuracy family, kfront's
+    losses); ``None`` for one updated on the host."""
+    kind = metrics_stateless._kind(metric)
+    if kind == "wrapper":
+        fn = metric._fn
+        if not (fn in metrics_stateless._ops_twins() or isinstance(fn, losses.LossFunctionWrapper)
+                or losses.host_function(fn) is not None):
+            return None
+    return kind
+
+
+def _add_to_state(metric, increments) -> None:
+    """Add a step's in-trace increments to a host-state metric's ``total`` (``count``)."""
+    if metrics_stateless._MIRROR in metric.__dict__:
+        metrics_stateless.pull(metric)
+    for name, value in zip(metrics_stateless._state_names(metrics_stateless._kind(metric)),
+                           increments):
+        setattr(metric, name, getattr(metric, name) + float(value))
 
 
 def _placeholders(metric, result):

@@ -571,8 +571,9 @@ class Trainer:
         self._initial_epoch = self._initial_step = None
         custom = _overrides(type(self), "train_step")
         # without a callback reading batch logs, metrics are updated every few batches: the
-        # device then runs ahead of Python instead of waiting for it at every step
-        flush_every = 1 if callback_list.reads_batch_logs() or custom else _FLUSH_EVERY
+        # device then runs ahead of Python instead of waiting for it at every step (a user's
+        # compiled train_step too: see custom_step.CompiledStep)
+        flush_every = 1 if callback_list.reads_batch_logs() else _FLUSH_EVERY
         pending: list = []
         logs = {}
         try:
@@ -588,10 +589,11 @@ class Trainer:
                     callback_list.on_train_batch_begin(step)
                     bx, by, bsw = distribution_lib.shard_batch(bx, by, bsw)
                     if custom:
-                        logs = self._custom_step(self.train_step, bx, by, bsw)
-                        loss_value = logs.get("loss")
-                        if isinstance(loss_value, float):
-                            self._check_loss(loss_value, epoch, step)
+                        step_logs = self._custom_step(self.train_step, bx, by, bsw,
+                                                      1 if step == last else flush_every)
+                        if step_logs is not None:
+                            logs = step_logs
+                            self._check_loss_log(logs, epoch, step)
                     else:
                         pending.append(self._run_batch(self._train_batch, bx, by, bsw))
                         if len(pending) >= flush_every or step == last:
@@ -607,7 +609,12 @@ class Trainer:
                 _set_module_mode(self, training=False)
                 if batches.ran_out:
                     self.stop_training = True
-                if not custom:
+                if custom:  # steps left by a stop from outside or an input of unknown length
+                    step_logs = self._custom_step_flush()
+                    if step_logs is not None:
+                        logs = step_logs
+                        self._check_loss_log(logs, epoch, step)
+                else:
                     self._flush_metrics(pending)  # batches left by a stop from outside
                     logs = self._logs()
                 if val_batches is not None and (epoch + 1) % validation_freq == 0:
@@ -623,10 +630,11 @@ class Trainer:
         callback_list.on_train_end(logs)
         return self.history
 
-    def _custom_step(self, step, x, y, sw) -> dict:
+    def _custom_step(self, step, x, y, sw, flush_every: int = 1) -> dict | None:
         """A user's ``train_step`` / ``test_step`` on a batch, its logs as floats. The compiled
         loss and metrics are resolved first from the batch's shapes, so that ``self.metrics``
-        and ``compute_loss`` are ready inside the step."""
+        and ``compute_loss`` are ready inside the step. ``flush_every`` > 1: the host part of
+        a compiled step may wait (``None`` while it does, see ``CompiledStep``)."""
         if self._compiled_metrics is None and self.compiled and y is not None:
             self._resolve_metrics(y, self._probe_output(x))
         from kfront.models.custom_step import CompiledStep
@@ -636,9 +644,22 @@ class Trainer:
         if key not in fns:  # compiled as the built-in steps are (see custom_step.py)
             fns[key] = CompiledStep(self, step)
         data = distribution_lib.distribute_data(pack_x_y_sample_weight(x, y, sw))
-        logs = fns[key](_as_tensors(data))
+        logs = fns[key](_as_tensors(data), flush_every)
         distribution_lib.keep_layouts(self.variables, [getattr(self, "optimizer", None)])
-        return {k: _to_float(v) for k, v in (logs or {}).items()}
+        return None if logs is None and flush_every > 1 else \
+            {k: _to_float(v) for k, v in (logs or {}).items()}
+
+    def _custom_step_flush(self) -> dict | None:
+        """The logs of a user's compiled ``train_step`` after its waiting host parts ran
+        (``None`` when none waited)."""
+        compiled = self.__dict__.get("_compiled_fns", {}).get(("custom", "train_step"))
+        logs = compiled.flush() if compiled is not None else None
+        return None if logs is None else {k: _to_float(v) for k, v in logs.items()}
+
+    def _check_loss_log(self, logs: dict, epoch: int, step: int) -> None:
+        """``_check_loss`` on a user step's ``"loss"`` log, where it is a number."""
+        if isinstance(logs.get("loss"), float):
+            self._check_loss(logs["loss"], epoch, step)
 
     # -------------------------------------------------------------------------- evaluate
     def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto",
