@@ -78,9 +78,44 @@ class IndexedDataset(PyDataset):
         index %= len(self)
         if self.batch_size is None:
             from kfront import tree
-            return tree.map_structure(lambda a: a[0], self.make_batch([index]))
-        start = index * self.batch_size
-        return self.make_batch(list(range(start, min(start + self.batch_size, self.size))))
+            element = tree.map_structure(lambda a: a[0], self.make_batch([index]))
+        else:
+            start = index * self.batch_size
+            element = self.make_batch(list(range(start, min(start + self.batch_size,
+                                                            self.size))))
+        for map_func in self._maps:
+            element = map_func(*element) if isinstance(element, tuple) else map_func(element)
+        return element
+
+    _maps: tuple = ()
+
+    def take(self, count: int) -> "IndexedDataset":
+        """The first ``count`` elements (all for ``-1``), as ``tf.data.Dataset.take``."""
+        count = len(self) if count < 0 else min(int(count), len(self))
+        size = count if self.batch_size is None else min(count * self.batch_size, self.size)
+        return self._derive(size, self.batch_size, self._maps)
+
+    def map(self, map_func: Callable, num_parallel_calls: int | None = None,
+            deterministic: bool | None = None, name: str | None = None) -> "IndexedDataset":
+        """Each element passed through ``map_func`` as it is read, as ``tf.data.Dataset.map``
+        (a tuple element is passed as positional arguments). ``num_parallel_calls``,
+        ``deterministic`` and ``name`` are accepted for compatibility: elements are mapped
+        in order, in the reading thread."""
+        return self._derive(self.size, self.batch_size, self._maps + (map_func,))
+
+    def prefetch(self, buffer_size: int, name: str | None = None) -> "IndexedDataset":
+        """The dataset itself (``fit`` reads ahead by ``workers``), as
+        ``tf.data.Dataset.prefetch``."""
+        return self
+
+    def cache(self, filename: str = "", name: str | None = None) -> "IndexedDataset":
+        """The dataset itself (its elements are read again each epoch), as
+        ``tf.data.Dataset.cache``."""
+        return self
+
+    def cardinality(self) -> int:
+        """The number of elements, as ``tf.data.Dataset.cardinality``."""
+        return len(self)
 
     def batch(self, batch_size: int) -> "IndexedDataset":
         """The same samples in batches of ``batch_size`` (as ``tf.data.Dataset.batch``)."""
@@ -91,11 +126,18 @@ class IndexedDataset(PyDataset):
         return self._like(None)
 
     def _like(self, batch_size: int | None) -> "IndexedDataset":
-        new = IndexedDataset(self.size, self.make_batch, batch_size, workers=self.workers,
+        if self._maps:
+            raise NotImplementedError("IndexedDataset: batch() / unbatch() of a mapped dataset "
+                                      "is not supported; call map() after batching")
+        return self._derive(self.size, batch_size, ())
+
+    def _derive(self, size: int, batch_size: int | None, maps: tuple) -> "IndexedDataset":
+        new = IndexedDataset(size, self.make_batch, batch_size, workers=self.workers,
                              use_multiprocessing=self.use_multiprocessing,
                              max_queue_size=self.max_queue_size)
         new.__dict__.update({k: v for k, v in self.__dict__.items()
                              if k in ("class_names", "file_paths")})
+        new._maps = maps
         return new
 
 
