@@ -33,7 +33,6 @@ step eagerly).
 from __future__ import annotations
 
 import contextlib
-import inspect
 import warnings
 
 import numpy as np
@@ -64,15 +63,6 @@ class CompiledStep:
     compiler, with Keras's ``run_eagerly``/``jit_compile`` semantics (see the module doc)."""
 
     def __init__(self, model, step):
-        params = [p for p in inspect.signature(step).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        if len(params) == 2:
-            raise NotImplementedError(
-                f'Model "{model.name}": {step.__name__}({params[0].name}, {params[1].name}) '
-                "looks like Keras's JAX-only stateless step (state, data); kfront takes "
-                f"{step.__name__}(self, data) on every backend, updating the variables, "
-                "optimizer and metrics in place (it is compiled with jax.jit on JAX all the "
-                "same): see Keras's TensorFlow or PyTorch \"customizing fit\" guide")
         self.model, self.step = model, step
         self.calls = 0
         self.eager = config.backend() not in ("jax", "tensorflow")

@@ -638,11 +638,12 @@ class Trainer:
         if self._compiled_metrics is None and self.compiled and y is not None:
             self._resolve_metrics(y, self._probe_output(x))
         from kfront.models.custom_step import CompiledStep
+        from kfront.models.stateless_step import StatelessStep, takes_state
         from kfront.utils.data_utils import pack_x_y_sample_weight
         fns = self.__dict__.setdefault("_compiled_fns", {})
         key = ("custom", step.__name__)
-        if key not in fns:  # compiled as the built-in steps are (see custom_step.py)
-            fns[key] = CompiledStep(self, step)
+        if key not in fns:  # compiled as the built-in steps are (custom_step, stateless_step)
+            fns[key] = (StatelessStep if takes_state(step) else CompiledStep)(self, step)
         data = distribution_lib.distribute_data(pack_x_y_sample_weight(x, y, sw))
         logs = fns[key](_as_tensors(data), flush_every)
         distribution_lib.keep_layouts(self.variables, [getattr(self, "optimizer", None)])

@@ -107,13 +107,3 @@ def test_untraceable_step_runs_eagerly_with_a_warning(backend):
         got = _fit(HostReadModel)
     _assert_same(got, eager)
     assert got[0].runs["train"] == BATCHES + 1  # and the trace that failed
-
-
-class JaxStyleStep(StepModel):
-    def train_step(self, state, data):
-        return {}, state
-
-
-def test_jax_style_step_signature_is_refused():
-    with pytest.raises(NotImplementedError, match=r"train_step\(state, data\).*JAX-only"):
-        _fit(JaxStyleStep)

@@ -82,3 +82,81 @@ def test_compiled_loss_warns_as_deprecated():
         loss = model.compiled_loss(Y, model(X))
     np.testing.assert_allclose(float(ops.convert_to_numpy(loss)),
                                np.mean((ops.convert_to_numpy(model(X)) - Y) ** 2), rtol=1e-5)
+
+
+class StatelessSteps(kfront.Model):
+    """Keras's JAX-style steps: ``train_step(state, data)`` returning ``(logs, state)``."""
+
+    def _loss_and_updates(self, trainable, non_trainable, x, y):
+        y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x, training=True)
+        return self.compute_loss(x, y, y_pred), (y_pred, non_trainable)
+
+    def _metrics_updated(self, metric_values, loss, y, y_pred):
+        logs, new_values = {}, []
+        for metric in self.metrics:
+            mine = metric_values[len(new_values):len(new_values) + len(metric.variables)]
+            args = (loss,) if metric.name == "loss" else (y, y_pred)
+            mine = metric.stateless_update_state(mine, *args)
+            logs[metric.name] = metric.stateless_result(mine)
+            new_values += mine
+        return logs, new_values
+
+    def train_step(self, state, data):
+        trainable, non_trainable, optimizer_values, metric_values = state
+        x, y = data
+        (loss, (y_pred, non_trainable)), grads = ops.value_and_grad(
+            self._loss_and_updates, has_aux=True)(trainable, non_trainable, x, y)
+        trainable, optimizer_values = self.optimizer.stateless_apply(
+            optimizer_values, grads, trainable)
+        logs, metric_values = self._metrics_updated(metric_values, loss, y, y_pred)
+        return logs, (trainable, non_trainable, optimizer_values, metric_values)
+
+    def test_step(self, state, data):
+        trainable, non_trainable, metric_values = state
+        x, y = data
+        y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x)
+        logs, metric_values = self._metrics_updated(
+            metric_values, self.compute_loss(x, y, y_pred), y, y_pred)
+        return logs, (trainable, non_trainable, metric_values)
+
+
+def _fit_and_evaluate(cls, fit: bool) -> tuple:
+    model = _functional(cls)
+    model.compile(optimizer=kfront.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    history = model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0).history \
+        if fit else {}
+    scores = model.evaluate(X, Y, batch_size=8, verbose=0, return_dict=True)
+    return history, scores, model.get_weights()
+
+
+def _assert_same_results(got: tuple, want: tuple) -> None:
+    for logs, ref in zip(got[:2], want[:2]):
+        assert set(logs) == set(ref)
+        for key in ref:
+            np.testing.assert_allclose(logs[key], ref[key], rtol=1e-5)
+    for a, b in zip(got[2], want[2]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_stateless_test_step_matches_the_builtin_one(backend):
+    _assert_same_results(_fit_and_evaluate(StatelessSteps, fit=False),
+                         _fit_and_evaluate(kfront.Model, fit=False))
+
+
+@pytest.mark.parametrize("backend", ["jax"], indirect=True)
+def test_stateless_train_step_matches_the_builtin_one(backend):
+    # gradients flow through stateless_call on JAX only (see kfront.layers.stateless)
+    _assert_same_results(_fit_and_evaluate(StatelessSteps, fit=True),
+                         _fit_and_evaluate(kfront.Model, fit=True))
+
+
+class ShortState(kfront.Model):
+    def train_step(self, state, data):
+        return {}, state[:2]
+
+
+def test_stateless_step_returning_a_short_state_is_refused():
+    model = _functional(ShortState)
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"train_step\(state, data\) must return .* 4 lists"):
+        model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
