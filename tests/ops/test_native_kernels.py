@@ -8,18 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import kfront
 from kfront import ops
 from kfront.backends import B
 from ops.case_suite import assert_matches_finite_differences
 
 
-@pytest.fixture(autouse=True)
-def _native():
-    before = kfront.config.backend()
-    kfront.config.set_backend("numpy")
-    yield
-    kfront.config.set_backend(before)
+pytestmark = pytest.mark.usefixtures("native_backend")
 
 
 def _attention_reference(q, k, v, bias, keep, scale, w):

@@ -10,16 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import kfront
 from kfront import ops
 
 
-@pytest.fixture(autouse=True)
-def _native():
-    before = kfront.config.backend()
-    kfront.config.set_backend("numpy")
-    yield
-    kfront.config.set_backend(before)
+pytestmark = pytest.mark.usefixtures("native_backend")
 
 
 def _layer_norm_reference(x, gamma, beta, axes, w, eps=1e-3):
@@ -114,3 +108,36 @@ def test_threaded_add_relu_and_bias_gradient(monkeypatch):
     gy = 2 * y * w64 * (y > 0)
     np.testing.assert_allclose(one[1], gy - w64, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(one[2], gy.sum(axis=(0, 1)), rtol=1e-4, atol=1e-3)
+
+
+_ACTIVATIONS = ["relu", "relu6", "sigmoid", "tanh", "softplus", "silu", "gelu", "elu",
+                "leaky_relu", "hard_sigmoid", "exp", "log1p", "square", "sqrt", "abs"]
+
+
+def test_unary_ops_by_rows_keep_their_bits_dtype_and_layout(monkeypatch):
+    """Every ``elementwise`` op of a large float array (and its gradient) runs by rows on the
+    threads: the same bits as one call; an op changing the dtype (isnan) and a non-contiguous
+    input run as one call (same dtype and layout as before)."""
+    from kfront.backends.numpy import rows, threads
+    x = np.random.default_rng(3).normal(size=(129, 1031)).astype("float32")  # > 2**17
+    fns = {name: getattr(ops, name) for name in _ACTIVATIONS}
+
+    def run():
+        out = {}
+        for name, f in fns.items():
+            arg = np.abs(x) if name in ("sqrt", "log1p") else x
+            out[name] = _run(lambda a: ops.sum(ops.square(f(a))), arg)
+        return out
+    monkeypatch.setattr(rows, "THREADED", x.size + 1)  # one call each
+    one = run()
+    monkeypatch.undo()
+    _many_pieces(monkeypatch, 3)
+    many = run()
+    assert any(k[0].co_name == "piece" for k in threads._choice)  # the rows were split
+    for name in fns:
+        for a, b in zip(one[name], many[name]):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    assert ops.convert_to_numpy(ops.isnan(x)).dtype == bool
+    y = ops.convert_to_numpy(ops.relu(x.T))
+    assert y.flags.f_contiguous and not y.flags.c_contiguous
+    np.testing.assert_array_equal(y, np.maximum(x.T, 0))

@@ -26,6 +26,7 @@ import numpy
 
 from kfront.backends.common.dtypes import foreign_framework
 from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype
+from kfront.backends.numpy import rows
 
 _seq = itertools.count()
 _state = {"tapes": [], "paused": 0, "leaves": None}
@@ -291,16 +292,18 @@ def raw_tree(x):
 def elementwise(name: str, forward, grad, saves: str):
     """A unary op from a forward ``f(xp, x)`` and a gradient rule ``grad(xp, s, g)``.
 
-    ``saves`` is ``"x"`` or ``"y"``: the one array the gradient rule needs (``s``).
+    ``saves`` is ``"x"`` or ``"y"``: the one array the gradient rule needs (``s``). Large
+    float arrays run both by rows on the worker threads (``rows.apply``: the same bits).
     """
     if saves == "x":
         def fn(x, **kw):
             xp = get_xp(x)
-            return forward(xp, x, **kw), lambda g, needs: (grad(xp, x, g, **kw),)
+            return rows.apply(xp, forward, x, **kw), lambda g, needs: (
+                rows.apply(xp, grad, x, g, **kw),)
     else:
         def fn(x, **kw):
             xp = get_xp(x)
-            y = forward(xp, x, **kw)
-            return y, lambda g, needs: (grad(xp, y, g, **kw),)
+            y = rows.apply(xp, forward, x, **kw)
+            return y, lambda g, needs: (rows.apply(xp, grad, y, g, **kw),)
     fn.__name__ = fn.__qualname__ = name
     return primitive(fn)

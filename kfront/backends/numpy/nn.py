@@ -12,6 +12,7 @@ from kfront.backends.numpy import threads
 from kfront.backends.numpy.engine import (Tensor, _check_arg, elementwise, get_xp, primitive, raw)
 from kfront.backends.numpy.engine import sum_to as _sum_to
 from kfront.backends.numpy.math import _special
+from kfront.backends.numpy.rows import row_block, sum_blocks
 
 
 def _sigmoid(xp, x):
@@ -20,19 +21,7 @@ def _sigmoid(xp, x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-@primitive
-def relu(x):
-    """max(x, 0); large float arrays (and their gradient) by rows on the worker threads."""
-    xp = get_xp(x)
-    x = xp.asarray(x)
-    if x.dtype.kind != "f":
-        y = xp.maximum(x, 0)
-    else:
-        y = knp._by_rows(lambda o, a: xp.maximum(a, 0, out=o), x.shape, x.dtype, x)
-    return y, lambda g, needs: (knp._by_rows(lambda o, d, v: xp.multiply(d, v > 0, out=o),
-                                             g.shape, g.dtype, g, y),)
-
-
+relu = elementwise("relu", lambda xp, x: xp.maximum(x, 0), lambda xp, y, g: g * (y > 0), "y")
 relu6 = elementwise("relu6", lambda xp, x: xp.clip(x, 0, 6),
                     lambda xp, x, g: g * ((x > 0) & (x < 6)), "x")
 _sigmoid_op = elementwise("sigmoid", _sigmoid, lambda xp, y, g: g * y * (1 - y), "y")
@@ -385,7 +374,7 @@ def _layer_norm(x, *affine, scaled=True, centered=True, axes=(-1,), epsilon=1e-3
     def vjp(g, needs):
         g2 = (g if moved is x else xp.transpose(g, perm)).reshape(rows, width)
         dx = xp.empty((rows, width), x.dtype) if needs[0] else None
-        per = knp._row_block(width)
+        per = row_block(width)
         blocks = -(-rows // per)
         sums = [xp.empty((blocks, width), x.dtype) if v is not None and needs[i] else None
                 for v, i in ((gamma, 1), (beta, -1))]
@@ -394,9 +383,8 @@ def _layer_norm(x, *affine, scaled=True, centered=True, axes=(-1,), epsilon=1e-3
             r = slice(lo * per, hi * per)
             gb, xh = g2[r], xhat[r]
             for total, term in zip(sums, (gb * xh if sums[0] is not None else None, gb)):
-                if total is not None:  # (the sum of each block over its rows, in order)
-                    for j in range(lo, hi):
-                        xp.sum(term[(j - lo) * per:(j + 1 - lo) * per], axis=0, out=total[j])
+                if total is not None:
+                    sum_blocks(xp, term, total, lo, per)
             if dx is not None:
                 gx = gb * gamma if gamma is not None else gb
                 d = xp.subtract(gx, gx.mean(axis=-1, keepdims=True), out=dx[r])

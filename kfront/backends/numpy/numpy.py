@@ -13,7 +13,7 @@ import numpy
 
 from kfront.backends.common import padding
 from kfront.backends.common.dtypes import standardize_dtype
-from kfront.backends.numpy import blas, threads
+from kfront.backends.numpy import blas, rows
 from kfront.backends.numpy.engine import elementwise, get_xp, primitive, raw
 from kfront.backends.numpy.scatter import add_rows as _add_rows
 
@@ -36,37 +36,8 @@ def _expand_reduced(g, shape, axis, keepdims):
     return g.reshape([1 if i in _axes(axis, len(shape)) else s for i, s in enumerate(shape)])
 
 
-# ------------------------------------------------------------------- threaded row kernels
-_ROW_BLOCK = 1 << 15  # elements in a block of rows whose sum over rows is one partial sum
-
-
-def _row_block(width: int) -> int:
-    """Rows per block of a sum over the rows of a (rows, ``width``) array: the blocks depend on
-    the shape alone, so partial sums added in block order give the same bits on any number of
-    threads."""
-    return builtins.max(1, _ROW_BLOCK // builtins.max(width, 1))
-
-
-def _sum_rows(xp, a, width: int):
-    """``a`` (C-contiguous, viewed as (rows, ``width``)) summed over its rows: one partial sum
-    per block of ``_row_block`` rows, the blocks on the worker threads, the partials added in
-    block order."""
-    a = a.reshape(-1, width)
-    per = _row_block(width)
-    blocks = -(-len(a) // per)
-    if blocks == 1:
-        return a.sum(axis=0)
-    partial = xp.empty((blocks, width), a.dtype)
-
-    def piece(lo, hi):
-        for j in range(lo, hi):
-            xp.sum(a[j * per:(j + 1) * per], axis=0, out=partial[j])
-    threads.parallel(piece, blocks, a.size, xp)
-    return partial.sum(axis=0)
-
-
 def _reduce_to(xp, g, shape):
-    """``g`` summed down to the ``shape`` of a broadcast operand: by ``_sum_rows`` when that
+    """``g`` summed down to the ``shape`` of a broadcast operand: by ``rows.sum_rows`` when that
     shape is a trailing part of ``g``'s (a bias), else left to the engine's ``sum_to``."""
     shape = tuple(shape)
     if g.shape == shape:
@@ -74,41 +45,20 @@ def _reduce_to(xp, g, shape):
     tail = shape[next((i for i, s in enumerate(shape) if s != 1), len(shape)):]
     if (tail and g.shape[g.ndim - len(tail):] == tail and g.flags.c_contiguous
             and xp is numpy):
-        return _sum_rows(xp, g, math.prod(tail)).reshape(shape)
+        return rows.sum_rows(xp, g, math.prod(tail)).reshape(shape)
     return g
-
-
-_THREADED = 1 << 17  # output elements from which an elementwise kernel runs by rows
-
-
-def _by_rows(kernel, shape, dtype, *arrays):
-    """A new ``shape`` array of ``dtype`` filled by ``kernel(out, *arrays)``: for large outputs
-    on pieces of the first axis (an array that broadcasts along it passed whole) spread over
-    the worker threads, each element computed as in one call (the same bits)."""
-    xp = get_xp(arrays[0])
-    out = xp.empty(shape, dtype)
-    if out.size < _THREADED or out.ndim == 0:
-        kernel(out, *arrays)
-        return out
-    n = shape[0]
-    whole = [a.ndim < out.ndim or a.shape[0] != n for a in arrays]
-
-    def piece(lo, hi):
-        kernel(out[lo:hi], *(a if w else a[lo:hi] for a, w in zip(arrays, whole)))
-    threads.parallel(piece, n, out.size * (1 + len(arrays)), xp)
-    return out
 
 
 def _ufunc(name: str):
     """The forward of a binary op by the ufunc ``name``: same-dtype float arrays into a new
-    array by ``_by_rows``, anything else (scalars, mixed dtypes) as the plain ufunc."""
+    array by ``rows.by_rows``, anything else (scalars, mixed dtypes) as the plain ufunc."""
     def forward(xp, a, b):
         f = getattr(xp, name)
         if (type(a) is not type(b) or not hasattr(a, "dtype") or a.dtype != b.dtype
-                or a.dtype.kind != "f" or builtins.max(a.size, b.size) < _THREADED):
+                or a.dtype.kind != "f" or builtins.max(a.size, b.size) < rows.THREADED):
             return f(a, b)
-        return _by_rows(lambda o, x, y: f(x, y, out=o), numpy.broadcast_shapes(a.shape, b.shape),
-                        a.dtype, a, b)
+        return rows.by_rows(xp, lambda o, x, y: f(x, y, out=o),
+                            numpy.broadcast_shapes(a.shape, b.shape), a.dtype, a, b)
     return forward
 
 
