@@ -99,7 +99,7 @@ def test_gemm_splits_the_product_over_the_threads(monkeypatch, shapes):
     assert calls and calls[0] == (3, 3)  # split in three, one piece per thread
     # (the BLAS may round a piece differently from the whole: its kernels depend on the shapes)
     np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-5)
-    for _ in range(blas._TRIALS + 1):  # measured, then settled: the same bits every time
+    for _ in range(threads.WARMUP + threads.MAX_TRIALS):  # measured, then settled: same bits
         np.testing.assert_array_equal(out, blas.gemm(a, b))
     assert blas._plans and all(p in (blas._WHOLE, blas._SPLIT) for p in blas._plans.values())
     assert blas.gemm(a[..., :3], b[:3]).shape == (*a.shape[:-1], b.shape[1])
@@ -112,7 +112,7 @@ def test_gemm_split_is_measured_and_kept_only_when_it_pays_and_rounds_alike(monk
     a, b = rng.normal(size=(64, 32)), rng.normal(size=(32, 48))
     real = blas._split
     monkeypatch.setattr(blas, "_split", lambda a, b: (time.sleep(0.01), real(a, b))[1])
-    for _ in range(blas._TRIALS):
+    for _ in range(threads.WARMUP + threads.TRIALS):
         blas.gemm(a, b)
     assert list(blas._plans.values()) == [blas._WHOLE]  # the split was slower: one call
     monkeypatch.setattr(blas, "_plans", {})
@@ -129,16 +129,33 @@ def test_threading_of_a_kernel_is_measured_then_settled(monkeypatch):
     out = np.zeros(1 << 20)
 
     def waits(a, b):  # pieces that wait without the GIL overlap: the pool wins
-        time.sleep(0.003)
+        time.sleep(0.02)  # (long enough to win on a busy machine too)
         out[a:b] += 1
 
     def holds_the_gil(a, b):  # pieces of pure Python cannot overlap: one thread wins
-        sum(range(30000))
+        sum(range(200000))
         out[a:b] += 1
-    calls = 2 * threads._TRIALS + 2
-    for _ in range(calls):
-        threads.parallel(waits, out.size, 1 << 21)
-        threads.parallel(holds_the_gil, out.size, 1 << 21)
+    calls = 0
+    while len(threads._choice) < 2 or any(type(v) is not int for v in threads._choice.values()):
+        threads.parallel(waits, out.size, 1 << 19)  # (two pieces each)
+        threads.parallel(holds_the_gil, out.size, 1 << 19)
+        calls += 1
+        assert calls <= 2 * (threads.WARMUP + threads.MAX_TRIALS)  # settled by then
     assert {k[0].co_name: v for k, v in threads._choice.items()} == {"waits": 2,
                                                                      "holds_the_gil": 1}
     assert (out == 2 * calls).all()  # every call covered the range once
+
+
+def test_settle_takes_medians_after_the_warm_up_and_more_calls_when_close():
+    """One lucky or unlucky call does not decide; a ratio near the margin waits for more."""
+    w, t, m = threads.WARMUP, threads.TRIALS, threads.MARGIN
+    plain, fast, slow = [1.0] * (w + t), [0.5] * (w + t), [2.0] * (w + t)
+    assert threads.settle([plain, fast]) is True and threads.settle([plain, slow]) is False
+    assert threads.settle([plain[:-1], fast]) is None  # each way needs its trials
+    lucky = [9.0] * w + [0.1] + [1.0] * (t - 1)  # the minimum would pick the pool
+    assert threads.settle([plain, lucky]) is False
+    close = [m] * (w + t)  # the ratio at the margin: more calls, then the plain way
+    assert threads.settle([plain, close]) is None
+    many = threads.WARMUP + threads.MAX_TRIALS
+    assert threads.settle([[1.0] * many, [m] * many]) is False
+    assert threads.settle([[1.0] * many, [m - 0.01] * many]) is True

@@ -146,5 +146,5 @@ def test_a_gemm_gives_the_same_bits_before_and_after_its_plan_settles(monkeypatc
         blas.gemm(np.zeros((m, k), "float32"), b)  # e.g. a zero-initialized LoRA factor
         a = rng.normal(size=(m, k)).astype("float32")
         first = blas.gemm(a, b)
-        for _ in range(blas._TRIALS + 2):
+        for _ in range(threads.WARMUP + threads.MAX_TRIALS + 1):
             np.testing.assert_array_equal(blas.gemm(a, b), first, err_msg=str((m, k, n)))

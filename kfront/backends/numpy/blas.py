@@ -156,30 +156,30 @@ def _matrix(a, b):
 
 
 _WHOLE, _SPLIT = "whole", "split"
-_TRIALS = 3  # timed calls of each way before a shape's plan is settled
 _plans: dict = {}  # (shapes, dtypes, strides) -> _WHOLE | _SPLIT, or [whole, split] timings
 
 
 def _measure(key, times, a, b):
-    """A product whose plan is not settled: both ways, timed. Splitting is chosen only if it
-    is faster by a margin AND gives the whole product's bits (the BLAS may round a piece
-    differently: then the split stays, as before measuring, so that runs repeat exactly)."""
-    start = time.perf_counter()
-    whole = a @ b
-    middle = time.perf_counter()
-    split = _split(a, b)
-    end = time.perf_counter()
+    """A product whose plan is not settled: both ways, timed, in alternating order;
+    ``threads.settle`` decides. Splitting is chosen only if it is faster by its margin AND
+    gives the whole product's bits (the BLAS may round a piece differently: then the split
+    stays, as before measuring, so that runs repeat exactly)."""
     if times is None:
         pa, pb = _probe(a), _probe(b)  # (the call's own operands may sum exactly in any order)
         if not numpy.array_equal(pa @ pb, _split(pa, pb)):
             _plans[key] = _SPLIT
-            return split
+            return _split(a, b)
         times = _plans[key] = [[], []]
-    times[0].append(middle - start)
-    times[1].append(end - middle)
-    if len(times[0]) >= _TRIALS:
-        _plans[key] = _SPLIT if min(times[1]) < threads.MARGIN * min(times[0]) else _WHOLE
-    return split
+    ways = (lambda: a @ b, lambda: _split(a, b))
+    order = (1, 0) if len(times[0]) % 2 else (0, 1)
+    for way in order:
+        start = time.perf_counter()
+        y = ways[way]()
+        times[way].append(time.perf_counter() - start)
+    won = threads.settle(times)
+    if won is not None:
+        _plans[key] = _SPLIT if won else _WHOLE
+    return y  # (both ways give the same bits here)
 
 
 def _probe(x):

@@ -13,9 +13,13 @@ this process may use, at most 8); 1 turns the pool off, as does ``KFRONT_HOST_TU
 (``kfront/backends/common/host.py``).
 
 Whether a kernel runs threaded is measured, not guessed: the first calls of each kernel at each
-size alternate between one thread and the pool (``_TRIALS`` timed calls each), and the faster
-settles it for the rest of the process. Both give the same bits (pieces never share an output
-element), so the choice never changes a result. ``blas.gemm`` measures its splits itself.
+size alternate between one thread and the pool, and ``settle`` decides from their timings for
+the rest of the process: the pool only if the median of its timings is under ``MARGIN`` of one
+thread's (the first call of each way dropped), with more calls while the two are too close to
+call. On a busy machine single timings vary by tens of percent, so a choice taken from a few
+of them came out differently from one process to the next. Both ways give the same bits
+(pieces never share an output element), so the choice never changes a result. ``blas.gemm``
+measures its splits by the same rule.
 
 Example:
     >>> import numpy as np
@@ -28,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import os
+import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,8 +46,11 @@ _MIN_WORK = 1 << 16  # elements below which threads cost more than they save
 _PIECE_WORK = 1 << 18  # elements touched per piece: a piece's arrays fit a core's L2 cache
 _pool: dict = {}
 _inside = threading.local()  # set while a thread runs its share of a parallel call
-_TRIALS = 3  # timed calls per option before a kernel's threading at a size is settled
-MARGIN = 0.9  # the pool must take under this share of one thread's time to be chosen
+WARMUP = 1  # first timings of each way, dropped (cold caches, the pool's threads starting)
+TRIALS = 4  # timings of each way after the warm-up before a choice can settle
+MAX_TRIALS = 12  # ... and up to this many while the ratio lies within BAND of MARGIN
+MARGIN = 0.9  # the threaded way must take under this share of the other's time to be chosen
+BAND = 0.06  # a ratio this close to MARGIN is too close to call after TRIALS
 _choice: dict = {}  # (kernel, n, work, pieces) -> threads it settled on, or [one, pool] times
 
 
@@ -90,17 +98,34 @@ def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy,
     run_pieces(fn, n, pieces, k)
 
 
+def settle(times: list) -> bool | None:
+    """Whether the threaded way wins, from alternating timings ``times`` = [the plain way's,
+    the threaded way's] (None: not settled yet): the median of the threaded way's under
+    ``MARGIN`` of the plain way's, the first ``WARMUP`` of each dropped, once each way has
+    ``TRIALS`` more, or up to ``MAX_TRIALS`` while the ratio is within ``BAND`` of
+    ``MARGIN``. Medians of alternating calls, not minima of a few: a minimum is one lucky
+    call, and the choice then differed from process to process."""
+    done = min(len(times[0]), len(times[1])) - WARMUP
+    if done < TRIALS:
+        return None
+    ratio = statistics.median(times[1][WARMUP:]) / statistics.median(times[0][WARMUP:])
+    if abs(ratio - MARGIN) < BAND and done < MAX_TRIALS:
+        return None
+    return ratio < MARGIN
+
+
 def _measure(key, times, fn, n: int, pieces: int, k: int) -> None:
     """One timed call of a kernel whose threading is not settled yet: on one thread or on
-    ``k``, whichever has fewer timings; settle once both have ``_TRIALS``."""
+    ``k``, whichever has fewer timings; ``settle`` decides."""
     if times is None:
         times = _choice[key] = [[], []]
     pool = len(times[1]) < len(times[0])
     start = time.perf_counter()
     run_pieces(fn, n, pieces, k if pool else 1)
     times[pool].append(time.perf_counter() - start)
-    if len(times[1]) >= _TRIALS:
-        _choice[key] = k if min(times[1]) < MARGIN * min(times[0]) else 1
+    won = settle(times)
+    if won is not None:
+        _choice[key] = k if won else 1
 
 
 def run_pieces(fn: Callable[[int, int], None], n: int, pieces: int, k: int) -> None:
