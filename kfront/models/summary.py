@@ -126,12 +126,18 @@ def print_summary(model, line_length=None, print_fn=None) -> None:
                      else _rule("└", "┴", "┘", "─", widths))
     if not rows:
         lines.append(_rule("└", "┴", "┘", "─", widths))
-    total = _weights_size(model.weights)
     trainable = _weights_size(model.trainable_weights)
     non_trainable = _weights_size(model.non_trainable_weights)
+    optimizer = getattr(model, "optimizer", None)
+    # as Keras: a compiled model's built optimizer counts in the total, on a line of its own
+    slots = (_weights_size(optimizer.variables)
+             if getattr(model, "compiled", False) and getattr(optimizer, "built", False) else None)
+    total = [sum(sizes) for sizes in zip(trainable, non_trainable, slots or (0, 0))]
     lines.append(f" Total params: {total[0]:,} ({readable_memory_size(total[1])})")
     lines.append(f" Trainable params: {trainable[0]:,} ({readable_memory_size(trainable[1])})")
     lines.append(f" Non-trainable params: {non_trainable[0]:,} "
                  f"({readable_memory_size(non_trainable[1])})")
+    if slots is not None:
+        lines.append(f" Optimizer params: {slots[0]:,} ({readable_memory_size(slots[1])})")
     for line in lines:
         print_fn(line)

@@ -57,3 +57,23 @@ def test_summary_of_a_graph_lists_connections_as_keras(keras):
     table(keras, lambda text, **kw: theirs.extend(text.rstrip("\n").split("\n")))
     assert [line for line in ours if line[:1] in "│┃"] == [line for line in theirs if line[:1] in "│┃"]
     assert any("│ dense_a[0][0],    │" in line for line in ours)
+
+
+def test_summary_counts_a_built_optimizer_and_variables_show_values(keras):
+    """After fit, Keras's summary adds the optimizer's slots (and counts them in the total);
+    a variable's repr shows its value (the Sequential guide prints ``layer.weights``)."""
+    def fitted(lib):
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2), lib.layers.Dense(1)])
+        model.layers[0].trainable = False
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+        return model
+
+    ours, theirs = [], []
+    fitted(kfront).summary(print_fn=ours.append)
+    fitted(keras).summary(print_fn=lambda text, **kw: theirs.extend(text.rstrip("\n").split("\n")))
+    assert [line for line in ours if "params" in line] == \
+        [line for line in theirs if "params" in line]
+    assert ours[-1] == " Optimizer params: 8 (36.00 B)"
+    bias = kfront.Variable(np.zeros(2, "float32"), name="bias")
+    assert repr(bias).endswith("shape=(2,), dtype=float32, value=[0. 0.]>")

@@ -262,7 +262,11 @@ class KVariable:
         return self.shape[0]
 
     def __repr__(self):
-        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+        try:  # as Keras: the value where there is one (not while initialization is deferred)
+            value = f", value={self.numpy()}"
+        except Exception:
+            value = ""
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}{value}>"
 
     def __getitem__(self, idx):
         from kfront import ops
