@@ -635,7 +635,8 @@ class Trainer:
         loss and metrics are resolved first from the batch's shapes, so that ``self.metrics``
         and ``compute_loss`` are ready inside the step. ``flush_every`` > 1: the host part of
         a compiled step may wait (``None`` while it does, see ``CompiledStep``)."""
-        if self._compiled_metrics is None and self.compiled and y is not None:
+        if self._compiled_metrics is None and self.compiled and y is not None and (
+                self.loss is not None or self._metric_specs or self._weighted_metric_specs):
             self._resolve_metrics(y, self._probe_output(x))
         from kfront.models.custom_step import CompiledStep
         from kfront.models.stateless_step import StatelessStep, takes_state

@@ -160,3 +160,31 @@ def test_stateless_step_returning_a_short_state_is_refused():
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match=r"train_step\(state, data\) must return .* 4 lists"):
         model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
+
+
+class NoCallModel(kfront.Model):
+    """A model with no ``call``: a container whose ``train_step`` trains a sub-network."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = kfront.Sequential([layers.Input((5,)), layers.Dense(2)])
+        self.tracker = kfront.metrics.Mean(name="net_loss")
+
+    def train_step(self, data):
+        x, y = data
+
+        def loss_fn(_):
+            return ops.mean(ops.square(ops.subtract(self.net(x), y)))
+        loss, grads = ops.value_and_grad(loss_fn)(self.net.trainable_variables)
+        self.optimizer.apply(grads, self.net.trainable_variables)
+        self.tracker.update_state(loss)
+        return {"net_loss": self.tracker.result()}
+
+
+def test_fit_with_targets_does_not_call_a_model_compiled_without_loss_or_metrics(backend):
+    model = NoCallModel()
+    model.compile(optimizer=kfront.optimizers.SGD(0.1))
+    before = model.net.get_weights()
+    history = model.fit(X, Y, batch_size=8, epochs=2, verbose=0).history
+    assert len(history["net_loss"]) == 2 and history["net_loss"][1] < history["net_loss"][0]
+    assert not np.allclose(model.net.get_weights()[0], before[0])
