@@ -49,3 +49,68 @@ def test_directory_dataset_take_map_prefetch_fit(backend, image_dir):
     assert sorted(seen) == [1, 1, 2, 2] and len(history.history["val_loss"]) == 2
     with pytest.raises(NotImplementedError, match="mapped"):
         augmented.unbatch()
+
+
+@pytest.fixture(scope="module")
+def tf():
+    return pytest.importorskip("tensorflow")
+
+
+def _feature_space():
+    space = kfront.utils.FeatureSpace(
+        features={"size": "float_normalized",
+                  "colour": kfront.utils.FeatureSpace.string_categorical(num_oov_indices=0)},
+        output_mode="concat")
+    space.adapt({"size": np.array([1.0, 2.0, 3.0, 6.0]),
+                 "colour": np.array(["red", "blue", "red", "green"])})
+    return space
+
+
+def test_feature_space_inside_tf_data_map(backend, tf):
+    """The structured-data example maps a FeatureSpace over a tf.data pipeline (graph
+    tensors), batched and per sample; the encodings equal the eager call's."""
+    space = _feature_space()
+    data = {"size": np.array([2.0, 6.0, 1.0]), "colour": np.array(["blue", "red", "green"])}
+    expected = ops.convert_to_numpy(space(data))
+    assert expected.shape == (3, 4)
+    pairs = tf.data.Dataset.from_tensor_slices((data, np.array([0, 1, 0])))
+    batched = pairs.batch(2).map(lambda x, y: (space(x), y), num_parallel_calls=2)
+    assert batched.element_spec[0].shape.as_list() == [None, 4]
+    got = np.concatenate([x for x, _ in batched.as_numpy_iterator()])
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    samples = pairs.map(lambda x, y: space(x))
+    assert samples.element_spec.shape.as_list() == [4]
+    np.testing.assert_allclose(np.stack(list(samples.as_numpy_iterator())), expected, rtol=1e-6)
+
+
+def test_functional_input_rank_adjusted_as_keras(backend, keras):
+    """An input one rank short of an Input whose last axis is 1 gets that axis (the example
+    predicts on a dict of (1,)-shaped values); one with an extra last axis of 1 loses it."""
+    models = []
+    for lib in (kfront, keras):
+        a, b = lib.Input((1,), name="a"), lib.Input((3,), name="b")
+        out = lib.layers.Dense(2, kernel_initializer="ones")(lib.layers.Concatenate()([a, b]))
+        models.append(lib.Model({"a": a, "b": b}, out))
+    short = {"a": np.array([1.0, 2.0], "float32"), "b": np.ones((2, 1, 3), "float32")}
+    short["b"] = short["b"][:, 0]
+    extra = {"a": np.ones((2, 1, 1), "float32"), "b": np.ones((2, 3, 1), "float32")}
+    for inputs in (short, extra):
+        np.testing.assert_allclose(ops.convert_to_numpy(models[0](inputs)),
+                                   np.asarray(models[1](inputs)))
+    assert models[0].predict(short, verbose=0).shape == (2, 2)
+    with pytest.raises(ValueError, match="expected shape=\\(None, 3\\)"):
+        models[0]({"a": short["a"], "b": np.ones((2, 4), "float32")})
+
+
+def test_string_tensor_reaches_a_lookup_layer(tf):
+    """On TensorFlow, a tf.string tensor (ops.convert_to_tensor of a list of str) goes into a
+    model whose first layer is a StringLookup (it was refused as an unknown dtype)."""
+    kfront.config.set_backend("tensorflow")
+    try:
+        inputs = kfront.Input((1,), dtype="string")
+        lookup = layers.StringLookup(vocabulary=["red", "blue"], num_oov_indices=1)
+        model = kfront.Model(inputs, lookup(inputs))
+        out = model(ops.convert_to_tensor([["blue"], ["pink"]]))
+        assert ops.convert_to_numpy(out).ravel().tolist() == [2, 0]
+    finally:
+        kfront.config.set_backend("numpy")

@@ -457,8 +457,9 @@ class Layer(_BackendLayer):
         autocast = self.autocast and self._dtype in _FLOATS
         out = []
         for x in leaves:
-            if type(x) is np.ndarray and x.dtype.kind in "USO":  # (type: torch.compile-safe)
-                out.append(x)  # text stays a NumPy array (only host layers take it), no policy
+            if type(x) is np.ndarray and x.dtype.kind in "USO" or \
+                    getattr(getattr(x, "dtype", None), "name", None) == "string":
+                out.append(x)  # text (NumPy, tf.string) stays as it is (host layers take it)
                 continue
             if not (B.is_tensor(x) or isinstance(x, B.Variable) or type(x).__name__ == "Tensor"):
                 x = ops.convert_to_tensor(x)

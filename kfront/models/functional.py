@@ -96,13 +96,25 @@ class Functional(Model):
                              f"{len(flat)}")
         for i, (x, kt) in enumerate(zip(flat, self._inputs)):
             shape = tuple(ops.shape(x))
+            rank_step = len(shape) - len(kt.shape)  # +-1 over a last axis of 1 is adjusted
+            if rank_step == 1 and shape[-1] == 1 or rank_step == -1 and kt.shape[-1] == 1:
+                shape = shape[:-1] if rank_step == 1 else shape + (1,)
             if len(shape) != len(kt.shape) or any(a is not None and a != b
                                                    for a, b in zip(kt.shape, shape)):
                 raise ValueError(f'Input {i} of layer "{self.name}" is incompatible with the '
                                  f"layer: expected shape={kt.shape}, found shape={shape}")
 
+    @staticmethod
+    def _adjust_rank(x, kt):
+        """``x`` with a last axis of 1 added or dropped to match ``kt``'s rank, as Keras."""
+        rank_step = len(ops.shape(x)) - len(kt.shape)
+        if rank_step == 1:
+            return ops.squeeze(x, axis=-1)
+        return ops.expand_dims(x, axis=-1) if rank_step == -1 else x
+
     def call(self, inputs, training=None, mask=None):
-        values = {id(kt): x for kt, x in zip(self._inputs, self._flat_inputs(inputs))}
+        values = {id(kt): self._adjust_rank(x, kt)
+                  for kt, x in zip(self._inputs, self._flat_inputs(inputs))}
         masks = {} if mask is None else {id(kt): m for kt, m in zip(self._inputs,
                                                                      self._flat_inputs(mask))}
 

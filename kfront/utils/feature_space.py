@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kfront import layers, ops
+from kfront import layers, ops, tree
 from kfront.layers.input_layer import KerasTensor
 from kfront.layers.layer import Layer, unique_name
 
@@ -494,6 +494,11 @@ class FeatureSpace(Layer):
         if missing:
             raise ValueError(f"FeatureSpace: the data has no feature(s) {missing} (its keys: "
                              f"{sorted(data)})")
+        if any(type(v).__module__.startswith("tensorflow.") for v in data.values()):
+            from kfront.backends.tensorflow import host_call  # TensorFlow is loaded already
+            if any(host_call.is_graph_tensor(v) for v in data.values()):  # in a tf.data map
+                return host_call.host_call(self, {name: data[name] for name in self.features},
+                                           self._graph_outputs(data))
         data = {name: self._host(name, data[name]) for name in self.features}
         rebatched = any(x.ndim == 0 for x in data.values())
         data = {name: x.reshape(-1, 1) if x.ndim < 2 else x for name, x in data.items()}
@@ -505,6 +510,15 @@ class FeatureSpace(Layer):
             return {name: ops.squeeze(x, axis=0) if len(x.shape) == 2 and x.shape[0] == 1
                     else x for name, x in merged.items()}
         return merged
+
+    def _graph_outputs(self, data: dict):
+        """Shapes and dtypes of the encoding of ``data`` (graph tensors): those of
+        ``get_encoded_features()``, without the batch axis when the features are scalars."""
+        encoded = self.get_encoded_features()
+        if all(len(data[name].shape) == 0 for name in self.features):
+            return tree.map_structure(
+                lambda t: KerasTensor(t.shape[1:], dtype=t.dtype), encoded)
+        return encoded
 
     # ---- config and saving ------------------------------------------------------------------
     def get_config(self) -> dict:
