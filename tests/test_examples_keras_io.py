@@ -114,3 +114,17 @@ def test_string_tensor_reaches_a_lookup_layer(tf):
         assert ops.convert_to_numpy(out).ravel().tolist() == [2, 0]
     finally:
         kfront.config.set_backend("numpy")
+
+
+def test_dataset_elements_have_numpy_as_tf_tensors():
+    """The weather example iterates timeseries_dataset_from_array and calls .numpy() on the
+    batches and on slices of them (tf.data tensors in Keras); fit still reads plain arrays."""
+    data = np.arange(40, dtype="float32").reshape(20, 2)
+    ds = kfront.utils.timeseries_dataset_from_array(data, data[:, 0], sequence_length=4,
+                                                    sampling_rate=2, batch_size=5)
+    for inputs, targets in ds.take(1):
+        pass
+    assert inputs.numpy().shape == (5, 4, 2) and type(inputs[0][:, 1].numpy()) is np.ndarray
+    np.testing.assert_array_equal(inputs[1][:, 0].numpy(), [2, 6, 10, 14])
+    np.testing.assert_array_equal(targets.numpy(), [0, 2, 4, 6, 8])
+    assert type(ds[0][0]) is np.ndarray

@@ -34,6 +34,23 @@ __all__ = ["IndexedDataset", "audio_dataset_from_directory", "image_dataset_from
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 
 
+class HostArray(np.ndarray):
+    """A NumPy array with ``numpy()`` (the plain array), as the tensors a ``tf.data.Dataset``
+    yields: iterating an ``IndexedDataset`` gives these, so code written against Keras's
+    ``tf.data`` results (``inputs.numpy().shape``) runs.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront.utils.dataset_utils import HostArray
+        >>> type(np.arange(3).view(HostArray)[1:].numpy()).__name__
+        'ndarray'
+    """
+
+    def numpy(self) -> np.ndarray:
+        """The values as a plain ``np.ndarray`` (no copy)."""
+        return np.asarray(self)
+
+
 class IndexedDataset(PyDataset):
     """A dataset of ``size`` samples read by index, in batches of ``batch_size``.
 
@@ -88,6 +105,12 @@ class IndexedDataset(PyDataset):
         return element
 
     _maps: tuple = ()
+
+    def __iter__(self):
+        from kfront import tree
+        for element in super().__iter__():
+            yield tree.map_structure(
+                lambda a: a.view(HostArray) if type(a) is np.ndarray else a, element)
 
     def take(self, count: int) -> "IndexedDataset":
         """The first ``count`` elements (all for ``-1``), as ``tf.data.Dataset.take``."""
