@@ -293,7 +293,8 @@ def elementwise(name: str, forward, grad, saves: str):
     """A unary op from a forward ``f(xp, x)`` and a gradient rule ``grad(xp, s, g)``.
 
     ``saves`` is ``"x"`` or ``"y"``: the one array the gradient rule needs (``s``). Large
-    float arrays run both by rows on the worker threads (``rows.apply``: the same bits).
+    float arrays run both by rows on the worker threads (``rows.apply``: the same bits); a rule
+    with an ``out=None`` parameter writes the pieces in place.
     """
     if saves == "x":
         def fn(x, **kw):

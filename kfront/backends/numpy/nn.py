@@ -21,7 +21,8 @@ def _sigmoid(xp, x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-relu = elementwise("relu", lambda xp, x: xp.maximum(x, 0), lambda xp, y, g: g * (y > 0), "y")
+relu = elementwise("relu", lambda xp, x, out=None: xp.maximum(x, 0, out=out),
+                   lambda xp, y, g, out=None: xp.multiply(g, y > 0, out=out), "y")
 relu6 = elementwise("relu6", lambda xp, x: xp.clip(x, 0, 6),
                     lambda xp, x, g: g * ((x > 0) & (x < 6)), "x")
 _sigmoid_op = elementwise("sigmoid", _sigmoid, lambda xp, y, g: g * y * (1 - y), "y")

@@ -63,8 +63,10 @@ def by_rows(xp, kernel, shape, dtype, *arrays):
 def apply(xp, f, *arrays, **params):
     """``f(xp, *arrays, **params)`` for an elementwise ``f`` of same-shape arrays: by rows on
     the worker threads (``by_rows``) when they are large C-contiguous NumPy float arrays of one
-    dtype and ``f`` keeps that dtype (tried on their first elements), else one call. The
-    result is the one call's, bit for bit and in layout."""
+    dtype and ``f`` keeps that dtype (tried on their first elements), else one call. An ``f``
+    with an ``out`` parameter writes each piece into the result (else a piece is computed,
+    then copied: ~30% more time for relu). The result is the one call's, bit for bit and in
+    layout."""
     a = arrays[0]
     if (xp is numpy and type(a) is numpy.ndarray and a.size >= THREADED and a.ndim
             and a.dtype.kind == "f"
@@ -72,6 +74,12 @@ def apply(xp, f, *arrays, **params):
                     and b.flags.c_contiguous for b in arrays)):
         first = (slice(0, 1),) * a.ndim
         if f(xp, *(b[first] for b in arrays), **params).dtype == a.dtype:
-            return by_rows(xp, lambda o, *p: o.__setitem__(..., f(xp, *p, **params)), a.shape,
-                           a.dtype, *arrays)
+            code = f.__code__
+            if "out" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
+                def kernel(o, *p):
+                    f(xp, *p, out=o, **params)
+            else:
+                def kernel(o, *p):
+                    o[...] = f(xp, *p, **params)
+            return by_rows(xp, kernel, a.shape, a.dtype, *arrays)
     return f(xp, *arrays, **params)
