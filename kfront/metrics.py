@@ -23,14 +23,17 @@ Example:
 from __future__ import annotations
 
 import collections
+import functools
 import inspect
 import math
+import types
 import warnings
 from typing import Any, Callable
 
 import numpy as np
 
 from kfront import config, losses, metrics_stateless, ops
+from kfront.backends.common import tree
 from kfront.metrics_stateless import _MIRROR
 from kfront.utils.registry import Registry
 from kfront.losses import (binary_crossentropy, binary_focal_crossentropy,  # noqa: F401
@@ -77,6 +80,31 @@ def _host(x):
         return np.asarray(ops.convert_to_numpy(x))
     except TypeError:  # a tensor of another framework than the active backend
         return np.asarray(x)
+
+
+_DONE = types.SimpleNamespace(shape=(), dtype="bool")  # the host update's (unused) output
+
+
+def _graph_safe(update_state: Callable) -> Callable:
+    """``update_state`` that, given graph tensors in a user's ``tf.function`` (keras-io's
+    TensorFlow training-loop guide), runs on their values through ``tf.py_function``: a
+    host-state metric cannot read a graph tensor, and a Keras metric updates in the graph."""
+    @functools.wraps(update_state)
+    def wrapped(self, *args, **kwargs):
+        if config.backend() == "tensorflow" and not self.__dict__.get("_metric_variables"):
+            from kfront.backends.tensorflow import host_call
+            leaves, spec = tree.flatten((args, kwargs))
+            graph = {str(i): x for i, x in enumerate(leaves) if host_call.is_graph_tensor(x)}
+            if graph:
+                def run(values: dict) -> list:
+                    args, kwargs = tree.unflatten(spec, [values.get(str(i), x)
+                                                         for i, x in enumerate(leaves)])
+                    update_state(self, *args, **kwargs)
+                    return True
+                host_call.host_call(run, graph, _DONE)  # a stateful op: it runs in the graph
+                return None
+        return update_state(self, *args, **kwargs)
+    return wrapped
 
 
 def _floatx_out(values: np.ndarray):
@@ -314,6 +342,11 @@ class Metric:
         >>> c = Count(); c.update_state([1, 2], [1, 2]); c.result()
         2.0
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "update_state" in cls.__dict__:
+            cls.update_state = _graph_safe(cls.__dict__["update_state"])
 
     def __init__(self, dtype=None, name: str | None = None):
         self.name = name or _auto_name(type(self).__name__)

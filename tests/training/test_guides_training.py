@@ -188,3 +188,26 @@ def test_fit_with_targets_does_not_call_a_model_compiled_without_loss_or_metrics
     history = model.fit(X, Y, batch_size=8, epochs=2, verbose=0).history
     assert len(history["net_loss"]) == 2 and history["net_loss"][1] < history["net_loss"][0]
     assert not np.allclose(model.net.get_weights()[0], before[0])
+
+
+@pytest.mark.parametrize("backend", ["tensorflow"], indirect=True)
+def test_host_metrics_update_inside_a_users_tf_function(backend):
+    import tensorflow as tf
+    in_graph, eager = kfront.metrics.SparseCategoricalAccuracy(), \
+        kfront.metrics.SparseCategoricalAccuracy()
+    mean = kfront.metrics.Mean()
+    labels = np.array([0, 1, 1, 0, 1, 0], "int32")
+    logits = RNG.normal(size=(6, 2)).astype("float32")
+
+    @tf.function
+    def step(y, p):
+        in_graph.update_state(y, p)
+        mean.update_state(tf.reduce_sum(p))
+        return p
+
+    for i in (0, 3):
+        step(tf.constant(labels[i:i + 3]), tf.constant(logits[i:i + 3]))
+        eager.update_state(labels[i:i + 3], logits[i:i + 3])
+    assert float(in_graph.result()) == pytest.approx(float(eager.result()))
+    assert float(mean.result()) == pytest.approx((logits[:3].sum() + logits[3:].sum()) / 2,
+                                                 rel=1e-5)
