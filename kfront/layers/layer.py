@@ -142,7 +142,8 @@ class Layer(_BackendLayer):
         self._parent_path: str | None = None  # the name scope open at its first build or call
         self._path: str | None = None
         self.input_spec: InputSpec | list | None = None
-        self.supports_masking = False
+        # as Keras 3: a layer that defines its own compute_mask supports masking
+        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self._trainable_weights: list = []
         self._non_trainable_weights: list = []
         self._own_losses: list = []

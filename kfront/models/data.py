@@ -5,8 +5,9 @@ import numpy as np
 
 from kfront.backends.common import random as _random
 
-from kfront import ops
+from kfront import config, ops
 from kfront.backends.common import tree
+from kfront.backends.common.dtypes import foreign_framework
 
 
 def to_arrays(data, what: str):
@@ -18,11 +19,23 @@ def to_arrays(data, what: str):
         return np.asarray(data)  # a plain Python list of numbers is one array
     out = []
     for v in leaves:
-        a = v if isinstance(v, np.ndarray) else np.asarray(ops.convert_to_numpy(v))
+        a = _host_array(v)
         if a.ndim == 0:
             raise ValueError(f"{what} must be arrays with a sample axis, got a scalar")
         out.append(a)
     return tree.unflatten(spec, out) if spec is not None else out[0]
+
+
+def _host_array(v) -> np.ndarray:
+    """One array of data as numpy: any framework's tensor is data here, whatever the backend
+    (Keras's array adapter takes tf, torch and JAX tensors on every backend), converted by its
+    own framework; the active backend's tensors and Variables through ``ops``."""
+    if isinstance(v, np.ndarray):
+        return v
+    framework = foreign_framework(v)
+    if framework is not None and framework != config.backend():
+        return np.asarray(v.detach().cpu() if framework == "torch" else v)
+    return np.asarray(ops.convert_to_numpy(v))
 
 
 def _is_number(v) -> bool:

@@ -77,3 +77,39 @@ def test_summary_counts_a_built_optimizer_and_variables_show_values(keras):
     assert ours[-1] == " Optimizer params: 8 (36.00 B)"
     bias = kfront.Variable(np.zeros(2, "float32"), name="bias")
     assert repr(bias).endswith("shape=(2,), dtype=float32, value=[0. 0.]>")
+
+
+class _HalvesWithMasks(layers.Layer):
+    """Splits the time axis in two; its own compute_mask splits the mask the same way."""
+
+    def call(self, inputs):
+        return kfront.ops.split(inputs, 2, axis=1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None if mask is None else kfront.ops.split(mask, 2, axis=1)
+
+
+def test_own_compute_mask_means_supports_masking(backend):
+    """Masking guide: a layer that overrides compute_mask supports masking (Keras 3's default),
+    so its outputs carry the masks it computes."""
+    from kfront.backends.common.keras_mask import get_keras_mask
+    x = np.ones((2, 4, 3), "float32")
+    x[0, 3:] = 0.0
+    masked = layers.Masking()(x)
+    split = _HalvesWithMasks()
+    assert split.supports_masking and not layers.Layer().supports_masking
+    first, second = split(masked)
+    np.testing.assert_array_equal(kfront.ops.convert_to_numpy(get_keras_mask(second)),
+                                  [[True, False], [True, True]])
+
+
+def test_predict_takes_another_frameworks_tensors(backend):
+    """RNN guide: ``model.predict(tf.expand_dims(sample, 0))`` on any backend, as Keras's
+    array adapter converts any framework's tensors (data, not op arguments)."""
+    tf = pytest.importorskip("tensorflow")
+    torch = pytest.importorskip("torch")
+    model = kfront.Sequential([kfront.Input((3,)), layers.Dense(2)])
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    expected = model.predict(x, verbose=0)
+    for data in (tf.constant(x), torch.tensor(x, requires_grad=True)):
+        np.testing.assert_allclose(model.predict(data, verbose=0), expected, rtol=1e-6)
