@@ -128,3 +128,43 @@ def test_dataset_elements_have_numpy_as_tf_tensors():
     np.testing.assert_array_equal(inputs[1][:, 0].numpy(), [2, 6, 10, 14])
     np.testing.assert_array_equal(targets.numpy(), [0, 2, 4, 6, 8])
     assert type(ds[0][0]) is np.ndarray
+
+
+def _suffix(name: str) -> int:
+    return int(name.rsplit("_", 1)[1]) if name[-1].isdigit() else 0
+
+
+@pytest.mark.parametrize("cls", ["MultiHeadAttention", "GroupQueryAttention"])
+def test_attention_takes_keras_sublayer_names(cls, keras):
+    """Keras's attention layers build a Softmax and a Dropout sublayer, which take those
+    automatic names: a Dropout made after a transformer block is dropout_<n+2>, not n+1 (the
+    text-classification and ViT examples' layer names)."""
+    kwargs = ({"num_heads": 2, "key_dim": 4} if cls == "MultiHeadAttention" else
+              {"head_dim": 4, "num_query_heads": 2, "num_key_value_heads": 1})
+    steps = []
+    for lib in (kfront, keras):
+        before = lib.layers.Dropout(0.1).name, lib.layers.Softmax().name
+        x = np.ones((1, 3, 8), "float32")
+        getattr(lib.layers, cls)(**kwargs)(x, x)
+        after = lib.layers.Dropout(0.1).name, lib.layers.Softmax().name
+        steps.append([_suffix(b) - _suffix(a) for a, b in zip(before, after)])
+    assert steps[0] == steps[1] == [2, 2]
+
+
+def test_text_vectorization_takes_tf_strings_on_any_backend(backend, tf):
+    """The text-classification example standardizes with tf.strings ops and maps its
+    TextVectorization over tf.expand_dims(text) (eager tf.Tensors) on every backend; an
+    end-to-end model with a string Input((1,)) then reads a 1-D batch of str."""
+    def standardize(text):
+        return tf.strings.regex_replace(tf.strings.lower(text), "<br />", " ")
+
+    vectorize = layers.TextVectorization(standardize=standardize, output_sequence_length=4)
+    vectorize.adapt(np.array(["Good film<br />good", "BAD film"]))
+    assert vectorize.get_vocabulary()[:3] == ["", "[UNK]", "good"]
+    ids = vectorize(tf.expand_dims(tf.constant(["good BAD<br />plot"]), -1))
+    expected = [[2] + [vectorize.get_vocabulary().index(w) for w in ("bad",)] + [1, 0]]
+    assert ops.convert_to_numpy(ids).tolist() == expected
+    inputs = kfront.Input((1,), dtype="string")
+    model = kfront.Model(inputs, vectorize(inputs))
+    out = model.predict(np.array(["good", "bad film"]), verbose=0)
+    assert ops.convert_to_numpy(out)[:, :2].tolist() == [[2, 0], [expected[0][1], 3]]

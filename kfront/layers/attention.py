@@ -9,10 +9,11 @@ from kfront import constraints, initializers, ops, regularizers
 from kfront.backends.common.random import SeedGenerator
 from kfront.layers.activations_layers import masked_softmax
 from kfront.layers.einsum_dense import EinsumDense, einsum2
-from kfront.layers.layer import Layer
+from kfront.layers.layer import Layer, unique_name
 
 __all__ = ["AdditiveAttention", "Attention", "GroupQueryAttention", "GroupedQueryAttention",
            "MultiHeadAttention"]
+
 
 def _shape(x) -> tuple:
     return tuple(x.shape) if type(x).__name__ == "KerasTensor" else tuple(ops.shape(x))
@@ -27,6 +28,15 @@ def causal_mask(q_len: int, v_len: int):
     rows = ops.reshape(ops.arange(q_len, dtype="int32"), (1, q_len, 1))
     cols = ops.reshape(ops.arange(v_len, dtype="int32"), (1, 1, v_len))
     return ops.greater_equal(rows, cols)
+
+
+def _take_sublayer_names() -> None:
+    """Takes the automatic names of the Softmax and Dropout sublayers Keras's attention
+    layers make in ``build`` (its weights-free ``softmax``/``dropout`` are ops here), so
+    that the layers created afterwards get Keras's names (``dropout_1`` after one
+    MultiHeadAttention)."""
+    unique_name("softmax")
+    unique_name("dropout")
 
 
 # ------------------------------------------------------------------------------------ Attention
@@ -347,6 +357,7 @@ class _HeadsAttention(_MultiInput, Layer):
         self._dot_product_equation, self._combine_equation, scores_rank = \
             _attention_equations(proj_rank, axes)
         self._norm_axes = tuple(range(scores_rank - len(axes), scores_rank))
+        _take_sublayer_names()
         out = list(self._output_shape or [query_shape[-1]])
         self._output_dense = self._dense(rank, 2, out, "attention_output")
         self._output_dense._maybe_build(tuple(query_shape[:-1])
@@ -564,6 +575,7 @@ class GroupedQueryAttention(_HeadsAttention):
             self._gate_dense._maybe_build(query_shape)
         self._value_dense = self._einsum_dense("bkm,mvh->bkvh", kv_heads, "vh", "value")
         self._value_dense._maybe_build(value_shape)
+        _take_sublayer_names()
         self._output_dense = self._einsum_dense("bquh,uhm->bqm", (None, self.feature_dim), "m",
                                                 "attention_output")
         self._output_dense._maybe_build((None, None, self.num_query_heads, self.head_dim))

@@ -1,6 +1,8 @@
 """Functional models: a graph of layer calls from ``Input`` tensors to outputs."""
 from __future__ import annotations
 
+import numpy as np
+
 from kfront import ops
 from kfront.backends.common import keras_mask, tree
 from kfront.layers.input_layer import InputLayer, KerasTensor
@@ -108,9 +110,12 @@ class Functional(Model):
     def _adjust_rank(x, kt):
         """``x`` with a last axis of 1 added or dropped to match ``kt``'s rank, as Keras."""
         rank_step = len(ops.shape(x)) - len(kt.shape)
+        if rank_step == 0:
+            return x
+        text = type(x) is np.ndarray and x.dtype.kind in "USO"  # stays NumPy (host layers)
         if rank_step == 1:
-            return ops.squeeze(x, axis=-1)
-        return ops.expand_dims(x, axis=-1) if rank_step == -1 else x
+            return np.squeeze(x, axis=-1) if text else ops.squeeze(x, axis=-1)
+        return np.expand_dims(x, axis=-1) if text else ops.expand_dims(x, axis=-1)
 
     def call(self, inputs, training=None, mask=None):
         values = {id(kt): self._adjust_rank(x, kt)

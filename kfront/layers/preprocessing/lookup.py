@@ -24,11 +24,14 @@ __all__ = ["StringLookup", "IntegerLookup"]
 
 
 def host_array(inputs, string: bool) -> np.ndarray:
-    """``inputs`` (list, numpy array, any backend's tensor) as a numpy array; byte strings are
-    decoded to ``str``."""
+    """``inputs`` (list, numpy array, any backend's tensor, or an eager ``tf.Tensor`` on any
+    backend, as Keras's preprocessing takes: text from ``tf.strings`` ops or ``tf.data``) as a
+    numpy array; byte strings are decoded to ``str``."""
     if isinstance(inputs, (list, tuple, str, bytes, int, np.integer)) or isinstance(
             inputs, np.ndarray):
         array = np.asarray(inputs)
+    elif type(inputs).__module__.startswith("tensorflow.") and hasattr(inputs, "numpy"):
+        array = np.asarray(inputs.numpy())
     else:
         array = np.asarray(ops.convert_to_numpy(inputs))
     if string and (array.dtype.kind == "S" or array.dtype == object):
