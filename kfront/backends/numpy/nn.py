@@ -8,11 +8,10 @@ import numpy
 
 from kfront.backends.common.nn import MASKED_LOGIT
 from kfront.backends.numpy import numpy as knp
-from kfront.backends.numpy import threads
+from kfront.backends.numpy import rows, threads
 from kfront.backends.numpy.engine import (Tensor, _check_arg, elementwise, get_xp, primitive, raw)
 from kfront.backends.numpy.engine import sum_to as _sum_to
 from kfront.backends.numpy.math import _special
-from kfront.backends.numpy.rows import row_block, sum_blocks
 
 
 def _sigmoid(xp, x):
@@ -339,7 +338,7 @@ def _layer_norm(x, *affine, scaled=True, centered=True, axes=(-1,), epsilon=1e-3
     normalized = tuple(1 if a in lead else n for a, n in enumerate(x.shape))
     width = math.prod(normalized)
     x2 = moved.reshape(-1, width)
-    rows = x2.shape[0]
+    n_rows = x2.shape[0]
 
     def vector(v):  # gamma or beta as (width,), in the moved axes' order
         try:
@@ -350,9 +349,9 @@ def _layer_norm(x, *affine, scaled=True, centered=True, axes=(-1,), epsilon=1e-3
                              f"{v.shape}") from None
     gamma = vector(affine[0]) if scaled else None
     beta = vector(affine[-1]) if centered else None
-    xhat = xp.empty((rows, width), x.dtype)
-    inv = xp.empty((rows, 1), x.dtype)
-    out = xp.empty((rows, width), x.dtype)
+    xhat = xp.empty((n_rows, width), x.dtype)
+    inv = xp.empty((n_rows, 1), x.dtype)
+    out = xp.empty((n_rows, width), x.dtype)
 
     def forward(lo, hi):
         xb, xh, o = x2[lo:hi], xhat[lo:hi], out[lo:hi]
@@ -366,17 +365,17 @@ def _layer_norm(x, *affine, scaled=True, centered=True, axes=(-1,), epsilon=1e-3
             o[...] = xh
         if beta is not None:
             o += beta
-    threads.parallel(forward, rows, 3 * x.size, xp)
+    threads.parallel(forward, n_rows, 3 * x.size, xp)
 
     def unmoved(a):
         a = a.reshape(moved.shape)
         return a if moved is x else xp.transpose(a, numpy.argsort(perm))
 
     def vjp(g, needs):
-        g2 = (g if moved is x else xp.transpose(g, perm)).reshape(rows, width)
-        dx = xp.empty((rows, width), x.dtype) if needs[0] else None
-        per = row_block(width)
-        blocks = -(-rows // per)
+        g2 = (g if moved is x else xp.transpose(g, perm)).reshape(n_rows, width)
+        dx = xp.empty((n_rows, width), x.dtype) if needs[0] else None
+        per = rows.row_block(width)
+        blocks = -(-n_rows // per)
         sums = [xp.empty((blocks, width), x.dtype) if v is not None and needs[i] else None
                 for v, i in ((gamma, 1), (beta, -1))]
 
@@ -385,7 +384,7 @@ def _layer_norm(x, *affine, scaled=True, centered=True, axes=(-1,), epsilon=1e-3
             gb, xh = g2[r], xhat[r]
             for total, term in zip(sums, (gb * xh if sums[0] is not None else None, gb)):
                 if total is not None:
-                    sum_blocks(xp, term, total, lo, per)
+                    rows.sum_blocks(xp, term, total, lo, per)
             if dx is not None:
                 gx = gb * gamma if gamma is not None else gb
                 d = xp.subtract(gx, gx.mean(axis=-1, keepdims=True), out=dx[r])
