@@ -47,7 +47,7 @@ def test_summary_of_a_graph_lists_connections_as_keras(keras):
     def table(lib, print_fn):
         inputs = lib.Input((6,), name="img")
         hidden = lib.layers.Dense(6, name="dense_a")(inputs)
-        both = lib.layers.add([hidden, inputs])
+        both = lib.layers.Add(name="sum")([hidden, inputs])
         chain = lib.Model(inputs, lib.layers.Dense(2, name="head")(hidden), name="chain")
         lib.Model(inputs, both, name="residual").summary(print_fn=print_fn)
         chain.summary(print_fn=print_fn)
@@ -56,7 +56,7 @@ def test_summary_of_a_graph_lists_connections_as_keras(keras):
     table(kfront, ours.append)
     table(keras, lambda text, **kw: theirs.extend(text.rstrip("\n").split("\n")))
     assert [line for line in ours if line[:1] in "│┃"] == [line for line in theirs if line[:1] in "│┃"]
-    assert any("│ dense_a[0][0],    │" in line for line in ours)
+    assert any("│ sum (Add)" in line and "│ dense_a[0][0],    │" in line for line in ours)
 
 
 def test_summary_counts_a_built_optimizer_and_variables_show_values(keras):
