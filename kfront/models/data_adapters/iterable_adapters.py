@@ -27,6 +27,13 @@ def _has_base(x, module_prefix: str, names: tuple) -> bool:
                for c in type(x).__mro__)
 
 
+def _is_torch_data(obj, name: str) -> bool:
+    """Is ``obj`` torch's ``torch.utils.data.<name>`` (a class or function; torch not
+    imported here, as nothing outside ``kfront/backends`` imports a framework)?"""
+    return (getattr(obj, "__name__", None) == name
+            and getattr(obj, "__module__", "").startswith("torch.utils.data"))
+
+
 def is_tf_dataset(x) -> bool:
     """Is ``x`` a ``tf.data.Dataset`` (TensorFlow not imported)?"""
     return _has_base(x, "tensorflow.", ("DatasetV2", "DatasetV1"))
@@ -89,9 +96,9 @@ class TensorRows:
         """The fetcher for ``iterator``, a single-process iterator of ``loader``, when its
         batches are the default collation of a ``TensorDataset`` of CPU tensors that NumPy
         can view (nothing else runs per sample); else ``None``."""
-        from torch.utils import data
-        if not (type(loader.dataset) is data.TensorDataset
-                and loader.collate_fn is data.default_collate
+        collate = loader.collate_fn
+        if not (_is_torch_data(type(loader.dataset), "TensorDataset")
+                and _is_torch_data(collate, "default_collate")
                 and loader.batch_sampler is not None and loader.num_workers == 0
                 and not loader.pin_memory
                 and type(getattr(iterator, "_dataset_fetcher", None)).__name__
