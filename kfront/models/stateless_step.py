@@ -20,9 +20,10 @@ from kfront.backends import B
 
 
 def takes_state(step) -> bool:
-    """Whether a bound ``train_step``/``test_step`` has the stateless ``(state, data)`` form."""
+    """Whether a bound ``train_step``/``test_step`` has the stateless ``(state, data)`` form
+    (two required positional parameters; ``(data, extra=None)`` is the usual form)."""
     params = [p for p in inspect.signature(step).parameters.values()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
     return len(params) == 2
 
 
