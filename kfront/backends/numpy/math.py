@@ -8,6 +8,7 @@ import math
 
 import numpy
 
+from kfront.backends.numpy import threads
 from kfront.backends.numpy.engine import elementwise, get_xp, primitive, raw
 from kfront.backends.numpy.scatter import add_rows as _add_rows
 
@@ -86,24 +87,61 @@ rsqrt = elementwise("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda xp, y, g: -0.5
 
 # ------------------------------------------------------------------------------- top-k
 def _top_k_indices(xp, x, k):
-    """Indices of the ``k`` largest entries of the last axis, largest first, ties by lower index:
-    a partition finds the k-th largest value, so only k entries per row are sorted."""
+    """Indices of the ``k`` largest entries of the last axis, largest first, ties by lower index
+    (NaN below everything): rows in pieces on the worker threads, each row's result its own (the
+    same on any number of threads)."""
     n = x.shape[-1]
-    neg = _order_reversal(x)
-    if k == 0 or 2 * k > n or xp.isnan(x).any():
-        return xp.argsort(neg(x), axis=-1, kind="stable")[..., :k]
-    root = math.isqrt(n)
-    width = next((w for w in range(root, root // 2, -1) if n % w == 0), None)
-    if n >= 512 and width and 4 * k <= n // width:
-        idx = _top_k_by_blocks(xp, x.reshape(-1, n), k, width)
-        if idx is not None:
-            return idx.reshape(x.shape[:-1] + (k,))
-    kth = neg(xp.partition(neg(x), k - 1, axis=-1)[..., k - 1:k])
-    above, tie = x > kth, x == kth
+    if k == 0 or 2 * k > n:
+        return _top_k_sorting(xp, x, k)
+    rows = x.reshape(-1, n)
+    out = xp.empty((len(rows), k), "int64")
+
+    def piece(lo, hi):
+        out[lo:hi] = _top_k_rows(xp, rows[lo:hi], k)
+    threads.parallel(piece, len(rows), rows.size, xp)
+    return out.reshape(x.shape[:-1] + (k,))
+
+
+def _top_k_sorting(xp, x, k):
+    """The top-k indices from a stable sort of whole rows (NaN last)."""
+    return xp.argsort(_order_reversal(x)(x), axis=-1, kind="stable")[..., :k]
+
+
+def _top_k_rows(xp, rows, k):
+    """Top-k indices of rows (R, n), ``0 < 2k <= n``. The k-th largest of the maxima of ``m``
+    blocks (block b: entries b, b + m, b + 2m, ... of the first ``n // m * m``, one SIMD max
+    over whole rows) is a lower bound of the k-th largest entry, since k blocks hold an entry
+    at least as large: the top k, ties included, are among the few entries at or above it,
+    which alone are sorted. Without such blocks (short rows, NaN, many entries tied at the
+    bound) a partition finds the k-th largest value and only k entries are sorted."""
+    n = rows.shape[1]
+    neg = _order_reversal(rows)
+    m = max(4 * k, math.isqrt(n))
+    if n // m >= 4:
+        maxima = rows[:, :n // m * m].reshape(len(rows), -1, m).max(axis=1)  # NaN if any
+        if maxima.dtype.kind == "f" and xp.isnan(maxima).any():
+            return _top_k_sorting(xp, rows, k)
+        bound = neg(xp.partition(neg(maxima), k - 1, axis=-1)[:, k - 1:k])
+        flat = xp.flatnonzero(rows >= bound)
+        if len(flat) <= rows.size // 8:
+            r, c = xp.divmod(flat, n)
+            order = xp.lexsort((neg(rows[r, c]), r))  # by row, value, then index
+            first = xp.searchsorted(r, xp.arange(len(rows)))  # each row has >= k
+            return c[order[first[:, None] + xp.arange(k)]]
+    elif rows.dtype.kind == "f" and xp.isnan(rows).any():
+        return _top_k_sorting(xp, rows, k)
+    return _top_k_partition(xp, rows, k, neg)
+
+
+def _top_k_partition(xp, rows, k, neg):
+    """Top-k indices of NaN-free rows (R, n): a partition finds each row's k-th largest value,
+    the entries above it and the first ties at it are taken, and those k sorted."""
+    kth = neg(xp.partition(neg(rows), k - 1, axis=-1)[:, k - 1:k])
+    above, tie = rows > kth, rows == kth
     need = k - xp.sum(above, axis=-1, keepdims=True)
     chosen = above | (tie & (xp.cumsum(tie, axis=-1) <= need))
-    idx = xp.nonzero(chosen.reshape(-1, n))[1].reshape(x.shape[:-1] + (k,))
-    order = xp.argsort(neg(xp.take_along_axis(x, idx, axis=-1)), axis=-1, kind="stable")
+    idx = (xp.flatnonzero(chosen) % rows.shape[1]).reshape(len(rows), k)
+    order = xp.argsort(neg(xp.take_along_axis(rows, idx, axis=-1)), axis=-1, kind="stable")
     return xp.take_along_axis(idx, order, axis=-1)
 
 
@@ -111,22 +149,6 @@ def _order_reversal(x):
     """An involution of ``x``'s dtype that reverses its order: ``-x`` for floats, ``~x``
     (``-x - 1``, or ``max - x`` unsigned) for integers and bools, where ``-x`` wraps."""
     return (lambda a: ~a) if x.dtype.kind in "iub" else (lambda a: -a)
-
-
-def _top_k_by_blocks(xp, rows, k, width):
-    """Top-k of long rows (R, n) without partitioning them whole: the k largest entries lie in
-    the k blocks (of ``width`` entries, ``width`` dividing n) with the largest maxima, so only
-    those k * width entries are searched. None when a tie at the k-th value could reach outside those blocks."""
-    grid = rows.reshape(len(rows), width, -1)  # block b: entries b, b + m, b + 2m, ... (SIMD max)
-    maxima = grid.max(axis=1)
-    chosen = xp.sort(xp.argpartition(-maxima, k - 1, axis=-1)[:, :k], axis=-1)
-    candidates = xp.take_along_axis(grid, chosen[:, None, :], axis=2).reshape(len(rows), -1)
-    best = _top_k_indices(xp, candidates, k)  # candidates are in index order: ties stay right
-    kth = xp.take_along_axis(candidates, best[:, -1:], axis=-1)
-    # a block left out has its maximum <= kth; one equal to it may hold a lower-index tie
-    if (xp.sum(maxima >= kth, axis=-1) > k).any():
-        return None
-    return (best // k) * grid.shape[2] + xp.take_along_axis(chosen, best % k, axis=-1)
 
 
 @primitive
