@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kfront.layers.input_layer import InputLayer, KerasTensor
-from kfront.layers.layer import Layer
+from kfront.layers.layer import Layer, _wrap_build, unique_name
 from kfront.models.model import Model
 
 
@@ -26,11 +26,25 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._input_layer: InputLayer | None = None
         self._output_shapes: list = []
+        self._keras_input = False  # would Keras's layer list start with an InputLayer?
         for layer in layers or []:
-            self.add(layer)
+            self._add(layer)
+        self._keras_rebuilt()
+
+    def _keras_rebuilt(self) -> None:
+        """Use up the automatic name of the Functional model Keras builds its stack into
+        whenever the stack has an input and a layer (at the end of ``__init__``, after each
+        later ``add``/``pop``, at ``build``), so that later models are named as in Keras
+        (``functional_1`` after a Sequential made one)."""
+        if self._keras_input and self._sublayers:
+            unique_name("functional")
 
     def add(self, layer) -> None:
         """Append a layer (or an ``Input``)."""
+        self._add(layer)
+        self._keras_rebuilt()
+
+    def _add(self, layer) -> None:
         if isinstance(layer, KerasTensor):
             history = layer._keras_history
             if history is None or not isinstance(history[0].layer, InputLayer):
@@ -43,14 +57,19 @@ class Sequential(Model):
             if self._sublayers or self._input_layer is not None:
                 raise ValueError(f'Sequential "{self.name}": an Input must be the first layer')
             self._input_layer = layer
-            self.build(layer.batch_shape)
+            self._keras_input = True
+            self._build_stack(layer.batch_shape)
             return
         if any(existing is layer for existing in self._sublayers):
             raise ValueError(f'Sequential "{self.name}" already contains layer "{layer.name}"')
+        if not self._sublayers and not self._keras_input and \
+                getattr(layer, "_input_shape_arg", None) is not None:
+            unique_name("input_layer")  # Keras makes an InputLayer of input_shape=
+            self._keras_input = True
         self._sublayers.append(layer)
         shape = self._known_input_shape()
         if shape is not None:
-            self.build(shape)
+            self._build_stack(shape)
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
@@ -58,6 +77,7 @@ class Sequential(Model):
             raise IndexError(f'Sequential "{self.name}" has no layers to pop')
         layer = self._sublayers.pop()
         self._output_shapes = self._output_shapes[:len(self._sublayers)]
+        self._keras_rebuilt()
         return layer
 
     def _known_input_shape(self):
@@ -72,6 +92,13 @@ class Sequential(Model):
         shape = input_shape or self._known_input_shape()
         if shape is None:
             raise ValueError(f'Sequential "{self.name}": give an input shape to build it')
+        if not self._keras_input:
+            unique_name("input_layer")  # Keras puts an InputLayer of that shape first
+            self._keras_input = True
+        self._build_stack(shape)
+        self._keras_rebuilt()
+
+    def _build_stack(self, shape) -> None:
         shape = self._build_shapes = tuple(shape)
         self._output_shapes = []
         for layer in self._sublayers:
@@ -80,6 +107,8 @@ class Sequential(Model):
             shape = layer.compute_output_shape(shape)
             self._output_shapes.append(shape)
 
+    _build_stack = _wrap_build(_build_stack)  # in the name scope, then built
+
     def call(self, inputs, training=None, mask=None):
         x = inputs
         for layer in self._sublayers:
@@ -87,8 +116,8 @@ class Sequential(Model):
         return x
 
     def __call__(self, inputs, *args, **kwargs):
-        if not self.built and self._sublayers:
-            self.build((None,) + tuple(_shape(inputs)[1:]))
+        if not self.built and self._sublayers:  # as Keras: for the shape called on
+            self.build(tuple(_shape(inputs)))
         return super().__call__(inputs, *args, **kwargs)
 
     def _check_inputs(self, inputs) -> None:

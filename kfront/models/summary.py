@@ -1,10 +1,11 @@
 """``Model.summary()``: Keras 3's table of layers, output shapes and parameter counts."""
 from __future__ import annotations
 
-# the columns' text widths in Keras's table on an 80-column console: a plain stack of layers,
-# and a functional graph with a "Connected to" column
-_WIDTHS = (33, 24, 15)
-_GRAPH_WIDTHS = (21, 19, 12, 19)
+import shutil
+
+# Keras's tables: a plain stack of layers, and a graph with a "Connected to" column
+_PLAIN = (88, (0.45, 0.80, 1.0), ("Layer (type)", "Output Shape", "Param #"))
+_GRAPH = (108, (0.3, 0.56, 0.74, 1.0), _PLAIN[2] + ("Connected to",))
 
 
 def readable_memory_size(n_bytes: float) -> str:
@@ -15,7 +16,35 @@ def readable_memory_size(n_bytes: float) -> str:
     return f"{n_bytes:.2f} EB"
 
 
-def _rule(left, mid, right, fill, widths=_WIDTHS):
+def column_widths(line_length: int, positions) -> list[int]:
+    """Each column's width with its padding, borders excluded, as Keras's rich table sets them:
+    ``positions`` (fractions of ``line_length``) give fixed widths, which the table then
+    narrows (or widens) evenly to fit ``line_length`` with its borders."""
+    widths, current = [], 0
+    for pos in positions:
+        width = int(pos * line_length) - current
+        if width < 4:
+            raise ValueError("Insufficient console width to print summary.")
+        widths.append(width + 2)  # + the cell's padding
+        current += width
+    available = line_length - (len(widths) + 1)
+    excess = sum(widths) - available
+    if excess > 0:  # rich's ratio_reduce
+        remaining, n = excess, len(widths)
+        for i in range(len(widths)):
+            cut = min(widths[i], round(remaining / n))
+            widths[i] -= cut
+            remaining, n = remaining - cut, n - 1
+    elif excess < 0:  # rich's ratio_distribute (a table of a set width expands)
+        remaining, total = -excess, sum(widths)
+        for i, width in enumerate(list(widths)):
+            add = -(-width * remaining // total)
+            widths[i] += add
+            remaining, total = remaining - add, total - width
+    return widths
+
+
+def _rule(left, mid, right, fill, widths):
     return left + mid.join(fill * w for w in widths) + right
 
 
@@ -30,7 +59,7 @@ def _wrap(text: str, width: int) -> list[str]:
     return [line if len(line) <= width else line[:width - 1] + "…" for line in lines]
 
 
-def _row(cells, widths=_WIDTHS, sep="│", align=("<", "<", ">", "<")):
+def _row(cells, widths, sep="│", align=("<", "<", ">", "<")):
     columns = [_wrap(text, width - 2) for text, width in zip(cells, widths)]
     rows = []
     for i in range(max(len(c) for c in columns)):
@@ -80,16 +109,25 @@ def _layer_rows(model):
 
 
 def _graph_nodes(model):
-    """The calls of a functional model whose graph is not a plain chain (Keras then adds a
-    "Connected to" column), else ``None``: a chain has one input, one output, and every call
-    reads one tensor that no other call reads."""
+    """The calls of a functional model that Keras does not print as a plain stack (it then
+    adds a "Connected to" column), else ``None``. Keras's rule: with the calls ranked by depth
+    (the longest path to an output, the inputs' own nodes included), the graph is a stack when
+    each depth holds one call reading at most one tensor and no layer is called twice."""
     from kfront.models.functional import Functional
     if not isinstance(model, Functional):
         return None
     nodes = list(model._nodes)
-    readers = [id(t) for node in nodes for t in node.dependencies]
-    if (len(model._inputs) > 1 or len(model._outputs) > 1 or len(set(readers)) < len(readers)
-            or any(len(node.dependencies) != 1 for node in nodes)):
+    every = nodes + [t._keras_history[0] for t in model._inputs if t._keras_history]
+    depth: dict = {}
+    for node in sorted(every, key=lambda n: -n.id):  # consumers before what they read
+        depth.setdefault(id(node), 0)
+        for t in node.dependencies:
+            parent = t._keras_history[0]
+            depth[id(parent)] = max(depth.get(id(parent), 0), depth[id(node)] + 1)
+    per_depth = [depth[id(node)] for node in every]
+    layers = [node.layer for node in nodes]
+    if (len(set(per_depth)) < len(per_depth) or any(len(n.dependencies) > 1 for n in nodes)
+            or len({id(layer) for layer in layers}) < len(layers)):
         return nodes
     return None
 
@@ -104,17 +142,18 @@ def _connections(layer, nodes) -> str:
     return ", ".join(cells) or "-"
 
 
-def print_summary(model, line_length=None, print_fn=None) -> None:
+def print_summary(model, line_length: int | None = None, positions=None,
+                  print_fn=None) -> None:
+    """Print Keras's summary table of ``model``: ``line_length`` (default: 88 characters, 108
+    with the "Connected to" column, at most the terminal's width less 4) and ``positions``
+    (each column's right end as a fraction of the line) as in ``keras.Model.summary``."""
     print_fn = print_fn or print
     nodes = _graph_nodes(model)
-    header = ("Layer (type)", "Output Shape", "Param #")
-    widths = _WIDTHS
-    if nodes is not None:
-        header, widths = header + ("Connected to",), _GRAPH_WIDTHS
+    default_length, default_positions, header = _PLAIN if nodes is None else _GRAPH
+    line_length = line_length or min(default_length, shutil.get_terminal_size().columns - 4)
+    widths = column_widths(line_length, positions or default_positions)
     lines = [f'Model: "{model.name}"', _rule("┏", "┳", "┓", "━", widths),
-             "┃" + "┃".join(f" {t:{a}{w - 2}} " for t, w, a in
-                            zip(header, widths, ("<", "<", ">", "<"))) + "┃",
-             _rule("┡", "╇", "┩", "━", widths)]
+             *_row(header, widths, sep="┃"), _rule("┡", "╇", "┩", "━", widths)]
     rows = _layer_rows(model)
     for i, (layer, shape) in enumerate(rows):
         params = f"{sum(w.size for w in layer.weights):,}" if layer.built else "0 (unbuilt)"

@@ -417,6 +417,7 @@ class Trainer:
 
     def _predict_batch(self, x):
         """Model outputs on a batch."""
+        self._symbolic_build(x)
         with B.no_grad():
             return self._run_compiled("predict", lambda x: self(x, training=False), x)
 
@@ -459,9 +460,20 @@ class Trainer:
         from kfront.layers.recurrent import _RNN
         return any(isinstance(layer, _RNN) for layer in self._layers_flat())
 
+    def _symbolic_build(self, x) -> None:
+        """Build an unbuilt Sequential for a batch's shape with the batch size unknown, as
+        Keras builds a model symbolically before fit / evaluate / predict run it (called
+        directly on data, a Sequential is built for that batch's shape)."""
+        from kfront.models.sequential import Sequential
+        if not self.built and isinstance(self, Sequential) and self.layers:
+            leaves = tree.flatten(x)[0]
+            if len(leaves) == 1:
+                self.build((None,) + tuple(np.shape(leaves[0]))[1:])
+
     def _run_batch(self, step_fn, x, y, sw) -> tuple:
         """``step_fn`` on a batch: what ``_update_metrics`` takes, ``(loss, y, y_pred, sw, n)``
         (the loss and outputs still on the device)."""
+        self._symbolic_build(x)
         if self._compiled_metrics is None:
             self._resolve_metrics(y, self._probe_output(x))
         loss, y_pred = step_fn(x, y, sw)
@@ -635,6 +647,7 @@ class Trainer:
         loss and metrics are resolved first from the batch's shapes, so that ``self.metrics``
         and ``compute_loss`` are ready inside the step. ``flush_every`` > 1: the host part of
         a compiled step may wait (``None`` while it does, see ``CompiledStep``)."""
+        self._symbolic_build(x)
         if self._compiled_metrics is None and self.compiled and y is not None and (
                 self.loss is not None or self._metric_specs or self._weighted_metric_specs):
             self._resolve_metrics(y, self._probe_output(x))
@@ -778,6 +791,7 @@ class Trainer:
             with B.no_grad():
                 for step, (bx, _, _) in batches.epoch():
                     callback_list.on_predict_batch_begin(step)
+                    self._symbolic_build(bx)
                     out = (self.predict_step(_as_tensors(pack_x_y_sample_weight(bx)))
                            if custom else self._predict_batch(bx))
                     # kept on the device until the end: the device runs ahead of Python

@@ -1,0 +1,107 @@
+"""Details a keras-io script shows when run unchanged on kfront, compared with real Keras 3:
+automatic model names, ``summary()``'s layout, compiled metrics as ``model.metrics`` lists
+them and the dtype of their results, seed-generator state, masks of symbolic tensors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kfront
+from kfront import layers
+
+
+def _names(lib) -> list:
+    """Automatic model names along a sequence of Sequential, functional and subclassed
+    models, each name's counter measured from the first model of its kind."""
+    class Sub(lib.Model):
+        def call(self, x):
+            return x
+
+    def functional():
+        inputs = lib.Input((3,))
+        return lib.Model(inputs, lib.layers.Dense(2)(inputs)).name
+
+    seen = [functional()]
+    called = lib.Sequential([lib.layers.Dense(2)])
+    called(np.ones((1, 3), "float32"))  # built on call: one stack made
+    seen.append(functional())
+    lib.Sequential([lib.layers.Input((3,)), lib.layers.Dense(2)])  # built at once
+    seen.append(functional())
+    stack = lib.Sequential([lib.layers.Input((3,))])  # an input alone: not built yet
+    stack.add(lib.layers.Dense(2))
+    stack.add(lib.layers.Dense(1))  # each add rebuilds
+    seen.append(functional())
+    seen.append(Sub().name)
+    seen.append(functional())
+    first = int(seen[0].rpartition("_")[2]) if "_" in seen[0] else 0
+    return [n if "functional" not in n else
+            int(n.rpartition("_")[2] if "_" in n else 0) - first for n in seen]
+
+
+def test_model_names_follow_keras(keras):
+    """Keras builds a Sequential stack into a Functional model, which uses up a
+    ``functional`` name each time (at build, and at each add after that)."""
+    assert _names(kfront) == _names(keras) == [0, 2, 4, 7, "sub", 8]
+
+
+def _summary(model, **kwargs) -> list:
+    """The summary's lines (Keras hands a print_fn the whole table at once)."""
+    lines = []
+    model.summary(print_fn=lambda text, **kw: lines.extend(text.rstrip("\n").split("\n")),
+                  **kwargs)
+    return lines
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"line_length": 60},
+                                    {"line_length": 80, "positions": [0.5, 0.8, 1.0]},
+                                    {"line_length": 70, "positions": [0.2, 0.4, 0.6]}])
+def test_summary_layout_and_batch_shape(keras, kwargs):
+    """line_length and positions set the columns as in Keras (rich's rounding when the
+    borders do not fit); a Sequential built by calling it on a batch of 1 keeps that batch
+    size in its shapes, one built by fit does not."""
+    tables = []
+    for lib in (kfront, keras):
+        model = lib.Sequential([lib.layers.Dense(2, name="d")], name="s")
+        model(np.ones((1, 3), "float32"))
+        tables.append(_summary(model, **kwargs))
+    assert "(1, 2)" in tables[0][4]
+    assert tables[0] == tables[1]
+
+
+def test_summary_after_fit_has_no_batch_size():
+    model = kfront.Sequential([layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    assert model.output_shape == (None, 2)
+
+
+def _graphs(lib) -> list:
+    """Functional graphs: a chain, a chain whose middle tensor is also an output, a layer
+    reading one tensor twice (attention on x, x), and two branches."""
+    L = lib.layers
+
+    def model(build):
+        inputs = lib.Input((4,), name="x")
+        return lib.Model(inputs, build(inputs), name="m")
+
+    def chain_out(x):
+        a = L.Dense(3, name="a")(x)
+        return [a, L.Dense(2, name="b")(a)]
+
+    def self_attention(x):
+        r = L.Reshape((1, 4), name="r")(x)
+        return L.MultiHeadAttention(1, 2, name="att")(r, r)
+
+    return [model(lambda x: L.Dense(2, name="b")(L.Dense(3, name="a")(x))),
+            model(chain_out), model(self_attention),
+            model(lambda x: L.Add(name="add")([L.Dense(3, name="a")(x),
+                                               L.Dense(3, name="b")(x)]))]
+
+
+def test_summary_connected_to_column_by_keras_rule(keras):
+    """Keras adds "Connected to" unless each depth of the graph holds one call reading one
+    tensor: the column's presence and the table match Keras's for each graph."""
+    for ours, theirs in zip(_graphs(kfront), _graphs(keras)):
+        a, b = _summary(ours), _summary(theirs)
+        assert ("Connected to" in a[2]) == ("Connected to" in b[2])
+        assert a == b
