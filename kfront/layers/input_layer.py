@@ -49,7 +49,30 @@ def symbolic_call(layer, inputs, args, kwargs):
     node = Node(layer, inputs, args, kwargs, outputs)
     for i, t in enumerate(node.flat_outputs):
         t._keras_history = (node, i)
+    if layer.supports_masking:
+        _attach_symbolic_masks(layer, inputs, kwargs, node.flat_outputs)
     return outputs
+
+
+def _attach_symbolic_masks(layer, inputs, kwargs, outputs) -> None:
+    """The outputs' ``_keras_mask``: ``compute_mask`` of the symbolic inputs and their mask
+    (``mask=``, else the inputs' own ``_keras_mask``), as Keras sets it on a call's
+    KerasTensors (``Embedding(mask_zero=True)(x)._keras_mask``). A ``compute_mask`` that
+    needs concrete values leaves the outputs without one; the model still propagates masks
+    when it runs."""
+    from kfront.layers.layer import Layer, _attached_masks
+    previous = kwargs.get("mask")
+    if previous is None:
+        previous = _attached_masks(inputs)
+    if previous is None and type(layer).compute_mask is Layer.compute_mask:
+        return
+    try:
+        masks = layer.compute_mask(inputs, previous)
+    except Exception:  # noqa: BLE001 (a host-side compute_mask: no symbolic mask)
+        return
+    for output, mask in zip(outputs, tree.flatten(masks)[0]):
+        if isinstance(mask, KerasTensor):
+            output._keras_mask = mask
 
 
 def _several_positional(layer, inputs, args, kwargs):

@@ -105,3 +105,27 @@ def test_summary_connected_to_column_by_keras_rule(keras):
         a, b = _summary(ours), _summary(theirs)
         assert ("Connected to" in a[2]) == ("Connected to" in b[2])
         assert a == b
+
+
+def _symbolic_masks(lib) -> list:
+    """(shape, dtype) of ``_keras_mask`` (``None`` without) on the KerasTensors of the
+    masking guide's layers."""
+    L = lib.layers
+    ids = lib.Input((None,), dtype="int32")
+    embedded = L.Embedding(10, 4, mask_zero=True)(ids)
+    masked = L.Masking(0.0)(lib.Input((5, 3)))
+    outs = [embedded, masked, L.Dense(2)(embedded), L.LSTM(3, return_sequences=True)(embedded),
+            L.LSTM(3)(embedded), L.Embedding(10, 4)(ids)]
+    described = []
+    for t in outs:
+        m = getattr(t, "_keras_mask", None)
+        described.append(None if m is None else (tuple(m.shape), str(m.dtype)))
+    return described
+
+
+def test_symbolic_tensors_carry_keras_masks(keras):
+    """A layer called on KerasTensors attaches its compute_mask as ``_keras_mask`` (the
+    masking guide prints ``Embedding(mask_zero=True)(x)._keras_mask``)."""
+    ours = _symbolic_masks(kfront)
+    assert ours == _symbolic_masks(keras)
+    assert ours[0] == ((None, None), "bool") and ours[-1] is None
