@@ -15,6 +15,7 @@ from kfront import ops
 from kfront.backends import B
 from kfront.backends.common import keras_mask, tree
 from kfront.backends.common.name_scope import current_path, name_scope
+from kfront.backends.common.variables import KVariable
 from kfront.remat import call_rematerialized, current_remat_mode
 
 _uids: collections.Counter = collections.Counter()
@@ -157,12 +158,26 @@ class Layer(_BackendLayer):
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # ---- attribute tracking ---------------------------------------------------------------
+    #: attributes whose Variables are not the layer's weights (its own weight lists)
+    _untracked_attributes = frozenset({"_trainable_weights", "_non_trainable_weights"})
+
     def __setattr__(self, name, value):
-        if not name.startswith("_") and "_sublayers" in self.__dict__:
+        if "_sublayers" in self.__dict__ and name not in self._untracked_attributes:
+            public = not name.startswith("_")
             for v in (value if isinstance(value, (list, tuple)) else (value,)):
-                if isinstance(v, Layer) and v is not self and v not in self._sublayers:
+                if public and isinstance(v, Layer) and v is not self and v not in self._sublayers:
                     self._sublayers.append(v)
+                elif isinstance(v, KVariable) and (public or v is value):
+                    self._track_variable(v)
         super().__setattr__(name, value)  # the backend's base may track more (torch modules)
+
+    def _track_variable(self, variable) -> None:
+        """As Keras's tracker: a Variable set as an attribute (``self.w = kfront.Variable(...)``,
+        or in a list) is one of the layer's own weights, trainable or not by its flag, once."""
+        if not any(variable is w for w in (*self._trainable_weights,
+                                           *self._non_trainable_weights)):
+            (self._trainable_weights if variable.trainable
+             else self._non_trainable_weights).append(variable)
 
     # ---- weights ----------------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True,
@@ -284,6 +299,37 @@ class Layer(_BackendLayer):
                                  f"the value given has shape {value.shape}")
             var.assign(value)
         _distribution.keep_layouts(own)  # back on their device mesh (JAX), if laid out
+
+    def save_own_variables(self, store: dict) -> None:
+        """Write the layer's own variables into ``store`` under ``"0"``, ``"1"``, ... (Keras's
+        default, in its saving order). ``model.save`` calls an override of this method (and of
+        ``load_own_variables``, ``save_assets`` / ``load_assets``) in a subclass, as Keras does.
+
+        Example:
+            >>> import numpy as np
+            >>> from kfront import layers
+            >>> layer = layers.Dense(2)
+            >>> layer.build((None, 3))
+            >>> store = {}
+            >>> layer.save_own_variables(store)
+            >>> {key: value.shape for key, value in store.items()}
+            {'0': (3, 2), '1': (2,)}
+        """
+        from kfront.saving.h5_weights import own_variables, variable_value
+        for i, variable in enumerate(own_variables(self)):
+            store[str(i)] = variable_value(variable)
+
+    def load_own_variables(self, store) -> None:
+        """Assign the layer's own variables from ``store`` (``"0"``, ``"1"``, ...), the
+        inverse of ``save_own_variables``."""
+        from kfront.saving.h5_weights import own_variables
+        variables = own_variables(self)
+        if len(store.keys()) != len(variables):
+            raise ValueError(f"Layer '{self.name}' expected {len(variables)} variables, but "
+                             f"received {len(store.keys())} variables during loading. "
+                             f"Expected: {[v.name for v in variables]}")
+        for i, variable in enumerate(variables):
+            variable.assign(store[str(i)])
 
     def count_params(self) -> int:
         if not self.built:

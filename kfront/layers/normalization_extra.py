@@ -207,8 +207,7 @@ class SpectralNormalization(Wrapper):
         if kernel is None:
             raise ValueError(f'SpectralNormalization "{self.name}": the wrapped '
                              f"{type(self.layer).__name__} has no `kernel` nor `embeddings`")
-        self._kernel = kernel
-        self._trainable_weights.insert(0, kernel)  # Keras tracks it as this layer's own too
+        self._kernel = kernel  # tracked as this layer's own weight too, as Keras does
         self.kernel_shape = tuple(kernel.shape)
         self.vector_u = self.add_weight(shape=(1, self.kernel_shape[-1]),
                                         initializer=initializers.TruncatedNormal(stddev=0.02),

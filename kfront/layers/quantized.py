@@ -574,10 +574,12 @@ class QuantizedLayerMixin:
         return config
 
     def _variables_in_saving_order(self) -> list:
-        """The variables in Keras's ``save_own_variables`` order for the layer's mode."""
+        """The variables in Keras's ``save_own_variables`` order for the layer's mode: as
+        Keras, only those of its serialization spec (a subclass's extra variables are not
+        saved by this layer's default)."""
         mode = self.quantization_mode
         mine = list(self._trainable_weights) + list(self._non_trainable_weights)
-        if mode in (None, "float8"):
+        if mode == "float8":
             return mine
         name = self._quantized_name
         order = [name, "bias", f"{name}_scale", f"{name}_zero", "g_idx", "reverse_embeddings",

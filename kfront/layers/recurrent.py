@@ -354,6 +354,9 @@ class _RNN(Layer):
     """Runs a cell over sequences (B, T, D): ``return_sequences``, ``return_state``,
     ``go_backwards``, ``stateful``, masks and ``initial_state``, as Keras's ``RNN``."""
 
+    #: a stateful layer's state Variables are not weights (Keras creates them untracked)
+    _untracked_attributes = Layer._untracked_attributes | {"states"}
+
     def __init__(self, cell: _RNNCell, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, zero_output_for_mask: bool = False,

@@ -11,13 +11,16 @@ RNN, ``forward_layer`` / ``backward_layer`` in Bidirectional, ``layer`` in TimeD
 
 Loading checks the whole file against the model (groups, dataset count, shape, dtype and
 storage of each dataset) before it assigns anything, so a failed load leaves the model
-unchanged (see ``assign_all``).
+unchanged (see ``assign_all``). A user's class that overrides ``save_own_variables`` /
+``load_own_variables`` has them called with a dict / a ``VarsStore``, as Keras does; its
+loading hook runs after the checked assignment.
 """
 from __future__ import annotations
 
 import functools
 import re
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -176,11 +179,36 @@ def save_weights_to_group(model, h5group) -> None:
     for path, obj in collect_entries(model):
         group = h5group.create_group(_join(path, "vars"))
         group.attrs["name"] = str(obj.name)
-        for i, variable in enumerate(own_variables(obj)):
-            group.create_dataset(str(i), data=_value(variable))
+        for key, value in saved_values(obj):
+            group.create_dataset(key, data=value)
 
 
-def _value(variable) -> np.ndarray:
+def user_hook(obj, hook: str) -> bool:
+    """Whether ``obj``'s class takes ``hook`` (``save_own_variables``, ``load_own_variables``,
+    ``save_assets``, ``load_assets``) from user code. kfront's own classes save through the
+    checked, all-or-nothing path of this module; a user's override is called as Keras calls
+    it."""
+    method = getattr(type(obj), hook, None)
+    return method is not None and not (getattr(method, "__module__", None)
+                                       or "").startswith("kfront.")
+
+
+def saved_values(obj):
+    """``(dataset name, numpy value)`` of what ``obj`` saves in its ``vars`` group, one at a
+    time: its own variables as ``"0"``, ``"1"``, ..., or what its class's
+    ``save_own_variables`` override puts in the store."""
+    if user_hook(obj, "save_own_variables"):
+        store: dict = {}
+        obj.save_own_variables(store)
+        for key, value in store.items():
+            yield str(key), variable_value(value)
+        return
+    for i, variable in enumerate(own_variables(obj)):
+        yield str(i), variable_value(variable)
+
+
+def variable_value(variable) -> np.ndarray:
+    """A variable's (or a tensor's) value as a numpy array."""
     value = getattr(variable, "value", variable)
     return np.asarray(ops.convert_to_numpy(value))
 
@@ -217,21 +245,11 @@ def check_dataset(ds, variable, where: str, root=None):
     """Validate one dataset against the variable it will fill (shape, dtype, storage in the
     file ``root`` itself: no link to another file, no external or virtual data) and return
     the numpy dtype to read it as; ``ValueError`` naming ``where`` otherwise."""
-    import h5py
-    if not isinstance(ds, h5py.Dataset):
-        raise ValueError(f"{where}: expected a dataset, found {type(ds).__name__}")
+    check_in_file(ds, where, root)
     try:
         shape, dtype = tuple(ds.shape), ds.dtype
-        elsewhere = root is not None and ds.file != root
-        plist = ds.id.get_create_plist()
-        outside = plist.get_layout() == h5py.h5d.VIRTUAL or plist.get_external_count() > 0
     except Exception as e:
         raise ValueError(f"{where}: unreadable dataset header: {e}") from None
-    if elsewhere:
-        raise ValueError(f"{where}: the dataset is a link into another file; refusing it")
-    if outside:
-        raise ValueError(f"{where}: the dataset's data lives outside the file (external or "
-                         f"virtual storage); refusing it")
     expected = tuple(variable.shape)
     if shape != expected:
         raise ValueError(f"{where}: shape mismatch for variable {variable.path!r}: expected "
@@ -245,6 +263,25 @@ def check_dataset(ds, variable, where: str, root=None):
         raise ValueError(f"{where}: dtype mismatch for variable {variable.path!r}: expected "
                          f"{want.name}, found {dtype.name}")
     return dtype
+
+
+def check_in_file(ds, where: str, root=None) -> None:
+    """Check that ``ds`` is a dataset whose data lies in the file ``root`` itself (no link to
+    another file, no external or virtual data); ``ValueError`` naming ``where`` otherwise."""
+    import h5py
+    if not isinstance(ds, h5py.Dataset):
+        raise ValueError(f"{where}: expected a dataset, found {type(ds).__name__}")
+    try:
+        elsewhere = root is not None and ds.file != root
+        plist = ds.id.get_create_plist()
+        outside = plist.get_layout() == h5py.h5d.VIRTUAL or plist.get_external_count() > 0
+    except Exception as e:
+        raise ValueError(f"{where}: unreadable dataset header: {e}") from None
+    if elsewhere:
+        raise ValueError(f"{where}: the dataset is a link into another file; refusing it")
+    if outside:
+        raise ValueError(f"{where}: the dataset's data lives outside the file (external or "
+                         f"virtual storage); refusing it")
 
 
 def check_storage(ds, where: str, filesize: int | None = None) -> bool:
@@ -330,12 +367,13 @@ def _convert(value: np.ndarray, variable, where: str) -> np.ndarray:
     return value.astype(want)
 
 
-def _plan(model, h5group, filepath, skip_mismatch: bool) -> list:
-    """Validate the file against the model and list ``(variable, dataset, where)`` to read;
+def _plan(model, h5group, filepath, skip_mismatch: bool) -> tuple:
+    """Validate the file against the model and list ``(variable, dataset, where)`` to read,
+    and ``(object, store)`` for the objects whose class overrides ``load_own_variables``;
     raise ``ValueError`` on the first problem (or warn and skip it with ``skip_mismatch``)."""
     import h5py
     from kfront.optimizers.base_optimizer import Optimizer
-    plan = []
+    plan, hooked = [], []
     filename = _describe(filepath)
     entries = collect_entries(model)
     for path, obj in entries:
@@ -343,6 +381,9 @@ def _plan(model, h5group, filepath, skip_mismatch: bool) -> list:
         where = f"{filename}, group {(_join(path, 'vars'))!r} ({what})"
         try:
             group = _vars_group(h5group, path, where)
+            if user_hook(obj, "load_own_variables"):
+                hooked.append((obj, VarsStore(group, where)))
+                continue
             if isinstance(obj, Optimizer):
                 group = _optimizer_group(obj, model, group, where)
                 if group is None:
@@ -374,7 +415,33 @@ def _plan(model, h5group, filepath, skip_mismatch: bool) -> list:
             if not skip_mismatch:
                 raise
             warnings.warn(f"Skipping the variables of {what}: {e}", stacklevel=3)
-    return plan
+    return plan, hooked
+
+
+class VarsStore(Mapping):
+    """A ``vars`` group as the read-only store a ``load_own_variables`` override receives
+    (Keras's ``H5Entry``): dataset name -> numpy array, each checked and read when asked
+    for. A missing group is an empty store."""
+
+    def __init__(self, group, where: str):
+        self._group, self._where = group, where
+        self._keys = [] if group is None else _dataset_keys(group, where)
+
+    def __getitem__(self, key):
+        key = str(key)
+        if key not in self._keys:
+            raise KeyError(f"{self._where}: no dataset {key!r} (datasets: {self._keys})")
+        where = f"{self._where}, dataset {key!r}"
+        ds = self._group[key]
+        check_in_file(ds, where, self._group.file)
+        check_storage(ds, where)
+        return read_dataset(ds, where)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def _numeric(key: str):
@@ -419,4 +486,8 @@ def load_weights_from_group(model, h5group, filepath, skip_mismatch: bool = Fals
         >>> all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
         True
     """
-    return assign_all(_plan(model, h5group, filepath, skip_mismatch), filesize)
+    plan, hooked = _plan(model, h5group, filepath, skip_mismatch)
+    loaded = assign_all(plan, filesize)
+    for obj, store in hooked:  # (a user's hook: it assigns what it reads itself)
+        obj.load_own_variables(store)
+    return loaded

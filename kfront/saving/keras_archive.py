@@ -7,7 +7,9 @@ would leave the archive (absolute, ``..``), an encrypted or duplicated member, o
 size over the limits (zip bombs) is refused before anything is read; the weights are read in
 place from the archive when stored (no copy), else streamed to a temporary file with a size
 limit. Loading order is Keras's: the model from ``config.json`` (built and compiled), then the
-weights and the optimizer's state.
+weights and the optimizer's state, then the ``assets/`` that a user class's ``save_assets``
+hook wrote, given to its ``load_assets`` (extracted to a temporary folder, with the same
+checks).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import datetime
 import io
 import json
 import os
+import shutil
 import struct
 import tempfile
 import time
@@ -83,12 +86,74 @@ def save_model(model, filepath, zipped: bool = True) -> None:
             with open(os.path.join(tmp, CONFIG), "w") as f:
                 f.write(config)
             _write_weights(model, os.path.join(tmp, WEIGHTS))
+            _save_assets(model, os.path.join(tmp, ASSETS))
         return
     with atomic_write(filepath) as tmp:
         with open(tmp, "w+b") as raw, zipfile.ZipFile(raw, "w") as zf:
             zf.writestr(METADATA, metadata)
             zf.writestr(CONFIG, config)
             _write_weights_member(model, zf, raw)
+            with tempfile.TemporaryDirectory() as folder:
+                for path, name in _save_assets(model, folder):
+                    zf.write(path, f"{ASSETS}/{name}")
+
+
+def _hooked(model, hook: str) -> list:
+    """``[(path, object)]`` of the model's objects whose class overrides ``hook``."""
+    return [(path, obj) for path, obj in h5_weights.collect_entries(model)
+            if h5_weights.user_hook(obj, hook)]
+
+
+def _save_assets(model, root: str) -> list:
+    """Call each user ``save_assets(folder)`` hook with its folder ``root/<path>`` (Keras's
+    ``assets/<path>``); return ``[(file, name under root)]`` of the files they wrote."""
+    hooked = _hooked(model, "save_assets")
+    for path, obj in hooked:
+        folder = os.path.join(root, *path.split("/")) if path else root
+        os.makedirs(folder, exist_ok=True)
+        obj.save_assets(folder)
+    return [(os.path.join(folder, name),
+             os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
+            for folder, _, names in sorted(os.walk(root)) if hooked for name in sorted(names)]
+
+
+def _load_assets(model, filepath) -> None:
+    """Call each user ``load_assets(folder)`` hook with its folder of the file's ``assets``
+    (``None`` when the file has none for it), after extracting them from a zip with the
+    archive's safety checks."""
+    hooked = _hooked(model, "load_assets")
+    if not hooked:
+        return
+    filepath = os.fspath(filepath)
+    if os.path.isdir(filepath):
+        _call_load_assets(hooked, os.path.join(filepath, ASSETS))
+        return
+    with tempfile.TemporaryDirectory() as root, open(filepath, "rb") as raw:
+        with _open_zip(raw, filepath) as zf:
+            total = 0
+            for name, info in _check_members(zf, filepath).items():
+                if not name.startswith(f"{ASSETS}/") or info.is_dir():
+                    continue
+                total += info.file_size
+                if total > MAX_WEIGHTS_BYTES or \
+                        info.file_size > MAX_EXPANSION * max(info.compress_size, 1) + 2**20:
+                    raise _bad(filepath, f"the assets would expand to over {total} bytes: "
+                                         f"refusing a zip bomb")
+                target = os.path.join(root, *name.split("/"))
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                try:
+                    with zf.open(info) as src, open(target, "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+                    raise _bad(filepath, f"cannot read {name!r} (damaged archive): {e}") \
+                        from None
+        _call_load_assets(hooked, os.path.join(root, ASSETS))
+
+
+def _call_load_assets(hooked: list, root: str) -> None:
+    for path, obj in hooked:
+        folder = os.path.join(root, *path.split("/")) if path else root
+        obj.load_assets(folder if os.path.isdir(folder) else None)
 
 
 def _write_weights_member(model, zf: zipfile.ZipFile, raw) -> None:
@@ -375,6 +440,7 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode=Tr
     with deferred_initialization() as finish:  # the file overwrites the initializers' draws
         model = _model_from_config(config, custom_objects, compile, safe_mode, filepath)
     finish(load_weights(model, filepath))
+    _load_assets(model, filepath)
     return model
 
 

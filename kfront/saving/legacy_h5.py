@@ -106,7 +106,7 @@ def _weight_names(layer, variables) -> list:
 def _write_subset(group, names: list, variables: list) -> None:
     save_attributes(group, "weight_names", names)
     for name, variable in zip(names, variables):
-        group.create_dataset(name, data=h5_weights._value(variable))
+        group.create_dataset(name, data=h5_weights.variable_value(variable))
 
 
 def save_weights_to_hdf5_group(group, model) -> None:

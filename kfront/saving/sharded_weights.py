@@ -45,7 +45,7 @@ def save(model, filepath: str, max_shard_size: float) -> None:
     size = total = 0
     for path, obj in h5_weights.collect_entries(model):
         for i, variable in enumerate(h5_weights.own_variables(obj)):
-            value = h5_weights._value(variable)
+            value = h5_weights.variable_value(variable)
             if value.nbytes > limit:
                 raise ValueError(f"save_weights: variable {variable.path!r} takes "
                                  f"{value.nbytes} bytes, more than max_shard_size="

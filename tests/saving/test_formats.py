@@ -246,7 +246,7 @@ def test_a_failed_save_leaves_the_previous_file_and_no_temporary(tmp_path, monke
         def broken(*args, **kwargs):
             raise RuntimeError("disk on fire")
         with monkeypatch.context() as m:
-            m.setattr(h5_weights, "_value", broken)
+            m.setattr(h5_weights, "variable_value", broken)
             with pytest.raises(RuntimeError, match="disk on fire"):
                 save(build(kfront, "mlp"), fmt, tmp_path)
         assert path.read_bytes() == before

@@ -1,0 +1,135 @@
+"""What more keras-io guides rely on (customizing_saving_and_serialization, transfer_learning,
+intro_to_keras_for_researchers, masking, RNNs), checked against Keras 3 where that is cheap.
+
+The guides themselves are run outside the suite with only their imports changed; each test
+here is one behaviour they depend on, written small."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import kfront
+from kfront import layers
+
+
+def _holder(lib):
+    """A layer holding Variables as attributes (the researchers' guide's ``Linear`` and
+    ``ComputeSum``), one in a list, and a sublayer."""
+    class Holder(lib.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.total = lib.Variable(np.zeros(2, "float32"), trainable=False, name="total")
+            self.w = lib.Variable(np.ones((2, 3), "float32"), name="w")
+            self.extra = [lib.Variable(np.ones(1, "float32"), name="in_list")]
+            self.inner = lib.layers.Dense(1)
+
+        def build(self, input_shape):
+            self.k = self.add_weight(shape=(3,), initializer="ones", name="k")
+            self.alias = self.w  # the same Variable again: tracked once
+
+        def call(self, x):
+            return self.inner(x)
+    return Holder()
+
+
+def test_attribute_variables_are_weights_as_keras(keras):
+    ours, theirs = _holder(kfront), _holder(keras)
+    for layer in (ours, theirs):
+        layer(np.ones((1, 2), "float32"))
+    for attr in ("weights", "trainable_weights", "non_trainable_weights"):
+        assert [v.name for v in getattr(ours, attr)] == [v.name for v in getattr(theirs, attr)]
+    assert [v.name for v in ours.weights] == ["w", "in_list", "k", "total", "kernel", "bias"]
+    assert ours.non_trainable_weights[0] is ours.total
+    # a stateful RNN's state Variables are not weights (Keras makes them untracked)
+    lstm = layers.LSTM(2, stateful=True)
+    lstm(np.zeros((1, 3, 2), "float32"))
+    assert len(lstm.states) == 2 and len(lstm.weights) == 3
+
+
+def _custom_classes(lib):
+    class Counter(lib.layers.Layer):
+        """Saves an extra entry with its variables and a vocabulary as an asset."""
+
+        def __init__(self, vocab="a <unk> b", **kwargs):
+            super().__init__(**kwargs)
+            self.vocab = vocab
+            self.seen = lib.Variable(np.zeros(3, "float32"), trainable=False, name="seen")
+
+        def call(self, x):
+            return x
+
+        def save_own_variables(self, store):
+            super().save_own_variables(store)
+            store["seen_twice"] = 2 * self.seen.numpy()
+
+        def load_own_variables(self, store):
+            self.seen.assign(store["seen_twice"] / 2)
+            self.loaded_keys = sorted(store.keys())
+
+        def save_assets(self, inner_path):
+            with open(os.path.join(inner_path, "vocabulary.txt"), "w") as f:
+                f.write(self.vocab)
+
+        def load_assets(self, inner_path):
+            with open(os.path.join(inner_path, "vocabulary.txt")) as f:
+                self.vocab = f.read().replace("<unk>", "x")
+
+        def get_config(self):
+            return {**super().get_config(), "vocab": self.vocab}
+
+    return Counter
+
+
+def test_save_and_load_hooks_are_called_as_keras_calls_them(tmp_path, keras):
+    """The saving guide's hooks: ``save_own_variables`` / ``load_own_variables`` decide what a
+    layer's ``vars`` group holds, ``save_assets`` / ``load_assets`` write and read files under
+    the archive's ``assets/<path>``; files from Keras load in kfront with the same class."""
+    def model_of(lib):
+        counter = _custom_classes(lib)(vocab="a <unk> b", name="counter")
+        model = lib.Sequential([lib.Input((3,)), counter, lib.layers.Dense(2)])
+        counter.seen.assign(np.array([1.0, 2.0, 3.0], "float32"))
+        return model
+
+    theirs = model_of(keras)
+    theirs.save(tmp_path / "keras.keras")
+    ours = model_of(kfront)
+    for zipped in (True, False):
+        path = str(tmp_path / ("kfront.keras" if zipped else "kfront_folder"))
+        ours.save(path, zipped=zipped)
+        for source in (path, str(tmp_path / "keras.keras")):
+            back = kfront.models.load_model(source, custom_objects={
+                "Counter": _custom_classes(kfront)})
+            counter = back.layers[0]
+            np.testing.assert_array_equal(counter.seen.numpy(), [1.0, 2.0, 3.0])
+            assert counter.vocab == "a x b" and counter.loaded_keys == ["0", "seen_twice"]
+    import zipfile
+    assert "assets/layers/counter/vocabulary.txt" in zipfile.ZipFile(
+        tmp_path / "kfront.keras").namelist()
+
+
+def test_dense_default_saves_keras_spec_only(keras):
+    """A Dense subclass's own save writes kernel and bias only, as Keras's spec (the saving
+    guide's ``super().save_own_variables(store)``); extra tracked variables are the
+    subclass's to save."""
+    def stores(lib):
+        class Extra(lib.layers.Dense):
+            def __init__(self, units):
+                super().__init__(units)
+                self.extra = lib.Variable(np.ones((units,), "float32"), name="extra")
+        layer = Extra(2)
+        layer.build((None, 3))
+        store = {}
+        layer.save_own_variables(store)
+        return {k: np.shape(v) for k, v in store.items()}, [v.name for v in layer.weights]
+    assert stores(kfront) == stores(keras) == ({"0": (3, 2), "1": (2,)},
+                                               ["extra", "kernel", "bias"])
+
+
+def test_load_own_variables_default_checks_the_count():
+    layer = layers.Dense(2)
+    layer.build((None, 3))
+    with pytest.raises(ValueError, match=r"Layer 'dense\w*' expected 2 variables, but received "
+                                         r"1 variables during loading"):
+        layer.load_own_variables({"0": np.zeros((3, 2), "float32")})
