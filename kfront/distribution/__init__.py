@@ -458,6 +458,16 @@ def all_reduce_gradients(loss_and_grads):
     return reduced
 
 
+def across_replicas(fn, variables: Sequence, kind: str):
+    """Trainer hook: a step ``fn`` on a batch run on every replica of the framework's own
+    strategy in whose scope ``variables`` were made (TensorFlow: a ``tf.distribute`` strategy
+    such as ``MirroredStrategy``), as Keras 3 runs its steps there; ``fn`` itself otherwise.
+    ``kind``: ``"train"`` (``fn`` returns ``((loss, y_pred), grads)``: the gradients come back
+    averaged across the replicas), ``"test"`` or ``"predict"``."""
+    replicate = getattr(_hooks(), "replicate_step", None)
+    return fn if replicate is None else replicate(fn, variables, kind)
+
+
 def reduce_after_step(grads: list) -> list:
     """Trainer hook: the gradients a compiled step returned, averaged across processes where
     the backend cannot average inside the step (JAX under a multi-process ``DataParallel``);

@@ -371,7 +371,8 @@ class Trainer:
             (_, (loss, y_pred)), grads = B.variables_value_and_grad(loss_fn, variables,
                                                                    has_aux=True)
             return (loss, self._metric_outputs_of(y_pred)), grads
-        loss_and_grads = distribution_lib.all_reduce_gradients(loss_and_grads)
+        loss_and_grads = distribution_lib.all_reduce_gradients(
+            distribution_lib.across_replicas(loss_and_grads, variables, "train"))
 
         if self._fuses_update(variables):
             raw_step, hyper = optimizer._begin_step()
@@ -412,6 +413,7 @@ class Trainer:
             y_pred = self(x, training=False)
             return (self.compute_loss(x, y, y_pred, sample_weight, training=False),
                     self._metric_outputs_of(y_pred))
+        test_fn = distribution_lib.across_replicas(test_fn, self.variables, "test")
         with B.no_grad():
             return self._run_compiled("test", test_fn, x, y, sample_weight)
 
@@ -419,7 +421,8 @@ class Trainer:
         """Model outputs on a batch."""
         self._symbolic_build(x)
         with B.no_grad():
-            return self._run_compiled("predict", lambda x: self(x, training=False), x)
+            return self._run_compiled("predict", distribution_lib.across_replicas(
+                lambda x: self(x, training=False), self.variables, "predict"), x)
 
     def _run_compiled(self, name, fn, *args, state=None):
         """``fn(*args)`` through the backend's compiled version, made on first use (an unbuilt

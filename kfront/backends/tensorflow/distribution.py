@@ -1,7 +1,12 @@
 """Distribution hooks of the TensorFlow backend: ``tf.distribute.MultiWorkerMirroredStrategy``
 (``TF_CONFIG`` on the job's addresses) sets up the cluster, its gRPC servers and its peer
 health checks; the gradients are averaged by ``CollectiveReduceV2`` ops inside the compiled
-train step (they run eagerly too), with the strategy's timeout."""
+train step (they run eagerly too), with the strategy's timeout.
+
+A model built in the scope of a user's own ``tf.distribute`` strategy (``MirroredStrategy`` over
+local devices, as keras-io's "distributed training with TensorFlow" guide) has distributed
+``tf.Variable``s; its steps then run on every replica of that strategy (``replicate_step``),
+as Keras 3's steps do."""
 from __future__ import annotations
 
 import json
@@ -77,3 +82,91 @@ def all_reduce_mean(grads: list) -> list:
             out[i] = tf.reshape(reduced[start:start + size], grads[i].shape)
             start += size
     return out
+
+
+# ------------------------------------------------- a user's own strategy (MirroredStrategy...)
+def strategy_of(variables) -> tf.distribute.Strategy | None:
+    """The ``tf.distribute`` strategy in whose scope ``variables`` (kfront Variables of one
+    model: the first tells) were made, or None for ordinary variables."""
+    value = getattr(variables[0], "_value", None) if variables else None
+    if isinstance(value, tf.distribute.DistributedValues):
+        return value.distribute_strategy
+    return None
+
+
+def _bounds(rows: int, count: int) -> list:
+    """Each replica's ``(start, stop)`` rows of a batch: split as ``tf.data`` rebatches a
+    distributed dataset for Keras (7 rows over 3 replicas: 3, 2, 2; 1 row over 2: 1, 0)."""
+    edges = [-(-rows * i // count) for i in range(count + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def replicate_step(fn, variables, kind: str):
+    """``fn`` run by the strategy that made ``variables`` on each replica's slice of the batch,
+    as Keras 3 runs its steps under ``strategy.run``; ``fn`` itself for ordinary variables.
+
+    ``fn`` takes ``(x, y, sample_weight, *rest)`` (``kind`` ``"train"``: returns
+    ``((loss, y_pred), grads)``; ``"test"``: ``(loss, y_pred)``) or ``(x,)`` (``"predict"``:
+    the outputs). The replicas' gradients are averaged across them (the mean of their batch
+    means: Keras's scaling of each replica's loss by the replica count), their losses averaged
+    weighted by their rows and their outputs concatenated in batch order; the caller updates
+    the (mirrored) variables in the cross-replica context."""
+    strategy = strategy_of(variables)
+    if strategy is None:
+        return fn
+    count = strategy.num_replicas_in_sync
+
+    def step(*args):
+        data, rest = (args, ()) if kind == "predict" else (args[:3], args[3:])
+        data = tf.nest.map_structure(
+            lambda a: a if a is None or isinstance(a, tf.Tensor) else tf.convert_to_tensor(a),
+            data)
+        leaves = tf.nest.flatten(data)
+        present = [i for i, a in enumerate(leaves) if a is not None]
+        rows = int(leaves[present[0]].shape[0])
+        bounds = _bounds(rows, count)
+        shards = strategy.experimental_distribute_values_from_function(
+            lambda ctx: [leaves[i][slice(*bounds[ctx.replica_id_in_sync_group])]
+                         for i in present])
+
+        def on_replica(shard):
+            full = list(leaves)
+            for i, a in zip(present, shard):
+                full[i] = a
+            out = fn(*tf.nest.pack_sequence_as(data, full), *rest)
+            if kind != "train":
+                return out
+            result, grads = out
+            if shard and shard[0].shape[0] == 0:  # a replica without rows adds nothing (Keras)
+                grads = [None if g is None else tf.zeros_like(g) for g in grads]
+                result = (tf.zeros_like(result[0]), result[1])
+            have = [i for i, g in enumerate(grads) if g is not None]
+            reduced = tf.distribute.get_replica_context().all_reduce(
+                tf.distribute.ReduceOp.MEAN, [grads[i] for i in have])
+            grads = list(grads)
+            for i, g in zip(have, reduced):
+                grads[i] = g
+            return result, grads
+
+        outputs = strategy.run(on_replica, args=(shards,))
+        local = strategy.experimental_local_results
+        sizes = [stop - start for start, stop in bounds]
+
+        def joined(value):  # the replicas' outputs in batch order
+            if value is None:
+                return None
+            parts = local(value)
+            return parts[0] if len(parts) == 1 else tf.concat(parts, axis=0)
+
+        if kind == "predict":
+            return tf.nest.map_structure(joined, outputs)
+        result, grads = outputs if kind == "train" else (outputs, None)
+        loss, y_pred = result
+        losses = local(loss)
+        loss = tf.add_n([tf.cast(n / rows, l.dtype) * l for n, l in zip(sizes, losses)
+                         if n])  # weighted by rows (an empty replica's may be NaN)
+        y_pred = tf.nest.map_structure(joined, y_pred)
+        if kind != "train":
+            return loss, y_pred
+        return (loss, y_pred), [None if g is None else local(g)[0] for g in grads]
+    return step
