@@ -401,6 +401,12 @@ class Metric:
         self.__dict__.setdefault("_metric_variables", []).append((variable, init))
         return variable
 
+    def add_weight(self, shape=(), initializer=None, dtype=None, name: str | None = None):
+        """``add_variable`` under its other Keras 3 name (the researchers' guide's ``F1Score``
+        makes its counts with it); ``initializer`` defaults to zeros here."""
+        return self.add_variable(shape, "zeros" if initializer is None else initializer,
+                                 dtype=dtype, name=name)
+
     @property
     def variables(self) -> list:
         """The state Variables: those made by ``add_variable``; for ``Sum``, ``Mean`` and

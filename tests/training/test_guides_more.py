@@ -133,3 +133,32 @@ def test_load_own_variables_default_checks_the_count():
     with pytest.raises(ValueError, match=r"Layer 'dense\w*' expected 2 variables, but received "
                                          r"1 variables during loading"):
         layer.load_own_variables({"0": np.zeros((3, 2), "float32")})
+
+
+def test_metric_add_weight_as_keras(keras):
+    """The researchers' guide's F1Score makes its counts with ``Metric.add_weight``."""
+    def f1(lib):
+        class F1(lib.metrics.Metric):
+            def __init__(self):
+                super().__init__(name="f1")
+                self.tp = self.add_weight(name="tp", initializer="zeros")
+                self.fp = self.add_weight(name="fp", initializer="zeros")
+                self.fn = self.add_weight(name="fn", initializer="zeros")
+
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                t = lib.ops.cast(y_true, "bool")
+                p = lib.ops.greater_equal(y_pred, 0.5)
+                for var, hit in ((self.tp, t & p), (self.fp, ~t & p), (self.fn, t & ~p)):
+                    var.assign_add(lib.ops.sum(lib.ops.cast(hit, "float32")))
+
+            def result(self):
+                precision = self.tp / (self.tp + self.fp)
+                recall = self.tp / (self.tp + self.fn)
+                return precision * recall * 2.0 / (precision + recall)
+        m = F1()
+        m.update_state(np.array([0, 1, 0, 0]), np.array([0.3, 0.5, 0.8, 0.9]))
+        m.update_state(np.array([1, 1, 1, 1]), np.array([0.1, 0.7, 0.6, 0.0]))
+        return float(m.result()), [v.name for v in m.variables]
+    ours, theirs = f1(kfront), f1(keras)
+    assert ours[1] == theirs[1] == ["tp", "fp", "fn"]
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6)
