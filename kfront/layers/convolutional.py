@@ -213,9 +213,13 @@ class BaseConv(LoraMixin, _KernelConv):
             inputs = ops.pad(inputs, [(0, 0), (left, 0), (0, 0)] if self._channel_axis == -1
                              else [(0, 0), (0, 0), (left, 0)])
             padding = "valid"
-        y = ops.conv(inputs, self.kernel, strides=self.strides, padding=padding,
-                     data_format=self.data_format, dilation_rate=self.dilation_rate)
-        return self._finish(y)
+        # one op, which a backend may fuse (torch: the bias inside the convolution, relu_)
+        fused = "relu" if self.activation is activations.relu else None
+        y = ops.nn.conv_bias_activation(inputs, self.kernel, self.bias, fused,
+                                        strides=self.strides, padding=padding,
+                                        data_format=self.data_format,
+                                        dilation_rate=self.dilation_rate)
+        return y if fused or self.activation is activations.linear else self.activation(y)
 
     def compute_output_shape(self, input_shape):
         return self._spatial_output(input_shape, self.filters)

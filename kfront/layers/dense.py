@@ -59,10 +59,11 @@ class Dense(LoraMixin, QuantizedLayerMixin, Layer):
         self._build_lora()
 
     def call(self, inputs, training=None):
-        if self.quantization_mode:
-            x = self._lora_output(inputs, self.quantized_call(inputs, training=training))
-        else:
-            x = ops.matmul(inputs, self.kernel)
+        if not self.quantization_mode:  # one op, which a backend may fuse (torch: addmm, relu_)
+            fused = "relu" if self.activation is activations.relu else None
+            x = ops.nn.matmul_bias_activation(inputs, self.kernel, self.bias, fused)
+            return x if fused or self.activation is activations.linear else self.activation(x)
+        x = self._lora_output(inputs, self.quantized_call(inputs, training=training))
         if self.bias is not None:
             x = ops.add(x, self._bias_for_call())
         return self.activation(x) if self.activation is not activations.linear else x

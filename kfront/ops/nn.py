@@ -174,6 +174,42 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
                   dilation_rate=dilation_rate)
 
 
+# The layers' fused ops (not Keras names, so not in __all__): what Conv*D and Dense compute,
+# one op each so that a backend can fuse it (torch: the bias inside the convolution / addmm,
+# the relu in place); the others compose their own ops (kfront/backends/common/fused.py).
+def conv_bias_activation(inputs, kernel, bias=None, activation: str | None = None, strides=1,
+                         padding="valid", data_format=None, dilation_rate=1):
+    """``activation(conv(inputs, kernel, ...) + bias)``; ``bias``: (filters,) or None;
+    ``activation``: None or ``"relu"``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> y = ops.nn.conv_bias_activation(np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 2)),
+        ...                                 np.array([-5.0, 0.0]), "relu")
+        >>> ops.convert_to_numpy(y)[0, 0, 0].tolist()
+        [0.0, 4.0]
+    """
+    return B.conv_bias_activation(inputs, kernel, bias, activation, strides=strides,
+                                  padding=padding, data_format=data_format,
+                                  dilation_rate=dilation_rate)
+
+
+def matmul_bias_activation(inputs, kernel, bias=None, activation: str | None = None):
+    """``activation(inputs @ kernel + bias)``; ``bias``: (units,) or None; ``activation``:
+    None or ``"relu"``.
+
+    Example:
+        >>> import numpy as np
+        >>> from kfront import ops
+        >>> y = ops.nn.matmul_bias_activation(np.ones((1, 2)), np.ones((2, 2)),
+        ...                                   np.array([-3.0, 1.0]), "relu")
+        >>> ops.convert_to_numpy(y).tolist()
+        [[0.0, 3.0]]
+    """
+    return B.matmul_bias_activation(inputs, kernel, bias, activation)
+
+
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
                    dilation_rate=1):
     """Depthwise convolution: each input channel convolved with its own ``depth_multiplier``

@@ -92,3 +92,10 @@ __all__ += quantized.__all__
 from kfront.backends.tensorflow.core import device_scope, remat  # noqa: E402
 
 __all__ += ["device_scope", "remat"]
+
+# the layers' fused ops, composed of the ops above (kfront/backends/common/fused.py)
+from kfront.backends.common.fused import compose_conv, compose_matmul  # noqa: E402
+
+conv_bias_activation = compose_conv(conv, add, reshape, relu, shape)
+matmul_bias_activation = compose_matmul(matmul, add, relu)
+__all__ += ["conv_bias_activation", "matmul_bias_activation"]

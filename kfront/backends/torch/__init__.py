@@ -1,8 +1,9 @@
 """The torch backend: kfront's ops on torch tensors, gradients by torch.autograd."""
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.torch import convolution, nn, numpy, random, rnn
-from kfront.backends.torch.convolution import (average_pool, conv, conv_transpose, depthwise_conv,
-                                               max_pool, separable_conv)
+from kfront.backends.torch.convolution import (average_pool, conv, conv_bias_activation,
+                                               conv_transpose, depthwise_conv, max_pool,
+                                               separable_conv)
 from kfront.backends.torch.core import (NAME, Tensor, Variable, cast, convert_to_numpy,
                                         convert_to_tensor, device_module, dtype, is_tensor, shape)
 from kfront.backends.torch.gradients import (GradientTape, no_grad, stop_gradient, value_and_grad,
@@ -10,7 +11,8 @@ from kfront.backends.torch.gradients import (GradientTape, no_grad, stop_gradien
 from kfront.backends.torch.nn import (binary_crossentropy, categorical_crossentropy,
                                       dot_product_attention, dropout, elu,
                                       exponential, gelu, hard_sigmoid, layer_normalization,
-                                      leaky_relu, log_sigmoid, log_softmax, relu, relu6, selu,
+                                      leaky_relu, log_sigmoid, log_softmax,
+                                      matmul_bias_activation, relu, relu6, selu,
                                       sigmoid,
                                       sigmoid_cross_entropy, silu, softmax, softmax_cross_entropy,
                                       softplus, softsign, sparse_categorical_crossentropy,
@@ -89,3 +91,6 @@ __all__ += quantized.__all__
 from kfront.backends.torch.core import device_scope, remat  # noqa: E402
 
 __all__ += ["device_scope", "remat"]
+
+# the layers' fused ops (the bias inside torch's convolution / addmm, the relu in place)
+__all__ += ["conv_bias_activation", "matmul_bias_activation"]

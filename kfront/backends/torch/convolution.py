@@ -28,11 +28,14 @@ import torch.nn.functional as F
 
 from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
                                                  spatial_rank, transpose_length)
-from kfront.backends.torch.core import to_tensor
+from kfront.backends.common.fused import check_activation, compose_conv
+from kfront.backends.torch import numpy as knp
+from kfront.backends.torch.core import shape, to_tensor
+from kfront.backends.torch.nn import relu
 from kfront.backends.torch.numpy import _common_dtype, _floating
 
-__all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",
-           "average_pool"]
+__all__ = ["conv", "conv_bias_activation", "depthwise_conv", "separable_conv", "conv_transpose",
+           "max_pool", "average_pool"]
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
@@ -73,10 +76,11 @@ def _kernel_oik(kernel: torch.Tensor, rank: int) -> torch.Tensor:
     return kernel.reshape(-1, b).t().reshape(b, *k, a).permute(0, rank + 1, *range(1, rank + 1))
 
 
-def _operands(x, kernel, op):
+def _operands(x, kernel, op: str) -> tuple[torch.Tensor, torch.Tensor, torch.dtype]:
+    """``x`` and ``kernel`` as tensors of the dtype torch computes in, and the result's dtype
+    (integer data is computed in float64 and cast back)."""
     x, kernel = to_tensor(x, op), to_tensor(kernel, op)
     d = x.dtype if x.dtype == kernel.dtype else _common_dtype(x.dtype, kernel.dtype, False)
-    # torch's CPU kernels are float only; integer data is computed in float64 and cast back
     work = d if d.is_floating_point else torch.float64
     return x.to(work), kernel.to(work), d
 
@@ -84,28 +88,55 @@ def _operands(x, kernel, op):
 # ----------------------------------------------------------------------------- public ops
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     x, kernel, d = _operands(inputs, kernel, "conv")
-    rank = spatial_rank(x.shape, "conv")
-    first = channels_first(data_format, "conv")
-    strides = ints(strides, rank, "strides", "conv")
-    dilation = ints(dilation_rate, rank, "dilation_rate", "conv")
-    padding = padding_mode(padding, "conv")
+    y, first = _convolve(x, kernel, None, strides, padding, data_format, dilation_rate, "conv")
+    y = _from_ncs(y, first)
+    return y if y.dtype == d else y.to(d)
+
+
+def conv_bias_activation(inputs, kernel, bias=None, activation=None, strides=1,
+                         padding="valid", data_format=None, dilation_rate=1):
+    """``activation(conv(inputs, kernel) + bias)`` (what ``Conv*D`` layers compute): the bias
+    added by torch's convolution kernel (its gradient from the convolution's backward, no
+    separate add and sum), a relu applied in place (the convolution's backward does not need
+    its output). Other dtype mixes (integers, a bias of another dtype or shape) run op by op."""
+    op = "conv_bias_activation"
+    check_activation(activation, op)
+    x, k, d = _operands(inputs, kernel, op)
+    b = None if bias is None else to_tensor(bias, op)
+    if not d.is_floating_point or (b is not None and (b.dtype != d or b.shape != k.shape[-1:])):
+        return _conv_composed(inputs, kernel, bias, activation, strides, padding, data_format,
+                              dilation_rate)
+    y, first = _convolve(x, k, b, strides, padding, data_format, dilation_rate, op)
+    if activation == "relu":
+        y = torch.relu_(y)
+    return _from_ncs(y, first)
+
+
+def _convolve(x: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None, strides,
+             padding, data_format, dilation_rate, op: str) -> tuple[torch.Tensor, bool]:
+    """``(y, first)``: the convolution of same-dtype ``x`` and ``kernel`` (plus ``bias``, added
+    by torch's kernel) as torch computes it, ``(N, C, *S)``, and whether the data is
+    channels-first (else ``y`` is a permuted view of channels-last memory)."""
+    rank = spatial_rank(x.shape, op)
+    first = channels_first(data_format, op)
+    strides = ints(strides, rank, "strides", op)
+    dilation = ints(dilation_rate, rank, "dilation_rate", op)
+    padding = padding_mode(padding, op)
     c = x.shape[1] if first else x.shape[-1]
     k = tuple(kernel.shape[:rank])
     cg, o = (kernel.shape[-2], kernel.shape[-1]) if kernel.ndim == rank + 2 else (0, 0)
     if kernel.ndim != rank + 2 or cg == 0 or cg > c or c % cg or o % (c // cg):
-        raise ValueError(f"conv: kernel of shape {tuple(kernel.shape)} does not fit inputs of "
+        raise ValueError(f"{op}: kernel of shape {tuple(kernel.shape)} does not fit inputs of "
                          f"shape {tuple(x.shape)}: expected (*kernel_size, in_channels / groups, "
                          f"filters) with in_channels ({c}) and filters divisible by groups")
     xs = _to_ncs(x, first)
-    pads, _ = geometry(xs.shape[2:], k, strides, dilation, padding, "conv", x.shape)
+    pads, _ = geometry(xs.shape[2:], k, strides, dilation, padding, op, x.shape)
     if _symmetric(pads):
         torch_padding = tuple(a for a, _ in pads)
     else:
         xs, torch_padding = F.pad(xs, _torch_pad(pads)), 0
-    y = _CONV[rank](xs, _kernel_oik(kernel, rank), None, strides, torch_padding, dilation,
-                    c // cg)
-    y = _from_ncs(y, first)
-    return y if y.dtype == d else y.to(d)
+    return _CONV[rank](xs, _kernel_oik(kernel, rank), bias, strides, torch_padding, dilation,
+                       c // cg), first
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
@@ -209,3 +240,6 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
         share = _AVG[rank](F.pad(ones, spec), pool_size, strides)
         y = _AVG[rank](F.pad(xs, spec), pool_size, strides) / share
     return _from_ncs(y, first)
+
+
+_conv_composed = compose_conv(conv, knp.add, knp.reshape, relu, shape)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from kfront.backends.common.fused import check_activation, compose_matmul
 from kfront.backends.common.nn import MASKED_LOGIT
 from kfront.backends.torch import numpy as knp
 from kfront.backends.torch.core import tape_state, to_tensor
@@ -192,3 +193,25 @@ def layer_normalization(x, gamma=None, beta=None, axes=(-1,), epsilon=1e-3):
     inv = torch.rsqrt(torch.var(x, axes, correction=0, keepdim=True) + epsilon)
     out = (x - mean) * (inv if gamma is None else inv * gamma)
     return out if beta is None else out + beta
+
+
+def matmul_bias_activation(inputs, kernel, bias=None, activation=None):
+    """``activation(inputs @ kernel + bias)`` (what ``Dense`` computes) for a 2-D ``kernel``:
+    one ``torch.addmm`` (the bias added by the GEMM) over the rows of ``inputs``, a relu
+    applied in place (the product's backward does not need its output). Other dtype mixes
+    (integers, operands of different dtypes) run op by op."""
+    op = "matmul_bias_activation"
+    check_activation(activation, op)
+    x, w = to_tensor(inputs, op), to_tensor(kernel, op)
+    b = None if bias is None else to_tensor(bias, op)
+    if (not x.is_floating_point() or x.dtype != w.dtype or x.ndim < 2 or w.ndim != 2
+            or (b is not None and (b.dtype != x.dtype or b.shape != w.shape[1:]))):
+        return _matmul_composed(inputs, kernel, bias, activation)
+    rows = x.reshape(-1, x.shape[-1])
+    y = torch.mm(rows, w) if b is None else torch.addmm(b, rows, w)
+    if activation == "relu":
+        y = torch.relu_(y)
+    return y if x.ndim == 2 else y.view(*x.shape[:-1], w.shape[1])
+
+
+_matmul_composed = compose_matmul(knp.matmul, knp.add, relu)
