@@ -59,6 +59,10 @@ class Trainer:
         from kfront import metrics as metrics_mod
         self._loss_tracker = metrics_mod.Mean(name="loss")
         self.run_eagerly = run_eagerly
+        if jit_compile is True and not self._supports_jit():
+            warnings.warn("Model doesn't support `jit_compile=True`. Proceeding with "
+                          "`jit_compile=False`.", stacklevel=2)  # Keras's words
+            jit_compile = False
         self.jit_compile = jit_compile
         self._compiled_fns = {}  # train/test/predict steps, compiled lazily
         self.compiled = True
@@ -447,9 +451,15 @@ class Trainer:
         (TensorFlow, JAX; not torch, whose torch.compile first step is long), and on
         TensorFlow uses XLA for models with a recurrent layer: their ``tf.while_loop`` steps
         run ~1.35x faster under XLA on CPU, while convolutions run ~2x slower (Keras 3's
-        ``"auto"`` leaves XLA off on a CPU-only TensorFlow)."""
+        ``"auto"`` leaves XLA off on a CPU-only TensorFlow). A model with a layer that does
+        not support jit (``supports_jit = False``: the string preprocessing layers, which run
+        on the host) runs as Keras runs it: ``tf.function`` without XLA on TensorFlow (the
+        layers run in the graph through ``tf.py_function``), eagerly elsewhere."""
         if getattr(self, "run_eagerly", False):
             return False
+        if not self._supports_jit():
+            from kfront import config
+            return config.backend() == "tensorflow"
         jit = getattr(self, "jit_compile", "auto")
         if jit == "auto":
             from kfront import config
@@ -458,6 +468,10 @@ class Trainer:
                 return "xla"
             return backend in ("tensorflow", "jax")
         return "xla" if jit else False
+
+    def _supports_jit(self) -> bool:
+        """Keras's ``model_supports_jit``: every layer's ``supports_jit`` (default True)."""
+        return all(getattr(layer, "supports_jit", True) for layer in self._layers_flat())
 
     def _has_recurrent_layer(self) -> bool:
         from kfront.layers.recurrent import _RNN

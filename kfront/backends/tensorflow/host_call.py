@@ -22,7 +22,8 @@ def host_call(fn: Callable[[dict], Any], inputs: dict, outputs: Any) -> Any:
     """``fn(inputs)`` run eagerly on the values of the graph tensors ``inputs`` (a dict).
 
     ``outputs`` gives the result's structure: objects with ``shape`` and ``dtype`` (e.g.
-    KerasTensors); the graph tensors returned carry those shapes and dtypes.
+    KerasTensors; a ``None`` shape is unknown, dtype ``"string"`` is text); the graph tensors
+    returned carry those shapes and dtypes.
 
     Example:
         >>> import tensorflow as tf
@@ -38,7 +39,7 @@ def host_call(fn: Callable[[dict], Any], inputs: dict, outputs: Any) -> Any:
 
     def run(*values):
         result = fn({name: value.numpy() for name, value in zip(names, values)})
-        return [np.asarray(convert_to_numpy(r), dtype=s.dtype)
+        return [np.asarray(convert_to_numpy(r), dtype=None if s.dtype == "string" else s.dtype)
                 for r, s in zip(tree.flatten(result)[0], specs)]
 
     results = tf.py_function(run, [inputs[name] for name in names],

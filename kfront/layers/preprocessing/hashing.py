@@ -14,7 +14,7 @@ from kfront.layers.layer import Layer
 from kfront.layers.preprocessing._encoding import (check_not_sparse, check_output_mode, encode,
                                                    encoded_shape)
 from kfront.layers.preprocessing._fingerprint import cross_hash, fingerprint64, siphash
-from kfront.layers.preprocessing.lookup import host_array
+from kfront.layers.preprocessing.lookup import graph_safe, host_array
 
 __all__ = ["Hashing", "HashedCrossing"]
 
@@ -39,6 +39,8 @@ class Hashing(Layer):
         >>> ops.convert_to_numpy(layers.Hashing(num_bins=3)([["A"], ["B"], ["C"]])).tolist()
         [[1], [0], [1]]
     """
+
+    supports_jit = False  # runs on the host (Keras: no XLA, eager on JAX)
 
     def __init__(self, num_bins: int, mask_value=None, salt=None, output_mode: str = "int",
                  sparse: bool = False, **kwargs):
@@ -87,6 +89,10 @@ class Hashing(Layer):
             out = np.where(mask, 0, out + 1)
         return out
 
+    def compute_output_spec_dtype(self, input_dtype: str) -> str:
+        return self.dtype
+
+    @graph_safe
     def call(self, inputs):
         values = host_array(inputs, string=False)
         if values.dtype == object or values.dtype.kind == "S":
@@ -123,6 +129,8 @@ class HashedCrossing(Layer):
         (2,)
     """
 
+    supports_jit = False  # runs on the host (Keras: no XLA, eager on JAX)
+
     def __init__(self, num_bins: int, output_mode: str = "int", sparse: bool = False,
                  name: str | None = None, dtype=None, **kwargs):
         if output_mode == "int" and dtype is None:
@@ -137,6 +145,10 @@ class HashedCrossing(Layer):
     def _convert_inputs(self, inputs):
         return inputs
 
+    def compute_output_spec_dtype(self, input_dtype: str) -> str:
+        return self.dtype
+
+    @graph_safe
     def call(self, inputs):
         who = f'HashedCrossing "{self.name}"'
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:

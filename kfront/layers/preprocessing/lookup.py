@@ -4,17 +4,21 @@ count, ties by token, high to low).
 
 Lookups run on the host: inputs may be numpy arrays, Python lists or any backend's tensors
 (Keras needs TensorFlow for these layers; kfront does not), and the indices come back as the
-active backend's int64 tensor (``invert=True`` on strings gives a numpy array of ``str``). They
-are meant for data before ``fit`` or an eager model; they cannot run inside a compiled graph.
+active backend's int64 tensor (``invert=True`` on strings gives a numpy array of ``str``).
+Given TensorFlow graph tensors (a compiled step on the TensorFlow backend, a ``tf.function``,
+a ``tf.data`` map) they run in the graph through ``tf.py_function`` (see ``graph_safe``).
 """
 from __future__ import annotations
 
 import collections
+import functools
 import os
+import types
 
 import numpy as np
 
 from kfront import config, ops
+from kfront.backends.common import tree
 from kfront.layers.layer import Layer
 from kfront.layers.preprocessing._encoding import (batches, check_not_sparse,
                                                    check_output_mode, encode)
@@ -40,9 +44,49 @@ def host_array(inputs, string: bool) -> np.ndarray:
     return array
 
 
+def graph_safe(call):
+    """``call`` of a host-side preprocessing layer, made to run on TensorFlow graph tensors
+    (a traced step on the TensorFlow backend, a user's ``tf.function``, a ``tf.data`` map on
+    any backend): there it runs on their values through ``tf.py_function``, as Keras runs
+    these layers' TensorFlow ops in the graph. The graph outputs get the layer's
+    ``compute_output_shape`` and ``compute_output_spec_dtype``."""
+    @functools.wraps(call)
+    def wrapped(self, inputs, *args, **kwargs):
+        leaves, spec = tree.flatten((inputs, args, kwargs))
+        if not any(type(x).__module__.startswith("tensorflow.") for x in leaves):
+            return call(self, inputs, *args, **kwargs)
+        from kfront.backends.tensorflow import host_call  # TensorFlow is loaded already
+        graph = {str(i): x for i, x in enumerate(leaves) if host_call.is_graph_tensor(x)}
+        if not graph:
+            return call(self, inputs, *args, **kwargs)
+
+        def run(values: dict):
+            inputs, args, kwargs = tree.unflatten(spec, [values.get(str(i), x)
+                                                         for i, x in enumerate(leaves)])
+            return call(self, inputs, *args, **kwargs)
+        return host_call.host_call(run, graph, _graph_output_spec(self, inputs))
+    return wrapped
+
+
+def _graph_output_spec(layer, inputs) -> types.SimpleNamespace:
+    """Shape (``None`` where ``compute_output_shape`` cannot tell, e.g. an unbatched
+    ``tf.data`` element) and dtype of ``layer``'s output on the graph tensors ``inputs``."""
+    leaves = tree.flatten(inputs)[0]
+    shapes = [None if x.shape.rank is None else tuple(x.shape) for x in leaves]
+    try:
+        shape = layer.compute_output_shape(shapes if isinstance(inputs, (list, tuple))
+                                           else shapes[0])
+    except (IndexError, TypeError, ValueError):
+        shape = None
+    return types.SimpleNamespace(shape=shape,
+                                 dtype=layer.compute_output_spec_dtype(leaves[0].dtype.name))
+
+
 class IndexLookup(Layer):
     """Shared by ``StringLookup``/``IntegerLookup`` (Keras's ``IndexLookup``): index layout
     ``[mask] + [oov] * num_oov_indices + tokens``."""
+
+    supports_jit = False  # runs on the host (Keras: no XLA, eager on JAX)
 
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
@@ -286,6 +330,13 @@ class IndexLookup(Layer):
     def _convert_inputs(self, inputs):
         return inputs  # looked up on the host in call()
 
+    def compute_output_spec_dtype(self, input_dtype: str) -> str:
+        """``int64`` indices, the floatx of the other modes; ``invert=True``: the tokens."""
+        if self.invert:
+            return "string" if self._string else "int64"
+        return "int64" if self.output_mode == "int" else config.floatx()
+
+    @graph_safe
     def call(self, inputs):
         if self.output_mode != "int" and not self.pad_to_max_tokens and self._tokens is None:
             raise RuntimeError(f'{self.who}: output_mode="{self.output_mode}" needs a '

@@ -15,7 +15,7 @@ import numpy as np
 from kfront import config, ops
 from kfront.layers.layer import Layer
 from kfront.layers.preprocessing._encoding import check_not_sparse, check_output_mode
-from kfront.layers.preprocessing.lookup import StringLookup, host_array
+from kfront.layers.preprocessing.lookup import StringLookup, graph_safe, host_array
 
 __all__ = ["TextVectorization"]
 
@@ -42,6 +42,8 @@ class TextVectorization(Layer):
         >>> ops.convert_to_numpy(layer(["the cat ran away"])).tolist()
         [[2, 3, 5, 1]]
     """
+
+    supports_jit = False  # runs on the host (Keras: no XLA, eager on JAX)
 
     def __init__(self, max_tokens: int | None = None,
                  standardize="lower_and_strip_punctuation", split="whitespace",
@@ -163,6 +165,10 @@ class TextVectorization(Layer):
     def _convert_inputs(self, inputs):
         return inputs  # strings stay on the host
 
+    def compute_output_spec_dtype(self, input_dtype: str) -> str:
+        return "int64" if self._output_mode == "int" else config.floatx()
+
+    @graph_safe
     def call(self, inputs):
         lookup = self._lookup_layer
         if self._split is None:  # the inputs are the tokens, the last axis a sequence (Keras)
