@@ -238,9 +238,16 @@ class _Recorder:
             obj.__dict__[name] = fn
             patched.append((obj, name))
 
+        from kfront.models.compile_metrics import CompileMetrics
         for metric in model.metrics:
-            patch(metric, "update_state",
-                  lambda *a, _m=metric, _f=metric.update_state, **k: self.update(_m, _f, *a, **k))
+            if isinstance(metric, CompileMetrics):  # its own update calls the patched ones
+                patch(metric, "update_state", metric._update)
+                for inner in metric.metrics:
+                    patch(inner, "update_state", lambda *a, _m=inner, _f=inner.update_state,
+                          **k: self.update(_m, _f, *a, **k))
+            else:
+                patch(metric, "update_state", lambda *a, _m=metric, _f=metric.update_state,
+                      **k: self.update(_m, _f, *a, **k))
             patch(metric, "result", lambda _m=metric, _r=metric.result: _placeholders(_m, _r))
         patch(model, "compute_metrics", lambda *a, _f=model.compute_metrics, **k: (
             self.defer(_f, *a, **k), model.get_metrics_result())[1])

@@ -59,7 +59,8 @@ class StatelessStep:
                                                [v for g in groups for v in g],
                                                self.model._use_jit())
         logs = self.compiled(data)
-        for metric in self.model.metrics:
+        from kfront.models.compile_metrics import flat_metrics
+        for metric in flat_metrics(self.model.metrics):
             if metrics_stateless._MIRROR in metric.__dict__:
                 metrics_stateless.pull(metric)
         return logs

@@ -57,7 +57,10 @@ class Trainer:
         self._weighted_metric_specs = weighted_metrics
         self._compiled_metrics = None  # resolved on the first batch, when shapes are known
         from kfront import metrics as metrics_mod
+        from kfront.models.compile_metrics import CompileMetrics
         self._loss_tracker = metrics_mod.Mean(name="loss")
+        self._compile_metrics = (CompileMetrics(self) if metrics is not None
+                                 or weighted_metrics is not None else None)
         self.run_eagerly = run_eagerly
         if jit_compile is True and not self._supports_jit():
             warnings.warn("Model doesn't support `jit_compile=True`. Proceeding with "
@@ -158,23 +161,29 @@ class Trainer:
             self._output_loss_trackers = [(i, metrics_mod.Mean(name=f"{names[i]}_loss"))
                                           for i, fn in enumerate(self._loss_fns)
                                           if fn is not None]
-        specs = self._by_output(self._metric_specs or [], "metrics", len(preds))
-        per_output = isinstance(self._metric_specs, dict)
-        if not per_output:
-            specs = [specs] + [[] for _ in preds[1:]]
         self._compiled_metrics, self._metric_outputs = [], []
-        for i, spec in enumerate(specs):
-            spec = [] if spec is None else spec if isinstance(spec, (list, tuple)) else [spec]
-            if spec and (i >= len(ys) or ys[i] is None):
-                raise ValueError(f'Model "{self.name}": the compiled metrics {spec} need '
-                                 "targets y, and the data has none")
-            fn = None if isinstance(loss, (list, dict)) else loss
-            for m in spec:
-                metric = metrics_mod.resolve(m, np.shape(ys[i]), shapes[i][1], fn)
-                if per_output and len(preds) > 1:
-                    metric.name = f"{names[i]}_{metric.name}"
-                self._compiled_metrics.append(metric)
-                self._metric_outputs.append(i)
+        self._metric_weighted, self._metric_keys = [], []
+        fn = None if isinstance(loss, (list, dict)) else loss
+        for weighted, given in ((False, self._metric_specs),
+                                (True, self._weighted_metric_specs)):
+            specs = self._by_output(given or [], "metrics", len(preds))
+            per_output = isinstance(given, dict)
+            if not per_output:
+                specs = [specs] + [[] for _ in preds[1:]]
+            for i, spec in enumerate(specs):
+                spec = [] if spec is None else spec if isinstance(spec, (list, tuple)) \
+                    else [spec]
+                if spec and (i >= len(ys) or ys[i] is None):
+                    raise ValueError(f'Model "{self.name}": the compiled metrics {spec} need '
+                                     "targets y, and the data has none")
+                for m in spec:
+                    metric = metrics_mod.resolve(m, np.shape(ys[i]), shapes[i][1], fn)
+                    prefix = f"{names[i]}_" if per_output and len(preds) > 1 else ""
+                    self._metric_keys.append(_log_key(prefix, metric.name, weighted,
+                                                      self._metric_keys))
+                    self._compiled_metrics.append(metric)
+                    self._metric_outputs.append(i)
+                    self._metric_weighted.append(weighted)
 
     @property
     def output_names(self) -> list | None:
@@ -223,15 +232,19 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        """The loss tracker (once compiled), the compiled metrics (after the first batch), and
-        the ``Metric`` objects set as the model's attributes (Keras 3's order); ``fit`` and
-        ``evaluate`` reset them at each epoch. Override it to list your own."""
+        """Keras 3's list: once compiled, the loss tracker (``Mean`` named ``"loss"``) and
+        the compiled metrics as one ``CompileMetrics`` named ``"compile_metrics"`` (when
+        ``compile`` was given metrics; its ``metrics`` are filled on the first batch), the
+        per-output loss trackers of a model with several outputs, then the ``Metric``
+        objects set as the model's attributes; ``fit`` and ``evaluate`` reset them at each
+        epoch. Override it to list your own."""
         from kfront.metrics import Metric
         out = []
         if "_loss_tracker" in self.__dict__:
             out.append(self._loss_tracker)
+        if self.__dict__.get("_compile_metrics") is not None:
+            out.append(self._compile_metrics)
         out.extend(m for _, m in self.__dict__.get("_output_loss_trackers") or ())
-        out.extend(self.__dict__.get("_compiled_metrics") or ())
         out.extend(v for k, v in self.__dict__.items()
                    if isinstance(v, Metric) and not k.startswith("_"))
         return out
@@ -282,21 +295,18 @@ class Trainer:
         from kfront.metrics import Mean
         model = self
 
-        class _CompiledMetrics:
+        class DeprecatedCompiledMetric:
             def update_state(self, y, y_pred, sample_weight=None) -> None:
                 warnings.warn("`model.compiled_metrics()` is deprecated. Instead, use e.g. "
                               "`for metric in self.metrics: metric.update_state(y, y_pred)`",
                               stacklevel=2)
-                if model.compiled and model._compiled_metrics is None:
-                    model._resolve_metrics(y, y_pred)
-                compiled = model._compiled_metrics or []
                 for metric in model.metrics:
-                    if isinstance(metric, Mean) and not any(metric is m for m in compiled):
+                    if isinstance(metric, Mean):
                         metric.update_state(y_pred, sample_weight=sample_weight)
                     else:
                         metric.update_state(y, y_pred, sample_weight=sample_weight)
 
-        return _CompiledMetrics()
+        return DeprecatedCompiledMetric()
 
     def _update_metrics(self, loss, y, y_pred, sample_weight, batch_n) -> float:
         loss_value = float(ops.convert_to_numpy(loss))
@@ -316,8 +326,9 @@ class Trainer:
             value = self._loss_fns[i](ys[i], host[i], sample_weight=sample_weight)
             tracker.update_state(float(ops.convert_to_numpy(value)),
                                  sample_weight=len(host[i]))
-        for i, m in zip(self._metric_outputs, self._compiled_metrics):
-            m.update_state(ys[i], host[i], sample_weight=sample_weight)
+        for i, m, weighted in zip(self._metric_outputs, self._compiled_metrics,
+                                  self._metric_weighted):
+            m.update_state(ys[i], host[i], sample_weight=sample_weight if weighted else None)
 
     def _logs(self) -> dict:
         return self.get_metrics_result()
@@ -679,19 +690,20 @@ class Trainer:
         logs = fns[key](_as_tensors(data), flush_every)
         distribution_lib.keep_layouts(self.variables, [getattr(self, "optimizer", None)])
         return None if logs is None and flush_every > 1 else \
-            {k: _to_float(v) for k, v in (logs or {}).items()}
+            dict(logs or {})
 
     def _custom_step_flush(self) -> dict | None:
         """The logs of a user's compiled ``train_step`` after its waiting host parts ran
         (``None`` when none waited)."""
         compiled = self.__dict__.get("_compiled_fns", {}).get(("custom", "train_step"))
         logs = compiled.flush() if compiled is not None else None
-        return None if logs is None else {k: _to_float(v) for k, v in logs.items()}
+        return None if logs is None else dict(logs)
 
     def _check_loss_log(self, logs: dict, epoch: int, step: int) -> None:
         """``_check_loss`` on a user step's ``"loss"`` log, where it is a number."""
-        if isinstance(logs.get("loss"), float):
-            self._check_loss(logs["loss"], epoch, step)
+        loss = _to_float(logs["loss"]) if "loss" in logs else None
+        if isinstance(loss, float):
+            self._check_loss(loss, epoch, step)
 
     # -------------------------------------------------------------------------- evaluate
     def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto",
@@ -729,10 +741,7 @@ class Trainer:
             logs = self._evaluate_batches(batches, callback_list)
         finally:
             adapter.close()
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._on_batch_result(logs, return_dict)
 
     def _evaluate_batches(self, batches: "_EpochBatches", callback_list) -> dict:
         """Loss and metrics over one pass of ``batches``, calling the test hooks of
@@ -884,11 +893,20 @@ class Trainer:
         data_utils.num_samples(x, y, sample_weight)
         return x, y, sample_weight
 
-    @staticmethod
-    def _on_batch_result(logs: dict, return_dict: bool):
+    def _on_batch_result(self, logs: dict, return_dict: bool):
+        """``logs`` as Keras's ``pythonify_logs`` gives them (a dict a step returned under
+        one key merged in, keys sorted, Python floats), or as its ``_flatten_metrics_in_order``:
+        the values in the order of ``self.metrics`` (the compiled metrics by their own
+        names), then the other keys sorted; one value alone."""
+        from kfront.callbacks import pythonify_logs
+        logs = pythonify_logs(logs)
         if return_dict:
             return logs
-        values = list(logs.values())
+        from kfront.models.compile_metrics import CompileMetrics
+        names = [name for m in self.metrics for name in (
+            [sub.name for sub in m.metrics] if isinstance(m, CompileMetrics) else [m.name])]
+        values = [logs[name] for name in names if name in logs]
+        values += [logs[key] for key in sorted(logs) if key not in names]
         return values[0] if len(values) == 1 else values
 
 
@@ -1001,6 +1019,23 @@ def _to_float(v):
     except (TypeError, ValueError):
         return v
     return float(a) if np.ndim(a) == 0 else v
+
+
+def _log_key(prefix: str, name: str, weighted: bool, taken: list) -> str:
+    """A compiled metric's name in the logs, as Keras's ``CompileMetrics.result`` makes them
+    unique: ``<output>_<name>``, then ``weighted_<name>`` for a weighted metric, then
+    ``_1``, ``_2``... suffixes."""
+    key = prefix + name
+    if key not in taken:
+        return key
+    if weighted:
+        key = f"{prefix}weighted_{name}"
+        if key not in taken:
+            return key
+    n = 1
+    while f"{key}_{n}" in taken:
+        n += 1
+    return f"{key}_{n}"
 
 
 def _is_shape_dependent(spec) -> bool:

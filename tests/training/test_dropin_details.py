@@ -129,3 +129,84 @@ def test_symbolic_tensors_carry_keras_masks(keras):
     ours = _symbolic_masks(kfront)
     assert ours == _symbolic_masks(keras)
     assert ours[0] == ((None, None), "bool") and ours[-1] is None
+
+
+X = np.linspace(-1, 1, 24, dtype="float32").reshape(8, 3)
+Y = np.array([[0.0], [1.0]] * 4, "float32")
+W = np.array([1.0, 2.0, 0.0, 1.0, 3.0, 1.0, 0.5, 1.0], "float32")
+
+
+def _compiled(lib, **compile_kwargs):
+    model = lib.Sequential([lib.layers.Input((3,)), lib.layers.Dense(
+        1, activation="sigmoid", kernel_initializer="ones", bias_initializer="zeros")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy", **compile_kwargs)
+    return model
+
+
+def _metric_facts(lib) -> dict:
+    model = _compiled(lib, metrics=["accuracy", "mae"], weighted_metrics=["mae"])
+    facts = {"compiled": (model.metrics_names, [type(m).__name__ for m in model.metrics])}
+    listed = model.evaluate(X, Y, sample_weight=W, batch_size=4, verbose=0)
+    logs = model.evaluate(X, Y, sample_weight=W, batch_size=4, verbose=0, return_dict=True)
+    facts.update(evaluated=(model.metrics_names, [m.name for m in model.metrics[1].metrics]),
+                 listed=listed, keys=list(logs), logs=logs,
+                 plain=_compiled(lib).metrics_names)
+    return facts
+
+
+def test_compiled_metrics_are_one_compile_metrics_object(keras):
+    """``model.metrics`` is [loss tracker, CompileMetrics] as in Keras 3: metrics_names is
+    ['loss', 'compile_metrics'], the CompileMetrics lists the metrics, weighted_metrics take
+    the sample weights and plain metrics do not, the logs' keys are sorted and evaluate's
+    list follows Keras's order; the values are Keras's float32 results."""
+    ours, theirs = _metric_facts(kfront), _metric_facts(keras)
+    assert ours["compiled"] == theirs["compiled"] == (["loss", "compile_metrics"],
+                                                      ["Mean", "CompileMetrics"])
+    for key in ("evaluated", "keys", "plain"):
+        assert ours[key] == theirs[key], key
+    assert ours["keys"] == ["accuracy", "loss", "mae", "weighted_mae"]
+    assert ours["logs"]["mae"] != pytest.approx(ours["logs"]["weighted_mae"])
+    np.testing.assert_allclose(ours["listed"], theirs["listed"], rtol=1e-6)
+
+
+class _GuideSteps(kfront.Model):
+    """The "customizing fit" guides' steps: every metric of ``self.metrics`` updated and
+    returned by name (the compiled ones through the CompileMetrics)."""
+
+    def train_step(self, data):
+        x, y = data
+        with kfront.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred)
+        self.optimizer.apply(tape.gradient(loss, self.trainable_variables),
+                             self.trainable_variables)
+        for metric in self.metrics:
+            metric.update_state(loss) if metric.name == "loss" else \
+                metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        x, y = data
+        y_pred = self(x, training=False)
+        for metric in self.metrics:
+            metric.update_state(self.compute_loss(x, y, y_pred)) if metric.name == "loss" \
+                else metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+def test_guide_steps_returning_compile_metrics_flatten_their_logs(backend):
+    """A step returning {m.name: m.result()} gives a dict under "compile_metrics", which
+    the logs flatten (Keras's pythonify_logs; Keras 3.15 gives these keys in this order),
+    compiled or eager, on every backend."""
+    if backend == "jax":
+        pytest.skip("a GradientTape step is not the JAX guide's (its stateless step is "
+                    "tested in test_guides_training)")
+    inputs = kfront.Input((3,))
+    model = _GuideSteps(inputs, layers.Dense(1, activation="sigmoid")(inputs))
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["mae"])
+    history = model.fit(X, Y, batch_size=4, epochs=2, verbose=0).history
+    logs = model.evaluate(X, Y, batch_size=4, verbose=0, return_dict=True)
+    # Keras's order: the returned dict's keys sorted, "compile_metrics" then flattened
+    assert list(history) == list(logs) == ["mae", "loss"]
+    assert all(isinstance(v, float) for v in logs.values())
+    assert model.evaluate(X, Y, batch_size=4, verbose=0)[0] == logs["loss"]
