@@ -63,6 +63,14 @@ def test_top_k_same_indices_on_many_threads_and_pieces(monkeypatch):
     np.testing.assert_array_equal(one, _want(x, 10))
 
 
+def test_top_k_of_no_rows_and_of_one_long_row():
+    for shape in ((0, 600), (2, 0, 600)):
+        values, indices = ops.top_k(np.ones(shape, "float32"), 5)
+        assert ops.convert_to_numpy(indices).shape == shape[:-1] + (5,)
+    x = np.random.default_rng(2).normal(size=20000).astype("float32")
+    np.testing.assert_array_equal(ops.convert_to_numpy(ops.top_k(x, 7)[1]), _want(x, 7))
+
+
 def test_top_k_gradient_reaches_the_chosen_entries():
     x = np.random.default_rng(1).normal(size=(3, 600))
     w = np.arange(1.0, 6.0)

@@ -118,7 +118,7 @@ def _top_k_rows(xp, rows, k):
     neg = _order_reversal(rows)
     m = max(4 * k, math.isqrt(n))
     if n // m >= 4:
-        maxima = rows[:, :n // m * m].reshape(len(rows), -1, m).max(axis=1)  # NaN if any
+        maxima = rows[:, :n // m * m].reshape(len(rows), n // m, m).max(axis=1)  # NaN if any
         if maxima.dtype.kind == "f" and xp.isnan(maxima).any():
             return _top_k_sorting(xp, rows, k)
         bound = neg(xp.partition(neg(maxima), k - 1, axis=-1)[:, k - 1:k])
