@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from kfront import ops
 
 
@@ -21,27 +23,45 @@ def check_not_sparse(who: str, sparse: bool) -> None:
                                   "tensors); use sparse=False")
 
 
-def encode(inputs, output_mode: str, depth: int, dtype: str, count_weights=None):
+class NumpyOps:
+    """The ``kfront.ops`` that ``encode`` uses, on NumPy arrays: the host layers (lookups,
+    hashing) encode their indices on the host and hand the backend one array, instead of a
+    few backend ops each (eager dispatches; on JAX, whose steps for these models run
+    eagerly, an XLA compile per op and shape)."""
+    cast = staticmethod(lambda x, dtype: np.asarray(x).astype(dtype))
+    dtype = staticmethod(lambda x: np.asarray(x).dtype.name)
+    shape = staticmethod(np.shape)
+    expand_dims, reshape = staticmethod(np.expand_dims), staticmethod(np.reshape)
+    max, sum, multiply = staticmethod(np.max), staticmethod(np.sum), staticmethod(np.multiply)
+
+    @staticmethod
+    def one_hot(x, num_classes: int, dtype: str) -> np.ndarray:
+        """As ``ops.one_hot``: ids outside ``[0, num_classes)`` give all-zero rows."""
+        return (np.expand_dims(x, -1) == np.arange(num_classes)).astype(dtype)
+
+
+def encode(inputs, output_mode: str, depth: int, dtype: str, count_weights=None, K=ops):
     """Integer ``inputs`` encoded as Keras does: ``"int"`` casts, ``"one_hot"`` adds an axis
     (replacing a trailing axis of size 1), ``"multi_hot"`` / ``"count"`` reduce the last axis
-    of a batch (axis 1) into ``depth`` bins; out-of-range ids give all-zero rows."""
+    of a batch (axis 1) into ``depth`` bins; out-of-range ids give all-zero rows. ``K``: the
+    ops (``kfront.ops`` on backend tensors, ``NumpyOps`` on the host)."""
     if output_mode == "int":
-        return ops.cast(inputs, dtype)
-    shape = ops.shape(inputs)
+        return K.cast(inputs, dtype)
+    shape = K.shape(inputs)
     if len(shape) == 0:
-        inputs, shape = ops.expand_dims(inputs, -1), (1,)
+        inputs, shape = K.expand_dims(inputs, -1), (1,)
     if output_mode == "one_hot":
         if len(shape) > 1 and shape[-1] == 1:
-            inputs = ops.reshape(inputs, shape[:-1])
-        return ops.one_hot(inputs, depth, dtype=dtype)
+            inputs = K.reshape(inputs, shape[:-1])
+        return K.one_hot(inputs, depth, dtype=dtype)
     axis = 1 if len(shape) > 1 else 0
-    hot = ops.one_hot(inputs, depth, dtype=dtype if count_weights is None
-                      else ops.dtype(count_weights))
+    hot = K.one_hot(inputs, depth, dtype=dtype if count_weights is None
+                    else K.dtype(count_weights))
     if output_mode == "multi_hot":
-        return ops.max(hot, axis=-2)
+        return K.max(hot, axis=-2)
     if count_weights is not None:
-        hot = ops.multiply(hot, ops.expand_dims(count_weights, -1))
-    return ops.sum(hot, axis=axis)
+        hot = K.multiply(hot, K.expand_dims(count_weights, -1))
+    return K.sum(hot, axis=axis)
 
 
 def encoded_shape(input_shape, output_mode: str, depth: int) -> tuple:

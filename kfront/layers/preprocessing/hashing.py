@@ -11,8 +11,8 @@ import numpy as np
 
 from kfront import config, ops
 from kfront.layers.layer import Layer
-from kfront.layers.preprocessing._encoding import (check_not_sparse, check_output_mode, encode,
-                                                   encoded_shape)
+from kfront.layers.preprocessing._encoding import (NumpyOps, check_not_sparse,
+                                                   check_output_mode, encode, encoded_shape)
 from kfront.layers.preprocessing._fingerprint import cross_hash, fingerprint64, siphash
 from kfront.layers.preprocessing.lookup import graph_safe, host_array
 
@@ -100,7 +100,8 @@ class Hashing(Layer):
         if self.output_mode == "one_hot" and values.ndim and values.shape[-1] == 1:
             values = values[..., 0]
         bins = self._bins(values)
-        return encode(ops.convert_to_tensor(bins), self.output_mode, self.num_bins, self.dtype)
+        return ops.convert_to_tensor(encode(bins, self.output_mode, self.num_bins, self.dtype,
+                                            K=NumpyOps))
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
@@ -170,7 +171,8 @@ class HashedCrossing(Layer):
         rows = zip(*[a.reshape(-1).tolist() for a in arrays])
         bins = np.asarray([cross_hash(list(r)) % self.num_bins for r in rows], "int64")
         bins = bins.reshape(shape)
-        return encode(ops.convert_to_tensor(bins), self.output_mode, self.num_bins, self.dtype)
+        return ops.convert_to_tensor(encode(bins, self.output_mode, self.num_bins, self.dtype,
+                                            K=NumpyOps))
 
     def compute_output_shape(self, input_shape):
         return encoded_shape(tuple(input_shape[0]), self.output_mode, self.num_bins)

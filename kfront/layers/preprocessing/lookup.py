@@ -20,7 +20,7 @@ import numpy as np
 from kfront import config, ops
 from kfront.backends.common import tree
 from kfront.layers.layer import Layer
-from kfront.layers.preprocessing._encoding import (batches, check_not_sparse,
+from kfront.layers.preprocessing._encoding import (NumpyOps, batches, check_not_sparse,
                                                    check_output_mode, encode)
 from kfront.layers.preprocessing._fingerprint import fingerprint64, siphash
 
@@ -348,12 +348,11 @@ class IndexLookup(Layer):
         if self.output_mode == "int":
             return ops.convert_to_tensor(indices)
         depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
-        out = encode(ops.convert_to_tensor(indices),
-                     "count" if self.output_mode == "tf_idf" else self.output_mode, depth,
-                     config.floatx())
+        out = encode(indices, "count" if self.output_mode == "tf_idf" else self.output_mode,
+                     depth, config.floatx(), K=NumpyOps)
         if self.output_mode == "tf_idf":
-            out = ops.multiply(out, ops.convert_to_tensor(self.idf_weights))
-        return out
+            out = out * self.idf_weights
+        return ops.convert_to_tensor(out)
 
     def _lookup(self, values: np.ndarray) -> np.ndarray:
         if self._tokens is None or not len(self._tokens):
