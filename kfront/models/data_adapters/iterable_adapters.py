@@ -6,7 +6,12 @@ steps (on torch and JAX, whose steps keep both of a 2-core machine's cores busy,
 measured better: a private tf.data pool of 1 thread, intra-op parallelism 1, autotune off, the
 user's trailing prefetch dropped, reading in the step's thread, a nice-19 or SCHED_IDLE reader
 all ran 0.7-0.8x the arrays in one process; the pipeline's own ~130-190 us of CPU per batch of
-100 rows is what remains); a DataLoader is read in the step's thread (its ``num_workers`` are
+100 rows is what remains; on TensorFlow, the seed MLP's tf.data feed ran slower when its own
+tensors went to the step without the NumPy round trip, ``iter(dataset)``: fresh processes
+under bench, medians of 3, 22.2k samples/s read ahead and 21.9k in the step's thread against
+29.0k / 27.3k through NumPy in the same runs; and Keras's way, ``next(iterator)`` inside a
+``tf.function`` around the compiled step, ran at 0.65x the arrays in one process, the NumPy
+path at 0.80x); a DataLoader is read in the step's thread (its ``num_workers`` are
 the user's way to read ahead: an extra thread running its collation beside the torch backend's
 step was slower, 31-44k against 46-49k samples/s on the seed MLP). A single-process DataLoader
 over a ``TensorDataset`` with the default collation takes each batch's rows in one indexing per
