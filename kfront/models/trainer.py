@@ -481,8 +481,13 @@ class Trainer:
         return "xla" if jit else False
 
     def _supports_jit(self) -> bool:
-        """Keras's ``model_supports_jit``: every layer's ``supports_jit`` (default True)."""
-        return all(getattr(layer, "supports_jit", True) for layer in self._layers_flat())
+        """Keras's ``model_supports_jit``: every layer's ``supports_jit`` (default True).
+        Decided once per ``compile`` (a custom step asks at every call)."""
+        fns = self.__dict__.setdefault("_compiled_fns", {})
+        if "supports_jit" not in fns:
+            fns["supports_jit"] = all(getattr(layer, "supports_jit", True)
+                                      for layer in self._layers_flat())
+        return fns["supports_jit"]
 
     def _has_recurrent_layer(self) -> bool:
         from kfront.layers.recurrent import _RNN
