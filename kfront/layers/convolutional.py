@@ -213,6 +213,8 @@ class BaseConv(LoraMixin, _KernelConv):
             inputs = ops.pad(inputs, [(0, 0), (left, 0), (0, 0)] if self._channel_axis == -1
                              else [(0, 0), (0, 0), (left, 0)])
             padding = "valid"
+        if type(self).convolution_op is not BaseConv.convolution_op:  # a user's override
+            return self._finish(self.convolution_op(inputs, self.kernel))
         # one op, which a backend may fuse (torch: the bias inside the convolution, relu_)
         fused = "relu" if self.activation is activations.relu else None
         y = ops.nn.conv_bias_activation(inputs, self.kernel, self.bias, fused,
@@ -220,6 +222,15 @@ class BaseConv(LoraMixin, _KernelConv):
                                         data_format=self.data_format,
                                         dilation_rate=self.dilation_rate)
         return y if fused or self.activation is activations.linear else self.activation(y)
+
+    def convolution_op(self, inputs, kernel):
+        """The convolution of ``inputs`` with ``kernel`` (no bias, no activation), with the
+        layer's strides, padding, dilation and data format (Keras's hook: a subclass that
+        overrides it, or calls it with its own kernel from ``call``, changes the convolution
+        and keeps the rest of the layer)."""
+        return ops.conv(inputs, kernel, strides=self.strides,
+                        padding="valid" if self.padding == "causal" else self.padding,
+                        data_format=self.data_format, dilation_rate=self.dilation_rate)
 
     def compute_output_shape(self, input_shape):
         return self._spatial_output(input_shape, self.filters)
