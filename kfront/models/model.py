@@ -105,7 +105,8 @@ class Model(Trainer, Layer):
                 show_trainable=False, layer_range=None) -> None:
         """Print Keras's table of layers, output shapes and parameter counts."""
         from kfront.models.summary import print_summary
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      show_trainable=show_trainable)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):

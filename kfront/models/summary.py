@@ -143,24 +143,33 @@ def _connections(layer, nodes) -> str:
 
 
 def print_summary(model, line_length: int | None = None, positions=None,
-                  print_fn=None) -> None:
+                  print_fn=None, show_trainable: bool = False) -> None:
     """Print Keras's summary table of ``model``: ``line_length`` (default: 88 characters, 108
-    with the "Connected to" column, at most the terminal's width less 4) and ``positions``
-    (each column's right end as a fraction of the line) as in ``keras.Model.summary``."""
+    with the "Connected to" column, 12 more with ``show_trainable``'s "Trainable" column, at
+    most the terminal's width less 4) and ``positions`` (each column's right end as a
+    fraction of the line) as in ``keras.Model.summary``."""
     print_fn = print_fn or print
     nodes = _graph_nodes(model)
     default_length, default_positions, header = _PLAIN if nodes is None else _GRAPH
+    positions = list(positions or default_positions)
+    align = ("<", "<", ">", "<")[:len(header)]
+    if show_trainable:  # Keras's extra column: Y / N for layers with weights, else -
+        default_length += 12
+        positions = [p * 0.90 for p in positions] + [1.0]
+        header, align = header + ("Trainable",), align + ("^",)
     line_length = line_length or min(default_length, shutil.get_terminal_size().columns - 4)
-    widths = column_widths(line_length, positions or default_positions)
+    widths = column_widths(line_length, positions)
     lines = [f'Model: "{model.name}"', _rule("┏", "┳", "┓", "━", widths),
-             *_row(header, widths, sep="┃"), _rule("┡", "╇", "┩", "━", widths)]
+             *_row(header, widths, sep="┃", align=align), _rule("┡", "╇", "┩", "━", widths)]
     rows = _layer_rows(model)
     for i, (layer, shape) in enumerate(rows):
         params = f"{sum(w.size for w in layer.weights):,}" if layer.built else "0 (unbuilt)"
         cells = (f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params)
         if nodes is not None:
             cells += (_connections(layer, nodes),)
-        lines.extend(_row(cells, widths))
+        if show_trainable:
+            cells += (("Y" if layer.trainable else "N") if layer.weights else "-",)
+        lines.extend(_row(cells, widths, align=align))
         lines.append(_rule("├", "┼", "┤", "─", widths) if i < len(rows) - 1
                      else _rule("└", "┴", "┘", "─", widths))
     if not rows:

@@ -185,3 +185,25 @@ def test_layers_in_a_tf_data_map_on_other_backends(backend):
     model = kfront.Sequential([kfront.Input((5, 5, 3)), layers.Flatten(), layers.Dense(1)])
     model.compile("sgd", "mse")
     model.fit(ds, epochs=1, verbose=0)
+
+
+def test_summary_show_trainable_as_keras(keras):
+    """The transfer-learning guide prints ``model.summary(show_trainable=True)`` before and
+    after unfreezing its base model: Keras's extra "Trainable" column (Y / N / -)."""
+    def tables(lib):
+        lines = []
+        inputs = lib.Input((4,), name="x")
+        base = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3, name="base_dense")],
+                              name="base")
+        base.trainable = False
+        hidden = lib.layers.Dropout(0.1, name="drop")(base(inputs))
+        model = lib.Model(inputs, lib.layers.Dense(1, name="head")(hidden), name="top")
+        residual = lib.Model(inputs, lib.layers.Add(name="plus")([inputs, inputs]), name="res")
+        for m in (model, residual):
+            m.summary(show_trainable=True,
+                      print_fn=lambda text, **kw: lines.extend(text.rstrip("\n").split("\n")))
+        return [line for line in lines if line[:1] in "│┃"]
+    ours = tables(kfront)
+    assert ours == tables(keras)
+    assert any(line.startswith("│ base (Sequential)") and line.endswith("│   N   │")
+               for line in ours)
