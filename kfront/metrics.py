@@ -107,6 +107,30 @@ def _graph_safe(update_state: Callable) -> Callable:
     return wrapped
 
 
+def _in_own_dtype(result: Callable) -> Callable:
+    """``result`` with host values in the metric's dtype, as a Keras metric's result tensor
+    holds them (float32 by default): a float rounded to it (0.78 -> 0.7799999713897705, the
+    number Keras's logs show), a float array cast; tensors and dicts of them as they are."""
+    @functools.wraps(result)
+    def wrapped(self):
+        return _to_dtype(result(self), self.dtype)
+    return wrapped
+
+
+def _to_dtype(value, dtype: str):
+    if isinstance(value, dict):
+        return {k: _to_dtype(v, dtype) for k, v in value.items()}
+    is_float = isinstance(value, (float, np.floating)) or (
+        isinstance(value, np.ndarray) and value.dtype.kind == "f")
+    if not is_float or not dtype.startswith("float"):
+        return value
+    try:
+        value = np.asarray(value, dtype)
+    except TypeError:  # a dtype numpy lacks (bfloat16): the host value as it is
+        return value
+    return float(value) if value.ndim == 0 else value
+
+
 def _floatx_out(values: np.ndarray):
     return ops.convert_to_tensor(np.asarray(values, dtype=config.floatx()))
 
@@ -347,6 +371,8 @@ class Metric:
         super().__init_subclass__(**kwargs)
         if "update_state" in cls.__dict__:
             cls.update_state = _graph_safe(cls.__dict__["update_state"])
+        if "result" in cls.__dict__:
+            cls.result = _in_own_dtype(cls.__dict__["result"])
 
     def __init__(self, dtype=None, name: str | None = None):
         self.name = name or _auto_name(type(self).__name__)

@@ -695,14 +695,14 @@ class Trainer:
         logs = fns[key](_as_tensors(data), flush_every)
         distribution_lib.keep_layouts(self.variables, [getattr(self, "optimizer", None)])
         return None if logs is None and flush_every > 1 else \
-            dict(logs or {})
+            _floats(logs or {})
 
     def _custom_step_flush(self) -> dict | None:
         """The logs of a user's compiled ``train_step`` after its waiting host parts ran
         (``None`` when none waited)."""
         compiled = self.__dict__.get("_compiled_fns", {}).get(("custom", "train_step"))
         logs = compiled.flush() if compiled is not None else None
-        return None if logs is None else dict(logs)
+        return None if logs is None else _floats(logs)
 
     def _check_loss_log(self, logs: dict, epoch: int, step: int) -> None:
         """``_check_loss`` on a user step's ``"loss"`` log, where it is a number."""
@@ -1013,6 +1013,13 @@ def _set_module_mode(model, training: bool) -> None:
 def _overrides(cls, method: str) -> bool:
     """Does ``cls`` override the Trainer's ``method`` (a user's ``train_step``...)?"""
     return getattr(cls, method) is not getattr(Trainer, method)
+
+
+def _floats(logs: dict) -> dict:
+    """A step's logs with each scalar as a Python float (on the host, detached), a nested
+    dict (a ``CompileMetrics`` result) kept for the callbacks to flatten as Keras does."""
+    leaves, spec = tree.flatten(logs)
+    return tree.unflatten(spec, [_to_float(v) for v in leaves])
 
 
 def _to_float(v):

@@ -210,3 +210,24 @@ def test_guide_steps_returning_compile_metrics_flatten_their_logs(backend):
     assert list(history) == list(logs) == ["mae", "loss"]
     assert all(isinstance(v, float) for v in logs.values())
     assert model.evaluate(X, Y, batch_size=4, verbose=0)[0] == logs["loss"]
+
+
+def _float32_results(lib) -> tuple:
+    y = np.array([1.0] * 39 + [0.0] * 11, "float32")[:, None]
+    accuracy = lib.metrics.BinaryAccuracy()
+    accuracy.update_state(y, np.ones_like(y))
+    f1 = lib.metrics.F1Score(average=None)
+    f1.update_state(np.eye(3, dtype="float32"), np.eye(3, dtype="float32")[[0, 1, 0]])
+    model = lib.Sequential([lib.layers.Input((1,)), lib.layers.Dense(
+        1, kernel_initializer="zeros", bias_initializer="ones")])
+    model.compile(loss="mse", metrics=["binary_accuracy"])
+    logs = model.evaluate(y, y, batch_size=50, verbose=0, return_dict=True)
+    return float(accuracy.result()), str(np.asarray(f1.result()).dtype), logs
+
+
+def test_metric_results_are_float32_numbers(keras):
+    """Results hold Keras's float32 values (0.78 -> 0.7799999713897705 in evaluate's logs,
+    per-class arrays in float32), not float64 ones."""
+    ours, theirs = _float32_results(kfront), _float32_results(keras)
+    assert ours == theirs
+    assert ours[0] == 0.7799999713897705 == ours[2]["binary_accuracy"]
