@@ -207,3 +207,19 @@ def test_summary_show_trainable_as_keras(keras):
     assert ours == tables(keras)
     assert any(line.startswith("│ base (Sequential)") and line.endswith("│   N   │")
                for line in ours)
+
+
+def test_jax_traced_key_belongs_to_the_tracing_thread():
+    """On JAX a step traced in the main thread while a tf.data thread runs a random
+    augmentation (transfer_learning's fit) must not hand that thread its traced key (it
+    leaked a tracer: UnexpectedTracerError)."""
+    jax = pytest.importorskip("jax")
+    import threading
+    from kfront.backends.jax import random as jax_random
+    seen = []
+    with jax_random.key_scope(jax.random.PRNGKey(0)):
+        worker = threading.Thread(target=lambda: seen.append(jax_random._traced_key(None)))
+        worker.start()
+        worker.join()
+        assert jax_random._traced_key(3) is not None
+    assert seen == [None]

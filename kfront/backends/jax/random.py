@@ -6,11 +6,14 @@ baked into the compiled graph as constants, so there each op draws with ``jax.ra
 PRNG key passed into the compiled function fresh every call, folded with an integer drawn at
 trace time from the op's seed (a SeedGenerator or the global generator: distinct per op and
 reproducible under ``set_global_seed``). An int seed gives a fixed key: the same values every
-call, as an int seed does eagerly.
+call, as an int seed does eagerly. The key belongs to the thread tracing the step: a
+``tf.data`` pipeline's thread running random preprocessing layers meanwhile samples on the
+host.
 """
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Iterator
 
 import jax
@@ -21,22 +24,22 @@ from kfront.backends.common import random as _common
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.jax.core import convert_to_numpy, convert_to_tensor
 
-_state: dict = {"key": None}
+_state = threading.local()  # .key: the traced PRNG key of this thread's key scope
 
 
 @contextlib.contextmanager
 def key_scope(key) -> Iterator[None]:
     """Random ops inside draw from ``key`` (a traced PRNG key) instead of the host."""
-    previous, _state["key"] = _state["key"], key
+    previous, _state.key = getattr(_state, "key", None), key
     try:
         yield
     finally:
-        _state["key"] = previous
+        _state.key = previous
 
 
 def _traced_key(seed):
     """The jax.random key for one op inside a key scope, or None outside (host sampling)."""
-    key = _state["key"]
+    key = getattr(_state, "key", None)
     if key is None:
         return None
     if isinstance(seed, (int, numpy.integer)) and not isinstance(seed, bool):
