@@ -142,3 +142,38 @@ def test_symbolic_dtypes_as_keras(keras):
                 L.Hashing(4, output_mode="one_hot")(s)]
         return [str(t.dtype) for t in outs]
     assert dtypes(kfront) == dtypes(keras) == ["int64"] * 5 + ["float32"] * 2
+
+
+def test_feature_space_inference_model_predicts_raw_values():
+    """keras-io's FeatureSpace example on TensorFlow (it stopped at the traced predict): the
+    inference model (raw dict inputs through the space's lookup, normalization and crossing
+    layers) predicts on a dict of tf.string / int / float tensors of one sample as the
+    training model does on the encoded features. (The JAX eager path: the tests above.)"""
+    tf = pytest.importorskip("tensorflow")
+    kfront.config.set_backend("tensorflow")
+    try:
+        _feature_space_example(tf)
+    finally:
+        kfront.config.set_backend("numpy")
+
+
+def _feature_space_example(tf) -> None:
+    FeatureSpace = kfront.utils.FeatureSpace
+    space = FeatureSpace(
+        features={"thal": FeatureSpace.string_categorical(num_oov_indices=0),
+                  "ca": FeatureSpace.integer_categorical(num_oov_indices=0),
+                  "chol": FeatureSpace.float_normalized()},
+        crosses=[FeatureSpace.cross(feature_names=("thal", "ca"), crossing_dim=4)],
+        output_mode="concat")
+    space.adapt(tf.data.Dataset.from_tensor_slices(
+        {"thal": ["fixed", "normal", "fixed"], "ca": [0, 1, 2], "chol": [200.0, 240.0, 300.0]}
+    ).batch(2))
+    encoded = space.get_encoded_features()
+    head = kfront.layers.Dense(1, activation="sigmoid")(encoded)
+    training_model = kfront.Model(encoded, head)
+    inference_model = kfront.Model(space.get_inputs(), head)
+    sample = {"thal": "normal", "ca": 2, "chol": 233.0}
+    raw = {name: tf.convert_to_tensor([value]) for name, value in sample.items()}
+    expected = training_model.predict(space({k: np.array([v]) for k, v in sample.items()}),
+                                      verbose=0)
+    np.testing.assert_allclose(inference_model.predict(raw, verbose=0), expected, rtol=1e-6)
