@@ -68,3 +68,24 @@ def test_conv_subclass_convolution_op(backend, keras_convs):
     before = model.layers[1].kernel.numpy()
     model.fit(x, np.zeros((3, 2), "float32"), epochs=1, verbose=0)
     assert not np.allclose(model.layers[1].kernel.numpy(), before)
+
+
+def test_set_random_seed_seeds_tensorflow_and_torch(backend):
+    """reproducibility_recipes: ``set_random_seed`` then a shuffled tf.data pipeline (which
+    refuses to run unseeded under op determinism) gives the same order each time, on every
+    backend, as Keras seeds TensorFlow whenever it is there; torch's generator (a
+    DataLoader's shuffling) is seeded on the torch backend. kfront seeded neither."""
+    import tensorflow as tf
+
+    def draws():
+        kfront.utils.set_random_seed(812)
+        order = list(tf.data.Dataset.range(16).shuffle(16).as_numpy_iterator())
+        values = tf.random.uniform([4]).numpy()
+        if backend != "torch":
+            return order, values
+        import torch
+        return order, values, torch.randperm(16).numpy()
+
+    first, second = draws(), draws()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
