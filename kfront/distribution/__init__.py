@@ -464,8 +464,10 @@ def across_replicas(fn, variables: Sequence, kind: str):
     such as ``MirroredStrategy``), as Keras 3 runs its steps there; ``fn`` itself otherwise.
     ``kind``: ``"train"`` (``fn`` returns ``((loss, y_pred), grads)``: the gradients come back
     averaged across the replicas), ``"test"`` or ``"predict"``."""
-    replicate = getattr(_hooks(), "replicate_step", None)
-    return fn if replicate is None else replicate(fn, variables, kind)
+    from kfront import config
+    if config.backend() != "tensorflow":  # the others' hooks would import torch.distributed
+        return fn
+    return _hooks().replicate_step(fn, variables, kind)
 
 
 def reduce_after_step(grads: list) -> list:
