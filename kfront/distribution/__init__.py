@@ -458,16 +458,17 @@ def all_reduce_gradients(loss_and_grads):
     return reduced
 
 
-def across_replicas(fn, variables: Sequence, kind: str):
+def across_replicas(fn, model, kind: str):
     """Trainer hook: a step ``fn`` on a batch run on every replica of the framework's own
-    strategy in whose scope ``variables`` were made (TensorFlow: a ``tf.distribute`` strategy
-    such as ``MirroredStrategy``), as Keras 3 runs its steps there; ``fn`` itself otherwise.
+    strategy in whose scope ``model``'s variables were made (TensorFlow: a ``tf.distribute``
+    strategy such as ``MirroredStrategy``), as Keras 3 runs its steps there; ``fn`` itself
+    otherwise.
     ``kind``: ``"train"`` (``fn`` returns ``((loss, y_pred), grads)``: the gradients come back
     averaged across the replicas), ``"test"`` or ``"predict"``."""
     from kfront import config
     if config.backend() != "tensorflow":  # the others' hooks would import torch.distributed
         return fn
-    return _hooks().replicate_step(fn, variables, kind)
+    return _hooks().replicate_step(fn, model, kind)
 
 
 def reduce_after_step(grads: list) -> list:

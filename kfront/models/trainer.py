@@ -387,7 +387,7 @@ class Trainer:
                                                                    has_aux=True)
             return (loss, self._metric_outputs_of(y_pred)), grads
         loss_and_grads = distribution_lib.all_reduce_gradients(
-            distribution_lib.across_replicas(loss_and_grads, variables, "train"))
+            distribution_lib.across_replicas(loss_and_grads, self, "train"))
 
         if self._fuses_update(variables):
             raw_step, hyper = optimizer._begin_step()
@@ -428,7 +428,7 @@ class Trainer:
             y_pred = self(x, training=False)
             return (self.compute_loss(x, y, y_pred, sample_weight, training=False),
                     self._metric_outputs_of(y_pred))
-        test_fn = distribution_lib.across_replicas(test_fn, self.variables, "test")
+        test_fn = distribution_lib.across_replicas(test_fn, self, "test")
         with B.no_grad():
             return self._run_compiled("test", test_fn, x, y, sample_weight)
 
@@ -437,7 +437,7 @@ class Trainer:
         self._symbolic_build(x)
         with B.no_grad():
             return self._run_compiled("predict", distribution_lib.across_replicas(
-                lambda x: self(x, training=False), self.variables, "predict"), x)
+                lambda x: self(x, training=False), self, "predict"), x)
 
     def _run_compiled(self, name, fn, *args, state=None):
         """``fn(*args)`` through the backend's compiled version, made on first use (an unbuilt

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 
 import tensorflow as tf
 
@@ -85,13 +86,22 @@ def all_reduce_mean(grads: list) -> list:
 
 
 # ------------------------------------------------- a user's own strategy (MirroredStrategy...)
-def strategy_of(variables) -> tf.distribute.Strategy | None:
-    """The ``tf.distribute`` strategy in whose scope ``variables`` (kfront Variables of one
-    model: the first tells) were made, or None for ordinary variables."""
-    value = getattr(variables[0], "_value", None) if variables else None
-    if isinstance(value, tf.distribute.DistributedValues):
-        return value.distribute_strategy
-    return None
+_STRATEGIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # built model -> strategy
+
+
+def strategy_of(model) -> tf.distribute.Strategy | None:
+    """The ``tf.distribute`` strategy in whose scope ``model``'s variables were made (its first
+    variable tells), or None for ordinary variables; known once the model is built."""
+    if model in _STRATEGIES:
+        return _STRATEGIES[model]
+    variables = model.variables if model.built else []
+    if not variables:
+        return None
+    value = getattr(variables[0], "_value", None)
+    strategy = (value.distribute_strategy
+                if isinstance(value, tf.distribute.DistributedValues) else None)
+    _STRATEGIES[model] = strategy
+    return strategy
 
 
 def _bounds(rows: int, count: int) -> list:
@@ -101,9 +111,10 @@ def _bounds(rows: int, count: int) -> list:
     return list(zip(edges[:-1], edges[1:]))
 
 
-def replicate_step(fn, variables, kind: str):
-    """``fn`` run by the strategy that made ``variables`` on each replica's slice of the batch,
-    as Keras 3 runs its steps under ``strategy.run``; ``fn`` itself for ordinary variables.
+def replicate_step(fn, model, kind: str):
+    """``fn`` run by the strategy that made ``model``'s variables on each replica's slice of
+    the batch, as Keras 3 runs its steps under ``strategy.run``; ``fn`` itself for ordinary
+    variables.
 
     ``fn`` takes ``(x, y, sample_weight, *rest)`` (``kind`` ``"train"``: returns
     ``((loss, y_pred), grads)``; ``"test"``: ``(loss, y_pred)``) or ``(x,)`` (``"predict"``:
@@ -111,7 +122,7 @@ def replicate_step(fn, variables, kind: str):
     means: Keras's scaling of each replica's loss by the replica count), their losses averaged
     weighted by their rows and their outputs concatenated in batch order; the caller updates
     the (mirrored) variables in the cross-replica context."""
-    strategy = strategy_of(variables)
+    strategy = strategy_of(model)
     if strategy is None:
         return fn
     count = strategy.num_replicas_in_sync
