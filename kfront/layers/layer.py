@@ -252,7 +252,22 @@ class Layer(_BackendLayer):
 
     trainable_variables = property(lambda self: self.trainable_weights)
     non_trainable_variables = property(lambda self: self.non_trainable_weights)
-    variables = property(lambda self: self.weights)
+
+    @property
+    def variables(self) -> list:
+        """All the layer's state, as Keras's: its weights, the state of its seed generators
+        (a ``Dropout``'s ``seed_generator_state``, which ``weights`` leave out), then its
+        sublayers' variables."""
+        from kfront.random import SeedGenerator
+        out = list(self._trainable_weights) + list(self._non_trainable_weights)
+        out.extend(v.state for v in vars(self).values() if isinstance(v, SeedGenerator))
+        seen = {id(v) for v in out}
+        for layer in self._sublayers:
+            for v in layer.variables:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
 
     def stateless_call(self, trainable_variables: list, non_trainable_variables: list, *args,
                        return_losses: bool = False, **kwargs):

@@ -231,3 +231,20 @@ def test_metric_results_are_float32_numbers(keras):
     ours, theirs = _float32_results(kfront), _float32_results(keras)
     assert ours == theirs
     assert ours[0] == 0.7799999713897705 == ours[2]["binary_accuracy"]
+
+
+def test_seed_generator_state_is_a_variable_not_a_weight(backend, keras):
+    """A Dropout's SeedGenerator state counts in ``variables`` (Keras's
+    seed_generator_state, in Keras's per-backend seed dtype) but not in ``weights``,
+    parameter counts or saved files."""
+    ours = layers.Dropout(0.5)
+    theirs = keras.layers.Dropout(0.5)
+    (state,), (reference,) = ours.variables, theirs.variables
+    assert (state.name, state.path, tuple(state.shape), state.trainable) == (
+        reference.name, reference.path.replace(reference.path.split("/")[0],
+                                               "seed_generator"), (2,), False)
+    assert state.dtype == {"numpy": "uint32", "jax": "uint32", "torch": "int32",
+                           "tensorflow": "int64"}[backend]
+    model = kfront.Sequential([layers.Input((3,)), layers.Dense(2), ours])
+    assert len(model.variables) == 3 and len(model.weights) == 2
+    assert model.count_params() == 8 and model.non_trainable_weights == []

@@ -20,8 +20,9 @@ class SeedGenerator:
         self.seed = seed
         self.name = name
         # unseeded: a seed from the global generator, so set_random_seed controls it (as Keras)
-        self.rng = np.random.default_rng(
-            int(_global["rng"].integers(0, 2 ** 31 - 1)) if seed is None else seed)
+        start = int(_global["rng"].integers(0, 2 ** 31 - 1)) if seed is None else seed
+        self.rng = np.random.default_rng(start)
+        self.state = _state_variable(start, name or "seed_generator")
 
     def next(self) -> np.random.Generator:
         return self.rng
@@ -33,6 +34,23 @@ class SeedGenerator:
     @classmethod
     def from_config(cls, config: dict) -> "SeedGenerator":
         return cls(**config)
+
+
+#: the state's dtype per backend, Keras's ``random_seed_dtype()``
+_STATE_DTYPES = {"tensorflow": "int64", "torch": "int32"}
+
+
+def _state_variable(seed: int, scope: str):
+    """Keras's ``seed_generator_state`` Variable, ``[seed, 0]``: a layer lists it in its
+    ``variables`` (not in its ``weights``, nor in saved files). kfront draws from ``rng``,
+    so the state records the seed and does not advance."""
+    from kfront import config
+    from kfront.backend_objects import Variable
+    from kfront.backends.common.name_scope import name_scope
+    value = np.array([int(seed) & 0x7FFFFFFF, 0])
+    with name_scope(scope):
+        return Variable(value.astype(_STATE_DTYPES.get(config.backend(), "uint32")),
+                        trainable=False, name="seed_generator_state")
 
 
 def set_global_seed(seed: int) -> None:
