@@ -33,7 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from kfront import config, losses, metrics_stateless, ops
-from kfront.backends.common import tree
+from kfront.backends import tf_graph
 from kfront.metrics_stateless import _MIRROR
 from kfront.utils.registry import Registry
 from kfront.losses import (binary_crossentropy, binary_focal_crossentropy,  # noqa: F401
@@ -91,18 +91,13 @@ def _graph_safe(update_state: Callable) -> Callable:
     host-state metric cannot read a graph tensor, and a Keras metric updates in the graph."""
     @functools.wraps(update_state)
     def wrapped(self, *args, **kwargs):
-        if config.backend() == "tensorflow" and not self.__dict__.get("_metric_variables"):
-            from kfront.backends.tensorflow import host_call
-            leaves, spec = tree.flatten((args, kwargs))
-            graph = {str(i): x for i, x in enumerate(leaves) if host_call.is_graph_tensor(x)}
-            if graph:
-                def run(values: dict) -> list:
-                    args, kwargs = tree.unflatten(spec, [values.get(str(i), x)
-                                                         for i, x in enumerate(leaves)])
-                    update_state(self, *args, **kwargs)
-                    return True
-                host_call.host_call(run, graph, _DONE)  # a stateful op: it runs in the graph
-                return None
+        if config.backend() == "tensorflow" and not self.__dict__.get("_metric_variables") \
+                and tf_graph.has_graph_tensors((args, kwargs)):
+            def run(*args, **kwargs) -> bool:
+                update_state(self, *args, **kwargs)
+                return True
+            tf_graph.call_on_values(run, args, kwargs, _DONE)  # a stateful op: runs in the graph
+            return None
         return update_state(self, *args, **kwargs)
     return wrapped
 

@@ -13,7 +13,7 @@ import numpy as np
 from kfront import backends as _backends
 from kfront import distribution as _distribution
 from kfront import ops
-from kfront.backends import B
+from kfront.backends import B, tf_graph
 from kfront.backends.common import keras_mask, tree
 from kfront.backends.common.name_scope import current_path, name_scope
 from kfront.backends.common.variables import KVariable
@@ -404,11 +404,11 @@ class Layer(_BackendLayer):
         first = tree.flatten(inputs)[0]
         if any(isinstance(t, KerasTensor) for t in first):
             return symbolic_call(self, inputs, args, kwargs)
-        if B.NAME != "tensorflow" and any(type(t).__module__.startswith("tensorflow.")
-                                          for t in first):
-            outputs = _call_on_graph_values(self, inputs, args, kwargs)
-            if outputs is not None:
-                return outputs
+        if B.NAME != "tensorflow" and tf_graph.has_graph_tensors((inputs, args, kwargs)):
+            # a tf.data map: on the values through tf.py_function, where Keras switches its
+            # preprocessing layers to TensorFlow ops
+            return tf_graph.call_on_values(self, (inputs, *args), kwargs,
+                                           graph_output_spec(self, inputs))
         if self._generation != _backends.generation():
             raise RuntimeError(f'Layer "{self.name}" was built on another backend before '
                                f"kfront.config.set_backend(); rebuild it after switching")
@@ -814,38 +814,21 @@ def _batch_shape_from(kw: dict):
     return None
 
 
-def _call_on_graph_values(layer, inputs, args, kwargs):
-    """A layer called on TensorFlow graph tensors while another backend is active (a
-    ``tf.data`` ``map``, as keras-io's guides feed ``Resizing`` / ``RandomFlip`` / a
-    ``Sequential`` of augmentations): it runs on their values through ``tf.py_function``,
-    where Keras switches its preprocessing layers to TensorFlow ops. The graph outputs get
-    ``compute_output_shape`` (unknown rank if it cannot tell) and the output dtype. None when
-    no input is a graph tensor (eager TensorFlow tensors go the usual way)."""
-    from kfront.backends.tensorflow import host_call  # TensorFlow is loaded already
-    leaves, spec = tree.flatten((inputs, args, kwargs))
-    graph = {str(i): x for i, x in enumerate(leaves) if host_call.is_graph_tensor(x)}
-    if not graph:
-        return None
-
-    def run(values: dict):
-        call_inputs, call_args, call_kwargs = tree.unflatten(
-            spec, [values.get(str(i), x) for i, x in enumerate(leaves)])
-        return layer(call_inputs, *call_args, **call_kwargs)
-
-    flat = tree.flatten(inputs)[0]
-    shapes = [None if x.shape.rank is None else tuple(x.shape) for x in flat]
+def graph_output_spec(layer: Layer, inputs) -> types.SimpleNamespace | list:
+    """Shapes (``None`` where ``compute_output_shape`` cannot tell, e.g. an unbatched
+    ``tf.data`` element) and dtype of ``layer``'s output on the graph tensors ``inputs``: one
+    spec, or a list of them for a layer with several outputs."""
+    leaves = tree.flatten(inputs)[0]
+    shapes = [None if x.shape.rank is None else tuple(x.shape) for x in leaves]
     try:
-        out_shape = layer.compute_output_shape(shapes if isinstance(inputs, (list, tuple))
-                                               else shapes[0])
-    except Exception:  # noqa: BLE001 (a shape it cannot tell without values)
-        out_shape = None
-    dtype = layer.compute_output_spec_dtype(flat[0].dtype.name)
-    if isinstance(out_shape, (list, tuple)) and out_shape and all(map(_is_shape, out_shape)):
-        out_spec = [types.SimpleNamespace(shape=tuple(s), dtype=dtype) for s in out_shape]
-    else:
-        out_spec = types.SimpleNamespace(
-            shape=tuple(out_shape) if _is_shape(out_shape) else None, dtype=dtype)
-    return host_call.host_call(run, graph, out_spec)
+        shape = layer.compute_output_shape(shapes if isinstance(inputs, (list, tuple))
+                                           else shapes[0])
+    except (IndexError, TypeError, ValueError, NotImplementedError):
+        shape = None
+    dtype = layer.compute_output_spec_dtype(leaves[0].dtype.name)
+    if isinstance(shape, (list, tuple)) and shape and all(map(_is_shape, shape)):
+        return [types.SimpleNamespace(shape=tuple(s), dtype=dtype) for s in shape]
+    return types.SimpleNamespace(shape=tuple(shape) if _is_shape(shape) else None, dtype=dtype)
 
 
 def _has_tensors(value) -> bool:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from kfront import layers, ops, tree
+from kfront.backends import tf_graph
 from kfront.layers.input_layer import KerasTensor
 from kfront.layers.layer import Layer, unique_name
 
@@ -494,11 +495,9 @@ class FeatureSpace(Layer):
         if missing:
             raise ValueError(f"FeatureSpace: the data has no feature(s) {missing} (its keys: "
                              f"{sorted(data)})")
-        if any(type(v).__module__.startswith("tensorflow.") for v in data.values()):
-            from kfront.backends.tensorflow import host_call  # TensorFlow is loaded already
-            if any(host_call.is_graph_tensor(v) for v in data.values()):  # in a tf.data map
-                return host_call.host_call(self, {name: data[name] for name in self.features},
-                                           self._graph_outputs(data))
+        if tf_graph.has_graph_tensors(data):  # in a tf.data map
+            return tf_graph.call_on_values(self, ({name: data[name] for name in self.features},),
+                                           {}, self._graph_outputs(data))
         data = {name: self._host(name, data[name]) for name in self.features}
         rebatched = any(x.ndim == 0 for x in data.values())
         data = {name: x.reshape(-1, 1) if x.ndim < 2 else x for name, x in data.items()}

@@ -13,13 +13,12 @@ from __future__ import annotations
 import collections
 import functools
 import os
-import types
 
 import numpy as np
 
 from kfront import config, ops
-from kfront.backends.common import tree
-from kfront.layers.layer import Layer
+from kfront.backends import tf_graph
+from kfront.layers.layer import Layer, graph_output_spec
 from kfront.layers.preprocessing._encoding import (NumpyOps, batches, check_not_sparse,
                                                    check_output_mode, encode)
 from kfront.layers.preprocessing._fingerprint import fingerprint64, siphash
@@ -52,34 +51,11 @@ def graph_safe(call):
     ``compute_output_shape`` and ``compute_output_spec_dtype``."""
     @functools.wraps(call)
     def wrapped(self, inputs, *args, **kwargs):
-        leaves, spec = tree.flatten((inputs, args, kwargs))
-        if not any(type(x).__module__.startswith("tensorflow.") for x in leaves):
-            return call(self, inputs, *args, **kwargs)
-        from kfront.backends.tensorflow import host_call  # TensorFlow is loaded already
-        graph = {str(i): x for i, x in enumerate(leaves) if host_call.is_graph_tensor(x)}
-        if not graph:
-            return call(self, inputs, *args, **kwargs)
-
-        def run(values: dict):
-            inputs, args, kwargs = tree.unflatten(spec, [values.get(str(i), x)
-                                                         for i, x in enumerate(leaves)])
-            return call(self, inputs, *args, **kwargs)
-        return host_call.host_call(run, graph, _graph_output_spec(self, inputs))
+        if tf_graph.has_graph_tensors((inputs, args, kwargs)):
+            return tf_graph.call_on_values(functools.partial(call, self), (inputs, *args),
+                                           kwargs, graph_output_spec(self, inputs))
+        return call(self, inputs, *args, **kwargs)
     return wrapped
-
-
-def _graph_output_spec(layer, inputs) -> types.SimpleNamespace:
-    """Shape (``None`` where ``compute_output_shape`` cannot tell, e.g. an unbatched
-    ``tf.data`` element) and dtype of ``layer``'s output on the graph tensors ``inputs``."""
-    leaves = tree.flatten(inputs)[0]
-    shapes = [None if x.shape.rank is None else tuple(x.shape) for x in leaves]
-    try:
-        shape = layer.compute_output_shape(shapes if isinstance(inputs, (list, tuple))
-                                           else shapes[0])
-    except (IndexError, TypeError, ValueError):
-        shape = None
-    return types.SimpleNamespace(shape=shape,
-                                 dtype=layer.compute_output_spec_dtype(leaves[0].dtype.name))
 
 
 class IndexLookup(Layer):
