@@ -466,9 +466,10 @@ def across_replicas(fn, model, kind: str):
     ``kind``: ``"train"`` (``fn`` returns ``((loss, y_pred), grads)``: the gradients come back
     averaged across the replicas), ``"test"`` or ``"predict"``."""
     from kfront import config
-    if config.backend() != "tensorflow":  # the others' hooks would import torch.distributed
-        return fn
-    return _hooks().replicate_step(fn, model, kind)
+    if config.backend() != "tensorflow":  # only tf.distribute holds replicas (and torch's
+        return fn                         # hooks would import torch.distributed)
+    replicate = getattr(_hooks(), "replicate_step", None)
+    return fn if replicate is None else replicate(fn, model, kind)
 
 
 def reduce_after_step(grads: list) -> list:
