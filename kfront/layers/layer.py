@@ -404,9 +404,12 @@ class Layer(_BackendLayer):
         first = tree.flatten(inputs)[0]
         if any(isinstance(t, KerasTensor) for t in first):
             return symbolic_call(self, inputs, args, kwargs)
-        if B.NAME != "tensorflow" and tf_graph.has_graph_tensors((inputs, args, kwargs)):
+        if B.NAME != "tensorflow" and any(type(t).__module__.startswith("tensorflow.")
+                                          for t in first) \
+                and tf_graph.has_graph_tensors((inputs, args, kwargs)):
             # a tf.data map: on the values through tf.py_function, where Keras switches its
-            # preprocessing layers to TensorFlow ops
+            # preprocessing layers to TensorFlow ops (the first test spares every other call
+            # a flattening of its arguments)
             return tf_graph.call_on_values(self, (inputs, *args), kwargs,
                                            graph_output_spec(self, inputs))
         if self._generation != _backends.generation():
