@@ -7,11 +7,13 @@
 - ``resize``: ``ops.image.resize`` bilinear 224 -> 112 on (32, 224, 224, 3).
 
 Run with ``python benchmarks/run.py ops [--repeats 5] [--cases ...]``. Every case is a fresh
-process: it imports its library with the backend set, runs the op once (compiles, caches), then
-reports the median of ``CALLS`` timed calls, with the result brought to the host (so that
-asynchronous backends finish). Ratios: kfront on each backend no slower than Keras on that
-backend; the native engine within 1.5x of Keras's best backend (printed as a ratio to each
-Keras backend with target 1/1.5).
+process: it imports its library with the backend set, warms the op up (compiles, caches, and
+the native engine's thread choice, which times both ways on a kernel's first 10-26 calls:
+``WARMUP_CALLS`` calls, or fewer once ``WARMUP_SECONDS`` have passed, the same for every
+library), then reports the median of ``CALLS`` timed calls, with the result brought to the
+host (so that asynchronous backends finish). Ratios: kfront on each backend no slower than
+Keras on that backend; the native engine within 1.5x of Keras's best backend (printed as a
+ratio to each Keras backend with target 1/1.5).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ TITLE = "keras.ops kernels (issue 13)"
 METRIC, UNIT, LOWER_IS_BETTER = "ms", "ms per call", True
 EXTRAS: dict = {}
 CALLS = 7
+WARMUP_CALLS, WARMUP_SECONDS = 26, 2.0
 BACKENDS = ("torch", "tensorflow", "jax")
 
 
@@ -62,7 +65,11 @@ def case(lib_name: str, backend: str, op: str) -> dict:
     lib = __import__(lib_name)
     ops = lib.ops
     xs = [ops.convert_to_tensor(x) for x in _inputs(op)]
-    ops.convert_to_numpy(_call(ops, op, xs))  # warm-up: compilation, caches
+    start = time.perf_counter()
+    for _ in range(WARMUP_CALLS):  # at least one call (compilation, caches)
+        ops.convert_to_numpy(_call(ops, op, xs))
+        if time.perf_counter() - start > WARMUP_SECONDS:
+            break
     times = []
     for _ in range(CALLS):
         t = time.perf_counter()
