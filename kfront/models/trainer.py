@@ -267,9 +267,13 @@ class Trainer:
 
     def get_metrics_result(self) -> dict:
         """``{name: result}`` of ``self.metrics`` (a metric's dict result merged in), as Python
-        floats where a result is a scalar."""
+        floats where a result is a scalar. Compiled metrics not resolved yet (no batch has run,
+        e.g. a fit resumed after its last batch) report nothing."""
+        from kfront.models.compile_metrics import CompileMetrics
         logs = {}
         for m in self.metrics:
+            if isinstance(m, CompileMetrics) and not m.built:
+                continue
             result = m.result()
             if isinstance(result, dict):
                 logs.update({k: _to_float(v) for k, v in result.items()})

@@ -248,3 +248,12 @@ def test_seed_generator_state_is_a_variable_not_a_weight(backend, keras):
     model = kfront.Sequential([layers.Input((3,)), layers.Dense(2), ours])
     assert len(model.variables) == 3 and len(model.weights) == 2
     assert model.count_params() == 8 and model.non_trainable_weights == []
+
+
+def test_metrics_result_before_any_batch_leaves_compiled_metrics_out():
+    # a fit resumed after its last batch asks for the logs before any batch has run
+    model = kfront.Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    assert set(model.get_metrics_result()) == {"loss"}
+    model.evaluate(np.ones((4, 2)), np.zeros((4, 1)), verbose=0)
+    assert set(model.get_metrics_result()) == {"loss", "mae"}
