@@ -209,7 +209,10 @@ def test_guide_steps_returning_compile_metrics_flatten_their_logs(backend):
     # Keras's order: the returned dict's keys sorted, "compile_metrics" then flattened
     assert list(history) == list(logs) == ["mae", "loss"]
     assert all(isinstance(v, float) for v in logs.values())
-    assert model.evaluate(X, Y, batch_size=4, verbose=0)[0] == logs["loss"]
+    # a compiled step's first call runs eagerly (it resolves the compiled metrics), so on
+    # TensorFlow the first evaluate's loss can differ from a later one's by a float32 ulp
+    assert model.evaluate(X, Y, batch_size=4, verbose=0)[0] == pytest.approx(logs["loss"],
+                                                                            rel=1e-6)
 
 
 def _float32_results(lib) -> tuple:
