@@ -164,26 +164,44 @@ class Trainer:
         self._compiled_metrics, self._metric_outputs = [], []
         self._metric_weighted, self._metric_keys = [], []
         fn = None if isinstance(loss, (list, dict)) else loss
-        for weighted, given in ((False, self._metric_specs),
-                                (True, self._weighted_metric_specs)):
-            specs = self._by_output(given or [], "metrics", len(preds))
-            per_output = isinstance(given, dict)
-            if not per_output:
-                specs = [specs] + [[] for _ in preds[1:]]
-            for i, spec in enumerate(specs):
-                spec = [] if spec is None else spec if isinstance(spec, (list, tuple)) \
-                    else [spec]
+        # as Keras: with several outputs, metrics are named "<output>_<name>" (no prefix for
+        # outputs without names, as a subclassed model's)
+        prefixes = [f"{n}_" if len(preds) > 1 else "" for n in self.output_names] \
+            if self.output_names else [""] * len(preds)
+        for weighted, given, what in ((False, self._metric_specs, "metrics"),
+                                      (True, self._weighted_metric_specs, "weighted_metrics")):
+            for i, spec in enumerate(self._metrics_by_output(given, what, len(preds))):
                 if spec and (i >= len(ys) or ys[i] is None):
                     raise ValueError(f'Model "{self.name}": the compiled metrics {spec} need '
                                      "targets y, and the data has none")
                 for m in spec:
                     metric = metrics_mod.resolve(m, np.shape(ys[i]), shapes[i][1], fn)
-                    prefix = f"{names[i]}_" if per_output and len(preds) > 1 else ""
-                    self._metric_keys.append(_log_key(prefix, metric.name, weighted,
+                    self._metric_keys.append(_log_key(prefixes[i], metric.name, weighted,
                                                       self._metric_keys))
                     self._compiled_metrics.append(metric)
                     self._metric_outputs.append(i)
                     self._metric_weighted.append(weighted)
+
+    def _metrics_by_output(self, given, what: str, n_outputs: int) -> list:
+        """``metrics`` / ``weighted_metrics`` as one list of metric specs per output, as
+        Keras 3 reads them: with one output, every metric given (flattened) is for it; with
+        several, a list or tuple of one entry per output (a spec, a list of specs or None), or
+        a dict by output name (outputs left out get none)."""
+        from kfront import tree
+        if not given:
+            return [[] for _ in range(n_outputs)]
+        if n_outputs == 1:
+            return [tree.flatten(given)]
+        if isinstance(given, dict):
+            per_output = self._by_output(given, what, n_outputs)
+        elif isinstance(given, (list, tuple)) and len(given) == n_outputs:
+            per_output = list(given)
+        else:
+            raise ValueError(f'Model "{self.name}" has {n_outputs} outputs '
+                             f"({self.output_names}): {what} must be a list with one entry "
+                             f"per output (a metric, a list of metrics or None) or a dict by "
+                             f"output name; received {what}={given!r}")
+        return [[] if spec is None else tree.flatten(spec) for spec in per_output]
 
     @property
     def output_names(self) -> list | None:
@@ -223,7 +241,7 @@ class Trainer:
                 raise ValueError(f'Model "{self.name}": the {what} dict has key(s) {unknown} '
                                  f"that name no output; the outputs are {names}")
             return [spec.get(n) for n in names]
-        if isinstance(spec, (list, tuple)) and what != "metrics":
+        if isinstance(spec, (list, tuple)):
             if len(spec) != n_outputs:
                 raise ValueError(f'Model "{self.name}": {what} has {len(spec)} entries but the '
                                  f"model has {n_outputs} output(s)")
