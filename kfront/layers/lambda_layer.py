@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import types
 
+from kfront import tree
 from kfront.layers.layer import Layer
 
 
@@ -64,7 +65,11 @@ class Lambda(Layer):
             return super().compute_output_shape(input_shape)
         if callable(self._output_shape):
             return self._output_shape(input_shape)
-        return (input_shape[0],) + tuple(self._output_shape)
+        # shapes given without the batch size take the first input's (Keras's rule; the
+        # inputs may be a list, as keras-io's siamese networks' distance Lambda)
+        batch_size = tree.flatten(input_shape)[0]
+        return tree.map_shape_structure(lambda shape: (batch_size,) + tuple(shape),
+                                        self._output_shape)
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask):

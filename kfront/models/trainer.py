@@ -1,6 +1,8 @@
 """compile / fit / evaluate / predict, shared by every model type and every backend."""
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import warnings
 
@@ -93,6 +95,18 @@ class Trainer:
         self.compile(**{k: v for k, v in config.items() if k in known})
         if self.built and self.trainable_variables:
             self.optimizer.build(self.trainable_variables)
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training: bool):
+        """``compute_loss`` as the built-in steps call it: ``training`` is passed only when
+        the (possibly overridden) method takes it, as Keras 3 does (keras-io's
+        knowledge_distillation overrides ``compute_loss(self, x, y, y_pred, sample_weight,
+        allow_empty=False)``). An override sees the batch as the backend's tensors, as in
+        Keras (the built-in loss takes the host arrays as they come)."""
+        if _overrides(type(self), "compute_loss"):
+            x, y, sample_weight = _as_tensors((x, y, sample_weight))
+        if _takes_training(getattr(self.compute_loss, "__func__", self.compute_loss)):
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def _assert_compiled(self, what: str) -> None:
         if not self.compiled:
@@ -403,7 +417,7 @@ class Trainer:
         def loss_and_grads(x, y, sample_weight):
             def loss_fn():  # gradients of the scaled loss (the optimizer unscales them)
                 y_pred = self(x, training=True)
-                loss = self.compute_loss(x, y, y_pred, sample_weight)
+                loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
                 return optimizer.scale_loss(loss), (loss, y_pred)
             (_, (loss, y_pred)), grads = B.variables_value_and_grad(loss_fn, variables,
                                                                    has_aux=True)
@@ -448,7 +462,7 @@ class Trainer:
         """Loss and outputs on a batch, without updating weights."""
         def test_fn(x, y, sample_weight):
             y_pred = self(x, training=False)
-            return (self.compute_loss(x, y, y_pred, sample_weight, training=False),
+            return (self._compute_loss(x, y, y_pred, sample_weight, training=False),
                     self._metric_outputs_of(y_pred))
         test_fn = distribution_lib.across_replicas(test_fn, self, "test")
         with B.no_grad():
@@ -1030,6 +1044,12 @@ def _set_module_mode(model, training: bool) -> None:
     base = getattr(backends.load(backends.active_name()), "layer_base", None)
     if base is not None and isinstance(model, base):
         model.train(training)
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_training(compute_loss) -> bool:
+    """Does this ``compute_loss`` name a ``training`` parameter (Keras's test)?"""
+    return "training" in inspect.signature(compute_loss).parameters
 
 
 def _overrides(cls, method: str) -> bool:
