@@ -251,7 +251,14 @@ class Layer(_BackendLayer):
         return out
 
     trainable_variables = property(lambda self: self.trainable_weights)
-    non_trainable_variables = property(lambda self: self.non_trainable_weights)
+
+    @property
+    def non_trainable_variables(self) -> list:
+        """The ``variables`` that are not trainable, in their order (Keras's): the
+        non-trainable weights and the seed generators' states, which ``stateless_call``
+        takes and returns advanced by random draws traced from them."""
+        trainable = {id(v) for v in self.trainable_weights}
+        return [v for v in self.variables if id(v) not in trainable]
 
     @property
     def variables(self) -> list:

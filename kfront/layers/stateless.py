@@ -11,9 +11,11 @@ torch ``Parameter``, a NumPy buffer): the values are assigned in and the old one
 so the results are the stateful ones, but gradients do not flow from the mapped values (use the
 framework's tape on the Variables, or ``kfront.ops.value_and_grad``, there).
 
-Random layers (Dropout, noise) draw on the host outside kfront's own compiled steps: under a
-user's ``jax.jit`` their draws are compiled in as constants, the same at every call (Keras keeps
-a seed state among the non-trainable variables; kfront's ``SeedGenerator`` has none yet).
+Random layers (Dropout, noise) keep their ``SeedGenerator`` state among the non-trainable
+variables, as Keras. Eagerly they draw on the host and leave it; under a trace of the user's
+(``jax.jit`` over ``stateless_call``, a ``tf.function``) each draw keys on the state and
+advances it, so the state returned differs from the one given, and a jitted step fed its
+previous state draws anew at every call.
 """
 from __future__ import annotations
 

@@ -27,6 +27,16 @@ class SeedGenerator:
     def next(self) -> np.random.Generator:
         return self.rng
 
+    def next_state(self):
+        """The state's value, the state then counting one draw more (``[seed, n]`` ->
+        ``[seed, n + 1]``, Keras's ``SeedGenerator.next()``): the seed of a draw inside a
+        traced function, where host samples would be compiled in as constants (see the
+        JAX and TensorFlow backends' ``random.py``)."""
+        from kfront import ops
+        value = ops.copy(self.state.value)
+        self.state.assign(ops.add(value, np.array([0, 1], self.state.dtype)))
+        return value
+
     def get_config(self) -> dict:
         """``{"seed", "name"}``, as Keras writes it (the generator's progress is not saved)."""
         return {"seed": self.seed, "name": self.name}
@@ -42,8 +52,9 @@ _STATE_DTYPES = {"tensorflow": "int64", "torch": "int32"}
 
 def _state_variable(seed: int, scope: str):
     """Keras's ``seed_generator_state`` Variable, ``[seed, 0]``: a layer lists it in its
-    ``variables`` (not in its ``weights``, nor in saved files). kfront draws from ``rng``,
-    so the state records the seed and does not advance."""
+    ``variables`` and ``non_trainable_variables`` (not in its ``weights``, nor in saved
+    files). Eager draws come from ``rng`` and leave it as it is; draws traced from it
+    (``next_state``) advance it."""
     from kfront import config
     from kfront.backend_objects import Variable
     from kfront.backends.common.name_scope import name_scope

@@ -9,6 +9,12 @@ reproducible under ``set_global_seed``). An int seed gives a fixed key: the same
 call, as an int seed does eagerly. The key belongs to the thread tracing the step: a
 ``tf.data`` pipeline's thread running random preprocessing layers meanwhile samples on the
 host.
+
+Under a trace of the user's own (``jax.jit`` / ``jax.grad`` over ``stateless_call``, which
+binds the SeedGenerator states among the non-trainable variables to traced values), an op
+seeded by a SeedGenerator uses its state ``[seed, n]`` as the key and advances it to
+``[seed, n + 1]``, as Keras: the state ``stateless_call`` returns has moved on, so each call
+of the jitted function fed its previous state draws anew.
 """
 from __future__ import annotations
 
@@ -38,9 +44,13 @@ def key_scope(key) -> Iterator[None]:
 
 
 def _traced_key(seed):
-    """The jax.random key for one op inside a key scope, or None outside (host sampling)."""
+    """The jax.random key for one op: from the key scope's key inside one; outside, the
+    state of a SeedGenerator bound to a traced value (advanced), else None (host sampling)."""
     key = getattr(_state, "key", None)
     if key is None:
+        if (isinstance(seed, _common.SeedGenerator)
+                and isinstance(seed.state.value, jax.core.Tracer)):
+            return seed.next_state()
         return None
     if isinstance(seed, (int, numpy.integer)) and not isinstance(seed, bool):
         return jax.random.PRNGKey(int(seed))

@@ -6,7 +6,10 @@ the samples would be baked into the graph as constants, the same at every call. 
 ops use TensorFlow's stateless ops instead, keyed by the seed tensor that ``compile_stateful``
 passes into the compiled function at each call (``graph_seed``), folded with a counter that
 numbers the random ops of the trace. An int ``seed`` keeps its meaning (the same values at
-every call), derived from the int alone.
+every call), derived from the int alone. In a ``tf.function`` of the user's own, a
+SeedGenerator's state ``[seed, n]`` is the op's seed and advances to ``[seed, n + 1]`` (as
+Keras: reproducible, and ``stateless_call`` returns the state moved on); unseeded ops draw a
+fresh seed at each call.
 """
 from __future__ import annotations
 
@@ -41,6 +44,8 @@ def _stateless_seed(seed) -> tf.Tensor:
                         f"{type(seed).__name__}")
     base = _trace["seed"]
     if base is None:  # a tf.function that compile_stateful did not make: fresh at each call
+        if seed is not None:  # from the generator's state, which advances (Keras's way)
+            return seed.next_state()
         base = tf.random.uniform([2], maxval=2 ** 31 - 1, dtype=tf.int64)
     _trace["count"] += 1
     return tf.random.experimental.stateless_fold_in(base, _trace["count"])
