@@ -1,7 +1,9 @@
 """Random ops (``keras.random``): seeds are ints (same values every call), a SeedGenerator
 (advancing), or None (the global generator, see ``kfront.utils.set_random_seed``). The same seed
 gives the same values on every backend; inside a compiled step (``compile_stateful``) each call
-draws fresh values. No random op has a gradient with respect to its distribution's parameters.
+draws fresh values, and in a trace of the user's own (``jax.jit`` over ``stateless_call``, a
+``tf.function``) a SeedGenerator's state seeds the draw and advances, as Keras's. No random op
+has a gradient with respect to its distribution's parameters.
 
 Example:
     >>> import kfront
