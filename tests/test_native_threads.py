@@ -79,6 +79,7 @@ def _gemm_setup(monkeypatch):
     monkeypatch.setattr(blas, "_MIN_MACS", 1)
     monkeypatch.setattr(blas, "_MIN_SIDE", 8)
     monkeypatch.setattr(blas, "_plans", {})
+    monkeypatch.setattr(blas, "_BLAS_MAX_MACS", 0)  # (OpenBLAS's threads: a test of its own)
     return blas
 
 
@@ -120,6 +121,42 @@ def test_gemm_split_is_measured_and_kept_only_when_it_pays_and_rounds_alike(monk
     out = blas.gemm(a, b)
     assert list(blas._plans.values()) == [blas._SPLIT]  # kept as before, so runs repeat
     np.testing.assert_array_equal(out, blas.gemm(a, b))
+
+
+def test_small_gemms_try_openblas_threads_for_one_call_and_give_back_one_thread(monkeypatch):
+    """Up to _BLAS_MAX_MACS the threaded way of a product is OpenBLAS's own threads (where
+    they give the one-thread bits): set to kfront's thread count for the call, back to one
+    after it, plain in a piece of a threaded kernel; above it, kfront's split."""
+    from kfront.backends.numpy import blas
+    if not _openblas() or blas._setter() is None:
+        pytest.skip("OpenBLAS only")
+    blas = _gemm_setup(monkeypatch)
+    monkeypatch.setattr(blas, "_BLAS_MAX_MACS", 1 << 25)
+    counts = []
+    real = blas._setter()
+    monkeypatch.setitem(blas._state, "setter", lambda n: (counts.append(n), real(n)))
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(100, 256)).astype("float32")
+    b = rng.normal(size=(256, 256)).astype("float32")
+    blas._set_openblas_threads(1)
+    one = a @ b
+    for _ in range(threads.WARMUP + threads.MAX_TRIALS + 1):
+        np.testing.assert_array_equal(blas.gemm(a, b), one)
+    plan = blas._plans[(100, 256, 256, a.dtype, b.dtype, a.strides, b.strides)]
+    assert plan in (blas._BLAS, blas._WHOLE) or plan[2] == blas._BLAS
+    assert counts and counts[-1] == 1 and set(counts) == {3, 1}  # kfront's 3, then one
+    counts.clear()
+    threads._inside.yes = True
+    try:
+        np.testing.assert_array_equal(blas._blas_threads(a, b), one)
+    finally:
+        threads._inside.yes = False
+    assert counts == []  # in a piece: that piece's thread only
+    monkeypatch.setattr(blas, "_BLAS_MAX_MACS", 100 * 256 * 256 - 1)
+    monkeypatch.setattr(blas, "_plans", {})
+    blas.gemm(a, b)
+    plan = next(iter(blas._plans.values()))
+    assert counts == [] and (plan == blas._SPLIT or plan[2] == blas._SPLIT)
 
 
 def test_threading_of_a_kernel_is_measured_then_settled(monkeypatch):

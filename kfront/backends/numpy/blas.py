@@ -7,11 +7,14 @@ right after a GEMM ran ~2x slower than on idle CPUs here. So once the native eng
 activated in a process where kfront has several threads, OpenBLAS runs on ONE thread
 (``take_over``, for the rest of the process: NumPy code outside kfront then gets one BLAS
 thread too), and ``gemm`` splits large products by rows or columns of the output over kfront's
-threads instead: the same speed for the GEMMs, none of the spinning. Whether a product of a
-given shape is split is measured at its first calls (``_measure``), not guessed; a split is
-kept only if it pays and gives the whole product's bits, or (the BLAS picks its kernels by the
-shapes it gets, so a piece may round differently) if it was the rule before measuring: the
-result never depends on timing. Linux only (the library is found
+threads instead: the same speed for the GEMMs, none of the spinning. Smaller products (the
+MLP's 100x256x256), where the pool's handoff costs more than the split saves, may run on
+OpenBLAS's own threads for that one call instead (``_blas_threads``: OpenBLAS set to kfront's
+thread count, then back to one). Which way a product of a given shape takes is measured at its
+first calls (``_measure``), not guessed; a threaded way is kept only if it pays and gives the
+whole product's bits, or (the BLAS picks its kernels by the shapes it gets, so a piece may
+round differently) if the split was the rule before measuring: the result never depends on
+timing. Linux only (the library is found
 in ``/proc/self/maps``), OpenBLAS only; ``KFRONT_NUM_THREADS=1`` or ``KFRONT_HOST_TUNING=0``
 leaves the BLAS alone (``release`` gives OpenBLAS back its own thread count).
 
@@ -36,6 +39,10 @@ _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads
             "openblas_set_num_threads64_", "openblas_set_num_threads")
 _MIN_MACS = 1 << 21  # multiply-adds below which a split costs more than it saves
 _MIN_SIDE = 64  # an output side shorter than this (per thread) is not split
+# multiply-adds above which only kfront's split is tried: there the pool's handoff (~20-60 us)
+# is a small part of the product, and OpenBLAS's threads, which spin for a while after each
+# threaded call, slowed the pool's kernels around it (the seed CNN fit: -10%)
+_BLAS_MAX_MACS = 1 << 25
 _state: dict = {}
 
 
@@ -47,13 +54,26 @@ def take_over() -> bool:
 
 
 def _set_openblas_threads(n: int) -> bool:
-    if not sys.platform.startswith("linux"):
+    setter = _setter()
+    if setter is None:
         return False
+    setter(n)
+    return True
+
+
+def _setter():
+    """OpenBLAS's ``set_num_threads`` as ``f(n)`` (looked up once; None without OpenBLAS),
+    noting the thread count it had before in ``_state["before"]``."""
+    if "setter" in _state:
+        return _state["setter"]
+    _state["setter"] = None
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         with open("/proc/self/maps") as f:
             paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
     except OSError:
-        return False
+        return None
     for path in sorted(paths):
         try:
             lib = ctypes.CDLL(path)
@@ -65,9 +85,9 @@ def _set_openblas_threads(n: int) -> bool:
                 getter = getattr(lib, name.replace("_set_", "_get_"), None)
                 if getter is not None:
                     _state.setdefault("before", getter())
-                setter(ctypes.c_int(n))
-                return True
-    return False
+                _state["setter"] = lambda n, setter=setter: setter(ctypes.c_int(n))
+                return _state["setter"]
+    return None
 
 
 def release() -> None:
@@ -84,7 +104,8 @@ def host_setting() -> dict:
         return {"changed": False, "value": "OpenBLAS's own thread count"}
     before = f" (it had {_state['before']})" if "before" in _state else ""
     return {"changed": True, "value": f"OpenBLAS runs on 1 thread{before}, for all the "
-            "process's NumPy code; kfront splits large products over its own threads"}
+            "process's NumPy code; kfront splits large products over its own threads or runs "
+            "one on OpenBLAS's threads where that measured faster"}
 
 
 def gemm(a, b, out=None):
@@ -152,25 +173,38 @@ def _matrix(a, b):
         return a @ b
     if plan is _SPLIT:
         return _split(a, b)
+    if plan is _BLAS:
+        return _blas_threads(a, b)
     return _measure(key, plan, a, b)
 
 
-_WHOLE, _SPLIT = "whole", "split"
-_plans: dict = {}  # (shapes, dtypes, strides) -> _WHOLE | _SPLIT, or [whole, split] timings
+_WHOLE, _SPLIT, _BLAS = "whole", "split", "blas"
+_WAYS = {_SPLIT: lambda a, b: _split(a, b),  # (looked up at each call)
+         _BLAS: lambda a, b: _blas_threads(a, b)}
+_plans: dict = {}  # (shapes, dtypes, strides) -> _WHOLE | _SPLIT | _BLAS, or
+#                    [whole timings, threaded timings, the threaded way]
 
 
 def _measure(key, times, a, b):
-    """A product whose plan is not settled: both ways, timed, in alternating order;
-    ``threads.settle`` decides. Splitting is chosen only if it is faster by its margin AND
-    gives the whole product's bits (the BLAS may round a piece differently: then the split
-    stays, as before measuring, so that runs repeat exactly)."""
+    """A product whose plan is not settled: the whole product on one thread against a
+    threaded way, timed in alternating order; ``threads.settle`` decides. The threaded way is
+    OpenBLAS's own threads (``_blas_threads``) where they give the one-thread bits for this
+    shape, else the split; it is chosen only if it is faster by its margin AND gives the whole
+    product's bits (the BLAS may round a piece differently: then the split stays, as before
+    measuring, so that runs repeat exactly). OpenBLAS's threads are tried only up to
+    ``_BLAS_MAX_MACS``."""
     if times is None:
         pa, pb = _probe(a), _probe(b)  # (the call's own operands may sum exactly in any order)
-        if not numpy.array_equal(pa @ pb, _split(pa, pb)):
+        whole = pa @ pb
+        if (key[0] * key[1] * key[2] <= _BLAS_MAX_MACS
+                and numpy.array_equal(whole, _blas_threads(pa, pb))):
+            times = _plans[key] = [[], [], _BLAS]
+        elif numpy.array_equal(whole, _split(pa, pb)):
+            times = _plans[key] = [[], [], _SPLIT]
+        else:
             _plans[key] = _SPLIT
             return _split(a, b)
-        times = _plans[key] = [[], []]
-    ways = (lambda: a @ b, lambda: _split(a, b))
+    ways = (lambda: a @ b, lambda: _WAYS[times[2]](a, b))
     order = (1, 0) if len(times[0]) % 2 else (0, 1)
     for way in order:
         start = time.perf_counter()
@@ -178,8 +212,21 @@ def _measure(key, times, a, b):
         times[way].append(time.perf_counter() - start)
     won = threads.settle(times)
     if won is not None:
-        _plans[key] = _SPLIT if won else _WHOLE
+        _plans[key] = times[2] if won else _WHOLE
     return y  # (both ways give the same bits here)
+
+
+def _blas_threads(a, b):
+    """``a @ b`` on OpenBLAS's own threads, as many as kfront's, for this one call (then one
+    again); from a piece of a threaded kernel, on that piece's thread (a plain ``a @ b``)."""
+    setter = _setter()
+    if setter is None or getattr(threads._inside, "yes", False):
+        return a @ b
+    setter(threads.num_threads())
+    try:
+        return a @ b
+    finally:
+        setter(1)
 
 
 def _probe(x):
