@@ -12,8 +12,8 @@ RNN, ``forward_layer`` / ``backward_layer`` in Bidirectional, ``layer`` in TimeD
 Loading checks the whole file against the model (groups, dataset count, shape, dtype and
 storage of each dataset) before it assigns anything, so a failed load leaves the model
 unchanged (see ``assign_all``). A user's class that overrides ``save_own_variables`` /
-``load_own_variables`` has them called with a dict / a ``VarsStore``, as Keras does; its
-loading hook runs after the checked assignment.
+``load_own_variables`` (kfront's lookup layers too) has them called with a dict / a
+``VarsStore``, as Keras does; its loading hook runs after the checked assignment.
 """
 from __future__ import annotations
 
@@ -183,21 +183,24 @@ def save_weights_to_group(model, h5group) -> None:
             group.create_dataset(key, data=value)
 
 
-def user_hook(obj, hook: str) -> bool:
-    """Whether ``obj``'s class takes ``hook`` (``save_own_variables``, ``load_own_variables``,
-    ``save_assets``, ``load_assets``) from user code. kfront's own classes save through the
-    checked, all-or-nothing path of this module; a user's override is called as Keras calls
-    it."""
+def overrides_hook(obj, hook: str) -> bool:
+    """Whether ``obj``'s class has a ``hook`` (``save_own_variables``, ``load_own_variables``,
+    ``save_assets``, ``load_assets``) of its own: a user's class, or a kfront layer whose
+    state is not only variables (the lookup layers' vocabulary). Objects with the default
+    ``Layer`` / ``Optimizer`` hooks save through the checked, all-or-nothing path of this
+    module; an override is called as Keras calls it."""
+    from kfront.layers.layer import Layer
+    from kfront.optimizers.base_optimizer import Optimizer
     method = getattr(type(obj), hook, None)
-    return method is not None and not (getattr(method, "__module__", None)
-                                       or "").startswith("kfront.")
+    return method is not None and all(method is not vars(base).get(hook)
+                                      for base in (Layer, Optimizer))
 
 
 def saved_values(obj):
     """``(dataset name, numpy value)`` of what ``obj`` saves in its ``vars`` group, one at a
     time: its own variables as ``"0"``, ``"1"``, ..., or what its class's
     ``save_own_variables`` override puts in the store."""
-    if user_hook(obj, "save_own_variables"):
+    if overrides_hook(obj, "save_own_variables"):
         store: dict = {}
         obj.save_own_variables(store)
         for key, value in store.items():
@@ -381,7 +384,7 @@ def _plan(model, h5group, filepath, skip_mismatch: bool) -> tuple:
         where = f"{filename}, group {(_join(path, 'vars'))!r} ({what})"
         try:
             group = _vars_group(h5group, path, where)
-            if user_hook(obj, "load_own_variables"):
+            if overrides_hook(obj, "load_own_variables"):
                 hooked.append((obj, VarsStore(group, where)))
                 continue
             if isinstance(obj, Optimizer):

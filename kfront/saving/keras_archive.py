@@ -7,8 +7,8 @@ would leave the archive (absolute, ``..``), an encrypted or duplicated member, o
 size over the limits (zip bombs) is refused before anything is read; the weights are read in
 place from the archive when stored (no copy), else streamed to a temporary file with a size
 limit. Loading order is Keras's: the model from ``config.json`` (built and compiled), then the
-weights and the optimizer's state, then the ``assets/`` that a user class's ``save_assets``
-hook wrote, given to its ``load_assets`` (extracted to a temporary folder, with the same
+weights and the optimizer's state, then the ``assets/`` that a ``save_assets`` hook (a user
+class's, or a lookup layer's vocabulary) wrote, given to its ``load_assets`` (extracted to a temporary folder, with the same
 checks).
 """
 from __future__ import annotations
@@ -101,11 +101,11 @@ def save_model(model, filepath, zipped: bool = True) -> None:
 def _hooked(model, hook: str) -> list:
     """``[(path, object)]`` of the model's objects whose class overrides ``hook``."""
     return [(path, obj) for path, obj in h5_weights.collect_entries(model)
-            if h5_weights.user_hook(obj, hook)]
+            if h5_weights.overrides_hook(obj, hook)]
 
 
 def _save_assets(model, root: str) -> list:
-    """Call each user ``save_assets(folder)`` hook with its folder ``root/<path>`` (Keras's
+    """Call each ``save_assets(folder)`` hook with its folder ``root/<path>`` (Keras's
     ``assets/<path>``); return ``[(file, name under root)]`` of the files they wrote."""
     hooked = _hooked(model, "save_assets")
     for path, obj in hooked:
@@ -118,7 +118,7 @@ def _save_assets(model, root: str) -> list:
 
 
 def _load_assets(model, filepath) -> None:
-    """Call each user ``load_assets(folder)`` hook with its folder of the file's ``assets``
+    """Call each ``load_assets(folder)`` hook with its folder of the file's ``assets``
     (``None`` when the file has none for it), after extracting them from a zip with the
     archive's safety checks."""
     hooked = _hooked(model, "load_assets")

@@ -41,30 +41,31 @@ def save(model, filepath: str, max_shard_size: float) -> None:
     if not limit > 0:
         raise ValueError(f"save_weights: max_shard_size must be a positive number of GB; "
                          f"received {max_shard_size!r}")
-    shards: list[list] = [[]]   # per shard: [(group path, name attr, index, array)]
+    shards: list[list] = [[]]   # per shard: [(group path, name attr, dataset name, array)]
     size = total = 0
     for path, obj in h5_weights.collect_entries(model):
-        for i, variable in enumerate(h5_weights.own_variables(obj)):
-            value = h5_weights.variable_value(variable)
+        group_path = "/" + h5_weights._join(path, "vars")
+        for key, value in h5_weights.saved_values(obj):  # (a save_own_variables override's)
             if value.nbytes > limit:
-                raise ValueError(f"save_weights: variable {variable.path!r} takes "
-                                 f"{value.nbytes} bytes, more than max_shard_size="
-                                 f"{max_shard_size} GB ({int(limit)} bytes); raise it")
+                raise ValueError(f"save_weights: dataset {group_path}/{key} of "
+                                 f"{type(obj).__name__} {obj.name!r} takes {value.nbytes} "
+                                 f"bytes, more than max_shard_size={max_shard_size} GB "
+                                 f"({int(limit)} bytes); raise it")
             if size + value.nbytes > limit and shards[-1]:
                 shards.append([])
                 size = 0
             size += value.nbytes
             total += value.nbytes
-            shards[-1].append(("/" + h5_weights._join(path, "vars"), str(obj.name), i, value))
+            shards[-1].append((group_path, str(obj.name), key, value))
     folder, base = os.path.dirname(os.path.abspath(filepath)), _base(filepath)
     weight_map: dict = {}
     for n, items in enumerate(shards):
         name = f"{base}_{n:05}.weights.h5"
         with atomic_write(os.path.join(folder, name)) as tmp, h5_weights.create_file(tmp) as f:
-            for group_path, obj_name, i, value in items:
+            for group_path, obj_name, key, value in items:
                 group = f.require_group(group_path)
                 group.attrs["name"] = obj_name
-                group.create_dataset(str(i), data=value)
+                group.create_dataset(key, data=value)
                 names = weight_map.setdefault(group_path, [])
                 if name not in names:
                     names.append(name)
@@ -76,6 +77,8 @@ def save(model, filepath: str, max_shard_size: float) -> None:
 
 class _Group:
     """One ``vars`` group whose datasets are spread over shards (read-only, h5py-like)."""
+
+    file = None   # each dataset's own shard is checked by __getitem__
 
     def __init__(self, parts: list):
         self._parts = parts   # [(h5py file, h5py group)]
