@@ -385,16 +385,59 @@ class IndexLookup(Layer):
             return input_shape + (depth,)
         return input_shape[:-1] + (depth,)
 
+    # ---- saving ----------------------------------------------------------------------------
+    def save_own_variables(self, store) -> None:
+        """Keras's ``vars`` entry: the ``"tf_idf"`` weights (mask/OOV and padding entries
+        included) under ``"idf_weights"``; nothing in the other modes."""
+        if self.output_mode == "tf_idf" and self.idf_weights is not None:
+            store["idf_weights"] = self.idf_weights
+
+    def load_own_variables(self, store) -> None:
+        """The inverse of ``save_own_variables`` (a store without ``"idf_weights"``, from a file
+        whose config carries the vocabulary and weights, leaves them as they are)."""
+        if self.output_mode == "tf_idf" and "idf_weights" in store:
+            self._set_idf(np.asarray(store["idf_weights"]))
+
+    def save_assets(self, dir_path: str) -> None:
+        """Write a vocabulary that is not in the config (adapted, or set by
+        ``set_vocabulary``) to ``dir_path/vocabulary.txt``, one token per line, special
+        tokens first, as Keras does (``assets/<layer path>/vocabulary.txt`` in a ``.keras``
+        file)."""
+        if self._has_input_vocabulary:  # the config carries it
+            return
+        with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(str(token) for token in self.get_vocabulary()))
+
+    def load_assets(self, dir_path: str | None) -> None:
+        """Set the vocabulary from ``dir_path/vocabulary.txt`` (``save_assets``' file, read as
+        Keras reads it); ``"tf_idf"`` keeps the weights ``load_own_variables`` read. Nothing to
+        read (a layer given its vocabulary, or a file saved by an older kfront that put the
+        adapted vocabulary in the config) leaves the layer as it is."""
+        path = None if dir_path is None else os.path.join(dir_path, "vocabulary.txt")
+        if self._has_input_vocabulary or path is None or not os.path.isfile(path):
+            return
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        values = lines if self._string else [int(line) for line in lines]
+        if self.output_mode != "tf_idf":
+            self.set_vocabulary(values)
+            return
+        if self.idf_weights is None:
+            raise ValueError(f'{self.who}: the file has the vocabulary of output_mode="tf_idf" '
+                             "but no idf_weights in its weights")
+        idf = self.idf_weights
+        self.set_vocabulary(values, idf_weights=idf[:len(values)])
+        self._set_idf(idf)  # as saved (with pad_to_max_tokens' padding)
+
     def get_config(self) -> dict:
-        """Keras's keys. An adapted vocabulary (and its idf weights) is written as
-        ``vocabulary`` so that a ``.keras`` file carries it (Keras writes it to an asset file,
-        which kfront's archive does not have)."""
+        """Keras's keys. ``vocabulary`` / ``idf_weights`` are the ones given to the
+        constructor (a vocabulary file's tokens, not its path); an adapted vocabulary is saved
+        by ``save_assets`` (and ``save_own_variables``), as Keras does."""
         vocabulary, idf = self.input_vocabulary, self.input_idf_weights
-        if vocabulary is None and self._tokens is not None:
+        if vocabulary is None and self._has_input_vocabulary and self._tokens is not None:
             vocabulary = self._tokens.tolist()
-            if self.output_mode == "tf_idf":
-                start = self._token_start_index()
-                idf = self.idf_weights[start:start + len(vocabulary)].tolist()
         listify = (lambda v: np.asarray(v).tolist() if v is not None else None)
         return {**super().get_config(), "invert": self.invert, "max_tokens": self.max_tokens,
                 "num_oov_indices": self.num_oov_indices, "oov_token": self.oov_token,

@@ -232,9 +232,27 @@ class TextVectorization(Layer):
         return (input_shape[0],
                 lookup.max_tokens if lookup.pad_to_max_tokens else lookup._frozen_vocab_size)
 
+    # ---- saving: the vocabulary lookup's, as Keras -------------------------------------------
+    def save_own_variables(self, store) -> None:
+        """The ``"tf_idf"`` weights (see ``StringLookup.save_own_variables``)."""
+        self._lookup_layer.save_own_variables(store)
+
+    def load_own_variables(self, store) -> None:
+        """The inverse of ``save_own_variables``."""
+        self._lookup_layer.load_own_variables(store)
+
+    def save_assets(self, dir_path: str) -> None:
+        """An adapted vocabulary as ``dir_path/vocabulary.txt`` (``StringLookup.save_assets``).
+        """
+        self._lookup_layer.save_assets(dir_path)
+
+    def load_assets(self, dir_path: str | None) -> None:
+        """The vocabulary ``save_assets`` wrote (``StringLookup.load_assets``)."""
+        self._lookup_layer.load_assets(dir_path)
+
     def get_config(self) -> dict:
-        """Keras's keys; an adapted vocabulary is written as ``vocabulary`` (see
-        ``StringLookup.get_config``)."""
+        """Keras's keys; an adapted vocabulary is saved by ``save_assets``, not in the config
+        (see ``StringLookup.get_config``)."""
         from kfront.saving.serialization_lib import serialize_keras_object
         lookup = self._lookup_layer.get_config()
         return {**super().get_config(), "max_tokens": lookup["max_tokens"],
