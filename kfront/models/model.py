@@ -103,10 +103,12 @@ class Model(Trainer, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None) -> None:
-        """Print Keras's table of layers, output shapes and parameter counts."""
+        """Print Keras's table of layers, output shapes and parameter counts (see
+        ``kfront.models.summary.print_summary``: ``print_fn`` gets the whole text at once)."""
         from kfront.models.summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      show_trainable=show_trainable)
+                      expand_nested=expand_nested, show_trainable=show_trainable,
+                      layer_range=layer_range)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):

@@ -1,6 +1,7 @@
 """``Model.summary()``: Keras 3's table of layers, output shapes and parameter counts."""
 from __future__ import annotations
 
+import re
 import shutil
 
 # Keras's tables: a plain stack of layers, and a graph with a "Connected to" column
@@ -142,13 +143,49 @@ def _connections(layer, nodes) -> str:
     return ", ".join(cells) or "-"
 
 
+def layer_index_bounds(layers: list, layer_range=None) -> tuple[int, int]:
+    """``(start, stop)`` of the rows ``layer_range`` selects, as Keras: two names or regexes
+    (``re.match``), from the first layer matching either end to the last one matching the
+    other, both included; ``None`` selects every layer."""
+    if layer_range is None:
+        return 0, len(layers)
+    if len(layer_range) != 2:
+        raise ValueError("layer_range must be a list or tuple of length 2. Received: "
+                         f"layer_range = {layer_range} of length {len(layer_range)}")
+    if not all(isinstance(name, str) for name in layer_range):
+        raise ValueError(f"layer_range should contain string type only. Received: {layer_range}")
+    lower = [i for i, layer in enumerate(layers) if re.match(layer_range[0], layer.name)]
+    upper = [i for i, layer in enumerate(layers) if re.match(layer_range[1], layer.name)]
+    if not lower or not upper:
+        raise ValueError("Passed layer_names do not match the layer names in the model. "
+                         f"Received: {layer_range}")
+    if min(lower) > max(upper):
+        return min(upper), max(lower) + 1
+    return min(lower), max(upper) + 1
+
+
+def _expanded(layer, shape, expand_nested: bool, level: int = 0) -> list:
+    """``[(layer, output shape, name prefix)]``: the layer's row, then (``expand_nested``)
+    the rows of the layers of a nested model, indented by ``"   " * level + "└ "``."""
+    rows = [(layer, shape, "   " * level + "└ " if level else "")]
+    if expand_nested and getattr(layer, "layers", None):
+        shapes = {id(inner): inner_shape for inner, inner_shape in _layer_rows(layer)}
+        for inner in layer.layers:
+            rows += _expanded(inner, shapes.get(id(inner)), expand_nested, level + 1)
+    return rows
+
+
 def print_summary(model, line_length: int | None = None, positions=None,
-                  print_fn=None, show_trainable: bool = False) -> None:
+                  print_fn=None, expand_nested: bool = False, show_trainable: bool = False,
+                  layer_range=None) -> None:
     """Print Keras's summary table of ``model``: ``line_length`` (default: 88 characters, 108
     with the "Connected to" column, 12 more with ``show_trainable``'s "Trainable" column, at
-    most the terminal's width less 4) and ``positions`` (each column's right end as a
-    fraction of the line) as in ``keras.Model.summary``."""
-    print_fn = print_fn or print
+    most the terminal's width less 4), ``positions`` (each column's right end as a fraction
+    of the line), ``expand_nested`` (rows for the layers of nested models) and
+    ``layer_range`` (see ``layer_index_bounds``) as in ``keras.Model.summary``. As Keras,
+    ``print_fn`` is called once with the whole summary (ending in a newline); without it the
+    summary goes to stdout, or to the ``kfront`` logger when interactive logging is off."""
+    from kfront.utils.progbar import _print
     nodes = _graph_nodes(model)
     default_length, default_positions, header = _PLAIN if nodes is None else _GRAPH
     positions = list(positions or default_positions)
@@ -161,10 +198,13 @@ def print_summary(model, line_length: int | None = None, positions=None,
     widths = column_widths(line_length, positions)
     lines = [f'Model: "{model.name}"', _rule("┏", "┳", "┓", "━", widths),
              *_row(header, widths, sep="┃", align=align), _rule("┡", "╇", "┩", "━", widths)]
-    rows = _layer_rows(model)
-    for i, (layer, shape) in enumerate(rows):
+    top = _layer_rows(model)
+    start, stop = layer_index_bounds([layer for layer, _ in top], layer_range)
+    rows = [row for layer, shape in top[start:stop]
+            for row in _expanded(layer, shape, expand_nested)]
+    for i, (layer, shape, prefix) in enumerate(rows):
         params = f"{sum(w.size for w in layer.weights):,}" if layer.built else "0 (unbuilt)"
-        cells = (f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params)
+        cells = (f"{prefix}{layer.name} ({type(layer).__name__})", _shape_text(shape), params)
         if nodes is not None:
             cells += (_connections(layer, nodes),)
         if show_trainable:
@@ -187,5 +227,8 @@ def print_summary(model, line_length: int | None = None, positions=None,
                  f"({readable_memory_size(non_trainable[1])})")
     if slots is not None:
         lines.append(f" Optimizer params: {slots[0]:,} ({readable_memory_size(slots[1])})")
-    for line in lines:
-        print_fn(line)
+    text = "\n".join(lines) + "\n"
+    if print_fn is None:
+        _print(text)
+    else:
+        print_fn(text)
