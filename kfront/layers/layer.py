@@ -556,7 +556,7 @@ class Layer(_BackendLayer):
         flat = tree.flatten(inputs)[0]
         for i, (s, x) in enumerate(zip(specs, flat)):
             if s is not None and not (x is None and s.optional):
-                _check_spec(self, s, tuple(ops.shape(x)), i)
+                _check_spec(self, s, static_shape(x), i)
 
     def compute_output_shape(self, input_shape):
         """Output shape(s) for ``input_shape``; by default found by running the layer on zeros
@@ -866,9 +866,17 @@ def _attach_masks(inputs, masks) -> None:
             keras_mask.set_keras_mask(x, m)
 
 
+def static_shape(x) -> tuple:
+    """``x``'s shape with ``None`` for the sizes a traced graph does not know statically
+    (``ops.shape`` gives those as tensors): what Keras builds layers and checks input specs
+    on."""
+    shape = getattr(x, "shape", None)
+    return tuple(ops.shape(x)) if shape is None else tuple(shape)
+
+
 def _shapes_of(inputs):
     leaves, spec = tree.flatten(inputs)
-    shapes = [tuple(ops.shape(x)) for x in leaves]
+    shapes = [static_shape(x) for x in leaves]
     return tree.unflatten(spec, shapes) if spec is not None else shapes[0]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from kfront import ops
 from kfront.backends.common import keras_mask, tree
 from kfront.layers.input_layer import InputLayer, KerasTensor
-from kfront.layers.layer import Layer, unique_name
+from kfront.layers.layer import Layer, static_shape, unique_name
 from kfront.models.model import Model
 
 
@@ -97,7 +97,7 @@ class Functional(Model):
             raise ValueError(f'Model "{self.name}" expects {len(self._inputs)} input(s), got '
                              f"{len(flat)}")
         for i, (x, kt) in enumerate(zip(flat, self._inputs)):
-            shape = tuple(ops.shape(x))
+            shape = static_shape(x)
             rank_step = len(shape) - len(kt.shape)  # +-1 over a last axis of 1 is adjusted
             if rank_step == 1 and shape[-1] == 1 or rank_step == -1 and kt.shape[-1] == 1:
                 shape = shape[:-1] if rank_step == 1 else shape + (1,)

@@ -26,6 +26,7 @@ import numpy
 from kfront import config
 from kfront.backends import B
 from kfront.backends.common.image import nearest_indices, taps, weight_matrix
+from kfront.backends.common.linalg import sizes_differ
 
 __all__ = ["affine_transform", "crop_images", "elastic_transform", "extract_patches",
            "extract_patches_3d", "gaussian_blur", "hsv_to_rgb", "map_coordinates", "pad_images",
@@ -351,7 +352,8 @@ def affine_transform(images, transform, interpolation: str = "bilinear",
     t = B.cast(B.convert_to_tensor(transform), B.dtype(x))
     if len(B.shape(t)) == 1:
         t = B.expand_dims(t, 0)
-    if len(B.shape(t)) != 2 or B.shape(t)[1] != 8 or B.shape(t)[0] not in (1, n):
+    if len(B.shape(t)) != 2 or B.shape(t)[1] != 8 or (sizes_differ(B.shape(t)[0], 1)
+                                                       and sizes_differ(B.shape(t)[0], n)):
         raise ValueError(f"{op}: `transform` must have shape (8,) or ({n}, 8); got "
                          f"{B.shape(B.convert_to_tensor(transform))}")
     a = [B.reshape(B.getitem(t, (slice(None), i)), (-1, 1, 1)) for i in range(8)]
@@ -399,7 +401,8 @@ def perspective_transform(images, start_points, end_points, interpolation: str =
         if B.shape(p)[-2:] != (4, 2) or len(B.shape(p)) not in (2, 3):
             raise ValueError(f"{op}: `{arg}` must have shape (4, 2) or (batch, 4, 2); got "
                              f"{B.shape(p)}")
-    if B.shape(start) != B.shape(end):
+    if len(B.shape(start)) != len(B.shape(end)) or any(map(sizes_differ, B.shape(start),
+                                                            B.shape(end))):
         raise ValueError(f"{op}: `start_points` and `end_points` must have the same shape; got "
                          f"{B.shape(start)} and {B.shape(end)}")
     return affine_transform(images, _homography(start, end), interpolation, "constant",

@@ -16,7 +16,7 @@ import numpy
 
 from kfront import config
 from kfront.backends import B
-from kfront.backends.common.linalg import check_int, check_rank, check_square
+from kfront.backends.common.linalg import check_int, check_rank, check_square, sizes_differ
 from kfront.ops.numpy import logsumexp  # noqa: F401  (Keras lists it in the math group too)
 
 __all__ = ["cdist", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2",
@@ -122,7 +122,7 @@ def _segments(op, data, segment_ids, num_segments):
     ds, ids = B.shape(data), B.shape(segment_ids)
     check_int(op, "segment_ids", B.dtype(segment_ids))
     check_rank(op, "data", ds, 1)
-    if len(ids) != 1 or ids[0] != ds[0]:
+    if len(ids) != 1 or sizes_differ(ids[0], ds[0]):
         raise ValueError(f"{op}: `segment_ids` must have shape ({ds[0]},) (the first axis of "
                          f"`data`, shape {ds}); got {ids}")
     if num_segments is None:

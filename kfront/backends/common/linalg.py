@@ -6,10 +6,18 @@ backend receives tensors of a float dtype with valid shapes and only computes.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy
 
 MATRIX_ORDS = (None, "fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
+
+
+def sizes_differ(a, b) -> bool:
+    """Are two sizes known to differ? In a traced graph a size known only at run time is a
+    tensor in ``B.shape``, which no Python check can compare (TensorFlow checks it when the
+    graph runs)."""
+    return isinstance(a, numbers.Integral) and isinstance(b, numbers.Integral) and a != b
 
 
 def check_rank(op: str, arg: str, shape: tuple, min_rank: int) -> None:

@@ -127,10 +127,18 @@ def cast(x, dtype):
 
 
 def shape(x) -> tuple:
-    """The static shape as a tuple (None for sizes unknown while tracing)."""
+    """The shape as a tuple of ints; in a traced graph, a size not known statically (a
+    ``tf.data`` batch, a ``tf.function`` signature's ``None``) is a scalar int32 tensor, as
+    in Keras's TensorFlow backend, so that shape arithmetic follows the actual size."""
     if isinstance(x, KVariable):
         x = x._value
-    return tuple(x.shape) if hasattr(x, "shape") else numpy.shape(x)
+    if not hasattr(x, "shape"):
+        return numpy.shape(x)
+    static = tuple(x.shape)
+    if None not in static or not isinstance(x, tf.Tensor):
+        return static
+    dynamic = tf.shape(x)
+    return tuple(dynamic[i] if s is None else s for i, s in enumerate(static))
 
 
 def dtype(x) -> str:

@@ -34,10 +34,15 @@ def inv(x):
 
 
 def _batch(a, b):
-    """``a`` and ``b`` with their batch axes broadcast (tf.linalg solvers do not)."""
-    batch = tf.broadcast_static_shape(a.shape[:-2], b.shape[:-2])
-    return (tf.broadcast_to(a, batch.concatenate(a.shape[-2:])),
-            tf.broadcast_to(b, batch.concatenate(b.shape[-2:])))
+    """``a`` and ``b`` with their batch axes broadcast (tf.linalg solvers do not); in a
+    traced graph whose batch sizes are known only at run time, with the run-time shapes."""
+    if a.shape[:-2].is_fully_defined() and b.shape[:-2].is_fully_defined():
+        batch = tf.broadcast_static_shape(a.shape[:-2], b.shape[:-2])
+        return (tf.broadcast_to(a, batch.concatenate(a.shape[-2:])),
+                tf.broadcast_to(b, batch.concatenate(b.shape[-2:])))
+    batch = tf.broadcast_dynamic_shape(tf.shape(a)[:-2], tf.shape(b)[:-2])
+    return (tf.broadcast_to(a, tf.concat([batch, tf.shape(a)[-2:]], 0)),
+            tf.broadcast_to(b, tf.concat([batch, tf.shape(b)[-2:]], 0)))
 
 
 def solve(a, b):

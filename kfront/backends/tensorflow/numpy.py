@@ -333,7 +333,7 @@ def split(x, indices_or_sections, axis=0):
     x = _tensor(x, "split")
     if isinstance(indices_or_sections, int):
         n = x.shape[axis]
-        if n % indices_or_sections:
+        if n is not None and n % indices_or_sections:
             raise ValueError(f"split: axis {axis} of size {n} does not split into "
                              f"{indices_or_sections} equal sections")
         return tf.split(x, indices_or_sections, axis=axis)
@@ -475,18 +475,26 @@ def ones_like(x, dtype=None):
 
 
 def arange(start, stop=None, step=1, dtype=None):
-    """numpy.arange (values computed by numpy, so they match the native engine exactly)."""
+    """numpy.arange (values computed by numpy, so they match the native engine exactly);
+    ``tf.range`` where a bound is a tensor (a size known only when a traced graph runs)."""
     if stop is None:
         start, stop = 0, start
     if dtype is None:
         kinds = [type(v) for v in (start, stop, step)]
         dtype = "float32" if float in kinds else "int32"
-    return tf.constant(np.arange(start, stop, step, dtype=standardize_dtype(dtype)))
+    dtype = standardize_dtype(dtype)
+    if builtins.any(isinstance(v, tf.Tensor) for v in (start, stop, step)):
+        return tf.cast(tf.range(*(tf.cast(v, "float64" if dtype.startswith("float") else
+                                          "int64") for v in (start, stop, step))), dtype)
+    return tf.constant(np.arange(start, stop, step, dtype=dtype))
 
 
 def eye(n, m=None, dtype=None):
     return tf.eye(n, m, dtype=standardize_dtype(dtype))
 
 
-def size(x) -> int:
-    return int(math.prod(_shape_of(x)))
+def size(x):
+    """The element count: an int, or a scalar tensor while a traced graph's shape is not
+    known statically."""
+    shape = _shape_of(x)
+    return tf.size(op_input(x)) if None in shape else int(math.prod(shape))
