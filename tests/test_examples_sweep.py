@@ -73,3 +73,26 @@ def test_lambda_output_shape_with_list_inputs(backend, keras):
     assert shapes == expected_shapes == [(None, 1), (None, 3), (None, 3)]
     for got, want in zip(outputs, expected):
         np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def _nested_dict_layer(lib):
+    """migrating_to_keras_3's "None entries" fix: a layer called on a dict holding a dict of
+    Keras tensors, then a model of it."""
+    class CustomLayer(lib.layers.Layer):
+        def call(self, inputs):
+            return inputs["foo"] * 2.0 + inputs["bar"]["baz"]
+
+    inputs = {"foo": lib.Input(shape=(3,), name="foo"),
+              "bar": {"baz": lib.Input(shape=(3,), name="bar")}}
+    out = CustomLayer()(inputs)
+    model = lib.Model(inputs, out)
+    return tuple(out.shape), model.predict({"foo": X, "bar": {"baz": -X}}, verbose=0)
+
+
+def test_layer_called_on_nested_dict_of_keras_tensors(backend, keras):
+    """A layer's output shape is found for a nested dict of inputs (it raised "Cannot
+    interpret {'foo': (None, 3), 'bar': {'baz': (None, 3)}} as an input shape")."""
+    shape, out = _nested_dict_layer(kfront)
+    expected_shape, expected = _nested_dict_layer(keras)
+    assert shape == expected_shape == (None, 3)
+    np.testing.assert_allclose(out, expected, rtol=1e-6)

@@ -6,6 +6,7 @@ traced step on the TensorFlow backend, a user's ``tf.function``) runs on their v
 ops in the graph. TensorFlow is imported only once a leaf already is a TensorFlow tensor."""
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Callable
 
 from kfront.backends.common import tree
@@ -33,3 +34,10 @@ def call_on_values(fn: Callable, args: tuple, kwargs: dict, outputs: Any) -> Any
             spec, [values.get(str(i), x) for i, x in enumerate(leaves)])
         return fn(*call_args, **call_kwargs)
     return host_call.host_call(run, graph, outputs)
+
+
+def lifted() -> contextlib.AbstractContextManager:
+    """``tf.init_scope()``: code run inside it (variable creation) runs eagerly, outside the
+    graph being traced, as Keras builds an optimizer first used in a user's ``tf.function``."""
+    import tensorflow as tf
+    return tf.init_scope()

@@ -881,16 +881,23 @@ def _shapes_of(inputs):
 
 
 def _flatten_shapes(input_shape):
-    """A shape, or a nested list/dict of shapes -> ([(shape, dtype)], spec or None)."""
+    """A shape, or a nested list/tuple/dict of shapes (a dict in a dict, as the migration
+    guide's ``{"foo": ..., "bar": {"baz": ...}}``) -> ([(shape, dtype)], spec or None), the
+    spec as ``backends.common.tree``'s (tuples of shapes rebuilt as lists)."""
     from kfront import config
-    if _is_shape(input_shape):
-        return [(tuple(input_shape), config.floatx())], None
-    if isinstance(input_shape, dict) and all(_is_shape(s) for s in input_shape.values()):
-        leaves = [(tuple(s), config.floatx()) for s in input_shape.values()]
-        return leaves, (dict, [(k, None) for k in input_shape])
-    if isinstance(input_shape, (list, tuple)) and all(_is_shape(s) for s in input_shape):
-        return [(tuple(s), config.floatx()) for s in input_shape], (list, [None] * len(input_shape))
-    raise ValueError(f"Cannot interpret {input_shape!r} as an input shape")
+    leaves = []
+
+    def walk(s):
+        if _is_shape(s):
+            leaves.append((tuple(s), config.floatx()))
+            return None
+        if isinstance(s, dict):
+            return (dict, [(k, walk(v)) for k, v in s.items()])
+        if isinstance(s, (list, tuple)):
+            return (list, [walk(v) for v in s])
+        raise ValueError(f"Cannot interpret {input_shape!r} as an input shape")
+
+    return leaves, walk(input_shape)
 
 
 def _is_shape(s) -> bool:

@@ -80,16 +80,25 @@ class Functional(Model):
         rule, whatever the dict's order)."""
         if not isinstance(inputs, dict):
             return tree.flatten(inputs)[0]
-        struct = self._inputs_struct
-        if isinstance(struct, dict) and all(isinstance(t, KerasTensor) for t in struct.values()):
-            names = list(struct)
-        else:
-            names = [kt.name for kt in self._inputs]
+        if isinstance(self._inputs_struct, dict):  # by key, a dict in it too (as Keras)
+            return self._by_keys(self._inputs_struct, inputs)
+        return self._by_keys({kt.name: kt for kt in self._inputs}, inputs)
+
+    def _by_keys(self, struct: dict, inputs: dict) -> list:
+        """The values of ``inputs`` in the order of ``struct``'s leaves, matched by key."""
+        names = list(struct)
         missing = [name for name in names if name not in inputs]
         if missing:
             raise ValueError(f'Model "{self.name}" takes the inputs {names}; the dict given '
                              f"has the keys {list(inputs)}, missing {missing}")
-        return [inputs[name] for name in names]
+        flat = []
+        for name, sub in struct.items():
+            if isinstance(sub, dict) and isinstance(inputs[name], dict):
+                flat += self._by_keys(sub, inputs[name])
+            else:
+                flat += [inputs[name]] if isinstance(sub, KerasTensor) \
+                    else tree.flatten(inputs[name])[0]
+        return flat
 
     def _check_inputs(self, inputs) -> None:
         flat = self._flat_inputs(inputs)

@@ -50,7 +50,7 @@ from kfront import backends as _backends
 from kfront import config as _config
 from kfront import ops
 from kfront.backend_objects import Variable
-from kfront.backends import B
+from kfront.backends import B, tf_graph
 from kfront.backends.common.variables import KVariable
 from kfront.optimizers import schedules as _schedules
 
@@ -442,7 +442,11 @@ class Optimizer:
         else:
             variables = list(trainable_variables)
             if not self.built:
-                self.build(variables)
+                if tf_graph.has_graph_tensors(grads):  # slots are created eagerly, as Keras
+                    with tf_graph.lifted():
+                        self.build(variables)
+                else:
+                    self.build(variables)
             index = self._trainable_variables_indices
             for v in variables:
                 if id(v) not in index:
@@ -459,6 +463,9 @@ class Optimizer:
         # cast only where needed: comparing the backend's dtype objects is cheap
         grads = [g if getattr(g, "dtype", None) == v.value.dtype else ops.cast(g, v.dtype)
                  for g, v in zip(grads, variables)]
+        if tf_graph.has_graph_tensors(grads):
+            self._apply_in_graph(grads, variables)
+            return
 
         raw_step = self._host_iterations()
         acc_steps = self.gradient_accumulation_steps
@@ -558,6 +565,23 @@ class Optimizer:
         self._update_in_graph(grads, variables,
                               self._traced_step_hyper(lr, self._iterations.value))
 
+    def _apply_in_graph(self, grads: list, variables: list) -> None:
+        """``apply`` while a TensorFlow graph is traced (``apply_gradients`` in a user's
+        ``tf.function``, as keras-io's researchers guide writes its train step): iterations
+        and learning rate are read as tensors in the graph, the update written with ops."""
+        if not self._can_update_in_graph(variables):
+            raise NotImplementedError(
+                f"{self.name}: apply_gradients inside a tf.function is supported for the "
+                f"built-in SGD, Adam, RMSprop and Adagrad updates of the variables the "
+                f"optimizer was built with, without gradient accumulation, EMA, clipping, "
+                f"weight decay or loss scaling; call it eagerly for {type(self).__name__} "
+                f"with these settings")
+        self._updated_in_graph = True  # iterations now advance where the host cannot count
+        lr = self.learning_rate
+        lr = ops.cast(lr.value if isinstance(lr, KVariable) else lr, variables[0].dtype)
+        self._update_in_graph(grads, variables,
+                              self._traced_step_hyper(lr, self._iterations.value))
+
     def _traced_step_hyper(self, learning_rate, iteration) -> dict:
         """``_step_hyper`` with the learning rate and iteration as tensors, the per-step
         values computed with ops as Keras computes them in its graph (Adam's ``alpha``:
@@ -589,7 +613,8 @@ class Optimizer:
         """``iterations`` as a Python int, read from the device only when the variable was
         changed from outside (a device read is a synchronisation on compiled backends)."""
         seen = getattr(self, "_iterations_seen", None)
-        if seen is not None and seen[0] == getattr(self._iterations, "_version", None):
+        if seen is not None and seen[0] == getattr(self._iterations, "_version", None) \
+                and not self.__dict__.get("_updated_in_graph"):
             return seen[1]
         return int(ops.convert_to_numpy(self._iterations.value))
 
