@@ -80,12 +80,21 @@ def encoded_shape(input_shape, output_mode: str, depth: int) -> tuple:
     return (depth,)
 
 
+def host_values(x):
+    """An array or tensor of the active backend, or an eager ``tf.Tensor`` on any backend
+    (Keras's ``adapt`` takes TensorFlow tensors and ``tf.data`` batches on every backend),
+    as a numpy array."""
+    if type(x).__module__.startswith("tensorflow.") and hasattr(x, "numpy"):
+        return x.numpy()
+    return ops.convert_to_numpy(x)
+
+
 def batches(who: str, data):
     """``data`` for ``adapt``: a list of numpy batches (an array or tensor is one batch; a
     list of arrays, a generator or a dataset yields batches; an ``(x, y)`` batch gives x).
     Empty data is a ValueError naming ``who``."""
     if hasattr(data, "shape") and not isinstance(data, (list, tuple)):
-        out = [ops.convert_to_numpy(data)]
+        out = [host_values(data)]
     elif isinstance(data, (str, bytes)) or not hasattr(data, "__iter__"):
         raise TypeError(f"{who}.adapt: expected an array, a tensor or an iterable of batches, "
                         f"got {type(data).__name__}")
@@ -95,7 +104,7 @@ def batches(who: str, data):
         for batch in data:
             if isinstance(batch, tuple):
                 batch = batch[0]
-            out.append(ops.convert_to_numpy(batch) if hasattr(batch, "shape") else batch)
+            out.append(host_values(batch) if hasattr(batch, "shape") else batch)
             progress.step(len(out))
     import numpy as np
     if not out or all(np.size(b) == 0 for b in out):
