@@ -14,7 +14,8 @@ Under a trace of the user's own (``jax.jit`` / ``jax.grad`` over ``stateless_cal
 binds the SeedGenerator states among the non-trainable variables to traced values), an op
 seeded by a SeedGenerator uses its state ``[seed, n]`` as the key and advances it to
 ``[seed, n + 1]``, as Keras: the state ``stateless_call`` returns has moved on, so each call
-of the jitted function fed its previous state draws anew.
+of the jitted function fed its previous state draws anew. An unseeded op (``seed=None``)
+traced there raises, as Keras's: its host sample would be compiled in as a constant.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ import numpy
 from kfront.backends.common import random as _common
 from kfront.backends.common.dtypes import standardize_dtype
 from kfront.backends.jax.core import convert_to_numpy, convert_to_tensor
+from kfront.backends.jax.numpy import _trace_state_clean
 
 _state = threading.local()  # .key: the traced PRNG key of this thread's key scope
 
@@ -43,14 +45,30 @@ def key_scope(key) -> Iterator[None]:
         _state.key = previous
 
 
-def _traced_key(seed):
-    """The jax.random key for one op: from the key scope's key inside one; outside, the
-    state of a SeedGenerator bound to a traced value (advanced), else None (host sampling)."""
+def _in_jax_trace() -> bool:
+    """Whether this thread is tracing a JAX function (Keras's ``is_in_jax_tracing_scope``:
+    a new array is a tracer), checked only when JAX's trace state is not clean."""
+    return not _trace_state_clean() and isinstance(jnp.ones(()), jax.core.Tracer)
+
+
+def _traced_key(seed, op: str):
+    """The jax.random key for ``op``: from the key scope's key inside one; outside, the
+    state of a SeedGenerator bound to a traced value (advanced), else None (host sampling).
+    An unseeded op traced outside a key scope raises (its sample would be a constant)."""
     key = getattr(_state, "key", None)
     if key is None:
         if (isinstance(seed, _common.SeedGenerator)
                 and isinstance(seed.state.value, jax.core.Tracer)):
             return seed.next_state()
+        if seed is None and _in_jax_trace():
+            raise ValueError(
+                f"kfront.random.{op}: an unseeded random op (seed=None) is being traced by "
+                "JAX (jax.jit, jax.grad, ... of your own); its values would be compiled in "
+                "as constants, the same at every call. Pass a kfront.random.SeedGenerator "
+                "as `seed`, kept as an attribute of your layer/model so that its state is "
+                "among the non-trainable variables stateless_call takes and returns, e.g.\n"
+                "    self.seed_generator = kfront.random.SeedGenerator(seed=1337)\n"
+                "    out = kfront.random.normal(shape=(1,), seed=self.seed_generator)")
         return None
     if isinstance(seed, (int, numpy.integer)) and not isinstance(seed, bool):
         return jax.random.PRNGKey(int(seed))
@@ -62,21 +80,21 @@ def _out(a, dtype):
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    key = _traced_key(seed)
+    key = _traced_key(seed, "normal")
     if key is None:
         return _out(_common.normal(shape, mean, stddev, seed), dtype)
     return jax.random.normal(key, tuple(shape), standardize_dtype(dtype)) * stddev + mean
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    key = _traced_key(seed)
+    key = _traced_key(seed, "uniform")
     if key is None:
         return _out(_common.uniform(shape, minval, maxval, seed), dtype)
     return jax.random.uniform(key, tuple(shape), standardize_dtype(dtype), minval, maxval)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    key = _traced_key(seed)
+    key = _traced_key(seed, "truncated_normal")
     if key is None:
         return _out(_common.truncated_normal(shape, mean, stddev, seed), dtype)
     dtype = standardize_dtype(dtype)
@@ -84,7 +102,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
-    key = _traced_key(seed)
+    key = _traced_key(seed, "randint")
     if key is None:
         return _out(_common.randint(shape, minval, maxval, seed), dtype)
     return jax.random.randint(key, tuple(shape), minval, maxval, standardize_dtype(dtype))
@@ -94,21 +112,21 @@ def shuffle(x, axis=0, seed=None):
     from kfront.backends.jax.numpy import take
     from kfront.backends.jax.core import array
     x = array(x, "shuffle")
-    key = _traced_key(seed)
+    key = _traced_key(seed, "shuffle")
     n = x.shape[axis]
     idx = _common.shuffle_indices(n, seed) if key is None else jax.random.permutation(key, n)
     return take(x, jnp.asarray(idx), axis=axis)
 
 
 def gamma(shape, alpha, dtype=None, seed=None):
-    key = _traced_key(seed)
+    key = _traced_key(seed, "gamma")
     if key is None:
         return _out(_common.gamma(shape, convert_to_numpy(alpha), seed), dtype)
     return jax.random.gamma(key, jnp.asarray(alpha), tuple(shape), standardize_dtype(dtype))
 
 
 def beta(shape, alpha, beta, dtype=None, seed=None):
-    key = _traced_key(seed)
+    key = _traced_key(seed, "beta")
     if key is None:
         return _out(_common.beta(shape, convert_to_numpy(alpha), convert_to_numpy(beta), seed),
                     dtype)
@@ -117,7 +135,7 @@ def beta(shape, alpha, beta, dtype=None, seed=None):
 
 
 def binomial(shape, counts, probabilities, dtype=None, seed=None):
-    key = _traced_key(seed)
+    key = _traced_key(seed, "binomial")
     if key is None:
         return _out(_common.binomial(shape, convert_to_numpy(counts),
                                      convert_to_numpy(probabilities), seed), dtype)
@@ -127,7 +145,7 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None):
 
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
-    key = _traced_key(seed)
+    key = _traced_key(seed, "categorical")
     if key is None:
         return _out(_common.categorical(convert_to_numpy(logits), num_samples, seed), dtype)
     logits = jnp.asarray(logits)
