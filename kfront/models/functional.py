@@ -121,6 +121,9 @@ class Functional(Model):
         rank_step = len(ops.shape(x)) - len(kt.shape)
         if rank_step == 0:
             return x
+        if type(x).__module__.startswith("tensorflow.") and hasattr(x, "numpy") and \
+                x.dtype.name == "string":  # eager tf.string text, on any backend: as NumPy
+            x = x.numpy()
         text = type(x) is np.ndarray and x.dtype.kind in "USO"  # stays NumPy (host layers)
         if rank_step == 1:
             return np.squeeze(x, axis=-1) if text else ops.squeeze(x, axis=-1)

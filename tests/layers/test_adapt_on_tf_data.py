@@ -52,3 +52,17 @@ def test_adapt_takes_tf_data_as_keras(backend, keras_adapted):
             np.testing.assert_allclose(ours[key], theirs, rtol=1e-6, err_msg=key)
         else:
             assert ours[key] == theirs, key
+
+
+def _end_to_end_tokens(lib) -> list:
+    """The guide's inference model: a string ``Input((1,))`` into an adapted
+    TextVectorization, called on an eager ``tf.constant`` of shape (1,)."""
+    vectorizer = lib.layers.TextVectorization(output_mode="int")
+    vectorizer.adapt(tf.constant(["the brain is wider than the sky", "for put them side"]))
+    inputs = lib.Input(shape=(1,), dtype="string")
+    model = lib.Model(inputs, vectorizer(inputs))
+    return np.asarray(model(tf.constant(["the sky is wider than the sea"]))).tolist()
+
+
+def test_string_model_called_on_tf_text_as_keras(backend, keras):
+    assert _end_to_end_tokens(kfront) == _end_to_end_tokens(keras)
