@@ -411,7 +411,7 @@ class Trainer:
         update runs inside the same call when the optimizer allows it (one compiled call per
         step, see ``Optimizer._can_update_in_graph``); otherwise, and eagerly, it runs after
         it through the backend's fused kernels."""
-        variables = self.trainable_variables
+        variables = self._step_variables()
         optimizer = self.optimizer
 
         def loss_and_grads(x, y, sample_weight):
@@ -439,13 +439,25 @@ class Trainer:
 
             loss, y_pred = self._run_compiled(("train", *sorted(fixed.items())), train_fn,
                                               x, y, sample_weight, per_step,
-                                              state=self.variables + optimizer.variables)
+                                              state=lambda: self.variables + optimizer.variables)
             optimizer._advance(raw_step, assign=False)
             return loss, y_pred
         (loss, y_pred), grads = self._run_compiled("train", loss_and_grads, x, y, sample_weight)
         optimizer.apply(distribution_lib.reduce_after_step(grads), variables)
         distribution_lib.keep_layouts(variables, [optimizer])  # eager update: back on the mesh
         return loss, y_pred
+
+    def _step_variables(self) -> list:
+        """``trainable_variables`` for the train step: walked once per ``compile`` where the
+        step is compiled (the compiled step keeps the variables it was traced with; the walk
+        over the layers cost ~10-40 us a step), at every step where it runs eagerly."""
+        fns = self.__dict__.setdefault("_compiled_fns", {})
+        variables = fns.get("trainable_variables")
+        if variables is None:
+            variables = self.trainable_variables
+            if self.built and variables and self._use_jit():
+                fns["trainable_variables"] = variables
+        return variables
 
     def _fuses_update(self, variables) -> bool:
         """Does the optimizer update run inside the compiled train step? (Decided once per
@@ -478,13 +490,15 @@ class Trainer:
     def _run_compiled(self, name, fn, *args, state=None):
         """``fn(*args)`` through the backend's compiled version, made on first use (an unbuilt
         model runs eagerly once, so that its weights exist before compiling). ``state``: the
-        Variables ``fn`` reads or assigns (default: the model's)."""
+        Variables ``fn`` reads or assigns, or a callable giving them, called only when the
+        step is compiled (default: the model's)."""
         fns = self.__dict__.setdefault("_compiled_fns", {})
         args = distribution_lib.distribute_data(args)  # split over a mesh's batch axis (JAX)
         if name not in fns:
             if not self.built or not self.variables:
                 return fn(*args)
-            state = self.variables if state is None else state
+            state = (self.variables if state is None
+                     else state() if callable(state) else state)
             distribution_lib.distribute_state(state, [getattr(self, "optimizer", None)])
             fns[name] = B.compile_stateful(fn, state, self._use_jit())
         with distribution_lib.collective_errors():  # a dead peer inside a compiled step
