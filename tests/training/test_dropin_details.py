@@ -239,13 +239,22 @@ def test_metric_results_are_float32_numbers(keras):
 def test_seed_generator_state_is_a_variable_not_a_weight(backend, keras):
     """A Dropout's SeedGenerator state counts in ``variables`` (Keras's
     seed_generator_state, in Keras's per-backend seed dtype) but not in ``weights``,
-    parameter counts or saved files."""
+    parameter counts or saved files. Unnamed generators' scopes are numbered as Keras's
+    (``seed_generator``, ``seed_generator_1``...), so paths do not repeat in a model."""
+    kfront.backend.clear_session()
+    keras.backend.clear_session()
     ours = layers.Dropout(0.5)
     theirs = keras.layers.Dropout(0.5)
     (state,), (reference,) = ours.variables, theirs.variables
     assert (state.name, state.path, tuple(state.shape), state.trainable) == (
-        reference.name, reference.path.replace(reference.path.split("/")[0],
-                                               "seed_generator"), (2,), False)
+        reference.name, reference.path, (2,), False) == (
+        "seed_generator_state", "seed_generator/seed_generator_state", (2,), False)
+    pair = [[v.path for v in lib.Sequential([lib.Input((3,)), lib.layers.Dropout(0.1),
+                                             lib.layers.Dropout(0.2)]).variables]
+            for lib in (kfront, keras)]
+    assert pair[0] == pair[1] == ["seed_generator_1/seed_generator_state",
+                                  "seed_generator_2/seed_generator_state"]
+    assert ours.seed_generator.get_config() == {"seed": None, "name": None}
     assert state.dtype == {"numpy": "uint32", "jax": "uint32", "torch": "int32",
                            "tensorflow": "int64"}[backend]
     model = kfront.Sequential([layers.Input((3,)), layers.Dense(2), ours])

@@ -22,7 +22,7 @@ class SeedGenerator:
         # unseeded: a seed from the global generator, so set_random_seed controls it (as Keras)
         start = int(_global["rng"].integers(0, 2 ** 31 - 1)) if seed is None else seed
         self.rng = np.random.default_rng(start)
-        self.state = _state_variable(start, name or "seed_generator")
+        self.state = _state_variable(start, name or _auto_scope())
 
     def next(self) -> np.random.Generator:
         return self.rng
@@ -48,6 +48,13 @@ class SeedGenerator:
 
 #: the state's dtype per backend, Keras's ``random_seed_dtype()``
 _STATE_DTYPES = {"tensorflow": "int64", "torch": "int32"}
+
+
+def _auto_scope() -> str:
+    """An unnamed generator's scope, numbered as Keras's: ``seed_generator``, then
+    ``seed_generator_1``... (reset by ``clear_session``; ``name`` and the config stay None)."""
+    from kfront.layers.layer import unique_name
+    return unique_name("seed_generator")
 
 
 def _state_variable(seed: int, scope: str):
