@@ -501,8 +501,11 @@ class Trainer:
                      else state() if callable(state) else state)
             distribution_lib.distribute_state(state, [getattr(self, "optimizer", None)])
             fns[name] = B.compile_stateful(fn, state, self._use_jit())
+        # eagerly, this call's ``fn``: the first one's closure holds the variables of its step
+        # (a layer frozen since then without a new compile trains no more, as in Keras)
+        step = fns[name] if self._use_jit() else fn
         with distribution_lib.collective_errors():  # a dead peer inside a compiled step
-            return fns[name](*args)
+            return step(*args)
 
     def _use_jit(self) -> bool | str:
         """How to compile the steps: ``False`` (eagerly), ``True`` (the backend's compiler:

@@ -61,3 +61,25 @@ def test_freezing_then_compiling_again_trains_the_new_set_as_keras(backend):
     for a, b in zip(*weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
+
+
+@pytest.mark.parametrize("backend", ["numpy", "tensorflow", "torch", "jax"], indirect=True)
+def test_an_eager_step_trains_what_is_trainable_now(backend, keras):
+    """With ``run_eagerly=True`` a layer frozen after a fit (no new compile) stays as it was
+    in the next fit, and the others go on training as Keras-TF's eager step does (each
+    eager step takes the trainable variables of its own batch)."""
+    weights, start = [], None
+    for lib in (kfront, keras):
+        model = _model(lib)
+        start = start or [w.numpy() for w in model.weights]
+        model.set_weights(start)
+        model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+        model.fit(X, Y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        frozen = [w.numpy().copy() for w in model.layers[0].weights]
+        model.layers[0].trainable = False
+        model.fit(X, Y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        for before, w in zip(frozen, model.layers[0].weights):
+            np.testing.assert_array_equal(w.numpy(), before)
+        weights.append([w.numpy() for w in model.weights])
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
