@@ -35,6 +35,29 @@ def test_compiled_step_walks_the_layers_once_per_compile(backend, monkeypatch):
     assert len(walks) > first
 
 
+def _freeze_between_fits(libraries, **compile_kwargs) -> None:
+    """Fit, freeze the first layer, fit again (compiling again unless ``run_eagerly``) with
+    each library from the same weights: the frozen layer stays as it was, and the final
+    weights agree between the libraries."""
+    weights, start = [], None
+    for lib in libraries:
+        model = _model(lib)
+        start = start or [w.numpy() for w in model.weights]
+        model.set_weights(start)
+        model.compile(optimizer="sgd", loss="mse", **compile_kwargs)
+        model.fit(X, Y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        frozen = [w.numpy().copy() for w in model.layers[0].weights]
+        model.layers[0].trainable = False
+        if not compile_kwargs.get("run_eagerly"):
+            model.compile(optimizer="sgd", loss="mse", **compile_kwargs)
+        model.fit(X, Y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        for before, w in zip(frozen, model.layers[0].weights):
+            np.testing.assert_array_equal(w.numpy(), before)
+        weights.append([w.numpy() for w in model.weights])
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("backend", ["jax", "tensorflow"], indirect=True)
 def test_freezing_then_compiling_again_trains_the_new_set_as_keras(backend):
     import importlib
@@ -43,24 +66,7 @@ def test_freezing_then_compiling_again_trains_the_new_set_as_keras(backend):
     keras = importlib.import_module("keras")
     if keras.config.backend() != backend:
         pytest.skip(f"Keras runs on {keras.config.backend()} in this process")
-    weights, start = [], None
-    for lib in (kfront, keras):
-        model = _model(lib)
-        if start is None:
-            start = [w.numpy() for w in model.weights]
-        model.set_weights(start)
-        model.compile(optimizer="sgd", loss="mse")
-        model.fit(X, Y, batch_size=16, epochs=1, verbose=0, shuffle=False)
-        frozen = [w.numpy().copy() for w in model.layers[0].weights]
-        model.layers[0].trainable = False
-        model.compile(optimizer="sgd", loss="mse")
-        model.fit(X, Y, batch_size=16, epochs=1, verbose=0, shuffle=False)
-        for before, w in zip(frozen, model.layers[0].weights):
-            np.testing.assert_array_equal(w.numpy(), before)
-        weights.append([w.numpy() for w in model.weights])
-    for a, b in zip(*weights):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
+    _freeze_between_fits((kfront, keras))
 
 
 @pytest.mark.parametrize("backend", ["numpy", "tensorflow", "torch", "jax"], indirect=True)
@@ -68,18 +74,4 @@ def test_an_eager_step_trains_what_is_trainable_now(backend, keras):
     """With ``run_eagerly=True`` a layer frozen after a fit (no new compile) stays as it was
     in the next fit, and the others go on training as Keras-TF's eager step does (each
     eager step takes the trainable variables of its own batch)."""
-    weights, start = [], None
-    for lib in (kfront, keras):
-        model = _model(lib)
-        start = start or [w.numpy() for w in model.weights]
-        model.set_weights(start)
-        model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
-        model.fit(X, Y, batch_size=16, epochs=1, verbose=0, shuffle=False)
-        frozen = [w.numpy().copy() for w in model.layers[0].weights]
-        model.layers[0].trainable = False
-        model.fit(X, Y, batch_size=16, epochs=1, verbose=0, shuffle=False)
-        for before, w in zip(frozen, model.layers[0].weights):
-            np.testing.assert_array_equal(w.numpy(), before)
-        weights.append([w.numpy() for w in model.weights])
-    for a, b in zip(*weights):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    _freeze_between_fits((kfront, keras), run_eagerly=True)
