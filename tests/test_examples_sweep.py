@@ -96,3 +96,24 @@ def test_layer_called_on_nested_dict_of_keras_tensors(backend, keras):
     expected_shape, expected = _nested_dict_layer(keras)
     assert shape == expected_shape == (None, 3)
     np.testing.assert_allclose(out, expected, rtol=1e-6)
+
+
+def _none_in_call(lib):
+    """migrating_to_keras_3's pattern: a ``None`` where a call's structure holds no tensor."""
+    class TakesFoo(lib.layers.Layer):
+        def call(self, inputs):
+            assert inputs["bar"]["baz"] is None
+            return inputs["foo"] * 2.0
+
+    inputs = lib.Input((3,))
+    out = TakesFoo()({"foo": inputs, "bar": {"baz": None}})
+    return tuple(out.shape), lib.Model(inputs, out).predict(X, verbose=0)
+
+
+def test_none_in_a_call_structure_stays_none(backend, keras):
+    """A ``None`` leaf in a symbolic call's inputs is passed on as ``None`` and is no edge
+    of the graph (it raised "'NoneType' object has no attribute 'shape'")."""
+    shape, out = _none_in_call(kfront)
+    expected_shape, expected = _none_in_call(keras)
+    assert shape == expected_shape == (None, 3)
+    np.testing.assert_allclose(out, expected, rtol=1e-6)

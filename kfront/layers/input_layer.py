@@ -24,7 +24,7 @@ class Node:
         self.inputs = inputs            # the structure passed as first argument
         self.args, self.kwargs = args, kwargs
         self.outputs = outputs          # the structure returned
-        self.flat_inputs = tree.flatten(inputs)[0]
+        self.flat_inputs = [t for t in tree.flatten(inputs)[0] if t is not None]  # None: no input
         # symbolic tensors this call reads, ``initial_state=`` ones included (graph edges)
         self.dependencies = self.flat_inputs + [t for t in tree.flatten((args, kwargs))[0]
                                                 if isinstance(t, KerasTensor)]
@@ -35,7 +35,7 @@ class Node:
 def symbolic_call(layer, inputs, args, kwargs):
     """Call ``layer`` on KerasTensors: build it, infer its output shapes, record a Node."""
     leaves, spec = tree.flatten(inputs)
-    shapes = [t.shape for t in leaves]
+    shapes = [None if t is None else t.shape for t in leaves]
     shape_struct = tree.unflatten(spec, shapes) if spec is not None else shapes[0]
     if any(isinstance(t, KerasTensor) for t in tree.flatten(args)[0]):
         out_shapes = _several_positional(layer, inputs, args, kwargs)
@@ -44,7 +44,7 @@ def symbolic_call(layer, inputs, args, kwargs):
             layer._maybe_build(shape_struct)
         layer._check_inputs(inputs)
         out_shapes = layer.compute_output_shape(shape_struct)
-    dtype = layer.compute_output_spec_dtype(leaves[0].dtype)
+    dtype = layer.compute_output_spec_dtype(next(t for t in leaves if t is not None).dtype)
     outputs = _keras_tensors(out_shapes, dtype, layer.name)
     node = Node(layer, inputs, args, kwargs, outputs)
     for i, t in enumerate(node.flat_outputs):

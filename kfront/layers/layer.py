@@ -535,9 +535,9 @@ class Layer(_BackendLayer):
         autocast = self.autocast and self._dtype in _FLOATS
         out = []
         for x in leaves:
-            if type(x) is np.ndarray and x.dtype.kind in "USO" or \
+            if x is None or type(x) is np.ndarray and x.dtype.kind in "USO" or \
                     getattr(getattr(x, "dtype", None), "name", None) == "string":
-                out.append(x)  # text (NumPy, tf.string) stays as it is (host layers take it)
+                out.append(x)  # None, text (NumPy, tf.string) stay (host layers take text)
                 continue
             if not (B.is_tensor(x) or isinstance(x, B.Variable) or type(x).__name__ == "Tensor"):
                 x = ops.convert_to_tensor(x)
@@ -564,8 +564,9 @@ class Layer(_BackendLayer):
         leaves, spec = _flatten_shapes(input_shape)
         runs = []
         for fill in (2, 3):
-            dummies = [np.zeros([fill if d is None else d for d in s], dtype=dt)
-                       for s, dt in leaves]
+            dummies = [None if leaf is None else
+                       np.zeros([fill if d is None else d for d in leaf[0]], dtype=leaf[1])
+                       for leaf in leaves]
             with B.no_grad():
                 out = self(tree.unflatten(spec, dummies) if spec is not None else dummies[0])
             runs.append(out)
@@ -882,12 +883,16 @@ def _shapes_of(inputs):
 
 def _flatten_shapes(input_shape):
     """A shape, or a nested list/tuple/dict of shapes (a dict in a dict, as the migration
-    guide's ``{"foo": ..., "bar": {"baz": ...}}``) -> ([(shape, dtype)], spec or None), the
-    spec as ``backends.common.tree``'s (tuples of shapes rebuilt as lists)."""
+    guide's ``{"foo": ..., "bar": {"baz": ...}}``) -> ([(shape, dtype) or None], spec or
+    None), the spec as ``backends.common.tree``'s (tuples of shapes rebuilt as lists); a
+    ``None`` in the structure (no tensor there) stays ``None``."""
     from kfront import config
     leaves = []
 
     def walk(s):
+        if s is None:  # no tensor there (an optional input left out), as Keras takes it
+            leaves.append(None)
+            return None
         if _is_shape(s):
             leaves.append((tuple(s), config.floatx()))
             return None
