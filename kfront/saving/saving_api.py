@@ -96,19 +96,21 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         8
     """
     filepath = _path(filepath)
-    if os.path.isdir(filepath):
-        if not os.path.isfile(os.path.join(filepath, keras_archive.CONFIG)):
-            raise ValueError(f"Cannot load {filepath!r}: a folder must hold a saved model "
-                             f"({keras_archive.CONFIG}, {keras_archive.WEIGHTS})")
+    if os.path.isdir(filepath) and os.path.isfile(os.path.join(filepath, keras_archive.CONFIG)):
         return keras_archive.load_model(filepath, custom_objects, compile, safe_mode)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {filepath!r}")
-    if filepath.endswith(".keras"):
+    if filepath.endswith(".keras") and not os.path.isdir(filepath):
         return keras_archive.load_model(filepath, custom_objects, compile, safe_mode)
     if filepath.endswith(_LEGACY):
         return legacy_h5.load_model_from_hdf5(filepath, custom_objects, compile, safe_mode)
-    raise ValueError(f"File format not supported: filepath={filepath}. kfront loads `.keras` "
-                     "files (and unzipped .keras folders) and legacy `.h5` / `.hdf5` files")
+    raise ValueError(
+        f"File format not supported: filepath={filepath}. kfront loads `.keras` files (and "
+        f"unzipped .keras folders holding {keras_archive.CONFIG}) and legacy `.h5` / `.hdf5` "
+        "files. As in Keras 3, the legacy SavedModel format is not supported by load_model(): "
+        "to reload a TensorFlow SavedModel as an inference-only layer, use "
+        f"`kfront.layers.TFSMLayer({filepath!r}, call_endpoint='serving_default')` (your "
+        "`call_endpoint` might have a different name).")
 
 
 def save_weights(model, filepath, overwrite: bool = True, max_shard_size=None,

@@ -50,6 +50,10 @@ def test_model_export_reloads_and_serves_on_every_backend(backend, tmp_path, cap
         out = loaded.signatures["serving_default"](tf.constant(X))
         np.testing.assert_allclose(out["output_0"].numpy(), expected, rtol=1e-5, atol=1e-5)
         assert sorted(loaded.signatures) == ["serve", "serving_default"]
+        # as Keras 3: load_model refuses a SavedModel and points to TFSMLayer
+        with pytest.raises(ValueError, match=r"(?s)File format not supported.*SavedModel.*"
+                                             r"TFSMLayer\(.*call_endpoint='serving_default'"):
+            kfront.models.load_model(tmp_path / name)
         # the user's model still runs on the user's backend, with the same weights
         np.testing.assert_allclose(numpy_of(model(X)), expected, rtol=1e-6, atol=1e-6)
     printed = capsys.readouterr().out
