@@ -67,6 +67,15 @@ class KerasTensor:
                             "(its first dimension must be known)")
         return (self[i] for i in range(self.shape[0]))
 
+    def __tf_tensor__(self, dtype=None, name=None):
+        raise ValueError(
+            "A KerasTensor cannot be used as input to a TensorFlow function. A KerasTensor is "
+            "a symbolic placeholder for a shape and dtype, used when constructing functional "
+            "models: use it only as input to a layer or an operation of `kfront.layers` and "
+            "`kfront.ops`. To apply a TensorFlow function `tf_fn` in a functional model, wrap "
+            "it in a layer:\n\nclass MyLayer(Layer):\n    def call(self, x):\n        "
+            "return tf_fn(x)\n\nx = MyLayer()(x)\n")
+
     __hash__ = object.__hash__
 
 

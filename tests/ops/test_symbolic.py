@@ -141,3 +141,13 @@ def test_symbolic_errors_and_queries():
         kfront.saving.deserialize_keras_object(
             {"module": "keras.src.ops.nn", "class_name": "Relu",
              "config": {"name": "r", "units": 3}, "registered_name": None})
+
+
+def test_a_tensorflow_function_on_a_keras_tensor_says_what_to_do(keras):
+    """``tf.squeeze(Input(...))`` raises Keras's ValueError (wrap the TF function in a
+    layer), not a failure deep inside TensorFlow's conversion."""
+    import tensorflow as tf
+    for lib in (kfront, keras):
+        with pytest.raises(ValueError, match="(?s)KerasTensor cannot be used as input to a "
+                                             "TensorFlow function.*MyLayer"):
+            tf.squeeze(lib.Input((3, 1)))

@@ -216,8 +216,8 @@ def test_jax_traced_key_belongs_to_the_tracing_thread():
     from kfront.backends.jax import random as jax_random
     seen = []
     with jax_random.key_scope(jax.random.PRNGKey(0)):
-        worker = threading.Thread(target=lambda: seen.append(jax_random._traced_key(None)))
+        worker = threading.Thread(target=lambda: seen.append(jax_random._traced_key(None, "normal")))
         worker.start()
         worker.join()
-        assert jax_random._traced_key(3) is not None
+        assert jax_random._traced_key(3, "normal") is not None
     assert seen == [None]
