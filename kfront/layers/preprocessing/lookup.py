@@ -20,7 +20,7 @@ from kfront import config, ops
 from kfront.backends import tf_graph
 from kfront.layers.layer import Layer, graph_output_spec
 from kfront.layers.preprocessing._encoding import (NumpyOps, batches, check_not_sparse,
-                                                   check_output_mode, encode)
+                                                   check_output_mode, encode, host_values)
 from kfront.layers.preprocessing._fingerprint import fingerprint64, siphash
 
 __all__ = ["StringLookup", "IntegerLookup"]
@@ -33,10 +33,8 @@ def host_array(inputs, string: bool) -> np.ndarray:
     if isinstance(inputs, (list, tuple, str, bytes, int, np.integer)) or isinstance(
             inputs, np.ndarray):
         array = np.asarray(inputs)
-    elif type(inputs).__module__.startswith("tensorflow.") and hasattr(inputs, "numpy"):
-        array = np.asarray(inputs.numpy())
     else:
-        array = np.asarray(ops.convert_to_numpy(inputs))
+        array = np.asarray(host_values(inputs))
     if string and (array.dtype.kind == "S" or array.dtype == object):
         array = np.vectorize(lambda t: t.decode("utf-8") if isinstance(t, bytes) else str(t),
                              otypes=[str])(array) if array.size else array.astype(str)
