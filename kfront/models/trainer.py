@@ -161,9 +161,10 @@ class Trainer:
         loss = self._by_output(self.loss, "loss", len(preds))
         if loss is None:
             self._loss_fns = []
-        elif isinstance(loss, list):
+        elif isinstance(loss, list) or len(preds) > 1:  # as Keras: one loss is one per output
+            specs = loss if isinstance(loss, list) else [loss] * len(preds)
             self._loss_fns = [None if s is None else losses.resolve(s, *sh)
-                              for s, sh in zip(loss, shapes)]
+                              for s, sh in zip(specs, shapes)]
         else:
             self._loss_fns = losses.resolve(loss, *shapes[0])
         weights = self._by_output(self.loss_weights, "loss_weights", len(preds))
@@ -171,7 +172,8 @@ class Trainer:
                                   if weights is not None else None)
         names = self.output_names or [f"output_{i}" for i in range(len(preds))]
         self._output_loss_trackers = []
-        if len(preds) > 1 and isinstance(self._loss_fns, list):
+        # as Keras: a "<output>_loss" log per output only when more than one loss is computed
+        if isinstance(self._loss_fns, list) and sum(f is not None for f in self._loss_fns) > 1:
             self._output_loss_trackers = [(i, metrics_mod.Mean(name=f"{names[i]}_loss"))
                                           for i, fn in enumerate(self._loss_fns)
                                           if fn is not None]
