@@ -406,8 +406,9 @@ class Layer(_BackendLayer):
     def call(self, inputs, *args, **kwargs):
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
-    def __call__(self, inputs, *args, **kwargs):
+    def __call__(self, *args, **kwargs):
         from kfront.layers.input_layer import KerasTensor, symbolic_call
+        inputs, args = _first_argument(self, args, kwargs)
         first = tree.flatten(inputs)[0]
         if any(isinstance(t, KerasTensor) for t in first):
             return symbolic_call(self, inputs, args, kwargs)
@@ -805,6 +806,20 @@ def _shape_tuples(shapes):
     if isinstance(shapes, dict):
         return {k: _shape_tuples(v) for k, v in shapes.items()}
     return [_shape_tuples(s) for s in shapes]
+
+
+def _first_argument(layer, args: tuple, kwargs: dict) -> tuple:
+    """``call``'s first argument and the remaining positional ones: as Keras binds the call
+    to ``call``'s signature, the first may come by keyword (``layer(logits=x, targets=y)``)."""
+    if args:
+        return args[0], args[1:]
+    params = _call_params(type(layer))
+    name = params[1] if len(params) > 1 else "inputs"
+    if name not in kwargs:
+        raise TypeError(f'Layer "{layer.name}" was called without its first argument '
+                        f'"{name}" (expected positionally or as {name}=...); received '
+                        f"keyword arguments {sorted(kwargs)}")
+    return kwargs.pop(name), ()
 
 
 def _call_params(cls) -> tuple:
