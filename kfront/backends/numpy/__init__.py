@@ -52,9 +52,11 @@ from kfront.backends.numpy.core import device_scope, remat  # noqa: E402
 
 __all__ += ["device_scope", "remat"]
 
-# the layers' fused ops, composed of the ops above (kfront/backends/common/fused.py)
+# the layers' fused ops: the convolution's native (convolution.py), the composition of the
+# ops above (kfront/backends/common/fused.py) where it does not apply, and Dense's
 from kfront.backends.common.fused import compose_conv, compose_matmul  # noqa: E402
+from kfront.backends.numpy.convolution import fused_conv  # noqa: E402
 
-conv_bias_activation = compose_conv(conv, add, reshape, relu, shape)
+conv_bias_activation = fused_conv(compose_conv(conv, add, reshape, relu, shape))
 matmul_bias_activation = compose_matmul(matmul, add, relu)
 __all__ += ["conv_bias_activation", "matmul_bias_activation"]

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Callable
 
 from kfront.backends.numpy import numpy as knp
 from kfront.backends.common.convolution import (channels_first, geometry, ints, padding_mode,
                                                  spatial_rank, transpose_length)
-from kfront.backends.numpy.engine import get_xp, primitive
-from kfront.backends.numpy import blas
+from kfront.backends.common.fused import check_activation
+from kfront.backends.numpy.engine import get_xp, primitive, raw
+from kfront.backends.numpy import blas, rows, threads
 from kfront.backends.numpy.threads import parallel
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",
@@ -135,7 +137,9 @@ def _gemm_kernel(cols, gy, groups):
 
 # ----------------------------------------------------------------------------- primitives
 @primitive
-def _conv(x, kernel, strides, padding, dilation_rate):
+def _conv(x, kernel, bias, strides, padding, dilation_rate, relu=False):
+    """``conv(x, kernel)``, plus ``bias`` (None, or one per filter, of the output's dtype) and
+    relu when asked, both in place on the GEMM's output (``conv_bias_activation``)."""
     xp = get_xp(x)
     rank = x.ndim - 2
     k, cg, o = kernel.shape[:rank], kernel.shape[-2], kernel.shape[-1]
@@ -152,18 +156,57 @@ def _conv(x, kernel, strides, padding, dilation_rate):
     m = cols.size // (kk * c)
     cols3 = cols.reshape(m, kk, c)
     w = kernel.reshape(kk, cg, o)
-    y = _gemm(cols3, w, groups).reshape(x.shape[0], *out, o)
+    y2 = _gemm(cols3, w, groups)
+    if bias is not None or relu:
+        _bias_relu(xp, y2, bias, relu)
+    y = y2.reshape(x.shape[0], *out, o)
 
     def vjp(g, needs):
         g2 = g.reshape(m, o)
-        gx = gk = None
+        gx = gk = gb = None
+        if relu or needs[2]:
+            g2, gb = _relu_bias_grads(xp, g2, y2 if relu else None, needs[2])
         if needs[0]:
             gx = _unpad(_gemm_col2im(xp, g2, w, groups, xpad.shape, k, strides, dilation_rate,
                                      out), pads)
         if needs[1]:
             gk = _gemm_kernel(cols3, g2, groups).reshape(kernel.shape)
-        return gx, gk
+        return gx, gk, gb
     return y, vjp
+
+
+def _bias_relu(xp, y, bias, relu: bool) -> None:
+    """``y`` (m, o) += ``bias``, then relu, in place, by rows on the worker threads: each
+    element as ``add`` then ``relu`` compute it (the same bits)."""
+    def piece(a, b):
+        ys = y[a:b]
+        if bias is not None:
+            xp.add(ys, bias, out=ys)
+        if relu:
+            xp.maximum(ys, 0, out=ys)
+    threads.parallel(piece, len(y), y.size, xp)
+
+
+def _relu_bias_grads(xp, g, y, bias: bool):
+    """The gradient ``g`` (m, o) through relu (``g * (y > 0)``; ``y`` None: no relu) and, if
+    ``bias``, its sum over rows, in one pass over blocks of rows: the bits of relu's gradient and
+    of ``add``'s bias gradient (``rows.sum_rows``: the same blocks, partials added in order)."""
+    m, o = g.shape
+    per = rows.row_block(o)
+    blocks = -(-m // per)
+    through = g if y is None else xp.empty_like(g)
+    partial = xp.empty((blocks, o), g.dtype) if bias and blocks > 1 else None
+
+    def piece(lo, hi):
+        a, b = lo * per, hi * per
+        if y is not None:
+            xp.multiply(g[a:b], y[a:b] > 0, out=through[a:b])
+        if partial is not None:
+            rows.sum_blocks(xp, through[a:b], partial, lo, per)
+    threads.parallel(piece, blocks, g.size, xp)
+    if not bias:
+        return through, None
+    return through, (through.sum(axis=0) if partial is None else partial.sum(axis=0))
 
 
 @primitive
@@ -278,12 +321,41 @@ def _channels_last_call(fn, x, data_format, op, **params):
     return knp.transpose(y, (0, n - 1, *range(1, n - 1)))
 
 
-def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    rank = spatial_rank(knp._shape_of(inputs), "conv")
+def _conv_call(inputs, kernel, bias, relu: bool, strides, padding, data_format, dilation_rate,
+               op: str):
+    rank = spatial_rank(knp._shape_of(inputs), op)
     return _channels_last_call(
-        lambda x, **p: _conv(x, kernel, **p), inputs, data_format, "conv",
-        strides=ints(strides, rank, "strides", "conv"), padding=padding_mode(padding, "conv"),
-        dilation_rate=ints(dilation_rate, rank, "dilation_rate", "conv"))
+        lambda x, **p: _conv(x, kernel, bias, **p), inputs, data_format, op,
+        strides=ints(strides, rank, "strides", op), padding=padding_mode(padding, op),
+        dilation_rate=ints(dilation_rate, rank, "dilation_rate", op), relu=relu)
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    return _conv_call(inputs, kernel, None, False, strides, padding, data_format, dilation_rate,
+                      "conv")
+
+
+def fused_conv(composed: Callable) -> Callable:
+    """The native ``conv_bias_activation``: one op (the bias and relu applied in place on the
+    convolution's GEMM output, their gradients in one pass; the op-by-op bits) for a float
+    input, kernel and bias (one per filter) of one dtype, else ``composed``, the op-by-op
+    composition (``kfront/backends/common/fused.py``)."""
+
+    def conv_bias_activation(inputs, kernel, bias=None, activation: str | None = None,
+                             strides=1, padding="valid", data_format=None, dilation_rate=1):
+        """``activation(conv(inputs, kernel, ...) + bias)``."""
+        check_activation(activation, "conv_bias_activation")
+        dtype = getattr(raw(inputs), "dtype", None)
+        fits = (dtype is not None and dtype.kind == "f"
+                and getattr(raw(kernel), "dtype", None) == dtype
+                and (bias is None or (getattr(raw(bias), "dtype", None) == dtype
+                                      and knp._shape_of(bias) == knp._shape_of(kernel)[-1:])))
+        if not fits:
+            return composed(inputs, kernel, bias, activation, strides, padding, data_format,
+                            dilation_rate)
+        return _conv_call(inputs, kernel, bias, activation == "relu", strides, padding,
+                          data_format, dilation_rate, "conv_bias_activation")
+    return conv_bias_activation
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,

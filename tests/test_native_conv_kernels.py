@@ -1,0 +1,58 @@
+"""The native engine's convolution and pooling kernels against their op-by-op definitions,
+bit for bit, on shapes large enough for the threaded pieces (the seed CNN's layers)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kfront.backends.numpy as native
+from kfront.backends.common.fused import compose_conv
+from kfront.backends.numpy import engine
+
+rng = np.random.default_rng(0)
+composed_conv = compose_conv(native.conv, native.add, native.reshape, native.relu, native.shape)
+
+
+def _value_and_grads(fn, *arrays):
+    """``fn(*arrays)`` and the gradients of ``sum(w * fn(...))`` w.r.t. every array."""
+    out = fn(*arrays)
+    w = np.random.default_rng(1).standard_normal(out.shape).astype(out.dtype)
+    _, grads = native.value_and_grad(lambda *a: native.sum(native.multiply(w, fn(*a))),
+                                     argnums=tuple(range(len(arrays))))(*arrays)
+    return [np.asarray(out), *(np.asarray(g) for g in grads)]
+
+
+@pytest.mark.parametrize("x_shape, k_shape", [((100, 28, 28, 1), (5, 5, 1, 32)),
+                                              ((60, 12, 12, 32), (5, 5, 32, 64))])
+@pytest.mark.parametrize("activation", ["relu", None])
+def test_fused_conv_gives_the_compositions_bits(x_shape, k_shape, activation):
+    x = rng.standard_normal(x_shape).astype("float32")
+    k = (rng.standard_normal(k_shape) * 0.2).astype("float32")
+    b = rng.standard_normal(k_shape[-1]).astype("float32")
+    fused = _value_and_grads(lambda *a: native.conv_bias_activation(*a, activation), x, k, b)
+    plain = _value_and_grads(lambda *a: composed_conv(*a, activation), x, k, b)
+    for f, p in zip(fused, plain):
+        np.testing.assert_array_equal(f, p)
+    if activation:
+        assert (fused[0] == 0).any() and (fused[0] > 0).any()
+
+
+def test_fused_conv_is_one_recorded_op():
+    x = rng.standard_normal((2, 6, 6, 3)).astype("float32")
+    k, b = native.Variable(np.ones((3, 3, 3, 4), "float32")), native.Variable(np.zeros(4, "float32"))
+    with native.GradientTape() as tape:
+        y = native.conv_bias_activation(x, k, b, "relu")
+        total = native.sum(y)
+    assert isinstance(y, engine.Tensor)
+    leaves = [t for t in y.node.inputs if t is not None]  # conv, bias and relu: one node
+    assert len(leaves) == 2 and all(t.node.vjp is None for t in leaves)
+    assert all(g is not None for g in tape.gradient(total, [k, b]))
+
+
+def test_fused_conv_falls_back_to_the_composition_on_mixed_dtypes():
+    x = rng.standard_normal((2, 5, 5, 3)).astype("float32")
+    k = rng.standard_normal((3, 3, 3, 2)).astype("float32")
+    b = np.array([0.5, -0.5])  # float64: the composition promotes, as add does
+    y = native.conv_bias_activation(x, k, b, "relu")
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, composed_conv(x, k, b, "relu"))
