@@ -12,16 +12,18 @@ so the results are the stateful ones, but gradients do not flow from the mapped 
 framework's tape on the Variables, or ``kfront.ops.value_and_grad``, there).
 
 Random layers (Dropout, noise) keep their ``SeedGenerator`` state among the non-trainable
-variables, as Keras. Eagerly they draw on the host and leave it; under a trace of the user's
-(``jax.jit`` over ``stateless_call``, a ``tf.function``) each draw keys on the state and
-advances it, so the state returned differs from the one given, and a jitted step fed its
-previous state draws anew at every call.
+variables, as Keras. Eager calls draw on the host and leave it; in a ``StatelessScope`` that
+holds the state (``stateless_call``, eager or traced by ``jax.jit`` / ``tf.function``) each
+draw keys on the state and advances it, as Keras's: the state returned has moved on, a loop fed
+its previous state draws anew at every call, and the same state given again draws the same
+values.
 """
 from __future__ import annotations
 
 from typing import Iterable, Sequence
 
 from kfront import config, ops
+from kfront.backends.common import random
 from kfront.backends.common.variables import KVariable
 
 
@@ -88,10 +90,13 @@ class StatelessScope:
             self._bound = [_snapshot(v) for v in variables]
             for v, x in self._mapping:
                 v.assign(x)
+        self._holding = random.holding(variables)  # seed states held: draws key on them
+        self._holding.__enter__()
         self._current = None
         return self
 
     def __exit__(self, *exc) -> None:
+        self._holding.__exit__(*exc)
         variables = [v for v, _ in self._mapping]
         if config.backend() == "jax":
             current = {v: v._value for v in variables}

@@ -190,3 +190,103 @@ def test_user_tf_function_advances_the_state_as_keras(keras):
         assert runs[1] == runs[0] == ([[3, 1], [3, 2], [3, 3]], 3, [3, 0], 2, [3, 2])
     finally:
         kfront.config.set_backend("numpy")
+
+
+_STATELESS_PROBE = """
+    import json, numpy as np, {lib} as lib
+    model = lib.Sequential([lib.Input((16,)), lib.layers.Dropout(0.5, seed=3)])
+    first = [v.value for v in model.non_trainable_variables]
+    x, state, out = np.ones((2, 16), "float32"), first, []
+    for _ in range(3):
+        y, state = model.stateless_call([], state, x, training=True)
+        out.append([(lib.ops.convert_to_numpy(y) > 0).astype(int).tolist(),
+                    lib.ops.convert_to_numpy(state[0]).tolist()])
+    again, _ = model.stateless_call([], first, x, training=True)
+    print(json.dumps({{"calls": out,
+                      "again": (lib.ops.convert_to_numpy(again) > 0).astype(int).tolist(),
+                      "variable": lib.ops.convert_to_numpy(model.non_trainable_variables[0])
+                      .tolist()}}))
+    """
+
+
+def _stateless_calls(lib: str, backend: str) -> dict:
+    """In a fresh Python with ``lib`` on ``backend``: three eager ``stateless_call``s of a
+    seeded Dropout, each fed the state the previous one returned (masks and states), the
+    mask of a call given the first state again, and the Variable's value at the end."""
+    env = {**os.environ, "KERAS_BACKEND": backend, "KFRONT_BACKEND": backend,
+           "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    code = textwrap.dedent(_STATELESS_PROBE.format(lib=lib))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("ours, theirs", [("numpy", "torch"), ("torch", "torch"),
+                                          ("jax", "jax"), ("tensorflow", "tensorflow")])
+def test_eager_stateless_call_advances_the_state_as_keras(ours, theirs):
+    """Keras-torch's ``stateless_call`` returns the seed state advanced by each draw (a loop
+    feeding it back gets a new mask every call) and the same state draws the same mask;
+    kfront returned the state unchanged (torch, native, and JAX/TF outside a trace). The
+    native engine follows torch. Masks are the host's (kfront's own numbers), so only their
+    pattern is compared."""
+    pytest.importorskip(theirs)
+    got, keras_run = _stateless_calls("kfront", ours), _stateless_calls("keras", theirs)
+    for run in (got, keras_run):
+        assert [state for _, state in run["calls"]] == [[3, 1], [3, 2], [3, 3]]
+        assert len({json.dumps(mask) for mask, _ in run["calls"]}) == 3
+        assert run["again"] == run["calls"][0][0]  # the same state, the same mask
+        assert run["variable"] == [3, 0]  # the Variable itself is left as it was
+
+
+def test_stateless_call_draws_from_the_state_on_every_backend(backend):
+    """Draws in a ``stateless_call`` come from the state given, so a state gives the same
+    noise on every backend (host samples), and eager calls outside keep the stream."""
+    layer = layers.GaussianNoise(1.0, seed=5)
+    layer.build((2, 4))
+    zeros = np.zeros((2, 4), "float32")
+    out, (state,) = layer.stateless_call([], [np.array([5, 7])], zeros, training=True)
+    np.testing.assert_array_equal(ops.convert_to_numpy(state), [5, 8])
+    expected = np.random.default_rng([5, 7]).normal(size=(2, 4)).astype("float32")
+    np.testing.assert_allclose(ops.convert_to_numpy(out), expected, rtol=1e-6)
+    eager = ops.convert_to_numpy(layer(zeros, training=True))
+    assert not np.allclose(eager, expected)
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer.seed_generator.state), [5, 0])
+
+
+def test_jit_over_a_direct_call_names_stateless_call(jax_backend):
+    """A user's ``jax.jit`` calling a seeded Dropout directly (not through
+    ``stateless_call``) would compile one mask in; Keras 3.15 does so and leaks a tracer
+    into the seed state, which breaks the model's next eager call (see
+    ``_keras_jit_over_direct_call``). kfront raises a ValueError naming ``stateless_call``
+    and the model stays usable."""
+    import jax
+    model = kfront.Sequential([kfront.Input((16,)), layers.Dropout(0.5, seed=3)])
+    x = np.ones((2, 16), "float32")
+    with pytest.raises(ValueError, match=r"stateless_call") as info:
+        jax.jit(lambda x: model(x, training=True))(x)
+    assert "SeedGenerator" in str(info.value)
+    assert ops.convert_to_numpy(model(x, training=True)).shape == (2, 16)
+    np.testing.assert_array_equal(ops.convert_to_numpy(model.non_trainable_variables[0]),
+                                  [3, 0])
+    np.testing.assert_array_equal(jax.jit(lambda x: model(x))(x), x)  # inference: no draw
+
+
+def test_keras_jit_over_direct_call_leaks_a_tracer():
+    """What kfront's error replaces, in Keras 3.15 on JAX: the jitted direct call gives the
+    same mask at every call and leaves a tracer as the seed state."""
+    pytest.importorskip("jax")
+    code = """
+        import json, jax, numpy as np, keras
+        model = keras.Sequential([keras.Input((16,)), keras.layers.Dropout(0.5, seed=3)])
+        x = np.ones((2, 16), "float32")
+        step = jax.jit(lambda x: model(x, training=True))
+        masks = {(np.asarray(step(x)) > 0).tobytes() for _ in range(3)}
+        state = model.non_trainable_variables[0].value
+        print(json.dumps([len(masks), isinstance(state, jax.core.Tracer)]))
+        """
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [1, True]

@@ -2,9 +2,14 @@
 same seed gives the same values on every backend."""
 from __future__ import annotations
 
+import contextlib
+import threading
+from typing import Iterable, Iterator
+
 import numpy as np
 
 _global = {"rng": np.random.default_rng()}
+_held = threading.local()  # .ids: the Variables held by this thread's open StatelessScopes
 
 
 class SeedGenerator:
@@ -76,6 +81,31 @@ def set_global_seed(seed: int) -> None:
     _global["rng"] = np.random.default_rng(seed)
 
 
+@contextlib.contextmanager
+def holding(variables: Iterable) -> Iterator[None]:
+    """Mark ``variables`` as held by a ``StatelessScope`` (``stateless_call``) while the block
+    runs: a host draw from a SeedGenerator whose state is among them comes from the state,
+    which advances (see ``_rng``)."""
+    outer = getattr(_held, "ids", frozenset())
+    _held.ids = outer | {id(v) for v in variables}
+    try:
+        yield
+    finally:
+        _held.ids = outer
+
+
+def _rng(seed) -> np.random.Generator:
+    """The Generator a host sampler draws from: ``generator(seed)``, except for a
+    SeedGenerator whose state a ``StatelessScope`` holds, as in ``stateless_call``: then a
+    Generator seeded by the state ``[seed, n]``, which advances to ``[seed, n + 1]`` (as
+    Keras's draws in a StatelessScope: the state returned has moved on, and the same state
+    given again draws the same values); eager draws elsewhere keep the generator's stream."""
+    if isinstance(seed, SeedGenerator) and id(seed.state) in getattr(_held, "ids", ()):
+        from kfront import ops
+        return np.random.default_rng(ops.convert_to_numpy(seed.next_state()).tolist())
+    return generator(seed)
+
+
 def generator(seed) -> np.random.Generator:
     """The numpy Generator for a ``seed`` argument: int (same values each call), SeedGenerator
     (advancing), or None (the global one)."""
@@ -111,18 +141,18 @@ def _draw(sample, shape, dtype) -> np.ndarray:
 
 
 def normal(shape, mean=0.0, stddev=1.0, seed=None, dtype=None) -> np.ndarray:
-    rng = generator(seed)
+    rng = _rng(seed)
     return _draw(lambda size: rng.normal(mean, stddev, size=size), shape, dtype)
 
 
 def uniform(shape, minval=0.0, maxval=1.0, seed=None, dtype=None) -> np.ndarray:
-    rng = generator(seed)
+    rng = _rng(seed)
     return _draw(lambda size: rng.uniform(minval, maxval, size=size), shape, dtype)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, seed=None) -> np.ndarray:
     """Normal samples, redrawn until within two standard deviations of the mean."""
-    rng = generator(seed)
+    rng = _rng(seed)
     out = rng.normal(0.0, 1.0, size=tuple(shape))
     bad = np.abs(out) > 2
     while bad.any():
@@ -132,21 +162,21 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, seed=None) -> np.ndarray:
 
 
 def randint(shape, minval, maxval, seed=None) -> np.ndarray:
-    return generator(seed).integers(minval, maxval, size=tuple(shape))
+    return _rng(seed).integers(minval, maxval, size=tuple(shape))
 
 
 def gamma(shape, alpha, seed=None) -> np.ndarray:
     """Gamma(alpha, 1) samples (``alpha`` broadcasts against ``shape``)."""
-    return generator(seed).standard_gamma(np.asarray(alpha, np.float64), size=tuple(shape))
+    return _rng(seed).standard_gamma(np.asarray(alpha, np.float64), size=tuple(shape))
 
 
 def beta(shape, alpha, beta, seed=None) -> np.ndarray:
-    return generator(seed).beta(np.asarray(alpha, np.float64), np.asarray(beta, np.float64),
+    return _rng(seed).beta(np.asarray(alpha, np.float64), np.asarray(beta, np.float64),
                                 size=tuple(shape))
 
 
 def binomial(shape, counts, probabilities, seed=None) -> np.ndarray:
-    return generator(seed).binomial(np.asarray(counts, np.int64),
+    return _rng(seed).binomial(np.asarray(counts, np.int64),
                                     np.asarray(probabilities, np.float64), size=tuple(shape))
 
 
@@ -155,13 +185,13 @@ def categorical(logits, num_samples: int, seed=None) -> np.ndarray:
     row's softmax CDF (classes of zero probability, logit -inf, are never drawn)."""
     logits = np.asarray(logits, np.float64)
     cdf = np.cumsum(np.exp(logits - logits.max(axis=1, keepdims=True)), axis=1)
-    u = generator(seed).random((logits.shape[0], num_samples)) * cdf[:, -1:]
+    u = _rng(seed).random((logits.shape[0], num_samples)) * cdf[:, -1:]
     idx = [np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)]
     return np.minimum(np.array(idx, np.int64).reshape(u.shape), logits.shape[1] - 1)
 
 
 def shuffle_indices(n, seed=None) -> np.ndarray:
-    return generator(seed).permutation(n)
+    return _rng(seed).permutation(n)
 
 
 class SeedStream:

@@ -15,7 +15,10 @@ binds the SeedGenerator states among the non-trainable variables to traced value
 seeded by a SeedGenerator uses its state ``[seed, n]`` as the key and advances it to
 ``[seed, n + 1]``, as Keras: the state ``stateless_call`` returns has moved on, so each call
 of the jitted function fed its previous state draws anew. An unseeded op (``seed=None``)
-traced there raises, as Keras's: its host sample would be compiled in as a constant.
+traced there raises, as Keras's: its host sample would be compiled in as a constant. So does
+an op seeded by a SeedGenerator whose state is not traced (a user's ``jax.jit`` calling a
+layer directly): Keras compiles that draw in and leaks a tracer into the state, which breaks
+the model's next call; kfront's error names ``stateless_call``.
 """
 from __future__ import annotations
 
@@ -57,9 +60,20 @@ def _traced_key(seed, op: str):
     An unseeded op traced outside a key scope raises (its sample would be a constant)."""
     key = getattr(_state, "key", None)
     if key is None:
-        if (isinstance(seed, _common.SeedGenerator)
-                and isinstance(seed.state.value, jax.core.Tracer)):
-            return seed.next_state()
+        if isinstance(seed, _common.SeedGenerator):
+            if isinstance(seed.state.value, jax.core.Tracer):
+                return seed.next_state()
+            if _in_jax_trace():
+                raise ValueError(
+                    f"kfront.random.{op}: a random op seeded by a SeedGenerator is being "
+                    "traced by JAX (jax.jit of your own, e.g. over model(x, training=True)) "
+                    "while the generator's state is outside the trace: its values would be "
+                    "compiled in, the same at every call, and the state could not advance "
+                    "(Keras 3 bakes the mask in and leaks a tracer into the state). Call the "
+                    "layer/model with stateless_call inside the jitted function, passing in "
+                    "and returning its non_trainable_variables (which hold the seed states):\n"
+                    "    y, non_trainable = model.stateless_call(trainable, non_trainable, x, "
+                    "training=True)")
         if seed is None and _in_jax_trace():
             raise ValueError(
                 f"kfront.random.{op}: an unseeded random op (seed=None) is being traced by "
