@@ -56,3 +56,29 @@ def test_fused_conv_falls_back_to_the_composition_on_mixed_dtypes():
     y = native.conv_bias_activation(x, k, b, "relu")
     assert y.dtype == np.float64
     np.testing.assert_array_equal(y, composed_conv(x, k, b, "relu"))
+
+
+def _reference_input_grad(g, k, x_shape, groups=1):
+    """The input gradient of a stride-1 'valid' convolution (channels-last), by its definition:
+    every output position's gradient times the kernel, added under the window it read."""
+    kh, kw, cg, o = k.shape
+    og = o // groups
+    gx = np.zeros(x_shape)
+    for i in range(kh):
+        for j in range(kw):
+            for grp in range(groups):
+                part = g[..., grp * og:(grp + 1) * og] @ k[i, j, :, grp * og:(grp + 1) * og].T
+                gx[:, i:i + g.shape[1], j:j + g.shape[2], grp * cg:(grp + 1) * cg] += part
+    return gx
+
+
+@pytest.mark.parametrize("x_shape, k_shape", [((40, 12, 12, 32), (5, 5, 32, 64)),  # threaded
+                                              ((3, 7, 6, 4), (3, 2, 2, 6))])  # groups = 2
+def test_conv_input_gradient_matches_its_definition(x_shape, k_shape):
+    x, k = rng.standard_normal(x_shape), rng.standard_normal(k_shape)
+    out = native.conv(x, k)
+    g = rng.standard_normal(out.shape)
+    _, gx = native.value_and_grad(lambda x: native.sum(native.multiply(g, native.conv(x, k))))(x)
+    groups = x_shape[-1] // k_shape[-2]
+    np.testing.assert_allclose(gx, _reference_input_grad(g, k, x_shape, groups), rtol=1e-10,
+                               atol=1e-10)

@@ -242,7 +242,23 @@ class Trainer:
                 raise ValueError(f'Model "{self.name}": {what} has key(s) {unknown} that name '
                                  f"no output; the outputs are {names}")
             return [value.get(n) for n in names]
-        return list(value) if isinstance(value, (list, tuple)) else [value]
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        return self._place_targets(values) if what == "y" else values
+
+    def _place_targets(self, ys: list) -> list:
+        """Keras's loss "partially defined over y_pred": with ``compile(loss=[fn, None])``
+        and one target per non-None loss (keras-io's miniature GPT fits ``y`` alone on its
+        ``[logits, embeddings]`` outputs), the targets go to those outputs, None to the rest."""
+        loss = getattr(self, "loss", None)
+        if not isinstance(loss, (list, tuple)) or len(ys) == len(loss):
+            return ys
+        slots = [i for i, fn in enumerate(loss) if fn is not None]
+        if len(slots) != len(ys):
+            return ys
+        placed = [None] * len(loss)
+        for i, target in zip(slots, ys):
+            placed[i] = target
+        return placed
 
     def _by_output(self, spec, what: str, n_outputs: int):
         """A compile argument given as a dict by output name -> a list in output order; a

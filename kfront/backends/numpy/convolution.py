@@ -72,27 +72,35 @@ def _im2col(xp, x, k, s, d, out):
 
 def _col2im(xp, columns, padded_shape, k, s, d, out, dtype):
     """The adjoint of ``_im2col``: add each column back where it was read from. ``columns(a, b)``
-    gives the columns ``(b - a, *out, K, C)`` of images ``a:b``; they are made and added piece
-    by piece, so that each piece's columns are added back while they are in cache."""
+    gives the columns of images ``a:b`` kernel position first, ``(K, b - a, *out, C)`` (so that
+    each add reads and writes runs of ``out[-1] * C`` elements, not of ``C``); they are made
+    and added piece by piece, so that each piece's columns are added back while they are in
+    cache."""
     x = xp.zeros(padded_shape, dtype)
     windows = list(_windows(k, s, d, out))
 
     def add(a, b):
         xs, cs = x[a:b], columns(a, b)
         for j, sl in enumerate(windows):
-            xs[sl] += cs[..., j, :]
+            xs[sl] += cs[j]
     parallel(add, x.shape[0], x.shape[0] * math.prod(out) * len(windows) * x.shape[-1], xp)
     return x
 
 
 def _gemm_col2im(xp, gy, w, groups, padded_shape, k, s, d, out):
-    """``_col2im`` of the columns ``gy x w^T`` (gy: ``(N * prod(out), O)``), each piece's GEMM
-    run where its columns are added back."""
+    """``_col2im`` of the columns ``gy x w^T`` (gy: ``(N * prod(out), O)``), each piece's GEMMs
+    (one per kernel position, without groups) run where its columns are added back."""
     per_image = math.prod(out)
+    kk = w.shape[0]
+    if groups == 1:
+        wk = xp.ascontiguousarray(w.transpose(0, 2, 1))  # (K, O, C)
 
-    def columns(a, b):
-        return _gemm_cols(gy[a * per_image:b * per_image], w, groups).reshape(
-            b - a, *out, w.shape[0], -1)
+        def columns(a, b):
+            return xp.matmul(gy[a * per_image:b * per_image], wk).reshape(kk, b - a, *out, -1)
+    else:
+        def columns(a, b):
+            cols = _gemm_cols(gy[a * per_image:b * per_image], w, groups)
+            return xp.moveaxis(cols.reshape(b - a, *out, kk, -1), -2, 0)
     return _col2im(xp, columns, padded_shape, k, s, d, out, xp.result_type(gy, w))
 
 
