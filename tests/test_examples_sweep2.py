@@ -14,6 +14,8 @@ FEATURES = RNG.normal(size=(16, 5)).astype("float32")
 TARGETS = RNG.integers(0, 2, size=(16, 1)).astype("float32")
 WEIGHTS = RNG.uniform(size=(16, 1)).astype("float32")
 KERNEL = RNG.normal(size=(5, 1)).astype("float32")
+EMBEDDINGS = RNG.normal(size=(6, 3)).astype("float32")
+LOGITS_KERNEL = RNG.normal(size=(3, 6)).astype("float32")
 backend = support.backend  # pytest fixture: every backend
 
 
@@ -71,3 +73,46 @@ def test_missing_first_call_argument_names_it():
 
     with pytest.raises(TypeError, match='"endpoint".*first argument "logits".*targets'):
         Endpoint(name="endpoint")(targets=FEATURES)
+
+
+def _gpt_like(lib):
+    """text_generation_with_miniature_gpt's model: outputs ``[logits, embeddings]``, compiled
+    with ``loss=[loss_fn, None]`` and fit on the token targets alone."""
+    tokens = lib.Input((4,), dtype="int32")
+    embedded = lib.layers.Embedding(6, 3)(tokens)
+    logits = lib.layers.Dense(6)(embedded)
+    model = lib.Model(tokens, [logits, embedded])
+    model.set_weights([EMBEDDINGS, LOGITS_KERNEL, np.zeros(6, "float32")])
+    model.compile(lib.optimizers.SGD(0.1), metrics=[["accuracy"], None],
+                  loss=[lib.losses.SparseCategoricalCrossentropy(from_logits=True), None])
+    x = np.random.default_rng(1).integers(0, 6, size=(8, 4))
+    history = model.fit(x, np.roll(x, -1, axis=1), batch_size=4, epochs=2, shuffle=False,
+                        verbose=0).history
+    return {k: np.asarray(v) for k, v in history.items()}
+
+
+def test_loss_list_with_none_takes_the_targets_of_the_other_outputs(backend, keras):
+    """With ``loss=[fn, None]`` and one target, the target is the first output's, as Keras
+    places targets by the non-None losses (it raised 'Model has 2 output(s) but y has 1
+    array(s)')."""
+    got, want = _gpt_like(kfront), _gpt_like(keras)
+    assert sorted(got) == sorted(want)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-5, err_msg=key)
+
+
+def _causal_mask(lib, batch_size: int, n: int):
+    """The miniature GPT's causal mask, tiled by a batch size given as a Python int."""
+    ops = lib.ops
+    mask = ops.cast(ops.arange(n)[:, None] >= ops.arange(n), "int32")
+    mult = ops.concatenate([ops.expand_dims(batch_size, -1), ops.convert_to_tensor([1, 1])], 0)
+    return ops.tile(ops.reshape(mask, [1, n, n]), mult)
+
+
+def test_ops_take_python_ints(backend, keras):
+    """``ops.expand_dims`` / ``ops.shape`` take a Python int as Keras's ops do (the native
+    engine raised "'int' object has no attribute 'shape'")."""
+    np.testing.assert_array_equal(kfront.ops.convert_to_numpy(_causal_mask(kfront, 3, 4)),
+                                  np.asarray(_causal_mask(keras, 3, 4)))
+    assert tuple(kfront.ops.shape(3)) == ()
+    assert kfront.ops.convert_to_numpy(kfront.ops.expand_dims(2.5, 0)).tolist() == [2.5]

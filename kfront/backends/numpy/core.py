@@ -104,7 +104,7 @@ def cast(x, dtype):
 
 
 def shape(x) -> tuple:
-    return tuple(engine.raw(x).shape)
+    return tuple(numpy.shape(engine.raw(x)))  # numpy.shape: Python scalars and lists too, as Keras
 
 
 def dtype(x) -> str:
