@@ -39,7 +39,8 @@ def test_fused_conv_gives_the_compositions_bits(x_shape, k_shape, activation):
 
 def test_fused_conv_is_one_recorded_op():
     x = rng.standard_normal((2, 6, 6, 3)).astype("float32")
-    k, b = native.Variable(np.ones((3, 3, 3, 4), "float32")), native.Variable(np.zeros(4, "float32"))
+    k = native.Variable(np.ones((3, 3, 3, 4), "float32"))
+    b = native.Variable(np.zeros(4, "float32"))
     with native.GradientTape() as tape:
         y = native.conv_bias_activation(x, k, b, "relu")
         total = native.sum(y)
@@ -82,3 +83,40 @@ def test_conv_input_gradient_matches_its_definition(x_shape, k_shape):
     groups = x_shape[-1] // k_shape[-2]
     np.testing.assert_allclose(gx, _reference_input_grad(g, k, x_shape, groups), rtol=1e-10,
                                atol=1e-10)
+
+
+def _reference_pool_grad(x, g, pool):
+    """Max pooling's input gradient by its definition: each window's gradient to the first
+    (row-major) of its maximal elements; windows of size ``pool`` tiling ``x``."""
+    gx = np.zeros_like(x)
+    for idx in np.ndindex(*g.shape):
+        n, *o, c = idx
+        block = x[(n, *(slice(i * p, (i + 1) * p) for i, p in zip(o, pool)), c)]
+        first = np.unravel_index(np.argmax(block), block.shape)  # argmax: the first maximum
+        gx[(n, *(i * p + f for i, p, f in zip(o, pool, first)), c)] += g[idx]
+    return gx
+
+
+@pytest.mark.parametrize("shape, pool", [((3, 8, 6, 5), (2, 2)), ((2, 9, 4), (3,)),
+                                         ((2, 4, 6, 4, 3), (2, 3, 2)), ((2, 6, 6, 3), (3, 2))])
+def test_max_pool_gradient_goes_to_each_windows_first_maximum(shape, pool):
+    x = rng.integers(0, 3, shape).astype("float64")  # many ties in every window
+    x[0] = 0.0  # windows of equal elements
+    out = native.max_pool(x, pool)
+    g = rng.standard_normal(out.shape)
+    _, gx = native.value_and_grad(
+        lambda x: native.sum(native.multiply(g, native.max_pool(x, pool))))(x)
+    np.testing.assert_array_equal(gx, _reference_pool_grad(x, g, pool))
+
+
+def test_max_pool_gradient_of_a_large_relu_map_matches_its_definition():
+    x = np.maximum(rng.standard_normal((40, 24, 24, 32)), 0).astype("float32")  # threaded
+    g = rng.standard_normal((40, 12, 12, 32)).astype("float32")
+    _, gx = native.value_and_grad(
+        lambda x: native.sum(native.multiply(g, native.max_pool(x, 2))))(x)
+    x4, g4 = x.reshape(40, 12, 2, 12, 2, 32), np.asarray(gx).reshape(40, 12, 2, 12, 2, 32)
+    flat = x4.transpose(0, 1, 3, 5, 2, 4).reshape(40, 12, 12, 32, 4)
+    first = flat.argmax(-1)
+    expected = np.zeros_like(flat)
+    np.put_along_axis(expected, first[..., None], g[..., None], -1)
+    np.testing.assert_array_equal(g4.transpose(0, 1, 3, 5, 2, 4).reshape(flat.shape), expected)

@@ -270,25 +270,65 @@ def _max_pool(x, pool_size, strides, padding):
     def vjp(g, needs):
         # each window's gradient goes to its FIRST maximal element (row-major), as in Keras's
         # backends; arithmetic masks, because masked copies are several times slower in numpy
-        # (windows that do not overlap, the usual pooling, are written, not added, in place)
-        gx = xp.zeros(xpad.shape, g.dtype)
-        disjoint = all(s >= k for s, k in zip(strides, pool_size))
-
-        def route(a, b):
-            xs, ys, gs = xpad[a:b], y[a:b], gx[a:b]
-            left, mask = g[a:b], xp.empty(ys.shape, bool)
-            for i, sl in enumerate(windows):
-                xp.equal(xs[sl], ys, out=mask)
-                if disjoint:
-                    routed = xp.multiply(left, mask, out=gs[sl])
-                else:
-                    routed = left * mask
-                    gs[sl] += routed
-                if i + 1 < len(windows):
-                    left = left - routed if i == 0 else xp.subtract(left, routed, out=left)
+        if all(s == k and n == o * k for s, k, n, o in zip(strides, pool_size,
+                                                            xpad.shape[1:-1], out)):
+            gx = xp.empty(xpad.shape, g.dtype)  # (windows tile the input: each element written)
+            route = _tiled_route(xp, xpad, y, g, gx, pool_size)
+        else:
+            gx = xp.zeros(xpad.shape, g.dtype)
+            route = _sliced_route(xp, xpad, y, g, gx, windows,
+                                  all(s >= k for s, k in zip(strides, pool_size)))
         parallel(route, x.shape[0], xpad.size, xp)
         return (_unpad(gx, pads),)
     return y, vjp
+
+
+def _sliced_route(xp, xpad, y, g, gx, windows, disjoint: bool):
+    """Max pooling's gradient routing for images ``a:b``, window position by window position:
+    what is left of ``g`` times the mask of that position's maxima (windows that do not
+    overlap are written, not added, in place)."""
+    def route(a, b):
+        xs, ys, gs = xpad[a:b], y[a:b], gx[a:b]
+        left, mask = g[a:b], xp.empty(ys.shape, bool)
+        for i, sl in enumerate(windows):
+            xp.equal(xs[sl], ys, out=mask)
+            if disjoint:
+                routed = xp.multiply(left, mask, out=gs[sl])
+            else:
+                routed = left * mask
+                gs[sl] += routed
+            if i + 1 < len(windows):
+                left = left - routed if i == 0 else xp.subtract(left, routed, out=left)
+    return route
+
+
+def _tiled_route(xp, xpad, y, g, gx, pool_size):
+    """Max pooling's gradient routing for images ``a:b`` when the windows tile the input:
+    through views ``(n, o1, k1, o2, k2, ..., C)``, one comparison with the broadcast maxima,
+    the later maxima of each window dropped on boolean views (``cur > seen``: ``cur`` and not
+    ``seen``), one broadcast product written straight into ``gx``."""
+    spread = (slice(None),) + (slice(None), None) * len(pool_size)
+    positions = list(itertools.product(*(range(k) for k in pool_size)))
+
+    def tiles(a):
+        shape = [a.shape[0]]
+        for n, k in zip(a.shape[1:-1], pool_size):
+            shape += [n // k, k]
+        return a.reshape(*shape, a.shape[-1])
+
+    def route(a, b):
+        first = xp.equal(tiles(xpad[a:b]), y[a:b][spread])
+        seen = None
+        for i, pos in enumerate(positions):
+            cur = first[(slice(None),) + tuple(v for p in pos for v in (slice(None), p))]
+            if seen is None:
+                seen = cur.copy()
+                continue
+            xp.greater(cur, seen, out=cur)
+            if i + 1 < len(positions):
+                xp.logical_or(seen, cur, out=seen)
+        xp.multiply(g[a:b][spread], first, out=tiles(gx[a:b]))
+    return route
 
 
 @primitive
