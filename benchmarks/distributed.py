@@ -4,6 +4,13 @@ torch.distributed, JAX through jax.distributed, TensorFlow through MultiWorkerMi
 launched with Keras's KERAS_DISTRIBUTION_* variables), and the ratio.
 
     python benchmarks/distributed.py [--samples 4096] [--epochs 2] [--backends numpy,jax]
+
+Measured at 925d752 on the shared 2-core machine (one run each, under the bench lock): 1 / 2
+processes numpy 50,147 / 3,249 samples/s, torch 69,895 / 5,757, jax 21,459 / 3,693, tensorflow
+23,716 / 12,780. Two processes each running a 2-thread pool on 2 cores starve each other: with
+OMP_NUM_THREADS=1 KFRONT_NUM_THREADS=1 the 2-process runs reach numpy 21,266 and torch 18,416
+(jax's XLA threads ignore both: 3,283). torchrun sets OMP_NUM_THREADS=1 per process for this
+reason; kfront's own launch (KERAS_DISTRIBUTION_*) does not divide the cores yet.
 """
 from __future__ import annotations
 

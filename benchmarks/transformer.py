@@ -14,6 +14,12 @@ interleaved with MKL is no faster), 6 ms in ``addmm`` and 18 ms in the flash att
 on torch runs the same attention kernel and the same arithmetic (its projections as ``bmm``), so
 even with no overhead at all kfront would reach about 80 / 59 = 1.36x: the 1.5x target needs
 less arithmetic or faster kernels than torch's, not less overhead.
+Checked again at 925d752 (torch.profiler over 10 steps, kfront and Keras alternating, two runs
+each): GEMMs (mm, addmm, bmm) and the flash kernels take 74 / 64 ms of kfront-torch's step and
+64 / 57 ms of Keras-torch's, whose whole steps measured 88 / 80 ms (kfront's 77 / 91): the
+ceiling is ~1.2x, lower than 1.36x, since the same aten kernels ran 10-15% longer in kfront's
+processes (both at 2 intra-op threads, AVX512 kernels, no other framework loaded; not
+explained). The 1.5x target stays out of reach of overhead cuts.
 """
 from __future__ import annotations
 
