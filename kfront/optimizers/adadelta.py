@@ -48,7 +48,8 @@ class Adadelta(Optimizer):
         i = self._get_variable_index(variable)
         acc_g, acc_d = self._accumulated_grads[i], self._accumulated_delta_vars[i]
         rho, eps = self.rho, self.epsilon
-        lr = float(ops.convert_to_numpy(learning_rate))
+        _, xp = self._scalars(variable.dtype)
+        lr = xp.cast(learning_rate, variable.dtype)
         acc_g.assign(ops.add(ops.multiply(acc_g.value, rho),
                              ops.multiply(ops.square(gradient), 1 - rho)))
         delta = ops.negative(ops.divide(ops.multiply(ops.sqrt(ops.add(acc_d.value, eps)),

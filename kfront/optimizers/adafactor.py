@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import numpy as np
 
 from kfront import ops
 from kfront.backend_objects import Variable
@@ -84,24 +83,25 @@ class Adafactor(Optimizer):
     def update_step(self, gradient, variable, learning_rate) -> None:
         i = self._get_variable_index(variable)
         r, c, v = self._r[i], self._c[i], self._v[i]
-        f = np.float32
-        t = f(self._step_iteration + 1)
-        rho_t = min(f(ops.convert_to_numpy(learning_rate)), f(1) / np.sqrt(t))
-        beta_2_t = float(f(1) - t ** f(self.beta_2_decay))
-        alpha_t = ops.multiply(ops.maximum(_rms(variable.value), self.epsilon_2), float(rho_t))
+        dtype = variable.dtype
+        t, xp = self._scalars(dtype)
+        rho_t = xp.minimum(xp.cast(learning_rate, dtype), xp.divide(1.0, xp.sqrt(t)))
+        beta_2_t = xp.subtract(1.0, xp.power(t, xp.cast(self.beta_2_decay, dtype)))
+        one_minus_beta_2_t = xp.subtract(1.0, beta_2_t)
+        alpha_t = ops.multiply(ops.maximum(_rms(variable.value), self.epsilon_2), rho_t)
         regulated_grad_square = ops.add(ops.square(gradient), self.epsilon_1)
         if len(variable.shape) >= 2:
             r.assign(ops.add(ops.multiply(r.value, beta_2_t), ops.multiply(
-                ops.mean(regulated_grad_square, axis=-1), 1 - beta_2_t)))
+                ops.mean(regulated_grad_square, axis=-1), one_minus_beta_2_t)))
             c.assign(ops.add(ops.multiply(c.value, beta_2_t), ops.multiply(
-                ops.mean(regulated_grad_square, axis=-2), 1 - beta_2_t)))
+                ops.mean(regulated_grad_square, axis=-2), one_minus_beta_2_t)))
             v.assign(ops.multiply(
                 ops.expand_dims(ops.divide(r.value, ops.mean(r.value, axis=-1, keepdims=True)),
                                 axis=-1),
                 ops.expand_dims(c.value, -2)))
         else:
             v.assign(ops.add(ops.multiply(v.value, beta_2_t),
-                             ops.multiply(regulated_grad_square, 1 - beta_2_t)))
+                             ops.multiply(regulated_grad_square, one_minus_beta_2_t)))
         u_t = ops.divide(gradient, ops.sqrt(v.value))
         u_t_hat = ops.divide(u_t, ops.maximum(ops.divide(_rms(u_t), self.clip_threshold), 1.0))
         variable.assign_sub(ops.multiply(alpha_t, u_t_hat))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import numpy as np
 
 from kfront import ops
 from kfront.optimizers import schedules
@@ -49,12 +48,14 @@ class Adamax(Optimizer):
     def update_step(self, gradient, variable, learning_rate) -> None:
         i = self._get_variable_index(variable)
         m, u = self._m[i], self._u[i]
-        lr = float(ops.convert_to_numpy(learning_rate))
-        beta_1_power = np.float32(self.beta_1) ** np.float32(self._step_iteration + 1)
+        dtype = variable.dtype
+        t, xp = self._scalars(dtype)
+        lr = xp.cast(learning_rate, dtype)
+        beta_1_power = xp.power(xp.cast(self.beta_1, dtype), t)
         m.assign_add(ops.multiply(ops.subtract(gradient, m.value), 1 - self.beta_1))
         u.assign(ops.maximum(ops.multiply(u.value, self.beta_2), ops.abs(gradient)))
         variable.assign_sub(ops.divide(ops.multiply(m.value, lr), ops.multiply(
-            ops.add(u.value, self.epsilon), float(np.float32(1) - beta_1_power))))
+            ops.add(u.value, self.epsilon), xp.subtract(1.0, beta_1_power))))
 
     def get_config(self) -> dict:
         config = super().get_config()

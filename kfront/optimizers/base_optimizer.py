@@ -36,6 +36,11 @@ native Variable owns its buffer (``assign`` copies, ``numpy()`` returns a copy).
 
 A subclass that overrides only ``update_step(gradient, variable, learning_rate)`` (the Keras
 way to write a custom optimizer) is supported too: that method is then called per variable.
+Built-in ``update_step`` methods take their per-step scalars (learning rate, bias corrections)
+from ``self._scalars(dtype) -> (t, xp)``: NumPy on the host, ``kfront.ops`` on tensors when
+``apply`` runs in a TensorFlow graph being traced (a user's ``tf.function``); there every
+setting (clipping, weight decay, EMA, accumulation, loss scaling) runs as ops and the host's
+branches as ``ops.cond``, as Keras's ``_backend_apply_gradients``.
 """
 from __future__ import annotations
 
@@ -45,6 +50,8 @@ import numbers
 import re
 import warnings
 from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
 
 from kfront import backends as _backends
 from kfront import config as _config
@@ -85,6 +92,76 @@ def _apply_constraints(variables) -> None:
         constraint = getattr(v, "constraint", None)
         if constraint is not None:
             v.assign(constraint(v))
+
+
+class _HostScalars:
+    """The scalar functions of ``kfront.ops`` that optimizers use for per-step values, on the
+    host: each rounds as the op would in the variables' precision (float32; float64 for
+    float64 variables) and returns a Python float, which tensor ops take as a weakly typed
+    number. A tensor argument (the learning rate) is read once."""
+
+    _by_precision: dict = {}
+
+    def __init__(self, precision: type):
+        self.f = precision
+
+    @classmethod
+    def of(cls, dtype) -> "_HostScalars":
+        precision = np.float64 if str(dtype) == "float64" else np.float32
+        if precision not in cls._by_precision:
+            cls._by_precision[precision] = cls(precision)
+        return cls._by_precision[precision]
+
+    def _round(self, x):
+        if type(x) not in (float, int) and not isinstance(x, np.generic):
+            x = ops.convert_to_numpy(x)
+        return self.f(x)
+
+    def cast(self, x, dtype=None) -> float:
+        return float(self._round(x))
+
+    def add(self, a, b) -> float:
+        return float(self._round(a) + self._round(b))
+
+    def subtract(self, a, b) -> float:
+        return float(self._round(a) - self._round(b))
+
+    def multiply(self, a, b) -> float:
+        return float(self._round(a) * self._round(b))
+
+    def divide(self, a, b) -> float:
+        return float(self._round(a) / self._round(b))
+
+    def power(self, a, b) -> float:
+        return float(self._round(a) ** self._round(b))
+
+    def minimum(self, a, b) -> float:
+        return float(np.minimum(self._round(a), self._round(b)))
+
+    def sqrt(self, a) -> float:
+        return float(np.sqrt(self._round(a)))
+
+
+def _floor_divide(step, k: int):
+    """``step // k`` for a host int or a traced tensor."""
+    return step // k if isinstance(step, int) else ops.floor_divide(step, k)
+
+
+def _completes(step, every: int):
+    """Whether step number ``step + 1`` is a multiple of ``every``: a bool for a host int, a
+    boolean tensor for a traced one."""
+    if isinstance(step, int):
+        return (step + 1) % every == 0
+    return ops.equal(ops.mod(ops.add(step, 1), every), 0)
+
+
+def _run_if(pred, then: Callable, otherwise: Callable = lambda: None) -> None:
+    """``then()`` where ``pred`` holds, else ``otherwise()``: a Python branch for a bool,
+    ``ops.cond`` for a tensor of a traced graph (as Keras branches its update)."""
+    if isinstance(pred, bool):
+        (then if pred else otherwise)()
+    else:
+        ops.cond(pred, then, otherwise)
 
 
 def _owner(cls, attr):
@@ -130,6 +207,9 @@ class Optimizer:
     #: ``_step_hyper`` keys whose values change from step to step: a compiled train step takes
     #: them as tensors; the other values are compiled in (a new value compiles a new step)
     _per_step_hyper: tuple = ("learning_rate",)
+    #: True while ``apply`` runs in a TensorFlow graph being traced (a user's ``tf.function``):
+    #: ``_step_iteration`` and the learning rate are tensors then
+    _tracing: bool = False
 
     def __init__(self, learning_rate: float | _schedules.LearningRateSchedule | Callable,
                  weight_decay: float | None = None, clipnorm: float | None = None,
@@ -441,12 +521,7 @@ class Optimizer:
             variables = self._trainable_variables
         else:
             variables = list(trainable_variables)
-            if not self.built:
-                if tf_graph.has_graph_tensors(grads):  # slots are created eagerly, as Keras
-                    with tf_graph.lifted():
-                        self.build(variables)
-                else:
-                    self.build(variables)
+            self._build_for(variables, grads)
             index = self._trainable_variables_indices
             for v in variables:
                 if id(v) not in index:
@@ -466,38 +541,57 @@ class Optimizer:
         if tf_graph.has_graph_tensors(grads):
             self._apply_in_graph(grads, variables)
             return
-
         raw_step = self._host_iterations()
+        self._apply_step(grads, variables, raw_step)
+        self._advance(raw_step)
+
+    def _build_for(self, variables: list, grads: Sequence) -> None:
+        """``build(variables)`` if not built yet; eagerly (outside the graph) when ``grads``
+        are tensors of a TensorFlow graph being traced, as Keras creates its slots."""
+        if self.built:
+            return
+        if tf_graph.has_graph_tensors(grads):
+            with tf_graph.lifted():
+                self.build(variables)
+        else:
+            self.build(variables)
+
+    def _apply_step(self, grads: list, variables: list, raw_step) -> None:
+        """One ``apply`` after the checks: ``raw_step`` (the ``iterations`` count before this
+        call) is a Python int on the host, or a tensor in a traced graph, where the branches
+        (accumulation, EMA overwrite) become ``ops.cond`` as in Keras."""
         acc_steps = self.gradient_accumulation_steps
-        self._step_iteration = raw_step // acc_steps if acc_steps else raw_step
+        self._step_iteration = _floor_divide(raw_step, acc_steps) if acc_steps else raw_step
         if any(getattr(v, "overwrite_with_gradient", False) for v in variables):
             grads, variables = self._overwrite_variables_directly_with_gradients(
                 grads, variables, raw_step)
-        if grads:
-            if self.loss_scale_factor is not None:
-                grads = [ops.divide(g, self.loss_scale_factor) for g in grads]
-            if acc_steps:
-                accs = [self._accumulated_gradients[self._get_variable_index(v)]
-                        for v in variables]
-                if (raw_step + 1) % acc_steps == 0:
-                    grads = [ops.divide(ops.add(g, a.value), acc_steps)
-                             for g, a in zip(grads, accs)]
-                    self._update(grads, variables)
-                    for a in accs:
-                        a.assign(ops.zeros(a.shape, dtype=a.dtype))
-                else:
-                    for g, a in zip(grads, accs):
-                        a.assign(ops.add(g, a.value))
-            else:
-                self._update(grads, variables)
-            if self.use_ema:
-                self._update_model_variables_moving_average(self._trainable_variables)
-                freq = self.ema_overwrite_frequency
-                if freq and (self._step_iteration + 1) % freq == 0:
-                    self._overwrite_model_variables_with_average_value(
-                        self._trainable_variables)
-            _apply_constraints(variables)
-        self._advance(raw_step)
+        if not grads:
+            return
+        if self.loss_scale_factor is not None:
+            grads = [ops.divide(g, self.loss_scale_factor) for g in grads]
+        if acc_steps:
+            accs = [self._accumulated_gradients[self._get_variable_index(v)] for v in variables]
+
+            def update():
+                self._update([ops.divide(ops.add(g, a.value), acc_steps)
+                              for g, a in zip(grads, accs)], variables)
+                for a in accs:
+                    a.assign(ops.zeros(a.shape, dtype=a.dtype))
+
+            def accumulate():
+                for g, a in zip(grads, accs):
+                    a.assign(ops.add(g, a.value))
+            _run_if(_completes(raw_step, acc_steps), update, accumulate)
+        else:
+            self._update(grads, variables)
+        if self.use_ema:
+            self._update_model_variables_moving_average(self._trainable_variables)
+            freq = self.ema_overwrite_frequency
+            if freq:
+                _run_if(_completes(self._step_iteration, freq),
+                        lambda: self._overwrite_model_variables_with_average_value(
+                            self._trainable_variables))
+        _apply_constraints(variables)
 
     # ------------------------------------------------------- update inside a compiled step
     def _can_update_in_graph(self, variables: Sequence) -> bool:
@@ -568,19 +662,20 @@ class Optimizer:
     def _apply_in_graph(self, grads: list, variables: list) -> None:
         """``apply`` while a TensorFlow graph is traced (``apply_gradients`` in a user's
         ``tf.function``, as keras-io's researchers guide writes its train step): iterations
-        and learning rate are read as tensors in the graph, the update written with ops."""
-        if not self._can_update_in_graph(variables):
-            raise NotImplementedError(
-                f"{self.name}: apply_gradients inside a tf.function is supported for the "
-                f"built-in SGD, Adam, RMSprop and Adagrad updates of the variables the "
-                f"optimizer was built with, without gradient accumulation, EMA, clipping, "
-                f"weight decay or loss scaling; call it eagerly for {type(self).__name__} "
-                f"with these settings")
+        and learning rate are read as tensors in the graph and every setting runs as ops, the
+        host-side branches as ``ops.cond`` (Keras's ``_backend_apply_gradients``)."""
         self._updated_in_graph = True  # iterations now advance where the host cannot count
+        host_step, self._tracing = self._step_iteration, True
+        try:
+            self._apply_step(grads, variables, self._iterations.value)
+        finally:
+            self._step_iteration, self._tracing = host_step, False
+        self._iterations.assign_add(1)
+
+    def _traced_learning_rate(self, dtype):
+        """The learning rate read in the graph being traced, as a tensor of ``dtype``."""
         lr = self.learning_rate
-        lr = ops.cast(lr.value if isinstance(lr, KVariable) else lr, variables[0].dtype)
-        self._update_in_graph(grads, variables,
-                              self._traced_step_hyper(lr, self._iterations.value))
+        return ops.cast(lr.value if isinstance(lr, KVariable) else lr, dtype)
 
     def _traced_step_hyper(self, learning_rate, iteration) -> dict:
         """``_step_hyper`` with the learning rate and iteration as tensors, the per-step
@@ -630,7 +725,8 @@ class Optimizer:
 
     def _update(self, grads, variables):
         """Clip, weight-decay and update (one real update step)."""
-        lr = self._current_learning_rate()
+        lr = (self._traced_learning_rate(variables[0].dtype) if self._tracing
+              else self._current_learning_rate())
         grads = self._clip_gradients(grads)
         self._apply_weight_decay(variables, lr)
         self._backend_update_step(grads, variables, lr)
@@ -641,12 +737,18 @@ class Optimizer:
         subclass's ``update_step`` (see the module docstring)."""
         if not self._fast_path:
             # Keras passes a scalar tensor; custom code may ops.cast() it
-            lr = ops.convert_to_tensor(learning_rate, dtype=_config.floatx())
+            lr = (ops.cast(learning_rate, _config.floatx()) if self._tracing else
+                  ops.convert_to_tensor(learning_rate, dtype=_config.floatx()))
             for g, v in zip(grads, trainable_variables):
                 self.update_step(g, v, lr)
             return
-        hyper = self._step_hyper(learning_rate, self._step_iteration)
         index, slots, update = self._trainable_variables_indices, self._slots, self._update_step
+        if self._tracing:
+            hyper = self._traced_step_hyper(learning_rate, self._step_iteration)
+            for g, v in zip(grads, trainable_variables):
+                update(g, v, slots[index[id(v)]], hyper)
+            return
+        hyper = self._step_hyper(learning_rate, self._step_iteration)
         kernels = getattr(B, "optimizer_kernels", None)
         kernel = kernels.get(self._kernel_name) if kernels else None
         if getattr(kernel, "batched", False):
@@ -662,6 +764,17 @@ class Optimizer:
                 s = slots[index[id(v)]]
                 if kernel(g, v, s, hyper) is NotImplemented:
                     update(g, v, s, hyper)
+
+    def _scalars(self, dtype) -> tuple[Any, Any]:
+        """``(t, xp)`` for an update of a variable of ``dtype``: this step's number
+        (``iterations + 1``, counted in updates; Keras's ``local_step``) and the namespace to
+        compute per-step scalars with (learning rate, bias corrections): ``kfront.ops`` in a
+        traced ``apply``, where ``t`` is a tensor, else ``_HostScalars`` (NumPy on the host,
+        no device op per scalar)."""
+        if self._tracing:
+            return ops.cast(ops.add(self._step_iteration, 1), dtype), ops
+        xp = _HostScalars.of(dtype)
+        return xp.cast(self._step_iteration + 1), xp
 
     def _step_hyper(self, learning_rate: float, iteration: int) -> dict:
         """Per-step constants as Python floats (built-in optimizers override)."""
@@ -704,11 +817,12 @@ class Optimizer:
                 keep_v.append(v)
             elif steps:
                 acc = self._accumulated_gradients[self._get_variable_index(v)]
-                if (raw_step + 1) % steps == 0:
+
+                def overwrite(g=g, v=v, acc=acc):
                     v.assign(ops.maximum(g, acc.value))
                     acc.assign(ops.zeros(acc.shape, dtype=acc.dtype))
-                else:
-                    acc.assign(ops.maximum(g, acc.value))
+                _run_if(_completes(raw_step, steps), overwrite,
+                        lambda g=g, acc=acc: acc.assign(ops.maximum(g, acc.value)))
             else:
                 v.assign(g)
         return keep_g, keep_v
@@ -756,7 +870,8 @@ class Optimizer:
             return
         if learning_rate is None:
             learning_rate = self._current_learning_rate()
-        factor = float(self.weight_decay) * float(learning_rate)
+        factor = (ops.multiply(learning_rate, float(self.weight_decay)) if self._tracing
+                  else float(self.weight_decay) * float(learning_rate))
         for v in variables:
             if self._use_weight_decay(v):
                 value = v.value
@@ -764,11 +879,18 @@ class Optimizer:
 
     # ------------------------------------------------------------------------------ EMA
     def _update_model_variables_moving_average(self, trainable_variables) -> None:
-        momentum = float(self.ema_momentum) if self._step_iteration != 0 else 0.0
+        step = self._step_iteration
+        if self._tracing:  # Keras's form: momentum 0 on the first step
+            momentum = ops.multiply(ops.cast(ops.not_equal(step, 0), _config.floatx()),
+                                    float(self.ema_momentum))
+            keep = ops.subtract(1.0, momentum)
+        else:
+            momentum = float(self.ema_momentum) if step != 0 else 0.0
+            keep = 1.0 - momentum
         for var, average in zip(trainable_variables, self._model_variables_moving_average):
             if average is not None:
                 average.assign(ops.add(ops.multiply(average.value, momentum),
-                                       ops.multiply(var.value, 1.0 - momentum)))
+                                       ops.multiply(var.value, keep)))
 
     def _overwrite_model_variables_with_average_value(self, trainable_variables) -> None:
         averages = self._model_variables_moving_average

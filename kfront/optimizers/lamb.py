@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import numpy as np
 
 from kfront import ops
 from kfront.optimizers import schedules
@@ -50,14 +49,15 @@ class Lamb(Optimizer):
     def update_step(self, gradient, variable, learning_rate) -> None:
         i = self._get_variable_index(variable)
         m, v = self._momentums[i], self._velocities[i]
-        f = np.float32
-        lr = float(ops.convert_to_numpy(learning_rate))
-        t = f(self._step_iteration + 1)
-        beta_1_power, beta_2_power = f(self.beta_1) ** t, f(self.beta_2) ** t
+        dtype = variable.dtype
+        t, xp = self._scalars(dtype)
+        lr = xp.cast(learning_rate, dtype)
+        beta_1_power = xp.power(xp.cast(self.beta_1, dtype), t)
+        beta_2_power = xp.power(xp.cast(self.beta_2, dtype), t)
         m.assign_add(ops.multiply(ops.subtract(gradient, m.value), 1 - self.beta_1))
         v.assign_add(ops.multiply(ops.subtract(ops.square(gradient), v.value), 1 - self.beta_2))
-        m_hat = ops.divide(m.value, float(f(1) - beta_1_power))
-        v_sqrt = ops.add(ops.sqrt(ops.divide(v.value, float(f(1) - beta_2_power))),
+        m_hat = ops.divide(m.value, xp.subtract(1.0, beta_1_power))
+        v_sqrt = ops.add(ops.sqrt(ops.divide(v.value, xp.subtract(1.0, beta_2_power))),
                          self.epsilon)
         update = ops.divide(m_hat, v_sqrt)
         w_norm = ops.sqrt(ops.sum(ops.square(variable.value)))

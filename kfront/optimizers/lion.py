@@ -49,7 +49,8 @@ class Lion(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate) -> None:
         m = self._momentums[self._get_variable_index(variable)]
-        lr = float(ops.convert_to_numpy(learning_rate))
+        _, xp = self._scalars(variable.dtype)
+        lr = xp.cast(learning_rate, variable.dtype)
         # (1 - beta) in float32, as Keras (its betas are cast to the variable's dtype first)
         beta_1, beta_2 = np.float32(self.beta_1), np.float32(self.beta_2)
         direction = ops.sign(ops.add(ops.multiply(m.value, float(beta_1)),

@@ -8,7 +8,8 @@ import numpy as np
 
 from kfront import backends as _backends
 from kfront import ops
-from kfront.optimizers.base_optimizer import Optimizer
+from kfront.backends import tf_graph
+from kfront.optimizers.base_optimizer import Optimizer, _run_if
 
 _BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None,
                   "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
@@ -97,27 +98,32 @@ class LossScaleOptimizer(Optimizer):
         return self.inner_optimizer.iterations
 
     def apply(self, grads: Sequence, trainable_variables: Sequence | None = None) -> None:
-        """One step: unscale and apply finite gradients, or skip and halve the scale."""
+        """One step: unscale and apply finite gradients, or skip and halve the scale (in a
+        traced TensorFlow graph, both as ``ops.cond`` branches, as Keras)."""
         grads = list(grads)
-        if not self.built:
-            self.build(trainable_variables)
+        self._build_for(trainable_variables, grads)
         present = [g for g in grads if g is not None]
-        finite = all(bool(np.all(np.isfinite(ops.convert_to_numpy(g)))) for g in present)
-        scale = float(ops.convert_to_numpy(self.dynamic_scale.value))
-        if not finite:
-            self.step_counter.assign(0)
-            self.dynamic_scale.assign(scale * 0.5)
-            return
-        variables = trainable_variables or self.inner_optimizer._trainable_variables
-        unscaled = [g if g is None or getattr(v, "overwrite_with_gradient", False)
-                    else ops.divide(g, self.dynamic_scale.value)
-                    for g, v in zip(grads, variables)]
-        self.inner_optimizer.apply(unscaled, trainable_variables=trainable_variables)
-        if int(ops.convert_to_numpy(self.step_counter.value)) == self.dynamic_growth_steps - 1:
-            self.step_counter.assign(0)
-            self.dynamic_scale.assign(scale * 2.0)
+        traced = tf_graph.has_graph_tensors(present)
+        if traced:
+            finite = ops.all(ops.stack([ops.all(ops.isfinite(g)) for g in present]))
         else:
-            self.step_counter.assign_add(1)
+            finite = all(bool(np.all(np.isfinite(ops.convert_to_numpy(g)))) for g in present)
+        variables = trainable_variables or self.inner_optimizer._trainable_variables
+        scale, counter = self.dynamic_scale, self.step_counter
+
+        def apply_finite():
+            unscaled = [g if g is None or getattr(v, "overwrite_with_gradient", False)
+                        else ops.divide(g, scale.value) for g, v in zip(grads, variables)]
+            self.inner_optimizer.apply(unscaled, trainable_variables=trainable_variables)
+            last = self.dynamic_growth_steps - 1
+            grow = (ops.equal(counter.value, last) if traced
+                    else int(ops.convert_to_numpy(counter.value)) == last)
+            _run_if(grow, lambda: self._rescale(0, 2.0), lambda: counter.assign_add(1))
+        _run_if(finite, apply_finite, lambda: self._rescale(0, 0.5))
+
+    def _rescale(self, counter: int, factor: float) -> None:
+        self.step_counter.assign(counter)
+        self.dynamic_scale.assign(ops.multiply(self.dynamic_scale.value, factor))
 
     def scale_loss(self, loss):
         """``loss * dynamic_scale`` (``initial_scale`` before the optimizer is built)."""

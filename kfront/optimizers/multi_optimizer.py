@@ -190,8 +190,7 @@ class MultiOptimizer(Optimizer):
                                  "Call `optimizer.build(trainable_variables)` first.")
             trainable_variables = self._trainable_variables
         trainable_variables = list(trainable_variables)
-        if not self.built:
-            self.build(trainable_variables)
+        self._build_for(trainable_variables, grads)
         if len(grads) != len(trainable_variables):
             raise ValueError(f"MultiOptimizer: gradients must match trainable variables one "
                              f"to one. Received {len(grads)} gradients and "

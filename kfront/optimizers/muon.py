@@ -97,9 +97,10 @@ class Muon(Optimizer):
     def update_step(self, gradient, variable, learning_rate) -> None:
         i = self._get_variable_index(variable)
         m, v = self.momentums[i], self.adam_velocities[i]
-        lr = np.float32(ops.convert_to_numpy(learning_rate))
+        _, xp = self._scalars(variable.dtype)
+        lr = xp.cast(learning_rate, variable.dtype)
         if v is not None:
-            self._adamw_update_step(gradient, variable, lr * np.float32(self.adam_lr_ratio),
+            self._adamw_update_step(gradient, variable, xp.multiply(lr, self.adam_lr_ratio),
                                     m, v)
         else:
             self._muon_update_step(gradient, variable, lr, m)
@@ -108,7 +109,7 @@ class Muon(Optimizer):
         m.assign_add(ops.add(gradient, ops.multiply(m.value, self.momentum - 1)))
         g = ops.add(gradient, ops.multiply(m.value, self.momentum)) if self.nesterov else \
             m.value
-        update = ops.multiply(self.zeropower_via_newtonschulz5(g, self.ns_steps), float(lr))
+        update = ops.multiply(self.zeropower_via_newtonschulz5(g, self.ns_steps), lr)
         if self.rms_rate is not None:
             rows, cols = ops.shape(update)[:2]
             update = ops.multiply(ops.multiply(update, float(np.sqrt(np.float32(max(rows, cols))))),
@@ -116,14 +117,16 @@ class Muon(Optimizer):
         variable.assign_sub(update)
 
     def _adamw_update_step(self, gradient, variable, lr, m, v) -> None:
-        f = np.float32
-        t = f(self._step_iteration + 1)
-        beta_1_power, beta_2_power = f(self.adam_beta_1) ** t, f(self.adam_beta_2) ** t
-        alpha = lr * np.sqrt(f(1) - beta_2_power) / (f(1) - beta_1_power)
+        dtype = variable.dtype
+        t, xp = self._scalars(dtype)
+        beta_1_power = xp.power(xp.cast(self.adam_beta_1, dtype), t)
+        beta_2_power = xp.power(xp.cast(self.adam_beta_2, dtype), t)
+        alpha = xp.divide(xp.multiply(lr, xp.sqrt(xp.subtract(1.0, beta_2_power))),
+                          xp.subtract(1.0, beta_1_power))
         m.assign_add(ops.multiply(ops.subtract(gradient, m.value), 1 - self.adam_beta_1))
         v.assign_add(ops.multiply(ops.subtract(ops.square(gradient), v.value),
                                   1 - self.adam_beta_2))
-        variable.assign_sub(ops.divide(ops.multiply(m.value, float(alpha)),
+        variable.assign_sub(ops.divide(ops.multiply(m.value, alpha),
                                        ops.add(ops.sqrt(v.value), self.epsilon)))
 
     def zeropower_via_newtonschulz5(self, x, steps: int):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import numpy as np
 
 from kfront import config as _config
 from kfront import ops
@@ -54,37 +53,38 @@ class Nadam(Optimizer):
         self._u_product = Variable(1.0, dtype=dtype, trainable=False, name="variable")
         self._variables.append(self._u_product)
 
-    def _schedule(self, t: np.float32) -> np.float32:
-        return np.float32(self.beta_1) * (np.float32(1) - np.float32(0.5) * (
-            np.float32(0.96) ** t))
+    def _schedule(self, t, xp, dtype):
+        """The momentum schedule ``u_t = beta_1 * (1 - 0.5 * 0.96**t)`` for step ``t``."""
+        return xp.multiply(xp.cast(self.beta_1, dtype), xp.subtract(
+            1.0, xp.multiply(0.5, xp.power(xp.cast(0.96, dtype), t))))
 
     def _backend_update_step(self, grads: list, trainable_variables: list,
-                             learning_rate: float) -> None:
-        t = np.float32(self._step_iteration + 1)
-        u_product = np.float32(ops.convert_to_numpy(self._u_product.value))
-        self._u_product.assign(u_product * np.float32(self.beta_1) * (
-            np.float32(1) - np.float32(0.5) * np.float32(0.96) ** t))
+                             learning_rate) -> None:
+        u_product = self._u_product
+        t, xp = self._scalars(u_product.dtype)
+        u_product.assign(xp.multiply(xp.multiply(u_product.value, self.beta_1), xp.subtract(
+            1.0, xp.multiply(0.5, xp.power(0.96, t)))))
         super()._backend_update_step(grads, trainable_variables, learning_rate)
 
     def update_step(self, gradient, variable, learning_rate) -> None:
         i = self._get_variable_index(variable)
         m, v = self._momentums[i], self._velocities[i]
-        f = np.float32
-        lr = float(ops.convert_to_numpy(learning_rate))
-        t = f(self._step_iteration + 1)
-        u_t, u_t_1 = self._schedule(t), self._schedule(t + f(1))
-        u_product_t = f(ops.convert_to_numpy(self._u_product.value))
-        u_product_t_1 = u_product_t * u_t_1
-        beta_2_power = f(self.beta_2) ** t
-        # (1 - beta) in float32, as Keras (its betas are cast to the variable's dtype first)
-        m.assign_add(ops.multiply(ops.subtract(gradient, m.value), float(f(1) - f(self.beta_1))))
+        dtype = variable.dtype
+        t, xp = self._scalars(dtype)
+        lr = xp.cast(learning_rate, dtype)
+        u_t, u_t_1 = self._schedule(t, xp, dtype), self._schedule(xp.add(t, 1.0), xp, dtype)
+        u_product_t = xp.cast(self._u_product.value, dtype)
+        u_product_t_1 = xp.multiply(u_product_t, u_t_1)
+        beta_1, beta_2 = xp.cast(self.beta_1, dtype), xp.cast(self.beta_2, dtype)
+        beta_2_power = xp.power(beta_2, t)
+        # (1 - beta) in the variable's dtype, as Keras (its betas are cast first)
+        m.assign_add(ops.multiply(ops.subtract(gradient, m.value), xp.subtract(1.0, beta_1)))
         v.assign_add(ops.multiply(ops.subtract(ops.square(gradient), v.value),
-                                  float(f(1) - f(self.beta_2))))
-        m_hat = ops.add(ops.divide(ops.multiply(m.value, float(u_t_1)),
-                                   float(f(1) - u_product_t_1)),
-                        ops.divide(ops.multiply(gradient, float(f(1) - u_t)),
-                                   float(f(1) - u_product_t)))
-        v_hat = ops.divide(v.value, float(f(1) - beta_2_power))
+                                  xp.subtract(1.0, beta_2)))
+        m_hat = ops.add(ops.divide(ops.multiply(m.value, u_t_1), xp.subtract(1.0, u_product_t_1)),
+                        ops.divide(ops.multiply(gradient, xp.subtract(1.0, u_t)),
+                                   xp.subtract(1.0, u_product_t)))
+        v_hat = ops.divide(v.value, xp.subtract(1.0, beta_2_power))
         variable.assign_sub(ops.divide(ops.multiply(m_hat, lr),
                                        ops.add(ops.sqrt(v_hat), self.epsilon)))
 

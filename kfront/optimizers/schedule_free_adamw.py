@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import numpy as np
 
 from kfront import ops
 from kfront.optimizers import schedules
@@ -67,26 +66,27 @@ class ScheduleFreeAdamW(Optimizer):
     def update_step(self, gradient, variable, learning_rate) -> None:
         i = self._get_variable_index(variable)
         z, v = self._momentums[i], self._velocities[i]
-        f = np.float32
-        t = f(self._step_iteration + 1)
-        lr = f(ops.convert_to_numpy(learning_rate))
+        dtype = variable.dtype
+        t, xp = self._scalars(dtype)
+        lr = xp.cast(learning_rate, dtype)
         if self.warmup_steps > 0:
-            lr = lr * min(t / f(self.warmup_steps), f(1))
-        beta_1, beta_2 = f(self.beta_1), f(self.beta_2)
-        one_minus_beta_1 = float(f(1) - beta_1)
+            lr = xp.multiply(lr, xp.minimum(xp.divide(t, float(self.warmup_steps)), 1.0))
+        beta_1, beta_2 = xp.cast(self.beta_1, dtype), xp.cast(self.beta_2, dtype)
+        one_minus_beta_1 = xp.subtract(1.0, beta_1)
         v.assign_add(ops.multiply(ops.subtract(ops.square(gradient), v.value),
-                                  float(f(1) - beta_2)))
-        denom = ops.add(ops.sqrt(ops.divide(v.value, float(f(1) - beta_2 ** t))), self.epsilon)
-        z.assign_sub(ops.divide(ops.multiply(gradient, float(lr)), denom))
+                                  xp.subtract(1.0, beta_2)))
+        denom = ops.add(ops.sqrt(ops.divide(v.value, xp.subtract(1.0, xp.power(beta_2, t)))),
+                        self.epsilon)
+        z.assign_sub(ops.divide(ops.multiply(gradient, lr), denom))
         # Keras 3.15 on TensorFlow reads z here after its update (its `momentum.value` is the
         # variable, not a snapshot): kfront follows that oracle on every backend
         x_old = ops.divide(ops.subtract(variable.value, ops.multiply(z.value, one_minus_beta_1)),
-                           float(beta_1))
-        weight = f(1) / t
-        x_new = ops.add(ops.multiply(x_old, float(f(1) - weight)),
-                        ops.multiply(z.value, float(weight)))
+                           beta_1)
+        weight = xp.divide(1.0, t)
+        x_new = ops.add(ops.multiply(x_old, xp.subtract(1.0, weight)),
+                        ops.multiply(z.value, weight))
         variable.assign(ops.add(ops.multiply(z.value, one_minus_beta_1),
-                                ops.multiply(x_new, float(beta_1))))
+                                ops.multiply(x_new, beta_1)))
 
     def get_config(self) -> dict:
         config = super().get_config()
