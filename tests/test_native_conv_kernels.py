@@ -120,3 +120,15 @@ def test_max_pool_gradient_of_a_large_relu_map_matches_its_definition():
     expected = np.zeros_like(flat)
     np.put_along_axis(expected, first[..., None], g[..., None], -1)
     np.testing.assert_array_equal(g4.transpose(0, 1, 3, 5, 2, 4).reshape(flat.shape), expected)
+
+
+def test_first_layer_kernel_gradient_is_summed_by_blocks_of_rows():
+    x = rng.standard_normal((40, 28, 28, 1))  # 23,040 output rows: blocks of 8,192 rows
+    k = rng.standard_normal((5, 5, 1, 32))
+    g = rng.standard_normal((40, 24, 24, 32))
+    _, gk = native.value_and_grad(lambda k: native.sum(native.multiply(g, native.conv(x, k))))(k)
+    expected = np.zeros(k.shape)
+    for i in range(5):
+        for j in range(5):
+            expected[i, j, 0] = np.einsum("nhw,nhwo->o", x[:, i:i + 24, j:j + 24, 0], g)
+    np.testing.assert_allclose(gk, expected, rtol=1e-10, atol=1e-10)

@@ -131,12 +131,38 @@ def _gemm_cols(gy, w, groups):
     return (a @ b).reshape(groups, m, k, cg).transpose(1, 2, 0, 3).reshape(m, k, cg * groups)
 
 
+# A kernel gradient of at most _SMALL_KERNEL elements (a first layer's: 5x5x1x32) is a GEMM
+# with a long reduction and an output too small to split, so it would run on one thread: it is
+# summed instead over blocks of _REDUCE_ROWS rows (blocks fixed by the shape, on the worker
+# threads), the partial products added in block order (the same bits on any number of threads).
+_SMALL_KERNEL = 64 * 64
+_REDUCE_ROWS = 8192
+
+
+def _blocked_gemm_kernel(a, gy):
+    """``a^T x gy`` as the sum of the products of blocks of ``_REDUCE_ROWS`` rows."""
+    xp = get_xp(a)
+    m = len(a)
+    blocks = -(-m // _REDUCE_ROWS)
+    partial = xp.empty((blocks, a.shape[1], gy.shape[1]), xp.result_type(a, gy))
+
+    def product(lo, hi):
+        for j in range(lo, hi):
+            rows = slice(j * _REDUCE_ROWS, (j + 1) * _REDUCE_ROWS)
+            xp.matmul(a[rows].T, gy[rows], out=partial[j])
+    parallel(product, blocks, a.size + gy.size, xp, pieces=blocks)
+    return partial.sum(axis=0)
+
+
 def _gemm_kernel(cols, gy, groups):
     """cols^T x gy -> kernel gradient (K, C // G, O)."""
     m, k, c = cols.shape
     o = gy.shape[-1]
     if groups == 1:
-        return blas.gemm(cols.reshape(m, k * c).T, gy).reshape(k, c, o)
+        a = cols.reshape(m, k * c)
+        if k * c * o <= _SMALL_KERNEL and m >= 2 * _REDUCE_ROWS:
+            return _blocked_gemm_kernel(a, gy).reshape(k, c, o)
+        return blas.gemm(a.T, gy).reshape(k, c, o)
     cg, og = c // groups, o // groups
     a = cols.reshape(m, k, groups, cg).transpose(2, 1, 3, 0).reshape(groups, k * cg, m)
     b = gy.reshape(m, groups, og).transpose(1, 0, 2)
