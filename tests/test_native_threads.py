@@ -196,3 +196,21 @@ def test_settle_takes_medians_after_the_warm_up_and_more_calls_when_close():
     many = threads.WARMUP + threads.MAX_TRIALS
     assert threads.settle([[1.0] * many, [m] * many]) is False
     assert threads.settle([[1.0] * many, [m - 0.01] * many]) is True
+
+
+def test_small_gemm_whose_openblas_threads_round_differently_runs_whole(monkeypatch):
+    """Up to _BLAS_MAX_MACS a product is never split over kfront's threads: where OpenBLAS's
+    threads would give other bits than one thread, it runs whole at once, unmeasured (a split
+    measured at the first steps then ran slower beside OpenBLAS's spinning threads)."""
+    blas = _gemm_setup(monkeypatch)
+    monkeypatch.setattr(blas, "_BLAS_MAX_MACS", 1 << 25)
+    real = blas._blas_threads
+    monkeypatch.setattr(blas, "_blas_threads", lambda a, b: real(a, b) + 1e-3)  # other bits
+    monkeypatch.setattr(blas, "_split", lambda a, b: pytest.fail("split a small product"))
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(100, 78)).astype("float32")
+    b = rng.normal(size=(78, 256)).astype("float32")
+    out = blas.gemm(a, b)
+    assert list(blas._plans.values()) == [blas._WHOLE]
+    np.testing.assert_array_equal(out, a @ b)
+    np.testing.assert_array_equal(blas.gemm(a, b), out)

@@ -187,17 +187,23 @@ _plans: dict = {}  # (shapes, dtypes, strides) -> _WHOLE | _SPLIT | _BLAS, or
 
 def _measure(key, times, a, b):
     """A product whose plan is not settled: the whole product on one thread against a
-    threaded way, timed in alternating order; ``threads.settle`` decides. The threaded way is
-    OpenBLAS's own threads (``_blas_threads``) where they give the one-thread bits for this
-    shape, else the split; it is chosen only if it is faster by its margin AND gives the whole
-    product's bits (the BLAS may round a piece differently: then the split stays, as before
-    measuring, so that runs repeat exactly). OpenBLAS's threads are tried only up to
-    ``_BLAS_MAX_MACS``."""
+    threaded way, timed in alternating order; ``threads.settle`` decides. Up to
+    ``_BLAS_MAX_MACS`` the threaded way is OpenBLAS's own threads (``_blas_threads``) where
+    they give the one-thread bits for this shape, else none: such a product runs whole. (The
+    MLP's 100x784 @ 784x256, which threaded OpenBLAS rounds differently, sometimes measured
+    faster split in the first steps, while OpenBLAS's threads were idle, and then ran split
+    beside their spinning at ~500 us a call against ~420 us whole.) Above it the threaded way
+    is the split; it is
+    chosen only if it is faster by its margin AND gives the whole product's bits (the BLAS may
+    round a piece differently: then the split stays, as before measuring, so that runs repeat
+    exactly)."""
     if times is None:
         pa, pb = _probe(a), _probe(b)  # (the call's own operands may sum exactly in any order)
         whole = pa @ pb
-        if (key[0] * key[1] * key[2] <= _BLAS_MAX_MACS
-                and numpy.array_equal(whole, _blas_threads(pa, pb))):
+        if key[0] * key[1] * key[2] <= _BLAS_MAX_MACS:
+            if not numpy.array_equal(whole, _blas_threads(pa, pb)):
+                _plans[key] = _WHOLE
+                return a @ b
             times = _plans[key] = [[], [], _BLAS]
         elif numpy.array_equal(whole, _split(pa, pb)):
             times = _plans[key] = [[], [], _SPLIT]
