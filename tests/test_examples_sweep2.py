@@ -80,7 +80,7 @@ def _gpt_like(lib):
     with ``loss=[loss_fn, None]`` and fit on the token targets alone."""
     tokens = lib.Input((4,), dtype="int32")
     embedded = lib.layers.Embedding(6, 3)(tokens)
-    logits = lib.layers.Dense(6)(embedded)
+    logits = lib.layers.Dense(6, name="logits")(embedded)  # log keys name the output
     model = lib.Model(tokens, [logits, embedded])
     model.set_weights([EMBEDDINGS, LOGITS_KERNEL, np.zeros(6, "float32")])
     model.compile(lib.optimizers.SGD(0.1), metrics=[["accuracy"], None],
