@@ -107,7 +107,9 @@ def initialize(job_addresses: str | None = None, num_processes: int | None = Non
     ``job_addresses`` gives them all, or one ``host:port`` means ``host:port+i`` for process
     ``i``). The timeout, in seconds, comes from ``KFRONT_DISTRIBUTION_TIMEOUT`` (default 300):
     a dead peer makes the others fail after it. Call it before any other work of the
-    framework (JAX and TensorFlow set up their runtimes here).
+    framework (JAX and TensorFlow set up their runtimes here). Processes of the job on one
+    host share its cores: each runs its thread pools on its share, unless the user set their
+    thread counts (``kfront/distribution/cores.py``).
 
     Example:
         >>> from kfront import distribution
@@ -143,7 +145,10 @@ def initialize(job_addresses: str | None = None, num_processes: int | None = Non
         raise ValueError("initialize: `job_addresses` must be 'host:port[,host:port...]', "
                          f"got {job_addresses!r}")
     timeout = float(os.environ.get("KFRONT_DISTRIBUTION_TIMEOUT", "300"))
+    from kfront.distribution import cores
+    cores.before_join(addresses, num_processes)
     _hooks().initialize(addresses, num_processes, process_id, timeout)
+    cores.after_join()
     _STATE["initialized"] = True
 
 

@@ -12,7 +12,13 @@ kfront changes three things in the process it runs in, all for speed:
 - ``openblas_threads``: with several worker threads, the native engine runs OpenBLAS on one
   thread for the whole process (``kfront/backends/numpy/blas.py``).
 
-``KFRONT_HOST_TUNING=0`` in the environment before ``import kfront`` turns all three off: no
+and, in a multi-process job (``kfront.distribution.initialize``), a fourth:
+
+- ``shared_cores``: processes of the job on one host split its cores, each running its
+  thread pools (the native engine's, OpenBLAS/MKL, OpenMP, TensorFlow's) on its share
+  (``kfront/distribution/cores.py``; listed once a job was joined).
+
+``KFRONT_HOST_TUNING=0`` in the environment before ``import kfront`` turns them all off: no
 ``mallopt``, OpenBLAS untouched, kernels on one thread. ``disable()`` does the same during
 a run: OpenBLAS gets back its thread count, the worker threads stop, and glibc's default
 thresholds are set again (its dynamic mmap threshold, which any ``mallopt`` turns off, stays
@@ -44,7 +50,9 @@ _state = {"enabled": _from_environment()}
 _NATIVE = {"worker_threads": "kfront.backends.numpy.threads",
            "openblas_threads": "kfront.backends.numpy.blas"}
 _OFF = {"malloc": "KFRONT_KEEP_FREED_MEMORY=0", "worker_threads": "KFRONT_NUM_THREADS=1",
-        "openblas_threads": "KFRONT_NUM_THREADS=1"}
+        "openblas_threads": "KFRONT_NUM_THREADS=1",
+        "shared_cores": "KFRONT_NUM_THREADS / OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / "
+                        "TF_NUM_INTRAOP_THREADS set explicitly"}
 
 
 def enabled() -> bool:
@@ -57,6 +65,9 @@ def _modules() -> dict:
     from kfront.backends.common import memory
     found = {"malloc": memory}
     found.update({name: sys.modules.get(path) for name, path in _NATIVE.items()})
+    shared = sys.modules.get("kfront.distribution.cores")
+    if shared is not None and shared.joined():  # (listed once a job was joined)
+        found["shared_cores"] = shared
     return found
 
 
@@ -74,6 +85,6 @@ def settings() -> dict:
 def disable() -> None:
     """Turn kfront's host tuning off for the rest of the process, undoing what was done."""
     _state["enabled"] = False
-    for module in _modules().values():
+    for module in reversed(_modules().values()):  # (shared_cores gives back before the pool stops)
         if module is not None:
             module.release()

@@ -159,12 +159,19 @@ def run_pieces(fn: Callable[[int, int], None], n: int, pieces: int, k: int) -> N
         f.result()
 
 
-def release() -> None:
-    """Run the kernels on one thread from now on and stop the pool's threads."""
-    _pool["n"] = 1
+def set_num_threads(n: int) -> None:
+    """Run the kernels on ``n`` threads from now on: the pool's threads stop (a new pool
+    starts at the next threaded kernel) and every kernel's threading is measured again."""
+    _pool["n"] = n
+    _choice.clear()
     executor = _pool.pop("executor", None)
     if executor is not None:
         executor.shutdown()
+
+
+def release() -> None:
+    """Run the kernels on one thread from now on and stop the pool's threads."""
+    set_num_threads(1)
 
 
 def host_setting() -> dict:
