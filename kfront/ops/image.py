@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
+import operator
 from collections.abc import Sequence
 
 import numpy
@@ -180,19 +181,37 @@ def resize(images, size: Sequence[int], interpolation: str = "bilinear",
     _, height, width, _ = B.shape(x)
     th, tw = size
     if crop_to_aspect_ratio:
-        ch = max(min(height, int(float(width * th) / tw)), 1)
-        cw = max(min(width, int(float(height * tw) / th)), 1)
-        h0, w0 = int(float(height - ch) / 2), int(float(width - cw) / 2)
+        ch = _max(_min(height, _scaled(width, th, tw)), 1)
+        cw = _max(_min(width, _scaled(height, tw, th)), 1)
+        h0, w0 = (height - ch) // 2, (width - cw) // 2
         x = B.getitem(x, (slice(None), slice(h0, h0 + ch), slice(w0, w0 + cw)))
     elif pad_to_aspect_ratio:
-        h0 = int(float(max(height, int(float(width * th) / tw)) - height) / 2)
-        w0 = int(float(max(width, int(float(height * tw) / th)) - width) / 2)
+        h0 = (_max(height, _scaled(width, th, tw)) - height) // 2
+        w0 = (_max(width, _scaled(height, tw, th)) - width) // 2
         x = B.pad(x, ((0, 0), (h0, h0), (w0, w0), (0, 0)), constant_values=fill_value)
     fast = B.resize_images(x, (th, tw), interpolation, antialias)
     if fast is None:
         x = _resample(_resample(x, 1, th, interpolation, antialias), 2, tw, interpolation,
                       antialias)
     return undo(_restore(x if fast is None else fast, dtype))
+
+
+def _scaled(size, num: int, den: int):
+    """``int(size * num / den)`` (in float32 as Keras's TF backend, for a size known only at
+    run time: an int32 scalar tensor of a traced TensorFlow graph)."""
+    if isinstance(size, (int, numpy.integer)):
+        return int(float(size * num) / den)
+    return B.cast(B.divide(B.cast(size * num, "float32"), float(den)), "int32")
+
+
+def _min(a, b):
+    """``min`` of two sizes, either a run-time scalar tensor."""
+    return min(a, b) if isinstance(a, int) and isinstance(b, int) else B.minimum(a, b)
+
+
+def _max(a, b):
+    """``max`` of two sizes, either a run-time scalar tensor."""
+    return max(a, b) if isinstance(a, int) and isinstance(b, int) else B.maximum(a, b)
 
 
 # ------------------------------------------------------------------ sampling at coordinates
@@ -229,7 +248,8 @@ def _sample(flat, corners, sizes, fill_mode: str, fill_value):
     (prod(sizes), channels...)) interpolated from ``corners`` (per axis of ``sizes``, its
     (integer index, weight or None) pairs, see ``_corners``); points off the array by
     ``fill_mode``."""
-    strides = [int(numpy.prod(sizes[i + 1:], dtype="int64")) for i in range(len(sizes))]
+    # sizes may be scalar tensors (known at run time only, in a traced TF graph)
+    strides = [functools.reduce(operator.mul, sizes[i + 1:], 1) for i in range(len(sizes))]
     total = None
     for corner in itertools.product(*corners):
         flat_index, weight, valid = 0, None, None
@@ -293,29 +313,34 @@ def map_coordinates(inputs, coordinates, order: int, fill_mode: str = "constant"
 
 
 # ------------------------------------------------------------------- affine transform
-def _map_coordinate(c, size: int, mode: str):
+def _map_coordinate(c, size, mode: str):
     """A float source coordinate mapped into [0, size - 1] by ``mode``, as TensorFlow's
-    ``ImageProjectiveTransformV3`` does before interpolating ("constant": unchanged)."""
+    ``ImageProjectiveTransformV3`` does before interpolating ("constant": unchanged).
+    ``size`` may be a scalar tensor (a size known only at run time in a traced TF graph)."""
     if mode == "constant":
         return c
-    top = float(size - 1)
-    if size > 1 and mode == "reflect":
-        sz2 = 2.0 * size
+    static = isinstance(size, int)
+    fsize = float(size) if static else B.cast(size, B.dtype(c))
+    top = fsize - 1.0
+    many = size > 1 if static else True  # at run time, size 1 is handled by the last line
+    if many and mode == "reflect":
+        sz2 = 2.0 * fsize
         neg = B.where(B.less(c, -sz2), B.add(B.multiply(sz2, B.floor(B.divide(B.negative(c),
                                                                           sz2))), c), c)
-        neg = B.where(B.less(neg, -float(size)), B.add(neg, sz2), B.subtract(-1.0, neg))
+        neg = B.where(B.less(neg, -fsize), B.add(neg, sz2), B.subtract(-1.0, neg))
         pos = B.subtract(c, B.multiply(sz2, B.floor(B.divide(c, sz2))))
-        pos = B.where(B.greater_equal(pos, float(size)), B.subtract(sz2 - 1.0, pos), pos)
+        pos = B.where(B.greater_equal(pos, fsize), B.subtract(sz2 - 1.0, pos), pos)
         c = B.where(B.less(c, 0.0), neg, B.where(B.greater(c, top), pos, c))
-    elif size > 1 and mode == "wrap":
-        neg = B.add(c, B.multiply(float(size), B.add(B.floor(B.divide(B.negative(c), top)), 1.0)))
-        pos = B.subtract(c, B.multiply(float(size), B.floor(B.divide(c, top))))
+    elif many and mode == "wrap":
+        neg = B.add(c, B.multiply(fsize, B.add(B.floor(B.divide(B.negative(c), top)), 1.0)))
+        pos = B.subtract(c, B.multiply(fsize, B.floor(B.divide(c, top))))
         c = B.where(B.less(c, 0.0), neg, B.where(B.greater(c, top), pos, c))
-    elif size > 1 and mode == "mirror":
+    elif many and mode == "mirror":
         period = 2.0 * top
         m = B.subtract(B.abs(c), B.multiply(period, B.floor(B.divide(B.abs(c), period))))
         c = B.where(B.greater(m, top), B.subtract(period, m), m)
-    return B.clip(c, 0.0, top)
+    c = B.clip(c, 0.0, top)
+    return c if static else B.where(B.greater(size, 1), c, B.zeros_like(c))
 
 
 def _round_half_away(c):

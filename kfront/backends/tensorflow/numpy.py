@@ -371,6 +371,9 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     """numpy.pad in the native engine's modes: ``tf.pad`` for "constant", a ``tf.gather`` per
     padded axis for the index modes (any width, as numpy; ``tf.gather`` differentiates)."""
     x = _tensor(x, "pad")
+    if mode == "constant" and builtins.any(isinstance(w, tf.Tensor)
+                                           for w in tf.nest.flatten(pad_width)):
+        return tf.pad(x, pad_width, constant_values=constant_values)  # widths known at run time
     widths = padding.pad_widths(pad_width, x.shape.rank)
     if mode == "constant":
         return tf.pad(x, widths, constant_values=constant_values)

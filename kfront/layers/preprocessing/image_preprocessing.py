@@ -162,7 +162,9 @@ class CenterCrop(Layer):
         check_image_rank(f'CenterCrop "{self.name}"', shape)
         h_axis, w_axis = spatial_axes(len(shape), self.data_format)
         h_diff, w_diff = shape[h_axis] - self.height, shape[w_axis] - self.width
-        if h_diff >= 0 and w_diff >= 0:
+        # a size known only at run time (a traced TF graph) is taken to be large enough, as
+        # Keras does
+        if all(not isinstance(d, int) or d >= 0 for d in (h_diff, w_diff)):
             return crop(inputs, h_diff // 2, w_diff // 2, self.height, self.width,
                         self.data_format)
         return smart_resize(inputs, self.height, self.width, self.data_format)

@@ -35,6 +35,15 @@ def signed_range(who: str, name: str, factor, low_open: bool = False) -> tuple:
     return (-abs(factor), abs(factor))
 
 
+def float_sizes(images, data_format: str) -> tuple:
+    """The (height, width) of a batch of images as floats (float32 scalar tensors where the
+    size is known only at run time)."""
+    h_axis, w_axis = spatial_axes(4, data_format)
+    shape = ops.shape(images)
+    return tuple(float(shape[axis]) if isinstance(shape[axis], int)
+                 else ops.cast(shape[axis], "float32") for axis in (h_axis, w_axis))
+
+
 def affine_rows(*columns):
     """Stack (batch, 1) columns and two zero columns into Keras's (batch, 8) transforms."""
     zeros = ops.zeros_like(columns[0])
@@ -55,10 +64,10 @@ class BaseAffineLayer(BaseRandomImageLayer):
                              f"{interpolation!r}")
         self.fill_mode, self.interpolation, self.fill_value = fill_mode, interpolation, fill_value
 
-    def image_size(self, images) -> tuple[int, int]:
-        h_axis, w_axis = spatial_axes(4, self.data_format)
-        shape = ops.shape(images)
-        return shape[h_axis], shape[w_axis]
+    def image_size(self, images) -> tuple:
+        """(height, width) as floats: Python floats, or float32 scalar tensors for sizes
+        unknown in a traced graph (TensorFlow's ``(None, None, None, C)`` signatures)."""
+        return float_sizes(images, self.data_format)
 
     def draw(self, images, low: float, high: float):
         """One uniform draw per image, shaped (batch, 1), float32."""
@@ -81,7 +90,7 @@ class BaseAffineLayer(BaseRandomImageLayer):
                 "interpolation": self.interpolation, "fill_value": self.fill_value}
 
 
-def rotation_about_centre(angle, height: int, width: int):
+def rotation_about_centre(angle, height, width):
     """Keras's ``_compute_affine_matrix`` for a rotation by ``angle`` degrees (batch, 1)
     about the image centre."""
     angle = ops.multiply(angle, math.pi / 180.0)
@@ -225,9 +234,8 @@ class RandomTranslation(BaseAffineLayer):
 
     def transform(self, images):
         height, width = self.image_size(images)
-        dy = ops.multiply(self.draw(images, self.height_lower, self.height_upper),
-                          float(height))
-        dx = ops.multiply(self.draw(images, self.width_lower, self.width_upper), float(width))
+        dy = ops.multiply(self.draw(images, self.height_lower, self.height_upper), height)
+        dx = ops.multiply(self.draw(images, self.width_lower, self.width_upper), width)
         ones, zeros = ops.ones_like(dx), ops.zeros_like(dx)
         return affine_rows(ones, zeros, ops.negative(dx), zeros, ones, ops.negative(dy))
 
@@ -263,8 +271,7 @@ class RandomPerspective(BaseRandomImageLayer):
     def augment(self, images):
         images = ops.cast(images, self.dtype)
         batch = ops.shape(images)[0]
-        h_axis, w_axis = spatial_axes(4, self.data_format)
-        height, width = ops.shape(images)[h_axis], ops.shape(images)[w_axis]
+        height, width = float_sizes(images, self.data_format)
         probability = random.uniform((batch,), self.factor[0], self.factor[1],
                                      seed=self.generator)
         apply = ops.less(random.uniform((batch,), 0.0, 1.0, seed=self.generator), probability)

@@ -135,10 +135,13 @@ class RandomCrop(BaseRandomImageLayer):
         h_axis, w_axis = spatial_axes(4, self.data_format)
         shape = ops.shape(images)
         in_h, in_w = shape[h_axis], shape[w_axis]
-        if in_h > self.height and in_w > self.width:
+        known = isinstance(in_h, int) and isinstance(in_w, int)
+        # sizes known only at run time (a traced TF graph) are taken to be large enough
+        if not known or (in_h > self.height and in_w > self.width):
             for axis, size, total in ((h_axis, self.height, in_h), (w_axis, self.width, in_w)):
-                start = ops.cast(random.uniform((), 0.0, float(total - size + 1),
-                                                seed=self.generator), "int32")
+                stop = float(total - size + 1) if known else ops.cast(total - size + 1,
+                                                                      "float32")
+                start = ops.cast(random.uniform((), 0.0, stop, seed=self.generator), "int32")
                 images = ops.take(images, ops.add(ops.arange(size, dtype="int32"), start),
                                   axis=axis)
             return images
