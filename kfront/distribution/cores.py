@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import warnings
 from typing import Mapping
 
 from kfront.backends.common import host
@@ -116,7 +117,14 @@ def after_join() -> None:
 
 
 def _limit_libraries(n: int) -> None:
-    from threadpoolctl import ThreadpoolController
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # an optional dependency (kfront[distribution]); say what is left
+        warnings.warn("kfront.distribution: threadpoolctl is not installed, so the BLAS and "
+                      "OpenMP thread counts of the job's processes sharing this host are left "
+                      f"as they are (they may oversubscribe its {_state['cpus']} cores); "
+                      "`pip install threadpoolctl` lets kfront split them", stacklevel=3)
+        return
     explicit = {"openmp": ("OMP_NUM_THREADS",),
                 "blas": ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     for lib in ThreadpoolController().lib_controllers:

@@ -70,6 +70,17 @@ def test_the_users_thread_count_wins(fresh_state, monkeypatch):
     assert not any("openmp" in c or "native" in c for c in cores._state["changed"])
 
 
+
+def test_without_threadpoolctl_the_pool_is_split_and_a_warning_says_what_is_left(
+        fresh_state, monkeypatch):
+    for var in ("KFRONT_NUM_THREADS", "OMP_NUM_THREADS", "LOCAL_WORLD_SIZE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # (import raises ImportError)
+    cores.before_join(["127.0.0.1:1"], 2)
+    with pytest.warns(UserWarning, match="threadpoolctl is not installed"):
+        cores.after_join()
+    assert fresh_state.num_threads() == 1
+
 _CODE = """
 import json, kfront, torch
 from kfront import distribution
