@@ -529,7 +529,8 @@ class Trainer:
         """How to compile the steps: ``False`` (eagerly), ``True`` (the backend's compiler:
         jax.jit, tf.function, torch.compile) or ``"xla"`` (TensorFlow: ``tf.function`` with
         ``jit_compile=True``; the others as ``True``). ``run_eagerly`` never compiles;
-        ``jit_compile=True`` asks for XLA, as in Keras. ``"auto"`` compiles where it pays
+        ``jit_compile=True`` asks for XLA, as in Keras, and ``False`` is a plain
+        ``tf.function`` on TensorFlow, eager elsewhere. ``"auto"`` compiles where it pays
         (TensorFlow, JAX; not torch, whose torch.compile first step is long), and on
         TensorFlow uses XLA for models with a recurrent layer: their ``tf.while_loop`` steps
         run ~1.35x faster under XLA on CPU, while convolutions run ~2x slower (Keras 3's
@@ -543,13 +544,15 @@ class Trainer:
             from kfront import config
             return config.backend() == "tensorflow"
         jit = getattr(self, "jit_compile", "auto")
+        from kfront import config
+        backend = config.backend()
         if jit == "auto":
-            from kfront import config
-            backend = config.backend()
             if backend == "tensorflow" and self._has_recurrent_layer():
                 return "xla"
             return backend in ("tensorflow", "jax")
-        return "xla" if jit else False
+        # ``False`` on TensorFlow is ``tf.function`` without XLA, as in Keras (eager there is
+        # ``run_eagerly``); elsewhere the step runs eagerly, as Keras's JAX and torch trainers
+        return "xla" if jit else backend == "tensorflow"
 
     def _supports_jit(self) -> bool:
         """Keras's ``model_supports_jit``: every layer's ``supports_jit`` (default True).

@@ -269,3 +269,33 @@ def test_metrics_result_before_any_batch_leaves_compiled_metrics_out():
     assert set(model.get_metrics_result()) == {"loss"}
     model.evaluate(np.ones((4, 2)), np.zeros((4, 1)), verbose=0)
     assert set(model.get_metrics_result()) == {"loss", "mae"}
+
+
+def _eager_in_step(lib, tf, **compile_kwargs) -> list:
+    """Whether each training step of ``lib``'s fit ran eagerly, for ``compile_kwargs``."""
+    seen = []
+
+    class Probe(lib.layers.Layer):
+        def call(self, x):
+            seen.append(tf.executing_eagerly())
+            return x
+
+    model = lib.Sequential([lib.layers.Input((3,)), Probe(), lib.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", **compile_kwargs)
+    model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), batch_size=4,
+              epochs=2, verbose=0)
+    return seen
+
+
+@pytest.mark.parametrize("backend", ["tensorflow"], indirect=True)
+@pytest.mark.parametrize("kwargs", [{"jit_compile": False}, {"jit_compile": True},
+                                    {"run_eagerly": True}, {}])
+def test_jit_compile_false_on_tensorflow_is_a_graph_without_xla(backend, keras, kwargs):
+    """Keras-TF's ``jit_compile=False`` still runs the step in a ``tf.function`` (only
+    ``run_eagerly`` runs it eagerly); kfront-TF ran it eagerly."""
+    import tensorflow as tf
+    theirs, ours = _eager_in_step(keras, tf, **kwargs), _eager_in_step(kfront, tf, **kwargs)
+    # the last call is the last step's when eager, the step's trace when compiled (both
+    # libraries also call the model outside the steps first: symbolic build, kfront's probes)
+    compiled = not kwargs.get("run_eagerly")
+    assert theirs[-1] == ours[-1] == (not compiled), (theirs, ours)
