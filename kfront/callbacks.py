@@ -184,6 +184,7 @@ class CallbackList(Callback):
         super().__init__()
         self.callbacks = _flatten(callbacks) if callbacks else []
         self._in_begin_end_block_count = 0
+        self._late: list = []  # callbacks given each batch's logs late (``defer_batch_logs``)
         self._add_default_callbacks(add_history, add_progbar)
         self.set_model(model)
         self.set_params(params)
@@ -230,14 +231,33 @@ class CallbackList(Callback):
             raise ValueError("`on_xxx_end` called without corresponding `on_xxx_begin`")
 
     def reads_batch_logs(self) -> bool:
-        """Does a callback implement ``on_train_batch_end`` (or ``on_batch_end``)? When none
-        does, ``fit`` leaves each batch's loss and outputs on the device and updates the
-        metrics every few batches, without waiting for the device at every step."""
-        return any(_reads_batch_logs(cb) for cb in self.callbacks)
+        """Does a callback implement ``on_train_batch_end`` (or ``on_batch_end``), other than
+        those switched to late logs by ``defer_batch_logs``? When none does, ``fit`` leaves
+        each batch's loss and outputs on the device and updates the metrics every few
+        batches, without waiting for the device at every step."""
+        return any(_reads_batch_logs(cb) for cb in self.callbacks if cb not in self._late)
 
-    def _call(self, hook: str, *args, logs=None) -> None:
+    def defer_batch_logs(self) -> bool:
+        """When every callback that reads batch logs can take them late (its
+        ``_takes_late_batch_logs()``: ``TensorBoard`` writing batch scalars), hand them their
+        ``on_train_batch_end`` only through ``late_train_batch_end``, and return True: ``fit``
+        then updates the metrics every few batches and passes each batch's logs as they were
+        after that batch. Else change nothing and return False."""
+        readers = [cb for cb in self.callbacks if _reads_batch_logs(cb)]
+        if not readers or not all(getattr(cb, "_takes_late_batch_logs", bool)()
+                                  for cb in readers):
+            return False
+        self._late = readers
+        return True
+
+    def late_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """``on_train_batch_end(batch, logs)`` of the callbacks that ``defer_batch_logs``
+        switched to late logs, once ``fit`` knows the batch's logs."""
+        self._call("on_train_batch_end", batch, logs=logs, only=self._late)
+
+    def _call(self, hook: str, *args, logs=None, only=None) -> None:
         logs = pythonify_logs(logs)
-        for callback in self.callbacks:
+        for callback in self.callbacks if only is None else only:
             getattr(callback, hook)(*args, logs)
 
     def on_batch_begin(self, batch, logs=None):
@@ -256,7 +276,9 @@ class CallbackList(Callback):
         self._call("on_train_batch_begin", batch, logs=logs)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._call("on_train_batch_end", batch, logs=logs)
+        self._call("on_train_batch_end", batch, logs=logs,
+                   only=[cb for cb in self.callbacks if cb not in self._late]
+                   if self._late else None)
 
     def on_test_batch_begin(self, batch, logs=None):
         self._call("on_test_batch_begin", batch, logs=logs)

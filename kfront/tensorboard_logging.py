@@ -243,7 +243,8 @@ class TensorBoard(Callback):
         self.embeddings_freq = embeddings_freq
         self.embeddings_metadata = embeddings_metadata
         self._writers: dict = {}
-        self._global_train_batch = 0
+        self._global_train_batch = 0  # batches begun (the profiler's count)
+        self._logged_train_batch = 0  # batches whose logs came (the step of batch scalars)
         self._batch_start_time = 0.0
         self._epoch_start_time = 0.0
         self._epoch_start_iterations = 0
@@ -318,7 +319,7 @@ class TensorBoard(Callback):
         return {}
 
     def on_train_begin(self, logs=None):
-        self._global_train_batch = 0
+        self._global_train_batch = self._logged_train_batch = 0
 
     def on_train_end(self, logs=None):
         self._stop_profiler()
@@ -362,9 +363,10 @@ class TensorBoard(Callback):
                 self._batch_trace_context = None
             if self._global_train_batch >= self._stop_batch:
                 self._stop_profiler()
-        if self.update_freq == "epoch" or self._global_train_batch % self.update_freq:
+        self._logged_train_batch += 1
+        if self.update_freq == "epoch" or self._logged_train_batch % self.update_freq:
             return
-        writer, step = self._writer("train"), self._global_train_batch
+        writer, step = self._writer("train"), self._logged_train_batch
         if self.write_steps_per_second:
             elapsed = max(time.time() - self._batch_start_time, 1e-9)
             writer.add_scalar("batch_steps_per_second", 1.0 / elapsed, step)
@@ -374,6 +376,12 @@ class TensorBoard(Callback):
 
     def _reads_batch_logs(self) -> bool:
         return self.update_freq != "epoch"
+
+    def _takes_late_batch_logs(self) -> bool:
+        """Batch scalars may be written a few batches late (``CallbackList.defer_batch_logs``;
+        the same values at the same steps) unless a batch's wall time or the profiler is
+        measured around it."""
+        return not self.write_steps_per_second and self._profiler is None
 
     def on_test_end(self, logs=None):
         if not logs or self._optimizer() is None:

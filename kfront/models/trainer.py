@@ -592,12 +592,20 @@ class Trainer:
         back one output less per call)."""
         return y_pred if self._compiled_metrics or self._output_loss_trackers else None
 
-    def _flush_metrics(self, pending: list, keep: int = 0) -> float:
+    def _flush_metrics(self, pending: list, keep: int = 0, each=None) -> float:
         """Update the metrics with the pending batches (oldest first) but the newest ``keep``,
         which the device may still be computing; returns the last updated batch's loss. The
-        loss tracker takes the batches' losses in one update."""
+        loss tracker takes the batches' losses in one update; with ``each``, the batches
+        update the metrics one at a time, each followed by ``each(logs)`` (the logs after
+        that batch, for callbacks taking batch logs late)."""
         done = pending[:len(pending) - keep]
         del pending[:len(done)]
+        if each is not None:
+            loss = 0.0
+            for batch in done:
+                loss = self._flush_metrics([batch])
+                each(self._logs())
+            return loss
         if not done:
             return 0.0
         losses = np.array([float(ops.convert_to_numpy(loss)) for loss, *_ in done])
@@ -692,8 +700,14 @@ class Trainer:
         # without a callback reading batch logs, metrics are updated every few batches: the
         # device then runs ahead of Python instead of waiting for it at every step (a user's
         # compiled train_step too: see custom_step.CompiledStep)
+        # callbacks that can take batch logs late (TensorBoard's batch scalars) get them from
+        # the flushes, so that the device still runs ahead
+        late = not custom and callback_list.defer_batch_logs()
         flush_every = 1 if callback_list.reads_batch_logs() else _FLUSH_EVERY
         pending: list = []
+        late_steps: list = []  # the steps of the pending batches, for the late callbacks
+        each = (lambda logs: callback_list.late_train_batch_end(late_steps.pop(0), logs)) \
+            if late else None
         logs = {}
         try:
             for epoch in range(initial_epoch, epochs):
@@ -715,11 +729,13 @@ class Trainer:
                             self._check_loss_log(logs, epoch, step)
                     else:
                         pending.append(self._run_batch(self._train_batch, bx, by, bsw))
+                        late_steps += [step] if late else []
                         if len(pending) >= flush_every or step == last:
                             # the newest batch stays on the device while Python updates
                             # the metrics
                             keep = 0 if flush_every == 1 or step == last else 1
-                            self._check_loss(self._flush_metrics(pending, keep), epoch, step)
+                            self._check_loss(self._flush_metrics(pending, keep, each), epoch,
+                                             step)
                             logs = self._logs()
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
@@ -734,7 +750,7 @@ class Trainer:
                         logs = step_logs
                         self._check_loss_log(logs, epoch, step)
                 else:
-                    self._flush_metrics(pending)  # batches left by a stop from outside
+                    self._flush_metrics(pending, each=each)  # left by a stop from outside
                     logs = self._logs()
                 if val_batches is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._evaluate_batches(val_batches, callback_list)
