@@ -132,3 +132,40 @@ def test_first_layer_kernel_gradient_is_summed_by_blocks_of_rows():
         for j in range(5):
             expected[i, j, 0] = np.einsum("nhw,nhwo->o", x[:, i:i + 24, j:j + 24, 0], g)
     np.testing.assert_allclose(gk, expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("fused_limit", [1 << 18, 0])  # im2col and GEMM by pieces; one GEMM
+@pytest.mark.parametrize("strides, padding, dilation", [(1, "valid", 1), (2, "same", 1),
+                                                        (1, "same", 2)])
+def test_conv_forward_by_pieces_matches_its_definition(monkeypatch, fused_limit, strides,
+                                                       padding, dilation):
+    from kfront.backends.numpy import convolution, threads
+    monkeypatch.setattr(convolution, "_FUSED_KERNEL", fused_limit)
+    x = rng.standard_normal((30, 12, 12, 32))  # 30 images: several pieces of columns
+    k = rng.standard_normal((5, 5, 32, 64))
+    b = rng.standard_normal(64)
+    y = np.asarray(native.conv_bias_activation(x, k, b, "relu", strides=strides,
+                                               padding=padding, dilation_rate=dilation))
+    span = 4 * dilation + 1
+    out = y.shape[1]
+    pad = max((out - 1) * strides + span - 12, 0) // 2 if padding == "same" else 0
+    xp = np.pad(x, [(0, 0), (pad, span), (pad, span), (0, 0)])
+    expected = np.zeros(y.shape) + b
+    for i in range(5):
+        for j in range(5):
+            r, c = i * dilation, j * dilation
+            window = xp[:, r:r + strides * (out - 1) + 1:strides,
+                        c:c + strides * (out - 1) + 1:strides]
+            expected += window @ k[i, j]
+    np.testing.assert_allclose(y, np.maximum(expected, 0), rtol=1e-10, atol=1e-10)
+    monkeypatch.setitem(threads._pool, "n", 1)
+    one = np.asarray(native.conv_bias_activation(x.astype("float32"), k.astype("float32"),
+                                                 b.astype("float32"), "relu", strides=strides,
+                                                 padding=padding, dilation_rate=dilation))
+    monkeypatch.setitem(threads._pool, "n", 3)
+    monkeypatch.setattr(threads, "_choice", {})
+    for _ in range(8):  # the measured calls alternate one thread and the pool
+        np.testing.assert_array_equal(
+            native.conv_bias_activation(x.astype("float32"), k.astype("float32"),
+                                        b.astype("float32"), "relu", strides=strides,
+                                        padding=padding, dilation_rate=dilation), one)

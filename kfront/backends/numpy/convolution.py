@@ -54,20 +54,46 @@ def _unpad(x, pads):
     return x[(slice(None),) + tuple(slice(a, x.shape[i + 1] - b) for i, (a, b) in enumerate(pads))]
 
 
-def _im2col(xp, x, k, s, d, out):
-    """``(N, *out, K, C)``: column ``j`` holds the inputs under kernel position ``j``, copied
-    in one pass from a strided view ``(N, *out, *k, C)`` of ``x``."""
+def _column_views(xp, x, k, s, d, out):
+    """A new column buffer ``(N, *out, K, C)`` and the copy to fill it: a strided view
+    ``(N, *out, *k, C)`` of ``x`` and the buffer's view of that shape."""
     st = x.strides
     shape = (x.shape[0], *out, *k, x.shape[-1])
     strides = (st[0], *(a * b for a, b in zip(st[1:-1], s)),
                *(a * b for a, b in zip(st[1:-1], d)), st[-1])
     cols = xp.empty((x.shape[0], *out, math.prod(k), x.shape[-1]), x.dtype)
-    src, dst = xp.lib.stride_tricks.as_strided(x, shape, strides), cols.reshape(shape)
+    return cols, xp.lib.stride_tricks.as_strided(x, shape, strides), cols.reshape(shape)
+
+
+def _im2col(xp, x, k, s, d, out):
+    """``(N, *out, K, C)``: column ``j`` holds the inputs under kernel position ``j``, copied
+    in one pass from a strided view ``(N, *out, *k, C)`` of ``x``."""
+    cols, src, dst = _column_views(xp, x, k, s, d, out)
 
     def copy(a, b):
         dst[a:b] = src[a:b]
     parallel(copy, x.shape[0], cols.size, xp)
     return cols
+
+
+def _im2col_gemm(xp, x, k, s, d, out, w, bias, relu: bool):
+    """``_im2col`` of ``x`` and its product with ``w`` ``(K * C, O)``, plus ``bias`` and relu,
+    by pieces of images: each piece's columns are multiplied while they are in cache, and
+    its output biased while it is (one GEMM over all the columns streams them from memory
+    again). Pieces come from the shape alone (the same bits on any number of threads).
+    Returns the columns (kept for the kernel gradient) and the output ``(N * prod(out), O)``."""
+    cols, src, dst = _column_views(xp, x, k, s, d, out)
+    per = math.prod(out)
+    flat = cols.reshape(-1, w.shape[0])
+    y = xp.empty((len(flat), w.shape[1]), xp.result_type(x, w))
+
+    def piece(a, b):
+        dst[a:b] = src[a:b]
+        ys = y[a * per:b * per]
+        xp.matmul(flat[a * per:b * per], w, out=ys)
+        _bias_relu_rows(xp, ys, bias, relu)
+    parallel(piece, x.shape[0], cols.size + y.size, xp)
+    return cols, y
 
 
 def _col2im(xp, columns, padded_shape, k, s, d, out, dtype):
@@ -169,6 +195,12 @@ def _gemm_kernel(cols, gy, groups):
     return (a @ b).reshape(groups, k, cg, og).transpose(1, 2, 0, 3).reshape(k, cg, o)
 
 
+# A convolution whose kernel has at most _FUSED_KERNEL elements (the seed CNN's 5x5x32x64 has
+# 51,200) runs im2col and its GEMM piece by piece (``_im2col_gemm``); a larger kernel, which
+# the BLAS would pack again for every piece, runs one GEMM over all the columns.
+_FUSED_KERNEL = 1 << 18
+
+
 # ----------------------------------------------------------------------------- primitives
 @primitive
 def _conv(x, kernel, bias, strides, padding, dilation_rate, relu=False):
@@ -185,14 +217,18 @@ def _conv(x, kernel, bias, strides, padding, dilation_rate, relu=False):
     groups = c // cg
     pads, out = geometry(x.shape[1:-1], k, strides, dilation_rate, padding, "conv", x.shape)
     xpad = _pad(xp, x, pads)
-    cols = _im2col(xp, xpad, k, strides, dilation_rate, out)
     kk = math.prod(k)
-    m = cols.size // (kk * c)
-    cols3 = cols.reshape(m, kk, c)
     w = kernel.reshape(kk, cg, o)
-    y2 = _gemm(cols3, w, groups)
-    if bias is not None or relu:
-        _bias_relu(xp, y2, bias, relu)
+    if groups == 1 and kernel.size <= _FUSED_KERNEL:
+        cols, y2 = _im2col_gemm(xp, xpad, k, strides, dilation_rate, out,
+                                kernel.reshape(kk * c, o), bias, relu)
+    else:
+        cols = _im2col(xp, xpad, k, strides, dilation_rate, out)
+        y2 = _gemm(cols.reshape(-1, kk, c), w, groups)
+        if bias is not None or relu:
+            _bias_relu(xp, y2, bias, relu)
+    m = len(y2)
+    cols3 = cols.reshape(m, kk, c)
     y = y2.reshape(x.shape[0], *out, o)
 
     def vjp(g, needs):
@@ -212,13 +248,15 @@ def _conv(x, kernel, bias, strides, padding, dilation_rate, relu=False):
 def _bias_relu(xp, y, bias, relu: bool) -> None:
     """``y`` (m, o) += ``bias``, then relu, in place, by rows on the worker threads: each
     element as ``add`` then ``relu`` compute it (the same bits)."""
-    def piece(a, b):
-        ys = y[a:b]
-        if bias is not None:
-            xp.add(ys, bias, out=ys)
-        if relu:
-            xp.maximum(ys, 0, out=ys)
-    threads.parallel(piece, len(y), y.size, xp)
+    threads.parallel(lambda a, b: _bias_relu_rows(xp, y[a:b], bias, relu), len(y), y.size, xp)
+
+
+def _bias_relu_rows(xp, ys, bias, relu: bool) -> None:
+    """``ys`` += ``bias`` (unless None), then relu if asked, in place."""
+    if bias is not None:
+        xp.add(ys, bias, out=ys)
+    if relu:
+        xp.maximum(ys, 0, out=ys)
 
 
 def _relu_bias_grads(xp, g, y, bias: bool):
