@@ -214,3 +214,45 @@ def test_small_gemm_whose_openblas_threads_round_differently_runs_whole(monkeypa
     assert list(blas._plans.values()) == [blas._WHOLE]
     np.testing.assert_array_equal(out, a @ b)
     np.testing.assert_array_equal(blas.gemm(a, b), out)
+
+
+
+
+@pytest.mark.parametrize("kind", ["kernel", "product"])
+def test_a_one_thread_choice_is_measured_again_after_a_disturbed_start(monkeypatch, kind):
+    """A kernel (or a product) that settled on one thread (its pool looked slow in its first
+    calls: a busy core) is measured again after RECHECK calls, and takes the pool when the
+    new timings say it pays; a choice for the pool stays."""
+    blas = _gemm_setup(monkeypatch)
+    monkeypatch.setattr(threads, "_choice", {})
+    monkeypatch.setattr(threads, "_rechecks", {})
+    monkeypatch.setattr(blas, "_timed_whole", {})
+    busy, verdicts = [True], []
+
+    def settle(times):  # the pool loses while the core is busy, wins after
+        if min(len(times[0]), len(times[1])) < threads.WARMUP + threads.TRIALS:
+            return None
+        verdicts.append(not busy[0])
+        return not busy[0]
+    monkeypatch.setattr(threads, "settle", settle)
+    out = np.zeros(1 << 20)
+    a, b = np.ones((64, 32)), np.ones((32, 48))
+
+    def call():
+        if kind == "kernel":
+            threads.parallel(lambda lo, hi: out.__setitem__(slice(lo, hi), 1.0), len(out),
+                             out.size)
+        else:
+            blas.gemm(a, b)
+    choices = threads._choice if kind == "kernel" else blas._plans
+    plain, pool = (1, 3) if kind == "kernel" else (blas._WHOLE, blas._SPLIT)
+    for _ in range(2 * (threads.WARMUP + threads.TRIALS)):  # (a kernel times one way a call)
+        call()
+    assert verdicts == [False] and list(choices.values()) == [plain]
+    busy[0] = False
+    for _ in range(threads.RECHECK + 2 * (threads.WARMUP + threads.TRIALS)):
+        call()
+    assert list(choices.values()) == [pool]
+    for _ in range(4 * threads.RECHECK):  # settled on the pool: never measured again
+        call()
+    assert verdicts == [False, True]

@@ -170,7 +170,9 @@ def _matrix(a, b):
     key = (m, n, k, a.dtype, b.dtype, a.strides, b.strides)
     plan = _plans.get(key)
     if plan is _WHOLE:
-        return a @ b
+        if key not in _timed_whole or not threads.due_again(key):
+            return a @ b
+        plan = _plans[key] = [[], [], _timed_whole[key]]  # measured again (threads.due_again)
     if plan is _SPLIT:
         return _split(a, b)
     if plan is _BLAS:
@@ -183,6 +185,7 @@ _WAYS = {_SPLIT: lambda a, b: _split(a, b),  # (looked up at each call)
          _BLAS: lambda a, b: _blas_threads(a, b)}
 _plans: dict = {}  # (shapes, dtypes, strides) -> _WHOLE | _SPLIT | _BLAS, or
 #                    [whole timings, threaded timings, the threaded way]
+_timed_whole: dict = {}  # key -> the threaded way, for products that timing (not bits) made whole
 
 
 def _measure(key, times, a, b):
@@ -219,6 +222,8 @@ def _measure(key, times, a, b):
     won = threads.settle(times)
     if won is not None:
         _plans[key] = times[2] if won else _WHOLE
+        if not won:
+            _timed_whole[key] = times[2]
     return y  # (both ways give the same bits here)
 
 

@@ -52,6 +52,8 @@ MAX_TRIALS = 12  # ... and up to this many while the ratio lies within BAND of M
 MARGIN = 0.9  # the threaded way must take under this share of the other's time to be chosen
 BAND = 0.06  # a ratio this close to MARGIN is too close to call after TRIALS
 _choice: dict = {}  # (kernel, n, work, pieces) -> threads it settled on, or [one, pool] times
+RECHECK = 16  # calls of a kernel settled on one thread before it is measured again (then 2x)
+_rechecks: dict = {}  # key -> [calls left before the next measuring, the interval]
 
 
 def num_threads() -> int:
@@ -90,10 +92,10 @@ def parallel(fn: Callable[[int, int], None], n: int, work: int, xp=numpy,
     if k > 1:
         key = (getattr(fn, "__code__", fn), n, work, pieces)
         settled = _choice.get(key)
-        if type(settled) is int:
+        if type(settled) is int and not (settled == 1 and due_again(key)):
             k = settled
         else:
-            _measure(key, settled, fn, n, pieces, k)
+            _measure(key, None if type(settled) is int else settled, fn, n, pieces, k)
             return
     run_pieces(fn, n, pieces, k)
 
@@ -112,6 +114,22 @@ def settle(times: list) -> bool | None:
     if abs(ratio - MARGIN) < BAND and done < MAX_TRIALS:
         return None
     return ratio < MARGIN
+
+
+def due_again(key) -> bool:
+    """Whether a kernel (or a product: ``blas.py``) settled on its one-thread way is due to be
+    measured again, after ``RECHECK`` calls, then twice as many each time. A core kept busy
+    during the first calls (another process, a burst of OpenBLAS's spinning) makes the pool
+    look slow, and a choice taken then held for good: fresh processes of the seed CNN fit whose
+    first epoch was disturbed settled conv, col2im, Adam and the dense GEMMs on one thread and
+    ran at ~1,900 samples/s all along, against ~3,000 for the others."""
+    left = _rechecks.setdefault(key, [RECHECK, RECHECK])
+    left[0] -= 1
+    if left[0] > 0:
+        return False
+    left[1] *= 2
+    left[0] = left[1]
+    return True
 
 
 def _measure(key, times, fn, n: int, pieces: int, k: int) -> None:
@@ -164,6 +182,7 @@ def set_num_threads(n: int) -> None:
     starts at the next threaded kernel) and every kernel's threading is measured again."""
     _pool["n"] = n
     _choice.clear()
+    _rechecks.clear()
     executor = _pool.pop("executor", None)
     if executor is not None:
         executor.shutdown()
