@@ -14,6 +14,22 @@ trend across epochs. One torch thread (``OMP_NUM_THREADS=1``) steadies kfront at
 to the default two (median 48k, 4 alternating runs each), so the threads stay torch's. kfront's
 step is within ~10% of the hand-written PyTorch loop (51k vs 57k, medians of 3): GEMMs run at
 MKL's peak, Adam is torch's fused kernel, and Python costs ~0.6 ms of a ~2 ms step.
+Checked again at 7dcc8b5 (2 AMD EPYC cores, KVM, bench lock): no kfront setting or per-shape
+choice flips it (torch picks its own threads; the native engine is not loaded). Epoch by epoch,
+kfront-torch's process used 2x its wall time in CPU (both threads busy) while other processes
+used ~0 s and steal was 0 (``/proc/stat``), yet epochs ranged 34k-52k samples/s; the process
+has one OpenMP worker (no second OpenMP team). Fresh processes alternating per setting, 5
+epochs each: round 1 default 35-53k, ``OMP_WAIT_POLICY=ACTIVE`` 47-56k, ``GOMP_SPINCOUNT=3e6``
+/ ``3e7`` 46-52k; round 2 ACTIVE 31-34k, ``3e7`` 30-35k, default 42-46k: every setting slows
+together in a bad period (``PASSIVE``: 28-36k in both). The MLP's GEMMs alone, timed in 4 fresh
+processes, were steady (100x784x256 230-243 us, 165-175 GFLOP/s); on one thread pinned to
+either CPU they run at ~100 GFLOP/s on both, so neither core is slower. The GEMMs are ~70% of
+the step's op time (mm + addmm 1.0 of 1.44 ms a step, torch.profiler), and the slow mode (~35k)
+is about kfront's one-thread speed: in a slow period the OpenMP worker's half of each small
+GEMM comes late (this guest's wake-ups and spins; the cause below that was not found), while
+Keras's ~5 ms step, mostly single-threaded Python, hardly moves (19.4k in both runs of one
+run.py call where kfront gave 46.9k and 35.0k: 2.11x). run.py 2 repeats gave 2.60x (52.6k vs
+20.2k) and, in an earlier disturbed period, 0.51x (6.4k/11.3k vs 15.0k/19.8k).
 """
 from __future__ import annotations
 

@@ -20,6 +20,26 @@ each): GEMMs (mm, addmm, bmm) and the flash kernels take 74 / 64 ms of kfront-to
 ceiling is ~1.2x, lower than 1.36x, since the same aten kernels ran 10-15% longer in kfront's
 processes (both at 2 intra-op threads, AVX512 kernels, no other framework loaded; not
 explained). The 1.5x target stays out of reach of overhead cuts.
+Checked again at 7dcc8b5 with input shapes (torch.profiler, 10 steps, bench lock): kfront and
+Keras run the same kernels at the same speed: the projections' (4096x128)(128x128) products
+0.886 ms (kfront ``mm``, 16 a step) vs 0.908 ms (Keras ``bmm``), flash forward 2.96 vs 2.95 ms
+and backward 5.63 vs 5.62 ms a call; GEMMs + flash take ~59 ms of kfront's step. The suspected
+extra work is not there: the flash kernel gets the (B, N, T, H) transposed views as in Keras
+(no ``copy_`` of q/k/v in kfront's step; Keras copies them, 2.2 ms a step), dropout is 0 and no
+mask is made. One (4096x128)(128x384) GEMM for the three projections of a self-attention (timed
+against three 128-wide ones, twice): forward 2.4-2.5 vs 3.1-3.7 ms, input gradient 2.6-2.9 vs
+2.9-3.0 ms, kernel gradient 3.1 vs 2.8-2.9 ms: ~1-2 ms a step, ~2%, not taken. The step is ~8.3
+GFLOP (4.16 G multiply-adds: 1.34 G forward, the flash backward recomputing the scores); at the
+150-190 GFLOP/s these GEMMs reach here that is 44-55 ms of arithmetic alone, against Keras's
+82-90 ms step: 1.5x would need the arithmetic at the machine's peak and nothing else (layer
+norms, adds, relu, Adam measured ~8 ms). Measured whole steps: kfront-torch 68-81 ms,
+Keras-torch 82-90 ms (1.0-1.2x); run.py, 2 repeats, in a slower period: kfront-torch 310/324,
+Keras-torch 345/328, kfront-numpy 299/294 samples/s (0.94x, 0.88x). The native step (~104 ms,
+cProfile under the bench lock) spends about as long as torch in GEMMs (~39 ms) and attention
+(~18 ms); its gap is the rest: row sums in blocks (~350 small ``np.sum`` calls a step for
+layer-norm and bias gradients), per-piece means and maxima, elementwise adds, waits on the
+worker threads and Python (~45 ms against torch's ~15 ms). kfront's malloc setting helps here
+(``KFRONT_KEEP_FREED_MEMORY=0``: 78-85 vs 68-81 ms a step, 3 alternating pairs).
 """
 from __future__ import annotations
 
