@@ -14,6 +14,13 @@ XLA-compiled: 729-1,085 samples/s, first step 0.55-0.76 s; Keras 3 (plain tf.fun
 throughput sat at 1.04-1.36x Keras (noise of the shared machine), so XLA stays; a hand-written
 loop gradient (tf.custom_gradient) saved ~3% of the LSTM's fwd+bwd in process, an unrolled
 loop was 2.5x slower.
+Rechecked (4 alternating pairs, bench lock, fresh processes; the variant's diff: a TensorFlow
+``fused_update`` trainer hook XLA-compiling updates of >= 2^20 weights inside a plain step, with
+``"auto"`` off XLA): variant 930/968/792/810 samples/s vs Keras 1,046/710/921/655 (ratios
+0.89/1.36/0.86/1.24, median ~1.07x, below 1.2x), first step 0.65/0.67/0.86/0.79 s vs Keras's
+0.89/1.01/1.16/1.20 s (~1.4-1.5x); the XLA step of the same runs 1,357/1,070/1,181/892
+samples/s (1.28-1.51x, median ~1.33x), first step 0.99/1.25/1.17/1.36 s (0.81-0.99x Keras).
+Not confirmed, so XLA stays: throughput target met, first-step target missed.
 """
 from __future__ import annotations
 
