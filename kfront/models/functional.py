@@ -110,8 +110,10 @@ class Functional(Model):
             rank_step = len(shape) - len(kt.shape)  # +-1 over a last axis of 1 is adjusted
             if rank_step == 1 and shape[-1] == 1 or rank_step == -1 and kt.shape[-1] == 1:
                 shape = shape[:-1] if rank_step == 1 else shape + (1,)
+            # the batch size is not checked (Keras's input spec drops it): a model built on
+            # Input(batch_size=8) takes other batch sizes
             if len(shape) != len(kt.shape) or any(a is not None and a != b
-                                                   for a, b in zip(kt.shape, shape)):
+                                                   for a, b in zip(kt.shape[1:], shape[1:])):
                 raise ValueError(f'Input {i} of layer "{self.name}" is incompatible with the '
                                  f"layer: expected shape={kt.shape}, found shape={shape}")
 

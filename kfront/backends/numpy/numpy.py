@@ -18,6 +18,11 @@ from kfront.backends.numpy.engine import elementwise, get_xp, primitive, raw
 from kfront.backends.numpy.scatter import add_rows as _add_rows
 
 
+def _axis_arg(axis):
+    """``axis`` as NumPy's reductions take it: a list (Keras accepts one) as a tuple."""
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
 def _axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
@@ -241,7 +246,7 @@ def _shape_of(x):
 # --------------------------------------------------------------------------- reductions
 @primitive
 def sum(x, axis=None, keepdims=False):
-    xp = get_xp(x)
+    xp, axis = get_xp(x), _axis_arg(axis)
     shp = x.shape
     out = xp.sum(x, axis=axis, keepdims=keepdims)
     return out, lambda g, needs: (xp.broadcast_to(_expand_reduced(g, shp, axis, keepdims), shp),)
@@ -249,7 +254,7 @@ def sum(x, axis=None, keepdims=False):
 
 @primitive
 def mean(x, axis=None, keepdims=False):
-    xp = get_xp(x)
+    xp, axis = get_xp(x), _axis_arg(axis)
     shp = x.shape
     out = xp.mean(x, axis=axis, keepdims=keepdims)
     n = builtins.max(1, x.size // builtins.max(1, out.size))
@@ -258,7 +263,7 @@ def mean(x, axis=None, keepdims=False):
 
 def _extreme(name, f):
     def fn(x, axis=None, keepdims=False):
-        xp = get_xp(x)
+        xp, axis = get_xp(x), _axis_arg(axis)
         out = f(xp, x, axis=axis, keepdims=keepdims)
 
         def vjp(g, needs):
@@ -277,7 +282,7 @@ min = _extreme("min", lambda xp, x, **k: xp.min(x, **k))
 
 @primitive
 def var(x, axis=None, keepdims=False):
-    xp = get_xp(x)
+    xp, axis = get_xp(x), _axis_arg(axis)
     mu = xp.mean(x, axis=axis, keepdims=True)
     d = x - mu
     out = xp.mean(d * d, axis=axis, keepdims=keepdims)
@@ -291,7 +296,7 @@ def std(x, axis=None, keepdims=False):
 
 @primitive
 def logsumexp(x, axis=None, keepdims=False):
-    xp = get_xp(x)
+    xp, axis = get_xp(x), _axis_arg(axis)
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
     s = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
@@ -301,7 +306,7 @@ def logsumexp(x, axis=None, keepdims=False):
 
 def _no_grad_reduction(name, f):
     def fn(x, axis=None, keepdims=False):
-        return f(get_xp(x), x, axis=axis, keepdims=keepdims), None
+        return f(get_xp(x), x, axis=_axis_arg(axis), keepdims=keepdims), None
     fn.__name__ = fn.__qualname__ = name
     return _constant(primitive(fn))
 
