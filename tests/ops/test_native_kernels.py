@@ -63,6 +63,11 @@ def _generic_resize(x, size, interpolation, antialias):
 
 @pytest.mark.parametrize("shape,size,interpolation,antialias", [
     ((16, 96, 96, 3), (48, 48), "bilinear", False),  # even taps (strided views), threaded
+    # taps of one weight (0.5) on both axes or the only resampled one: scaled once, summed
+    ((2, 96, 64, 3), (24, 32), "bilinear", False),
+    ((1, 64, 40, 2), (32, 40), "bilinear", False),
+    ((2, 64, 40, 2), (32, 30), "bilinear", False),  # rows of one weight, columns not
+    ((2, 64, 64, 3), (32, 32), "bilinear", True),  # antialias: taps of unequal weights
     ((2, 40, 48, 3), (20, 21), "bicubic", False),  # uneven column taps (gathers)
     ((1, 33, 64, 2), (33, 16), "lanczos3", False),  # rows kept as they are
     ((2, 30, 30, 1), (90, 45), "bilinear", True),  # upsampling rows

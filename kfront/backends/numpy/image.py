@@ -30,10 +30,11 @@ def image_compiled(fn):
 @functools.lru_cache(maxsize=64)
 def _plan(n: int, size: int, interpolation: str, antialias: bool):
     """How one axis of ``n`` samples is resampled to ``size``: None when it stays (``n ==
-    size``), else ``(matrix, taps)`` with each tap ``(indices, weights)`` and ``indices`` a
-    slice when they step evenly (a strided view, no gather); False when the matrix is not
-    sparse enough for taps (``kfront.ops.image`` then multiplies by it; the same rule as
-    there, so that both give the same bits)."""
+    size``), else ``(matrix, taps, weight)`` with each tap ``(indices, weights)`` and
+    ``indices`` a slice when they step evenly (a strided view, no gather), and ``weight`` the
+    one weight of every tap where all are equal and step evenly (bilinear halving: 0.5),
+    else None; False when the matrix is not sparse enough for taps (``kfront.ops.image`` then
+    multiplies by it; the same rule as there, so that both give the same bits)."""
     if n == size:
         return None
     matrix = weight_matrix(n, size, interpolation, antialias)
@@ -47,7 +48,10 @@ def _plan(n: int, size: int, interpolation: str, antialias: bool):
         if step > 0 and numpy.array_equal(index, index[0] + step * numpy.arange(size)):
             index = slice(int(index[0]), int(index[-1]) + 1, step)
         plan.append((index, weight))
-    return matrix, tuple(plan)
+    weights = numpy.concatenate([weight for _, weight in plan])
+    uniform = all(type(index) is slice for index, _ in plan) and bool(
+        numpy.all(weights == weights[0]))
+    return matrix, tuple(plan), float(weights[0]) if uniform else None
 
 
 def _column_taps(xp, plan, channels: int, dtype):
@@ -82,6 +86,21 @@ def _resample(xp, x, rows, columns):
     return total.reshape(b, h, -1, c)
 
 
+def _resample_uniform(xp, x, rows, cols):
+    """``_resample`` for plans whose taps all weigh the same and step evenly: each axis
+    multiplied by that weight once, then its taps' strided views summed in the same order
+    (the same products and sums, so the same bits, with one multiplication and no gathers)."""
+    for axis, plan in ((1, rows), (2, cols)):
+        if plan is None:
+            continue
+        scaled = xp.multiply(x, x.dtype.type(plan[2]))
+        views = [scaled[(slice(None),) * axis + (index,)] for index, _ in plan[1]]
+        x = views[0]
+        for view in views[1:]:
+            x = xp.add(x, view) if x is views[0] else xp.add(x, view, out=x)
+    return x
+
+
 def _transposed(xp, g, axis: int, plan):
     """The gradient of ``_resample`` along ``axis``: ``g`` times the resampling matrix
     transposed (one GEMM per image, which also sums the taps that share a source)."""
@@ -104,10 +123,12 @@ def _resize(x, rows=None, cols=None):
     out_h = h if rows is None else rows[0].shape[0]
     out_w = w if cols is None else cols[0].shape[0]
     out = xp.empty((b, out_h, out_w, c), x.dtype)
-    columns = None if cols is None else _column_taps(xp, cols, c, x.dtype)
+    uniform = all(plan is None or plan[2] is not None for plan in (rows, cols))
+    columns = None if cols is None or uniform else _column_taps(xp, cols, c, x.dtype)
 
     def piece(lo, hi):
-        out[lo:hi] = _resample(xp, x[lo:hi], rows, columns)
+        out[lo:hi] = _resample_uniform(xp, x[lo:hi], rows, cols) if uniform else \
+            _resample(xp, x[lo:hi], rows, columns)
     threads.parallel(piece, b, x.size + 2 * out.size, xp)
 
     def vjp(g, needs):
