@@ -26,10 +26,14 @@ processes, were steady (100x784x256 230-243 us, 165-175 GFLOP/s); on one thread 
 either CPU they run at ~100 GFLOP/s on both, so neither core is slower. The GEMMs are ~70% of
 the step's op time (mm + addmm 1.0 of 1.44 ms a step, torch.profiler), and the slow mode (~35k)
 is about kfront's one-thread speed: in a slow period the OpenMP worker's half of each small
-GEMM comes late (this guest's wake-ups and spins; the cause below that was not found), while
-Keras's ~5 ms step, mostly single-threaded Python, hardly moves (19.4k in both runs of one
-run.py call where kfront gave 46.9k and 35.0k: 2.11x). run.py 2 repeats gave 2.60x (52.6k vs
-20.2k) and, in an earlier disturbed period, 0.51x (6.4k/11.3k vs 15.0k/19.8k).
+GEMM comes late, while Keras's ~5 ms step, mostly single-threaded Python, hardly moves (19.4k
+in both runs of one run.py call where kfront gave 46.9k and 35.0k: 2.11x). run.py 2 repeats
+gave 2.60x (52.6k vs 20.2k) and, in an earlier disturbed period, 0.51x (6.4k/11.3k vs
+15.0k/19.8k). Scheduling, per 0.25 s epoch in 5 fresh processes (43-57k): the OpenMP worker
+never sleeps (0 voluntary switches: it spins), main thread and worker stay on their CPUs (0
+migrations), and the worker is preempted 15-32 times an epoch by other tasks; a 2-thread GEMM
+waits for a preempted worker. In a slow period kfront lost ~40% (52k -> 27-35k) where Keras
+lost ~10% (20k -> 17-18k): the ratio falls to ~1.8x.
 """
 from __future__ import annotations
 
