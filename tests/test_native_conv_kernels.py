@@ -169,3 +169,19 @@ def test_conv_forward_by_pieces_matches_its_definition(monkeypatch, fused_limit,
             native.conv_bias_activation(x.astype("float32"), k.astype("float32"),
                                         b.astype("float32"), "relu", strides=strides,
                                         padding=padding, dilation_rate=dilation), one)
+
+
+def test_first_layer_relu_kernel_and_bias_gradients_in_one_pass_match_their_definition():
+    x = rng.standard_normal((40, 28, 28, 1))  # 23,040 rows: two whole blocks and a short one
+    k = rng.standard_normal((5, 5, 1, 32))
+    b = rng.standard_normal(32)
+    g = rng.standard_normal((40, 24, 24, 32))
+
+    def loss(k, b):
+        return native.sum(native.multiply(g, native.conv_bias_activation(x, k, b, "relu")))
+    _, (gk, gb) = native.value_and_grad(loss, argnums=(0, 1))(k, b)
+    windows = np.stack([x[:, i:i + 24, j:j + 24, 0] for i in range(5) for j in range(5)], -1)
+    through = g * ((windows @ k.reshape(25, 32) + b) > 0)
+    np.testing.assert_allclose(gk, np.einsum("nhwk,nhwo->ko", windows, through).reshape(k.shape),
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(gb, through.sum(axis=(0, 1, 2)), rtol=1e-10, atol=1e-10)

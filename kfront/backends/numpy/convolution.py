@@ -165,8 +165,14 @@ _SMALL_KERNEL = 64 * 64
 _REDUCE_ROWS = 8192
 
 
-def _blocked_gemm_kernel(a, gy):
-    """``a^T x gy`` as the sum of the products of blocks of ``_REDUCE_ROWS`` rows."""
+def _by_blocks(a, o: int) -> bool:
+    """Whether the kernel gradient ``a^T x gy`` (``gy``: ``o`` columns) is summed by blocks."""
+    return a.shape[1] * o <= _SMALL_KERNEL and len(a) >= 2 * _REDUCE_ROWS
+
+
+def _blocked_gemm_kernel(a, gy, before=None):
+    """``a^T x gy`` as the sum of the products of blocks of ``_REDUCE_ROWS`` rows; ``before(start,
+    stop)``, when given, fills those rows of ``gy`` just before their product."""
     xp = get_xp(a)
     m = len(a)
     blocks = -(-m // _REDUCE_ROWS)
@@ -174,7 +180,9 @@ def _blocked_gemm_kernel(a, gy):
 
     def product(lo, hi):
         for j in range(lo, hi):
-            rows = slice(j * _REDUCE_ROWS, (j + 1) * _REDUCE_ROWS)
+            rows = slice(j * _REDUCE_ROWS, min((j + 1) * _REDUCE_ROWS, m))
+            if before is not None:
+                before(rows.start, rows.stop)
             xp.matmul(a[rows].T, gy[rows], out=partial[j])
     parallel(product, blocks, a.size + gy.size, xp, pieces=blocks)
     return partial.sum(axis=0)
@@ -186,7 +194,7 @@ def _gemm_kernel(cols, gy, groups):
     o = gy.shape[-1]
     if groups == 1:
         a = cols.reshape(m, k * c)
-        if k * c * o <= _SMALL_KERNEL and m >= 2 * _REDUCE_ROWS:
+        if _by_blocks(a, o):
             return _blocked_gemm_kernel(a, gy).reshape(k, c, o)
         return blas.gemm(a.T, gy).reshape(k, c, o)
     cg, og = c // groups, o // groups
@@ -235,12 +243,14 @@ def _conv(x, kernel, bias, strides, padding, dilation_rate, relu=False):
         g2 = g.reshape(m, o)
         gx = gk = gb = None
         if relu or needs[2]:
-            g2, gb = _relu_bias_grads(xp, g2, y2 if relu else None, needs[2])
+            g2, gb, gk = _relu_bias_grads(xp, g2, y2 if relu else None, needs[2],
+                                          cols.reshape(m, -1) if needs[1] and groups == 1
+                                          else None)
         if needs[0]:
             gx = _unpad(_gemm_col2im(xp, g2, w, groups, xpad.shape, k, strides, dilation_rate,
                                      out), pads)
         if needs[1]:
-            gk = _gemm_kernel(cols3, g2, groups).reshape(kernel.shape)
+            gk = (_gemm_kernel(cols3, g2, groups) if gk is None else gk).reshape(kernel.shape)
         return gx, gk, gb
     return y, vjp
 
@@ -259,10 +269,13 @@ def _bias_relu_rows(xp, ys, bias, relu: bool) -> None:
         xp.maximum(ys, 0, out=ys)
 
 
-def _relu_bias_grads(xp, g, y, bias: bool):
+def _relu_bias_grads(xp, g, y, bias: bool, cols=None):
     """The gradient ``g`` (m, o) through relu (``g * (y > 0)``; ``y`` None: no relu) and, if
     ``bias``, its sum over rows, in one pass over blocks of rows: the bits of relu's gradient and
-    of ``add``'s bias gradient (``rows.sum_rows``: the same blocks, partials added in order)."""
+    of ``add``'s bias gradient (``rows.sum_rows``: the same blocks, partials added in order).
+    Given the columns ``cols`` (m, K) of a kernel gradient summed by blocks (``_by_blocks``)
+    whose blocks are whole blocks of rows here, that gradient ``cols^T x through`` too, each
+    block's product taken while its rows are in cache (else None): (through, bias, kernel)."""
     m, o = g.shape
     per = rows.row_block(o)
     blocks = -(-m // per)
@@ -275,10 +288,14 @@ def _relu_bias_grads(xp, g, y, bias: bool):
             xp.multiply(g[a:b], y[a:b] > 0, out=through[a:b])
         if partial is not None:
             rows.sum_blocks(xp, through[a:b], partial, lo, per)
-    threads.parallel(piece, blocks, g.size, xp)
+    gk = None
+    if cols is not None and _by_blocks(cols, o) and _REDUCE_ROWS % per == 0:
+        gk = _blocked_gemm_kernel(cols, through, lambda a, b: piece(a // per, -(-b // per)))
+    else:
+        threads.parallel(piece, blocks, g.size, xp)
     if not bias:
-        return through, None
-    return through, (through.sum(axis=0) if partial is None else partial.sum(axis=0))
+        return through, None, gk
+    return through, (through.sum(axis=0) if partial is None else partial.sum(axis=0)), gk
 
 
 @primitive
