@@ -34,6 +34,21 @@ never sleeps (0 voluntary switches: it spins), main thread and worker stay on th
 migrations), and the worker is preempted 15-32 times an epoch by other tasks; a 2-thread GEMM
 waits for a preempted worker. In a slow period kfront lost ~40% (52k -> 27-35k) where Keras
 lost ~10% (20k -> 17-18k): the ratio falls to ~1.8x.
+
+The native case (kfront-numpy), measured after abb37cd (one-thread choices timed again) under
+the bench lock, fresh processes: the GEMM plans (``blas._plans``) came out the same in 4 of 4
+processes (OpenBLAS's threads for 100x256x256, both of its transposes and 784x256x100; 100x784
+@ 784x256 whole, since threaded OpenBLAS rounds it differently), where before 1 of 3 settled
+every 256-wide product whole (its timings at settle: ~190 us either way, against ~150 vs
+~110 us in the other two). Steady state, one process: 100x784x256 395 us whole vs 233 us on
+OpenBLAS's 2 threads; 784x256x100 397 vs 213; the 256-wide ones 130-154 vs 84-100. Forcing
+the 100x784x256 product onto OpenBLAS's threads (what the one-thread-bits rule forbids) gave
+31.6/23.8/41.9/35.9k vs 26.9/27.6/29.0/27.0k samples/s (alternating pairs, 3 of 4 won); it
+was not adopted: that plan is chosen by timing, so the weights' bits would differ from run to
+run, not only with the thread count. Adam's kernel (all six variables) in steady state: 514-522
+us in cache-sized pieces on one thread, 452-460 us as one piece, 537-683 us on 2 threads
+(2-4 pieces), so its update stays on one thread here. The machine's noise is larger than
+these effects: kfront-numpy 4.6k-43.4k, numpy-handwritten 36.4k-52.3k samples/s in one hour.
 """
 from __future__ import annotations
 
