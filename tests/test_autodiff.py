@@ -252,21 +252,6 @@ def test_outside_a_tape_ops_return_numpy_arrays():
         assert type(ops.square(x)) is np.ndarray  # nothing tracked in: nothing recorded
 
 
-def test_torch_tensors_give_a_clear_type_error():
-    torch = pytest.importorskip("torch")
-    t = torch.ones(3, dtype=torch.float64)
-    for call in [lambda: ops.add(t, 1.0), lambda: ops.exp(t), lambda: ops.sum(t),
-                 lambda: ops.matmul(np.ones((2, 3)), t), lambda: ops.softmax(t),
-                 lambda: ops.convert_to_tensor(t), lambda: ops.dropout(t, 0.5)]:
-        with pytest.raises(TypeError, match="torch"):
-            call()
-    with pytest.raises(TypeError, match="torch"):
-        ops.value_and_grad(lambda x: ops.sum(x))(t)
-    with kfront.GradientTape():
-        with pytest.raises(TypeError, match="torch"):
-            ops.multiply(kfront.Variable(1.0), t)
-
-
 def test_ops_without_gradient_are_not_recorded():
     w = kfront.Variable(np.array([[0.5, -1.0], [2.0, 0.1]]))
     with kfront.GradientTape() as tape:

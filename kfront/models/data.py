@@ -7,7 +7,7 @@ from kfront.backends.common import random as _random
 
 from kfront import config, ops
 from kfront.backends.common import tree
-from kfront.backends.common.dtypes import foreign_framework
+from kfront.backends.common.dtypes import foreign_framework, foreign_to_numpy
 
 
 def to_arrays(data, what: str):
@@ -34,7 +34,7 @@ def _host_array(v) -> np.ndarray:
         return v
     framework = foreign_framework(v)
     if framework is not None and framework != config.backend():
-        return np.asarray(v.detach().cpu() if framework == "torch" else v)
+        return foreign_to_numpy(v, config.backend(), "data")
     return np.asarray(ops.convert_to_numpy(v))
 
 

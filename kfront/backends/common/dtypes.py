@@ -71,6 +71,29 @@ def foreign_framework(x) -> str | None:
             "cupy": "cupy"}.get(root)
 
 
+def foreign_to_numpy(x, backend: str, what: str):
+    """An eager tensor of another framework as a numpy array, as Keras 3 reads one on any
+    backend (through the array protocol, as data: no gradient flows back to its framework).
+    A symbolic one (a JAX tracer, a TF graph tensor) cannot be read and raises a TypeError.
+
+    Example:
+    >>> foreign_to_numpy([1.0, 2.0], "numpy", "add").tolist()
+    [1.0, 2.0]
+    """
+    import numpy
+    fw = foreign_framework(x)
+    try:
+        if fw == "torch":
+            x = x.detach().cpu()
+            return numpy.asarray(x.float() if str(x.dtype) == "torch.bfloat16" else x)
+        return numpy.asarray(x)
+    except Exception as e:  # tracers, graph tensors, GPU arrays numpy cannot read implicitly
+        raise TypeError(f"{what}: got a {fw} tensor ({type(x).__name__}) that the active kfront "
+                        f"backend {backend!r} cannot read as data ({type(e).__name__}: {e}); "
+                        f"pass a concrete array, or select the {fw} backend with "
+                        f"KFRONT_BACKEND={fw}") from e
+
+
 # Keras 3's type promotion lattice (adapted by Keras from JAX): each dtype -> its next ones up.
 # "int"/"float" are the weak types of Python scalars, resolved to floatx's width at the end.
 _LATTICE = {"bool": ["int"], "uint8": ["int16", "uint16"], "uint16": ["int32", "uint32"],

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy
 
 from kfront.backends.common.device_scope import missing as missing_device
-from kfront.backends.common.dtypes import foreign_framework, standardize_dtype
+from kfront.backends.common.dtypes import foreign_framework, foreign_to_numpy, standardize_dtype
 from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype
 
 NAME = "jax"
@@ -108,13 +108,6 @@ def is_recording() -> bool:
 
 
 # ----------------------------------------------------------------------------- conversion
-def _foreign_error(x, what: str) -> TypeError:
-    fw = foreign_framework(x)
-    return TypeError(f"{what}: got a {fw} tensor ({type(x).__name__}) but the active kfront "
-                     f"backend is 'jax'; convert it with numpy.asarray(x) first or select the "
-                     f"{fw} backend with KFRONT_BACKEND={fw}")
-
-
 def _to_array(x, dtype=None, what: str = "convert_to_tensor") -> jax.Array:
     """convert_to_tensor's rules: Python float -> floatx, Python int -> int32, arrays keep
     their dtype, a Variable gives its value."""
@@ -125,7 +118,7 @@ def _to_array(x, dtype=None, what: str = "convert_to_tensor") -> jax.Array:
     if isinstance(x, jax.Array):
         return x if dtype is None or x.dtype == dtype else x.astype(dtype)
     if foreign_framework(x) is not None:
-        raise _foreign_error(x, what)
+        x = foreign_to_numpy(x, "jax", what)
     if dtype is None and not hasattr(x, "dtype"):
         a = numpy.asarray(x)
         if a.dtype == numpy.float64:
@@ -145,7 +138,7 @@ def array(x, what: str) -> jax.Array:
     if isinstance(x, KVariable):
         return _read(x)
     if foreign_framework(x) is not None:
-        raise _foreign_error(x, what)
+        x = foreign_to_numpy(x, "jax", what)
     return jnp.asarray(numpy.asarray(x))
 
 
@@ -169,9 +162,8 @@ def promote(what: str, *xs) -> list:
         if isinstance(x, KVariable):
             x = _read(x)
         elif not isinstance(x, (jax.Array, *_SCALARS)):
-            if foreign_framework(x) is not None:
-                raise _foreign_error(x, what)
-            x = numpy.asarray(x)
+            x = (foreign_to_numpy(x, "jax", what) if foreign_framework(x) is not None
+                 else numpy.asarray(x))
         vals.append(x)
     keys = [x if isinstance(x, _SCALARS) else x.dtype for x in vals]
     try:
@@ -192,7 +184,7 @@ def convert_to_numpy(x) -> numpy.ndarray:
     if isinstance(x, KVariable):
         x = x._value
     if foreign_framework(x) not in (None, "jax"):
-        raise _foreign_error(x, "convert_to_numpy")
+        return foreign_to_numpy(x, "jax", "convert_to_numpy")
     return numpy.array(x)
 
 

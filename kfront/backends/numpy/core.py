@@ -6,7 +6,7 @@ import contextlib
 import numpy
 
 from kfront.backends.common.device_scope import missing as missing_device
-from kfront.backends.common.dtypes import foreign_framework, standardize_dtype
+from kfront.backends.common.dtypes import foreign_framework, foreign_to_numpy, standardize_dtype
 from kfront.backends.common.variables import KVariable
 from kfront.backends.numpy import engine
 from kfront.backends.numpy.engine import Tensor, get_xp, primitive
@@ -50,9 +50,7 @@ def _to_array(x, dtype, what="convert_to_tensor"):
         x = x.data
     fw = foreign_framework(x)
     if fw is not None and fw != "cupy":
-        raise TypeError(f"{what}: got a {fw} tensor ({type(x).__name__}) but the active kfront "
-                        f"backend is 'numpy'; convert it with kfront.ops.convert_to_numpy first "
-                        f"or switch with KFRONT_BACKEND={fw}")
+        x, fw = foreign_to_numpy(x, "numpy", what), None
     if dtype is not None:
         dtype = standardize_dtype(dtype)
     if fw == "cupy":
@@ -84,8 +82,7 @@ def convert_to_numpy(x) -> numpy.ndarray:
     if get_xp(x) is not numpy:
         return x.get()
     if foreign_framework(x) is not None:
-        raise TypeError(f"convert_to_numpy: got a {foreign_framework(x)} tensor but the active "
-                        f"kfront backend is 'numpy'")
+        return foreign_to_numpy(x, "numpy", "convert_to_numpy")
     return numpy.asarray(x)
 
 

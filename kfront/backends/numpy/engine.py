@@ -24,7 +24,7 @@ import sys
 
 import numpy
 
-from kfront.backends.common.dtypes import foreign_framework
+from kfront.backends.common.dtypes import foreign_framework, foreign_to_numpy
 from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype
 from kfront.backends.numpy import rows
 
@@ -181,16 +181,17 @@ def raw(a):
 _arg_ok = {numpy.ndarray: True, Tensor: True, float: True, int: True, bool: True}
 
 
-def _check_arg(a, name):
-    """Refuse torch/tf/jax tensors (numpy would silently convert or misbehave on them)."""
+def _is_foreign(a) -> bool:
     ok = _arg_ok.get(type(a))
     if ok is None:
         ok = _arg_ok[type(a)] = foreign_framework(a) in (None, "cupy")
-    if not ok:
-        fw = foreign_framework(a)
-        raise TypeError(f"{name}: got a {fw} tensor ({type(a).__name__}) but the active kfront "
-                        f"backend is 'numpy'; convert it to a numpy array first (e.g. "
-                        f"numpy.asarray(x)) or select the {fw} backend with KFRONT_BACKEND={fw}")
+    return not ok
+
+
+def _host_arg(a, name):
+    """``a`` as the engine reads it: a torch/tf/jax tensor becomes numpy data, as Keras reads
+    another framework's tensors on every backend (symbolic ones raise, naming the op)."""
+    return foreign_to_numpy(a, "numpy", name) if _is_foreign(a) else a
 
 
 def primitive(fn):
@@ -200,7 +201,9 @@ def primitive(fn):
     @functools.wraps(fn)
     def op(*args, **params):
         for a in args:
-            _check_arg(a, name)
+            if _is_foreign(a):
+                args = tuple(_host_arg(b, name) for b in args)
+                break
         if not recording():
             return fn(*[raw(a) for a in args], **params)[0]
         arrays, tracked = [], []

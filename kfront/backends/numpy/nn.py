@@ -9,7 +9,7 @@ import numpy
 from kfront.backends.common.nn import MASKED_LOGIT
 from kfront.backends.numpy import numpy as knp
 from kfront.backends.numpy import rows, threads
-from kfront.backends.numpy.engine import (Tensor, _check_arg, elementwise, get_xp, primitive, raw)
+from kfront.backends.numpy.engine import (Tensor, _host_arg, elementwise, get_xp, primitive, raw)
 from kfront.backends.numpy.engine import sum_to as _sum_to
 from kfront.backends.numpy.math import _special
 
@@ -229,7 +229,7 @@ def dropout(x, rate, noise_shape=None, seed=None):
     from kfront.backends.numpy import random as krandom
     if not 0 <= rate < 1:
         raise ValueError(f"dropout: rate must be in [0, 1), got {rate!r}")
-    _check_arg(x, "dropout")
+    x = _host_arg(x, "dropout")
     keep = 1.0 - rate
     shape = noise_shape if noise_shape is not None else knp._shape_of(x)
     shape = tuple(s if s is not None else d for s, d in zip(shape, knp._shape_of(x)))

@@ -6,19 +6,12 @@ import re
 import numpy
 import tensorflow as tf
 
-from kfront.backends.common.dtypes import foreign_framework, standardize_dtype
+from kfront.backends.common.dtypes import foreign_framework, foreign_to_numpy, standardize_dtype
 from kfront.backends.common.variables import KVariable
 
 NAME = "tensorflow"
 TF_TYPES = (tf.Tensor, tf.Variable)  # a tf.Variable is not a tf.Tensor
 SCALAR_TYPES = (bool, int, float, complex)
-
-
-def foreign_error(x, what: str) -> TypeError:
-    fw = foreign_framework(x)
-    return TypeError(f"{what}: got a {fw} tensor ({type(x).__name__}) but the active kfront "
-                     f"backend is 'tensorflow'; convert it to a numpy array first (e.g. "
-                     f"numpy.asarray(x)) or select the {fw} backend with KFRONT_BACKEND={fw}")
 
 
 def op_input(x, what: str = "op"):
@@ -30,7 +23,7 @@ def op_input(x, what: str = "op"):
     if isinstance(x, KVariable):
         return x.value
     if foreign_framework(x) not in (None, "tensorflow"):
-        raise foreign_error(x, what)
+        x = foreign_to_numpy(x, "tensorflow", what)
     return tf.convert_to_tensor(numpy.asarray(x))
 
 
@@ -89,7 +82,7 @@ def convert_to_tensor(x, dtype=None, sparse=None, what: str = "convert_to_tensor
             return tf.convert_to_tensor(x)
         return tf.cast(x, dtype)
     if foreign_framework(x) is not None:
-        raise foreign_error(x, what)
+        x = foreign_to_numpy(x, "tensorflow", what)
     if dtype is None and not hasattr(x, "dtype"):
         a = numpy.asarray(x)
         if a.dtype == numpy.float64:
@@ -109,7 +102,7 @@ def convert_to_numpy(x) -> numpy.ndarray:
     if isinstance(x, TF_TYPES):
         return x.numpy()
     if foreign_framework(x) not in (None, "tensorflow"):
-        raise foreign_error(x, "convert_to_numpy")
+        return foreign_to_numpy(x, "tensorflow", "convert_to_numpy")
     return numpy.asarray(x)
 
 

@@ -13,7 +13,8 @@ import numpy
 import torch
 
 from kfront.backends.common.device_scope import missing as missing_device
-from kfront.backends.common.dtypes import ALLOWED, foreign_framework, standardize_dtype
+from kfront.backends.common.dtypes import (ALLOWED, foreign_framework, foreign_to_numpy,
+                                           standardize_dtype)
 from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype
 
 NAME = "torch"
@@ -54,14 +55,6 @@ def torch_dtype(dtype) -> torch.dtype:
     return _TORCH[name]
 
 
-def _foreign_error(x, what: str) -> TypeError:
-    fw = foreign_framework(x)
-    return TypeError(f"{what}: got a {fw} tensor ({type(x).__name__}) but the active kfront "
-                     f"backend is 'torch'; convert it with numpy.asarray(x) first (or "
-                     f"kfront.ops.convert_to_numpy on its own backend) or select the {fw} "
-                     f"backend with KFRONT_BACKEND={fw}")
-
-
 def from_numpy(a: numpy.ndarray) -> torch.Tensor:
     """A numpy array as a torch tensor (shared memory when torch can use the buffer; uint16
     as int32 and uint32 as int64, copied)."""
@@ -92,7 +85,7 @@ def to_tensor(x, what: str = "convert_to_tensor") -> torch.Tensor:
     if isinstance(x, KVariable):
         x._check_backend()  # a Variable of another backend: raises
     if foreign_framework(x) is not None:
-        raise _foreign_error(x, what)
+        x = foreign_to_numpy(x, "torch", what)
     return from_numpy(numpy.asarray(x))
 
 
@@ -137,8 +130,6 @@ def convert_to_tensor(x, dtype=None, sparse=None) -> torch.Tensor:
         t = to_tensor(x)
         return t if dtype is None else cast(t, dtype)
     if dtype is None and not hasattr(x, "dtype"):
-        if foreign_framework(x) is not None:
-            raise _foreign_error(x, "convert_to_tensor")
         a = numpy.asarray(x)
         if a.dtype == numpy.float64:
             from kfront import config
@@ -160,7 +151,7 @@ def convert_to_numpy(x) -> numpy.ndarray:
             x = x.float()
         return x.cpu().numpy()
     if foreign_framework(x) is not None:
-        raise _foreign_error(x, "convert_to_numpy")
+        return foreign_to_numpy(x, "torch", "convert_to_numpy")
     return numpy.asarray(x)
 
 
