@@ -17,9 +17,11 @@ SCALAR_TYPES = (bool, int, float, complex)
 def op_input(x, what: str = "op"):
     """An op argument as TensorFlow sees it: tf tensors and Variables as they are, Python
     scalars kept (weakly typed, as numpy treats them), anything else through ``numpy.asarray``
-    (so lists follow numpy's dtypes, as on the native engine)."""
+    (so lists follow numpy's dtypes, as on the native engine); a ``tf.IndexedSlices`` dense."""
     if isinstance(x, TF_TYPES) or type(x) in SCALAR_TYPES:
         return x
+    if isinstance(x, tf.IndexedSlices):
+        return tf.convert_to_tensor(x)
     if isinstance(x, KVariable):
         return x.value
     if foreign_framework(x) not in (None, "tensorflow"):
@@ -77,6 +79,8 @@ def convert_to_tensor(x, dtype=None, sparse=None, what: str = "convert_to_tensor
         dtype = standardize_dtype(dtype)
     if isinstance(x, KVariable):
         x = x.value
+    if isinstance(x, tf.IndexedSlices):
+        x = tf.convert_to_tensor(x)
     if isinstance(x, TF_TYPES):
         if dtype is None or x.dtype.name == dtype:
             return tf.convert_to_tensor(x)
@@ -111,7 +115,10 @@ def is_tensor(x) -> bool:
 
 
 def cast(x, dtype):
-    """``x`` converted to ``dtype`` (differentiable between float dtypes)."""
+    """``x`` converted to ``dtype`` (differentiable between float dtypes); a
+    ``tf.IndexedSlices`` stays one."""
+    if isinstance(x, tf.IndexedSlices):
+        return tf.IndexedSlices(cast(x.values, dtype), x.indices, x.dense_shape)
     x = op_input(x, "cast")
     dtype = standardize_dtype(dtype)
     if type(x) in SCALAR_TYPES:

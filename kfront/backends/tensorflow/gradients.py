@@ -2,7 +2,9 @@
 
 kfront tapes wrap ``tf.GradientTape`` and are kept on a stack, so that ``no_grad`` pauses all
 of them and ops can ask whether one records (``recording``, used by softmax/sigmoid to carry
-their logits). Gradients come back dense (``tf.IndexedSlices`` from gathers are densified).
+their logits). Gradients come back dense (``tf.IndexedSlices`` from gathers are densified),
+except from the trainer hook, which hands an Embedding's ``tf.IndexedSlices`` to the optimizer
+as Keras's TensorFlow trainer does (see ``kfront/backends/tensorflow/numpy.py``).
 """
 from __future__ import annotations
 
@@ -77,6 +79,12 @@ class GradientTape:
 
     def gradient(self, target, sources, output_gradients=None):
         """d(sum of target)/d(sources), in the structure of ``sources``; None where unconnected."""
+        grads, spec = self._gradients(target, sources, output_gradients)
+        return tree.unflatten(spec, [None if g is None else tf.convert_to_tensor(g)
+                                     for g in grads])
+
+    def _gradients(self, target, sources, output_gradients=None):
+        """``(flat gradients, spec of sources)``, a gather's as ``tf.IndexedSlices``."""
         if self._used and not self.persistent:
             raise RuntimeError("A non-persistent GradientTape can only compute one gradient; "
                                "use GradientTape(persistent=True)")
@@ -84,12 +92,10 @@ class GradientTape:
         flat, spec = tree.flatten(sources)
         srcs = [_source(s, "gradient") for s in flat]
         if not isinstance(target, TF_TYPES):
-            return tree.unflatten(spec, [None] * len(flat))
+            return [None] * len(flat), spec
         if output_gradients is not None:
             output_gradients = convert_to_tensor(output_gradients, target.dtype.name)
-        grads = self._tape.gradient(target, srcs, output_gradients=output_gradients)
-        return tree.unflatten(spec, [None if g is None else tf.convert_to_tensor(g)
-                                     for g in grads])
+        return self._tape.gradient(target, srcs, output_gradients=output_gradients), spec
 
 
 @contextlib.contextmanager
@@ -152,13 +158,15 @@ def value_and_grad(fn, argnums=0, has_aux: bool = False):
 
 
 def variables_value_and_grad(fn, variables, has_aux: bool = False):
-    """Trainer hook: ``fn()``'s value (and aux) and its gradients w.r.t. ``variables``."""
+    """Trainer hook: ``fn()``'s value (and aux) and its gradients w.r.t. ``variables``; a
+    gathered variable's (an Embedding's table) stays a ``tf.IndexedSlices``, one slice per
+    lookup, as Keras's TensorFlow trainer passes it to the optimizer."""
     variables = list(variables)
     with GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(variables)
         out = fn()
     value, aux = out if has_aux else (out, None)
-    grads = _or_zeros(tape.gradient(value, variables), variables)
+    grads = _or_zeros(tape._gradients(value, variables)[0], variables)
     return ((value, aux) if has_aux else value), grads
 
 

@@ -13,7 +13,10 @@ from kfront.ops import convert_to_numpy
 
 
 def is_graph_tensor(x: Any) -> bool:
-    """Is ``x`` a symbolic ``tf.Tensor`` of a graph being traced (it has no value)?"""
+    """Is ``x`` a symbolic ``tf.Tensor`` (or ``tf.IndexedSlices``) of a graph being traced (it
+    has no value)?"""
+    if isinstance(x, tf.IndexedSlices):
+        x = x.values
     return isinstance(x, tf.Tensor) and not tf.executing_eagerly() and \
         not hasattr(x, "numpy")
 

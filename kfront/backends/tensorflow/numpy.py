@@ -73,6 +73,45 @@ def _binary(name, tf_fn, np_fn, how="out"):
     return _named(name, op, f"Broadcasting ``{name}`` (numpy's dtype rules).")
 
 
+def _rows_of(x, slices: tf.IndexedSlices):
+    """``x`` at the rows of ``slices``: a scalar as it is, slices on the same indices as their
+    values, a tensor of the dense shape gathered; None for anything else."""
+    if isinstance(x, tf.IndexedSlices):
+        return x.values if x.indices is slices.indices else None
+    shape = getattr(x, "shape", ())
+    if len(shape) == 0:
+        return x
+    dense = tf.get_static_value(slices.dense_shape)
+    if dense is None:  # traced: the variable's shape, known but for its rows (not 1 row,
+        # which could broadcast)
+        shape, dense = tuple(shape), (shape[0], *slices.values.shape[1:])
+        if shape[0] in (None, 1):
+            return None
+    if tuple(shape) != tuple(dense):
+        return None
+    return tf.gather(op_input(x), slices.indices)
+
+
+def _slicewise(op, sides: tuple = (0,)):
+    """``op`` mapping a ``tf.IndexedSlices`` (a gathered variable's gradient, one slice per
+    lookup) slice by slice, as Keras's TensorFlow backend does for the zero-preserving
+    elementwise ops: ``square`` of an Embedding's gradient sums the squares of the slices of a
+    repeated row, not the square of their sum, which is what Keras's optimizers' second
+    moments see there. ``sides``: the argument positions that may be the slices; the other
+    operand must be a scalar, slices on the same indices or a tensor of the full shape (its
+    rows at the indices are taken), else the slices are densified (``op_input``)."""
+    def wrapped(*args):
+        for i in sides:
+            x = args[i]
+            if not isinstance(x, tf.IndexedSlices):
+                continue
+            rows = [x.values if a is x else _rows_of(a, x) for a in args]
+            if not builtins.any(r is None for r in rows):
+                return tf.IndexedSlices(op(*rows), x.indices, x.dense_shape)
+        return op(*args)
+    return _named(op.__name__, wrapped, op.__doc__ + " A ``tf.IndexedSlices`` stays one.")
+
+
 def _no_grad_sign(x):
     return tf.stop_gradient(tf.sign(x))  # the native engine gives sign no gradient at all
 
@@ -95,19 +134,19 @@ def _wider(tf_fn, dtypes=_NARROW, wide=tf.int32):
 _INTS = _NARROW + (tf.int32, tf.int64, tf.uint32, tf.uint64)
 
 # ---------------------------------------------------------------------------- elementwise
-negative = _unary("negative", _wider(tf.negative, (tf.uint8, tf.uint16)), np.negative)
-abs = _unary("abs", _wider(tf.abs, (tf.bool, tf.uint8, tf.uint16)), np.abs)
+negative = _slicewise(_unary("negative", _wider(tf.negative, (tf.uint8, tf.uint16)), np.negative))
+abs = _slicewise(_unary("abs", _wider(tf.abs, (tf.bool, tf.uint8, tf.uint16)), np.abs))
 exp = _unary("exp", tf.exp, np.exp)
 expm1 = _unary("expm1", tf.math.expm1, np.expm1)
 log = _unary("log", tf.math.log, np.log)
 log1p = _unary("log1p", tf.math.log1p, np.log1p)
-sqrt = _unary("sqrt", tf.sqrt, np.sqrt)
-square = _unary("square", tf.square, np.square)
+sqrt = _slicewise(_unary("sqrt", tf.sqrt, np.sqrt))
+square = _slicewise(_unary("square", tf.square, np.square))
 sin = _unary("sin", tf.sin, np.sin)
 cos = _unary("cos", tf.cos, np.cos)
 tanh = _unary("tanh", tf.tanh, np.tanh)
 reciprocal = _unary("reciprocal", tf.math.reciprocal, np.reciprocal)
-sign = _unary("sign", _wider(_no_grad_sign, (tf.uint8, tf.uint16)), np.sign)
+sign = _slicewise(_unary("sign", _wider(_no_grad_sign, (tf.uint8, tf.uint16)), np.sign))
 floor = _unary("floor", tf.floor, np.floor)
 ceil = _unary("ceil", tf.math.ceil, np.ceil)
 round = _unary("round", tf.round, np.round)
@@ -117,8 +156,8 @@ logical_not = _unary("logical_not", tf.logical_not, np.logical_not, "bool")
 
 add = _binary("add", _wider(tf.add, (tf.bool,)), np.add)
 subtract = _binary("subtract", tf.subtract, np.subtract)
-multiply = _binary("multiply", _wider(tf.multiply, (tf.bool,)), np.multiply)
-divide = _binary("divide", tf.divide, np.true_divide)
+multiply = _slicewise(_binary("multiply", _wider(tf.multiply, (tf.bool,)), np.multiply), (0, 1))
+divide = _slicewise(_binary("divide", tf.divide, np.true_divide))
 
 
 def _pow(x1, x2):

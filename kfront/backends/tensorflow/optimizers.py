@@ -10,6 +10,10 @@ Each kernel does what the optimizer's portable ``_update_step`` does, with ident
   with the portable operations in the same order. (TensorFlow's fused ``ResourceApplyAdam`` is
   not used: it forms ``1 - beta`` in float32 itself, 1.3e-5 relative away from Keras's
   ``float32(1 - 0.999)``, which moves weights visibly within 20 steps.)
+
+A gradient may be a ``tf.IndexedSlices`` (an Embedding's, one slice per lookup): its square is
+taken slice by slice before repeated rows are summed, as Keras's TensorFlow backend computes it
+(``kfront/backends/tensorflow/numpy.py``'s ``_slicewise``); SGD, linear in it, densifies it.
 """
 from __future__ import annotations
 
@@ -23,10 +27,19 @@ def _div_sqrt(x, y):
     return tf.math.divide_no_nan(x, tf.sqrt(y))
 
 
+def _with_square(g):
+    """``(g, g**2)`` dense, a ``tf.IndexedSlices`` squared slice by slice (module doc)."""
+    if isinstance(g, tf.IndexedSlices):
+        square = tf.IndexedSlices(tf.square(g.values), g.indices, g.dense_shape)
+        return tf.convert_to_tensor(g), tf.convert_to_tensor(square)
+    return g, tf.square(g)
+
+
 def _adam(g, w, slots, alpha, one_minus_beta_1, one_minus_beta_2, epsilon, amsgrad):
     m, v = slots[0], slots[1]
+    g, g2 = _with_square(g)
     m.assign_add((g - m) * one_minus_beta_1)
-    v.assign_add((tf.square(g) - v) * one_minus_beta_2)
+    v.assign_add((g2 - v) * one_minus_beta_2)
     if amsgrad:
         slots[2].assign(tf.maximum(slots[2], v))
         v = slots[2]
@@ -35,7 +48,8 @@ def _adam(g, w, slots, alpha, one_minus_beta_1, one_minus_beta_2, epsilon, amsgr
 
 def _rmsprop(g, w, slots, learning_rate, rho, one_minus_rho, momentum, epsilon, centered):
     velocity = slots[0]
-    velocity.assign(velocity * rho + tf.square(g) * one_minus_rho)
+    g, g2 = _with_square(g)
+    velocity.assign(velocity * rho + g2 * one_minus_rho)
     if centered:
         average = slots[-1]
         average.assign(average * rho + g * one_minus_rho)
@@ -51,7 +65,8 @@ def _rmsprop(g, w, slots, learning_rate, rho, one_minus_rho, momentum, epsilon, 
 
 def _adagrad(g, w, slots, learning_rate, epsilon):
     (accumulator,) = slots
-    accumulator.assign_add(tf.square(g))
+    g, g2 = _with_square(g)
+    accumulator.assign_add(g2)
     w.assign_sub(_div_sqrt(g * learning_rate, accumulator + epsilon))
 
 
@@ -90,6 +105,14 @@ def _scalar(value: float, dtype) -> tf.Tensor:
     return t
 
 
+def _spec(g, shape, dtype):
+    """The concrete function's input spec of gradient ``g`` (any number of slices)."""
+    if isinstance(g, tf.IndexedSlices):
+        return tf.IndexedSlicesSpec(shape, dtype, g.indices.dtype,
+                                    None if g.dense_shape is None else g.dense_shape.dtype)
+    return tf.TensorSpec(shape, dtype)
+
+
 def _batched_graph(name: str):
     """ONE compiled graph updating every variable of the step (traced once per variable set)."""
     _, update, dynamic, static = _SPECS[name]
@@ -98,14 +121,16 @@ def _batched_graph(name: str):
     def kernel(grads, variables, slots, hyper):
         ws = [v._value for v in variables]
         bufs = [[s._value for s in ss] for ss in slots]
-        gs = [g if isinstance(g, tf.Tensor) else tf.convert_to_tensor(g) for g in grads]
+        gs = [g if isinstance(g, (tf.Tensor, tf.IndexedSlices)) else tf.convert_to_tensor(g)
+              for g in grads]
         dtypes = {w.dtype for w in ws}
         if len(dtypes) != 1 or any(g.dtype != w.dtype or any(b.dtype != w.dtype for b in bb)
                                    for g, w, bb in zip(gs, ws, bufs)):
             return NotImplemented  # the portable path handles casts and mixed dtypes
         dtype = dtypes.pop()
         settings = tuple(hyper[k] for k in static)
-        key = (settings, tuple(id(w) for w in ws), tuple(id(b) for bb in bufs for b in bb))
+        sparse = tuple(isinstance(g, tf.IndexedSlices) for g in gs)
+        key = (settings, sparse, tuple(id(w) for w in ws), tuple(id(b) for bb in bufs for b in bb))
         fn = compiled.get(key)
         if fn is None:
             if len(compiled) > 8:
@@ -114,7 +139,7 @@ def _batched_graph(name: str):
             def step(gs, *scalars):
                 for g, w, bb in zip(gs, ws, bufs):
                     update(g, w, bb, *scalars, *settings)
-            spec = ([tf.TensorSpec(w.shape, dtype) for w in ws],
+            spec = ([_spec(g, w.shape, dtype) for g, w in zip(gs, ws)],
                     *[tf.TensorSpec((), dtype)] * len(dynamic))
             fn = compiled[key] = tf.function(step, autograph=False).get_concrete_function(*spec)
         fn(gs, *[_scalar(hyper[k], dtype) for k in dynamic])

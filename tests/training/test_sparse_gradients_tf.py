@@ -1,0 +1,75 @@
+"""An Embedding's gradient on TensorFlow is a ``tf.IndexedSlices`` (one slice per lookup), and
+Keras 3's TensorFlow backend computes the optimizers' nonlinear terms on the slices before
+repeated rows are summed: Adam's and RMSprop's second moments get the sum of the squares of a
+token's slices, not the square of their sum (Keras on JAX and torch, with dense gradients, get
+the latter; kfront's other backends follow them). kfront on TensorFlow must give Keras-TF's
+weights: fit of an Embedding+LSTM model, and ``apply_gradients`` of ``tf.IndexedSlices`` with
+repeated indices, eagerly and in a ``tf.function``."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kfront
+
+tf = pytest.importorskip("tensorflow")
+
+
+@pytest.fixture
+def keras_tf(keras):
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the oracle is Keras on TensorFlow")
+    return keras
+
+
+@pytest.fixture
+def on_tensorflow():
+    kfront.config.set_backend("tensorflow")
+    yield
+    kfront.config.set_backend("numpy")
+
+
+def _fit_weights(lib, optimizer: str, **compile_args) -> list:
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 10, size=(6, 5)).astype("int32")  # tokens repeat within a batch
+    y = rng.uniform(size=(6, 1)).astype("float32")
+    model = lib.Sequential([lib.Input((5,), dtype="int32"), lib.layers.Embedding(10, 4),
+                            lib.layers.LSTM(4), lib.layers.Dense(1)])
+    model.set_weights([np.random.default_rng(i).normal(size=w.shape).astype("float32") * 0.3
+                       for i, w in enumerate(model.get_weights())])
+    model.compile(getattr(lib.optimizers, optimizer)(learning_rate=0.01), "mse", **compile_args)
+    model.fit(x, y, batch_size=2, epochs=4, shuffle=False, verbose=0)
+    return model.get_weights()
+
+
+@pytest.mark.parametrize("compile_args", [{}, {"jit_compile": False}, {"run_eagerly": True}],
+                         ids=["default", "no-xla", "eager"])
+@pytest.mark.parametrize("optimizer", ["Adam", "RMSprop"])
+def test_embedding_lstm_fit_matches_keras_tf(keras_tf, on_tensorflow, optimizer, compile_args):
+    expected = _fit_weights(keras_tf, optimizer)
+    got = _fit_weights(kfront, optimizer, **compile_args)
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(g, e, atol=2e-6)  # dense second moments: ~1e-2 off
+
+
+def _apply_slices(lib, optimizer: str, in_function: bool):
+    w = lib.Variable(np.linspace(0.5, 1.5, 8).reshape(4, 2).astype("float32"))
+    opt = getattr(lib.optimizers, optimizer)(learning_rate=0.1)
+
+    def step(g):
+        opt.apply_gradients([(g, w)])
+    if in_function:
+        step = tf.function(step)
+    for s in range(3):
+        values = tf.constant(np.arange(6).reshape(3, 2) * (s + 1.0) - 2, "float32")
+        step(tf.IndexedSlices(values, tf.constant([s % 2, 2, 2]), tf.constant([4, 2])))
+    return np.asarray(w.numpy())
+
+
+@pytest.mark.parametrize("in_function", [False, True], ids=["eager", "tf.function"])
+@pytest.mark.parametrize("optimizer", ["Adam", "RMSprop", "Adagrad", "Adadelta", "Adafactor",
+                                       "Nadam", "SGD"])
+def test_apply_indexed_slices_matches_keras_tf(keras_tf, on_tensorflow, optimizer, in_function):
+    expected = _apply_slices(keras_tf, optimizer, in_function)
+    np.testing.assert_allclose(_apply_slices(kfront, optimizer, in_function), expected,
+                               atol=1e-6)
