@@ -55,14 +55,16 @@ class Trainer:
         self._loss_fns = self._loss_weight_list = None  # resolved on the first batch
         self._output_loss_trackers, self._metric_outputs = [], []
         self.loss_weights = loss_weights
-        self._metric_specs = metrics
-        self._weighted_metric_specs = weighted_metrics
+        if metrics is not None or weighted_metrics is not None or not self.compiled:
+            # as Keras: compiling again without metrics keeps the metrics compiled before
+            from kfront.models.compile_metrics import CompileMetrics
+            self._metric_specs = metrics
+            self._weighted_metric_specs = weighted_metrics
+            self._compile_metrics = (CompileMetrics(self) if metrics is not None
+                                     or weighted_metrics is not None else None)
         self._compiled_metrics = None  # resolved on the first batch, when shapes are known
         from kfront import metrics as metrics_mod
-        from kfront.models.compile_metrics import CompileMetrics
         self._loss_tracker = metrics_mod.Mean(name="loss")
-        self._compile_metrics = (CompileMetrics(self) if metrics is not None
-                                 or weighted_metrics is not None else None)
         self.run_eagerly = run_eagerly
         if jit_compile is True and not self._supports_jit():
             warnings.warn("Model doesn't support `jit_compile=True`. Proceeding with "
