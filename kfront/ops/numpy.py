@@ -72,8 +72,15 @@ def _floating(x):
     return x if _is_inexact(_dtype(x)) else B.cast(x, _config.floatx())
 
 
+def _reducible(x):
+    """A reduction's input: a Python scalar as a tensor of its default dtype (int32 / floatx,
+    as Keras converts it), anything else as it is."""
+    return B.convert_to_tensor(x) if type(x) in _SCALARS else x
+
+
 def _widened(x):
     """``x`` for a sum: bools and 8/16-bit integers in 32 bits (Keras's accumulator)."""
+    x = _reducible(x)
     d = _dtype(x)
     if d in ("bool", "int8", "int16"):
         return B.cast(x, "int32")
@@ -350,25 +357,25 @@ def mean(x, axis=None, keepdims=False):
 def max(x, axis=None, keepdims=False, initial=None):
     """Maximum over ``axis`` (at least ``initial`` when given); the gradient is shared equally
     by ties. (...) -> reduced shape."""
-    out = B.max(x, axis=axis, keepdims=keepdims)
+    out = B.max(_reducible(x), axis=axis, keepdims=keepdims)
     return out if initial is None else B.maximum(out, initial)
 
 
 def amax(x, axis=None, keepdims=False):
     """Maximum over ``axis``, as ``max``. (...) -> reduced shape."""
-    return B.max(x, axis=axis, keepdims=keepdims)
+    return B.max(_reducible(x), axis=axis, keepdims=keepdims)
 
 
 def min(x, axis=None, keepdims=False, initial=None):
     """Minimum over ``axis`` (at most ``initial`` when given); the gradient is shared equally
     by ties. (...) -> reduced shape."""
-    out = B.min(x, axis=axis, keepdims=keepdims)
+    out = B.min(_reducible(x), axis=axis, keepdims=keepdims)
     return out if initial is None else B.minimum(out, initial)
 
 
 def amin(x, axis=None, keepdims=False):
     """Minimum over ``axis``, as ``min``. (...) -> reduced shape."""
-    return B.min(x, axis=axis, keepdims=keepdims)
+    return B.min(_reducible(x), axis=axis, keepdims=keepdims)
 
 
 def var(x, axis=None, keepdims=False):
