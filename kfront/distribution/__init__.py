@@ -477,6 +477,17 @@ def across_replicas(fn, model, kind: str):
     return fn if replicate is None else replicate(fn, model, kind)
 
 
+def replica_count(model) -> int:
+    """Trainer hook: how many replicas the framework's own strategy in whose scope ``model``'s
+    variables were made runs its steps on (TensorFlow: a ``tf.distribute`` strategy's
+    ``num_replicas_in_sync``); 0 where no such strategy holds them."""
+    from kfront import config
+    if config.backend() != "tensorflow":
+        return 0
+    strategy = _hooks().strategy_of(model)
+    return 0 if strategy is None else strategy.num_replicas_in_sync
+
+
 def reduce_after_step(grads: list) -> list:
     """Trainer hook: the gradients a compiled step returned, averaged across processes where
     the backend cannot average inside the step (JAX under a multi-process ``DataParallel``);

@@ -539,7 +539,10 @@ class Trainer:
         ``"auto"`` leaves XLA off on a CPU-only TensorFlow). A model with a layer that does
         not support jit (``supports_jit = False``: the string preprocessing layers, which run
         on the host) runs as Keras runs it: ``tf.function`` without XLA on TensorFlow (the
-        layers run in the graph through ``tf.py_function``), eagerly elsewhere."""
+        layers run in the graph through ``tf.py_function``), eagerly elsewhere. Under a
+        ``tf.distribute`` strategy (``MirroredStrategy``) ``"auto"`` never uses XLA, as in
+        Keras, and ``jit_compile=True`` over several replicas raises (Keras fails there too:
+        XLA cannot reach the other replicas' variables)."""
         if getattr(self, "run_eagerly", False):
             return False
         if not self._supports_jit():
@@ -549,9 +552,18 @@ class Trainer:
         from kfront import config
         backend = config.backend()
         if jit == "auto":
-            if backend == "tensorflow" and self._has_recurrent_layer():
+            if (backend == "tensorflow" and self._has_recurrent_layer()
+                    and not distribution_lib.replica_count(self)):
                 return "xla"
             return backend in ("tensorflow", "jax")
+        replicas = distribution_lib.replica_count(self) if jit else 0
+        if replicas > 1:
+            raise ValueError(
+                f'Model "{self.name}": jit_compile=True cannot compile a step that runs on the '
+                f"{replicas} replicas of the tf.distribute strategy "
+                "its variables were made in (XLA compiles it for one device, and the replicas' "
+                'variables live on several); use jit_compile=False or "auto" there, as Keras 3 '
+                "does under tf.distribute")
         # ``False`` on TensorFlow is ``tf.function`` without XLA, as in Keras (eager there is
         # ``run_eagerly``); elsewhere the step runs eagerly, as Keras's JAX and torch trainers
         return "xla" if jit else backend == "tensorflow"

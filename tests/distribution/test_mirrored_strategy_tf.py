@@ -1,0 +1,52 @@
+"""kfront models trained in a ``tf.distribute.MirroredStrategy``'s scope over 2 logical CPUs
+(keras-io's "distributed training with TensorFlow" pattern) against real Keras 3 on the same
+weights and data. Each case runs in a fresh process: the logical devices must be set before
+TensorFlow starts."""
+from distribution.test_guides_distributed import _run
+
+_SETUP = """
+        import numpy as np, tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        import keras, kfront
+        strategy = tf.distribute.MirroredStrategy()
+        rng = np.random.default_rng(0)
+"""
+
+
+def test_embedding_lstm_fits_as_keras_under_mirrored_strategy():
+    """An Embedding+LSTM model with the default ``jit_compile="auto"``: kfront chose XLA for
+    recurrent models on TensorFlow, and an XLA step over the replicas failed ("Trying to access
+    resource embeddings/replica_1 ... from device CPU:0"); under a strategy ``"auto"`` now
+    leaves XLA off, as Keras's does. Few tokens, so every batch repeats rows of the table:
+    each replica's Embedding gradient stays ``tf.IndexedSlices`` through the all-reduce and
+    Adam's second moments see the slices, as Keras's do. ``jit_compile=True`` there raises a
+    clear error (Keras fails with XLA's device error)."""
+    out = _run(_SETUP + """
+        x = rng.integers(0, 6, (14, 5)).astype("int32"); y = rng.random((14, 1)).astype("float32")
+        results = []
+        for lib in (keras, kfront):
+            with strategy.scope():
+                m = lib.Sequential([lib.Input((5,), dtype="int32"), lib.layers.Embedding(6, 4),
+                                    lib.layers.LSTM(4), lib.layers.Dense(1)])
+                if lib is keras:
+                    start = m.get_weights()
+                m.set_weights(start)
+                m.compile(lib.optimizers.Adam(0.05), "mse")
+            h = m.fit(x, y, batch_size=6, epochs=3, verbose=0, shuffle=False)
+            results.append((h.history["loss"], m.get_weights()))
+        (k_hist, k_w), (f_hist, f_w) = results
+        np.testing.assert_allclose(f_hist, k_hist, rtol=1e-5)
+        assert len(f_w) == len(k_w) == 6
+        for a, b in zip(f_w, k_w):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
+        m.compile(kfront.optimizers.Adam(0.05), "mse", jit_compile=True)
+        try:
+            m.fit(x, y, batch_size=6, epochs=1, verbose=0)
+        except ValueError as e:
+            assert "jit_compile=True" in str(e) and "2 replicas" in str(e), e
+        else:
+            raise AssertionError("jit_compile=True over 2 replicas did not raise")
+        print("OK", k_hist)
+        """, "tensorflow")
+    assert "OK" in out
