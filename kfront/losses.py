@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from kfront import config, ops
+from kfront import config, distribution, ops
 from kfront.utils.registry import Registry
 
 __all__ = [
@@ -761,10 +761,12 @@ def _reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
             divisor = ops.cast(ops.sum(sample_weight), ops.dtype(loss))
             zero = ops.equal(divisor, 0.0)
             safe = ops.where(zero, 1.0, divisor)
-            return ops.where(zero, ops.zeros_like(loss), ops.divide(loss, safe))
-        n = math.prod(shape)
-        return ops.divide(loss, n) if n else ops.multiply(loss, 0.0)
-    return loss
+            loss = ops.where(zero, ops.zeros_like(loss), ops.divide(loss, safe))
+        else:
+            n = math.prod(shape)
+            loss = ops.divide(loss, n) if n else ops.multiply(loss, 0.0)
+    # on a tf.distribute strategy's replicas, in a user's step: / replicas, as Keras
+    return distribution.scale_loss(loss)
 
 
 def reduce_weighted_values(values, sample_weight=None, mask=None,

@@ -488,6 +488,56 @@ def replica_count(model) -> int:
     return 0 if strategy is None else strategy.num_replicas_in_sync
 
 
+def replicated_custom_step(step, model, optimizers: list):
+    """Custom-step hook: ``data -> logs``, a user's ``train_step`` / ``test_step`` run eagerly
+    on every replica of the framework's own strategy that made ``model``'s variables
+    (TensorFlow's ``MirroredStrategy``...), as Keras 3 runs it under ``strategy.run``; None
+    where no such strategy holds them. Inside, losses are scaled by ``1 / replicas`` as
+    Keras's (``scale_loss``) and ``apply`` of ``optimizers`` sums the replicas' gradients.
+    The logs: the metrics' results over every replica's updates where they name the model's
+    metrics (Keras's mean of the replicas' own results, on even splits), else each value's
+    mean over the replicas (Keras's reduction of a step's logs)."""
+    count = replica_count(model)
+    if not count:
+        return None
+    run = _hooks().replicate_custom_step(step, model, optimizers)
+
+    def replicated(data):
+        _LOSS_SCALE[0] = 1.0 / count
+        try:
+            logs = run(data)
+        finally:
+            _LOSS_SCALE[0] = 1.0
+        results = model.get_metrics_result()
+        if isinstance(logs[0], dict) and set(_flat_logs(logs[0])) == set(results):
+            return results
+        from kfront import ops, tree
+        return tree.map_structure(
+            lambda *v: np.mean([ops.convert_to_numpy(x) for x in v], axis=0), *logs)
+    return replicated
+
+
+def _flat_logs(logs: dict) -> dict:
+    """``logs`` with a dict value's entries in its place (``compile_metrics``'s)."""
+    return {k: v for key, value in logs.items()
+            for k, v in (value.items() if isinstance(value, dict) else [(key, value)])}
+
+
+_LOSS_SCALE = [1.0]  # 1 / replicas while a user's step runs on a strategy's replicas
+
+
+def scale_loss(value):
+    """Losses' hook: ``value`` scaled by ``1 / replicas`` inside a user's step run on a
+    strategy's replicas (``replicated_custom_step``), as Keras 3's losses scale theirs in a
+    replica context (``Loss.__call__`` and ``compute_loss``'s added losses); ``value``
+    elsewhere (kfront's built-in steps average the replicas' gradients instead)."""
+    scale = _LOSS_SCALE[0]
+    if scale == 1.0:
+        return value
+    from kfront import ops
+    return ops.multiply(value, ops.cast(scale, ops.dtype(value)))
+
+
 def reduce_after_step(grads: list) -> list:
     """Trainer hook: the gradients a compiled step returned, averaged across processes where
     the backend cannot average inside the step (JAX under a multi-process ``DataParallel``);

@@ -28,7 +28,9 @@ metrics); the compiled function is traced on the second. A step that cannot be t
 (a host read of a tensor, an optimizer with clipping or EMA, an optimizer applied twice, a
 metric outside ``model.metrics``...) warns once and runs eagerly, as it did before. Only the
 JAX and TensorFlow backends compile (torch's ``torch.compile`` and the native engine run the
-step eagerly).
+step eagerly). A model whose variables a ``tf.distribute`` strategy made runs the step eagerly
+on each of its replicas, as Keras runs it under ``strategy.run``
+(``kfront.distribution.replicated_custom_step``).
 """
 from __future__ import annotations
 
@@ -75,9 +77,10 @@ class CompiledStep:
         updates, logs) waits until that many steps are pending, and then runs for all but
         the newest, whose results the device may still be computing: the logs of the newest
         step processed, ``None`` when none was."""
-        if self.eager or not self.model._use_jit() or not distribution_lib.reduces_in_step():
-            self.flush()
-            return self._eager(data)  # JAX across processes: its all-reduce is not traceable
+        if self.eager or not self.model._use_jit() or not distribution_lib.reduces_in_step() \
+                or distribution_lib.replica_count(self.model):
+            self.flush()  # JAX across processes: its all-reduce is not traceable;
+            return self._eager(data)  # a tf.distribute strategy's replicas run it eagerly
         self.calls += 1
         if self.calls == 1:
             return self._eager(data)  # builds optimizer slots, resolves compiled metrics
@@ -138,16 +141,22 @@ class CompiledStep:
 
     def _eager(self, data):
         """The step run eagerly; across processes (a multi-process ``DataParallel``) its
-        ``optimizer.apply`` averages the gradients first."""
+        ``optimizer.apply`` averages the gradients first; on each replica of the
+        ``tf.distribute`` strategy that made the model's variables, as Keras runs it there."""
+        replicated = distribution_lib.replicated_custom_step(self.step, self.model,
+                                                             self._optimizers(built=False))
+        if replicated is not None:
+            return replicated(data)
         with distribution_lib.averaging_apply(self.model):
             return self.step(data)
 
-    def _optimizers(self) -> list:
-        """The model's optimizer and every built Optimizer among its attributes."""
+    def _optimizers(self, built: bool = True) -> list:
+        """The model's optimizer and every Optimizer among its attributes (only the built
+        ones with ``built``)."""
         from kfront.optimizers.base_optimizer import Optimizer
         out = []
         for value in [getattr(self.model, "optimizer", None), *vars(self.model).values()]:
-            if isinstance(value, Optimizer) and value.built and value not in out:
+            if isinstance(value, Optimizer) and (value.built or not built) and value not in out:
                 out.append(value)
         return out
 

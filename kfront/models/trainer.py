@@ -145,7 +145,8 @@ class Trainer:
             term = fn(yt, yp, sample_weight=sample_weight)
             term = term if w == 1.0 else ops.multiply(term, w)
             total = term if total is None else ops.add(total, term)
-        for extra in self.losses:
+        for extra in self.losses:  # / replicas in a user's step on a tf.distribute strategy
+            extra = distribution_lib.scale_loss(extra)
             total = extra if total is None else ops.add(total, extra)
         if total is None:
             raise ValueError(f'Model "{self.name}": no loss to compute: pass loss=... to '

@@ -5,10 +5,12 @@ train step (they run eagerly too), with the strategy's timeout.
 
 A model built in the scope of a user's own ``tf.distribute`` strategy (``MirroredStrategy`` over
 local devices, as keras-io's "distributed training with TensorFlow" guide) has distributed
-``tf.Variable``s; its steps then run on every replica of that strategy (``replicate_step``),
-as Keras 3's steps do."""
+``tf.Variable``s; its steps then run on every replica of that strategy (``replicate_step``;
+a user's own ``train_step`` / ``test_step``: ``replicate_custom_step``), as Keras 3's steps
+do."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import weakref
@@ -181,3 +183,54 @@ def replicate_step(fn, model, kind: str):
             return loss, y_pred
         return (loss, y_pred), [None if g is None else local(g)[0] for g in grads]
     return step
+
+
+def replicate_custom_step(step, model, optimizers: list):
+    """``data -> [each replica's logs]``: a user's ``train_step`` / ``test_step``
+    (``step(data)``, run eagerly) on each replica of the strategy that made ``model``'s
+    variables, on the replica's rows of the batch, as Keras 3 runs it under ``strategy.run``.
+    ``apply`` of ``optimizers`` there sums the replicas' gradients (their losses are scaled by
+    ``1 / replicas``, see ``kfront.distribution.scale_loss``) and updates the (mirrored)
+    variables once, as Keras's TensorFlow optimizer does."""
+    strategy = strategy_of(model)
+    count = strategy.num_replicas_in_sync
+
+    def apply_summed(grads, trainable_variables=None, _apply=None):
+        grads = list(grads)
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return _apply(grads, trainable_variables)
+        have = [i for i, g in enumerate(grads) if g is not None]
+        for i, g in zip(have, context.all_reduce(tf.distribute.ReduceOp.SUM,
+                                                 [grads[i] for i in have])):
+            grads[i] = g
+        return context.merge_call(lambda s, *g: _apply(
+            [None if v is None else s.experimental_local_results(v)[0] for v in g],
+            trainable_variables), args=tuple(grads))
+
+    def run(data):
+        leaves = tf.nest.flatten(data)
+        present = [i for i, a in enumerate(leaves) if a is not None]
+        bounds = _bounds(int(leaves[present[0]].shape[0]), count)
+        shards = strategy.experimental_distribute_values_from_function(
+            lambda ctx: [leaves[i][slice(*bounds[ctx.replica_id_in_sync_group])]
+                         for i in present])
+        logs = [None] * count
+
+        def on_replica(shard):
+            full = list(leaves)
+            for i, a in zip(present, shard):
+                full[i] = a
+            replica = int(tf.distribute.get_replica_context().replica_id_in_sync_group)
+            logs[replica] = step(tf.nest.pack_sequence_as(data, full))
+
+        for opt in optimizers:
+            opt.__dict__["apply"] = functools.partial(apply_summed, _apply=opt.apply)
+        try:
+            strategy.run(on_replica, args=(shards,))
+        finally:
+            for opt in optimizers:
+                opt.__dict__.pop("apply", None)
+        return logs
+    return run
+

@@ -160,6 +160,8 @@ def _fused_kernel(name: str):
         g = grad if isinstance(grad, tf.Tensor) else tf.convert_to_tensor(grad)
         if g.dtype != w.dtype or any(b.dtype != w.dtype for b in bufs):
             return NotImplemented  # the portable path handles the casts
+        if isinstance(w, tf.distribute.DistributedValues):
+            return NotImplemented  # a strategy's variable has no one handle: assigned by parts
         fused(g, w, bufs, hyper)
         return None
 
