@@ -484,7 +484,8 @@ def replica_count(model) -> int:
     from kfront import config
     if config.backend() != "tensorflow":
         return 0
-    strategy = _hooks().strategy_of(model)
+    strategy_of = getattr(_hooks(), "strategy_of", None)
+    strategy = None if strategy_of is None else strategy_of(model)
     return 0 if strategy is None else strategy.num_replicas_in_sync
 
 
