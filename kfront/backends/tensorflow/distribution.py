@@ -66,13 +66,37 @@ def process_index() -> int:
     return _JOB["index"]
 
 
+def _gathered(x):
+    """``x`` of every worker concatenated in worker order (the same shape on every worker):
+    each puts its own in its block of zeros and ``CollectiveReduceV2`` adds them up (XLA on
+    CPU has no ``CollectiveGatherV2``)."""
+    rows, index, count = tf.shape(x)[0], _JOB["index"], _JOB["count"]
+    padded = tf.pad(x, [[index * rows, (count - 1 - index) * rows]] + [[0, 0]] * (x.shape.rank - 1))
+    _JOB["instance"] += 1
+    return tf.raw_ops.CollectiveReduceV2(
+        input=padded, group_size=count, group_key=1, instance_key=_JOB["instance"],
+        ordering_token=[], merge_op="Add", final_op="Id", communication_hint="ring",
+        timeout_seconds=_JOB["timeout"])
+
+
 def all_reduce_mean(grads: list) -> list:
     """Trainer hook: the gradients (TF tensors) averaged across the workers, one
-    ``CollectiveReduceV2`` per dtype on their flat concatenation. Every process makes the same
-    calls (or traces) in the same order, so a counter gives matching instance keys."""
+    ``CollectiveReduceV2`` per dtype on their flat concatenation. A gathered variable's
+    ``tf.IndexedSlices`` (an Embedding's) stays one: every worker's slices, gathered, over the
+    worker count, so that Adam's second moments see the slices as in one process on the whole
+    batch (the same lookups per worker: ``DataParallel`` splits batches evenly). Every process
+    makes the same calls (or traces) in the same order, so a counter gives matching instance
+    keys."""
     out = list(grads)
-    for dtype in dict.fromkeys(g.dtype for g in grads):
-        members = [i for i, g in enumerate(grads) if g.dtype == dtype]
+    dense = []
+    for i, g in enumerate(grads):
+        if not isinstance(g, tf.IndexedSlices):
+            dense.append(i)
+            continue
+        values = _gathered(g.values) / tf.cast(_JOB["count"], g.values.dtype)
+        out[i] = tf.IndexedSlices(values, _gathered(g.indices), g.dense_shape)
+    for dtype in dict.fromkeys(grads[i].dtype for i in dense):
+        members = [i for i in dense if grads[i].dtype == dtype]
         flat = tf.concat([tf.reshape(grads[i], [-1]) for i in members], axis=0)
         _JOB["instance"] += 1
         reduced = tf.raw_ops.CollectiveReduceV2(
