@@ -2,9 +2,7 @@
 
 kfront tapes wrap ``tf.GradientTape`` and are kept on a stack, so that ``no_grad`` pauses all
 of them and ops can ask whether one records (``recording``, used by softmax/sigmoid to carry
-their logits). Gradients come back dense (``tf.IndexedSlices`` from gathers are densified),
-except from the trainer hook, which hands an Embedding's ``tf.IndexedSlices`` to the optimizer
-as Keras's TensorFlow trainer does (see ``kfront/backends/tensorflow/numpy.py``).
+their logits). Gradients come back dense (``tf.IndexedSlices`` from gathers are densified).
 """
 from __future__ import annotations
 
@@ -79,12 +77,6 @@ class GradientTape:
 
     def gradient(self, target, sources, output_gradients=None):
         """d(sum of target)/d(sources), in the structure of ``sources``; None where unconnected."""
-        grads, spec = self._gradients(target, sources, output_gradients)
-        return tree.unflatten(spec, [None if g is None else tf.convert_to_tensor(g)
-                                     for g in grads])
-
-    def _gradients(self, target, sources, output_gradients=None):
-        """``(flat gradients, spec of sources)``, a gather's as ``tf.IndexedSlices``."""
         if self._used and not self.persistent:
             raise RuntimeError("A non-persistent GradientTape can only compute one gradient; "
                                "use GradientTape(persistent=True)")
@@ -92,10 +84,12 @@ class GradientTape:
         flat, spec = tree.flatten(sources)
         srcs = [_source(s, "gradient") for s in flat]
         if not isinstance(target, TF_TYPES):
-            return [None] * len(flat), spec
+            return tree.unflatten(spec, [None] * len(flat))
         if output_gradients is not None:
             output_gradients = convert_to_tensor(output_gradients, target.dtype.name)
-        return self._tape.gradient(target, srcs, output_gradients=output_gradients), spec
+        grads = self._tape.gradient(target, srcs, output_gradients=output_gradients)
+        return tree.unflatten(spec, [None if g is None else tf.convert_to_tensor(g)
+                                     for g in grads])
 
 
 @contextlib.contextmanager
@@ -158,15 +152,18 @@ def value_and_grad(fn, argnums=0, has_aux: bool = False):
 
 
 def variables_value_and_grad(fn, variables, has_aux: bool = False):
-    """Trainer hook: ``fn()``'s value (and aux) and its gradients w.r.t. ``variables``; a
-    gathered variable's (an Embedding's table) stays a ``tf.IndexedSlices``, one slice per
-    lookup, as Keras's TensorFlow trainer passes it to the optimizer."""
+    """Trainer hook: ``fn()``'s value (and aux) and its gradients w.r.t. ``variables``, dense
+    (an Embedding's ``tf.IndexedSlices`` summed per row), so that fit gives every backend's
+    results. Keras-TF hands the slices to its optimizer instead, whose Adam/RMSprop then
+    square each lookup's slice before repeated tokens are summed; Keras-JAX/torch and kfront's
+    other backends square the summed row. ``apply_gradients`` of a user's own slices follows
+    Keras-TF (``kfront/backends/tensorflow/numpy.py``)."""
     variables = list(variables)
     with GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(variables)
         out = fn()
     value, aux = out if has_aux else (out, None)
-    grads = _or_zeros(tape._gradients(value, variables)[0], variables)
+    grads = _or_zeros(tape.gradient(value, variables), variables)
     return ((value, aux) if has_aux else value), grads
 
 
