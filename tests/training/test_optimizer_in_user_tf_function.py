@@ -14,20 +14,6 @@ import kfront
 tf = pytest.importorskip("tensorflow")
 
 
-@pytest.fixture
-def keras_tf(keras):
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("the oracle is Keras on TensorFlow")
-    return keras
-
-
-@pytest.fixture
-def on_tensorflow():
-    kfront.config.set_backend("tensorflow")
-    yield
-    kfront.config.set_backend("numpy")
-
-
 def _losses(lib, optimizer_name: str) -> tuple[list, int]:
     rng = np.random.default_rng(0)
     x = rng.uniform(size=(96, 6)).astype("float32")

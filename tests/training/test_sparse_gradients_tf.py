@@ -19,20 +19,6 @@ import kfront
 tf = pytest.importorskip("tensorflow")
 
 
-@pytest.fixture
-def keras_tf(keras):
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("the oracle is Keras on TensorFlow")
-    return keras
-
-
-@pytest.fixture
-def on_tensorflow():
-    kfront.config.set_backend("tensorflow")
-    yield
-    kfront.config.set_backend("numpy")
-
-
 def _fit_weights(lib, optimizer: str, **compile_args) -> list:
     rng = np.random.default_rng(0)
     x = rng.integers(0, 10, size=(6, 5)).astype("int32")  # tokens repeat within a batch
