@@ -492,15 +492,13 @@ def replica_count(model) -> int:
 def replicated_custom_step(step, model, optimizers: list):
     """Custom-step hook: ``data -> logs``, a user's ``train_step`` / ``test_step`` run eagerly
     on every replica of the framework's own strategy that made ``model``'s variables
-    (TensorFlow's ``MirroredStrategy``...), as Keras 3 runs it under ``strategy.run``; None
-    where no such strategy holds them. Inside, losses are scaled by ``1 / replicas`` as
+    (TensorFlow's ``MirroredStrategy``...; ``replica_count(model)`` is not 0), as Keras 3 runs
+    it under ``strategy.run``. Inside, losses are scaled by ``1 / replicas`` as
     Keras's (``scale_loss``) and ``apply`` of ``optimizers`` sums the replicas' gradients.
     The logs: the metrics' results over every replica's updates where they name the model's
     metrics (Keras's mean of the replicas' own results, on even splits), else each value's
     mean over the replicas (Keras's reduction of a step's logs)."""
     count = replica_count(model)
-    if not count:
-        return None
     run = _hooks().replicate_custom_step(step, model, optimizers)
 
     def replicated(data):

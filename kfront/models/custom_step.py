@@ -143,10 +143,9 @@ class CompiledStep:
         """The step run eagerly; across processes (a multi-process ``DataParallel``) its
         ``optimizer.apply`` averages the gradients first; on each replica of the
         ``tf.distribute`` strategy that made the model's variables, as Keras runs it there."""
-        replicated = distribution_lib.replicated_custom_step(self.step, self.model,
-                                                             self._optimizers(built=False))
-        if replicated is not None:
-            return replicated(data)
+        if distribution_lib.replica_count(self.model):
+            return distribution_lib.replicated_custom_step(
+                self.step, self.model, self._optimizers(built=False))(data)
         with distribution_lib.averaging_apply(self.model):
             return self.step(data)
 
