@@ -3,7 +3,9 @@
 What differs between thread counts, measured on the seed MLP and CNN (RMSprop and Adam):
 the threaded elementwise kernels (im2col/col2im, pooling, the optimizer updates) give the same
 bits on any number of threads (their pieces depend on the work only, never share an output
-element); kfront's GEMM splits gave the bits of the whole product on these shapes. The whole-model
+element); kfront's GEMM splits gave the bits of the whole product on these shapes on an Intel
+CPU (on an AVX-512 AMD EPYC OpenBLAS's sgemm picks its kernel by size: a split may round apart,
+notes/CONTRACTS.md). The whole-model
 runs drift apart through OpenBLAS: ``KFRONT_NUM_THREADS=1`` leaves OpenBLAS on its own threads,
 and its threaded driver blocks the contracted axis differently from its one-thread driver when
 K is not a multiple of 32 (the MLP's first layer, K = 784), so that layer rounds differently at
