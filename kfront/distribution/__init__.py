@@ -489,6 +489,27 @@ def replica_count(model) -> int:
     return 0 if strategy is None else strategy.num_replicas_in_sync
 
 
+def xla_obstacle(model) -> str | None:
+    """Trainer hook: what keeps XLA from compiling ``model``'s steps (``jit_compile=True``
+    raises naming it; ``"auto"`` leaves XLA off), or None: the replicas of the
+    ``tf.distribute`` strategy that made its variables, or the processes of a multi-process
+    ``DataParallel`` whose backend averages the gradients inside the step with collectives XLA
+    cannot compile (TensorFlow: XLA has no CPU collectives, "Collectives are not yet
+    implemented for CPU devices when compiling with XLA", and none for the ring all-reduce
+    that ``initialize`` sets up)."""
+    replicas = replica_count(model)
+    if replicas > 1:
+        return (f"the {replicas} replicas of the tf.distribute strategy its variables were "
+                "made in (XLA compiles it for one device, and the replicas' variables live on "
+                "several)")
+    processes = _data_parallel_processes()
+    if processes > 1 and not getattr(_hooks(), "XLA_COLLECTIVES", True):
+        return (f"the {processes} processes of the multi-process DataParallel (the step "
+                "averages their gradients with collective ops, which XLA cannot compile on "
+                "this backend)")
+    return None
+
+
 def replicated_custom_step(step, model, optimizers: list):
     """Custom-step hook: ``data -> logs``, a user's ``train_step`` / ``test_step`` run eagerly
     on every replica of the framework's own strategy that made ``model``'s variables

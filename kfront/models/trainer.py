@@ -556,7 +556,9 @@ class Trainer:
         layers run in the graph through ``tf.py_function``), eagerly elsewhere. Under a
         ``tf.distribute`` strategy (``MirroredStrategy``) ``"auto"`` never uses XLA, as in
         Keras, and ``jit_compile=True`` over several replicas raises (Keras fails there too:
-        XLA cannot reach the other replicas' variables)."""
+        XLA cannot reach the other replicas' variables); so under a multi-process
+        ``DataParallel`` on TensorFlow, whose all-reduce XLA cannot compile
+        (``kfront.distribution.xla_obstacle``)."""
         if getattr(self, "run_eagerly", False):
             return False
         if not self._supports_jit():
@@ -567,17 +569,16 @@ class Trainer:
         backend = config.backend()
         if jit == "auto":
             if (backend == "tensorflow" and self._has_recurrent_layer()
-                    and not distribution_lib.replica_count(self)):
+                    and not distribution_lib.replica_count(self)
+                    and distribution_lib.xla_obstacle(self) is None):
                 return "xla"
             return backend in ("tensorflow", "jax")
-        replicas = distribution_lib.replica_count(self) if jit else 0
-        if replicas > 1:
+        obstacle = distribution_lib.xla_obstacle(self) if jit else None
+        if obstacle is not None:
             raise ValueError(
-                f'Model "{self.name}": jit_compile=True cannot compile a step that runs on the '
-                f"{replicas} replicas of the tf.distribute strategy "
-                "its variables were made in (XLA compiles it for one device, and the replicas' "
-                'variables live on several); use jit_compile=False or "auto" there, as Keras 3 '
-                "does under tf.distribute")
+                f'Model "{self.name}": jit_compile=True cannot compile a step that runs on '
+                f'{obstacle}; use jit_compile=False or "auto" there, as Keras 3 does under '
+                "tf.distribute")
         # ``False`` on TensorFlow is ``tf.function`` without XLA, as in Keras (eager there is
         # ``run_eagerly``); elsewhere the step runs eagerly, as Keras's JAX and torch trainers
         return "xla" if jit else backend == "tensorflow"

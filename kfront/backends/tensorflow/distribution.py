@@ -19,6 +19,9 @@ import tensorflow as tf
 
 # the all-reduce runs inside the (compiled) train step (see kfront.distribution)
 REDUCES_IN_STEP = True
+# XLA cannot compile the step's CollectiveReduceV2 ops: not on CPU (no XLA collectives), nor
+# with the ring implementation anywhere (only NCCL/auto); see kfront.distribution.xla_obstacle
+XLA_COLLECTIVES = False
 # what a failed collective (dead peer, timeout) raises from a compiled step
 COLLECTIVE_ERRORS = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError)
 _JOB: dict = {"count": 1, "index": 0, "timeout": 0.0, "strategy": None, "instance": 0}
