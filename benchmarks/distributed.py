@@ -5,12 +5,13 @@ launched with Keras's KERAS_DISTRIBUTION_* variables), and the ratio.
 
     python benchmarks/distributed.py [--samples 4096] [--epochs 2] [--backends numpy,jax]
 
-Measured at 925d752 on the shared 2-core machine (one run each, under the bench lock): 1 / 2
-processes numpy 50,147 / 3,249 samples/s, torch 69,895 / 5,757, jax 21,459 / 3,693, tensorflow
-23,716 / 12,780. Two processes each running a 2-thread pool on 2 cores starve each other: with
-OMP_NUM_THREADS=1 KFRONT_NUM_THREADS=1 the 2-process runs reach numpy 21,266 and torch 18,416
-(jax's XLA threads ignore both: 3,283). torchrun sets OMP_NUM_THREADS=1 per process for this
-reason; kfront's own launch (KERAS_DISTRIBUTION_*) does not divide the cores yet.
+Measured 2026-12-07 at 6ccb9b5 on the shared 2-core AMD EPYC machine (3 runs under the bench
+lock, medians; samples/s, 1 / 2 processes): numpy 46,243 / 23,480 (0.51x), torch 75,410 /
+27,766 (0.37x), jax 24,922 / 4,090 (0.16x), tensorflow 50,305 / 20,456 (0.41x). Two processes
+on 2 cores cannot beat one here. kfront's launch now gives each process its share of the cores
+(kfront/distribution/cores.py): the 2-process rates are 7x (numpy) and 5x (torch) those measured
+at 925d752 (3,249 and 5,757, before that and perhaps on another 2-core machine), near what
+OMP_NUM_THREADS=1 KFRONT_NUM_THREADS=1 gave then; jax's XLA threads ignore thread settings.
 """
 from __future__ import annotations
 
