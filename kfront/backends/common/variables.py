@@ -133,9 +133,9 @@ class KVariable:
         0.0
     """
 
-    # numpy must defer binary operators to us (``array * var`` stays tracked under a tape)
-    __array_ufunc__ = None
-    __array_priority__ = 1000
+    def __array_ufunc__(self, ufunc, method, *args, **kw):
+        """``array * var`` and ``array += var`` run kfront's op (tracked under a tape)."""
+        return operator_ufunc(_ops(), ufunc, method, args, kw)
 
     def __init__(self, initializer=None, shape=None, dtype=None, trainable: bool = True,
                  name: str | None = None, constraint=None, aggregation="none",
@@ -293,6 +293,32 @@ class KVariable:
     def __ge__(self, o): return _ops().greater_equal(self, o)
 
     __hash__ = object.__hash__
+
+
+# the ufuncs behind Python's binary operators, by the name of the same op in kfront.ops
+_OPERATOR_UFUNCS = {getattr(np, n): n for n in (
+    "add", "subtract", "multiply", "divide", "matmul", "power", "mod", "floor_divide", "less",
+    "greater", "less_equal", "greater_equal")}
+_INPLACE_MATMUL_AXES = [(-2, -1)] * 3
+# ``array == var`` stays Python's identity fallback (``array in [var]`` is False, not an error)
+_IDENTITY_UFUNCS = {np.equal: True, np.not_equal: False}
+
+
+def operator_ufunc(ops, ufunc, method: str, args: tuple, kw: dict):
+    """``__array_ufunc__`` of kfront's tensors and variables: an operator with a numpy array
+    on the left (``arr * t``, ``arr += t``) returns ``ops``'s new value, so gradients flow
+    through ``t``. ``out`` may only be the left operand, as in augmented assignment, which
+    rebinds the name to that new value (the array itself is left as it was); any other ufunc
+    call returns NotImplemented, so numpy raises its TypeError."""
+    if ufunc in _IDENTITY_UFUNCS and method == "__call__" and not kw:
+        return (args[0] is args[1]) is _IDENTITY_UFUNCS[ufunc]
+    name = _OPERATOR_UFUNCS.get(ufunc) if method == "__call__" else None
+    out = kw.pop("out", (args[0],))
+    if kw.get("axes") == _INPLACE_MATMUL_AXES:  # what ``arr @= t`` passes
+        del kw["axes"]
+    if name is None or kw or len(out) != 1 or out[0] is not args[0]:
+        return NotImplemented
+    return getattr(ops, name)(*args)
 
 
 def _ops():

@@ -25,7 +25,7 @@ import sys
 import numpy
 
 from kfront.backends.common.dtypes import foreign_framework, foreign_to_numpy
-from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype
+from kfront.backends.common.variables import AUTOCAST, KVariable, autocast_dtype, operator_ufunc
 from kfront.backends.numpy import rows
 
 _seq = itertools.count()
@@ -65,8 +65,6 @@ class Tensor:
 
     # ``logits`` / ``sigmoid_logits`` are set on softmax / sigmoid outputs only (see nn.py)
     __slots__ = ("data", "node", "index", "logits", "sigmoid_logits")
-    __array_ufunc__ = None
-    __array_priority__ = 1000
 
     def __init__(self, data, node, index=0):
         self.data = data
@@ -120,6 +118,8 @@ def _install_operators(cls, ops) -> None:
                         "ge": "greater_equal"}.items():
         f = getattr(ops, name)
         setattr(cls, f"__{short}__", lambda self, o, f=f: f(self, o))
+    cls.__array_ufunc__ = lambda self, ufunc, method, *args, **kw: operator_ufunc(
+        ops, ufunc, method, args, kw)
     cls.__neg__ = lambda self: ops.negative(self)
     cls.__abs__ = lambda self: ops.abs(self)
     cls.__getitem__ = lambda self, idx: ops.getitem(self, idx)
