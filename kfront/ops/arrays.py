@@ -432,6 +432,9 @@ def argsort(x, axis=-1):
         >>> ops.convert_to_numpy(ops.argsort([3, 1, 2])).tolist()
         [1, 2, 0]
     """
+    x = _tensor(x)
+    if not B.shape(x):  # a scalar sorts as flattened, as Keras on numpy/TF/JAX: [0]
+        axis = None
     x, axis = _sortable("argsort", x, axis)
     if B.dtype(x) == "bool":
         x = B.cast(x, "int32")
