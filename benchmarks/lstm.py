@@ -21,6 +21,22 @@ Rechecked (4 alternating pairs, bench lock, fresh processes; the variant's diff:
 0.89/1.01/1.16/1.20 s (~1.4-1.5x); the XLA step of the same runs 1,357/1,070/1,181/892
 samples/s (1.28-1.51x, median ~1.33x), first step 0.99/1.25/1.17/1.36 s (0.81-0.99x Keras).
 Not confirmed, so XLA stays: throughput target met, first-step target missed.
+Checked again (bench lock, fresh processes, 2026-12-08, no code change). TensorFlow first step,
+kfront's train_on_batch in 3 runs: traces 0.12-0.16 s (the forward probe 0.025-0.03 s of it),
+XLA compile + first run 0.64-0.91 s; the XLA step has ~58 kernels (18 of them Adam's m, v, w
+per variable). ``XLA_FLAGS=--xla_cpu_use_fusion_emitters=false`` (XLA's older emitters) cut the
+first step to 0.59-0.71 s (Keras 0.62-0.67 s) but lost ~25% of the throughput (1,471/1,528/
+1,473/1,845 vs 2,207/2,193/1,842/2,242 samples/s; Keras 1,238-1,555), so no flag is set (it
+would be process-wide, JAX included); ``--xla_llvm_disable_expensive_passes``,
+``--xla_backend_optimization_level=1``, ``--xla_cpu_parallel_codegen_split_count=2`` and the
+MLIR bridge on or off changed nothing measurable. JAX: run.py 4 repeats gave kfront-jax 2,082
+vs keras-jax 2,089 samples/s (1.00x). The jitted step alone (same batch, donated state) takes
+13-21 ms vs Keras's 15-17 ms, with the same structure (one scatter of the Embedding gradient
+into a dense table, three Adam loops over it: ~1.05 ms together); the LSTM's fwd+bwd is ~11 ms:
+forward scan 2.9 ms (a scan of its recurrent dot alone 1.8 ms), backward scan + dR 5.2 ms (its
+dot alone ~3.4 ms), each 2560x128x512 product ~0.9-1.1 ms. Tried, not faster (same bits): the
+gates as one ``where(tanh, sigmoid)`` fusion (forward 2.9 -> 3.3-3.45 ms), scan unroll 2 or 4
+(11.3 ms either way); the backward dot as an NT product was slower (3.4 -> 4.8 ms).
 """
 from __future__ import annotations
 
