@@ -562,6 +562,42 @@ def test_native_fused_kernels_equal_the_portable_update(monkeypatch, name, kwarg
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_native_adam_updates_large_variables_in_few_pieces(monkeypatch, amsgrad):
+    """The fused Adam update splits a variable into pieces of ``_UPDATE_PIECE`` elements (few
+    NumPy calls, each long enough that the worker threads do not wait on the GIL), and on
+    three threads, pieces of any size give the portable update's bits."""
+    if kfront.config.backend() != "numpy":
+        pytest.skip("the fused kernels belong to the native engine")
+    from kfront.backends.numpy import optimizers as fused, threads
+    calls = []
+    split = fused.parallel
+
+    def spy(fn, n, work, xp, pieces=None):
+        calls.append(pieces)
+        split(fn, n, work, xp, pieces=pieces)
+    monkeypatch.setattr(fused, "parallel", spy)
+    monkeypatch.setattr(threads, "_choice", {})
+    monkeypatch.setitem(threads._pool, "n", 3)
+    big = kfront.Variable(np.zeros((1 << 20) + 5, "float32"))
+    optimizers.Adam(amsgrad=amsgrad).apply_gradients([(np.ones(big.shape, "float32"), big)])
+    assert calls == [9]  # 2^17 elements a piece, not the cache-sized default (48 pieces)
+    grads = np.random.default_rng(2).normal(size=(3, 301, 299)).astype("float32")
+
+    def run(kernels, piece):
+        monkeypatch.setattr(B, "optimizer_kernels", kernels)
+        monkeypatch.setattr(fused, "_UPDATE_PIECE", piece)
+        w = kfront.Variable(np.random.default_rng(1).normal(size=(301, 299)).astype("float32"))
+        opt = optimizers.Adam(0.05, amsgrad=amsgrad)
+        for g in grads:
+            opt.apply_gradients([(g, w)])
+        return [w.numpy()] + [v.numpy() for v in opt.variables[2:]]
+    portable = run({}, 1 << 17)
+    for piece in (1000, 4097):
+        for a, b in zip(run(dict(B.optimizer_kernels), piece), portable):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_variable_owns_its_buffer():
     """assign() copies and numpy() returns a copy: in-place updates never reach user arrays."""
     user = np.ones(3, "float32")
