@@ -117,9 +117,9 @@ def test_gemm_split_is_measured_and_kept_only_when_it_pays_and_rounds_alike(monk
     # (a split with the whole product's bits: OpenBLAS's sgemm on AVX-512 CPUs picks its
     # kernel by size, so a real piece may round apart from the whole)
     monkeypatch.setattr(blas, "_split", lambda a, b: (time.sleep(0.01), a @ b)[1])
-    for _ in range(threads.WARMUP + threads.TRIALS):
+    for _ in range(2 * (threads.WARMUP + threads.TRIALS)):  # (one way timed a call)
         blas.gemm(a, b)
-    assert list(blas._plans.values()) == [blas._WHOLE]  # the split was slower: one call
+    assert list(blas._plans.values()) == [blas._WHOLE]  # the split was slower
     monkeypatch.setattr(blas, "_plans", {})
     monkeypatch.setattr(blas, "_split", lambda a, b: real(a, b) + 1e-12)  # other bits
     out = blas.gemm(a, b)
@@ -207,22 +207,47 @@ def test_settle_takes_medians_after_the_warm_up_and_more_calls_when_close():
     assert threads.settle([[1.0] * many, [m - 0.01] * many]) is True
 
 
-def test_small_gemm_whose_openblas_threads_round_differently_runs_whole(monkeypatch):
-    """Up to _BLAS_MAX_MACS a product is never split over kfront's threads: where OpenBLAS's
-    threads would give other bits than one thread, it runs whole at once, unmeasured (a split
-    measured at the first steps then ran slower beside OpenBLAS's spinning threads)."""
+def test_small_gemm_whose_openblas_threads_round_differently_is_split_by_rows(monkeypatch):
+    """Up to _BLAS_MAX_MACS, where OpenBLAS's threads would give other bits than one thread
+    (the MLP's 100x784 @ 784x256), the threaded way measured is kfront's split by rows, if it
+    gives the whole product's bits; if neither does, the product runs whole, unmeasured."""
     blas = _gemm_setup(monkeypatch)
     monkeypatch.setattr(blas, "_BLAS_MAX_MACS", 1 << 25)
     real = blas._blas_threads
     monkeypatch.setattr(blas, "_blas_threads", lambda a, b: real(a, b) + 1e-3)  # other bits
-    monkeypatch.setattr(blas, "_split", lambda a, b: pytest.fail("split a small product"))
     rng = np.random.default_rng(3)
     a = rng.normal(size=(100, 78)).astype("float32")
     b = rng.normal(size=(78, 256)).astype("float32")
-    out = blas.gemm(a, b)
+    for _ in range(threads.WARMUP + threads.MAX_TRIALS):
+        np.testing.assert_array_equal(blas.gemm(a, b), a @ b)
+    plan = next(iter(blas._plans.values()))
+    assert plan == blas._SPLIT or (plan == blas._WHOLE and blas._timed_whole) or (
+        plan[2] == blas._SPLIT)
+    monkeypatch.setattr(blas, "_plans", {})
+    monkeypatch.setattr(blas, "_split", lambda a, b: a @ b + 1e-3)  # other bits too
+    np.testing.assert_array_equal(blas.gemm(a, b), a @ b)
     assert list(blas._plans.values()) == [blas._WHOLE]
-    np.testing.assert_array_equal(out, a @ b)
-    np.testing.assert_array_equal(blas.gemm(a, b), out)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shapes", [((100, 784), (784, 256)), ((784, 100), (100, 256), "T"),
+                                    ((100, 256), (256, 256)), ((300, 70), (70, 40)),
+                                    ((1000, 288), (288, 64))],
+                         ids=["mlp-forward", "mlp-kernel-grad", "mlp-hidden", "rows", "conv"])
+def test_split_by_rows_gives_the_whole_products_bits(monkeypatch, shapes, dtype):
+    """Rows cut at multiples of _ROW_STEP: OpenBLAS's row groups stay whole, so every piece
+    rounds as the whole product does (cut at m / 2 or by columns, float32 products of these
+    shapes differ from the whole on an AVX-512 EPYC's OpenBLAS)."""
+    blas = _gemm_setup(monkeypatch)
+    rng = np.random.default_rng(4)
+    for n in (2, 3):
+        monkeypatch.setitem(threads._pool, "n", n)
+        for _ in range(3):
+            transposed = len(shapes) > 2  # (a.T as the kernel gradient's x.T)
+            a = rng.normal(size=shapes[0][::-1] if transposed else shapes[0]).astype(dtype)
+            a = a.T if transposed else a
+            b = rng.normal(size=shapes[1]).astype(dtype)
+            np.testing.assert_array_equal(blas._split(a, b), a @ b)
 
 
 

@@ -39,6 +39,13 @@ _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads
             "openblas_set_num_threads64_", "openblas_set_num_threads")
 _MIN_MACS = 1 << 21  # multiply-adds below which a split costs more than it saves
 _MIN_SIDE = 64  # an output side shorter than this (per thread) is not split
+# A split by rows cuts them at multiples of this: OpenBLAS computes the output's rows in groups
+# (on this Haswell-kernel build: 12 for sgemm, 4 for dgemm), and a short last group sums in
+# another order, so a piece cut elsewhere rounds some rows apart from the whole product; cut
+# on a group boundary, every row keeps its group and the split gives the whole product's bits
+# (checked on random operands; splits by columns differ however they are cut)
+_ROW_STEP = 24
+_MIN_ROWS = 2 * _ROW_STEP  # rows per piece of a split by rows, at least
 # multiply-adds above which only kfront's split is tried: there the pool's handoff (~20-60 us)
 # is a small part of the product, and OpenBLAS's threads, which spin for a while after each
 # threaded call, slowed the pool's kernels around it (the seed CNN fit: -10%)
@@ -189,36 +196,34 @@ _timed_whole: dict = {}  # key -> the threaded way, for products that timing (no
 
 
 def _measure(key, times, a, b):
-    """A product whose plan is not settled: the whole product on one thread against a
-    threaded way, timed in alternating order; ``threads.settle`` decides. Up to
-    ``_BLAS_MAX_MACS`` the threaded way is OpenBLAS's own threads (``_blas_threads``) where
-    they give the one-thread bits for this shape, else none: such a product runs whole. (The
-    MLP's 100x784 @ 784x256, which threaded OpenBLAS rounds differently, sometimes measured
-    faster split in the first steps, while OpenBLAS's threads were idle, and then ran split
-    beside their spinning at ~500 us a call against ~420 us whole.) Above it the threaded way
-    is the split; it is
-    chosen only if it is faster by its margin AND gives the whole product's bits (the BLAS may
-    round a piece differently: then the split stays, as before measuring, so that runs repeat
-    exactly)."""
+    """A product whose plan is not settled: the whole product on one thread or a threaded
+    way, one of them a call, in turn (both on the same call favoured whichever ran second,
+    its operands in cache); ``threads.settle`` decides. Up to ``_BLAS_MAX_MACS`` the threaded
+    way is OpenBLAS's own threads (``_blas_threads``) where they give the one-thread bits for
+    this shape, else kfront's split where it does (rows cut at ``_ROW_STEP``: the MLP's
+    100x784 @ 784x256, which threaded OpenBLAS rounds differently), else none: such a product
+    runs whole. Above it the threaded way is the split; it is chosen only if it is faster by
+    its margin AND gives the whole product's bits (a split by columns may round a piece
+    differently: then the split stays, as before measuring, so that runs repeat exactly)."""
     if times is None:
         pa, pb = _probe(a), _probe(b)  # (the call's own operands may sum exactly in any order)
         whole = pa @ pb
         if key[0] * key[1] * key[2] <= _BLAS_MAX_MACS:
-            if not numpy.array_equal(whole, _blas_threads(pa, pb)):
+            way = next((w for w in (_BLAS, _SPLIT)
+                        if numpy.array_equal(whole, _WAYS[w](pa, pb))), None)
+            if way is None:
                 _plans[key] = _WHOLE
                 return a @ b
-            times = _plans[key] = [[], [], _BLAS]
+            times = _plans[key] = [[], [], way]
         elif numpy.array_equal(whole, _split(pa, pb)):
             times = _plans[key] = [[], [], _SPLIT]
         else:
             _plans[key] = _SPLIT
             return _split(a, b)
-    ways = (lambda: a @ b, lambda: _WAYS[times[2]](a, b))
-    order = (1, 0) if len(times[0]) % 2 else (0, 1)
-    for way in order:
-        start = time.perf_counter()
-        y = ways[way]()
-        times[way].append(time.perf_counter() - start)
+    threaded = len(times[1]) < len(times[0])  # one way a call, in turn (as threads.py's)
+    start = time.perf_counter()
+    y = _WAYS[times[2]](a, b) if threaded else a @ b
+    times[threaded].append(time.perf_counter() - start)
     won = threads.settle(times)
     if won is not None:
         _plans[key] = times[2] if won else _WHOLE
@@ -250,16 +255,23 @@ def _probe(x):
 
 
 def _split(a, b):
-    """``a @ b`` by rows or columns of the output, one piece per thread."""
+    """``a @ b`` by rows of the output, cut at multiples of ``_ROW_STEP`` (the whole
+    product's bits), where there are ``_MIN_ROWS`` for each of two pieces or more; else by
+    columns. One piece per thread."""
     m, n = a.shape[0], b.shape[1]
-    side = max(m, n)
     out = numpy.empty((m, n), numpy.result_type(a, b))
-    if m >= n:
-        def part(s, e):
-            numpy.matmul(a[s:e], b, out=out[s:e])
-    else:
-        def part(s, e):
-            numpy.matmul(a, b[:, s:e], out=out[:, s:e])
-    pieces = min(threads.num_threads(), side // _MIN_SIDE)
-    threads.run_pieces(part, side, pieces, pieces)
+    pieces = min(threads.num_threads(), m // _MIN_ROWS)
+    if pieces > 1:
+        steps = m // _ROW_STEP
+
+        def rows(s, e):  # steps s to e (the last piece also takes the rows after the last step)
+            cut = slice(s * _ROW_STEP, m if e == steps else e * _ROW_STEP)
+            numpy.matmul(a[cut], b, out=out[cut])
+        threads.run_pieces(rows, steps, pieces, pieces)
+        return out
+
+    def columns(s, e):
+        numpy.matmul(a, b[:, s:e], out=out[:, s:e])
+    pieces = min(threads.num_threads(), n // _MIN_SIDE)
+    threads.run_pieces(columns, n, pieces, pieces)
     return out
