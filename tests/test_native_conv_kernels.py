@@ -85,16 +85,24 @@ def test_conv_input_gradient_matches_its_definition(x_shape, k_shape):
                                atol=1e-10)
 
 
-def _reference_pool_grad(x, g, pool):
+def _reference_pool_grad(x, g, pool, strides=None, padding="valid"):
     """Max pooling's input gradient by its definition: each window's gradient to the first
-    (row-major) of its maximal elements; windows of size ``pool`` tiling ``x``."""
-    gx = np.zeros_like(x)
+    (row-major) of its maximal elements ("same": TensorFlow's padding, the smaller half
+    before, padded with -inf)."""
+    strides = strides or pool
+    pads = [(0, 0)] * len(pool)
+    if padding == "same":
+        totals = [max((-(-n // s) - 1) * s + k - n, 0)
+                  for n, k, s in zip(x.shape[1:-1], pool, strides)]
+        pads = [(t // 2, t - t // 2) for t in totals]
+    xpad = np.pad(x, [(0, 0), *pads, (0, 0)], constant_values=-np.inf)
+    gx = np.zeros_like(xpad)
     for idx in np.ndindex(*g.shape):
         n, *o, c = idx
-        block = x[(n, *(slice(i * p, (i + 1) * p) for i, p in zip(o, pool)), c)]
+        block = xpad[(n, *(slice(i * s, i * s + p) for i, s, p in zip(o, strides, pool)), c)]
         first = np.unravel_index(np.argmax(block), block.shape)  # argmax: the first maximum
-        gx[(n, *(i * p + f for i, p, f in zip(o, pool, first)), c)] += g[idx]
-    return gx
+        gx[(n, *(i * s + f for i, s, f in zip(o, strides, first)), c)] += g[idx]
+    return gx[(slice(None), *(slice(a, a + n) for (a, _), n in zip(pads, x.shape[1:-1])))]
 
 
 @pytest.mark.parametrize("shape, pool", [((3, 8, 6, 5), (2, 2)), ((2, 9, 4), (3,)),
@@ -120,6 +128,51 @@ def test_max_pool_gradient_of_a_large_relu_map_matches_its_definition():
     expected = np.zeros_like(flat)
     np.put_along_axis(expected, first[..., None], g[..., None], -1)
     np.testing.assert_array_equal(g4.transpose(0, 1, 3, 5, 2, 4).reshape(flat.shape), expected)
+
+
+@pytest.mark.parametrize("shape, pool, strides, padding", [
+    ((24, 9, 9, 16), (3, 3), (2, 2), "valid"),  # overlapping windows: gradients added
+    ((24, 10, 9, 16), (3, 3), (2, 2), "same"),
+    ((24, 11, 11, 16), (2, 2), (3, 3), "valid"),  # disjoint, not tiling: gaps stay zero
+    ((24, 9, 9, 16), (2, 2), (2, 2), "same"),  # tiles the padded input
+    ((12, 25, 16), (3,), (1,), "same"),
+    ((6, 5, 6, 7, 4), (2, 3, 2), (1, 2, 2), "valid")])
+@pytest.mark.parametrize("threaded", [False, True])
+def test_max_pool_gradient_of_any_geometry_goes_to_each_windows_first_maximum(
+        monkeypatch, shape, pool, strides, padding, threaded):
+    from kfront.backends.numpy import threads
+    if threaded:  # many pieces of images, on three threads
+        monkeypatch.setattr(threads, "_MIN_WORK", 256)
+        monkeypatch.setattr(threads, "_PIECE_WORK", 2048)
+        monkeypatch.setattr(threads, "_choice", {})
+        monkeypatch.setitem(threads._pool, "n", 3)
+    x = np.maximum(rng.integers(-2, 3, shape), 0).astype("float32")  # ties in most windows
+    x[0] = 0.0  # windows of equal elements
+    g = native.max_pool(x, pool, strides, padding)
+    g = rng.integers(-9, 10, g.shape).astype("float32")  # overlaps sum exactly in any order
+    _, gx = native.value_and_grad(lambda x: native.sum(native.multiply(
+        g, native.max_pool(x, pool, strides, padding))))(x)
+    np.testing.assert_array_equal(gx, _reference_pool_grad(x, g, pool, strides, padding))
+
+
+def test_max_pool_gradient_equals_keras_on_every_backend(keras):
+    """Through ``kfront.ops`` on the active backend, against Keras (TensorFlow backend), on
+    overlapping, strided and 'same' windows of maxima without ties."""
+    import tensorflow as tf
+
+    import kfront
+    x = rng.permutation(4 * 11 * 10 * 3).reshape(4, 11, 10, 3).astype("float32")
+    for pool, strides, padding in [(3, 2, "same"), (2, 3, "valid"), (2, 2, "valid")]:
+        g = rng.integers(-9, 10, keras.ops.max_pool(x, pool, strides, padding).shape)
+        g = g.astype("float32")  # overlaps sum exactly in any order
+        _, got = kfront.ops.value_and_grad(lambda v: kfront.ops.sum(kfront.ops.multiply(
+            g, kfront.ops.max_pool(v, pool, strides, padding))))(x)
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            total = tf.reduce_sum(g * keras.ops.max_pool(xt, pool, strides, padding))
+        np.testing.assert_array_equal(kfront.ops.convert_to_numpy(got),
+                                      tape.gradient(total, xt).numpy())
 
 
 def test_first_layer_kernel_gradient_is_summed_by_blocks_of_rows():

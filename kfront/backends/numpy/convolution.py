@@ -350,65 +350,39 @@ def _max_pool(x, pool_size, strides, padding):
 
     def vjp(g, needs):
         # each window's gradient goes to its FIRST maximal element (row-major), as in Keras's
-        # backends; arithmetic masks, because masked copies are several times slower in numpy
-        if all(s == k and n == o * k for s, k, n, o in zip(strides, pool_size,
-                                                            xpad.shape[1:-1], out)):
-            gx = xp.empty(xpad.shape, g.dtype)  # (windows tile the input: each element written)
-            route = _tiled_route(xp, xpad, y, g, gx, pool_size)
-        else:
-            gx = xp.zeros(xpad.shape, g.dtype)
-            route = _sliced_route(xp, xpad, y, g, gx, windows,
-                                  all(s >= k for s, k in zip(strides, pool_size)))
+        # backends; windows that tile the input write every element of gx
+        tiled = all(s == k and n == o * k for s, k, n, o in zip(strides, pool_size,
+                                                                  xpad.shape[1:-1], out))
+        gx = (xp.empty if tiled else xp.zeros)(xpad.shape, g.dtype)
+        route = _first_max_route(xp, xpad, y, g, gx, windows,
+                                 all(s >= k for s, k in zip(strides, pool_size)))
         parallel(route, x.shape[0], xpad.size, xp)
         return (_unpad(gx, pads),)
     return y, vjp
 
 
-def _sliced_route(xp, xpad, y, g, gx, windows, disjoint: bool):
+def _first_max_route(xp, xpad, y, g, gx, windows, disjoint: bool):
     """Max pooling's gradient routing for images ``a:b``, window position by window position:
-    what is left of ``g`` times the mask of that position's maxima (windows that do not
-    overlap are written, not added, in place)."""
+    ``g`` times the mask of the maxima at that position that no earlier position held
+    (``equal`` then ``greater`` on booleans: found and not seen before), written into ``gx``'s
+    strided slice where windows do not overlap, else added. Every pass reads or writes arrays
+    of the output's shape in the output's order: broadcasting the maxima over
+    ``(n, o1, k1, o2, k2, C)`` tile views instead ran numpy's loops on runs of ``C``."""
     def route(a, b):
-        xs, ys, gs = xpad[a:b], y[a:b], gx[a:b]
-        left, mask = g[a:b], xp.empty(ys.shape, bool)
+        xs, ys, gs, gxs = xpad[a:b], y[a:b], g[a:b], gx[a:b]
+        seen = xp.empty(ys.shape, bool)
+        first = xp.empty(ys.shape, bool) if len(windows) > 1 else None
         for i, sl in enumerate(windows):
+            mask = seen if i == 0 else first
             xp.equal(xs[sl], ys, out=mask)
+            if i:
+                xp.greater(first, seen, out=first)
             if disjoint:
-                routed = xp.multiply(left, mask, out=gs[sl])
+                xp.multiply(gs, mask, out=gxs[sl])
             else:
-                routed = left * mask
-                gs[sl] += routed
-            if i + 1 < len(windows):
-                left = left - routed if i == 0 else xp.subtract(left, routed, out=left)
-    return route
-
-
-def _tiled_route(xp, xpad, y, g, gx, pool_size):
-    """Max pooling's gradient routing for images ``a:b`` when the windows tile the input:
-    through views ``(n, o1, k1, o2, k2, ..., C)``, one comparison with the broadcast maxima,
-    the later maxima of each window dropped on boolean views (``cur > seen``: ``cur`` and not
-    ``seen``), one broadcast product written straight into ``gx``."""
-    spread = (slice(None),) + (slice(None), None) * len(pool_size)
-    positions = list(itertools.product(*(range(k) for k in pool_size)))
-
-    def tiles(a):
-        shape = [a.shape[0]]
-        for n, k in zip(a.shape[1:-1], pool_size):
-            shape += [n // k, k]
-        return a.reshape(*shape, a.shape[-1])
-
-    def route(a, b):
-        first = xp.equal(tiles(xpad[a:b]), y[a:b][spread])
-        seen = None
-        for i, pos in enumerate(positions):
-            cur = first[(slice(None),) + tuple(v for p in pos for v in (slice(None), p))]
-            if seen is None:
-                seen = cur.copy()
-                continue
-            xp.greater(cur, seen, out=cur)
-            if i + 1 < len(positions):
-                xp.logical_or(seen, cur, out=seen)
-        xp.multiply(g[a:b][spread], first, out=tiles(gx[a:b]))
+                gxs[sl] += gs * mask
+            if 0 < i < len(windows) - 1:
+                xp.logical_or(seen, first, out=seen)
     return route
 
 
