@@ -49,6 +49,14 @@ run, not only with the thread count. Adam's kernel (all six variables) in steady
 us in cache-sized pieces on one thread, 452-460 us as one piece, 537-683 us on 2 threads
 (2-4 pieces), so its update stays on one thread here. The machine's noise is larger than
 these effects: kfront-numpy 4.6k-43.4k, numpy-handwritten 36.4k-52.3k samples/s in one hour.
+After 1d075a0 (rows of a split cut at multiples of 24: OpenBLAS's row groups stay whole, so
+the split has the one-thread bits) both 784-deep products run on kfront's two threads (plans
+settle there after the first re-measuring, within the warm-up epoch): ~52k vs ~48k before, with
+numpy-handwritten at ~75k (its every GEMM on OpenBLAS's 2 threads) in the same runs. What is
+left, measured: kfront's pool hands work over in ~45-50 us (a lock ping-pong between two threads
+alone takes ~43 us on this VM), so the 256-wide products (~110 us) stay whole; running the
+hidden layer's two gradient products at once would save ~50 us of a ~1.9 ms step (214 -> 163
+us in isolation); GEMMs are ~1.0 ms of kfront's step against ~0.65 ms of the hand-written one.
 
 JAX, measured 2026-12-08 (bench lock): the jitted step alone (same batch, donated state, 300
 steps x 5) takes 806-925 us in kfront vs 828-918 us in Keras (2 fresh processes each); kfront's
