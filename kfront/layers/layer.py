@@ -561,10 +561,12 @@ class Layer(_BackendLayer):
 
     def compute_output_shape(self, input_shape):
         """Output shape(s) for ``input_shape``; by default found by running the layer on zeros
-        twice, with unknown sizes set to 2 then 3 (sizes that change are unknown, ``None``)."""
+        twice, with unknown sizes set to 2 then 3 (sizes that change are unknown, ``None``);
+        once where every size is known."""
         leaves, spec = _flatten_shapes(input_shape)
+        known = all(leaf is None or None not in leaf[0] for leaf in leaves)
         runs = []
-        for fill in (2, 3):
+        for fill in (2,) if known else (2, 3):
             dummies = [None if leaf is None else
                        np.zeros([fill if d is None else d for d in leaf[0]], dtype=leaf[1])
                        for leaf in leaves]
@@ -572,7 +574,7 @@ class Layer(_BackendLayer):
                 out = self(tree.unflatten(spec, dummies) if spec is not None else dummies[0])
             runs.append(out)
         o2, ospec = tree.flatten(runs[0])
-        o3 = tree.flatten(runs[1])[0]
+        o3 = tree.flatten(runs[-1])[0]
         shapes = [tuple(a if a == b else None for a, b in zip(ops.shape(x), ops.shape(y)))
                   for x, y in zip(o2, o3)]
         return tree.unflatten(ospec, shapes)

@@ -596,20 +596,24 @@ class Trainer:
         from kfront.layers.recurrent import _RNN
         return any(isinstance(layer, _RNN) for layer in self._layers_flat())
 
-    def _symbolic_build(self, x) -> None:
-        """Build an unbuilt Sequential for a batch's shape with the batch size unknown, as
-        Keras builds a model symbolically before fit / evaluate / predict run it (called
-        directly on data, a Sequential is built for that batch's shape)."""
+    def _symbolic_build(self, x, in_loop: bool = False) -> None:
+        """Build an unbuilt Sequential for the shape of its first batch ``x``, as Keras 3.15
+        builds it before running a batch: with the batch's own size (JAX, torch, numpy:
+        ``build`` sees e.g. ``(128, 784)``, and ``summary()`` / ``input_shape`` keep it), but on
+        TensorFlow with the size unknown in the loops of ``fit`` / ``evaluate`` (``in_loop``),
+        which Keras-TF builds from its dataset's batch spec."""
         from kfront.models.sequential import Sequential
         if not self.built and isinstance(self, Sequential) and self.layers:
             leaves = tree.flatten(x)[0]
             if len(leaves) == 1:
-                self.build((None,) + tuple(np.shape(leaves[0]))[1:])
+                shape = tuple(np.shape(leaves[0]))
+                self.build((None,) + shape[1:] if in_loop and B.NAME == "tensorflow"
+                           else shape)
 
-    def _run_batch(self, step_fn, x, y, sw) -> tuple:
+    def _run_batch(self, step_fn, x, y, sw, in_loop: bool = False) -> tuple:
         """``step_fn`` on a batch: what ``_update_metrics`` takes, ``(loss, y, y_pred, sw, n)``
-        (the loss and outputs still on the device)."""
-        self._symbolic_build(x)
+        (the loss and outputs still on the device). ``in_loop``: see ``_symbolic_build``."""
+        self._symbolic_build(x, in_loop)
         if self._compiled_metrics is None:
             self._resolve_metrics(y, self._probe_output(x))
         loss, y_pred = step_fn(x, y, sw)
@@ -644,10 +648,10 @@ class Trainer:
         return float(losses[-1])
 
     def _probe_output(self, x):
-        """The model's outputs on one sample, for their structure and shapes: abstractly
+        """The model's outputs on the batch ``x``, for their structure and shapes: abstractly
         where the backend can trace shapes (``output_spec``) and the model is built, else
-        eagerly."""
-        x = data_utils.take(x, slice(0, 1))
+        eagerly. The whole batch, as Keras traces the model on the batch's shape: a layer may
+        need its size (a Pallas kernel tiling the batch by 128)."""
         spec = getattr(B, "output_spec", None)
         if spec is not None and self.built:
             try:
@@ -752,12 +756,14 @@ class Trainer:
                     bx, by, bsw = distribution_lib.shard_batch(bx, by, bsw)
                     if custom:
                         step_logs = self._custom_step(self.train_step, bx, by, bsw,
-                                                      1 if step == last else flush_every)
+                                                      1 if step == last else flush_every,
+                                                      in_loop=True)
                         if step_logs is not None:
                             logs = step_logs
                             self._check_loss_log(logs, epoch, step)
                     else:
-                        pending.append(self._run_batch(self._train_batch, bx, by, bsw))
+                        pending.append(self._run_batch(self._train_batch, bx, by, bsw,
+                                                       in_loop=True))
                         late_steps += [step] if late else []
                         if len(pending) >= flush_every or step == last:
                             # the newest batch stays on the device while Python updates
@@ -794,12 +800,14 @@ class Trainer:
         callback_list.on_train_end(logs)
         return self.history
 
-    def _custom_step(self, step, x, y, sw, flush_every: int = 1) -> dict | None:
+    def _custom_step(self, step, x, y, sw, flush_every: int = 1,
+                     in_loop: bool = False) -> dict | None:
         """A user's ``train_step`` / ``test_step`` on a batch, its logs as floats. The compiled
         loss and metrics are resolved first from the batch's shapes, so that ``self.metrics``
         and ``compute_loss`` are ready inside the step. ``flush_every`` > 1: the host part of
-        a compiled step may wait (``None`` while it does, see ``CompiledStep``)."""
-        self._symbolic_build(x)
+        a compiled step may wait (``None`` while it does, see ``CompiledStep``). ``in_loop``:
+        see ``_symbolic_build``."""
+        self._symbolic_build(x, in_loop)
         if self._compiled_metrics is None and self.compiled and y is not None and (
                 self.loss is not None or self._metric_specs or self._weighted_metric_specs):
             self._resolve_metrics(y, self._probe_output(x))
@@ -884,12 +892,13 @@ class Trainer:
         for step, (x, y, sw) in batches.epoch():
             callback_list.on_test_batch_begin(step)
             if custom:
-                logs = self._custom_step(self.test_step, x, y, sw)
+                logs = self._custom_step(self.test_step, x, y, sw, in_loop=True)
             else:
                 if self._compiled_metrics is None:
+                    self._symbolic_build(x, in_loop=True)
                     self._resolve_metrics(y, self._probe_output(x))
                     self.reset_metrics()
-                pending.append(self._run_batch(self._test_batch, x, y, sw))
+                pending.append(self._run_batch(self._test_batch, x, y, sw, in_loop=True))
                 if len(pending) >= flush_every:
                     self._flush_metrics(pending, keep=0 if reads else 1)
                     logs = self._logs()

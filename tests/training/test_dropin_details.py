@@ -68,7 +68,9 @@ def test_summary_layout_and_batch_shape(keras, kwargs):
     assert tables[0] == tables[1]
 
 
-def test_summary_after_fit_has_no_batch_size():
+def test_summary_after_fit_has_no_batch_size(on_tensorflow):
+    """On TensorFlow, as Keras-TF, fit builds a Sequential with the batch size unknown (the
+    other backends keep the first batch's size: see test_first_batch_build.py)."""
     model = kfront.Sequential([layers.Dense(2)])
     model.compile(optimizer="sgd", loss="mse")
     model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
