@@ -510,15 +510,14 @@ def xla_obstacle(model) -> str | None:
     return None
 
 
-def replicated_custom_step(step, model, optimizers: list):
-    """Custom-step hook: ``data -> logs``, a user's ``train_step`` / ``test_step`` run eagerly
-    on every replica of the framework's own strategy that made ``model``'s variables
+def replicated_custom_step(step, model, optimizers: list, merged: bool = True):
+    """Custom-step hook: ``data -> logs``, a user's ``train_step`` / ``test_step`` run on every
+    replica of the framework's own strategy that made ``model``'s variables
     (TensorFlow's ``MirroredStrategy``...; ``replica_count(model)`` is not 0), as Keras 3 runs
-    it under ``strategy.run``. Inside, losses are scaled by ``1 / replicas`` as
-    Keras's (``scale_loss``) and ``apply`` of ``optimizers`` sums the replicas' gradients.
-    The logs: the metrics' results over every replica's updates where they name the model's
-    metrics (Keras's mean of the replicas' own results, on even splits), else each value's
-    mean over the replicas (Keras's reduction of a step's logs)."""
+    it under ``strategy.run``: eagerly, or traced in a compiled step. Inside, losses are
+    scaled by ``1 / replicas`` as Keras's (``scale_loss``) and ``apply`` of ``optimizers``
+    sums the replicas' gradients. The logs: ``merge_replica_logs`` of the replicas' logs, or
+    the list of them unless ``merged`` (a compiled step merges them after its host part)."""
     count = replica_count(model)
     run = _hooks().replicate_custom_step(step, model, optimizers)
 
@@ -528,13 +527,21 @@ def replicated_custom_step(step, model, optimizers: list):
             logs = run(data)
         finally:
             _LOSS_SCALE[0] = 1.0
-        results = model.get_metrics_result()
-        if isinstance(logs[0], dict) and set(_flat_logs(logs[0])) == set(results):
-            return results
-        from kfront import ops, tree
-        return tree.map_structure(
-            lambda *v: np.mean([ops.convert_to_numpy(x) for x in v], axis=0), *logs)
+        return merge_replica_logs(model, logs) if merged else logs
     return replicated
+
+
+def merge_replica_logs(model, logs: list):
+    """A step's logs from each replica's (``replicated_custom_step``): the metrics' results
+    over every replica's updates where they name the model's metrics (Keras's mean of the
+    replicas' own results, on even splits), else each value's mean over the replicas (Keras's
+    reduction of a step's logs)."""
+    results = model.get_metrics_result()
+    if isinstance(logs[0], dict) and set(_flat_logs(logs[0])) == set(results):
+        return results
+    from kfront import ops, tree
+    return tree.map_structure(
+        lambda *v: np.mean([ops.convert_to_numpy(x) for x in v], axis=0), *logs)
 
 
 def _flat_logs(logs: dict) -> dict:

@@ -28,9 +28,11 @@ metrics); the compiled function is traced on the second. A step that cannot be t
 (a host read of a tensor, an optimizer with clipping or EMA, an optimizer applied twice, a
 metric outside ``model.metrics``...) warns once and runs eagerly, as it did before. Only the
 JAX and TensorFlow backends compile (torch's ``torch.compile`` and the native engine run the
-step eagerly). A model whose variables a ``tf.distribute`` strategy made runs the step eagerly
-on each of its replicas, as Keras runs it under ``strategy.run``
-(``kfront.distribution.replicated_custom_step``).
+step eagerly). A model whose variables a ``tf.distribute`` strategy made runs the step on each
+of its replicas, traced in the same ``tf.function`` around ``strategy.run``, as Keras runs it
+(``kfront.distribution.replicated_custom_step``): every replica's metric updates run on the
+host after the call, the optimizers update the mirrored variables once with the replicas'
+summed gradients, and the replicas' logs are merged (``merge_replica_logs``).
 """
 from __future__ import annotations
 
@@ -77,10 +79,9 @@ class CompiledStep:
         updates, logs) waits until that many steps are pending, and then runs for all but
         the newest, whose results the device may still be computing: the logs of the newest
         step processed, ``None`` when none was."""
-        if self.eager or not self.model._use_jit() or not distribution_lib.reduces_in_step() \
-                or distribution_lib.replica_count(self.model):
-            self.flush()  # JAX across processes: its all-reduce is not traceable;
-            return self._eager(data)  # a tf.distribute strategy's replicas run it eagerly
+        if self.eager or not self.model._use_jit() or not distribution_lib.reduces_in_step():
+            self.flush()  # JAX across processes: its all-reduce is not traceable
+            return self._eager(data)
         self.calls += 1
         if self.calls == 1:
             return self._eager(data)  # builds optimizer slots, resolves compiled metrics
@@ -162,11 +163,16 @@ class CompiledStep:
     def _traced_fn(self, optimizers, fixed):
         """The function compiled: the step with the host parts intercepted; returns the
         step's tensor logs and the tensors the host updates need."""
+        replicated = bool(distribution_lib.replica_count(self.model))
+        step = (distribution_lib.replicated_custom_step(self.step, self.model, optimizers,
+                                                        merged=False)
+                if replicated else self.step)  # then: each replica's logs
+
         def traced(data, per_step):
             recorder = _Recorder()
             hypers = {id(opt): {**f, **p} for opt, f, p in zip(optimizers, fixed, per_step)}
             with recorder.intercept(self.model, optimizers, hypers):
-                logs = self.step(data)
+                logs = step(data)
             leaves, spec = tree.flatten(logs)
             is_tensor = [ops.is_tensor(x) for x in leaves]
             tensors = list(recorder.tensors)
@@ -174,14 +180,15 @@ class CompiledStep:
                 tensors.append(ops.stack(recorder.added))
             self.trace = {"spec": spec, "is_tensor": is_tensor, "applied": recorder.applied,
                           "static": [None if t else x for x, t in zip(leaves, is_tensor)],
-                          "calls": recorder.calls, "added": bool(recorder.added)}
+                          "calls": recorder.calls, "added": bool(recorder.added),
+                          "replicated": replicated}
             return [x for x, t in zip(leaves, is_tensor) if t], tensors
         traced.__name__ = self.step.__name__
         return traced
 
-    @staticmethod
-    def _host_part(trace: dict, log_tensors, recorded):
-        """Run a call's recorded host updates with its values, then build its logs."""
+    def _host_part(self, trace: dict, log_tensors, recorded):
+        """Run a call's recorded host updates with its values, then build its logs (merged
+        over a strategy's replicas)."""
         added = np.asarray(recorded[-1]) if trace["added"] else None
         for kind, *call in trace["calls"]:
             if kind == "add":  # a metric updated in the trace: its state + the increments
@@ -197,8 +204,10 @@ class CompiledStep:
         tensors = iter(log_tensors)
         leaves = [next(tensors) if t else s for s, t in zip(trace["static"], trace["is_tensor"])]
         leaves = [x.value() if isinstance(x, _Result) else x for x in leaves]
-        return tree.unflatten(trace["spec"], leaves) if trace["spec"] is not None \
+        logs = tree.unflatten(trace["spec"], leaves) if trace["spec"] is not None \
             else leaves[0]
+        return (distribution_lib.merge_replica_logs(self.model, logs) if trace["replicated"]
+                else logs)
 
 
 class _Recorder:

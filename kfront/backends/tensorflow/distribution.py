@@ -214,11 +214,13 @@ def replicate_step(fn, model, kind: str):
 
 def replicate_custom_step(step, model, optimizers: list):
     """``data -> [each replica's logs]``: a user's ``train_step`` / ``test_step``
-    (``step(data)``, run eagerly) on each replica of the strategy that made ``model``'s
-    variables, on the replica's rows of the batch, as Keras 3 runs it under ``strategy.run``.
-    ``apply`` of ``optimizers`` there sums the replicas' gradients (their losses are scaled by
-    ``1 / replicas``, see ``kfront.distribution.scale_loss``) and updates the (mirrored)
-    variables once, as Keras's TensorFlow optimizer does."""
+    (``step(data)``) on each replica of the strategy that made ``model``'s variables, on the
+    replica's rows of the batch, as Keras 3 runs it under ``strategy.run``; eagerly, or traced
+    in the caller's ``tf.function`` (a batch of static size). ``apply`` of ``optimizers``
+    there sums the replicas' gradients (their losses are scaled by ``1 / replicas``, see
+    ``kfront.distribution.scale_loss``) and then runs the ``apply`` they had (a compiled
+    step's in-graph update), once, on the (mirrored) variables, as Keras's TensorFlow
+    optimizer does."""
     strategy = strategy_of(model)
     count = strategy.num_replicas_in_sync
 
@@ -248,16 +250,20 @@ def replicate_custom_step(step, model, optimizers: list):
             full = list(leaves)
             for i, a in zip(present, shard):
                 full[i] = a
-            replica = int(tf.distribute.get_replica_context().replica_id_in_sync_group)
-            logs[replica] = step(tf.nest.pack_sequence_as(data, full))
+            replica = tf.get_static_value(
+                tf.distribute.get_replica_context().replica_id_in_sync_group)
+            logs[int(replica)] = step(tf.nest.pack_sequence_as(data, full))
 
+        before = [opt.__dict__.get("apply") for opt in optimizers]
         for opt in optimizers:
             opt.__dict__["apply"] = functools.partial(apply_summed, _apply=opt.apply)
         try:
             strategy.run(on_replica, args=(shards,))
         finally:
-            for opt in optimizers:
-                opt.__dict__.pop("apply", None)
+            for opt, apply in zip(optimizers, before):
+                if apply is None:
+                    del opt.__dict__["apply"]
+                else:
+                    opt.__dict__["apply"] = apply
         return logs
     return run
-
