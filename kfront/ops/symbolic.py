@@ -167,15 +167,37 @@ def _tuples(value):
     return value
 
 
+# a string KerasTensor is run as arrays of this dtype (no backend op takes strings); outputs of
+# it are strings again (reshape, concatenate, getitem...), as Keras's output specs keep 'string'
+_STRING_STANDIN = "uint8"
+_STANDINS = {"bfloat16": "float32", "string": _STRING_STANDIN}
+
+
 def _dummy(kt: KerasTensor, size: int, attempt: int) -> numpy.ndarray:
     shape = tuple(size if d is None else d for d in kt.shape)
-    dtype = kt.dtype if kt.dtype != "bfloat16" else "float32"
+    dtype = _STANDINS.get(kt.dtype, kt.dtype)
     if attempt == 0 and numpy.dtype(dtype).kind in "fc":
         values = numpy.random.default_rng(len(shape)).uniform(0.25, 0.75, shape)
         return values.astype(dtype)
     if attempt == 1 and len(shape) >= 2:  # identity-like: square-matrix ops (cholesky, inv)
         return numpy.broadcast_to(numpy.eye(shape[-2], shape[-1], dtype=dtype), shape).copy()
     return numpy.zeros(shape, dtype)
+
+
+def _string_output(op_name: str, requested, x) -> str:
+    """The dtype of output ``x`` of an op given a string KerasTensor (run as the stand-in):
+    'string' where the stand-in came through; a float where the op asked for it (``cast``)."""
+    dtype = B.dtype(x)
+    if dtype == _STRING_STANDIN:
+        return "string"
+    if dtype[0] in "fbc" and dtype != "bool" and (
+            requested is None or B.standardize_dtype(requested) != dtype):
+        raise ValueError(f"ops.{op_name}: got a string KerasTensor, which it would promote to "
+                         f"{dtype}: strings pass only through ops that keep their dtype "
+                         f"(reshape, expand_dims, concatenate of strings, getitem...), "
+                         f"comparisons and an explicit cast (Keras: dtype='string' is not a "
+                         f"valid dtype for Keras type promotion)")
+    return dtype
 
 
 def infer_outputs(fn, op_name: str, name: str, args, kwargs):
@@ -199,8 +221,10 @@ def infer_outputs(fn, op_name: str, name: str, args, kwargs):
                 continue
             first, out_spec = tree.flatten(runs[0])
             last = tree.flatten(runs[-1])[0]
+            dtype = (functools.partial(_string_output, op_name, kwargs.get("dtype"))
+                     if any(t.dtype == "string" for t in kts) else B.dtype)
             outs = [KerasTensor(tuple(p if p == q else None for p, q in
-                                      zip(B.shape(x), B.shape(y))), B.dtype(x), name=name)
+                                      zip(B.shape(x), B.shape(y))), dtype(x), name=name)
                     for x, y in zip(first, last)]
             return tree.unflatten(out_spec, outs)
     raise ValueError(f"ops.{op_name} on symbolic inputs: could not infer its output (running it on "
