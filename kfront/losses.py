@@ -31,6 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from kfront import config, distribution, ops
+from kfront.backends.common import keras_mask
 from kfront.utils.registry import Registry
 
 __all__ = [
@@ -836,12 +837,15 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """The reduced loss (a scalar tensor unless ``reduction`` is ``None``/``"none"``)."""
+        in_mask = keras_mask.get_keras_mask(y_pred)  # a masked model output, as Keras reads it
         y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
         y_true = ops.convert_to_tensor(y_true, dtype=self.dtype)
         try:
             values, mask = self._call_with_mask(y_true, y_pred)
         except _ShapeError as e:
             raise ValueError(e.message(self.name)) from None
+        if in_mask is not None:
+            mask = in_mask if mask is None else ops.logical_and(mask, in_mask)
         return reduce_weighted_values(values, sample_weight=sample_weight, mask=mask,
                                       reduction=self.reduction, dtype=self.dtype)
 
