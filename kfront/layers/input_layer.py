@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import weakref
 
 import numpy as np
 
@@ -13,12 +14,39 @@ from kfront.layers.layer import Layer
 from kfront.ops.symbolic import KerasTensor  # noqa: F401  (defined with the ops it records)
 
 _node_ids = itertools.count()
+_deferred_graphs: list = []  # (weakref to a model, its graph maker), in the order Keras makes them
+_making_graphs = False
+
+
+def defer_graph(model, make) -> None:
+    """Have ``make(model)`` record ``model``'s symbolic graph before any later symbolic call
+    or ``layer.input`` / ``layer.output`` lookup, as if made now (as Keras's ``Sequential.build``
+    makes its functional graph) but without its cost where no graph is ever looked at."""
+    _deferred_graphs[:] = [entry for entry in _deferred_graphs if entry[0]() is not None]
+    _deferred_graphs.append((weakref.ref(model), make))
+
+
+def make_deferred_graphs() -> None:
+    """Make the deferred graphs, oldest first, so that layers get their nodes in Keras's order."""
+    global _making_graphs
+    if _making_graphs or not _deferred_graphs:
+        return
+    _making_graphs = True
+    try:
+        while _deferred_graphs:
+            ref, make = _deferred_graphs.pop(0)
+            model = ref()
+            if model is not None:
+                make(model)
+    finally:
+        _making_graphs = False
 
 
 class Node:
     """One call of a layer on symbolic inputs, recorded for functional models."""
 
     def __init__(self, layer, inputs, args, kwargs, outputs):
+        make_deferred_graphs()
         self.id = next(_node_ids)
         self.layer = layer
         self.inputs = inputs            # the structure passed as first argument

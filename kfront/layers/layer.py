@@ -680,6 +680,8 @@ class Layer(_BackendLayer):
         return self._dtype
 
     def _first_node(self, what: str):
+        from kfront.layers.input_layer import make_deferred_graphs
+        make_deferred_graphs()  # e.g. a built Sequential's, which calls this layer
         nodes = self.__dict__.get("_inbound_nodes")
         if not nodes:
             raise AttributeError(f'Layer "{self.name}" has never been called on symbolic '

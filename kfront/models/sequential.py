@@ -1,7 +1,10 @@
 """``Sequential``: a linear stack of layers."""
 from __future__ import annotations
 
-from kfront.layers.input_layer import InputLayer, KerasTensor
+import contextlib
+import weakref
+
+from kfront.layers.input_layer import InputLayer, KerasTensor, defer_graph, make_deferred_graphs
 from kfront.layers.layer import Layer, _wrap_build, unique_name
 from kfront.models.model import Model
 
@@ -27,6 +30,9 @@ class Sequential(Model):
         self._input_layer: InputLayer | None = None
         self._output_shapes: list = []
         self._keras_input = False  # would Keras's layer list start with an InputLayer?
+        self._keras_input_name: str | None = None  # the name of the InputLayer Keras makes
+        self._graph_input: InputLayer | None = None  # that InputLayer, made with the graph
+        self._symbolic_io: tuple | None = None  # (input, output) of the stack's graph
         for layer in layers or []:
             self._add(layer)
         self._keras_rebuilt()
@@ -35,9 +41,24 @@ class Sequential(Model):
         """Use up the automatic name of the Functional model Keras builds its stack into
         whenever the stack has an input and a layer (at the end of ``__init__``, after each
         later ``add``/``pop``, at ``build``), so that later models are named as in Keras
-        (``functional_1`` after a Sequential made one)."""
+        (``functional_1`` after a Sequential made one), and defer the graph Keras makes then
+        (each layer called on the stack's symbolic input: ``layer.input`` / ``layer.output``)
+        to the next symbolic call or lookup of a graph."""
+        self._symbolic_io = None
         if self._keras_input and self._sublayers:
             unique_name("functional")
+            refs = tuple(map(weakref.ref, self._sublayers))
+            shape = self._known_input_shape() or self._build_shapes
+            defer_graph(self, lambda model: model._make_deferred_graph(refs, shape))
+
+    def _make_deferred_graph(self, refs: tuple, shape) -> None:
+        """The graph of the stack as it was (``refs``), unless a layer is gone; a stack that
+        cannot be traced stays without one, as Keras's ``build`` leaves it (``model.inputs``
+        then raises the error)."""
+        layers = [ref() for ref in refs]
+        if None not in layers:
+            with contextlib.suppress(Exception):
+                self._symbolic_io = self._graph(layers, shape)
 
     def add(self, layer) -> None:
         """Append a layer (or an ``Input``)."""
@@ -64,7 +85,7 @@ class Sequential(Model):
             raise ValueError(f'Sequential "{self.name}" already contains layer "{layer.name}"')
         if not self._sublayers and not self._keras_input and \
                 getattr(layer, "_input_shape_arg", None) is not None:
-            unique_name("input_layer")  # Keras makes an InputLayer of input_shape=
+            self._keras_input_name = unique_name("input_layer")  # Keras's of input_shape=
             self._keras_input = True
         self._sublayers.append(layer)
         shape = self._known_input_shape()
@@ -93,7 +114,7 @@ class Sequential(Model):
         if shape is None:
             raise ValueError(f'Sequential "{self.name}": give an input shape to build it')
         if not self._keras_input:
-            unique_name("input_layer")  # Keras puts an InputLayer of that shape first
+            self._keras_input_name = unique_name("input_layer")  # Keras's InputLayer first
             self._keras_input = True
         self._build_stack(shape)
         self._keras_rebuilt()
@@ -133,21 +154,35 @@ class Sequential(Model):
         return list(self._sublayers)
 
     def _symbolic(self) -> tuple:
-        """(input, output) KerasTensors of the stack, made on first use once the input shape
-        is known, so that ``Model(seq.input, seq.layers[i].output)`` works as in Keras."""
-        cached = self.__dict__.get("_symbolic_io")
-        if cached is not None and cached[2] == len(self._sublayers):
-            return cached[:2]
-        shape = self._known_input_shape() or self._build_shapes
-        if shape is None:
-            raise AttributeError(f'Sequential "{self.name}" has no defined input yet: give it '
-                                 "an Input or build it")
-        x = inputs = (self._input_layer.output if self._input_layer is not None
-                      else InputLayer(batch_shape=shape, name=f"{self.name}_input").output)
-        for layer in self._sublayers:
+        """(input, output) KerasTensors of the stack's graph, made once the input shape is
+        known, so that ``Model(seq.input, seq.layers[i].output)`` works as in Keras."""
+        make_deferred_graphs()
+        if self._symbolic_io is None:
+            shape = self._known_input_shape() or self._build_shapes
+            if shape is None:
+                raise AttributeError(f'Sequential "{self.name}" has no defined input yet: give '
+                                     "it an Input or build it")
+            self._symbolic_io = self._graph(self._sublayers, shape)
+        return self._symbolic_io
+
+    def _graph(self, layers: list, shape) -> tuple:
+        """``layers`` called in turn on the stack's input of ``shape``: (input, output)."""
+        x = inputs = self._input_for(tuple(shape)).output
+        for layer in layers:
             x = layer(x)
-        self._symbolic_io = (inputs, x, len(self._sublayers))
         return inputs, x
+
+    def _input_for(self, shape: tuple) -> InputLayer:
+        """The stack's InputLayer: the given ``Input``, else the one Keras makes (named, and
+        of the first layer's dtype when made by ``build``, as Keras's)."""
+        if self._input_layer is not None:
+            return self._input_layer
+        if self._graph_input is None or tuple(self._graph_input.batch_shape) != shape:
+            dtype = (None if self._known_input_shape() is not None or not self._sublayers
+                     else self._sublayers[0].compute_dtype)
+            self._graph_input = InputLayer(batch_shape=shape, dtype=dtype,
+                                           name=self._keras_input_name)
+        return self._graph_input
 
     input = property(lambda self: self._symbolic()[0])
     output = property(lambda self: self._symbolic()[1])
@@ -180,7 +215,8 @@ class Sequential(Model):
             layers.insert(0, {"module": "keras.layers", "class_name": "InputLayer",
                               "config": {"batch_shape": list(shape), "dtype": self._dtype,
                                          "sparse": False, "ragged": False,
-                                         "name": f"{self.name}_input", "optional": False},
+                                         "name": self._keras_input_name,
+                                         "optional": False},
                               "registered_name": None})
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policies.serialize(self.dtype_policy), "layers": layers}
