@@ -1,6 +1,7 @@
 """compile / fit / evaluate / predict, shared by every model type and every backend."""
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 import math
@@ -11,11 +12,15 @@ import numpy as np
 from kfront import distribution as distribution_lib
 from kfront import ops
 from kfront.backends import B
-from kfront.backends.common import tree
+from kfront.backends.common import keras_mask, tree
 from kfront.models import data as data_utils
 from kfront.models.data_adapters import get_data_adapter, is_array_like
 from kfront.models.data_adapters.data_adapter import (DataAdapter, class_weight_to_sample_weight,
                                                       unpack_x_y_sample_weight)
+
+# a step's outputs with their masks (``Trainer._metric_outputs_of``): a namedtuple, which
+# jax.jit, tf.function and torch.compile return as they got it
+_MaskedOutputs = collections.namedtuple("_MaskedOutputs", ["y_pred", "masks"])
 
 
 #: batches whose metric updates may wait (on the device) before ``fit``/``evaluate`` apply them
@@ -375,10 +380,13 @@ class Trainer:
         """The per-output losses (several outputs) and the compiled metrics, on the host."""
         if not (self._compiled_metrics or self._output_loss_trackers):
             return
+        y_pred, masks = y_pred if isinstance(y_pred, _MaskedOutputs) else (y_pred, None)
         ys, preds = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
         host = {}
         for i in set(self._metric_outputs) | {i for i, _ in self._output_loss_trackers}:
             host[i] = ops.convert_to_numpy(preds[i])
+            if masks is not None and masks[i] is not None:
+                keras_mask.set_keras_mask(host[i], ops.convert_to_numpy(masks[i]))
         for i, tracker in self._output_loss_trackers:
             value = self._loss_fns[i](ys[i], host[i], sample_weight=sample_weight)
             tracker.update_state(float(ops.convert_to_numpy(value)),
@@ -439,10 +447,11 @@ class Trainer:
             def loss_fn():  # gradients of the scaled loss (the optimizer unscales them)
                 y_pred = self(x, training=True)
                 loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
-                return optimizer.scale_loss(loss), (loss, y_pred)
-            (_, (loss, y_pred)), grads = B.variables_value_and_grad(loss_fn, variables,
-                                                                   has_aux=True)
-            return (loss, self._metric_outputs_of(y_pred)), grads
+                # (the outputs' masks are read here: the native engine's held masks end
+                # with the recorded call)
+                return optimizer.scale_loss(loss), (loss, self._metric_outputs_of(y_pred))
+            (_, aux), grads = B.variables_value_and_grad(loss_fn, variables, has_aux=True)
+            return aux, grads
         loss_and_grads = distribution_lib.all_reduce_gradients(
             distribution_lib.across_replicas(loss_and_grads, self, "train"))
 
@@ -622,8 +631,14 @@ class Trainer:
     def _metric_outputs_of(self, y_pred):
         """A step's outputs as the step returns them: ``y_pred`` where the metrics read it
         (compiled metrics, per-output losses), else ``None`` (a compiled step then hands
-        back one output less per call)."""
-        return y_pred if self._compiled_metrics or self._output_loss_trackers else None
+        back one output less per call). Outputs that carry a mask (``_keras_mask``, which
+        does not cross a compiled step's boundary) come with their masks, in output order,
+        for ``_update_output_metrics`` to put back: Keras's metrics weigh by them."""
+        if not (self._compiled_metrics or self._output_loss_trackers):
+            return None
+        masks = [None if p is None else keras_mask.get_keras_mask(p)
+                 for p in self._per_output(y_pred, "y_pred")]
+        return y_pred if all(m is None for m in masks) else _MaskedOutputs(y_pred, masks)
 
     def _flush_metrics(self, pending: list, keep: int = 0, each=None) -> float:
         """Update the metrics with the pending batches (oldest first) but the newest ``keep``,
