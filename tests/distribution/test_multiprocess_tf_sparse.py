@@ -53,16 +53,22 @@ def _launch(script, out, world: int, port: int = 0) -> list:
     return procs
 
 
-def test_embedding_adam_two_processes_match_one(tmp_path):
-    """Densified, the two processes ended 0.196 off the one-process Embedding table (SGD,
-    linear in the gradient, matched either way); gathered, they match."""
-    script = tmp_path / "embedding_adam.py"
-    script.write_text(textwrap.dedent(_SCRIPT))
+def one_and_two_processes(source: str, tmp_path) -> tuple:
+    """What the script ``source`` saved (``np.savez`` to its first argument) run as one
+    process and as two (process 0's file)."""
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(source))
     procs = _launch(script, tmp_path / "one.npz", 0) + _launch(
         script, tmp_path / "two.npz", 2, port=_two_free_ports())
     for code, out, err in _finish(procs):
         assert code == 0, f"{out}\n{err[-3000:]}"
-    one, two = np.load(tmp_path / "one.npz"), np.load(tmp_path / "two.npz")
+    return np.load(tmp_path / "one.npz"), np.load(tmp_path / "two.npz")
+
+
+def test_embedding_adam_two_processes_match_one(tmp_path):
+    """Densified, the two processes ended 0.196 off the one-process Embedding table (SGD,
+    linear in the gradient, matched either way); gathered, they match."""
+    one, two = one_and_two_processes(_SCRIPT, tmp_path)
     assert len(one.files) == len(two.files) == 3
     for k in one.files:
         np.testing.assert_allclose(two[k], one[k], rtol=0, atol=1e-5)

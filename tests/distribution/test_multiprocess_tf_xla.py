@@ -5,13 +5,10 @@ XLA for recurrent models on TensorFlow, and every such multi-process fit failed 
 compiling NCCL/auto collective is supported, got: ring"), and ends with the weights of one
 process trained on the whole batch; ``jit_compile=True`` then raises a ValueError naming the
 processes, as it does over a ``MirroredStrategy``'s replicas."""
-import textwrap
 
 import numpy as np
 
-from distribution.test_multiprocess import _finish
-from distribution.test_multiprocess_jax_tf import _two_free_ports
-from distribution.test_multiprocess_tf_sparse import _launch
+from distribution.test_multiprocess_tf_sparse import one_and_two_processes
 
 _SCRIPT = """
     import os, sys
@@ -44,13 +41,7 @@ _SCRIPT = """
 
 
 def test_recurrent_auto_jit_trains_on_two_processes_and_true_raises(tmp_path):
-    script = tmp_path / "lstm.py"
-    script.write_text(textwrap.dedent(_SCRIPT))
-    procs = _launch(script, tmp_path / "one.npz", 0) + _launch(
-        script, tmp_path / "two.npz", 2, port=_two_free_ports())
-    for code, out, err in _finish(procs):
-        assert code == 0, f"{out}\n{err[-3000:]}"
-    one, two = np.load(tmp_path / "one.npz"), np.load(tmp_path / "two.npz")
+    one, two = one_and_two_processes(_SCRIPT, tmp_path)
     message = str(two["message"])
     assert "jit_compile=True" in message and "2 processes" in message, message
     weights = [k for k in one.files if k != "message"]

@@ -8,11 +8,7 @@ size (the keras-io guide ``define_custom_kernel`` tiles the batch by 128 in a Pa
 Keras runs in a subprocess per backend: this file run as a script prints its records."""
 from __future__ import annotations
 
-import functools
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -65,23 +61,9 @@ def _record(lib, path: str) -> dict:
             "rows": [line for line in lines if line.startswith("│")]}
 
 
-@functools.lru_cache(maxsize=None)
-def _keras_records(backend: str) -> dict:
-    """Keras 3.15's records on ``backend``, from a subprocess (Keras picks its backend once)."""
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-    done = subprocess.run([sys.executable, __file__], env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def _keras_record(backend: str, path: str) -> dict:
-    """Keras's record of ``path`` on ``backend``; Keras-numpy cannot fit or train, and
-    kfront's numpy backend builds there as it does for its evaluate and predict (and as
-    Keras-JAX / torch): the batch's size."""
-    if backend == "numpy" and path in KERAS_NUMPY_LACKS:
-        return _keras_records("jax")[path]
-    return _keras_records(backend)[path]
+    from training.keras_records import keras_record  # (this file also runs as Keras's script)
+    return keras_record(__file__, backend, path, KERAS_NUMPY_LACKS)
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -9,11 +9,7 @@ between, still has the Sequential's call as its first node, as in Keras.
 Keras runs in a subprocess per backend: this file run as a script prints its records."""
 from __future__ import annotations
 
-import functools
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -65,21 +61,9 @@ def _shared_record(lib) -> dict:
             "is_model_input": model.layers[0].input is model.inputs[0]}
 
 
-@functools.lru_cache(maxsize=None)
-def _keras_records(backend: str) -> dict:
-    """Keras 3.15's records on ``backend``, from a subprocess (Keras picks its backend once)."""
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-    done = subprocess.run([sys.executable, __file__], env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def _keras_record(backend: str, path: str) -> dict:
-    """Keras's record; Keras-numpy cannot fit, kfront-numpy's fit builds as Keras-JAX's."""
-    if backend == "numpy" and path in KERAS_NUMPY_LACKS:
-        return _keras_records("jax")[path]
-    return _keras_records(backend)[path]
+    from training.keras_records import keras_record  # (this file also runs as Keras's script)
+    return keras_record(__file__, backend, path, KERAS_NUMPY_LACKS)
 
 
 @pytest.mark.parametrize("path", PATHS)
