@@ -16,6 +16,8 @@ class Identity(Layer):
         [1.0, 2.0]
     """
 
+    _keeps_input_dtype = True
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True

@@ -579,7 +579,13 @@ class Layer(_BackendLayer):
                   for x, y in zip(o2, o3)]
         return tree.unflatten(ospec, shapes)
 
+    #: a layer that only moves its input's elements (Reshape, Flatten, Permute, Identity):
+    #: a non-float input keeps its dtype, as Keras's ``compute_output_spec`` of those gives
+    _keeps_input_dtype = False
+
     def compute_output_spec_dtype(self, input_dtype: str) -> str:
+        if self._keeps_input_dtype and input_dtype not in _FLOATS:
+            return input_dtype
         return self._dtype if self._dtype in _FLOATS else input_dtype
 
     # ---- config --------------------------------------------------------------------------

@@ -20,6 +20,8 @@ class Flatten(Layer):
         (2, 12)
     """
 
+    _keeps_input_dtype = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, "Flatten")
@@ -46,6 +48,8 @@ class Reshape(Layer):
         >>> layers.Reshape((3, 4))(np.zeros((2, 12), "float32")).shape
         (2, 3, 4)
     """
+
+    _keeps_input_dtype = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -118,6 +122,8 @@ class Permute(Layer):
         >>> layers.Permute((2, 1))(np.zeros((2, 3, 4), "float32")).shape
         (2, 4, 3)
     """
+
+    _keeps_input_dtype = True
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
