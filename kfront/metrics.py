@@ -591,8 +591,9 @@ class MeanMetricWrapper(Mean):
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         mask = keras_mask.get_keras_mask(y_pred)  # a masked output weighs the values (Keras)
         values = self._evaluate(_host(y_true), _host(y_pred), **self._fn_kwargs)
-        if mask is not None:
-            sample_weight = _apply_mask(_host(sample_weight), _host(mask))
+        if mask is not None:  # (Keras's apply_mask with reduction "sum")
+            sample_weight = losses._apply_mask(sample_weight, mask, self.dtype or
+                                               config.floatx(), "sum")
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict:
@@ -604,16 +605,6 @@ class MeanMetricWrapper(Mean):
         if "fn" in config:
             config["fn"] = _deserialize_fn(config["fn"])
         return cls(**config)
-
-
-def _apply_mask(sample_weight, mask):
-    """``sample_weight`` times a 0/1 ``mask`` (the mask alone without weights), their ranks
-    matched as Keras's ``apply_mask`` with ``reduction="sum"`` does."""
-    mask = mask.astype(np.float32)
-    if sample_weight is None:
-        return mask
-    mask, sample_weight = losses.squeeze_or_expand_to_same_rank(mask, sample_weight, _K=np)
-    return sample_weight * mask
 
 
 def _is_loss(fn) -> bool:
